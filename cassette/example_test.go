@@ -1,0 +1,75 @@
+package cassette_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"google.golang.org/grpc/metadata"
+
+	"github.com/grpcdouble/grpcdouble/cassette"
+	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
+)
+
+func Example() {
+	dir, _ := os.MkdirTemp("", "cassette")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "x.cassette")
+
+	w, err := cassette.Create(path)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_ = w.Write(&cassette.Interaction{
+		Method:   "/routeguide.RouteGuide/GetFeature",
+		Metadata: metadata.Pairs("x-user", "ann"),
+		Events: []cassette.Event{
+			{Type: cassette.ClientMessage, Message: cassette.NewMessage(&pb.Point{Latitude: 1})},
+			{Type: cassette.HalfClose},
+			{Type: cassette.ServerMessage, Message: cassette.NewMessage(&pb.Feature{Name: "summit"})},
+		},
+	})
+	_ = w.Close()
+
+	data, _ := os.ReadFile(path)
+	fmt.Print(string(data))
+
+	c, _ := cassette.Load(path)
+	f, _ := c.Interactions[0].ServerMessages()[0].Decode((&pb.Feature{}).ProtoReflect().Type())
+	fmt.Println(c.Interactions[0].Where("x.cassette"), f.(*pb.Feature).Name)
+	// Output:
+	// {
+	//   "format": "grpcdouble-cassette",
+	//   "version": 1
+	// }
+	// {
+	//   "method": "/routeguide.RouteGuide/GetFeature",
+	//   "metadata": {
+	//     "x-user": [
+	//       "ann"
+	//     ]
+	//   },
+	//   "events": [
+	//     {
+	//       "type": "client_message",
+	//       "message": {
+	//         "latitude": 1
+	//       }
+	//     },
+	//     {
+	//       "type": "half_close"
+	//     },
+	//     {
+	//       "type": "server_message",
+	//       "message": {
+	//         "name": "summit"
+	//       }
+	//     }
+	//   ],
+	//   "status": {
+	//     "code": "OK"
+	//   }
+	// }
+	// x.cassette:5 (interaction #1) summit
+}

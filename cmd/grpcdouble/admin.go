@@ -1,0 +1,422 @@
+package main
+
+import (
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/grpcdouble/grpcdouble/mockserver"
+)
+
+// maxBodyBytes bounds every admin request body.
+const maxBodyBytes = 4 << 20
+
+// admin is the HTTP admin API. stubs is nil in record mode, where the stub
+// endpoints answer 409.
+type admin struct {
+	srv   *mockserver.Server // set before the API serves
+	stubs stubStore
+	reset []func() error // extra state to reset on POST /reset (cassettes)
+	// cassetteMisses lists the calls the cassettes could not answer; nil
+	// without cassettes.
+	cassetteMisses func() []string
+	token          string
+	log            *slog.Logger
+}
+
+// stubStore is what the admin API needs of the stubs.
+type stubStore interface {
+	// Add parses a body in the stub-file format (YAML or JSON) and adds its
+	// stubs, returning them as listed by List.
+	Add(body []byte, name string) (any, error)
+	List() any
+	Delete(id string) error
+	// Reset drops stubs added at run time, restores the --stubs files and
+	// forgets hit counts.
+	Reset() error
+	Verify(body []byte) (result any, ok bool, err error)
+	Explain(body []byte) (any, error)
+	// Misses lists the calls no stub matched, each with the nearest stub
+	// and why it did not match.
+	Misses() []string
+}
+
+// errNotFound marks a lookup of something that does not exist (404).
+var errNotFound = errors.New("not found")
+
+func (a *admin) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /calls", a.getCalls)
+	mux.HandleFunc("DELETE /calls", a.deleteCalls)
+	mux.HandleFunc("GET /services", a.getServices)
+	mux.HandleFunc("POST /reset", a.postReset)
+	mux.HandleFunc("POST /stubs", a.withStubs(a.postStubs))
+	mux.HandleFunc("GET /stubs", a.withStubs(a.getStubs))
+	mux.HandleFunc("DELETE /stubs/{id}", a.withStubs(a.deleteStub))
+	mux.HandleFunc("POST /verify", a.withStubs(a.postVerify))
+	mux.HandleFunc("POST /explain", a.withStubs(a.postExplain))
+	mux.HandleFunc("GET /misses", a.withStubs(a.getMisses))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s; the admin API has GET /calls, DELETE /calls, GET /services, POST /reset, POST /stubs, GET /stubs, DELETE /stubs/{id}, POST /verify, POST /explain, GET /misses", r.Method, r.URL.Path))
+	})
+	return a.authenticate(mux)
+}
+
+// authenticate demands the bearer token, when there is one, on every request.
+func (a *admin) authenticate(next http.Handler) http.Handler {
+	if a.token == "" {
+		return next
+	}
+	want := []byte("Bearer " + a.token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := []byte(r.Header.Get("Authorization"))
+		if subtle.ConstantTimeCompare(got, want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="grpcdouble admin"`)
+			writeError(w, http.StatusUnauthorized, "missing or wrong admin token: send Authorization: Bearer TOKEN")
+			a.log.Warn("admin: rejected request without the right token", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (a *admin) withStubs(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if a.stubs == nil {
+			writeError(w, http.StatusConflict, "this server records and has no stubs: "+r.Method+" "+r.URL.Path+" works with grpcdouble serve")
+			return
+		}
+		h(w, r)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, errorBody{Error: msg})
+}
+
+// readBody reads a bounded body; on failure it has already answered.
+func readBody(w http.ResponseWriter, r *http.Request, allowEmpty bool) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body too large: the limit is %d bytes", mbe.Limit))
+			return nil, false
+		}
+		writeError(w, http.StatusBadRequest, "reading request body: "+err.Error())
+		return nil, false
+	}
+	if !allowEmpty && len(strings.TrimSpace(string(body))) == 0 {
+		writeError(w, http.StatusBadRequest, "empty request body")
+		return nil, false
+	}
+	return body, true
+}
+
+func (a *admin) postStubs(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r, false)
+	if !ok {
+		return
+	}
+	added, err := a.stubs.Add(body, "admin "+r.Method+" "+r.URL.Path)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "stub: "+err.Error())
+		return
+	}
+	a.log.Info("admin: stubs added", "remote", r.RemoteAddr)
+	writeJSON(w, http.StatusCreated, added)
+}
+
+func (a *admin) getStubs(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, a.stubs.List())
+}
+
+func (a *admin) deleteStub(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := a.stubs.Delete(id); err != nil {
+		code := http.StatusBadRequest
+		if errors.Is(err, errNotFound) {
+			code = http.StatusNotFound
+		}
+		writeError(w, code, err.Error())
+		return
+	}
+	a.log.Info("admin: stub deleted", "id", id, "remote", r.RemoteAddr)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *admin) postVerify(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r, true)
+	if !ok {
+		return
+	}
+	res, met, err := a.stubs.Verify(body)
+	if err != nil {
+		code := http.StatusBadRequest
+		if errors.Is(err, errNotFound) {
+			code = http.StatusNotFound
+		}
+		writeError(w, code, "verify: "+err.Error())
+		return
+	}
+	code := http.StatusOK
+	if !met {
+		// The request was fine; the expectation was not met. Clients in
+		// shell scripts can test curl --fail on it.
+		code = http.StatusExpectationFailed
+	}
+	writeJSON(w, code, res)
+}
+
+func (a *admin) postExplain(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r, false)
+	if !ok {
+		return
+	}
+	res, err := a.stubs.Explain(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "explain: "+err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// missesJSON lists the calls that got no answer since the last reset.
+type missesJSON struct {
+	Stubs     []string `json:"stubs"`
+	Cassettes []string `json:"cassettes,omitempty"`
+}
+
+func (a *admin) getMisses(w http.ResponseWriter, _ *http.Request) {
+	out := missesJSON{Stubs: a.stubs.Misses()}
+	if out.Stubs == nil {
+		out.Stubs = []string{}
+	}
+	if a.cassetteMisses != nil {
+		out.Cassettes = a.cassetteMisses()
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (a *admin) postReset(w http.ResponseWriter, r *http.Request) {
+	a.srv.ResetJournal()
+	if a.stubs != nil {
+		if err := a.stubs.Reset(); err != nil {
+			writeError(w, http.StatusInternalServerError, "reset: "+err.Error())
+			return
+		}
+	}
+	for _, f := range a.reset {
+		if err := f(); err != nil {
+			writeError(w, http.StatusInternalServerError, "reset: "+err.Error())
+			return
+		}
+	}
+	a.log.Info("admin: reset", "remote", r.RemoteAddr)
+	writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
+}
+
+func (a *admin) deleteCalls(w http.ResponseWriter, r *http.Request) {
+	a.srv.ResetJournal()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type serviceJSON struct {
+	Name    string       `json:"name"`
+	Methods []methodJSON `json:"methods"`
+}
+
+type methodJSON struct {
+	Name   string `json:"name"`
+	Kind   string `json:"kind"`
+	Input  string `json:"input"`
+	Output string `json:"output"`
+}
+
+func (a *admin) getServices(w http.ResponseWriter, _ *http.Request) {
+	var out []serviceJSON
+	for _, sd := range a.srv.Services() {
+		s := serviceJSON{Name: string(sd.FullName())}
+		for i := 0; i < sd.Methods().Len(); i++ {
+			md := sd.Methods().Get(i)
+			s.Methods = append(s.Methods, methodJSON{
+				Name:   "/" + string(sd.FullName()) + "/" + string(md.Name()),
+				Kind:   mockserver.KindOf(md).String(),
+				Input:  string(md.Input().FullName()),
+				Output: string(md.Output().FullName()),
+			})
+		}
+		out = append(out, s)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// callJSON is one journal entry as the admin API shows it.
+type callJSON struct {
+	Method     string              `json:"method"`
+	Kind       string              `json:"kind"`
+	Peer       string              `json:"peer,omitempty"`
+	Metadata   map[string][]string `json:"metadata"`
+	Deadline   *time.Time          `json:"deadline,omitempty"`
+	Start      time.Time           `json:"start"`
+	End        *time.Time          `json:"end,omitempty"`
+	DurationMS *float64            `json:"durationMs,omitempty"`
+	Done       bool                `json:"done"`
+	Requests   []json.RawMessage   `json:"requests"`
+	Responses  []json.RawMessage   `json:"responses"`
+	Events     []eventJSON         `json:"events"`
+	Header     map[string][]string `json:"header,omitempty"`
+	Trailer    map[string][]string `json:"trailer,omitempty"`
+	Status     *statusJSON         `json:"status,omitempty"`
+}
+
+type eventJSON struct {
+	Type     string              `json:"type"`
+	Time     time.Time           `json:"time"`
+	Message  json.RawMessage     `json:"message,omitempty"`
+	Metadata map[string][]string `json:"metadata,omitempty"`
+}
+
+type statusJSON struct {
+	Code     int               `json:"code"`
+	CodeName string            `json:"codeName"`
+	Message  string            `json:"message,omitempty"`
+	Details  []json.RawMessage `json:"details,omitempty"`
+}
+
+func (a *admin) getCalls(w http.ResponseWriter, r *http.Request) {
+	method := r.URL.Query().Get("method")
+	if method != "" {
+		full, err := mockserver.NormalizeMethod(method)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "query parameter method: "+err.Error())
+			return
+		}
+		method = full
+	}
+	out := []callJSON{}
+	for _, rec := range a.srv.Calls() {
+		if method != "" && rec.Method != method {
+			continue
+		}
+		out = append(out, toCallJSON(rec))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func toCallJSON(rec mockserver.CallRecord) callJSON {
+	c := callJSON{
+		Method:    rec.Method,
+		Kind:      kindName(rec.Kind),
+		Peer:      rec.Peer,
+		Metadata:  mdJSON(rec.Metadata),
+		Start:     rec.Start,
+		Done:      rec.Done,
+		Requests:  []json.RawMessage{},
+		Responses: []json.RawMessage{},
+		Events:    []eventJSON{},
+		Header:    mdJSON(rec.Header),
+		Trailer:   mdJSON(rec.Trailer),
+	}
+	if rec.HasDeadline {
+		d := rec.Deadline
+		c.Deadline = &d
+	}
+	if rec.Done {
+		end := rec.End
+		ms := float64(rec.End.Sub(rec.Start).Microseconds()) / 1000
+		c.End, c.DurationMS = &end, &ms
+		c.Status = toStatusJSON(rec.Status)
+	}
+	for _, e := range rec.Events {
+		ej := eventJSON{Type: e.Type.String(), Time: e.Time, Metadata: mdJSON(e.Metadata)}
+		if e.Message != nil {
+			ej.Message = messageJSON(e.Message)
+			switch e.Type {
+			case mockserver.EventRecv:
+				c.Requests = append(c.Requests, ej.Message)
+			case mockserver.EventSend:
+				c.Responses = append(c.Responses, ej.Message)
+			}
+		}
+		c.Events = append(c.Events, ej)
+	}
+	return c
+}
+
+func kindName(k mockserver.Kind) string {
+	if k < mockserver.Unary || k > mockserver.BidiStream {
+		return "unknown-method"
+	}
+	return k.String()
+}
+
+func toStatusJSON(st *status.Status) *statusJSON {
+	p := st.Proto() // nil status is OK
+	out := &statusJSON{Code: int(st.Code()), CodeName: st.Code().String(), Message: p.GetMessage()}
+	for _, d := range p.GetDetails() {
+		out.Details = append(out.Details, messageJSON(d))
+	}
+	return out
+}
+
+// messageJSON renders a message as protojson; a message protojson cannot
+// render (an Any of an unknown type, say) comes out as base64 wire bytes.
+func messageJSON(m proto.Message) json.RawMessage {
+	b, err := protojson.MarshalOptions{UseProtoNames: false}.Marshal(m)
+	if err == nil {
+		return b
+	}
+	wire, _ := proto.Marshal(m)
+	fallback, _ := json.Marshal(map[string]string{
+		"@type":        string(m.ProtoReflect().Descriptor().FullName()),
+		"protojsonErr": err.Error(),
+		"wireBase64":   base64.StdEncoding.EncodeToString(wire),
+	})
+	return fallback
+}
+
+// mdJSON renders metadata; binary (-bin) values and any value that is not
+// valid UTF-8 are base64, as on the wire.
+func mdJSON(md metadata.MD) map[string][]string {
+	if len(md) == 0 {
+		return nil
+	}
+	out := make(map[string][]string, len(md))
+	for k, vs := range md {
+		vals := make([]string, len(vs))
+		for i, v := range vs {
+			if strings.HasSuffix(k, "-bin") || !utf8.ValidString(v) {
+				v = base64.StdEncoding.EncodeToString([]byte(v))
+			}
+			vals[i] = v
+		}
+		out[k] = vals
+	}
+	return out
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/mockserver"
+)
+
+// newTestAdmin is the admin API over an in-memory server with the
+// standalone stubs, for tests that need no process.
+func newTestAdmin(t testing.TB) http.Handler {
+	t.Helper()
+	root := moduleRoot(t)
+	st := &stubs{mock: expect.NewMock(), paths: []string{filepath.Join(root, "testdata/standalone/stubs")}}
+	srv, err := mockserver.New(&dispatcher{mock: st.mock},
+		mockserver.WithSource(mockserver.ProtoFiles([]string{filepath.Join(root, "testdata/standalone/protos")}, "routeguide.proto")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	st.srv = srv
+	if err := st.load(); err != nil {
+		t.Fatal(err)
+	}
+	a := &admin{srv: srv, stubs: st, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	return a.handler()
+}
+
+// FuzzAdminBodies throws arbitrary bodies at every endpoint that reads one:
+// the answer is never a 5xx and always JSON.
+func FuzzAdminBodies(f *testing.F) {
+	// The seeds are under testdata/fuzz/FuzzAdminBodies: valid and broken
+	// stubs, verify and explain bodies for each endpoint. Fuzz longer with
+	//
+	//	go test -run '^$' -fuzz FuzzAdminBodies -fuzztime 10m -fuzzminimizetime 10s ./cmd/grpcdouble
+	h := newTestAdmin(f)
+	f.Fuzz(func(t *testing.T, path, body string) {
+		switch path {
+		case "/stubs", "/verify", "/explain":
+		default:
+			path = "/verify"
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("POST", path, strings.NewReader(body)))
+		if rec.Code >= 500 {
+			t.Fatalf("POST %s %q: %d %s", path, body, rec.Code, rec.Body)
+		}
+		if !json.Valid(rec.Body.Bytes()) {
+			t.Fatalf("POST %s %q: %d, not JSON: %q", path, body, rec.Code, rec.Body)
+		}
+		if rec.Code == http.StatusCreated {
+			// Keep the stub list short, or every later call slows down.
+			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/reset", nil))
+		}
+	})
+}

@@ -1,0 +1,774 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/grpcdouble/grpcdouble/cassette"
+	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
+	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/mockserver"
+	"github.com/grpcdouble/grpcdouble/replay"
+)
+
+// catalogTimeout bounds each row that runs the command or calls the admin
+// API.
+const catalogTimeout = 20 * time.Second
+
+// badInputRow is one bad input, what consumes it, and the exact error it
+// gets. Exactly one of args, act and admin is set.
+type badInputRow struct {
+	name string
+
+	// args: run(ctx, args, ...) must fail (or, with serves, serve and log).
+	args   []string
+	exit   int  // exitCode(err) for args rows: 2 usage, 1 otherwise
+	serves bool // the input is tolerated: run serves, and logs want
+
+	// act: a library call that must fail.
+	act func(t *testing.T) error
+
+	// admin: a request to the admin API of a running "grpcdouble serve".
+	admin  *adminCall
+	status int // the admin answer's HTTP status
+
+	wantIs []error  // sentinels the error wraps
+	want   []string // substrings of the error (admin: of the JSON "error"; serves: of the log)
+}
+
+type adminCall struct {
+	method, path, body string
+}
+
+// recordingTB is the expect.TB a Mock reports to: it records, so a row can
+// assert on the report without failing the test.
+type recordingTB struct {
+	mu       sync.Mutex
+	errs     []string
+	fatals   []string
+	cleanups []func()
+}
+
+func (r *recordingTB) Helper() {}
+func (r *recordingTB) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+func (r *recordingTB) Fatalf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fatals = append(r.fatals, fmt.Sprintf(format, args...))
+}
+func (r *recordingTB) Cleanup(f func()) { r.cleanups = append(r.cleanups, f) }
+
+// reported checks the Mock reported err on the fake test, with Errorf and
+// never Fatalf, and returns err for the row to assert on.
+func (r *recordingTB) reported(t *testing.T, err error) error {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.fatals) > 0 {
+		t.Errorf("the Mock called Fatalf: %q", r.fatals)
+	}
+	if err == nil {
+		return nil
+	}
+	got := strings.Join(r.errs, "\n")
+	if !strings.Contains(got, err.Error()) {
+		t.Errorf("the Mock did not report its error on the test:\nreported: %q\nerror:    %q", got, err)
+	}
+	return err
+}
+
+// TestBadInputCatalog: every bad input a user can give grpcdouble (files,
+// flags, expectations, cassettes, admin API bodies, TLS material) gets an
+// error naming the file, line, field, flag or method at fault, and never a
+// panic.
+func TestBadInputCatalog(t *testing.T) {
+	t.Parallel()
+	root := moduleRoot(t)
+	dir := t.TempDir()
+	protoDir := filepath.Join(root, "testdata/protos")
+	routeProtos := filepath.Join(root, "testdata/standalone/protos")
+	echoProtoset := filepath.Join(root, "testdata/protosets/echo.protoset")
+	serve := func(extra ...string) []string {
+		return append([]string{"serve", "--listen", "127.0.0.1:0", "--proto", routeProtos}, extra...)
+	}
+	file := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		writeFile(t, p, data)
+		return p
+	}
+
+	// Stub files.
+	stubBadYAML := file("bad-yaml.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  response:
+    name: x
+   location: {latitude: 1}
+`)
+	stubBadJSON := file("bad-json.json", `[
+  {"method": "/routeguide.RouteGuide/GetFeature",
+   "response": {"name": "x"}
+]
+`)
+	stubUnknownField := file("unknown-field.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  response:
+    name: x
+    colour: red
+`)
+	stubUnknownKey := file("unknown-key.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  respnse: {name: x}
+`)
+	stubWrongType := file("wrong-type.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  response:
+    name: x
+    location: {latitude: north}
+`)
+	stubUnknownMethod := file("unknown-method.yaml", `# a typo in the method
+- method: /routeguide.RouteGuide/GetFeatur
+  response: {name: x}
+`)
+	stubUnknownService := file("unknown-service.yaml", `- method: /nope.v1.Nope/Do
+  response: {}
+`)
+
+	// Cassettes.
+	const header = `{"format": "grpcdouble-cassette", "version": 1}` + "\n"
+	interaction := func(method, response string) string {
+		return `{
+  "method": "` + method + `",
+  "events": [
+    {"type": "client_message", "message": {"latitude": 1}},
+    {"type": "half_close"},
+    {"type": "server_message", "message": ` + response + `}
+  ],
+  "status": {"code": "OK"}
+}
+`
+	}
+	whole := interaction("/routeguide.RouteGuide/GetFeature", `{"name": "whole"}`)
+	casMalformed := file("malformed.cassette", header+`{
+  "method": "/routeguide.RouteGuide/GetFeature",
+  "events": [
+    {"type": "client_message", "message": {"latitude": 1}},
+  ],
+  "status": {"code": "OK"}
+}
+`)
+	casNotOne := file("not-one.cassette", "method: /routeguide.RouteGuide/GetFeature\n")
+	casBadCode := file("bad-code.cassette", header+strings.Replace(whole, `"code": "OK"`, `"code": "MOSTLY_OK"`, 1))
+	casTorn := file("torn.cassette", header+whole+whole[:len(whole)/2])
+	casTornHeader := file("torn-header.cassette", `{"format": "grpcdouble-cassette", "vers`)
+	casUnknownMethod := file("unknown-method.cassette", header+interaction("/routeguide.RouteGuide/GetFeatur", `{"name": "x"}`))
+	casUnknownService := file("unknown-service.cassette", header+interaction("/nope.v1.Nope/Do", `{}`))
+	casUnknownField := file("unknown-field.cassette", header+interaction("/routeguide.RouteGuide/GetFeature", `{"name": "x", "colour": "red"}`))
+
+	// TLS material: a key that is not the certificate's, and files that
+	// are not PEM.
+	_, filesA := writeCerts(t, mkdir(t, dir, "a"))
+	_, filesB := writeCerts(t, mkdir(t, dir, "b"))
+	notPEM := file("not-pem.pem", "this is not PEM\n")
+	nowhere := filepath.Join(dir, "nowhere", "server.pem")
+
+	rows := []badInputRow{
+		// Descriptors.
+		{
+			name: "malformed .proto",
+			args: []string{"serve", "--listen", "127.0.0.1:0", "--proto", filepath.Join(protoDir, "bad/syntax_error.proto"), "--import-path", protoDir},
+			exit: 1,
+			want: []string{"parse .proto (import paths " + protoDir + "): bad/syntax_error.proto:8:27: syntax error: unexpected ';', expecting int literal"},
+		},
+		{
+			name: "missing import",
+			args: []string{"serve", "--listen", "127.0.0.1:0", "--proto", filepath.Join(protoDir, "bad/missing_import.proto"), "--import-path", protoDir},
+			exit: 1,
+			want: []string{"bad/missing_import.proto:6:8: open " + filepath.Join(protoDir, "nowhere/missing.proto") + ": no such file or directory"},
+		},
+		{
+			name: ".proto file that does not exist",
+			args: []string{"serve", "--listen", "127.0.0.1:0", "--proto", "echo/v1/nope.proto", "--import-path", protoDir},
+			exit: 1,
+			want: []string{"parse .proto (import paths " + protoDir + "): open " + filepath.Join(protoDir, "echo/v1/nope.proto") + ": no such file or directory"},
+		},
+		{
+			name: "protoset that is not one",
+			args: []string{"serve", "--listen", "127.0.0.1:0", "--protoset", filepath.Join(root, "testdata/protosets/not-a-protoset.txt")},
+			exit: 1,
+			want: []string{"protoset " + filepath.Join(root, "testdata/protosets/not-a-protoset.txt") + ": not a FileDescriptorSet (write one with protoc --include_imports --descriptor_set_out)"},
+		},
+		{
+			name: "protoset that is a .proto file",
+			args: []string{"serve", "--listen", "127.0.0.1:0", "--protoset", filepath.Join(protoDir, "bad/syntax_error.proto")},
+			exit: 1,
+			want: []string{"protoset " + filepath.Join(protoDir, "bad/syntax_error.proto") + ": not a FileDescriptorSet (write one with protoc --include_imports --descriptor_set_out)"},
+		},
+		{
+			name:   "protoset that does not exist",
+			args:   []string{"serve", "--listen", "127.0.0.1:0", "--protoset", filepath.Join(dir, "nope.protoset")},
+			exit:   2,
+			wantIs: []error{fs.ErrNotExist},
+			want:   []string{"serve: --protoset " + filepath.Join(dir, "nope.protoset") + ": no such file or directory"},
+		},
+		{
+			name: "service name no source has",
+			act: func(t *testing.T) error {
+				srv, err := mockserver.New(expect.NewMock(), mockserver.WithProtoset(echoProtoset), mockserver.WithServices("echo.v1.EchoServce"))
+				if srv != nil {
+					_ = srv.Close()
+				}
+				return err
+			},
+			wantIs: []error{mockserver.ErrServiceNotFound},
+			want:   []string{`service not found: "echo.v1.EchoServce" is not among the compiled Go types (is its generated package imported?); the sources offer: echo.v1.EchoService`},
+		},
+
+		// Expectations in Go.
+		{
+			name: "unknown method in an expectation (expect.New)",
+			act: func(t *testing.T) error {
+				ft := &recordingTB{}
+				m := expect.New(ft)
+				m.Unary("/routeguide.RouteGuide/GetFeatur").Return(&pb.Feature{})
+				return ft.reported(t, m.Err())
+			},
+			wantIs: []error{expect.ErrSetup},
+			want:   []string{"bad expectation: badinput_test.go:", ": service routeguide.RouteGuide has no method GetFeatur (it has GetFeature, ListFeatures, RecordRoute, RouteChat)"},
+		},
+		{
+			name: "unknown method in an expectation (NewMock, Bind at start)",
+			act: func(t *testing.T) error {
+				m := expect.NewMock()
+				m.Unary("/echo.v1.EchoService/Ech")
+				srv, err := mockserver.New(m, mockserver.WithProtoset(echoProtoset))
+				if srv != nil {
+					_ = srv.Close()
+				}
+				return err
+			},
+			wantIs: []error{expect.ErrSetup, mockserver.ErrUnknownMethod},
+			want:   []string{"bad expectation: badinput_test.go:", ": /echo.v1.EchoService/Ech: unknown method /echo.v1.EchoService/Ech; closest served methods: /echo.v1.EchoService/Echo"},
+		},
+		{
+			name: "wrong message type for a method (Return)",
+			act: func(t *testing.T) error {
+				ft := &recordingTB{}
+				m := expect.New(ft)
+				m.Unary("/routeguide.RouteGuide/GetFeature").Return(&pb.Point{})
+				return ft.reported(t, m.Err())
+			},
+			wantIs: []error{expect.ErrSetup},
+			want:   []string{"bad expectation: badinput_test.go:", ": Return: /routeguide.RouteGuide/GetFeature returns: got a routeguide.Point, want a routeguide.Feature"},
+		},
+		{
+			name: "wrong message type for a method (WithRequest)",
+			act: func(t *testing.T) error {
+				ft := &recordingTB{}
+				m := expect.New(ft)
+				m.Unary("/routeguide.RouteGuide/GetFeature").WithRequest(&pb.Feature{}).Return(&pb.Feature{})
+				return ft.reported(t, m.Err())
+			},
+			wantIs: []error{expect.ErrSetup},
+			want:   []string{"bad expectation: badinput_test.go:", ": WithRequest: /routeguide.RouteGuide/GetFeature takes: got a routeguide.Feature, want a routeguide.Point"},
+		},
+
+		// Stub files.
+		{
+			name:   "malformed stub YAML",
+			args:   serve("--stubs", stubBadYAML),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"--stubs: bad stub file: " + stubBadYAML + ":3: did not find expected key"},
+		},
+		{
+			name:   "malformed stub JSON",
+			args:   serve("--stubs", stubBadJSON),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"--stubs: bad stub file: " + stubBadJSON + ":4: invalid character ']' after object key:value pair"},
+		},
+		{
+			name:   "unknown field in a stub message",
+			args:   serve("--stubs", stubUnknownField),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"--stubs: bad stub file: " + stubUnknownField + `:4: response: not a routeguide.Feature: unknown field "colour"`},
+		},
+		{
+			name:   "unknown key in a stub",
+			args:   serve("--stubs", stubUnknownKey),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"--stubs: bad stub file: " + stubUnknownKey + ":2: field respnse not found in type stub"},
+		},
+		{
+			name:   "wrong type in a stub message",
+			args:   serve("--stubs", stubWrongType),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"--stubs: bad stub file: " + stubWrongType + `:4: response: not a routeguide.Feature: invalid value for int32 field latitude: "north"`},
+		},
+		{
+			name:   "unknown method in a stub",
+			args:   serve("--stubs", stubUnknownMethod),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"--stubs: bad stub file: " + stubUnknownMethod + ":2: method: service routeguide.RouteGuide has no method GetFeatur (it has GetFeature, ListFeatures, RecordRoute, RouteChat)"},
+		},
+		{
+			name:   "stub for a service no source has",
+			args:   serve("--stubs", stubUnknownService),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"--stubs: bad stub file: " + stubUnknownService + ":1: method: unknown method /nope.v1.Nope/Do; closest served methods: "},
+		},
+		{
+			name:   "stub path that does not exist",
+			args:   serve("--stubs", filepath.Join(dir, "no-stubs")),
+			exit:   2,
+			wantIs: []error{fs.ErrNotExist},
+			want:   []string{"serve: --stubs " + filepath.Join(dir, "no-stubs") + ": no such file or directory"},
+		},
+
+		// Cassettes.
+		{
+			name:   "malformed cassette",
+			args:   serve("--cassette", casMalformed),
+			exit:   1,
+			wantIs: []error{cassette.ErrFormat},
+			want:   []string{"--cassette: replay: malformed cassette: " + casMalformed + ":6: interaction #1 (from line 2): invalid character ']'"},
+		},
+		{
+			name:   "file that is not a cassette",
+			args:   serve("--cassette", casNotOne),
+			exit:   1,
+			wantIs: []error{cassette.ErrFormat},
+			want:   []string{"--cassette: replay: malformed cassette: " + casNotOne + ":1: header: invalid character 'm' looking for beginning of value"},
+		},
+		{
+			name:   "cassette with an unknown status code",
+			args:   serve("--cassette", casBadCode),
+			exit:   1,
+			wantIs: []error{cassette.ErrFormat},
+			want:   []string{"--cassette: replay: malformed cassette: " + casBadCode + `:2: interaction #1: status.code: unknown status code "MOSTLY_OK" (want a name such as NOT_FOUND)`},
+		},
+		{
+			name:   "truncated cassette: torn last record",
+			args:   serve("--cassette", casTorn),
+			serves: true,
+			want: []string{`level=WARN msg="cassette ends in a cut-short interaction; serving the whole ones before it" cassette=` + casTorn +
+				fmt.Sprintf(` torn="torn last interaction at line 11 (%d bytes, ignored)" interactions=1`, len(whole)/2)},
+		},
+		{
+			name:   "truncated cassette: torn header",
+			args:   serve("--cassette", casTornHeader),
+			exit:   1,
+			wantIs: []error{cassette.ErrFormat},
+			want:   []string{"--cassette: replay: malformed cassette: " + casTornHeader + ":1: header: unexpected EOF"},
+		},
+		{
+			name: "truncated cassette: torn header (cassette.Load)",
+			act: func(t *testing.T) error {
+				_, err := cassette.Load(casTornHeader)
+				return err
+			},
+			wantIs: []error{cassette.ErrFormat},
+			want:   []string{casTornHeader + ":1: header: unexpected EOF"},
+		},
+		{
+			name:   "cassette for an unknown method",
+			args:   serve("--cassette", casUnknownMethod),
+			exit:   1,
+			wantIs: []error{mockserver.ErrUnknownMethod},
+			want:   []string{"descriptors: --cassette: replay: " + casUnknownMethod + ":2 (interaction #1): unknown method /routeguide.RouteGuide/GetFeatur; closest served methods: /routeguide.RouteGuide/GetFeature"},
+		},
+		{
+			name: "cassette for an unknown method (replay Bind)",
+			act: func(t *testing.T) error {
+				h, err := replay.Open(casUnknownMethod)
+				if err != nil {
+					return err
+				}
+				m := expect.NewMock()
+				m.Unary("/routeguide.RouteGuide/GetFeature").Return(&pb.Feature{})
+				srv, err := mockserver.New(m)
+				if err != nil {
+					return err
+				}
+				defer srv.Close()
+				return h.Bind(srv)
+			},
+			wantIs: []error{mockserver.ErrUnknownMethod},
+			want:   []string{"replay: " + casUnknownMethod + ":2 (interaction #1): unknown method /routeguide.RouteGuide/GetFeatur"},
+		},
+		{
+			name:   "cassette for a service no source has",
+			args:   serve("--cassette", casUnknownService),
+			exit:   1,
+			wantIs: []error{mockserver.ErrServiceNotFound},
+			want:   []string{`descriptors: service not found: "nope.v1.Nope" is not among the compiled Go types (is its generated package imported?); the sources offer: routeguide.RouteGuide`},
+		},
+		{
+			name: "cassette message with an unknown field",
+			args: serve("--cassette", casUnknownField),
+			exit: 1,
+			want: []string{"--cassette: replay: " + casUnknownField + ":2 (interaction #1): events[2].message: as routeguide.Feature: ", `unknown field "colour"`},
+		},
+		{
+			name:   "cassette that does not exist",
+			args:   serve("--cassette", filepath.Join(dir, "nope.cassette")),
+			exit:   2,
+			wantIs: []error{fs.ErrNotExist},
+			want:   []string{"serve: --cassette " + filepath.Join(dir, "nope.cassette") + ": no such file or directory"},
+		},
+
+		// TLS.
+		{
+			name:   "missing TLS certificate",
+			args:   serve("--tls-cert", nowhere, "--tls-key", filesA.ServerKey),
+			exit:   2,
+			wantIs: []error{fs.ErrNotExist},
+			want:   []string{"serve: --tls-cert " + nowhere + ": no such file or directory"},
+		},
+		{
+			name:   "missing TLS key",
+			args:   serve("--tls-cert", filesA.ServerCert, "--tls-key", nowhere),
+			exit:   2,
+			wantIs: []error{fs.ErrNotExist},
+			want:   []string{"serve: --tls-key " + nowhere + ": no such file or directory"},
+		},
+		{
+			name: "TLS certificate without its key",
+			args: serve("--tls-cert", filesA.ServerCert),
+			exit: 2,
+			want: []string{"serve: --tls-cert and --tls-key go together; give both or neither"},
+		},
+		{
+			name: "mismatched TLS certificate and key",
+			args: serve("--tls-cert", filesA.ServerCert, "--tls-key", filesB.ServerKey),
+			exit: 1,
+			want: []string{"--tls-cert " + filesA.ServerCert + " / --tls-key " + filesB.ServerKey + ": tls: private key does not match public key"},
+		},
+		{
+			name: "TLS certificate that is not PEM",
+			args: serve("--tls-cert", notPEM, "--tls-key", filesA.ServerKey),
+			exit: 1,
+			want: []string{"--tls-cert " + notPEM + " / --tls-key " + filesA.ServerKey + ": tls: failed to find any PEM data in certificate input"},
+		},
+		{
+			name: "client CA that is not PEM",
+			args: serve("--tls-cert", filesA.ServerCert, "--tls-key", filesA.ServerKey, "--tls-client-ca", notPEM),
+			exit: 1,
+			want: []string{"--tls-client-ca " + notPEM + ": no PEM certificate found"},
+		},
+		{
+			name: "reflection CA that is not PEM",
+			args: []string{"serve", "--listen", "127.0.0.1:0", "--reflect", "127.0.0.1:1", "--reflect-ca", notPEM},
+			exit: 1,
+			want: []string{"--reflect-ca " + notPEM + ": no PEM certificate found"},
+		},
+		{
+			name: "upstream CA that is not PEM",
+			args: []string{"record", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:1", "--cassette", filepath.Join(dir, "out.cassette"), "--upstream-ca", notPEM},
+			exit: 1,
+			want: []string{"--upstream-ca " + notPEM + ": no PEM certificate found"},
+		},
+
+		// Admin API bodies.
+		{
+			name:   "admin: empty stub body",
+			admin:  &adminCall{"POST", "/stubs", " \n"},
+			status: http.StatusBadRequest,
+			want:   []string{"empty request body"},
+		},
+		{
+			name:   "admin: malformed stub YAML",
+			admin:  &adminCall{"POST", "/stubs", "method: /routeguide.RouteGuide/GetFeature\nresponse: [unclosed\n"},
+			status: http.StatusBadRequest,
+			want:   []string{"stub: bad stub file: admin POST /stubs:1: did not find expected ',' or ']'"},
+		},
+		{
+			name:   "admin: malformed stub JSON",
+			admin:  &adminCall{"POST", "/stubs", "{\"method\": \"/routeguide.RouteGuide/GetFeature\",\n \"response\": {\"name\": \"x\"}\n"},
+			status: http.StatusBadRequest,
+			want:   []string{"stub: bad stub file: admin POST /stubs:2: unexpected end of JSON input"},
+		},
+		{
+			name:   "admin: unknown field in a stub message",
+			admin:  &adminCall{"POST", "/stubs", "{\"method\": \"/routeguide.RouteGuide/GetFeature\",\n \"response\": {\"name\": \"x\",\n  \"colour\": \"red\"}}\n"},
+			status: http.StatusBadRequest,
+			want:   []string{`stub: bad stub file: admin POST /stubs:3: response: not a routeguide.Feature: unknown field "colour"`},
+		},
+		{
+			name:   "admin: wrong type in a stub message",
+			admin:  &adminCall{"POST", "/stubs", "{\"method\": \"/routeguide.RouteGuide/GetFeature\",\n \"response\": {\"location\": {\"latitude\": \"north\"}}}\n"},
+			status: http.StatusBadRequest,
+			want:   []string{`stub: bad stub file: admin POST /stubs:2: response: not a routeguide.Feature: invalid value for int32 field latitude: "north"`},
+		},
+		{
+			name:   "admin: wrong type for a stub field",
+			admin:  &adminCall{"POST", "/stubs", "{\"method\": \"/routeguide.RouteGuide/GetFeature\", \"response\": {}, \"times\": \"often\"}"},
+			status: http.StatusBadRequest,
+			want:   []string{`stub: bad stub file: admin POST /stubs:1: times: want a count, "any", or {min, max}; got "often"`},
+		},
+		{
+			name:   "admin: stub for an unknown method",
+			admin:  &adminCall{"POST", "/stubs", `{"method": "/routeguide.RouteGuide/GetFeatur", "response": {}}`},
+			status: http.StatusBadRequest,
+			want:   []string{"stub: bad stub file: admin POST /stubs:1: method: service routeguide.RouteGuide has no method GetFeatur (it has GetFeature, ListFeatures, RecordRoute, RouteChat)"},
+		},
+		{
+			name:   "admin: stub body of the wrong shape",
+			admin:  &adminCall{"POST", "/stubs", `"just a string"`},
+			status: http.StatusBadRequest,
+			want:   []string{`stub: bad stub file: admin POST /stubs:1: want a list of stubs, a mapping with "stubs", or one stub`},
+		},
+		{
+			name:   "admin: oversized stub body",
+			admin:  &adminCall{"POST", "/stubs", "# " + strings.Repeat("x", maxBodyBytes) + "\n"},
+			status: http.StatusRequestEntityTooLarge,
+			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", maxBodyBytes)},
+		},
+		{
+			name:   "admin: oversized verify body",
+			admin:  &adminCall{"POST", "/verify", `{"id": "` + strings.Repeat("x", maxBodyBytes) + `"}`},
+			status: http.StatusRequestEntityTooLarge,
+			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", maxBodyBytes)},
+		},
+		{
+			name:   "admin: oversized explain body",
+			admin:  &adminCall{"POST", "/explain", `{"method": "` + strings.Repeat("x", maxBodyBytes) + `"}`},
+			status: http.StatusRequestEntityTooLarge,
+			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", maxBodyBytes)},
+		},
+		{
+			name:   "admin: malformed verify body",
+			admin:  &adminCall{"POST", "/verify", `{"id": `},
+			status: http.StatusBadRequest,
+			want:   []string{`verify: body: unexpected EOF (want {"id": ...} or {"method": ...}, with "times", "atLeast" or "atMost")`},
+		},
+		{
+			name:   "admin: verify body of the wrong types",
+			admin:  &adminCall{"POST", "/verify", `{"id": "feature-1-2", "times": "two"}`},
+			status: http.StatusBadRequest,
+			want:   []string{"verify: body: json: cannot unmarshal string into Go struct field verifyRequest.times of type int"},
+		},
+		{
+			name:   "admin: verify body with an unknown field",
+			admin:  &adminCall{"POST", "/verify", `{"idd": "feature-1-2"}`},
+			status: http.StatusBadRequest,
+			want:   []string{`verify: body: json: unknown field "idd"`},
+		},
+		{
+			name:   "admin: verify of an unknown method",
+			admin:  &adminCall{"POST", "/verify", `{"method": "/routeguide.RouteGuide/GetFeatur"}`},
+			status: http.StatusNotFound,
+			want:   []string{"verify: not found: unknown method /routeguide.RouteGuide/GetFeatur; closest served methods: /routeguide.RouteGuide/GetFeature"},
+		},
+		{
+			name:   "admin: malformed explain body",
+			admin:  &adminCall{"POST", "/explain", `{"method": "/routeguide.RouteGuide/GetFeature",`},
+			status: http.StatusBadRequest,
+			want:   []string{`explain: body: unexpected EOF (want {"method": ..., "request": {...}, "metadata": {...}})`},
+		},
+		{
+			name:   "admin: explain body of the wrong types",
+			admin:  &adminCall{"POST", "/explain", `{"method": 7}`},
+			status: http.StatusBadRequest,
+			want:   []string{"explain: body: json: cannot unmarshal number into Go struct field explainRequest.method of type string"},
+		},
+		{
+			name:   "admin: explain metadata of the wrong type",
+			admin:  &adminCall{"POST", "/explain", `{"method": "/routeguide.RouteGuide/GetFeature", "metadata": {"x-k": 1}}`},
+			status: http.StatusBadRequest,
+			want:   []string{`explain: body: metadata "x-k": want a string or a list of strings`},
+		},
+		{
+			name:   "admin: explain request of the wrong type",
+			admin:  &adminCall{"POST", "/explain", `{"method": "/routeguide.RouteGuide/GetFeature", "request": {"latitude": "north"}}`},
+			status: http.StatusBadRequest,
+			want:   []string{"explain: request message 1: not a routeguide.Point: ", `invalid value for int32 field latitude: "north"`},
+		},
+		{
+			name:   "admin: explain of an unknown method",
+			admin:  &adminCall{"POST", "/explain", `{"method": "/routeguide.RouteGuide/GetFeatur"}`},
+			status: http.StatusBadRequest,
+			want:   []string{"explain: unknown method /routeguide.RouteGuide/GetFeatur; closest served methods: /routeguide.RouteGuide/GetFeature"},
+		},
+		{
+			name:   "admin: malformed method in a query",
+			admin:  &adminCall{"GET", "/calls?method=GetFeature", ""},
+			status: http.StatusBadRequest,
+			want:   []string{`query parameter method: method "GetFeature": want the form /package.Service/Method`},
+		},
+		{
+			name:   "admin: delete of an unknown stub",
+			admin:  &adminCall{"DELETE", "/stubs/nope", ""},
+			status: http.StatusNotFound,
+			want:   []string{`not found: no such stub: "nope"`},
+		},
+	}
+
+	// One server for the admin rows, with the standalone stubs.
+	_, adminAddr, _ := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
+		"--proto", routeProtos, "--stubs", filepath.Join(root, "testdata/standalone/stubs"))
+
+	for _, tc := range rows {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				if p := recover(); p != nil {
+					t.Errorf("panic: %v", p)
+				}
+			}()
+			switch {
+			case tc.admin != nil:
+				checkAdminRow(t, adminAddr, tc)
+			case tc.serves:
+				checkServingRow(t, tc)
+			case tc.args != nil:
+				ctx, cancel := context.WithTimeout(context.Background(), catalogTimeout)
+				defer cancel()
+				stderr, _, err := runUntilReady(ctx, t, tc.args)
+				if err == nil {
+					t.Fatalf("run %q: served, want an error; stderr:\n%s", tc.args, stderr)
+				}
+				if got := exitCode(err); got != tc.exit {
+					t.Errorf("exit code %d, want %d", got, tc.exit)
+				}
+				checkError(t, err, tc)
+			default:
+				checkError(t, tc.act(t), tc)
+			}
+		})
+	}
+}
+
+func mkdir(t *testing.T, parent, name string) string {
+	t.Helper()
+	p := filepath.Join(parent, name)
+	if err := os.Mkdir(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func checkError(t *testing.T, err error, tc badInputRow) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("no error")
+	}
+	t.Logf("error: %v", err)
+	for _, target := range tc.wantIs {
+		if !errors.Is(err, target) {
+			t.Errorf("error does not wrap %q: %v", target, err)
+		}
+	}
+	for _, w := range tc.want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error does not say %q:\n%v", w, err)
+		}
+	}
+}
+
+// readyOut is run's stdout: ready is closed once it prints "listening on".
+type readyOut struct {
+	syncBuffer
+	once  sync.Once
+	ready chan struct{}
+}
+
+func newReadyOut() *readyOut { return &readyOut{ready: make(chan struct{})} }
+
+func (r *readyOut) Write(p []byte) (int, error) {
+	n, err := r.syncBuffer.Write(p)
+	if strings.Contains(r.syncBuffer.String(), "listening on ") {
+		r.once.Do(func() { close(r.ready) })
+	}
+	return n, err
+}
+
+// runUntilReady calls run and returns its stderr and error; if run serves
+// instead of failing, it stops it, and listened is true.
+func runUntilReady(ctx context.Context, t *testing.T, args []string) (stderr string, listened bool, err error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stdout := newReadyOut()
+	var errOut syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, stdout, &errOut) }()
+	select {
+	case err := <-done:
+		return errOut.String(), false, err
+	case <-stdout.ready:
+		listened = true
+	case <-ctx.Done():
+		t.Errorf("run %q neither failed nor listened in time", args)
+	}
+	cancel()
+	err = <-done
+	return errOut.String(), listened, err
+}
+
+// checkServingRow: run tolerates the input, serves, and its log says what
+// it made of it.
+func checkServingRow(t *testing.T, tc badInputRow) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), catalogTimeout)
+	defer cancel()
+	log, listening, err := runUntilReady(ctx, t, tc.args)
+	if !listening || err != nil {
+		t.Fatalf("run %q: listening %v, error %v; want it to serve; stderr:\n%s", tc.args, listening, err, log)
+	}
+	t.Logf("log:\n%s", log)
+	for _, w := range tc.want {
+		if !strings.Contains(log, w) {
+			t.Errorf("log does not say %q:\n%s", w, log)
+		}
+	}
+}
+
+// checkAdminRow sends the row's request and checks the status and the JSON
+// error body, which must be exactly {"error": "..."}.
+func checkAdminRow(t *testing.T, adminAddr string, tc badInputRow) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), catalogTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, tc.admin.method, "http://"+adminAddr+tc.admin.path, strings.NewReader(tc.admin.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != tc.status {
+		t.Errorf("status %d, want %d", resp.StatusCode, tc.status)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q, want application/json", ct)
+	}
+	dec := json.NewDecoder(resp.Body)
+	dec.DisallowUnknownFields()
+	var e errorBody
+	if err := dec.Decode(&e); err != nil {
+		t.Fatalf("body is not {\"error\": ...}: %v", err)
+	}
+	t.Logf("%d %q", resp.StatusCode, e.Error)
+	for _, w := range tc.want {
+		if !strings.Contains(e.Error, w) {
+			t.Errorf("error does not say %q:\n%s", w, e.Error)
+		}
+	}
+}

@@ -1,0 +1,27 @@
+// Command grpcdouble serves gRPC test doubles on a TCP port, for clients in
+// any language.
+//
+// Usage:
+//
+//	grpcdouble serve  [flags]   serve stubs and cassettes
+//	grpcdouble record [flags]   proxy to a live server, recording a cassette
+//	grpcdouble version          print the version
+//	grpcdouble help [command]   print help
+//
+// serve loads service descriptors from .proto files (--proto, --import-path),
+// descriptor sets (--protoset) or a live server's reflection (--reflect),
+// answers calls from stub files (--stubs) and cassettes (--cassette), and
+// serves reflection and grpc.health.v1 so grpcurl and grpc_health_probe work
+// with no extra flags. record forwards every call to --upstream and writes
+// each finished call to --cassette.
+//
+// Both print "listening on ADDR" on standard output once ready (and
+// "admin listening on ADDR" when --admin is set), log with log/slog to
+// standard error, and stop gracefully on SIGINT or SIGTERM with every
+// finished call saved.
+//
+// The admin API (--admin ADDR, JSON over HTTP, optional --admin-token bearer
+// token) adds, lists and deletes stubs, lists received calls, verifies how
+// often stubs were hit, explains why a request missed, and resets state. See
+// README.md beside this file.
+package main

@@ -1,0 +1,325 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/grpcdouble/grpcdouble/replay"
+)
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (s *stringList) String() string { return strings.Join(*s, ",") }
+
+func (s *stringList) Set(v string) error {
+	if v == "" {
+		return errors.New("empty value")
+	}
+	*s = append(*s, v)
+	return nil
+}
+
+// commonConfig holds the flags serve and record share.
+type commonConfig struct {
+	protos      stringList
+	importPaths stringList
+	protosets   stringList
+
+	reflect           string
+	reflectTLS        bool
+	reflectCA         string
+	reflectServerName string
+
+	listen      string
+	tlsCert     string
+	tlsKey      string
+	tlsClientCA string
+
+	admin      string
+	adminToken string
+
+	journalLimit int
+	logLevel     string
+	logFormat    string
+}
+
+type serveConfig struct {
+	commonConfig
+	stubs                stringList
+	cassettes            stringList
+	replayOnce           bool
+	replayInOrder        bool
+	replayIgnoreMetadata stringList
+	replayMatchMetadata  stringList
+}
+
+type recordConfig struct {
+	commonConfig
+	upstream           string
+	upstreamTLS        bool
+	upstreamCA         string
+	upstreamServerName string
+	cassette           string
+	appendCassette     bool
+	redact             stringList
+	keep               stringList
+	withoutTiming      bool
+}
+
+const defaultListen = "127.0.0.1:50051"
+
+func (c *commonConfig) register(fs *flag.FlagSet) {
+	fs.Var(&c.protos, "proto", "a .proto `FILE` to load services from, or a folder of them (repeatable); found relative to --import-path (a folder is its own import path when none is given)")
+	fs.Var(&c.importPaths, "import-path", "a `DIR` to resolve .proto files and their imports in (repeatable; default: the current directory)")
+	fs.Var(&c.protosets, "protoset", "a descriptor set `FILE` (protoc --include_imports --descriptor_set_out) to load services from (repeatable)")
+	fs.StringVar(&c.reflect, "reflect", "", "load services from the server reflection of the live server at `ADDR`")
+	fs.BoolVar(&c.reflectTLS, "reflect-tls", false, "use TLS to reach the --reflect server")
+	fs.StringVar(&c.reflectCA, "reflect-ca", "", "PEM `FILE` of CAs to trust for the --reflect server (implies --reflect-tls)")
+	fs.StringVar(&c.reflectServerName, "reflect-server-name", "", "TLS server `NAME` to verify for the --reflect server")
+	fs.StringVar(&c.listen, "listen", defaultListen, "gRPC listen `ADDR` (port 0 picks a free port)")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "serve TLS with this PEM certificate `FILE` (needs --tls-key)")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "PEM private key `FILE` for --tls-cert")
+	fs.StringVar(&c.tlsClientCA, "tls-client-ca", "", "require client certificates signed by the CAs in this PEM `FILE` (mutual TLS)")
+	fs.StringVar(&c.admin, "admin", "", "serve the HTTP admin API on `ADDR` (e.g. 127.0.0.1:8080); off when empty")
+	// The environment default is applied after parsing, so help never
+	// prints the token.
+	fs.StringVar(&c.adminToken, "admin-token", "", "require \"Authorization: Bearer `TOKEN`\" on every admin request (default: $"+adminTokenEnv+")")
+	fs.IntVar(&c.journalLimit, "journal-limit", 1000, "keep only the newest `N` calls in the journal (0: all)")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log `LEVEL`: debug (logs every call), info, warn or error")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log `FORMAT`: text or json")
+}
+
+// adminTokenEnv is the variable --admin-token defaults to, so a token need
+// not appear in a process listing.
+const adminTokenEnv = "GRPCDOUBLE_ADMIN_TOKEN"
+
+func (c *commonConfig) hasDescriptors() bool {
+	return len(c.protos) > 0 || len(c.protosets) > 0 || c.reflect != ""
+}
+
+func (c *commonConfig) validate() error {
+	if c.adminToken == "" {
+		c.adminToken = os.Getenv(adminTokenEnv)
+	}
+	if c.listen == "" {
+		return errors.New("--listen: empty address")
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return errors.New("--tls-cert and --tls-key go together; give both or neither")
+	}
+	if c.tlsClientCA != "" && c.tlsCert == "" {
+		return errors.New("--tls-client-ca needs --tls-cert and --tls-key: mutual TLS is TLS first")
+	}
+	if len(c.importPaths) > 0 && len(c.protos) == 0 {
+		return errors.New("--import-path is for --proto files, and no --proto was given")
+	}
+	if (c.reflectTLS || c.reflectCA != "" || c.reflectServerName != "") && c.reflect == "" {
+		return errors.New("--reflect-tls, --reflect-ca and --reflect-server-name need --reflect ADDR")
+	}
+	if c.journalLimit < 0 {
+		return fmt.Errorf("--journal-limit: %d is negative", c.journalLimit)
+	}
+	for _, f := range []struct{ flag, path string }{
+		{"--tls-cert", c.tlsCert}, {"--tls-key", c.tlsKey}, {"--tls-client-ca", c.tlsClientCA}, {"--reflect-ca", c.reflectCA},
+	} {
+		if err := mustBeFile(f.flag, f.path); err != nil {
+			return err
+		}
+	}
+	for _, p := range c.protosets {
+		if err := mustBeFile("--protoset", p); err != nil {
+			return err
+		}
+	}
+	for _, p := range c.importPaths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return fmt.Errorf("--import-path %s: %w", p, errors.Unwrap(err))
+		}
+		if !st.IsDir() {
+			return fmt.Errorf("--import-path %s: not a directory", p)
+		}
+	}
+	if _, err := c.level(); err != nil {
+		return err
+	}
+	if c.logFormat != "text" && c.logFormat != "json" {
+		return fmt.Errorf("--log-format: %q is neither text nor json", c.logFormat)
+	}
+	return nil
+}
+
+func mustBeFile(flagName, path string) error {
+	if path == "" {
+		return nil
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", flagName, path, errors.Unwrap(err))
+	}
+	if st.IsDir() {
+		return fmt.Errorf("%s %s: is a directory, want a file", flagName, path)
+	}
+	return nil
+}
+
+func (c *commonConfig) level() (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return 0, fmt.Errorf("--log-level: %q is not one of debug, info, warn, error", c.logLevel)
+	}
+	return l, nil
+}
+
+func (c *commonConfig) logger(stderr io.Writer) *slog.Logger {
+	l, _ := c.level()
+	opts := &slog.HandlerOptions{Level: l}
+	if c.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(stderr, opts))
+}
+
+func serveFlags(output io.Writer) (*flag.FlagSet, *serveConfig) {
+	cfg := &serveConfig{}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(output)
+	cfg.register(fs)
+	fs.Var(&cfg.stubs, "stubs", "a stub `PATH`: a YAML or JSON stub file, or a folder of them (repeatable)")
+	fs.Var(&cfg.cassettes, "cassette", "a cassette `FILE` to replay (repeatable)")
+	fs.BoolVar(&cfg.replayOnce, "replay-once", false, "let each recorded interaction answer one call (until POST /reset); by default each answers any number")
+	fs.BoolVar(&cfg.replayInOrder, "replay-in-order", false, "match calls to interactions in recorded order, whatever the method")
+	fs.Var(&cfg.replayIgnoreMetadata, "replay-ignore-metadata", "a request metadata `KEY` left out of cassette matching (repeatable)")
+	fs.Var(&cfg.replayMatchMetadata, "replay-match-metadata", "match request metadata on this `KEY` only (repeatable; by default every recorded key must match)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `usage: grpcdouble serve [flags]
+
+Serves the services found by --proto, --protoset or --reflect, answering from
+--stubs and --cassette files, with reflection and grpc.health.v1 on. Calls with
+a matching stub get the stub's answer; other calls are replayed from the
+cassettes; the rest fail with FailedPrecondition naming the nearest stub
+and why it did not match.
+
+Prints "listening on ADDR" once ready. Stops gracefully on SIGINT or SIGTERM.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	return fs, cfg
+}
+
+func recordFlags(output io.Writer) (*flag.FlagSet, *recordConfig) {
+	cfg := &recordConfig{}
+	fs := flag.NewFlagSet("record", flag.ContinueOnError)
+	fs.SetOutput(output)
+	cfg.register(fs)
+	fs.StringVar(&cfg.upstream, "upstream", "", "the live server's `ADDR` to forward every call to (required)")
+	fs.BoolVar(&cfg.upstreamTLS, "upstream-tls", false, "use TLS to reach --upstream")
+	fs.StringVar(&cfg.upstreamCA, "upstream-ca", "", "PEM `FILE` of CAs to trust for --upstream (implies --upstream-tls)")
+	fs.StringVar(&cfg.upstreamServerName, "upstream-server-name", "", "TLS server `NAME` to verify for --upstream (implies --upstream-tls)")
+	fs.StringVar(&cfg.cassette, "cassette", "", "the cassette `FILE` to write (required; replaced unless --append)")
+	fs.BoolVar(&cfg.appendCassette, "append", false, "add to an existing --cassette instead of replacing it")
+	fs.Var(&cfg.redact, "redact", "a metadata `KEY` whose values are written as [REDACTED] (repeatable; authorization, cookie, set-cookie, x-api-key and proxy-authorization always are)")
+	fs.Var(&cfg.keep, "keep", "a metadata `KEY` to record as is, even one redacted by default (repeatable)")
+	fs.BoolVar(&cfg.withoutTiming, "without-timing", false, "record no offsets, durations or timeouts, so re-recording the same traffic gives the same file")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `usage: grpcdouble record --upstream ADDR --cassette FILE [flags]
+
+Proxies every call, of every RPC kind, to --upstream and records it to
+--cassette: messages, metadata both ways, trailers and status. Deadlines and
+cancellation pass through. Without a descriptor flag (--proto, --protoset,
+--reflect) the services come from the upstream's reflection.
+
+Prints "listening on ADDR" once ready. On SIGINT or SIGTERM, stops gracefully
+with every finished call saved.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	return fs, cfg
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelpShown
+		}
+		return usageError{fmt.Errorf("%w: %v", errUsage, err)}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("%s: unexpected argument %q (flags start with --)", fs.Name(), fs.Arg(0))}
+	}
+	return nil
+}
+
+func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
+	fs, cfg := serveFlags(stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, usageError{fmt.Errorf("serve: %w", err)}
+	}
+	if !cfg.hasDescriptors() {
+		return nil, usageError{errors.New("serve: no services to serve: give --proto FILE (with --import-path DIR), --protoset FILE or --reflect ADDR")}
+	}
+	for _, p := range cfg.stubs {
+		if _, err := os.Stat(p); err != nil {
+			return nil, usageError{fmt.Errorf("serve: --stubs %s: %w", p, errors.Unwrap(err))}
+		}
+	}
+	for _, p := range cfg.cassettes {
+		if err := mustBeFile("--cassette", p); err != nil {
+			return nil, usageError{fmt.Errorf("serve: %w", err)}
+		}
+	}
+	return cfg, nil
+}
+
+func parseRecord(args []string, stderr io.Writer) (*recordConfig, error) {
+	fs, cfg := recordFlags(stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, usageError{fmt.Errorf("record: %w", err)}
+	}
+	if cfg.upstream == "" {
+		return nil, usageError{errors.New("record: --upstream ADDR is required")}
+	}
+	if cfg.cassette == "" {
+		return nil, usageError{errors.New("record: --cassette FILE is required")}
+	}
+	if err := mustBeFile("--upstream-ca", cfg.upstreamCA); err != nil {
+		return nil, usageError{fmt.Errorf("record: %w", err)}
+	}
+	if st, err := os.Stat(cfg.cassette); err == nil && st.IsDir() {
+		return nil, usageError{fmt.Errorf("record: --cassette %s: is a directory, want a file", cfg.cassette)}
+	}
+	return cfg, nil
+}
+
+func (c *serveConfig) replayOptions() []replay.Option {
+	var opts []replay.Option
+	if !c.replayOnce {
+		opts = append(opts, replay.Reusable())
+	}
+	if c.replayInOrder {
+		opts = append(opts, replay.InOrder())
+	}
+	if len(c.replayIgnoreMetadata) > 0 {
+		opts = append(opts, replay.IgnoreMetadata(c.replayIgnoreMetadata...))
+	}
+	if len(c.replayMatchMetadata) > 0 {
+		opts = append(opts, replay.MatchMetadata(c.replayMatchMetadata...))
+	}
+	return opts
+}

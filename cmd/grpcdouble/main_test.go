@@ -1,0 +1,295 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// binDir holds the grpcdouble binary the end-to-end tests build once.
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "grpcdouble-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+const (
+	buildTimeout = 5 * time.Minute
+	// readyTimeout bounds waiting for "listening on".
+	readyTimeout = 60 * time.Second
+	exitTimeout  = 30 * time.Second
+)
+
+var (
+	buildOnce sync.Once
+	buildErr  error
+)
+
+// binary builds the real grpcdouble binary, static as in the Docker image,
+// once per test run.
+func binary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", filepath.Join(binDir, "grpcdouble"), ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return filepath.Join(binDir, "grpcdouble")
+}
+
+// proc is a running grpcdouble process.
+type proc struct {
+	cmd       *exec.Cmd
+	Addr      string // from "listening on"
+	AdminAddr string // from "admin listening on"
+	stderr    *syncBuffer
+	exited    chan struct{}
+	waitErr   error
+}
+
+type syncBuffer struct {
+	mu      sync.Mutex
+	b       bytes.Buffer
+	written chan struct{} // closed and replaced on every write
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.written != nil {
+		close(s.written)
+		s.written = nil
+	}
+	return s.b.Write(p)
+}
+
+// waitFor waits, bounded, until the buffer holds substr.
+func (s *syncBuffer) waitFor(substr string, timeout time.Duration) bool {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		if strings.Contains(s.b.String(), substr) {
+			s.mu.Unlock()
+			return true
+		}
+		if s.written == nil {
+			s.written = make(chan struct{})
+		}
+		ch := s.written
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-deadline.C:
+			return false
+		}
+	}
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startProc runs the binary and waits, bounded, until it prints
+// "listening on ADDR". The process is killed at cleanup if still running.
+func startProc(t testing.TB, args ...string) *proc {
+	t.Helper()
+	return startExec(t, exec.Command(binary(t), args...))
+}
+
+// startExec starts cmd and waits, bounded, for its "listening on" line.
+func startExec(t testing.TB, cmd *exec.Cmd) *proc {
+	t.Helper()
+	args := cmd.Args[1:]
+	p := &proc{cmd: cmd, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	p.cmd.Dir = moduleRoot(t)
+	p.cmd.Stderr = p.stderr
+	stdout, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := readLines(stdout)
+	go func() {
+		p.waitErr = p.cmd.Wait()
+		close(p.exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.exited:
+		default:
+			// Stop gracefully, as a user would; kill if that hangs.
+			_ = p.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-p.exited:
+			case <-time.After(exitTimeout):
+				_ = p.cmd.Process.Kill()
+				<-p.exited
+			}
+		}
+		for range lines { // drain so the reader ends
+		}
+		if t.Failed() {
+			t.Logf("grpcdouble %s stderr:\n%s", strings.Join(args, " "), p.stderr.String())
+		}
+	})
+	p.Addr, p.AdminAddr, err = awaitListening(lines, readyTimeout)
+	switch {
+	case errors.Is(err, errEndedBeforeListening):
+		<-p.exited
+		t.Fatalf("grpcdouble exited before listening (%v); stderr:\n%s", p.waitErr, p.stderr.String())
+	case err != nil:
+		t.Fatalf("grpcdouble did not print \"listening on\" within %v; stderr:\n%s", readyTimeout, p.stderr.String())
+	}
+	return p
+}
+
+// readLines sends the lines of r on the returned channel, which is closed
+// once r ends. Read the channel to its end so the goroutine ends.
+func readLines(r io.Reader) <-chan string {
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		_, _ = io.Copy(io.Discard, r) // a line too long for the scanner
+	}()
+	return lines
+}
+
+var errEndedBeforeListening = errors.New(`output ended before "listening on"`)
+
+// awaitListening reads lines until "listening on ADDR", noting an earlier
+// "admin listening on ADDR", and then reads the rest in the background so
+// the writer never blocks. On errEndedBeforeListening or a timeout the
+// caller must read lines to their end itself.
+func awaitListening(lines <-chan string, timeout time.Duration) (addr, adminAddr string, err error) {
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				return "", adminAddr, errEndedBeforeListening
+			}
+			if a, ok := strings.CutPrefix(line, "admin listening on "); ok {
+				adminAddr = a
+			} else if a, ok := strings.CutPrefix(line, "listening on "); ok {
+				go func() {
+					for range lines {
+					}
+				}()
+				return a, adminAddr, nil
+			}
+		case <-timer.C:
+			return "", adminAddr, fmt.Errorf("no \"listening on\" within %v", timeout)
+		}
+	}
+}
+
+// wait waits, bounded, for the process to exit.
+func (p *proc) wait(t testing.TB) error {
+	t.Helper()
+	select {
+	case <-p.exited:
+		return p.waitErr
+	case <-time.After(exitTimeout):
+		t.Fatalf("grpcdouble did not exit within %v; stderr:\n%s", exitTimeout, p.stderr.String())
+		return nil
+	}
+}
+
+// stop sends sig and waits, bounded, for the process to exit.
+func (p *proc) stop(t testing.TB, sig syscall.Signal) error {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.exited:
+		return p.waitErr
+	case <-time.After(exitTimeout):
+		t.Fatalf("grpcdouble did not exit within %v of %v; stderr:\n%s", exitTimeout, sig, p.stderr.String())
+		return nil
+	}
+}
+
+// runProc runs the binary to completion (bounded) and returns its output.
+func runProc(t testing.TB, args ...string) (stdout, stderr string, exitCode int) {
+	t.Helper()
+	bin := binary(t)
+	ctx, cancel := context.WithTimeout(context.Background(), exitTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = moduleRoot(t)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return o.String(), e.String(), ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return o.String(), e.String(), 0
+}
+
+func moduleRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func insecureCreds() credentials.TransportCredentials { return insecure.NewCredentials() }
+
+func writeFile(t testing.TB, path, data string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

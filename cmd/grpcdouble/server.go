@@ -1,0 +1,226 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/status"
+
+	"github.com/grpcdouble/grpcdouble/mockserver"
+)
+
+const (
+	// stopTimeout bounds the graceful stop: running calls get this long to
+	// finish before they are cancelled.
+	stopTimeout = 10 * time.Second
+	// maxMessageBytes is the largest message served or relayed.
+	maxMessageBytes = 64 << 20
+)
+
+// descriptorSources turns the descriptor flags into mockserver sources. The
+// returned function closes any connection opened for --reflect; call it once
+// the server has loaded its services.
+func (c *commonConfig) descriptorSources() ([]mockserver.Source, func(), error) {
+	var out []mockserver.Source
+	closeFn := func() {}
+	if len(c.protos) > 0 {
+		importPaths, files, err := expandProtos(c.importPaths, c.protos)
+		if err != nil {
+			return nil, closeFn, err
+		}
+		out = append(out, mockserver.ProtoFiles(importPaths, files...))
+	}
+	for _, p := range c.protosets {
+		out = append(out, mockserver.Protoset(p))
+	}
+	if c.reflect != "" {
+		opts, err := dialOptions("--reflect", c.reflectTLS, c.reflectCA, c.reflectServerName)
+		if err != nil {
+			return nil, closeFn, err
+		}
+		conn, err := grpc.NewClient(c.reflect, opts...)
+		if err != nil {
+			return nil, closeFn, fmt.Errorf("--reflect %s: %w", c.reflect, err)
+		}
+		closeFn = func() { _ = conn.Close() }
+		out = append(out, mockserver.Reflection(conn))
+	}
+	return out, closeFn, nil
+}
+
+// instance is a running gRPC server with its optional admin API.
+type instance struct {
+	srv     *mockserver.Server
+	adminLn net.Listener
+	http    *http.Server
+	log     *slog.Logger
+	served  chan error
+}
+
+// start listens (admin first, so a taken admin port fails before anything
+// serves), starts the gRPC server and prints the addresses.
+func start(c *commonConfig, h mockserver.Handler, sources []mockserver.Source, api *admin, stdout io.Writer, log *slog.Logger, ready func(*mockserver.Server) error) (*instance, error) {
+	in := &instance{log: log}
+	if c.admin != "" {
+		ln, err := net.Listen("tcp", c.admin)
+		if err != nil {
+			return nil, fmt.Errorf("--admin %s: %w", c.admin, err)
+		}
+		in.adminLn = ln
+		if c.adminToken == "" && !isLoopback(ln.Addr()) {
+			log.Warn("THE ADMIN API IS OPEN TO THE NETWORK WITHOUT A TOKEN: anyone who can reach it can change what this server answers; set --admin-token or bind --admin to 127.0.0.1",
+				"admin", ln.Addr().String())
+		}
+	}
+	tlsCfg, err := c.serverTLS()
+	if err != nil {
+		in.closeAdminListener()
+		return nil, err
+	}
+	opts := append([]mockserver.Option{mockserver.WithTCP(c.listen), mockserver.WithJournalLimit(c.journalLimit)}, sourceOptions(sources)...)
+	if tlsCfg != nil {
+		opts = append(opts, mockserver.WithTLS(tlsCfg))
+	}
+	opts = append(opts, mockserver.WithServerOptions(grpc.MaxRecvMsgSize(maxMessageBytes), grpc.MaxSendMsgSize(maxMessageBytes), codecServerOption()))
+	if log.Enabled(context.Background(), slog.LevelDebug) {
+		opts = append(opts, mockserver.WithServerOptions(
+			grpc.ChainUnaryInterceptor(unaryLogger(log)),
+			grpc.ChainStreamInterceptor(streamLogger(log)),
+		))
+	}
+	srv, err := mockserver.New(h, opts...)
+	if err != nil {
+		in.closeAdminListener()
+		if errors.Is(err, mockserver.ErrUnknownMethod) || errors.Is(err, mockserver.ErrServiceNotFound) {
+			return nil, fmt.Errorf("descriptors: %w", err)
+		}
+		return nil, err
+	}
+	in.srv = srv
+	api.srv = srv
+	if ready != nil {
+		if err := ready(srv); err != nil {
+			srv.Close()
+			in.closeAdminListener()
+			return nil, err
+		}
+	}
+	var names []string
+	for _, sd := range srv.Services() {
+		names = append(names, string(sd.FullName()))
+	}
+	log.Info("serving", "listen", srv.Addr(), "tls", tlsCfg != nil, "mtls", tlsCfg != nil && tlsCfg.ClientCAs != nil, "services", names)
+	if in.adminLn != nil {
+		in.http = &http.Server{
+			Handler:           api.handler(),
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       time.Minute,
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
+		in.served = make(chan error, 1)
+		go func() { in.served <- in.http.Serve(in.adminLn) }()
+		fmt.Fprintf(stdout, "admin listening on %s\n", in.adminLn.Addr())
+		log.Info("admin API", "listen", in.adminLn.Addr().String(), "token", c.adminToken != "")
+	}
+	fmt.Fprintf(stdout, "listening on %s\n", srv.Addr())
+	return in, nil
+}
+
+// expandProtos replaces each --proto folder by the .proto files under it, and
+// makes the folder an import path when no --import-path was given.
+func expandProtos(importPaths, protos []string) ([]string, []string, error) {
+	importPaths = slices.Clone(importPaths)
+	explicit := len(importPaths) > 0
+	var files []string
+	for _, p := range protos {
+		st, err := os.Stat(p)
+		if err != nil || !st.IsDir() {
+			files = append(files, p) // the parser names a missing file
+			continue
+		}
+		if !explicit {
+			importPaths = append(importPaths, p)
+		}
+		n := len(files)
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && strings.HasSuffix(path, ".proto") {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("--proto %s: %w", p, err)
+		}
+		if len(files) == n {
+			return nil, nil, fmt.Errorf("--proto %s: the folder holds no .proto files", p)
+		}
+	}
+	return importPaths, files, nil
+}
+
+func sourceOptions(sources []mockserver.Source) []mockserver.Option {
+	out := make([]mockserver.Option, len(sources))
+	for i, s := range sources {
+		out[i] = mockserver.WithSource(s)
+	}
+	return out
+}
+
+func (in *instance) closeAdminListener() {
+	if in.adminLn != nil {
+		_ = in.adminLn.Close()
+	}
+}
+
+// stop stops gracefully: no new calls, running calls get stopTimeout to end.
+func (in *instance) stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	defer cancel()
+	in.log.Info("stopping", "grace", stopTimeout.String())
+	in.srv.GracefulStop(ctx)
+	if in.http != nil {
+		if err := in.http.Shutdown(ctx); err != nil {
+			_ = in.http.Close()
+		}
+		<-in.served
+	}
+}
+
+func isLoopback(a net.Addr) bool {
+	tcp, ok := a.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
+
+func unaryLogger(log *slog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		t0 := time.Now()
+		resp, err := handler(ctx, req)
+		log.Debug("call", "method", info.FullMethod, "code", status.Code(err).String(), "duration", time.Since(t0))
+		return resp, err
+	}
+}
+
+func streamLogger(log *slog.Logger) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		t0 := time.Now()
+		err := handler(srv, ss)
+		log.Debug("call", "method", info.FullMethod, "code", status.Code(err).String(), "duration", time.Since(t0))
+		return err
+	}
+}

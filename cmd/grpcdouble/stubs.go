@@ -1,0 +1,290 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"google.golang.org/grpc/metadata"
+
+	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/mockserver"
+)
+
+// stubs is the admin API's view of the expect.Mock serving the stubs.
+type stubs struct {
+	mock  *expect.Mock
+	srv   *mockserver.Server
+	paths []string // --stubs, reloaded on reset
+	// routesToCassettes reports the methods the cassettes answer; nil
+	// without cassettes.
+	routesToCassettes func(method string) bool
+}
+
+// load adds the --stubs files and folders; errors name file, line and field.
+func (s *stubs) load() error {
+	if len(s.paths) == 0 {
+		return nil
+	}
+	parsed, err := expect.LoadStubs(s.srv, s.paths...)
+	if err != nil {
+		return fmt.Errorf("--stubs: %w", err)
+	}
+	if _, err := s.mock.AddStubs(parsed...); err != nil {
+		return fmt.Errorf("--stubs: %w", err)
+	}
+	return nil
+}
+
+// stubJSON is one stub as the admin API lists it.
+type stubJSON struct {
+	ID     string `json:"id"`
+	Method string `json:"method"`
+	Kind   string `json:"kind"`
+	Source string `json:"source"`
+	Hits   int    `json:"hits"`
+	Min    int    `json:"min"`
+	Max    int    `json:"max"` // -1: no limit
+	Met    bool   `json:"met"`
+}
+
+func toStubJSON(in expect.StubInfo) stubJSON {
+	return stubJSON{ID: in.ID, Method: in.Method, Kind: in.Kind, Source: in.Source, Hits: in.Hits, Min: in.Min, Max: in.Max, Met: in.Met}
+}
+
+func (s *stubs) Add(body []byte, name string) (any, error) {
+	parsed, err := expect.ParseStubs(name, body, s.srv)
+	if err != nil {
+		return nil, err
+	}
+	if len(parsed) == 0 {
+		return nil, errors.New("the body holds no stubs")
+	}
+	ids, err := s.mock.AddStubs(parsed...)
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	out := []stubJSON{}
+	for _, in := range s.mock.Stubs() {
+		if want[in.ID] {
+			out = append(out, toStubJSON(in))
+		}
+	}
+	return out, nil
+}
+
+func (s *stubs) List() any {
+	out := []stubJSON{}
+	for _, in := range s.mock.Stubs() {
+		out = append(out, toStubJSON(in))
+	}
+	return out
+}
+
+func (s *stubs) Delete(id string) error {
+	if err := s.mock.Delete(id); err != nil {
+		if errors.Is(err, expect.ErrUnknownStub) {
+			return fmt.Errorf("%w: %w", errNotFound, err)
+		}
+		return err
+	}
+	return nil
+}
+
+func (s *stubs) Reset() error {
+	s.mock.Reset()
+	return s.load()
+}
+
+// verifyRequest asks how often a stub, or a method, was called. With neither
+// it verifies every stub as a test's cleanup would.
+type verifyRequest struct {
+	ID     string `json:"id,omitempty"`
+	Method string `json:"method,omitempty"`
+	// Times, AtLeast and AtMost state the expected count; with none, a
+	// stub's own "times" applies, and a method wants at least one call.
+	Times   *int `json:"times,omitempty"`
+	AtLeast *int `json:"atLeast,omitempty"`
+	AtMost  *int `json:"atMost,omitempty"`
+}
+
+type verifyResult struct {
+	OK     bool       `json:"ok"`
+	ID     string     `json:"id,omitempty"`
+	Method string     `json:"method,omitempty"`
+	Calls  *int       `json:"calls,omitempty"`
+	Want   string     `json:"want,omitempty"`
+	Errors []string   `json:"errors,omitempty"`
+	Stubs  []stubJSON `json:"stubs,omitempty"`
+}
+
+func (s *stubs) Verify(body []byte) (any, bool, error) {
+	var req verifyRequest
+	if len(strings.TrimSpace(string(body))) > 0 {
+		dec := json.NewDecoder(strings.NewReader(string(body)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			return nil, false, fmt.Errorf("body: %v (want {\"id\": ...} or {\"method\": ...}, with \"times\", \"atLeast\" or \"atMost\")", err)
+		}
+	}
+	if req.ID != "" && req.Method != "" {
+		return nil, false, errors.New("give \"id\" or \"method\", not both")
+	}
+	switch {
+	case req.ID != "":
+		for _, in := range s.mock.Stubs() {
+			if in.ID != req.ID {
+				continue
+			}
+			lo, hi := in.Min, in.Max
+			if req.Times != nil || req.AtLeast != nil || req.AtMost != nil {
+				lo, hi = bounds(req)
+			}
+			res := verifyResult{ID: in.ID, Method: in.Method, Calls: &in.Hits, Want: describeBounds(lo, hi), Stubs: []stubJSON{toStubJSON(in)}}
+			res.OK = in.Hits >= lo && (hi < 0 || in.Hits <= hi)
+			if !res.OK {
+				res.Errors = []string{fmt.Sprintf("stub %s (%s) was hit %d times, want %s", in.ID, in.Method, in.Hits, res.Want)}
+			}
+			return res, res.OK, nil
+		}
+		return nil, false, fmt.Errorf("%w: no stub has id %q", errNotFound, req.ID)
+	case req.Method != "":
+		full, err := mockserver.NormalizeMethod(req.Method)
+		if err != nil {
+			return nil, false, err
+		}
+		if _, err := s.srv.Method(full); err != nil {
+			return nil, false, fmt.Errorf("%w: %w", errNotFound, err)
+		}
+		n := len(s.srv.CallsTo(full))
+		lo, hi := 1, -1
+		if req.Times != nil || req.AtLeast != nil || req.AtMost != nil {
+			lo, hi = bounds(req)
+		}
+		res := verifyResult{Method: full, Calls: &n, Want: describeBounds(lo, hi)}
+		res.OK = n >= lo && (hi < 0 || n <= hi)
+		if !res.OK {
+			res.Errors = []string{fmt.Sprintf("%s was called %d times (journal), want %s", full, n, res.Want)}
+		}
+		return res, res.OK, nil
+	}
+	if req.Times != nil || req.AtLeast != nil || req.AtMost != nil {
+		return nil, false, errors.New("\"times\", \"atLeast\" and \"atMost\" need an \"id\" or a \"method\"")
+	}
+	res := verifyResult{OK: true}
+	for _, in := range s.mock.Stubs() {
+		res.Stubs = append(res.Stubs, toStubJSON(in))
+	}
+	if err := s.mock.Verify(); err != nil {
+		res.OK = false
+		res.Errors = splitJoined(err)
+	}
+	return res, res.OK, nil
+}
+
+func bounds(req verifyRequest) (lo, hi int) {
+	lo, hi = 0, -1
+	if req.Times != nil {
+		lo, hi = *req.Times, *req.Times
+	}
+	if req.AtLeast != nil {
+		lo = *req.AtLeast
+	}
+	if req.AtMost != nil {
+		hi = *req.AtMost
+	}
+	return lo, hi
+}
+
+func describeBounds(lo, hi int) string {
+	switch {
+	case lo == hi:
+		return fmt.Sprintf("exactly %d", lo)
+	case hi < 0:
+		return fmt.Sprintf("at least %d", lo)
+	case lo == 0:
+		return fmt.Sprintf("at most %d", hi)
+	}
+	return fmt.Sprintf("between %d and %d", lo, hi)
+}
+
+// splitJoined lists the errors an errors.Join holds, one per entry.
+func splitJoined(err error) []string {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []string
+		for _, e := range j.Unwrap() {
+			out = append(out, splitJoined(e)...)
+		}
+		return out
+	}
+	return []string{err.Error()}
+}
+
+// explainRequest is a call to explain: the method, the request as protojson
+// (an array of messages for a client stream), and the request metadata
+// (each key a string or a list of strings).
+type explainRequest struct {
+	Method   string                     `json:"method"`
+	Request  json.RawMessage            `json:"request,omitempty"`
+	Metadata map[string]json.RawMessage `json:"metadata,omitempty"`
+}
+
+type explainResult struct {
+	Method string `json:"method"`
+	// Cassettes is set when the method has no stub and the cassettes
+	// answer it: the stub explanation then does not apply.
+	Cassettes bool     `json:"cassettes,omitempty"`
+	Matched   bool     `json:"matched"`
+	Match     string   `json:"match,omitempty"`
+	Nearest   string   `json:"nearest,omitempty"`
+	Reasons   []string `json:"reasons,omitempty"`
+	Text      string   `json:"text"`
+}
+
+func (s *stubs) Explain(body []byte) (any, error) {
+	var req explainRequest
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return nil, fmt.Errorf("body: %v (want {\"method\": ..., \"request\": {...}, \"metadata\": {...}})", err)
+	}
+	if req.Method == "" {
+		return nil, errors.New("body: \"method\" is required")
+	}
+	md := metadata.MD{}
+	for k, raw := range req.Metadata {
+		var one string
+		if err := json.Unmarshal(raw, &one); err == nil {
+			md.Append(k, one)
+			continue
+		}
+		var many []string
+		if err := json.Unmarshal(raw, &many); err != nil {
+			return nil, fmt.Errorf("body: metadata %q: want a string or a list of strings", k)
+		}
+		md.Append(k, many...)
+	}
+	x, err := s.mock.Explain(req.Method, req.Request, md)
+	if err != nil {
+		return nil, err
+	}
+	res := explainResult{Method: x.Method, Matched: x.Match != "", Match: x.Match, Nearest: x.Nearest, Reasons: x.Reasons, Text: x.String()}
+	if s.routesToCassettes != nil && s.routesToCassettes(x.Method) {
+		res.Cassettes = true
+		res.Text = x.Method + " has no stub: the cassettes answer it (GET /misses lists the calls they could not)"
+	}
+	return res, nil
+}
+
+func (s *stubs) Misses() []string {
+	var out []string
+	for _, m := range s.mock.Unexpected() {
+		out = append(out, m.String())
+	}
+	return out
+}

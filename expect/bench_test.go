@@ -1,0 +1,88 @@
+package expect_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/test/bufconn"
+
+	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
+	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/mockserver"
+)
+
+// generated is the baseline: a hand-written server on the generated code.
+type generated struct {
+	pb.UnimplementedRouteGuideServer
+	resp *pb.Feature
+}
+
+func (g *generated) GetFeature(context.Context, *pb.Point) (*pb.Feature, error) { return g.resp, nil }
+
+var (
+	benchReq  = &pb.Point{Latitude: 1, Longitude: 2}
+	benchResp = &pb.Feature{Name: "x", Location: benchReq, Tags: []string{"a", "b"}}
+)
+
+func runUnary(b *testing.B, conn grpc.ClientConnInterface) {
+	client := pb.NewRouteGuideClient(conn)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := client.GetFeature(ctx, benchReq); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkUnary(b *testing.B) {
+	b.Run("generated", func(b *testing.B) {
+		lis := bufconn.Listen(1 << 20)
+		s := grpc.NewServer()
+		pb.RegisterRouteGuideServer(s, &generated{resp: benchResp})
+		go func() { _ = s.Serve(lis) }()
+		defer s.Stop()
+		conn, err := grpc.NewClient("passthrough:///bufnet",
+			grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+			grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer conn.Close()
+		runUnary(b, conn)
+	})
+	// journal=on is what a user gets; journal=off shows what the
+	// mockserver journal costs apart from matching.
+	for _, journal := range []bool{true, false} {
+		for _, others := range []int{0, 1000} {
+			b.Run(fmt.Sprintf("expect/journal=%v/others=%d", journal, others), func(b *testing.B) {
+				m := expect.NewMock()
+				m.Unary(getFeature).WithRequest(benchReq).AnyTimes().Return(benchResp)
+				for i := range others {
+					switch i % 3 {
+					case 0:
+						m.ServerStream(listFeatures).WithRequest(&pb.Rectangle{Lo: &pb.Point{Latitude: int32(i)}}).Send(benchResp)
+					case 1:
+						m.ClientStream(recordRoute).WithMessageCount(i).Return(&pb.RouteSummary{})
+					default:
+						m.Bidi(routeChat).Recv(note(fmt.Sprint(i)))
+					}
+				}
+				var opts []mockserver.Option
+				if !journal {
+					opts = append(opts, mockserver.WithoutJournal())
+				}
+				srv, err := mockserver.New(m, opts...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer srv.Close()
+				runUnary(b, srv.ClientConn())
+			})
+		}
+	}
+}

@@ -1,0 +1,87 @@
+// Package expect scripts a gRPC test double: expectations say which calls
+// the server accepts and how it answers them, for all four kinds of RPC, and
+// the Mock checks at the end of the test that every expectation was met and
+// no unexpected call came.
+//
+//	m := expect.New(t)
+//	m.Unary("/routeguide.RouteGuide/GetFeature").
+//		WithRequest(&pb.Point{Latitude: 1}).
+//		WithHeader("authorization", "Bearer t").
+//		Return(&pb.Feature{Name: "x"}).
+//		WithTrailer("k", "v")
+//	m.ServerStream("/routeguide.RouteGuide/ListFeatures").Send(f1, f2).Return(codes.OK)
+//	m.Bidi("/routeguide.RouteGuide/RouteChat").
+//		Recv(note("a")).Send(reply("A")).
+//		Recv(note("b")).Send(reply("B"))
+//	srv := mockserver.Start(t, m) // serves the services of the methods used
+//	client := pb.NewRouteGuideClient(srv.ClientConn())
+//
+// # Matching
+//
+// A call is matched by method, request metadata (WithHeader, ...Present,
+// ...Absent, ...Regexp, ...Func) and messages: Equal (proto.Equal), Partial
+// (only the fields set in the given message), a protojson subset
+// (WithRequestJSON), a typed Func, or Anything. Client streams match the
+// whole list (Messages, Count, FuncAll); bidi expectations match message by
+// message as their script runs, and several bidi expectations on one method
+// are told apart by metadata and by their first Recv.
+//
+// Among the expectations of a method, a call uses the first one declared
+// that matches and is not used up (Times). An expectation wants exactly one
+// call unless told otherwise (Times, AnyTimes, MinTimes, MaxTimes,
+// Optional), so "first call Unavailable, then success" is two expectations in
+// a row. With the InOrder option a call may only use an expectation once
+// every earlier one on the method has had its minimum number of calls.
+//
+// # Misses and verification
+//
+// A call that nothing matches gets the status code NoMatchCode
+// (FailedPrecondition) with a message that names the call and the nearest
+// expectation with a (-want +got) diff, and the test fails at cleanup with
+// the same text. A handler never touches the test: failures are recorded and
+// reported from the test's goroutine at cleanup (or by Verify for a Mock made
+// with NewMock, which has no test).
+//
+// Declare expectations before the server starts: mockserver.Start calls
+// Methods to know the services to serve and Bind to check every expectation
+// against their descriptors. A method that does not exist, a method of
+// another kind than declared, or a message of the wrong type is a setup
+// error on the test, naming what was expected.
+//
+// # Scripts
+//
+// Every expectation compiles to a list of steps (send, receive and match,
+// receive everything, send headers, wait, end with a status, keep open, run a
+// function) that one runner interprets; stub files compile to the same steps.
+//
+// # Faults
+//
+// Scripts inject the faults a client must survive: AbortAfter ends a stream
+// with a chosen status once n messages were sent; DropConnection closes the
+// call's connection (the client sees Unavailable); Pace and Wait answer
+// slowly; PadTo and SendOversized send messages larger than the client
+// accepts (it fails with ResourceExhausted). Stopping the server gracefully
+// while streams run is mockserver's Server.GracefulStop. Stub files offer
+// the same faults (abortAfter, dropConnection, pace, padTo, sendOversized).
+//
+// # What was received
+//
+// Each expectation's Calls returns the calls it answered: metadata,
+// messages, and deadline, ready for testify's assert and require.
+//
+// # Stub files
+//
+// ParseStubs and LoadStubs read the same expectations from YAML or JSON
+// files, with messages written as protojson; see STUBS.md beside this file
+// for the format and stub.schema.json for a JSON Schema editors can use.
+// Mocks made with NewMock can be changed while serving (AddStubs, Delete,
+// Reset, Stubs, Explain), for the standalone server's admin API.
+//
+// # Fuzzing
+//
+// The stub parser and the request matchers are fuzzed; the seeds run with
+// go test, and each target fuzzes for longer with
+//
+//	go test -run XXX -fuzz FuzzParseStubs -fuzztime 10m ./expect/
+//	go test -run XXX -fuzz FuzzRequestJSON -fuzztime 10m ./expect/
+package expect

@@ -1,0 +1,74 @@
+package expect_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
+	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/mockserver"
+)
+
+// A Mock without a test, as a standalone server uses one; in a test, use
+// expect.New(t) and mockserver.Start(t, m).
+func ExampleNewMock() {
+	m := expect.NewMock()
+	m.Unary("/routeguide.RouteGuide/GetFeature").
+		WithRequest(&pb.Point{Latitude: 1}).
+		Return(&pb.Feature{Name: "x"})
+	srv, err := mockserver.New(m)
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	client := pb.NewRouteGuideClient(srv.ClientConn())
+	f, err := client.GetFeature(ctx, &pb.Point{Latitude: 1})
+	fmt.Println(f.GetName(), err)
+	_, err = client.GetFeature(ctx, &pb.Point{Latitude: 2})
+	fmt.Println(status.Code(err))
+	fmt.Println(m.Verify() != nil)
+	// Output:
+	// x <nil>
+	// FailedPrecondition
+	// true
+}
+
+func ExampleParseStubs() {
+	stubs, err := expect.ParseStubs("inline.yaml", []byte(`
+- id: missing
+  method: routeguide.RouteGuide/GetFeature
+  request: {partial: {latitude: 404}}
+  status: {code: NOT_FOUND, message: nothing here}
+`), nil)
+	if err != nil {
+		panic(err)
+	}
+	m := expect.NewMock()
+	ids, err := m.AddStubs(stubs...)
+	fmt.Println(ids, err)
+
+	x, err := m.Explain("routeguide.RouteGuide/GetFeature", []byte(`{"latitude": 404}`), metadata.MD{})
+	fmt.Println(x, err)
+	// Output:
+	// [missing] <nil>
+	// /routeguide.RouteGuide/GetFeature: matches expectation missing <nil>
+}
+
+func ExampleParseStubs_error() {
+	_, err := expect.ParseStubs("bad.yaml", []byte(`
+- method: routeguide.RouteGuide/GetFeature
+  response:
+    name: x
+    nmae: y
+`), nil)
+	fmt.Println(err)
+	// Output:
+	// bad stub file: bad.yaml:5: response: not a routeguide.Feature: unknown field "nmae"
+}

@@ -1,0 +1,647 @@
+package expect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	spb "google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/anypb"
+
+	"github.com/grpcdouble/grpcdouble/mockserver"
+)
+
+// headerTiming says when response headers go out.
+type headerTiming int
+
+const (
+	headersWithFirstMessage  headerTiming = iota // gRPC's default: with the first message or the status
+	headersAtStart                               // as soon as the call is answered
+	headersAfterFirstRequest                     // once the first client message arrived
+)
+
+// expectation is the one engine behind every RPC kind, the Go DSL and stub
+// files alike: what to match, then a script of steps to run.
+type expectation struct {
+	m      *Mock
+	id     string
+	method string // "/pkg.Service/Method"
+	kind   mockserver.Kind
+	md     protoreflect.MethodDescriptor // nil until known
+	source string                        // where it was declared
+	broken bool                          // a setup error: never matches
+
+	mdm      []mdMatcher
+	req      Matcher     // unary and server-stream: the request (nil: any)
+	reqs     ListMatcher // client-stream: every message (nil: any)
+	script   []step
+	header   metadata.MD
+	headerAt headerTiming
+	trailer  metadata.MD
+	delay    time.Duration // before the script
+	pace     time.Duration // before every message sent
+	padTo    int           // pad every message sent to this many bytes (0: no)
+	abort    *abort        // end the stream after n messages sent
+
+	deferred []func(md protoreflect.MethodDescriptor) error
+
+	min, max int          // max < 0: no limit
+	hits     atomic.Int64 // written under the methodSet's lock
+
+	mu       sync.Mutex
+	calls    []*Received
+	failures []string
+}
+
+func (e *expectation) hitCount() int { return int(e.hits.Load()) }
+
+func (e *expectation) where() string {
+	if e.source == "" {
+		return e.method
+	}
+	return e.source
+}
+
+func (e *expectation) describe() string {
+	return fmt.Sprintf("expectation %s (%s %s, declared at %s)", e.id, e.kindText(), e.method, e.source)
+}
+
+func (e *expectation) kindText() string {
+	if e.kind < 0 {
+		return "rpc"
+	}
+	return e.kind.String()
+}
+
+func (e *expectation) timesText() string {
+	switch {
+	case e.min == e.max:
+		return fmt.Sprintf("exactly %d", e.min)
+	case e.max < 0:
+		return fmt.Sprintf("at least %d", e.min)
+	}
+	return fmt.Sprintf("between %d and %d", e.min, e.max)
+}
+
+// setMethod records the method's descriptor, checks the declared kind and
+// runs the checks that waited for it.
+func (e *expectation) setMethod(md protoreflect.MethodDescriptor) []error {
+	e.md = md
+	got := mockserver.KindOf(md)
+	if e.kind >= 0 && e.kind != got {
+		e.broken = true
+		return []error{fmt.Errorf("%s is a %s method, declared as %s (use Mock.%s)", e.method, got, e.kind, dslName(got))}
+	}
+	e.kind = got
+	var errs []error
+	for _, f := range e.deferred {
+		if err := f(md); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	e.deferred = nil
+	if len(errs) > 0 {
+		e.broken = true
+	}
+	return errs
+}
+
+func dslName(k mockserver.Kind) string {
+	switch k {
+	case mockserver.ServerStream:
+		return "ServerStream"
+	case mockserver.ClientStream:
+		return "ClientStream"
+	case mockserver.BidiStream:
+		return "Bidi"
+	}
+	return "Unary"
+}
+
+// complete checks what can only be checked once the declaration is over.
+func (e *expectation) complete() error {
+	if e.broken {
+		return nil
+	}
+	if e.kind == mockserver.Unary || e.kind == mockserver.ClientStream {
+		if len(e.script) == 0 {
+			return fmt.Errorf("%s %s has no response: call Return, ReturnError or ReturnFunc", e.kind, e.method)
+		}
+	}
+	return nil
+}
+
+// check runs f against the method's descriptor now if it is known, or at
+// Bind otherwise.
+func (e *expectation) check(f func(md protoreflect.MethodDescriptor) error) {
+	if e.broken {
+		return
+	}
+	if e.md == nil {
+		e.deferred = append(e.deferred, f)
+		return
+	}
+	if err := f(e.md); err != nil {
+		if e.m.tb != nil {
+			e.m.tb.Helper()
+		}
+		e.setupErr(err)
+	}
+}
+
+func (e *expectation) setupErr(err error) {
+	e.broken = true
+	if e.m.tb != nil {
+		e.m.tb.Helper()
+	}
+	e.m.setupError(e, err)
+}
+
+func checkType(what string, msg proto.Message, want protoreflect.MessageDescriptor) error {
+	if msg == nil {
+		return fmt.Errorf("%s: nil message, want a %s", what, want.FullName())
+	}
+	if got := msg.ProtoReflect().Descriptor().FullName(); got != want.FullName() {
+		return fmt.Errorf("%s: got a %s, want a %s", what, got, want.FullName())
+	}
+	return nil
+}
+
+func (e *expectation) checkIn(what string, msgs ...proto.Message) {
+	for _, msg := range msgs {
+		e.check(func(md protoreflect.MethodDescriptor) error {
+			return checkType(fmt.Sprintf("%s: %s takes", what, e.method), msg, md.Input())
+		})
+	}
+}
+
+func (e *expectation) checkOut(what string, msgs ...proto.Message) {
+	for _, msg := range msgs {
+		e.check(func(md protoreflect.MethodDescriptor) error {
+			return checkType(fmt.Sprintf("%s: %s returns", what, e.method), msg, md.Output())
+		})
+	}
+}
+
+// requestJSON makes the request matcher a partial match of a protojson
+// object, parsed once the input type is known.
+func (e *expectation) requestJSON(what, js string, set func(Matcher)) {
+	e.check(func(md protoreflect.MethodDescriptor) error {
+		msg := messageType(md.Input()).New().Interface()
+		if err := protojson.Unmarshal([]byte(js), msg); err != nil {
+			return fmt.Errorf("%s: not a %s in protojson: %w", what, md.Input().FullName(), err)
+		}
+		set(Partial(msg))
+		return nil
+	})
+}
+
+func newStatus(code codes.Code, msg string, details []proto.Message) (*status.Status, error) {
+	p := &spb.Status{Code: int32(code), Message: msg}
+	for _, d := range details {
+		a, err := anypb.New(d)
+		if err != nil {
+			return nil, fmt.Errorf("status detail: %w", err)
+		}
+		p.Details = append(p.Details, a)
+	}
+	return status.FromProto(p), nil
+}
+
+func (e *expectation) errorStep(code codes.Code, msg string, details []proto.Message) step {
+	st, err := newStatus(code, msg, details)
+	if err != nil {
+		e.setupErr(err)
+		return statusStep{status.New(codes.Internal, err.Error())}
+	}
+	return statusStep{st}
+}
+
+// Base holds what every kind of expectation shares: metadata matchers,
+// response headers and trailers, counts, and the calls it matched. Its
+// methods return the expectation they were called on, for chaining.
+type Base[B any] struct {
+	e    *expectation
+	self B
+}
+
+// ID is the expectation's ID, as Mock.Stubs lists it.
+func (b Base[B]) ID() string { return b.e.id }
+
+// Calls returns the calls this expectation answered, oldest first.
+func (b Base[B]) Calls() []Received {
+	e := b.e
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]Received, len(e.calls))
+	for i, r := range e.calls {
+		out[i] = *r
+		out[i].Messages = slices.Clone(r.Messages)
+	}
+	return out
+}
+
+func (b Base[B]) addMD(m mdMatcher) B {
+	b.e.mdm = append(b.e.mdm, m)
+	return b.self
+}
+
+// WithHeader matches calls whose request metadata key has exactly these
+// values (in order). Keys are case-insensitive; -bin keys compare decoded
+// bytes.
+func (b Base[B]) WithHeader(key string, values ...string) B {
+	return b.addMD(mdEqual(strings.ToLower(key), values))
+}
+
+// WithHeaderPresent matches calls that carry the metadata key.
+func (b Base[B]) WithHeaderPresent(key string) B { return b.addMD(mdPresent(strings.ToLower(key))) }
+
+// WithHeaderAbsent matches calls that do not carry the metadata key.
+func (b Base[B]) WithHeaderAbsent(key string) B { return b.addMD(mdAbsent(strings.ToLower(key))) }
+
+// WithHeaderRegexp matches calls whose metadata key has values, every one
+// matching the regular expression.
+func (b Base[B]) WithHeaderRegexp(key, expr string) B {
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		b.e.setupErr(fmt.Errorf("WithHeaderRegexp(%q): %w", key, err))
+		return b.self
+	}
+	return b.addMD(mdRegexp(strings.ToLower(key), re))
+}
+
+// WithHeaderFunc matches calls for whose metadata values f returns true.
+func (b Base[B]) WithHeaderFunc(key string, f func(values []string) bool) B {
+	return b.addMD(mdFunc(strings.ToLower(key), f))
+}
+
+// ReturnHeader adds a response header. Headers go out with the first
+// response message (or the status) unless SendHeaderAtStart or
+// SendHeaderAfterFirstRequest says otherwise.
+func (b Base[B]) ReturnHeader(key string, values ...string) B {
+	b.e.header = metadata.Join(b.e.header, metadata.Pairs(pairs(key, values)...))
+	return b.self
+}
+
+// SendHeaderAtStart sends the response headers as soon as the call is
+// answered, before any message. For unary and server-streaming calls that is
+// once the request has arrived; for client streams, when the expectation is
+// chosen (at once if only one expectation fits the metadata, else after the
+// client half-closes).
+func (b Base[B]) SendHeaderAtStart() B {
+	b.e.headerAt = headersAtStart
+	return b.self
+}
+
+// SendHeaderAfterFirstRequest sends the response headers once the first
+// client message has arrived.
+func (b Base[B]) SendHeaderAfterFirstRequest() B {
+	b.e.headerAt = headersAfterFirstRequest
+	return b.self
+}
+
+// WithTrailer adds a response trailer, sent with the final status, OK or not.
+func (b Base[B]) WithTrailer(key string, values ...string) B {
+	b.e.trailer = metadata.Join(b.e.trailer, metadata.Pairs(pairs(key, values)...))
+	return b.self
+}
+
+func pairs(key string, values []string) []string {
+	out := make([]string, 0, 2*len(values))
+	for _, v := range values {
+		out = append(out, key, v)
+	}
+	return out
+}
+
+// Times wants exactly n calls (the default is 1).
+func (b Base[B]) Times(n int) B { b.e.min, b.e.max = n, n; return b.self }
+
+// Once wants exactly one call.
+func (b Base[B]) Once() B { return b.Times(1) }
+
+// AnyTimes accepts any number of calls, none included.
+func (b Base[B]) AnyTimes() B { b.e.min, b.e.max = 0, -1; return b.self }
+
+// MinTimes wants at least n calls (and lifts the upper limit if it was
+// below n).
+func (b Base[B]) MinTimes(n int) B {
+	b.e.min = n
+	if b.e.max >= 0 && b.e.max < n {
+		b.e.max = -1
+	}
+	return b.self
+}
+
+// MaxTimes accepts at most n calls.
+func (b Base[B]) MaxTimes(n int) B {
+	b.e.max = n
+	if b.e.min > n {
+		b.e.min = n
+	}
+	return b.self
+}
+
+// Optional lets the expectation go uncalled, keeping its upper limit.
+func (b Base[B]) Optional() B { b.e.min = 0; return b.self }
+
+// Request adds to Base the request matchers of the kinds whose client sends
+// exactly one message: unary and server streaming.
+type Request[B any] struct {
+	Base[B]
+}
+
+// WithRequest matches a request equal to msg (proto.Equal).
+func (r Request[B]) WithRequest(msg proto.Message) B {
+	r.e.checkIn("WithRequest", msg)
+	r.e.req = Equal(msg)
+	return r.self
+}
+
+// WithRequestPartial matches a request whose fields equal those set in msg.
+func (r Request[B]) WithRequestPartial(msg proto.Message) B {
+	r.e.checkIn("WithRequestPartial", msg)
+	r.e.req = Partial(msg)
+	return r.self
+}
+
+// WithRequestJSON matches a request that has every field of a protojson
+// object (a subset match, like WithRequestPartial).
+func (r Request[B]) WithRequestJSON(js string) B {
+	r.e.requestJSON("WithRequestJSON", js, func(m Matcher) { r.e.req = m })
+	return r.self
+}
+
+// WithRequestMatching matches requests with any Matcher, for example
+// expect.Func(func(p *pb.Point) bool { ... }) or expect.Anything().
+func (r Request[B]) WithRequestMatching(m Matcher) B {
+	r.e.req = m
+	return r.self
+}
+
+// UnaryExpectation scripts a unary method. Declare it with Mock.Unary.
+type UnaryExpectation struct {
+	Request[*UnaryExpectation]
+}
+
+// Return answers with msg.
+func (u *UnaryExpectation) Return(msg proto.Message) *UnaryExpectation {
+	u.e.checkOut("Return", msg)
+	u.e.script = []step{sendStep{msg: msg}}
+	return u
+}
+
+// ReturnError answers with a status: any code, a message, and details
+// (google.rpc.ErrorInfo, BadRequest, ... or any message) packed as Any.
+func (u *UnaryExpectation) ReturnError(code codes.Code, msg string, details ...proto.Message) *UnaryExpectation {
+	u.e.script = []step{u.e.errorStep(code, msg, details)}
+	return u
+}
+
+// ReturnStatus answers with st.
+func (u *UnaryExpectation) ReturnStatus(st *status.Status) *UnaryExpectation {
+	u.e.script = []step{statusStep{st}}
+	return u
+}
+
+// ReturnFunc answers with what f makes of the request: a response, or an
+// error that becomes the status (keep its code with status.Error).
+func (u *UnaryExpectation) ReturnFunc(f func(ctx context.Context, req proto.Message) (proto.Message, error)) *UnaryExpectation {
+	u.e.script = []step{sendStep{fn: func(r *run) (proto.Message, error) { return f(r.ctx, r.first()) }}}
+	return u
+}
+
+// After delays the answer by d. The delay honours the call's context: a
+// client deadline shorter than d gets DeadlineExceeded.
+func (u *UnaryExpectation) After(d time.Duration) *UnaryExpectation { u.e.delay = d; return u }
+
+// ServerStreamExpectation scripts a server-streaming method. Declare it
+// with Mock.ServerStream.
+type ServerStreamExpectation struct {
+	Request[*ServerStreamExpectation]
+}
+
+// Send sends messages, in order.
+func (s *ServerStreamExpectation) Send(msgs ...proto.Message) *ServerStreamExpectation {
+	s.e.checkOut("Send", msgs...)
+	for _, m := range msgs {
+		s.e.script = append(s.e.script, sendStep{msg: m})
+	}
+	return s
+}
+
+// Wait pauses the stream for d (honouring the call's context).
+func (s *ServerStreamExpectation) Wait(d time.Duration) *ServerStreamExpectation {
+	s.e.script = append(s.e.script, waitStep{d})
+	return s
+}
+
+// Pace waits d before every message sent.
+func (s *ServerStreamExpectation) Pace(d time.Duration) *ServerStreamExpectation {
+	s.e.pace = d
+	return s
+}
+
+// Return ends the stream with a status code (codes.OK is a normal end;
+// without any Return the stream ends OK after its last message).
+func (s *ServerStreamExpectation) Return(code codes.Code) *ServerStreamExpectation {
+	s.e.script = append(s.e.script, statusStep{status.New(code, code.String())})
+	return s
+}
+
+// ReturnError ends the stream with a status with message and details.
+func (s *ServerStreamExpectation) ReturnError(code codes.Code, msg string, details ...proto.Message) *ServerStreamExpectation {
+	s.e.script = append(s.e.script, s.e.errorStep(code, msg, details))
+	return s
+}
+
+// ReturnStatus ends the stream with st.
+func (s *ServerStreamExpectation) ReturnStatus(st *status.Status) *ServerStreamExpectation {
+	s.e.script = append(s.e.script, statusStep{st})
+	return s
+}
+
+// KeepOpen keeps the stream open, after what was sent, until the client
+// cancels or its deadline passes: a long-lived subscription.
+func (s *ServerStreamExpectation) KeepOpen() *ServerStreamExpectation {
+	s.e.script = append(s.e.script, holdStep{})
+	return s
+}
+
+// Run hands the call to f, an escape hatch for behaviour no step offers. The
+// request has already been received: it is the first element of the
+// expectation's recorded messages and Recv returns io.EOF.
+func (s *ServerStreamExpectation) Run(f func(req proto.Message, call *mockserver.Call) error) *ServerStreamExpectation {
+	s.e.script = append(s.e.script, funcStep{func(r *run) error { return f(r.first(), r.call) }})
+	return s
+}
+
+// ClientStreamExpectation scripts a client-streaming method: it reads every
+// client message, then answers once. Declare it with Mock.ClientStream.
+type ClientStreamExpectation struct {
+	Base[*ClientStreamExpectation]
+}
+
+// WithMessages matches a stream of exactly these messages, each by
+// proto.Equal, in order.
+func (c *ClientStreamExpectation) WithMessages(msgs ...proto.Message) *ClientStreamExpectation {
+	c.e.checkIn("WithMessages", msgs...)
+	ms := make([]Matcher, len(msgs))
+	for i, m := range msgs {
+		ms[i] = Equal(m)
+	}
+	c.e.reqs = Messages(ms...)
+	return c
+}
+
+// WithMessageCount matches a stream of exactly n messages.
+func (c *ClientStreamExpectation) WithMessageCount(n int) *ClientStreamExpectation {
+	c.e.reqs = Count(n)
+	return c
+}
+
+// WithMessagesMatching matches the stream with any ListMatcher, for example
+// expect.Messages(expect.Partial(a), expect.Anything()) or expect.FuncAll.
+func (c *ClientStreamExpectation) WithMessagesMatching(m ListMatcher) *ClientStreamExpectation {
+	c.e.reqs = m
+	return c
+}
+
+// Return answers with msg once the client has half-closed.
+func (c *ClientStreamExpectation) Return(msg proto.Message) *ClientStreamExpectation {
+	c.e.checkOut("Return", msg)
+	c.e.script = []step{sendStep{msg: msg}}
+	return c
+}
+
+// ReturnError answers with a status with message and details.
+func (c *ClientStreamExpectation) ReturnError(code codes.Code, msg string, details ...proto.Message) *ClientStreamExpectation {
+	c.e.script = []step{c.e.errorStep(code, msg, details)}
+	return c
+}
+
+// ReturnStatus answers with st.
+func (c *ClientStreamExpectation) ReturnStatus(st *status.Status) *ClientStreamExpectation {
+	c.e.script = []step{statusStep{st}}
+	return c
+}
+
+// ReturnFunc answers with what f makes of every message received.
+func (c *ClientStreamExpectation) ReturnFunc(f func(ctx context.Context, reqs []proto.Message) (proto.Message, error)) *ClientStreamExpectation {
+	c.e.script = []step{sendStep{fn: func(r *run) (proto.Message, error) { return f(r.ctx, r.got) }}}
+	return c
+}
+
+// After delays the answer by d, honouring the call's context.
+func (c *ClientStreamExpectation) After(d time.Duration) *ClientStreamExpectation {
+	c.e.delay = d
+	return c
+}
+
+// BidiExpectation scripts a bidirectional stream as an ordered list of
+// steps. Declare it with Mock.Bidi. Unless the script ends with a status
+// (Return...) or KeepOpen, the server then waits for the client to
+// half-close, and a message that arrives meanwhile breaks the script.
+type BidiExpectation struct {
+	Base[*BidiExpectation]
+}
+
+// Recv receives one message, which must equal msg.
+func (b *BidiExpectation) Recv(msg proto.Message) *BidiExpectation {
+	b.e.checkIn("Recv", msg)
+	return b.RecvMatching(Equal(msg))
+}
+
+// RecvPartial receives one message whose fields equal those set in msg.
+func (b *BidiExpectation) RecvPartial(msg proto.Message) *BidiExpectation {
+	b.e.checkIn("RecvPartial", msg)
+	return b.RecvMatching(Partial(msg))
+}
+
+// RecvMatching receives one message that m accepts.
+func (b *BidiExpectation) RecvMatching(m Matcher) *BidiExpectation {
+	b.e.script = append(b.e.script, recvStep{m})
+	return b
+}
+
+// RecvAll receives every message until the client half-closes
+// (read-everything-then-reply).
+func (b *BidiExpectation) RecvAll() *BidiExpectation {
+	b.e.script = append(b.e.script, recvAllStep{})
+	return b
+}
+
+// RecvAllMatching is RecvAll, then checks the messages with m.
+func (b *BidiExpectation) RecvAllMatching(m ListMatcher) *BidiExpectation {
+	b.e.script = append(b.e.script, recvAllStep{m})
+	return b
+}
+
+// Send sends messages, in order. A script may start with Send: the server
+// speaks first.
+func (b *BidiExpectation) Send(msgs ...proto.Message) *BidiExpectation {
+	b.e.checkOut("Send", msgs...)
+	for _, m := range msgs {
+		b.e.script = append(b.e.script, sendStep{msg: m})
+	}
+	return b
+}
+
+// SendHeaders sends the response headers (ReturnHeader) now.
+func (b *BidiExpectation) SendHeaders() *BidiExpectation {
+	b.e.script = append(b.e.script, headerStep{})
+	return b
+}
+
+// Wait pauses for d (honouring the call's context).
+func (b *BidiExpectation) Wait(d time.Duration) *BidiExpectation {
+	b.e.script = append(b.e.script, waitStep{d})
+	return b
+}
+
+// Pace waits d before every message sent.
+func (b *BidiExpectation) Pace(d time.Duration) *BidiExpectation { b.e.pace = d; return b }
+
+// Return ends the stream at once with a status code.
+func (b *BidiExpectation) Return(code codes.Code) *BidiExpectation {
+	b.e.script = append(b.e.script, statusStep{status.New(code, code.String())})
+	return b
+}
+
+// ReturnError ends the stream at once with a status with message and details.
+func (b *BidiExpectation) ReturnError(code codes.Code, msg string, details ...proto.Message) *BidiExpectation {
+	b.e.script = append(b.e.script, b.e.errorStep(code, msg, details))
+	return b
+}
+
+// ReturnStatus ends the stream at once with st.
+func (b *BidiExpectation) ReturnStatus(st *status.Status) *BidiExpectation {
+	b.e.script = append(b.e.script, statusStep{st})
+	return b
+}
+
+// KeepOpen keeps the stream open until the client cancels.
+func (b *BidiExpectation) KeepOpen() *BidiExpectation {
+	b.e.script = append(b.e.script, holdStep{})
+	return b
+}
+
+// Run hands the raw call to f, an escape hatch: f's error is the status.
+func (b *BidiExpectation) Run(f func(call *mockserver.Call) error) *BidiExpectation {
+	b.e.script = append(b.e.script, funcStep{func(r *run) error { return f(r.call) }})
+	return b
+}
+
+var errStop = errors.New("script ended")

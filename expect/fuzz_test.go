@@ -1,0 +1,133 @@
+package expect_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	_ "github.com/grpcdouble/grpcdouble/examples/routeguide" // routeguide methods resolve from the compiled types
+	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/mockserver"
+)
+
+// Fuzz the parsers for longer with, one target at a time:
+//
+//	go test -run XXX -fuzz FuzzParseStubs -fuzztime 10m ./expect/
+//	go test -run XXX -fuzz FuzzRequestJSON -fuzztime 10m ./expect/
+//
+// The seeds under testdata/fuzz/ run with every plain go test.
+
+const echoMethod = "/echo.v1.EchoService/Echo"
+
+// echoMethods resolves the echo.v1 service, parsed from its .proto at run
+// time (dynamic messages with a oneof, a map, an enum, bytes and a
+// Timestamp), once per process.
+var echoMethods = sync.OnceValues(func() (methodMap, error) {
+	sds, err := mockserver.ProtoFiles([]string{"../testdata/protos"}, "echo/v1/echo.proto").Services(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	mm := methodMap{}
+	for _, sd := range sds {
+		for i := range sd.Methods().Len() {
+			md := sd.Methods().Get(i)
+			mm["/"+string(sd.FullName())+"/"+string(md.Name())] = md
+		}
+	}
+	return mm, nil
+})
+
+type methodMap map[string]protoreflect.MethodDescriptor
+
+func (m methodMap) Method(name string) (protoreflect.MethodDescriptor, error) {
+	full, err := mockserver.NormalizeMethod(name)
+	if err != nil {
+		return nil, err
+	}
+	if md, ok := m[full]; ok {
+		return md, nil
+	}
+	return nil, mockserver.ErrUnknownMethod
+}
+
+func fuzzResolver(f *testing.F) methodMap {
+	f.Helper()
+	res, err := echoMethods()
+	if err != nil {
+		f.Fatal(err)
+	}
+	return res
+}
+
+// Any stub file (YAML or JSON) parses into stubs or fails with an
+// ErrStubFile error naming the file; never a panic. Stubs that parse can be
+// added to a Mock, and Explain answers for their methods.
+func FuzzParseStubs(f *testing.F) {
+	res := fuzzResolver(f)
+	f.Add([]byte("- method: routeguide.RouteGuide/GetFeature\n  response: {name: x}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		const name = "fuzz.yaml"
+		stubs, err := expect.ParseStubs(name, data, res)
+		if err != nil {
+			if !errors.Is(err, expect.ErrStubFile) {
+				t.Fatalf("error does not wrap ErrStubFile: %v", err)
+			}
+			if !strings.Contains(err.Error(), name) {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		m := expect.NewMock(expect.WithResolver(res))
+		if _, err := m.AddStubs(stubs...); err != nil {
+			if !errors.Is(err, expect.ErrStubFile) {
+				t.Fatalf("AddStubs error does not wrap ErrStubFile: %v", err)
+			}
+			return
+		}
+		for _, s := range stubs {
+			if !strings.HasPrefix(s.Source(), name+":") {
+				t.Fatalf("stub source %q does not name the file", s.Source())
+			}
+			_, _ = m.Explain(s.Method, nil, nil)
+		}
+		_ = m.Verify()
+	})
+}
+
+// WithRequestJSON accepts a protojson object or reports a setup error; a
+// request it accepts always matches itself (a message has every field it
+// has), and any request JSON gets an answer or an error, never a panic. For
+// a compiled type (routeguide.Point) and a dynamic one (echo.v1.EchoRequest).
+func FuzzRequestJSON(f *testing.F) {
+	res := fuzzResolver(f)
+	f.Add(`{"message": "hi", "envelope": {"labels": {"a": "b"}}}`, `{"message": "hi", "mood": "MOOD_HAPPY"}`)
+	f.Fuzz(func(t *testing.T, matcher, request string) {
+		for _, method := range []string{echoMethod, "/routeguide.RouteGuide/GetFeature"} {
+			m := expect.NewMock(expect.WithResolver(res))
+			m.Unary(method).WithRequestJSON(matcher).ReturnError(codes.NotFound, "fuzz")
+			setupErr := m.Err()
+			x, err := m.Explain(method, []byte(request), nil)
+			if err == nil && setupErr != nil && x.Match != "" {
+				t.Fatalf("%s: an expectation with a setup error matched: %v", method, setupErr)
+			}
+			if setupErr != nil {
+				continue
+			}
+			if strings.HasPrefix(strings.TrimSpace(matcher), "[") {
+				t.Fatalf("%s: WithRequestJSON accepted a list: %s", method, matcher)
+			}
+			self, err := m.Explain(method, []byte(matcher), nil)
+			if err != nil {
+				t.Fatalf("%s: WithRequestJSON accepted %q but Explain cannot parse it: %v", method, matcher, err)
+			}
+			if self.Match == "" {
+				t.Fatalf("%s: request %s does not match itself: %v", method, matcher, self)
+			}
+		}
+	})
+}

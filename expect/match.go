@@ -1,0 +1,274 @@
+package expect
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/encoding/prototext"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/testing/protocmp"
+)
+
+// Matcher decides whether a client message is the one an expectation wants.
+// A Matcher that also has a method Diff(got proto.Message) string explains
+// its misses with that text (a "(-want +got)" diff).
+type Matcher interface {
+	Match(got proto.Message) bool
+	String() string
+}
+
+type differ interface {
+	Diff(got proto.Message) string
+}
+
+// Equal matches a message equal to want, by proto.Equal.
+func Equal(want proto.Message) Matcher { return equalMatcher{want} }
+
+// Partial matches a message whose fields equal those set in want; fields
+// unset in want are ignored, in nested messages too. Repeated and map fields
+// set in want must be equal as a whole.
+func Partial(want proto.Message) Matcher { return partialMatcher{want} }
+
+// Anything matches every message.
+func Anything() Matcher { return anyMatcher{} }
+
+// Func matches the messages of type T for which f returns true; a message of
+// another type does not match.
+func Func[T proto.Message](f func(T) bool) Matcher { return funcMatcher[T]{f} }
+
+type equalMatcher struct{ want proto.Message }
+
+func (m equalMatcher) Match(got proto.Message) bool {
+	return proto.Equal(m.want, sameType(m.want, got))
+}
+func (m equalMatcher) String() string { return "equal to " + messageText(m.want) }
+func (m equalMatcher) Diff(got proto.Message) string {
+	return "(-want +got):\n" + cmp.Diff(m.want, sameType(m.want, got), protocmp.Transform())
+}
+
+type partialMatcher struct{ want proto.Message }
+
+func (m partialMatcher) Match(got proto.Message) bool {
+	got = sameType(m.want, got)
+	if got.ProtoReflect().Descriptor() != m.want.ProtoReflect().Descriptor() {
+		return false
+	}
+	return partialEqual(m.want.ProtoReflect(), got.ProtoReflect())
+}
+func (m partialMatcher) String() string { return "with fields " + messageText(m.want) }
+func (m partialMatcher) Diff(got proto.Message) string {
+	got = sameType(m.want, got)
+	if got.ProtoReflect().Descriptor() != m.want.ProtoReflect().Descriptor() {
+		return fmt.Sprintf("got a %s, want a %s", got.ProtoReflect().Descriptor().FullName(), m.want.ProtoReflect().Descriptor().FullName())
+	}
+	return "(-want +got, only the fields the expectation sets):\n" + cmp.Diff(m.want, project(m.want, got), protocmp.Transform())
+}
+
+type anyMatcher struct{}
+
+func (anyMatcher) Match(proto.Message) bool { return true }
+func (anyMatcher) String() string           { return "any message" }
+
+type funcMatcher[T proto.Message] struct{ f func(T) bool }
+
+func (m funcMatcher[T]) Match(got proto.Message) bool {
+	t, ok := got.(T)
+	return ok && m.f(t)
+}
+func (m funcMatcher[T]) String() string {
+	var zero T
+	return fmt.Sprintf("accepted by a func(%T)", zero)
+}
+
+// sameType returns got as a message of want's descriptor when the two have
+// the same full name but different descriptors (a dynamic message against a
+// generated one, or two parses of one .proto file).
+func sameType(want, got proto.Message) proto.Message {
+	wd, gd := want.ProtoReflect().Descriptor(), got.ProtoReflect().Descriptor()
+	if wd == gd || wd.FullName() != gd.FullName() {
+		return got
+	}
+	b, err := proto.Marshal(got)
+	if err != nil {
+		return got
+	}
+	out := want.ProtoReflect().New().Interface()
+	if proto.Unmarshal(b, out) != nil {
+		return got
+	}
+	return out
+}
+
+func partialEqual(w, g protoreflect.Message) bool {
+	ok := true
+	w.Range(func(fd protoreflect.FieldDescriptor, wv protoreflect.Value) bool {
+		if fd.Message() != nil && !fd.IsList() && !fd.IsMap() {
+			ok = g.Has(fd) && partialEqual(wv.Message(), g.Get(fd).Message())
+		} else {
+			ok = wv.Equal(g.Get(fd))
+		}
+		return ok
+	})
+	return ok
+}
+
+// project copies from got only the fields set in want, so a diff shows just
+// what the expectation looks at.
+func project(want, got proto.Message) proto.Message {
+	out := got.ProtoReflect().New()
+	projectInto(want.ProtoReflect(), got.ProtoReflect(), out)
+	return out.Interface()
+}
+
+func projectInto(w, g, out protoreflect.Message) {
+	w.Range(func(fd protoreflect.FieldDescriptor, wv protoreflect.Value) bool {
+		if !g.Has(fd) {
+			return true
+		}
+		if fd.Message() != nil && !fd.IsList() && !fd.IsMap() {
+			sub := out.Mutable(fd).Message()
+			projectInto(wv.Message(), g.Get(fd).Message(), sub)
+			return true
+		}
+		out.Set(fd, g.Get(fd))
+		return true
+	})
+}
+
+// messageText is a one-line rendering of a message for messages to people.
+func messageText(m proto.Message) string {
+	if m == nil {
+		return "<nil>"
+	}
+	b, err := protojson.MarshalOptions{}.Marshal(m)
+	if err != nil {
+		return prototext.MarshalOptions{}.Format(m)
+	}
+	// protojson's spacing is deliberately unstable; make it stable for text.
+	s := strings.Join(strings.Fields(string(b)), " ")
+	return fmt.Sprintf("%s %s", m.ProtoReflect().Descriptor().FullName(), s)
+}
+
+// explain says why got does not match m.
+func explain(m Matcher, got proto.Message) string {
+	if d, ok := m.(differ); ok {
+		// cmp marks its output with non-breaking spaces to discourage
+		// parsing; people and line-based tools read plain ones better.
+		return strings.TrimRight(strings.ReplaceAll(d.Diff(got), "\u00a0", " "), "\n ")
+	}
+	return fmt.Sprintf("want %s, got %s", m, messageText(got))
+}
+
+// ListMatcher decides whether the messages of a client stream are the ones
+// an expectation wants.
+type ListMatcher interface {
+	MatchAll(got []proto.Message) bool
+	String() string
+}
+
+// Messages matches a stream whose messages are, in order, accepted by ms.
+func Messages(ms ...Matcher) ListMatcher { return listMatcher(ms) }
+
+// Count matches a stream of exactly n messages.
+func Count(n int) ListMatcher { return countMatcher(n) }
+
+// FuncAll matches the streams for which f returns true.
+func FuncAll(f func([]proto.Message) bool) ListMatcher { return funcListMatcher{f} }
+
+type listMatcher []Matcher
+
+func (l listMatcher) MatchAll(got []proto.Message) bool {
+	if len(got) != len(l) {
+		return false
+	}
+	for i, m := range l {
+		if !m.Match(got[i]) {
+			return false
+		}
+	}
+	return true
+}
+func (l listMatcher) String() string { return fmt.Sprintf("%d messages", len(l)) }
+func (l listMatcher) explain(got []proto.Message) string {
+	var out []string
+	if len(got) != len(l) {
+		out = append(out, fmt.Sprintf("got %d messages, want %d", len(got), len(l)))
+	}
+	for i := range min(len(got), len(l)) {
+		if !l[i].Match(got[i]) {
+			out = append(out, fmt.Sprintf("message %d: %s", i+1, explain(l[i], got[i])))
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+type countMatcher int
+
+func (c countMatcher) MatchAll(got []proto.Message) bool { return len(got) == int(c) }
+func (c countMatcher) String() string                    { return fmt.Sprintf("exactly %d messages", int(c)) }
+
+type funcListMatcher struct{ f func([]proto.Message) bool }
+
+func (f funcListMatcher) MatchAll(got []proto.Message) bool { return f.f(got) }
+func (funcListMatcher) String() string                      { return "messages accepted by a func" }
+
+func explainList(m ListMatcher, got []proto.Message) string {
+	if l, ok := m.(listMatcher); ok {
+		return l.explain(got)
+	}
+	return fmt.Sprintf("want %s, got %d messages", m, len(got))
+}
+
+// mdMatcher checks one incoming metadata key.
+type mdMatcher struct {
+	key   string
+	desc  string
+	match func(vals []string) bool
+}
+
+func (m mdMatcher) check(md metadata.MD) string {
+	vals := md[m.key]
+	if m.match(vals) {
+		return ""
+	}
+	if len(vals) == 0 {
+		return fmt.Sprintf("metadata %q: want %s, got none", m.key, m.desc)
+	}
+	return fmt.Sprintf("metadata %q: want %s, got %q", m.key, m.desc, vals)
+}
+
+func mdEqual(key string, want []string) mdMatcher {
+	return mdMatcher{key: key, desc: fmt.Sprintf("%q", want), match: func(v []string) bool { return slices.Equal(v, want) }}
+}
+
+func mdPresent(key string) mdMatcher {
+	return mdMatcher{key: key, desc: "present", match: func(v []string) bool { return len(v) > 0 }}
+}
+
+func mdAbsent(key string) mdMatcher {
+	return mdMatcher{key: key, desc: "absent", match: func(v []string) bool { return len(v) == 0 }}
+}
+
+func mdRegexp(key string, re *regexp.Regexp) mdMatcher {
+	return mdMatcher{key: key, desc: "matching /" + re.String() + "/", match: func(v []string) bool {
+		if len(v) == 0 {
+			return false
+		}
+		for _, s := range v {
+			if !re.MatchString(s) {
+				return false
+			}
+		}
+		return true
+	}}
+}
+
+func mdFunc(key string, f func([]string) bool) mdMatcher {
+	return mdMatcher{key: key, desc: "accepted by a func", match: f}
+}

@@ -1,0 +1,511 @@
+package expect
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/dynamicpb"
+
+	// Registers google.rpc.ErrorInfo, BadRequest and the other standard
+	// error details, so stub files can name them in status details.
+	_ "google.golang.org/genproto/googleapis/rpc/errdetails"
+
+	"github.com/grpcdouble/grpcdouble/mockserver"
+)
+
+// NoMatchCode is the status code a client gets for a call that no
+// expectation matches, or whose stream broke its script. The status message
+// names the call and the nearest expectation with a (-want +got) diff.
+const NoMatchCode = codes.FailedPrecondition
+
+// Sentinel errors. Errors returned by this package wrap them with %w.
+var (
+	// ErrNoMatch: a call came that no expectation matches.
+	ErrNoMatch = errors.New("no expectation matches")
+	// ErrUnmet: an expectation was called fewer times than it wants.
+	ErrUnmet = errors.New("expectation not met")
+	// ErrScript: a stream did not follow its expectation's script.
+	ErrScript = errors.New("stream broke its script")
+	// ErrSetup: an expectation is wrongly declared (unknown method, message
+	// of the wrong type, bad regular expression, ...).
+	ErrSetup = errors.New("bad expectation")
+	// ErrStubFile: a stub file could not be read or understood.
+	ErrStubFile = errors.New("bad stub file")
+	// ErrUnknownStub: no stub has the given ID.
+	ErrUnknownStub = errors.New("no such stub")
+)
+
+// TB is the part of testing.TB a Mock uses. *testing.T and *testing.B
+// satisfy it; tests of test helpers can pass a fake that records reports.
+type TB interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Cleanup(func())
+}
+
+// Option configures a Mock.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	inOrder  bool
+	resolver mockserver.Methods
+}
+
+// InOrder makes the expectations of each method match in the order they
+// were declared: a call may only use an expectation once every earlier one on
+// the same method has been called its minimum number of times. Without it, a
+// call uses the first declared expectation that matches and is not used up.
+func InOrder() Option { return optionFunc(func(c *config) { c.inOrder = true }) }
+
+// WithResolver looks method names up in r (for example a running
+// *mockserver.Server, or descriptors loaded from .proto files) before the
+// compiled Go types. Bind sets it too.
+func WithResolver(r mockserver.Methods) Option {
+	return optionFunc(func(c *config) { c.resolver = r })
+}
+
+// Mock is a mockserver.Handler scripted by expectations. Declare them with
+// Unary, ServerStream, ClientStream and Bidi (or add stubs from files), start
+// a server with mockserver.Start(t, m), and let the code under test call it.
+//
+// All methods are safe for concurrent use.
+type Mock struct {
+	tb  TB
+	cfg config
+
+	mu       sync.RWMutex
+	byMethod map[string]*methodSet
+	all      []*expectation // declared order, for listing and verifying
+	bound    mockserver.Methods
+	setupErr []error
+	misses   []Miss
+	nextID   int
+}
+
+// methodSet is the expectations of one method, in declared order.
+type methodSet struct {
+	mu   sync.Mutex
+	exps []*expectation
+}
+
+// New returns a Mock for a test: setup errors are reported on t at once, and
+// at t's cleanup every expectation must have been met and no unexpected call
+// may have come. Declare expectations before calling mockserver.Start, which
+// registers its own cleanup later, so the server has stopped (and every
+// handler returned) by the time the Mock verifies.
+func New(t TB, opts ...Option) *Mock {
+	t.Helper()
+	m := NewMock(opts...)
+	m.tb = t
+	t.Cleanup(func() {
+		t.Helper()
+		for _, err := range m.problems() {
+			t.Errorf("%v", err)
+		}
+	})
+	return m
+}
+
+// NewMock returns a Mock that belongs to no test, for a standalone server:
+// check it with Verify and Err.
+func NewMock(opts ...Option) *Mock {
+	m := &Mock{byMethod: map[string]*methodSet{}}
+	for _, o := range opts {
+		o.apply(&m.cfg)
+	}
+	return m
+}
+
+// Methods lists the methods the Mock has expectations for, so that
+// mockserver serves their services. It implements mockserver.MethodLister.
+func (m *Mock) Methods() []string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := make([]string, 0, len(m.byMethod))
+	for name := range m.byMethod {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// HasExpectation reports whether any expectation (or stub) is declared for
+// method now; unlike Methods it forgets a method whose stubs were all
+// deleted. It is cheap enough to ask on every call.
+func (m *Mock) HasExpectation(method string) bool {
+	if !strings.HasPrefix(method, "/") {
+		method = "/" + method
+	}
+	m.mu.RLock()
+	set := m.byMethod[method]
+	m.mu.RUnlock()
+	if set == nil {
+		return false
+	}
+	set.mu.Lock()
+	defer set.mu.Unlock()
+	return len(set.exps) > 0
+}
+
+// Bind checks every expectation against the descriptors the server serves:
+// the method exists, has the declared kind, and every message has the right
+// type. It implements mockserver.Binder; Start calls it before serving and
+// fails on the error it returns, which joins every setup error so far.
+func (m *Mock) Bind(methods mockserver.Methods) error {
+	m.mu.Lock()
+	m.bound = methods
+	exps := slices.Clone(m.all)
+	m.mu.Unlock()
+	for _, e := range exps {
+		if e.md == nil && !e.broken {
+			md, err := methods.Method(e.method)
+			if err != nil {
+				e.broken = true
+				m.setupError(e, fmt.Errorf("%s: %w", e.method, err))
+				continue
+			}
+			for _, err := range e.setMethod(md) {
+				m.setupError(e, err)
+			}
+		}
+		if err := e.complete(); err != nil {
+			e.broken = true
+			m.setupError(e, err)
+		}
+	}
+	return m.Err()
+}
+
+// Err joins the setup errors found so far (each wraps ErrSetup or
+// ErrStubFile), or is nil.
+func (m *Mock) Err() error {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return errors.Join(m.setupErr...)
+}
+
+func (m *Mock) setupError(e *expectation, err error) {
+	if !errors.Is(err, ErrSetup) && !errors.Is(err, ErrStubFile) {
+		err = fmt.Errorf("%w: %s: %w", ErrSetup, e.where(), err)
+	}
+	m.mu.Lock()
+	m.setupErr = append(m.setupErr, err)
+	m.mu.Unlock()
+	if m.tb != nil {
+		m.tb.Helper()
+		m.tb.Errorf("expect: %v", err)
+	}
+}
+
+// lookup finds a method's descriptor: in the bound server, the resolver,
+// then the compiled Go types. A nil descriptor with a nil error means "not
+// known yet": Bind will tell.
+func (m *Mock) lookup(full string) (protoreflect.MethodDescriptor, error) {
+	m.mu.RLock()
+	bound, res := m.bound, m.cfg.resolver
+	m.mu.RUnlock()
+	if bound != nil {
+		return bound.Method(full)
+	}
+	return lookupWith(res, full)
+}
+
+// globalMethod finds a method among the compiled Go types. With strict
+// false, a service that is not there is no error (nil, nil): it may come from
+// the server's sources.
+func globalMethod(full string, strict bool) (protoreflect.MethodDescriptor, error) {
+	svc, name, _ := strings.Cut(strings.TrimPrefix(full, "/"), "/")
+	d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(svc))
+	if err != nil {
+		if strict {
+			return nil, fmt.Errorf("service %s is not known (neither compiled in nor given by a resolver)", svc)
+		}
+		return nil, nil
+	}
+	sd, ok := d.(protoreflect.ServiceDescriptor)
+	if !ok {
+		return nil, fmt.Errorf("%s is a %T, not a service", svc, d)
+	}
+	md := sd.Methods().ByName(protoreflect.Name(name))
+	if md == nil {
+		var have []string
+		for i := 0; i < sd.Methods().Len(); i++ {
+			have = append(have, string(sd.Methods().Get(i).Name()))
+		}
+		return nil, fmt.Errorf("service %s has no method %s (it has %s)", svc, name, strings.Join(have, ", "))
+	}
+	return md, nil
+}
+
+// messageType is the type mockserver decodes a message into: the generated
+// Go type when linked in, dynamicpb otherwise.
+func messageType(md protoreflect.MessageDescriptor) protoreflect.MessageType {
+	if mt, err := protoregistry.GlobalTypes.FindMessageByName(md.FullName()); err == nil {
+		return mt
+	}
+	return dynamicpb.NewMessageType(md)
+}
+
+// prepare makes an expectation for a method, with its descriptor when it
+// is known already. kind < 0 means "whatever the method is" (stubs).
+func (m *Mock) prepare(method string, kind mockserver.Kind, source string) (*expectation, error) {
+	e := &expectation{m: m, kind: kind, source: source, min: 1, max: 1}
+	full, err := mockserver.NormalizeMethod(method)
+	if err != nil {
+		e.method = method
+		return e, err
+	}
+	e.method = full
+	md, err := m.lookup(full)
+	if err != nil {
+		return e, err
+	}
+	if md != nil {
+		if errs := e.setMethod(md); len(errs) > 0 {
+			return e, errors.Join(errs...)
+		}
+	}
+	return e, nil
+}
+
+// insert makes an expectation live, under the given ID or a new one.
+func (m *Mock) insert(e *expectation, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.nextID++
+	if id == "" {
+		id = strconv.Itoa(m.nextID)
+	}
+	for _, o := range m.all {
+		if o.id == id {
+			return fmt.Errorf("duplicate stub id %q (first at %s)", id, o.source)
+		}
+	}
+	e.id = id
+	set := m.byMethod[e.method]
+	if set == nil {
+		set = &methodSet{}
+		m.byMethod[e.method] = set
+	}
+	set.mu.Lock()
+	set.exps = append(set.exps, e)
+	set.mu.Unlock()
+	m.all = append(m.all, e)
+	return nil
+}
+
+// declare is add for the Go DSL: errors are setup errors, and the
+// expectation is returned either way so the builder chain goes on.
+func (m *Mock) declare(method string, kind mockserver.Kind) *expectation {
+	_, file, line, _ := runtime.Caller(2)
+	if i := strings.LastIndexByte(file, '/'); i >= 0 {
+		file = file[i+1:]
+	}
+	e, err := m.prepare(method, kind, fmt.Sprintf("%s:%d", file, line))
+	if err == nil {
+		err = m.insert(e, "")
+	}
+	if err != nil {
+		if m.tb != nil {
+			m.tb.Helper()
+		}
+		e.setupErr(err)
+	}
+	return e
+}
+
+// Unary declares an expectation for a unary method.
+func (m *Mock) Unary(method string) *UnaryExpectation {
+	if m.tb != nil {
+		m.tb.Helper()
+	}
+	u := &UnaryExpectation{}
+	u.Base = Base[*UnaryExpectation]{e: m.declare(method, mockserver.Unary), self: u}
+	return u
+}
+
+// ServerStream declares an expectation for a server-streaming method.
+func (m *Mock) ServerStream(method string) *ServerStreamExpectation {
+	if m.tb != nil {
+		m.tb.Helper()
+	}
+	s := &ServerStreamExpectation{}
+	s.Base = Base[*ServerStreamExpectation]{e: m.declare(method, mockserver.ServerStream), self: s}
+	return s
+}
+
+// ClientStream declares an expectation for a client-streaming method.
+func (m *Mock) ClientStream(method string) *ClientStreamExpectation {
+	if m.tb != nil {
+		m.tb.Helper()
+	}
+	c := &ClientStreamExpectation{}
+	c.Base = Base[*ClientStreamExpectation]{e: m.declare(method, mockserver.ClientStream), self: c}
+	return c
+}
+
+// Bidi declares an expectation for a bidirectional-streaming method: a
+// script of steps run in order.
+func (m *Mock) Bidi(method string) *BidiExpectation {
+	if m.tb != nil {
+		m.tb.Helper()
+	}
+	b := &BidiExpectation{}
+	b.Base = Base[*BidiExpectation]{e: m.declare(method, mockserver.BidiStream), self: b}
+	return b
+}
+
+// Miss is a call that no expectation matched.
+type Miss struct {
+	Method   string
+	Metadata metadata.MD
+	Messages []proto.Message // the client messages that were considered
+	// Nearest names the expectation that came closest ("" when the method
+	// has none), and Reasons says why it did not match, with (-want +got)
+	// diffs for messages.
+	Nearest string
+	Reasons []string
+}
+
+func (m Miss) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s", m.Method)
+	for i, msg := range m.Messages {
+		fmt.Fprintf(&b, "\n  message %d: %s", i+1, messageText(msg))
+	}
+	if m.Nearest == "" {
+		b.WriteString("\n  no expectation is declared for this method")
+	}
+	if m.Nearest != "" {
+		fmt.Fprintf(&b, "\n  nearest expectation: %s", m.Nearest)
+	}
+	b.WriteString(reasonList(m.Reasons))
+	return b.String()
+}
+
+// Unexpected returns the calls no expectation matched, oldest first.
+func (m *Mock) Unexpected() []Miss {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return slices.Clone(m.misses)
+}
+
+func (m *Mock) miss(ms Miss) {
+	m.mu.Lock()
+	m.misses = append(m.misses, ms)
+	m.mu.Unlock()
+}
+
+// Verify reports, joined, every setup error, every expectation called fewer
+// times than it wants (ErrUnmet), every stream that broke its script
+// (ErrScript) and every call nothing matched (ErrNoMatch). New's cleanup
+// reports the same through the test.
+func (m *Mock) Verify() error { return errors.Join(m.problems()...) }
+
+func (m *Mock) problems() []error {
+	m.mu.RLock()
+	errs := slices.Clone(m.setupErr)
+	exps := slices.Clone(m.all)
+	misses := slices.Clone(m.misses)
+	m.mu.RUnlock()
+	if len(errs) > 0 {
+		// A broken setup explains every other problem; say it alone.
+		return errs
+	}
+	for _, e := range exps {
+		hits := e.hitCount()
+		if hits < e.min {
+			msg := fmt.Sprintf("%s was called %d time(s), want %s", e.describe(), hits, e.timesText())
+			for _, ms := range misses {
+				if ms.Method == e.method {
+					msg += " (a call to this method came but did not match it: see the unexpected call reported below)"
+					break
+				}
+			}
+			errs = append(errs, fmt.Errorf("%w: %s", ErrUnmet, msg))
+		}
+		e.mu.Lock()
+		for _, f := range e.failures {
+			errs = append(errs, fmt.Errorf("%w: %s: %s", ErrScript, e.describe(), f))
+		}
+		e.mu.Unlock()
+	}
+	for _, ms := range misses {
+		errs = append(errs, fmt.Errorf("%w: unexpected call %s", ErrNoMatch, ms))
+	}
+	return errs
+}
+
+// StubInfo describes one expectation, for listings (the admin API).
+type StubInfo struct {
+	ID     string
+	Method string
+	Kind   string // "unary", "server-stream", ...
+	Source string // where it was declared: "file.go:12" or "stubs/a.yaml:3"
+	Hits   int
+	Min    int
+	Max    int  // -1: no limit
+	Met    bool // Hits >= Min
+}
+
+// Stubs lists every expectation, stubs and Go declarations alike, in the
+// order they were added.
+func (m *Mock) Stubs() []StubInfo {
+	m.mu.RLock()
+	exps := slices.Clone(m.all)
+	m.mu.RUnlock()
+	out := make([]StubInfo, len(exps))
+	for i, e := range exps {
+		h := e.hitCount()
+		out[i] = StubInfo{ID: e.id, Method: e.method, Kind: e.kindText(), Source: e.source, Hits: h, Min: e.min, Max: e.max, Met: h >= e.min}
+	}
+	return out
+}
+
+// Delete removes the expectation with the given ID; it wraps ErrUnknownStub
+// when there is none.
+func (m *Mock) Delete(id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i := slices.IndexFunc(m.all, func(e *expectation) bool { return e.id == id })
+	if i < 0 {
+		return fmt.Errorf("%w: %q", ErrUnknownStub, id)
+	}
+	e := m.all[i]
+	m.all = slices.Delete(m.all, i, i+1)
+	if set := m.byMethod[e.method]; set != nil {
+		set.mu.Lock()
+		set.exps = slices.DeleteFunc(set.exps, func(o *expectation) bool { return o == e })
+		set.mu.Unlock()
+	}
+	return nil
+}
+
+// Reset removes every expectation and forgets unexpected calls and setup
+// errors. Methods already served stay served.
+func (m *Mock) Reset() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, set := range m.byMethod {
+		set.mu.Lock()
+		set.exps = nil
+		set.mu.Unlock()
+	}
+	m.all = nil
+	m.misses = nil
+	m.setupErr = nil
+}

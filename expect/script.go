@@ -1,0 +1,606 @@
+package expect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/grpcdouble/grpcdouble/mockserver"
+)
+
+// Received is one call an expectation answered: what the server received.
+type Received struct {
+	Method      string
+	Metadata    metadata.MD     // incoming headers, keys lower case, -bin values decoded
+	Messages    []proto.Message // client messages, in order
+	Deadline    time.Time
+	HasDeadline bool
+}
+
+// Message is the first client message (the request of a unary or
+// server-streaming call), or nil.
+func (r Received) Message() proto.Message {
+	if len(r.Messages) == 0 {
+		return nil
+	}
+	return r.Messages[0]
+}
+
+// step is one action of a response script. The Go DSL and stub files both
+// compile to a list of steps that one runner (run.exec) interprets, so a new
+// behaviour (fault injection: abort after n messages, drop the connection,
+// oversize a message) is a new step type and nothing else.
+type step interface {
+	run(r *run) error
+	String() string
+}
+
+type sendStep struct {
+	msg   proto.Message
+	fn    func(r *run) (proto.Message, error)
+	padTo int // pad this message to at least padTo bytes
+}
+
+func (s sendStep) run(r *run) error {
+	if r.e.pace > 0 {
+		if err := sleep(r.ctx, r.e.pace); err != nil {
+			return err
+		}
+	}
+	msg := s.msg
+	if s.fn != nil {
+		var err error
+		if msg, err = s.fn(r); err != nil {
+			return err
+		}
+	}
+	if n := max(s.padTo, r.e.padTo); n > 0 {
+		msg = pad(msg, n)
+	}
+	// The first message carries the headers if they have not gone yet.
+	r.headerSent = true
+	if err := r.call.Send(msg); err != nil {
+		return err
+	}
+	r.sent++
+	return r.checkAbort()
+}
+
+func (s sendStep) String() string {
+	if s.fn != nil {
+		return "send (func)"
+	}
+	if s.padTo > 0 {
+		return fmt.Sprintf("send %s padded to %d bytes", messageText(s.msg), s.padTo)
+	}
+	return "send " + messageText(s.msg)
+}
+
+type waitStep struct{ d time.Duration }
+
+func (s waitStep) run(r *run) error { return sleep(r.ctx, s.d) }
+func (s waitStep) String() string   { return "wait " + s.d.String() }
+
+type recvStep struct{ m Matcher }
+
+func (s recvStep) run(r *run) error {
+	msg, err := r.recv()
+	if err == io.EOF {
+		return r.fail("want a message %s, but the client closed its side", s.m)
+	}
+	if err != nil {
+		return err
+	}
+	if !s.m.Match(msg) {
+		return r.fail("received message does not match: %s", explain(s.m, msg))
+	}
+	return nil
+}
+func (s recvStep) String() string { return "recv " + s.m.String() }
+
+type recvAllStep struct{ m ListMatcher }
+
+func (s recvAllStep) run(r *run) error {
+	var got []proto.Message
+	for {
+		msg, err := r.recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		got = append(got, msg)
+	}
+	if s.m != nil && !s.m.MatchAll(got) {
+		return r.fail("received messages do not match: %s", explainList(s.m, got))
+	}
+	return nil
+}
+func (s recvAllStep) String() string { return "recv until the client closes" }
+
+type headerStep struct{}
+
+func (headerStep) run(r *run) error { return r.sendHeader() }
+func (headerStep) String() string   { return "send headers" }
+
+type statusStep struct{ st *status.Status }
+
+func (s statusStep) run(r *run) error {
+	r.final = s.st
+	return errStop
+}
+func (s statusStep) String() string { return fmt.Sprintf("end with %s", s.st.Code()) }
+
+type holdStep struct{}
+
+func (holdStep) run(r *run) error {
+	<-r.ctx.Done()
+	return r.ctx.Err()
+}
+func (holdStep) String() string { return "keep open until the client cancels" }
+
+type funcStep struct{ f func(r *run) error }
+
+func (s funcStep) run(r *run) error { return s.f(r) }
+func (funcStep) String() string     { return "run func" }
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// run is one call being answered by one expectation.
+type run struct {
+	m    *Mock
+	call *mockserver.Call
+	ctx  context.Context
+	e    *expectation
+	rec  *Received
+
+	got        []proto.Message // messages received before the script ran
+	pending    []proto.Message // of those, the ones no step consumed yet
+	closed     bool            // the client half-closed
+	headerSent bool
+	headerWait bool // send headers with the first message received
+	stepNo     int
+	sent       int // messages sent
+	final      *status.Status
+}
+
+func (r *run) first() proto.Message {
+	if len(r.got) == 0 {
+		return nil
+	}
+	return r.got[0]
+}
+
+func (r *run) recv() (proto.Message, error) {
+	if len(r.pending) > 0 {
+		msg := r.pending[0]
+		r.pending = r.pending[1:]
+		return msg, nil
+	}
+	if r.closed {
+		return nil, io.EOF
+	}
+	msg, err := r.call.Recv()
+	if err == io.EOF {
+		r.closed = true
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.e.mu.Lock()
+	r.rec.Messages = append(r.rec.Messages, msg)
+	r.e.mu.Unlock()
+	if r.headerWait {
+		r.headerWait = false
+		if err := r.sendHeader(); err != nil {
+			return nil, err
+		}
+	}
+	return msg, nil
+}
+
+func (r *run) sendHeader() error {
+	if r.headerSent {
+		return nil
+	}
+	r.headerSent = true
+	return r.call.SendHeader(r.e.header)
+}
+
+// fail records that the stream broke its script and ends the call with
+// NoMatchCode and the same words.
+func (r *run) fail(format string, args ...any) error {
+	msg := fmt.Sprintf("step %d (%s): %s", r.stepNo+1, r.e.script[r.stepNo], fmt.Sprintf(format, args...))
+	r.e.mu.Lock()
+	r.e.failures = append(r.e.failures, msg)
+	r.e.mu.Unlock()
+	return status.Errorf(NoMatchCode, "grpcdouble: %v: %s: %s", ErrScript, r.e.describe(), msg)
+}
+
+// exec is the one runner every expectation's script goes through.
+func (r *run) exec() error {
+	e, c := r.e, r.call
+	if len(e.trailer) > 0 {
+		c.SetTrailer(e.trailer)
+	}
+	switch e.headerAt {
+	case headersAtStart:
+		if err := r.sendHeader(); err != nil {
+			return err
+		}
+	case headersAfterFirstRequest:
+		if len(r.got) > 0 {
+			if err := r.sendHeader(); err != nil {
+				return err
+			}
+		} else {
+			r.headerWait = true
+		}
+	default:
+		if len(e.header) > 0 {
+			if err := c.SetHeader(e.header); err != nil {
+				return err
+			}
+		}
+	}
+	if e.delay > 0 {
+		if err := sleep(r.ctx, e.delay); err != nil {
+			return err
+		}
+	}
+	if err := r.checkAbort(); errors.Is(err, errStop) { // abort after 0 messages
+		return r.final.Err()
+	}
+	for r.stepNo = 0; r.stepNo < len(e.script); r.stepNo++ {
+		if err := e.script[r.stepNo].run(r); err != nil {
+			if errors.Is(err, errStop) {
+				return r.final.Err()
+			}
+			return err
+		}
+	}
+	if e.kind == mockserver.BidiStream {
+		// The script is done: the client must now half-close.
+		r.stepNo = len(e.script) - 1
+		msg, err := r.recv()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if len(e.script) == 0 {
+			return status.Errorf(NoMatchCode, "grpcdouble: %s has an empty script but got %s", e.describe(), messageText(msg))
+		}
+		return r.fail("the client sent %s after the script's last step", messageText(msg))
+	}
+	return nil
+}
+
+// Handle answers a call with the expectation it matches. It implements
+// mockserver.Handler. A call nothing matches gets NoMatchCode and a message
+// naming the nearest expectation with a (-want +got) diff; the test fails at
+// cleanup with the same words.
+func (m *Mock) Handle(c *mockserver.Call) error {
+	m.mu.RLock()
+	set := m.byMethod[c.FullMethod()]
+	inOrder := m.cfg.inOrder
+	m.mu.RUnlock()
+	r := &run{m: m, call: c, ctx: c.Context()}
+	md := c.Metadata()
+	switch c.Kind() {
+	case mockserver.Unary, mockserver.ServerStream:
+		msg, err := c.Recv()
+		if err != nil {
+			return err
+		}
+		r.got = []proto.Message{msg}
+	case mockserver.ClientStream:
+		if e := set.only(md); e != nil && e.headerAt == headersAtStart && len(e.header) > 0 {
+			// One expectation fits: its headers may go before the messages.
+			if err := c.SendHeader(e.header); err != nil {
+				return err
+			}
+			r.headerSent = true
+		}
+		for {
+			msg, err := c.Recv()
+			if err == io.EOF {
+				r.closed = true
+				break
+			}
+			if err != nil {
+				return err
+			}
+			r.got = append(r.got, msg)
+		}
+	case mockserver.BidiStream:
+		if set.needPeek(md) {
+			msg, err := c.Recv()
+			switch {
+			case err == io.EOF:
+				r.closed = true
+			case err != nil:
+				return err
+			default:
+				r.got = []proto.Message{msg}
+				r.pending = r.got
+			}
+		}
+	}
+	e, rec := set.claim(c, md, r.got, inOrder)
+	if e == nil {
+		ms := set.nearest(c.FullMethod(), md, r.got)
+		m.miss(ms)
+		return status.Errorf(NoMatchCode, "grpcdouble: %v: %s", ErrNoMatch, ms)
+	}
+	r.e, r.rec = e, rec
+	return r.exec()
+}
+
+// only returns the one expectation that fits the metadata, if exactly one
+// does.
+func (s *methodSet) only(md metadata.MD) *expectation {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var found *expectation
+	for _, e := range s.exps {
+		if e.usable() && e.mdMatch(md) {
+			if found != nil {
+				return nil
+			}
+			found = e
+		}
+	}
+	return found
+}
+
+// needPeek reports whether bidi expectations can only be told apart by the
+// first client message: more than one fits the metadata and every one of
+// them starts by receiving.
+func (s *methodSet) needPeek(md metadata.MD) bool {
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, e := range s.exps {
+		if !e.usable() || !e.mdMatch(md) {
+			continue
+		}
+		if len(e.script) == 0 {
+			return false
+		}
+		if _, ok := e.script[0].(recvStep); !ok {
+			return false
+		}
+		n++
+	}
+	return n > 1
+}
+
+func (e *expectation) usable() bool {
+	return !e.broken && (e.max < 0 || e.hitCount() < e.max)
+}
+
+// pick returns the expectation a call would use, or nil. The caller holds
+// s.mu.
+func (s *methodSet) pick(md metadata.MD, got []proto.Message, inOrder bool) *expectation {
+	for _, e := range s.exps {
+		if e.usable() && e.matches(md, got) {
+			return e
+		}
+		if inOrder && !e.broken && e.hitCount() < e.min {
+			return nil
+		}
+	}
+	return nil
+}
+
+// claim picks the expectation for a call and counts the call against it.
+func (s *methodSet) claim(c *mockserver.Call, md metadata.MD, got []proto.Message, inOrder bool) (*expectation, *Received) {
+	if s == nil {
+		return nil, nil
+	}
+	s.mu.Lock()
+	found := s.pick(md, got, inOrder)
+	if found == nil {
+		s.mu.Unlock()
+		return nil, nil
+	}
+	found.hits.Add(1)
+	s.mu.Unlock()
+	rec := &Received{Method: c.FullMethod(), Metadata: md, Messages: append([]proto.Message(nil), got...)}
+	rec.Deadline, rec.HasDeadline = c.Deadline()
+	found.mu.Lock()
+	found.calls = append(found.calls, rec)
+	found.mu.Unlock()
+	return found, rec
+}
+
+// mdMatch reports whether the metadata matchers accept md; mdReasons says
+// why not, for misses only.
+func (e *expectation) mdMatch(md metadata.MD) bool {
+	for _, m := range e.mdm {
+		if !m.match(md[m.key]) {
+			return false
+		}
+	}
+	return true
+}
+
+func (e *expectation) matches(md metadata.MD, got []proto.Message) bool {
+	if !e.mdMatch(md) {
+		return false
+	}
+	switch e.kind {
+	case mockserver.Unary, mockserver.ServerStream:
+		return e.req == nil || (len(got) == 1 && e.req.Match(got[0]))
+	case mockserver.ClientStream:
+		return e.reqs == nil || e.reqs.MatchAll(got)
+	case mockserver.BidiStream:
+		if len(got) > 0 && len(e.script) > 0 {
+			if rs, ok := e.script[0].(recvStep); ok {
+				return rs.m.Match(got[0])
+			}
+		}
+	}
+	return true
+}
+
+func (e *expectation) mdReasons(md metadata.MD) []string {
+	var out []string
+	for _, m := range e.mdm {
+		if r := m.check(md); r != "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// reasons says everything that keeps a call from matching e.
+func (e *expectation) reasons(md metadata.MD, got []proto.Message) []string {
+	if e.broken {
+		return []string{"it has a setup error"}
+	}
+	out := e.mdReasons(md)
+	switch e.kind {
+	case mockserver.Unary, mockserver.ServerStream:
+		if e.req != nil && len(got) == 1 && !e.req.Match(got[0]) {
+			out = append(out, "request: "+explain(e.req, got[0]))
+		}
+	case mockserver.ClientStream:
+		if e.reqs != nil && !e.reqs.MatchAll(got) {
+			out = append(out, "messages: "+explainList(e.reqs, got))
+		}
+	case mockserver.BidiStream:
+		if len(got) > 0 && len(e.script) > 0 {
+			if rs, ok := e.script[0].(recvStep); ok && !rs.m.Match(got[0]) {
+				out = append(out, "first message: "+explain(rs.m, got[0]))
+			}
+		}
+	}
+	if n := e.hitCount(); e.max >= 0 && n >= e.max {
+		out = append(out, fmt.Sprintf("it was already called %d time(s), and wants %s", n, e.timesText()))
+	}
+	return out
+}
+
+// nearest finds the expectation closest to matching a call, to explain a
+// miss.
+func (s *methodSet) nearest(method string, md metadata.MD, got []proto.Message) Miss {
+	ms := Miss{Method: method, Metadata: md, Messages: got}
+	if s == nil {
+		return ms
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var best *expectation
+	var bestReasons []string
+	for _, e := range s.exps {
+		rs := e.reasons(md, got)
+		if best == nil || len(rs) < len(bestReasons) || (bestReasons != nil && len(rs) == len(bestReasons) && best.broken && !e.broken) {
+			best, bestReasons = e, rs
+		}
+	}
+	if best == nil {
+		return ms
+	}
+	if len(bestReasons) == 0 {
+		bestReasons = []string{"an earlier expectation on this method has not been met yet (InOrder)"}
+	}
+	ms.Nearest = best.describe()
+	ms.Reasons = bestReasons
+	return ms
+}
+
+// Explanation says which expectation a call would use, or why none would.
+type Explanation struct {
+	Method  string
+	Match   string   // ID of the expectation the call would use; "" if none
+	Nearest string   // when none: the closest expectation
+	Reasons []string // when none: why the closest does not match
+}
+
+func (x Explanation) String() string {
+	if x.Match != "" {
+		return fmt.Sprintf("%s: matches expectation %s", x.Method, x.Match)
+	}
+	if x.Nearest == "" {
+		return fmt.Sprintf("%s: %v: no expectation is declared for this method", x.Method, ErrNoMatch)
+	}
+	return fmt.Sprintf("%s: %v; nearest: %s%s", x.Method, ErrNoMatch, x.Nearest, reasonList(x.Reasons))
+}
+
+// Explain says which expectation a call would use without making it: method,
+// the request in protojson (for client streams a JSON array of messages; may
+// be empty for bidi), and the request metadata. Use it to find out why a
+// request misses.
+func (m *Mock) Explain(method string, requestJSON []byte, md metadata.MD) (Explanation, error) {
+	full, err := mockserver.NormalizeMethod(method)
+	if err != nil {
+		return Explanation{}, err
+	}
+	x := Explanation{Method: full}
+	desc, err := m.lookup(full)
+	if err == nil && desc == nil {
+		desc, err = globalMethod(full, true)
+	}
+	if err != nil {
+		return x, err
+	}
+	got, err := parseMessages(desc, requestJSON)
+	if err != nil {
+		return x, err
+	}
+	if md == nil {
+		md = metadata.MD{}
+	}
+	m.mu.RLock()
+	set := m.byMethod[full]
+	inOrder := m.cfg.inOrder
+	m.mu.RUnlock()
+	if set == nil {
+		return x, nil
+	}
+	set.mu.Lock()
+	if e := set.pick(md, got, inOrder); e != nil {
+		x.Match = e.id
+	}
+	set.mu.Unlock()
+	if x.Match == "" {
+		ms := set.nearest(full, md, got)
+		x.Nearest, x.Reasons = ms.Nearest, ms.Reasons
+	}
+	return x, nil
+}
+
+// reasonList renders reasons as an indented bullet list.
+func reasonList(reasons []string) string {
+	var b strings.Builder
+	for _, r := range reasons {
+		fmt.Fprintf(&b, "\n  - %s", strings.ReplaceAll(r, "\n", "\n    "))
+	}
+	return b.String()
+}

@@ -1,0 +1,935 @@
+package expect
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/anypb"
+
+	spb "google.golang.org/genproto/googleapis/rpc/status"
+
+	"github.com/grpcdouble/grpcdouble/mockserver"
+)
+
+// The stub file format. Field names here are the format's; STUBS.md and
+// stub.schema.json document the same names (a test keeps them in step).
+type stubDoc struct {
+	ID        string               `yaml:"id"`
+	Method    string               `yaml:"method"`
+	Times     yaml.Node            `yaml:"times"`
+	Metadata  map[string]yaml.Node `yaml:"metadata"`
+	Request   *matchDoc            `yaml:"request"`
+	Requests  *listDoc             `yaml:"requests"`
+	Headers   map[string]yaml.Node `yaml:"headers"`
+	HeadersAt yaml.Node            `yaml:"headersAt"`
+	Trailers  map[string]yaml.Node `yaml:"trailers"`
+	Delay     yaml.Node            `yaml:"delay"`
+	Pace      yaml.Node            `yaml:"pace"`
+	Response  yaml.Node            `yaml:"response"`
+	Responses []yaml.Node          `yaml:"responses"`
+	Steps     []stepDoc            `yaml:"steps"`
+	Status    *statusDoc           `yaml:"status"`
+	KeepOpen  bool                 `yaml:"keepOpen"`
+
+	// Faults.
+	AbortAfter     *abortDoc `yaml:"abortAfter"`
+	DropConnection bool      `yaml:"dropConnection"`
+	PadTo          *int      `yaml:"padTo"`
+}
+
+type abortDoc struct {
+	Messages *int        `yaml:"messages"`
+	Code     yaml.Node   `yaml:"code"`
+	Message  string      `yaml:"message"`
+	Details  []yaml.Node `yaml:"details"`
+}
+
+type oversizeDoc struct {
+	Message yaml.Node `yaml:"message"`
+	Size    *int      `yaml:"size"`
+}
+
+type matchDoc struct {
+	Equal   yaml.Node `yaml:"equal"`
+	Partial yaml.Node `yaml:"partial"`
+	Any     bool      `yaml:"any"`
+}
+
+type listDoc struct {
+	Equal   []yaml.Node `yaml:"equal"`
+	Partial []yaml.Node `yaml:"partial"`
+	Count   *int        `yaml:"count"`
+}
+
+type statusDoc struct {
+	Code    yaml.Node   `yaml:"code"`
+	Message string      `yaml:"message"`
+	Details []yaml.Node `yaml:"details"`
+}
+
+type stepDoc struct {
+	Send        yaml.Node  `yaml:"send"`
+	Recv        *matchDoc  `yaml:"recv"`
+	RecvAll     *listDoc   `yaml:"recvAll"`
+	Delay       yaml.Node  `yaml:"delay"`
+	SendHeaders bool       `yaml:"sendHeaders"`
+	Status      *statusDoc `yaml:"status"`
+	KeepOpen    bool       `yaml:"keepOpen"`
+
+	DropConnection bool         `yaml:"dropConnection"`
+	SendOversized  *oversizeDoc `yaml:"sendOversized"`
+}
+
+type fileDoc struct {
+	Stubs []stubDoc `yaml:"stubs"`
+}
+
+// Stub is one parsed stub: the declarative form of an expectation. Add it to
+// a Mock with AddStubs.
+type Stub struct {
+	ID     string // from the file; "" gets a number when added
+	Method string // "/pkg.Service/Method"
+	File   string
+	Line   int
+	doc    stubDoc
+	node   *yaml.Node // the stub's mapping, for line numbers
+}
+
+// Source is "file:line".
+func (s Stub) Source() string { return fmt.Sprintf("%s:%d", s.File, s.Line) }
+
+// ParseStubs parses a stub file (YAML or JSON) into stubs. A file holds a
+// list of stubs, a mapping with a "stubs" list, or a single stub. Messages
+// are protojson, resolved against the method's descriptor: found through
+// resolver (nil: none) or else among the compiled Go types. Stubs whose
+// method neither knows are checked when added to a Mock that is bound to a
+// server. Errors wrap ErrStubFile and name file, line and field.
+func ParseStubs(filename string, data []byte, resolver mockserver.Methods) ([]Stub, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		if msg, ok := jsonSyntaxError(filename, data); ok {
+			return nil, fmt.Errorf("%w: %s", ErrStubFile, msg)
+		}
+		return nil, fmt.Errorf("%w: %s", ErrStubFile, yamlError(filename, err))
+	}
+	if root.Kind == 0 || len(root.Content) == 0 {
+		return nil, nil
+	}
+	doc := root.Content[0]
+	var items []*yaml.Node
+	var docs []stubDoc
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var err error
+	switch {
+	case doc.Kind == yaml.SequenceNode:
+		items = doc.Content
+		err = dec.Decode(&docs)
+	case doc.Kind == yaml.MappingNode && mapChild(doc, "stubs") != nil:
+		var f fileDoc
+		err = dec.Decode(&f)
+		docs = f.Stubs
+		if s := mapChild(doc, "stubs"); s.Kind == yaml.SequenceNode {
+			items = s.Content
+		}
+	case doc.Kind == yaml.MappingNode:
+		items = []*yaml.Node{doc}
+		docs = make([]stubDoc, 1)
+		err = dec.Decode(&docs[0])
+	default:
+		return nil, fmt.Errorf("%w: %s:%d: want a list of stubs, a mapping with \"stubs\", or one stub", ErrStubFile, filename, doc.Line)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrStubFile, yamlError(filename, err))
+	}
+	var errs []error
+	out := make([]Stub, 0, len(docs))
+	for i, d := range docs {
+		s := Stub{ID: d.ID, File: filename, Line: items[i].Line, doc: d, node: items[i]}
+		full, err := mockserver.NormalizeMethod(d.Method)
+		if d.Method == "" {
+			err = errors.New("method is required")
+		}
+		if err != nil {
+			errs = append(errs, s.errf(items[i], "method", "%v", err))
+			continue
+		}
+		s.Method = full
+		// Check it now if the method is known.
+		md, err := lookupWith(resolver, full)
+		if err != nil {
+			errs = append(errs, s.errf(items[i], "method", "%v", err))
+			continue
+		}
+		if md != nil {
+			e := &expectation{method: full, kind: mockserver.KindOf(md), md: md}
+			if err := s.compile(e, md); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		}
+		out = append(out, s)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+func lookupWith(resolver mockserver.Methods, full string) (protoreflect.MethodDescriptor, error) {
+	if resolver != nil {
+		if md, err := resolver.Method(full); err == nil {
+			return md, nil
+		}
+	}
+	return globalMethod(full, false)
+}
+
+// LoadStubs reads stub files, and every .yaml, .yml and .json file under the
+// folders given, in lexical order.
+func LoadStubs(resolver mockserver.Methods, paths ...string) ([]Stub, error) {
+	var files []string
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrStubFile, err)
+		}
+		if !fi.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			switch strings.ToLower(filepath.Ext(path)) {
+			case ".yaml", ".yml", ".json":
+				if !d.IsDir() {
+					files = append(files, path)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrStubFile, err)
+		}
+	}
+	var all []Stub
+	var errs []error
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%w: %w", ErrStubFile, err))
+			continue
+		}
+		stubs, err := ParseStubs(f, data, resolver)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		all = append(all, stubs...)
+	}
+	return all, errors.Join(errs...)
+}
+
+// AddStubs adds stubs as expectations and returns their IDs. A stub without
+// "times" may be called any number of times. Nothing is added if any stub
+// fails.
+func (m *Mock) AddStubs(stubs ...Stub) ([]string, error) {
+	exps := make([]*expectation, len(stubs))
+	var errs []error
+	for i, s := range stubs {
+		e, err := m.prepare(s.Method, -1, s.Source())
+		if err != nil {
+			errs = append(errs, s.errf(s.node, "method", "%v", err))
+			continue
+		}
+		e.min, e.max = 0, -1
+		if e.md != nil {
+			if err := s.compile(e, e.md); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		} else {
+			s := s
+			e.deferred = append(e.deferred, func(md protoreflect.MethodDescriptor) error { return s.compile(e, md) })
+		}
+		exps[i] = e
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	ids := make([]string, len(stubs))
+	for i, e := range exps {
+		if err := m.insert(e, stubs[i].ID); err != nil {
+			return ids[:i], fmt.Errorf("%w: %s: %w", ErrStubFile, stubs[i].Source(), err)
+		}
+		ids[i] = e.id
+	}
+	return ids, nil
+}
+
+// LoadStubs loads stub files and folders (see the package-level LoadStubs)
+// into the Mock. With a test, an error is also reported on it.
+func (m *Mock) LoadStubs(paths ...string) error {
+	m.mu.RLock()
+	res := m.bound
+	if res == nil {
+		res = m.cfg.resolver
+	}
+	m.mu.RUnlock()
+	stubs, err := LoadStubs(res, paths...)
+	if err == nil {
+		_, err = m.AddStubs(stubs...)
+	}
+	if err != nil && m.tb != nil {
+		m.tb.Helper()
+		m.tb.Errorf("expect: %v", err)
+	}
+	return err
+}
+
+func (s Stub) errf(n *yaml.Node, field, format string, args ...any) error {
+	line := s.Line
+	if n != nil && n.Line > 0 {
+		line = n.Line
+	}
+	return fmt.Errorf("%w: %s:%d: %s: %s", ErrStubFile, s.File, line, field, fmt.Sprintf(format, args...))
+}
+
+// jsonSyntaxError names the line of a syntax error in a stub file written
+// as JSON: yaml names the line where the enclosing collection starts, which
+// can be far from the mistake.
+func jsonSyntaxError(file string, data []byte) (string, bool) {
+	t := bytes.TrimLeft(data, " \t\r\n")
+	if len(t) == 0 || (t[0] != '{' && t[0] != '[') {
+		return "", false
+	}
+	var v any
+	var se *json.SyntaxError
+	if err := json.Unmarshal(data, &v); !errors.As(err, &se) {
+		return "", false
+	}
+	off := min(max(se.Offset-1, 0), int64(len(data)))
+	return fmt.Sprintf("%s:%d: %v", file, 1+bytes.Count(data[:off], []byte{'\n'}), se), true
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+): `)
+
+var yamlTypes = strings.NewReplacer(
+	"expect.stubDoc", "stub", "expect.stepDoc", "step", "expect.matchDoc", "message match",
+	"expect.listDoc", "messages match", "expect.statusDoc", "status", "expect.fileDoc", "stub file",
+)
+
+// yamlError rewrites yaml's "line N: ..." into "file:N: ...".
+func yamlError(file string, err error) string {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		out := make([]string, len(te.Errors))
+		for i, e := range te.Errors {
+			out[i] = yamlTypes.Replace(yamlLine.ReplaceAllString(e, file+":$1: "))
+		}
+		return strings.Join(out, "\n")
+	}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		return file + ":" + m[1] + ": " + yamlLine.ReplaceAllString(msg, "")
+	}
+	return file + ": " + msg
+}
+
+func mapChild(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func seqItem(n *yaml.Node, i int) *yaml.Node {
+	if n == nil || n.Kind != yaml.SequenceNode || i >= len(n.Content) {
+		return n
+	}
+	return n.Content[i]
+}
+
+// protojson's errors start "proto: (line 1:13): ", a position in the JSON
+// made from the YAML, which means nothing to the user; the file line does.
+var protoErrPrefix = regexp.MustCompile(`^proto: *(\(line \d+:\d+\): *)?`)
+
+// fieldInError finds the field a protojson error is about: an unknown
+// field, or one with a value of the wrong type.
+var fieldInError = regexp.MustCompile(`unknown field "([^"]+)"|invalid value for [a-zA-Z0-9.]+ field ([A-Za-z0-9_]+)`)
+
+// message decodes a protojson message written as YAML or JSON.
+func (s Stub) message(n *yaml.Node, field string, md protoreflect.MessageDescriptor) (proto.Message, error) {
+	msg := messageType(md).New().Interface()
+	if err := s.decodeJSON(n, field, msg); err != nil {
+		return nil, err
+	}
+	return msg, nil
+}
+
+func (s Stub) decodeJSON(n *yaml.Node, field string, msg proto.Message) error {
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return s.errf(n, field, "%v", err)
+	}
+	js, err := json.Marshal(v)
+	if err != nil {
+		return s.errf(n, field, "%v", err)
+	}
+	if err := protojson.Unmarshal(js, msg); err != nil {
+		at := n
+		if m := fieldInError.FindStringSubmatch(err.Error()); m != nil {
+			if k := findKey(n, m[1]+m[2]); k != nil {
+				at = k
+			}
+		}
+		text := protoErrPrefix.ReplaceAllString(strings.ReplaceAll(err.Error(), "\u00a0", " "), "")
+		return s.errf(at, field, "not a %s: %s", msg.ProtoReflect().Descriptor().FullName(), text)
+	}
+	return nil
+}
+
+func findKey(n *yaml.Node, key string) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				return n.Content[i]
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if k := findKey(c, key); k != nil {
+			return k
+		}
+	}
+	return nil
+}
+
+func present(n yaml.Node) bool { return n.Kind != 0 }
+
+func (s Stub) duration(n *yaml.Node, field string) (time.Duration, error) {
+	if !present(*n) {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(n.Value)
+	if err != nil || d < 0 {
+		return 0, s.errf(n, field, "want a duration like 250ms or 2s, got %q", n.Value)
+	}
+	return d, nil
+}
+
+func (s Stub) matcher(n *yaml.Node, field string, m *matchDoc, md protoreflect.MessageDescriptor) (Matcher, error) {
+	set := 0
+	var out Matcher = anyMatcher{}
+	if m.Any {
+		set++
+	}
+	if present(m.Equal) {
+		set++
+		msg, err := s.message(&m.Equal, field+".equal", md)
+		if err != nil {
+			return nil, err
+		}
+		out = Equal(msg)
+	}
+	if present(m.Partial) {
+		set++
+		msg, err := s.message(&m.Partial, field+".partial", md)
+		if err != nil {
+			return nil, err
+		}
+		out = Partial(msg)
+	}
+	if set > 1 {
+		return nil, s.errf(n, field, "give one of equal, partial or any")
+	}
+	return out, nil
+}
+
+func (s Stub) listMatcher(n *yaml.Node, field string, l *listDoc, md protoreflect.MessageDescriptor) (ListMatcher, error) {
+	switch {
+	case l.Equal != nil && l.Partial == nil && l.Count == nil:
+		ms := make([]Matcher, len(l.Equal))
+		for i := range l.Equal {
+			msg, err := s.message(&l.Equal[i], fmt.Sprintf("%s.equal[%d]", field, i), md)
+			if err != nil {
+				return nil, err
+			}
+			ms[i] = Equal(msg)
+		}
+		return Messages(ms...), nil
+	case l.Partial != nil && l.Equal == nil && l.Count == nil:
+		ms := make([]Matcher, len(l.Partial))
+		for i := range l.Partial {
+			msg, err := s.message(&l.Partial[i], fmt.Sprintf("%s.partial[%d]", field, i), md)
+			if err != nil {
+				return nil, err
+			}
+			ms[i] = Partial(msg)
+		}
+		return Messages(ms...), nil
+	case l.Count != nil && l.Equal == nil && l.Partial == nil:
+		return Count(*l.Count), nil
+	case l.Count == nil && l.Equal == nil && l.Partial == nil:
+		return nil, nil
+	}
+	return nil, s.errf(n, field, "give one of equal, partial or count")
+}
+
+func (s Stub) status(n *yaml.Node, field string, d *statusDoc) (*status.Status, error) {
+	code := codes.OK
+	if present(d.Code) {
+		c, ok := parseCode(d.Code.Value)
+		if !ok {
+			return nil, s.errf(&d.Code, field+".code", "unknown status code %q (want a name like NOT_FOUND or a number 0-16)", d.Code.Value)
+		}
+		code = c
+	}
+	p := &spb.Status{Code: int32(code), Message: d.Message}
+	for i := range d.Details {
+		a := &anypb.Any{}
+		if err := s.decodeJSON(&d.Details[i], fmt.Sprintf("%s.details[%d]", field, i), a); err != nil {
+			return nil, err
+		}
+		p.Details = append(p.Details, a)
+	}
+	return status.FromProto(p), nil
+}
+
+func parseCode(v string) (codes.Code, bool) {
+	if n, err := strconv.Atoi(v); err == nil {
+		return codes.Code(n), n >= 0 && n <= 16
+	}
+	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, "_", "")) }
+	for c := codes.OK; c <= codes.Unauthenticated; c++ {
+		if norm(c.String()) == norm(v) {
+			return c, true
+		}
+	}
+	if norm(v) == "cancelled" {
+		return codes.Canceled, true
+	}
+	return 0, false
+}
+
+func (s Stub) mdValues(key string, n *yaml.Node, field string) ([]string, error) {
+	var vals []string
+	switch n.Kind {
+	case yaml.ScalarNode:
+		vals = []string{n.Value}
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			if c.Kind != yaml.ScalarNode {
+				return nil, s.errf(c, field, "want a string")
+			}
+			vals = append(vals, c.Value)
+		}
+	default:
+		return nil, s.errf(n, field, "want a string or a list of strings")
+	}
+	if strings.HasSuffix(key, "-bin") {
+		for i, v := range vals {
+			b, err := base64.StdEncoding.DecodeString(v)
+			if err != nil {
+				if b, err = base64.RawStdEncoding.DecodeString(v); err != nil {
+					return nil, s.errf(n, field, "a -bin value is written in base64: %v", err)
+				}
+			}
+			vals[i] = string(b)
+		}
+	}
+	return vals, nil
+}
+
+func (s Stub) metadataOut(m map[string]yaml.Node, field string) (metadata.MD, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	out := metadata.MD{}
+	for _, k := range sortedKeys(m) {
+		n := m[k]
+		vals, err := s.mdValues(strings.ToLower(k), &n, field+"."+k)
+		if err != nil {
+			return nil, err
+		}
+		out[strings.ToLower(k)] = vals
+	}
+	return out, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+type mdMatchDoc struct {
+	Equal   yaml.Node `yaml:"equal"`
+	Present bool      `yaml:"present"`
+	Absent  bool      `yaml:"absent"`
+	Regex   string    `yaml:"regex"`
+}
+
+func (s Stub) mdMatcher(key string, n *yaml.Node, field string) (mdMatcher, error) {
+	if n.Kind != yaml.MappingNode {
+		vals, err := s.mdValues(key, n, field)
+		return mdEqual(key, vals), err
+	}
+	var d mdMatchDoc
+	if err := n.Decode(&d); err != nil {
+		return mdMatcher{}, s.errf(n, field, "%v", err)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		switch n.Content[i].Value {
+		case "equal", "present", "absent", "regex":
+		default:
+			return mdMatcher{}, s.errf(n.Content[i], field, "unknown matcher %q (want equal, present, absent or regex)", n.Content[i].Value)
+		}
+	}
+	if len(n.Content) != 2 {
+		return mdMatcher{}, s.errf(n, field, "give exactly one of equal, present, absent or regex")
+	}
+	switch {
+	case present(d.Equal):
+		vals, err := s.mdValues(key, &d.Equal, field+".equal")
+		return mdEqual(key, vals), err
+	case d.Present:
+		return mdPresent(key), nil
+	case d.Absent:
+		return mdAbsent(key), nil
+	case d.Regex != "":
+		re, err := regexp.Compile(d.Regex)
+		if err != nil {
+			return mdMatcher{}, s.errf(n, field+".regex", "%v", err)
+		}
+		return mdRegexp(key, re), nil
+	}
+	return mdMatcher{}, s.errf(n, field, "give one of equal, present: true, absent: true or regex")
+}
+
+// compile fills e from the stub, for the method md.
+func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
+	d, n := &s.doc, s.node
+	kind := mockserver.KindOf(md)
+	in, out := md.Input(), md.Output()
+	wrongKind := func(field, want string) error {
+		return s.errf(mapChild(n, field), field, "is for %s methods; %s is %s", want, e.method, kind)
+	}
+
+	// Counts.
+	if present(d.Times) {
+		t := &d.Times
+		switch {
+		case t.Kind == yaml.ScalarNode && t.Value == "any":
+			e.min, e.max = 0, -1
+		case t.Kind == yaml.ScalarNode:
+			k, err := strconv.Atoi(t.Value)
+			if err != nil || k < 0 {
+				return s.errf(t, "times", "want a count, \"any\", or {min, max}; got %q", t.Value)
+			}
+			e.min, e.max = k, k
+		case t.Kind == yaml.MappingNode:
+			var mm struct {
+				Min *int `yaml:"min"`
+				Max *int `yaml:"max"`
+			}
+			if err := t.Decode(&mm); err != nil {
+				return s.errf(t, "times", "%v", err)
+			}
+			if (mm.Min != nil && *mm.Min < 0) || (mm.Max != nil && *mm.Max < 0) {
+				return s.errf(t, "times", "min and max are counts: want 0 or more")
+			}
+			e.min, e.max = 0, -1
+			if mm.Min != nil {
+				e.min = *mm.Min
+			}
+			if mm.Max != nil {
+				e.max = *mm.Max
+			}
+			if e.max >= 0 && e.max < e.min {
+				return s.errf(t, "times", "max %d is below min %d", e.max, e.min)
+			}
+		default:
+			return s.errf(t, "times", "want a count, \"any\", or {min, max}")
+		}
+	}
+
+	// Request metadata.
+	for _, k := range sortedKeys(d.Metadata) {
+		v := d.Metadata[k]
+		mm, err := s.mdMatcher(strings.ToLower(k), &v, "metadata."+k)
+		if err != nil {
+			return err
+		}
+		e.mdm = append(e.mdm, mm)
+	}
+
+	// Request messages.
+	if d.Request != nil {
+		if kind != mockserver.Unary && kind != mockserver.ServerStream {
+			return wrongKind("request", "unary and server-stream")
+		}
+		m, err := s.matcher(mapChild(n, "request"), "request", d.Request, in)
+		if err != nil {
+			return err
+		}
+		e.req = m
+	}
+	if d.Requests != nil {
+		if kind != mockserver.ClientStream {
+			return wrongKind("requests", "client-stream")
+		}
+		l, err := s.listMatcher(mapChild(n, "requests"), "requests", d.Requests, in)
+		if err != nil {
+			return err
+		}
+		e.reqs = l
+	}
+
+	// Headers, trailers, timing.
+	var err error
+	if e.header, err = s.metadataOut(d.Headers, "headers"); err != nil {
+		return err
+	}
+	if e.trailer, err = s.metadataOut(d.Trailers, "trailers"); err != nil {
+		return err
+	}
+	if present(d.HeadersAt) {
+		switch d.HeadersAt.Value {
+		case "message":
+			e.headerAt = headersWithFirstMessage
+		case "start":
+			e.headerAt = headersAtStart
+		case "firstRequest":
+			e.headerAt = headersAfterFirstRequest
+		default:
+			return s.errf(&d.HeadersAt, "headersAt", "want message, start or firstRequest; got %q", d.HeadersAt.Value)
+		}
+	}
+	if e.delay, err = s.duration(&d.Delay, "delay"); err != nil {
+		return err
+	}
+	if e.pace, err = s.duration(&d.Pace, "pace"); err != nil {
+		return err
+	}
+	if d.PadTo != nil {
+		if *d.PadTo <= 0 {
+			return s.errf(mapChild(n, "padTo"), "padTo", "want a positive number of bytes, got %d", *d.PadTo)
+		}
+		e.padTo = *d.PadTo
+	}
+	if d.AbortAfter != nil {
+		if kind != mockserver.ServerStream && kind != mockserver.BidiStream {
+			return wrongKind("abortAfter", "server-stream and bidi")
+		}
+		an := mapChild(n, "abortAfter")
+		a := d.AbortAfter
+		if a.Messages == nil || *a.Messages < 0 {
+			return s.errf(an, "abortAfter.messages", "want the number of messages to send before the abort (0 or more)")
+		}
+		if !present(a.Code) {
+			return s.errf(an, "abortAfter.code", "want the status to abort with, e.g. UNAVAILABLE")
+		}
+		st, err := s.status(an, "abortAfter", &statusDoc{Code: a.Code, Message: a.Message, Details: a.Details})
+		if err != nil {
+			return err
+		}
+		e.abort = &abort{n: *a.Messages, st: st}
+	}
+
+	// The script.
+	var script []step
+	if present(d.Response) {
+		if kind != mockserver.Unary && kind != mockserver.ClientStream {
+			return s.errf(&d.Response, "response", "is for unary and client-stream methods; %s is %s (use responses or steps)", e.method, kind)
+		}
+		msg, err := s.message(&d.Response, "response", out)
+		if err != nil {
+			return err
+		}
+		script = append(script, sendStep{msg: msg})
+	}
+	if len(d.Responses) > 0 {
+		if kind != mockserver.ServerStream && kind != mockserver.BidiStream {
+			return wrongKind("responses", "server-stream and bidi")
+		}
+		for i := range d.Responses {
+			msg, err := s.message(&d.Responses[i], fmt.Sprintf("responses[%d]", i), out)
+			if err != nil {
+				return err
+			}
+			script = append(script, sendStep{msg: msg})
+		}
+	}
+	if len(d.Steps) > 0 {
+		if kind != mockserver.ServerStream && kind != mockserver.BidiStream {
+			return wrongKind("steps", "server-stream and bidi")
+		}
+		steps := mapChild(n, "steps")
+		for i := range d.Steps {
+			st, err := s.step(seqItem(steps, i), fmt.Sprintf("steps[%d]", i), &d.Steps[i], kind, in, out)
+			if err != nil {
+				return err
+			}
+			script = append(script, st)
+		}
+	}
+	if d.Status != nil {
+		if present(d.Response) {
+			return s.errf(mapChild(n, "status"), "status", "give response or status, not both")
+		}
+		st, err := s.status(mapChild(n, "status"), "status", d.Status)
+		if err != nil {
+			return err
+		}
+		script = append(script, statusStep{st})
+	}
+	if d.KeepOpen {
+		if kind == mockserver.Unary || kind == mockserver.ClientStream {
+			return wrongKind("keepOpen", "server-stream and bidi")
+		}
+		script = append(script, holdStep{})
+	}
+	if d.DropConnection {
+		if d.Status != nil || d.KeepOpen || present(d.Response) {
+			return s.errf(mapChild(n, "dropConnection"), "dropConnection", "give one of response, status, keepOpen or dropConnection")
+		}
+		script = append(script, dropStep{})
+	}
+	if len(script) == 0 && (kind == mockserver.Unary || kind == mockserver.ClientStream) {
+		return s.errf(n, "response", "%s %s needs a response, a status or dropConnection", kind, e.method)
+	}
+	e.script = script
+	return nil
+}
+
+func (s Stub) step(n *yaml.Node, field string, d *stepDoc, kind mockserver.Kind, in, out protoreflect.MessageDescriptor) (step, error) {
+	var st []step
+	if present(d.Send) {
+		msg, err := s.message(&d.Send, field+".send", out)
+		if err != nil {
+			return nil, err
+		}
+		st = append(st, sendStep{msg: msg})
+	}
+	if d.Recv != nil {
+		if kind != mockserver.BidiStream {
+			return nil, s.errf(n, field+".recv", "only bidi streams receive in steps")
+		}
+		m, err := s.matcher(mapChild(n, "recv"), field+".recv", d.Recv, in)
+		if err != nil {
+			return nil, err
+		}
+		st = append(st, recvStep{m})
+	}
+	if d.RecvAll != nil {
+		if kind != mockserver.BidiStream {
+			return nil, s.errf(n, field+".recvAll", "only bidi streams receive in steps")
+		}
+		l, err := s.listMatcher(mapChild(n, "recvAll"), field+".recvAll", d.RecvAll, in)
+		if err != nil {
+			return nil, err
+		}
+		st = append(st, recvAllStep{l})
+	}
+	if present(d.Delay) {
+		dur, err := s.duration(&d.Delay, field+".delay")
+		if err != nil {
+			return nil, err
+		}
+		st = append(st, waitStep{dur})
+	}
+	if d.SendHeaders {
+		st = append(st, headerStep{})
+	}
+	if d.Status != nil {
+		sts, err := s.status(mapChild(n, "status"), field+".status", d.Status)
+		if err != nil {
+			return nil, err
+		}
+		st = append(st, statusStep{sts})
+	}
+	if d.KeepOpen {
+		st = append(st, holdStep{})
+	}
+	if d.DropConnection {
+		st = append(st, dropStep{})
+	}
+	if o := d.SendOversized; o != nil {
+		on := mapChild(n, "sendOversized")
+		if o.Size == nil || *o.Size <= 0 {
+			return nil, s.errf(on, field+".sendOversized.size", "want a positive number of bytes")
+		}
+		var msg proto.Message = messageType(out).New().Interface()
+		if present(o.Message) {
+			m, err := s.message(&o.Message, field+".sendOversized.message", out)
+			if err != nil {
+				return nil, err
+			}
+			msg = m
+		}
+		st = append(st, sendStep{msg: msg, padTo: *o.Size})
+	}
+	if len(st) != 1 {
+		return nil, s.errf(n, field, "a step does exactly one of send, recv, recvAll, delay, sendHeaders, status, keepOpen, dropConnection, sendOversized (got %d)", len(st))
+	}
+	return st[0], nil
+}
+
+// parseMessages reads a request for Explain: one protojson object, or for
+// client streams an array of them.
+func parseMessages(md protoreflect.MethodDescriptor, js []byte) ([]proto.Message, error) {
+	js = bytes.TrimSpace(js)
+	if len(js) == 0 {
+		return nil, nil
+	}
+	mt := messageType(md.Input())
+	var raws []json.RawMessage
+	if js[0] == '[' {
+		if err := json.Unmarshal(js, &raws); err != nil {
+			return nil, fmt.Errorf("request: %w", err)
+		}
+	} else {
+		raws = []json.RawMessage{js}
+	}
+	out := make([]proto.Message, len(raws))
+	for i, r := range raws {
+		msg := mt.New().Interface()
+		if err := protojson.Unmarshal(r, msg); err != nil {
+			return nil, fmt.Errorf("request message %d: not a %s: %w", i+1, md.Input().FullName(), err)
+		}
+		out[i] = msg
+	}
+	return out, nil
+}

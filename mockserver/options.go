@@ -1,0 +1,102 @@
+package mockserver
+
+import (
+	"crypto/tls"
+	"net"
+
+	"google.golang.org/grpc"
+)
+
+// Option configures a Server.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	sources      []Source
+	services     []string
+	listener     net.Listener
+	tcpAddr      string
+	bufSize      int
+	tlsConfig    *tls.Config
+	clientTLS    *tls.Config
+	reflection   bool
+	health       bool
+	journalLimit int
+	noJournal    bool
+	serverOpts   []grpc.ServerOption
+	dialOpts     []grpc.DialOption
+}
+
+func newConfig(opts []Option) *config {
+	c := &config{reflection: true, health: true, bufSize: defaultBufSize}
+	for _, o := range opts {
+		o.apply(c)
+	}
+	return c
+}
+
+// WithSource adds a descriptor source; every service it offers is served.
+func WithSource(s Source) Option {
+	return optionFunc(func(c *config) { c.sources = append(c.sources, s) })
+}
+
+// WithServices serves services by full name, found in the sources or else
+// among the compiled Go types.
+func WithServices(names ...string) Option {
+	return optionFunc(func(c *config) { c.services = append(c.services, names...) })
+}
+
+// WithProtoFiles is WithSource(ProtoFiles(importPaths, files...)).
+func WithProtoFiles(importPaths []string, files ...string) Option {
+	return WithSource(ProtoFiles(importPaths, files...))
+}
+
+// WithProtoset is WithSource(Protoset(path)).
+func WithProtoset(path string) Option { return WithSource(Protoset(path)) }
+
+// WithTCP serves on a TCP address ("127.0.0.1:0" picks a free port) instead
+// of an in-memory bufconn listener.
+func WithTCP(addr string) Option { return optionFunc(func(c *config) { c.tcpAddr = addr }) }
+
+// WithListener serves on the caller's listener, which the server closes.
+// ClientConn then dials the listener's address on its network (TCP or a
+// Unix socket); a *bufconn.Listener is dialled in memory.
+func WithListener(l net.Listener) Option { return optionFunc(func(c *config) { c.listener = l }) }
+
+// WithBufferSize sets the bufconn buffer size in bytes (default 1 MiB).
+func WithBufferSize(n int) Option { return optionFunc(func(c *config) { c.bufSize = n }) }
+
+// WithTLS serves TLS with the given configuration; set ClientAuth and
+// ClientCAs on it for mutual TLS.
+func WithTLS(cfg *tls.Config) Option { return optionFunc(func(c *config) { c.tlsConfig = cfg }) }
+
+// WithClientTLS is the TLS configuration ClientConn uses to reach a TLS
+// server (its RootCAs, and Certificates for mTLS).
+func WithClientTLS(cfg *tls.Config) Option { return optionFunc(func(c *config) { c.clientTLS = cfg }) }
+
+// WithoutReflection turns off the server-reflection service.
+func WithoutReflection() Option { return optionFunc(func(c *config) { c.reflection = false }) }
+
+// WithoutHealth turns off the grpc.health.v1 service.
+func WithoutHealth() Option { return optionFunc(func(c *config) { c.health = false }) }
+
+// WithJournalLimit keeps only the newest n calls in the journal (0: all).
+// Long-running servers should set one.
+func WithJournalLimit(n int) Option { return optionFunc(func(c *config) { c.journalLimit = n }) }
+
+// WithoutJournal keeps no journal at all: Calls returns nothing.
+func WithoutJournal() Option { return optionFunc(func(c *config) { c.noJournal = true }) }
+
+// WithServerOptions passes options (interceptors, limits, keepalive) to the
+// underlying grpc.Server.
+func WithServerOptions(opts ...grpc.ServerOption) Option {
+	return optionFunc(func(c *config) { c.serverOpts = append(c.serverOpts, opts...) })
+}
+
+// WithDialOptions adds options to the connection ClientConn makes.
+func WithDialOptions(opts ...grpc.DialOption) Option {
+	return optionFunc(func(c *config) { c.dialOpts = append(c.dialOpts, opts...) })
+}

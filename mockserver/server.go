@@ -1,0 +1,616 @@
+package mockserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+	reflectionv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	reflectionv1alpha "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/dynamicpb"
+)
+
+const (
+	defaultBufSize = 1 << 20
+	// sourceTimeout bounds loading descriptors, which may mean asking a live
+	// server by reflection.
+	sourceTimeout = 30 * time.Second
+)
+
+// ErrUnknownMethod is wrapped by lookups of a method the server does not serve.
+var ErrUnknownMethod = errors.New("unknown method")
+
+// Server is a gRPC server whose services are built at run time from
+// descriptors and whose every call goes to one Handler.
+type Server struct {
+	cfg      *config
+	handler  Handler
+	srv      *grpc.Server
+	lis      net.Listener
+	buf      *bufconn.Listener // nil when serving TCP
+	methods  map[string]*method
+	services []protoreflect.ServiceDescriptor
+	health   *health.Server
+	journal  journal
+	served   chan struct{}
+
+	connMu sync.Mutex
+	conn   *grpc.ClientConn
+	closed bool
+
+	closeOnce sync.Once
+}
+
+// method is what dispatch needs of one method, worked out once at start.
+type method struct {
+	desc     protoreflect.MethodDescriptor
+	fullName string
+	kind     Kind
+	in, out  protoreflect.MessageType
+	outName  protoreflect.FullName // the output type's, for Send's check
+}
+
+// Start starts a server for a test and closes it at the test's cleanup.
+// Setup errors fail the test at once.
+func Start(t testing.TB, h Handler, opts ...Option) *Server {
+	t.Helper()
+	s, err := New(h, opts...)
+	if err != nil {
+		t.Fatalf("mockserver: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// New starts a server: it loads descriptors, registers a handler for every
+// method of every service found, and serves until Close.
+func New(h Handler, opts ...Option) (*Server, error) {
+	if h == nil {
+		return nil, errors.New("nil Handler")
+	}
+	cfg := newConfig(opts)
+	s := &Server{cfg: cfg, handler: h, methods: map[string]*method{}, served: make(chan struct{})}
+	s.journal.limit = cfg.journalLimit
+
+	ctx, cancel := context.WithTimeout(context.Background(), sourceTimeout)
+	defer cancel()
+	if err := s.loadServices(ctx); err != nil {
+		return nil, err
+	}
+	if b, ok := h.(Binder); ok {
+		if err := b.Bind(s); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.listen(); err != nil {
+		return nil, err
+	}
+	s.srv = grpc.NewServer(s.serverOptions()...)
+	if err := s.register(); err != nil {
+		_ = s.lis.Close()
+		return nil, err
+	}
+	go func() {
+		defer close(s.served)
+		_ = s.srv.Serve(trackListener{s.lis})
+	}()
+	return s, nil
+}
+
+func (s *Server) loadServices(ctx context.Context) error {
+	seen := map[protoreflect.FullName]bool{}
+	var pool []protoreflect.ServiceDescriptor // every service the sources offer
+	add := func(sd protoreflect.ServiceDescriptor) {
+		if !seen[sd.FullName()] {
+			seen[sd.FullName()] = true
+			s.services = append(s.services, sd)
+		}
+	}
+	for _, src := range s.cfg.sources {
+		sds, err := src.Services(ctx)
+		if err != nil {
+			return err
+		}
+		pool = append(pool, sds...)
+		for _, sd := range sds {
+			add(sd)
+		}
+	}
+	wanted := append([]string(nil), s.cfg.services...)
+	if ml, ok := s.handler.(MethodLister); ok {
+		for _, m := range ml.Methods() {
+			svc, _, err := splitMethod(m)
+			if err != nil {
+				return fmt.Errorf("handler %T lists %w", s.handler, err)
+			}
+			wanted = append(wanted, svc)
+		}
+	}
+	for _, name := range wanted {
+		if seen[protoreflect.FullName(name)] {
+			continue
+		}
+		sd, err := globalService(name)
+		if err != nil {
+			return fmt.Errorf("%w; the sources offer: %s", err, serviceNames(pool))
+		}
+		add(sd)
+	}
+	for _, sd := range s.services {
+		for i := 0; i < sd.Methods().Len(); i++ {
+			md := sd.Methods().Get(i)
+			m := &method{
+				desc:     md,
+				fullName: "/" + string(sd.FullName()) + "/" + string(md.Name()),
+				kind:     KindOf(md),
+				in:       messageType(md.Input()),
+				out:      messageType(md.Output()),
+				outName:  md.Output().FullName(),
+			}
+			s.methods[m.fullName] = m
+		}
+	}
+	return nil
+}
+
+func serviceNames(sds []protoreflect.ServiceDescriptor) string {
+	if len(sds) == 0 {
+		return "(none)"
+	}
+	names := make([]string, len(sds))
+	for i, sd := range sds {
+		names[i] = string(sd.FullName())
+	}
+	return strings.Join(names, ", ")
+}
+
+// messageType prefers the generated Go type, so users of generated code get
+// their own types back; without one, a dynamicpb message does.
+func messageType(md protoreflect.MessageDescriptor) protoreflect.MessageType {
+	if mt, err := protoregistry.GlobalTypes.FindMessageByName(md.FullName()); err == nil {
+		return mt
+	}
+	return dynamicpb.NewMessageType(md)
+}
+
+// splitMethod accepts "/pkg.Service/Method" and "pkg.Service/Method".
+func splitMethod(name string) (service, method string, err error) {
+	trimmed := strings.TrimPrefix(name, "/")
+	i := strings.LastIndex(trimmed, "/")
+	if i <= 0 || i == len(trimmed)-1 {
+		return "", "", fmt.Errorf("method %q: want the form /package.Service/Method", name)
+	}
+	return trimmed[:i], trimmed[i+1:], nil
+}
+
+// NormalizeMethod returns a method name in the "/pkg.Service/Method" form.
+func NormalizeMethod(name string) (string, error) {
+	svc, m, err := splitMethod(name)
+	if err != nil {
+		return "", err
+	}
+	return "/" + svc + "/" + m, nil
+}
+
+// Method returns a served method's descriptor.
+func (s *Server) Method(name string) (protoreflect.MethodDescriptor, error) {
+	full, err := NormalizeMethod(name)
+	if err != nil {
+		return nil, err
+	}
+	if m, ok := s.methods[full]; ok {
+		return m.desc, nil
+	}
+	return nil, fmt.Errorf("%w %s; %s", ErrUnknownMethod, full, s.suggest(full))
+}
+
+// Services returns the services served, reflection and health aside.
+func (s *Server) Services() []protoreflect.ServiceDescriptor {
+	return append([]protoreflect.ServiceDescriptor(nil), s.services...)
+}
+
+func (s *Server) listen() error {
+	switch {
+	case s.cfg.listener != nil:
+		if b, ok := s.cfg.listener.(*bufconn.Listener); ok {
+			s.buf = b
+			s.lis = noDeadlineListener{b}
+			break
+		}
+		s.lis = s.cfg.listener
+	case s.cfg.tcpAddr != "":
+		l, err := net.Listen("tcp", s.cfg.tcpAddr)
+		if err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+		s.lis = l
+	default:
+		s.buf = bufconn.Listen(s.cfg.bufSize)
+		s.lis = noDeadlineListener{s.buf}
+	}
+	return nil
+}
+
+func (s *Server) serverOptions() []grpc.ServerOption {
+	opts := []grpc.ServerOption{
+		grpc.UnknownServiceHandler(s.unknown),
+		// Close returns only once every handler has, so no goroutine
+		// outlives the test that started the server.
+		grpc.WaitForHandlers(true),
+	}
+	if s.cfg.tlsConfig != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(s.cfg.tlsConfig)))
+	}
+	return append(opts, s.cfg.serverOpts...)
+}
+
+func (s *Server) register() error {
+	for _, sd := range s.services {
+		desc := &grpc.ServiceDesc{
+			ServiceName: string(sd.FullName()),
+			HandlerType: (*any)(nil),
+			Metadata:    sd.ParentFile().Path(),
+		}
+		for i := 0; i < sd.Methods().Len(); i++ {
+			md := sd.Methods().Get(i)
+			m := s.methods["/"+string(sd.FullName())+"/"+string(md.Name())]
+			if m.kind == Unary {
+				desc.Methods = append(desc.Methods, grpc.MethodDesc{MethodName: string(md.Name()), Handler: s.unaryHandler(m)})
+				continue
+			}
+			desc.Streams = append(desc.Streams, grpc.StreamDesc{
+				StreamName:    string(md.Name()),
+				Handler:       s.streamHandler(m),
+				ServerStreams: md.IsStreamingServer(),
+				ClientStreams: md.IsStreamingClient(),
+			})
+		}
+		s.srv.RegisterService(desc, struct{}{})
+	}
+	if s.cfg.reflection {
+		files, err := fileRegistry(s.services)
+		if err != nil {
+			return err
+		}
+		// Describe the infrastructure services too, so grpcurl can call
+		// grpc.health.v1.Health/Check and describe reflection. Best effort:
+		// a served file that already declares them wins.
+		infra := []protoreflect.FileDescriptor{reflectionv1.File_grpc_reflection_v1_reflection_proto, reflectionv1alpha.File_grpc_reflection_v1alpha_reflection_proto}
+		if s.cfg.health {
+			infra = append(infra, healthpb.File_grpc_health_v1_health_proto)
+		}
+		for _, f := range infra {
+			_ = addFile(files, f) // a served file declaring the same names wins
+		}
+		ro := reflection.ServerOptions{Services: s.srv, DescriptorResolver: files}
+		reflectionv1.RegisterServerReflectionServer(s.srv, reflection.NewServerV1(ro))
+		reflectionv1alpha.RegisterServerReflectionServer(s.srv, reflection.NewServer(ro))
+	}
+	if s.cfg.health {
+		s.health = health.NewServer()
+		for _, sd := range s.services {
+			s.health.SetServingStatus(string(sd.FullName()), healthpb.HealthCheckResponse_SERVING)
+		}
+		healthpb.RegisterHealthServer(s.srv, s.health)
+	}
+	return nil
+}
+
+// fileRegistry holds the files of the served services and everything they
+// import, for reflection. Files are found by path first, so the same
+// well-known type from two sources is no conflict.
+func fileRegistry(services []protoreflect.ServiceDescriptor) (*protoregistry.Files, error) {
+	files := new(protoregistry.Files)
+	for _, sd := range services {
+		if err := addFile(files, sd.ParentFile()); err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}
+
+// addFile adds f and, first, its imports to files; a file whose path is
+// there already is skipped.
+func addFile(files *protoregistry.Files, f protoreflect.FileDescriptor) error {
+	if _, err := files.FindFileByPath(f.Path()); err == nil {
+		return nil
+	}
+	imports := f.Imports()
+	for i := 0; i < imports.Len(); i++ {
+		if err := addFile(files, imports.Get(i).FileDescriptor); err != nil {
+			return err
+		}
+	}
+	if err := files.RegisterFile(f); err != nil {
+		return fmt.Errorf("descriptors: %s: %w", f.Path(), err)
+	}
+	return nil
+}
+
+func (s *Server) unaryHandler(m *method) func(any, context.Context, func(any) error, grpc.UnaryServerInterceptor) (any, error) {
+	return func(srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor) (any, error) {
+		req := m.in.New().Interface()
+		if err := dec(req); err != nil {
+			return nil, err
+		}
+		if ic == nil {
+			return s.serveUnary(ctx, m, req)
+		}
+		info := &grpc.UnaryServerInfo{Server: srv, FullMethod: m.fullName}
+		return ic(ctx, req, info, func(ctx context.Context, req any) (any, error) {
+			return s.serveUnary(ctx, m, req.(proto.Message))
+		})
+	}
+}
+
+func (s *Server) serveUnary(ctx context.Context, m *method, req proto.Message) (any, error) {
+	c := &Call{m: m, ctx: ctx, unaryReq: req}
+	s.begin(c)
+	c.rec.event(EventRecv, req)
+	st := s.handle(c)
+	s.end(c, st)
+	if st != nil {
+		return nil, st.Err()
+	}
+	return c.unaryResp, nil
+}
+
+func (s *Server) streamHandler(m *method) grpc.StreamHandler {
+	return func(_ any, ss grpc.ServerStream) error {
+		c := &Call{m: m, ctx: ss.Context(), stream: ss}
+		s.begin(c)
+		st := s.handle(c)
+		s.end(c, st)
+		return st.Err()
+	}
+}
+
+// handle runs the handler, turning a panic or a missing response into a
+// status so one bad handler cannot take the test binary down.
+func (s *Server) handle(c *Call) (st *status.Status) {
+	defer func() {
+		if r := recover(); r != nil {
+			st = status.Newf(codes.Internal, "mockserver: handler for %s panicked: %v", c.m.fullName, r)
+		}
+	}()
+	err := s.handler.Handle(c)
+	if err == nil && (c.m.kind == Unary || c.m.kind == ClientStream) && c.unaryResp == nil {
+		return status.Newf(codes.Internal, "%v (%s)", ErrNoResponse, c.m.fullName)
+	}
+	st = statusOf(err)
+	if st != nil && st.Code() == codes.OK {
+		return nil
+	}
+	return st
+}
+
+func (s *Server) begin(c *Call) {
+	if s.cfg.noJournal {
+		return
+	}
+	c.rec = newRecord(c.m, c.ctx)
+	s.journal.add(c.rec)
+}
+
+func (s *Server) end(c *Call, st *status.Status) { c.rec.finish(st) }
+
+// unknown answers every method the server does not have.
+func (s *Server) unknown(_ any, ss grpc.ServerStream) error {
+	name, _ := grpc.MethodFromServerStream(ss)
+	c := &Call{m: &method{fullName: name, kind: -1}, ctx: ss.Context(), stream: ss}
+	s.begin(c)
+	st := status.Newf(codes.Unimplemented, "grpcdouble: unknown method %s; %s", name, s.suggest(name))
+	s.end(c, st)
+	return st.Err()
+}
+
+// suggest names the served methods closest to name.
+func (s *Server) suggest(name string) string {
+	if len(s.methods) == 0 {
+		return "this server serves no methods"
+	}
+	type cand struct {
+		name string
+		d    int
+	}
+	cands := make([]cand, 0, len(s.methods))
+	for full := range s.methods {
+		cands = append(cands, cand{full, editDistance(strings.ToLower(name), strings.ToLower(full))})
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].d != cands[j].d {
+			return cands[i].d < cands[j].d
+		}
+		return cands[i].name < cands[j].name
+	})
+	n := min(3, len(cands))
+	names := make([]string, n)
+	for i := range names {
+		names[i] = cands[i].name
+	}
+	return "closest served methods: " + strings.Join(names, ", ")
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// Calls returns a snapshot of the journal: every call received so far,
+// oldest first, including those still running.
+func (s *Server) Calls() []CallRecord { return s.journal.snapshot() }
+
+// CallsTo returns the journal's calls to one method.
+func (s *Server) CallsTo(method string) []CallRecord {
+	full, err := NormalizeMethod(method)
+	if err != nil {
+		return nil
+	}
+	var out []CallRecord
+	for _, r := range s.journal.snapshot() {
+		if r.Method == full {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// ResetJournal forgets every call received so far.
+func (s *Server) ResetJournal() { s.journal.reset() }
+
+// Addr is the address the server listens on ("bufconn" in memory).
+func (s *Server) Addr() string { return s.lis.Addr().String() }
+
+// Dialer dials the server: pass it to grpc.WithContextDialer to build your
+// own connection (target "passthrough:///bufconn" for the in-memory one).
+func (s *Server) Dialer() func(context.Context, string) (net.Conn, error) {
+	if s.buf == nil {
+		var d net.Dialer
+		network, addr := s.lis.Addr().Network(), s.Addr()
+		return func(ctx context.Context, _ string) (net.Conn, error) { return d.DialContext(ctx, network, addr) }
+	}
+	return func(ctx context.Context, _ string) (net.Conn, error) {
+		c, err := s.buf.DialContext(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return noDeadlineConn{c}, nil
+	}
+}
+
+// Target is the target string to dial with Dialer.
+func (s *Server) Target() string { return "passthrough:///" + s.Addr() }
+
+// DialOptions are the options ClientConn uses: the dialer and the
+// transport credentials. Add your own after them.
+func (s *Server) DialOptions() []grpc.DialOption {
+	creds := insecure.NewCredentials()
+	if s.cfg.clientTLS != nil {
+		creds = credentials.NewTLS(s.cfg.clientTLS)
+	}
+	opts := []grpc.DialOption{grpc.WithContextDialer(s.Dialer()), grpc.WithTransportCredentials(creds)}
+	return append(opts, s.cfg.dialOpts...)
+}
+
+// ClientConn returns a connection to the server, made on first use and
+// closed with the server; after Close its calls fail.
+func (s *Server) ClientConn() *grpc.ClientConn {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	if s.conn == nil {
+		// NewClient only fails on a malformed target or options; ours are not.
+		conn, err := grpc.NewClient(s.Target(), s.DialOptions()...)
+		if err != nil {
+			panic(fmt.Sprintf("mockserver: dial %s: %v", s.Target(), err))
+		}
+		s.conn = conn
+		if s.closed {
+			_ = conn.Close()
+		}
+	}
+	return s.conn
+}
+
+// Close stops the server at once: running calls are cancelled, and Close
+// returns when every handler has. It is safe to call more than once.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		if s.health != nil {
+			s.health.Shutdown()
+		}
+		s.srv.Stop()
+		<-s.served
+		s.closeConn()
+	})
+	return nil
+}
+
+// GracefulStop stops accepting calls (new ones get Unavailable), waits for
+// running calls to end until ctx is done, then stops hard.
+func (s *Server) GracefulStop(ctx context.Context) {
+	s.closeOnce.Do(func() {
+		if s.health != nil {
+			s.health.Shutdown()
+		}
+		done := make(chan struct{})
+		go func() {
+			s.srv.GracefulStop()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			s.srv.Stop()
+			<-done
+		}
+		<-s.served
+		s.closeConn()
+	})
+}
+
+func (s *Server) closeConn() {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	s.closed = true
+	if s.conn != nil {
+		_ = s.conn.Close()
+	}
+}
+
+// noDeadlineConn drops deadlines on in-memory connections. bufconn arms a
+// timer for every deadline set on a conn, and a pending timer keeps the pipe,
+// with its buffers (2 MiB per connection at the default size), reachable
+// until it fires. grpc-go sets such deadlines when a client transport closes
+// (10 s for writes, 1 s for reads), so on a stock bufconn listener every
+// closed connection stays in memory for 10 s: measured, 3,000
+// start/call/stop cycles of a generated server hold 5 GB after GC, against
+// 2 MB with this wrapper on the client side. In memory there is no network
+// to time out; both sides are wrapped.
+type noDeadlineConn struct{ net.Conn }
+
+func (noDeadlineConn) SetDeadline(time.Time) error      { return nil }
+func (noDeadlineConn) SetReadDeadline(time.Time) error  { return nil }
+func (noDeadlineConn) SetWriteDeadline(time.Time) error { return nil }
+
+type noDeadlineListener struct{ *bufconn.Listener }
+
+func (l noDeadlineListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return noDeadlineConn{c}, nil
+}

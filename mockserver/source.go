@@ -1,0 +1,208 @@
+package mockserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/bufbuild/protocompile"
+	"github.com/bufbuild/protocompile/reporter"
+	"github.com/jhump/protoreflect/v2/grpcreflect"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
+)
+
+// ErrServiceNotFound is wrapped by errors for a service no source has.
+var ErrServiceNotFound = errors.New("service not found")
+
+// Source supplies service descriptors. The four built in are GoTypes,
+// ProtoFiles, Protoset and Reflection; anything that can produce descriptors
+// can be one.
+type Source interface {
+	// Services returns the services this source offers.
+	Services(ctx context.Context) ([]protoreflect.ServiceDescriptor, error)
+}
+
+// GoTypes is the source of services compiled into the binary: generated code
+// registers its descriptors in protoregistry.GlobalFiles when its package is
+// imported. Name the services by full name ("routeguide.RouteGuide").
+func GoTypes(services ...string) Source { return goTypes(services) }
+
+type goTypes []string
+
+func (g goTypes) Services(context.Context) ([]protoreflect.ServiceDescriptor, error) {
+	out := make([]protoreflect.ServiceDescriptor, 0, len(g))
+	for _, name := range g {
+		sd, err := globalService(name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sd)
+	}
+	return out, nil
+}
+
+func globalService(name string) (protoreflect.ServiceDescriptor, error) {
+	d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(name))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q is not among the compiled Go types (is its generated package imported?)", ErrServiceNotFound, name)
+	}
+	sd, ok := d.(protoreflect.ServiceDescriptor)
+	if !ok {
+		return nil, fmt.Errorf("%w: %q is %s, not a service", ErrServiceNotFound, name, descriptorKind(d))
+	}
+	return sd, nil
+}
+
+// descriptorKind names what a descriptor describes, for error messages.
+func descriptorKind(d protoreflect.Descriptor) string {
+	switch d.(type) {
+	case protoreflect.MessageDescriptor:
+		return "a message"
+	case protoreflect.EnumDescriptor:
+		return "an enum"
+	case protoreflect.EnumValueDescriptor:
+		return "an enum value"
+	case protoreflect.FieldDescriptor:
+		return "a field"
+	case protoreflect.MethodDescriptor:
+		return "a method (name its service)"
+	}
+	return fmt.Sprintf("a %T", d)
+}
+
+// ProtoFiles parses .proto files at run time. Each file is found relative to
+// the import paths (the current directory when none is given); the
+// well-known types (google/protobuf/*.proto) are always available. Errors name
+// file:line:column.
+func ProtoFiles(importPaths []string, files ...string) Source {
+	return protoFiles{importPaths: importPaths, files: files}
+}
+
+type protoFiles struct {
+	importPaths []string
+	files       []string
+}
+
+func (p protoFiles) Services(ctx context.Context) ([]protoreflect.ServiceDescriptor, error) {
+	if len(p.files) == 0 {
+		return nil, errors.New("proto source: no .proto files given")
+	}
+	paths := p.importPaths
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	files := make([]string, len(p.files))
+	for i, f := range p.files {
+		files[i] = relativeTo(paths, f)
+	}
+	c := protocompile.Compiler{
+		Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{ImportPaths: paths}),
+		// Errors come back as values, not log lines.
+		Reporter: reporter.NewReporter(nil, nil),
+	}
+	compiled, err := c.Compile(ctx, files...)
+	if err != nil {
+		return nil, fmt.Errorf("parse .proto (import paths %s): %w", strings.Join(paths, ", "), err)
+	}
+	var out []protoreflect.ServiceDescriptor
+	for _, f := range compiled {
+		out = appendServices(out, f)
+	}
+	return out, nil
+}
+
+// relativeTo lets a user name a file by a path that includes an import path,
+// as protoc does: "protos/a/b.proto" with import path "protos" is "a/b.proto".
+func relativeTo(importPaths []string, file string) string {
+	for _, ip := range importPaths {
+		ip = strings.TrimSuffix(ip, "/") + "/"
+		if ip != "./" && strings.HasPrefix(file, ip) {
+			return strings.TrimPrefix(file, ip)
+		}
+	}
+	return strings.TrimPrefix(file, "./")
+}
+
+func appendServices(out []protoreflect.ServiceDescriptor, f protoreflect.FileDescriptor) []protoreflect.ServiceDescriptor {
+	for i := 0; i < f.Services().Len(); i++ {
+		out = append(out, f.Services().Get(i))
+	}
+	return out
+}
+
+// Protoset reads a FileDescriptorSet, as written by
+// `protoc --include_imports --descriptor_set_out=FILE`.
+func Protoset(path string) Source { return protoset(path) }
+
+type protoset string
+
+func (p protoset) Services(context.Context) ([]protoreflect.ServiceDescriptor, error) {
+	data, err := os.ReadFile(string(p))
+	if err != nil {
+		return nil, fmt.Errorf("protoset: %w", err)
+	}
+	var set descriptorpb.FileDescriptorSet
+	if err := proto.Unmarshal(data, &set); err != nil {
+		return nil, fmt.Errorf("protoset %s: not a FileDescriptorSet (write one with protoc --include_imports --descriptor_set_out): %w", p, err)
+	}
+	if len(set.File) == 0 {
+		return nil, fmt.Errorf("protoset %s: holds no files (write one with protoc --include_imports --descriptor_set_out)", p)
+	}
+	files, err := protodesc.NewFiles(&set)
+	if err != nil {
+		return nil, fmt.Errorf("protoset %s: %w (was it written with --include_imports?)", p, err)
+	}
+	var out []protoreflect.ServiceDescriptor
+	for _, fd := range set.File {
+		f, err := files.FindFileByPath(fd.GetName())
+		if err != nil {
+			return nil, fmt.Errorf("protoset %s: %w", p, err)
+		}
+		out = appendServices(out, f)
+	}
+	return out, nil
+}
+
+// Reflection asks a live server, through its server-reflection service, for
+// every service it offers (except reflection and health themselves).
+// The connection stays the caller's to close.
+func Reflection(conn grpc.ClientConnInterface) Source { return reflectionSource{conn} }
+
+type reflectionSource struct{ conn grpc.ClientConnInterface }
+
+func (r reflectionSource) Services(ctx context.Context) ([]protoreflect.ServiceDescriptor, error) {
+	client := grpcreflect.NewClientAuto(ctx, r.conn)
+	defer client.Reset()
+	names, err := client.ListServices()
+	if err != nil {
+		return nil, fmt.Errorf("reflection: list services: %w", err)
+	}
+	var out []protoreflect.ServiceDescriptor
+	for _, name := range names {
+		if isInfraService(string(name)) {
+			continue
+		}
+		fd, err := client.FileContainingSymbol(name)
+		if err != nil {
+			return nil, fmt.Errorf("reflection: resolve %s: %w", name, err)
+		}
+		sd := fd.Services().ByName(name.Name())
+		if sd == nil {
+			return nil, fmt.Errorf("reflection: %s: the server's file %s does not declare it", name, fd.Path())
+		}
+		out = append(out, sd)
+	}
+	return out, nil
+}
+
+// isInfraService reports the services the server adds itself.
+func isInfraService(name string) bool {
+	return strings.HasPrefix(name, "grpc.reflection.") || strings.HasPrefix(name, "grpc.health.")
+}

@@ -1,0 +1,40 @@
+// Package replay answers gRPC calls from cassettes recorded by package
+// record, with no network.
+//
+// A Handler (a mockserver.Handler) is built from one or more cassettes
+// with Open, OpenAll or New, and served by mockserver.Start or
+// mockserver.New, which find the recorded methods' services by themselves:
+//
+//	h, err := replay.Open("testdata/routeguide.cassette", replay.WithT(t))
+//	srv := mockserver.Start(t, h)
+//	client := pb.NewRouteGuideClient(srv.ClientConn())
+//
+// # Matching
+//
+// A call matches an interaction with the same method, equal request
+// messages (proto.Equal, in order, half-close included) and matching
+// request metadata: every recorded key must have the same values (a
+// redacted value matches any), and the call may carry no key the recording
+// lacks; transport headers never count. IgnoreFields, IgnoreMetadata and
+// MatchMetadata loosen this. Interactions match in any order and each
+// answers one call, unless InOrder or Reusable say otherwise.
+//
+// A stream is matched step by step, so a bidirectional exchange keeps its
+// interleaving: what the server sent before a client message is sent
+// before replay waits for that message.
+//
+// The answer is what was recorded: response headers (sent when they were),
+// messages, trailers and the status with its code, message and details. A
+// call the client cancelled, or whose deadline passed, waits for this
+// client to do the same.
+//
+// # Misses
+//
+// A call no interaction matches gets status FailedPrecondition (NoMatchCode)
+// whose message names the nearest interaction (file:line) and shows how it
+// differs, with a proto diff of the first differing message. With WithT,
+// each miss fails the test at cleanup, as does every interaction never used
+// (unless AllowUnused); the calls' goroutines never touch the test.
+// WithFallback hands misses to another handler instead, which is how
+// record's "new" mode records the calls a cassette lacks.
+package replay

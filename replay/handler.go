@@ -1,0 +1,584 @@
+package replay
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/dynamicpb"
+
+	"github.com/grpcdouble/grpcdouble/cassette"
+	"github.com/grpcdouble/grpcdouble/mockserver"
+)
+
+// ErrNoMatch is wrapped by the error of a call no interaction matches.
+var ErrNoMatch = errors.New("no interaction matches")
+
+// ErrUnused is wrapped by Verify's report of interactions never used.
+var ErrUnused = errors.New("interaction never used")
+
+// ErrCassetteNotFound is wrapped by Open when a cassette file is missing.
+var ErrCassetteNotFound = cassette.ErrNotFound
+
+// NoMatchCode is the status code a call no interaction matches gets (the
+// same as package expect's).
+const NoMatchCode = codes.FailedPrecondition
+
+// Fallback serves calls no interaction matches (see WithFallback). received
+// holds the client messages replay already read, and halfClosed says
+// whether it also read the client's half-close; *record.Proxy is one.
+type Fallback interface {
+	Serve(call *mockserver.Call, received []proto.Message, halfClosed bool) error
+}
+
+// Handler is a mockserver.Handler that answers calls from cassettes. It
+// implements mockserver.MethodLister, so a server serves the recorded
+// methods' services without being told, and mockserver.Binder, so every
+// recorded message is checked against the served descriptors at start.
+type Handler struct {
+	cfg       *config
+	cassettes []*cassette.Cassette
+	methods   map[string]*methodIndex
+	names     []string
+	order     []*entry
+
+	mu     sync.Mutex
+	misses []error
+}
+
+type methodIndex struct {
+	name    string
+	entries []*entry
+
+	mu    sync.Mutex
+	ready bool
+	err   error
+}
+
+type entry struct {
+	in      *cassette.Interaction
+	where   string
+	steps   []step
+	trailer metadata.MD
+	err     error // the recorded status as an error; nil for OK
+	md      metadata.MD
+
+	// Guarded by Handler.mu.
+	owner *callState // the call holding it (for once-only use)
+	used  int
+}
+
+type step struct {
+	typ       cassette.EventType
+	at        time.Duration
+	msg       proto.Message
+	norm      proto.Message // msg with ignored fields cleared
+	md        metadata.MD
+	setHeader bool // a header step right before a message: send them together
+}
+
+// Open loads one cassette file and builds a Handler from it.
+func Open(path string, opts ...Option) (*Handler, error) { return OpenAll([]string{path}, opts...) }
+
+// OpenAll loads cassette files and builds one Handler from all of them.
+// A missing file is an error wrapping ErrCassetteNotFound.
+func OpenAll(paths []string, opts ...Option) (*Handler, error) {
+	cs := make([]*cassette.Cassette, 0, len(paths))
+	for _, p := range paths {
+		c, err := cassette.Load(p)
+		if err != nil {
+			return nil, fmt.Errorf("replay: %w", err)
+		}
+		cs = append(cs, c)
+	}
+	return New(cs, opts...)
+}
+
+// New builds a Handler from loaded cassettes. Messages are decoded when a
+// server binds the handler (or on a method's first call).
+func New(cassettes []*cassette.Cassette, opts ...Option) (*Handler, error) {
+	h := &Handler{cfg: newConfig(opts), cassettes: cassettes, methods: map[string]*methodIndex{}}
+	for _, c := range cassettes {
+		for _, in := range c.Interactions {
+			e := &entry{in: in, where: in.Where(c.Path)}
+			mi := h.methods[in.Method]
+			if mi == nil {
+				mi = &methodIndex{name: in.Method}
+				h.methods[in.Method] = mi
+				h.names = append(h.names, in.Method)
+			}
+			mi.entries = append(mi.entries, e)
+			h.order = append(h.order, e)
+		}
+	}
+	sort.Strings(h.names)
+	if t := h.cfg.t; t != nil {
+		t.Helper()
+		for _, c := range cassettes {
+			if c.Torn != nil {
+				t.Logf("replay: %s: %v", c.Path, c.Torn)
+			}
+		}
+		t.Cleanup(h.report)
+	}
+	return h, nil
+}
+
+// Methods lists the recorded methods (mockserver.MethodLister).
+func (h *Handler) Methods() []string { return append([]string(nil), h.names...) }
+
+// Bind decodes every recorded message with the served descriptors
+// (mockserver.Binder). Errors name the cassette file, line and field.
+func (h *Handler) Bind(methods mockserver.Methods) error {
+	for _, name := range h.names {
+		mi := h.methods[name]
+		md, err := methods.Method(name)
+		if err != nil {
+			return fmt.Errorf("replay: %s: %w", mi.entries[0].where, err)
+		}
+		if err := h.prepare(mi, md); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// messageType picks the type a mockserver uses for a descriptor: the
+// generated Go type when linked in, else dynamicpb, so proto.Equal holds.
+func messageType(md protoreflect.MessageDescriptor) protoreflect.MessageType {
+	if mt, err := protoregistry.GlobalTypes.FindMessageByName(md.FullName()); err == nil {
+		return mt
+	}
+	return dynamicpb.NewMessageType(md)
+}
+
+func (h *Handler) prepare(mi *methodIndex, md protoreflect.MethodDescriptor) error {
+	mi.mu.Lock()
+	defer mi.mu.Unlock()
+	if mi.ready {
+		return mi.err
+	}
+	mi.ready = true
+	in, out := messageType(md.Input()), messageType(md.Output())
+	for _, e := range mi.entries {
+		if err := h.prepareEntry(e, in, out); err != nil {
+			mi.err = fmt.Errorf("replay: %s: %w", e.where, err)
+			return mi.err
+		}
+	}
+	return nil
+}
+
+func (h *Handler) prepareEntry(e *entry, in, out protoreflect.MessageType) error {
+	e.md = e.in.Metadata
+	e.trailer = e.in.Trailer
+	e.steps = make([]step, len(e.in.Events))
+	for i, ev := range e.in.Events {
+		s := step{typ: ev.Type, at: ev.At, md: ev.Metadata}
+		switch ev.Type {
+		case cassette.ClientMessage, cassette.ServerMessage:
+			mt := in
+			if ev.Type == cassette.ServerMessage {
+				mt = out
+			}
+			m, err := ev.Message.Decode(mt)
+			if err != nil {
+				return fmt.Errorf("events[%d].message: %w", i, err)
+			}
+			s.msg, s.norm = m, m
+			if ev.Type == cassette.ClientMessage {
+				s.norm = h.normalize(m)
+			}
+		case cassette.Header:
+			if s.md == nil {
+				s.md = metadata.MD{}
+			}
+		}
+		e.steps[i] = s
+	}
+	for i := range e.steps {
+		if e.steps[i].typ == cassette.Header && i+1 < len(e.steps) && e.steps[i+1].typ == cassette.ServerMessage {
+			e.steps[i].setHeader = true
+		}
+	}
+	st, err := e.in.Status.Proto()
+	if err != nil {
+		return err
+	}
+	e.err = st.Err()
+	return nil
+}
+
+// normalize clears ignored fields, wherever their message type appears.
+func (h *Handler) normalize(m proto.Message) proto.Message {
+	if len(h.cfg.ignoreFields) == 0 {
+		return m
+	}
+	c := proto.Clone(m)
+	h.clear(c.ProtoReflect())
+	return c
+}
+
+func (h *Handler) clear(m protoreflect.Message) {
+	if names, ok := h.cfg.ignoreFields[m.Descriptor().FullName()]; ok {
+		for _, n := range names {
+			if fd := m.Descriptor().Fields().ByName(n); fd != nil {
+				m.Clear(fd)
+			}
+		}
+	}
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsList() && fd.Message() != nil:
+			l := v.List()
+			for i := 0; i < l.Len(); i++ {
+				h.clear(l.Get(i).Message())
+			}
+		case fd.IsMap() && fd.MapValue().Message() != nil:
+			v.Map().Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
+				h.clear(mv.Message())
+				return true
+			})
+		case !fd.IsList() && !fd.IsMap() && fd.Message() != nil:
+			h.clear(v.Message())
+		}
+		return true
+	})
+}
+
+// callState is one call being replayed.
+type callState struct {
+	h          *Handler
+	c          *mockserver.Call
+	mi         *methodIndex
+	start      time.Time
+	received   []proto.Message
+	halfClosed bool
+	emitted    bool
+	held       *entry
+}
+
+// Handle replays one call.
+func (h *Handler) Handle(c *mockserver.Call) error {
+	mi := h.methods[c.FullMethod()]
+	cs := &callState{h: h, c: c, mi: mi, start: time.Now()}
+	if mi == nil {
+		return cs.miss(nil, fmt.Sprintf("the cassettes hold no call to this method; they hold %s", h.methodList()))
+	}
+	if err := h.prepare(mi, c.Method()); err != nil {
+		return status.Error(codes.Internal, err.Error())
+	}
+	done := false
+	defer func() {
+		if !done {
+			cs.release()
+		}
+	}()
+	cands := h.candidates(mi, c.Metadata())
+	for pos := 0; ; pos++ {
+		if len(cands) == 0 {
+			return cs.miss(nil, "")
+		}
+		first := cands[0]
+		if pos == len(first.steps) {
+			ended := filter(cands, func(e *entry) bool { return len(e.steps) == pos })
+			e := h.claim(cs, ended)
+			if e == nil {
+				return cs.miss(ended, "")
+			}
+			done = true
+			return cs.finish(e)
+		}
+		switch first.steps[pos].typ {
+		case cassette.ClientMessage, cassette.HalfClose:
+			m, err := c.Recv()
+			switch {
+			case err == io.EOF:
+				cs.halfClosed = true
+				cands = filter(cands, func(e *entry) bool {
+					return pos < len(e.steps) && e.steps[pos].typ == cassette.HalfClose
+				})
+			case err != nil:
+				return err
+			default:
+				cs.received = append(cs.received, m)
+				nm := h.normalize(m)
+				cands = filter(cands, func(e *entry) bool {
+					return pos < len(e.steps) && e.steps[pos].typ == cassette.ClientMessage && proto.Equal(e.steps[pos].norm, nm)
+				})
+			}
+		default: // a server step: header, message, or the client's cancel
+			typ := first.steps[pos].typ
+			eligible := filter(cands, func(e *entry) bool { return pos < len(e.steps) && e.steps[pos].typ == typ })
+			e := h.claim(cs, eligible)
+			if e == nil {
+				return cs.miss(eligible, "")
+			}
+			s := e.steps[pos]
+			cands = append(cands[:0], e)
+			for _, o := range eligible {
+				if o != e && sameStep(o.steps[pos], s) {
+					cands = append(cands, o)
+				}
+			}
+			if err := cs.wait(s.at); err != nil {
+				return err
+			}
+			if s.typ == cassette.Cancel {
+				done = true
+				return cs.cancelled(e)
+			}
+			cs.emitted = true
+			if err := cs.emit(s); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func filter(cands []*entry, keep func(*entry) bool) []*entry {
+	out := cands[:0]
+	for _, e := range cands {
+		if keep(e) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func sameStep(a, b step) bool {
+	if a.typ != b.typ {
+		return false
+	}
+	switch a.typ {
+	case cassette.ServerMessage:
+		return proto.Equal(a.msg, b.msg)
+	case cassette.Header:
+		return mdEqual(a.md, b.md)
+	}
+	return true
+}
+
+func mdEqual(a, b metadata.MD) bool { return maps.EqualFunc(a, b, slices.Equal[[]string]) }
+
+// candidates are the interactions of the method the call may use, metadata
+// matched, in preference order.
+func (h *Handler) candidates(mi *methodIndex, md metadata.MD) []*entry {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.cfg.inOrder {
+		for _, e := range h.order {
+			if e.owner == nil && (e.used == 0 || h.cfg.reusable) {
+				if e.in.Method == mi.name && h.mdMatch(e.md, md) == "" {
+					return []*entry{e}
+				}
+				return nil
+			}
+		}
+		return nil
+	}
+	out := make([]*entry, 0, len(mi.entries))
+	for _, e := range mi.entries {
+		if !h.cfg.reusable && e.owner != nil {
+			continue
+		}
+		if h.mdMatch(e.md, md) == "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// claim takes the first free entry of cands for the call, releasing the
+// one it held before.
+func (h *Handler) claim(cs *callState, cands []*entry) *entry {
+	if h.cfg.reusable {
+		if len(cands) == 0 {
+			return nil
+		}
+		return cands[0]
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, e := range cands {
+		if e.owner == cs {
+			return e
+		}
+		if e.owner == nil {
+			if cs.held != nil {
+				cs.held.owner = nil
+			}
+			e.owner = cs
+			cs.held = e
+			return e
+		}
+	}
+	return nil
+}
+
+func (cs *callState) release() {
+	if cs.held == nil {
+		return
+	}
+	cs.h.mu.Lock()
+	if cs.held.owner == cs && cs.held.used == 0 {
+		cs.held.owner = nil
+	}
+	cs.h.mu.Unlock()
+}
+
+func (cs *callState) markUsed(e *entry) {
+	cs.h.mu.Lock()
+	e.used++
+	cs.h.mu.Unlock()
+}
+
+// mdMatch returns "" when the call's metadata matches the recorded, else
+// what differs.
+func (h *Handler) mdMatch(rec, got metadata.MD) string {
+	if h.cfg.matchMD != nil {
+		for _, k := range h.cfg.matchMD {
+			if d := valuesDiffer(k, rec[k], got[k]); d != "" {
+				return d
+			}
+		}
+		return ""
+	}
+	for k, rv := range rec {
+		if h.cfg.ignoreMD[k] || cassette.TransportHeader(k) {
+			continue
+		}
+		if d := valuesDiffer(k, rv, got[k]); d != "" {
+			return d
+		}
+	}
+	for k, gv := range got {
+		if h.cfg.ignoreMD[k] || cassette.TransportHeader(k) {
+			continue
+		}
+		if _, ok := rec[k]; !ok {
+			return fmt.Sprintf("metadata %q: not recorded, got %q (replay.IgnoreMetadata leaves it out)", k, gv)
+		}
+	}
+	return ""
+}
+
+func valuesDiffer(k string, rec, got []string) string {
+	redacted := len(rec) > 0
+	for _, v := range rec {
+		if v != cassette.Redacted {
+			redacted = false
+		}
+	}
+	if redacted && len(got) > 0 {
+		return ""
+	}
+	if slices.Equal(rec, got) {
+		return ""
+	}
+	return fmt.Sprintf("metadata %q: recorded %q, got %q", k, rec, got)
+}
+
+func (cs *callState) wait(at time.Duration) error {
+	if !cs.h.cfg.timing || at <= 0 {
+		return nil
+	}
+	d := time.Until(cs.start.Add(at))
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-cs.c.Context().Done():
+		return cs.c.Context().Err()
+	}
+}
+
+func (cs *callState) emit(s step) error {
+	switch s.typ {
+	case cassette.Header:
+		if s.setHeader {
+			return cs.c.SetHeader(s.md)
+		}
+		return cs.c.SendHeader(s.md)
+	case cassette.ServerMessage:
+		return cs.c.Send(s.msg)
+	}
+	return nil
+}
+
+func (cs *callState) finish(e *entry) error {
+	cs.markUsed(e)
+	if len(e.trailer) > 0 {
+		cs.c.SetTrailer(e.trailer)
+	}
+	return e.err
+}
+
+// cancelled replays a call the client ended: wait for this client to end
+// it too, then answer as recorded.
+func (cs *callState) cancelled(e *entry) error {
+	cs.markUsed(e)
+	ctx := cs.c.Context()
+	t := time.NewTimer(cs.h.cfg.cancelWait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+	}
+	if len(e.trailer) > 0 {
+		cs.c.SetTrailer(e.trailer)
+	}
+	return e.err
+}
+
+// miss answers a call no interaction matches: with the fallback when there
+// is one and nothing was sent yet, else with a status naming the nearest
+// interaction, kept for the test's cleanup.
+func (cs *callState) miss(claimable []*entry, reason string) error {
+	h := cs.h
+	if h.cfg.fallback != nil && !cs.emitted {
+		cs.release()
+		cs.held = nil
+		return h.cfg.fallback.Serve(cs.c, cs.received, cs.halfClosed)
+	}
+	if reason == "" {
+		reason = cs.nearest(claimable)
+	}
+	err := fmt.Errorf("replay: %w: %s call (%s): %s", ErrNoMatch, cs.c.FullMethod(), cs.describe(), reason)
+	h.mu.Lock()
+	h.misses = append(h.misses, err)
+	h.mu.Unlock()
+	return status.Error(NoMatchCode, err.Error())
+}
+
+func (cs *callState) describe() string {
+	parts := []string{fmt.Sprintf("%d client message(s)", len(cs.received))}
+	if cs.halfClosed {
+		parts = append(parts, "half-closed")
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (h *Handler) methodList() string {
+	if len(h.names) == 0 {
+		return "no calls at all"
+	}
+	return strings.Join(h.names, ", ")
+}
