@@ -119,7 +119,9 @@ type Call struct {
 }
 
 // Context is the call's context: cancelled when the client cancels, the
-// deadline passes or the server stops.
+// deadline passes or the server stops. When the server stopped it,
+// context.Cause says so, and a handler that returns an error then answers
+// codes.Unavailable.
 func (c *Call) Context() context.Context { return c.ctx }
 
 // Method is the descriptor of the called method.

@@ -33,7 +33,15 @@ const (
 	// sourceTimeout bounds loading descriptors, which may mean asking a live
 	// server by reflection.
 	sourceTimeout = 30 * time.Second
+	// stopGrace is how long stopping waits, once running calls are
+	// cancelled, for their handlers to return and their statuses to reach
+	// the clients, before it cuts the connections.
+	stopGrace = time.Second
 )
+
+// errStopping is the cause of a running call's context when the server
+// stops under it.
+var errStopping = errors.New("mockserver: the server stopped while the call ran")
 
 // ErrUnknownMethod is wrapped by lookups of a method the server does not serve.
 var ErrUnknownMethod = errors.New("unknown method")
@@ -55,6 +63,12 @@ type Server struct {
 	connMu sync.Mutex
 	conn   *grpc.ClientConn
 	closed bool
+
+	// live holds the cancel of every running call, so stopping can end
+	// them with a status of its own rather than by cutting connections.
+	liveMu   sync.Mutex
+	live     map[*Call]context.CancelCauseFunc
+	stopping bool
 
 	closeOnce sync.Once
 }
@@ -87,7 +101,7 @@ func New(h Handler, opts ...Option) (*Server, error) {
 		return nil, errors.New("nil Handler")
 	}
 	cfg := newConfig(opts)
-	s := &Server{cfg: cfg, handler: h, methods: map[string]*method{}, served: make(chan struct{})}
+	s := &Server{cfg: cfg, handler: h, methods: map[string]*method{}, served: make(chan struct{}), live: map[*Call]context.CancelCauseFunc{}}
 	s.journal.limit = cfg.journalLimit
 
 	ctx, cancel := context.WithTimeout(context.Background(), sourceTimeout)
@@ -395,6 +409,11 @@ func (s *Server) handle(c *Call) (st *status.Status) {
 	if err == nil && (c.m.kind == Unary || c.m.kind == ClientStream) && c.unaryResp == nil {
 		return status.Newf(codes.Internal, "%v (%s)", ErrNoResponse, c.m.fullName)
 	}
+	if err != nil && context.Cause(c.ctx) == errStopping {
+		// The handler ended because the server is stopping; say so, as a
+		// real server going away would, rather than "context canceled".
+		return status.New(codes.Unavailable, errStopping.Error())
+	}
 	st = statusOf(err)
 	if st != nil && st.Code() == codes.OK {
 		return nil
@@ -403,6 +422,15 @@ func (s *Server) handle(c *Call) (st *status.Status) {
 }
 
 func (s *Server) begin(c *Call) {
+	ctx, cancel := context.WithCancelCause(c.ctx)
+	c.ctx = ctx
+	s.liveMu.Lock()
+	if s.stopping {
+		cancel(errStopping)
+	} else {
+		s.live[c] = cancel
+	}
+	s.liveMu.Unlock()
 	if s.cfg.noJournal {
 		return
 	}
@@ -410,7 +438,28 @@ func (s *Server) begin(c *Call) {
 	s.journal.add(c.rec)
 }
 
-func (s *Server) end(c *Call, st *status.Status) { c.rec.finish(st) }
+func (s *Server) end(c *Call, st *status.Status) {
+	c.rec.finish(st)
+	s.liveMu.Lock()
+	cancel := s.live[c]
+	delete(s.live, c)
+	s.liveMu.Unlock()
+	if cancel != nil {
+		cancel(nil)
+	}
+}
+
+// cancelCalls ends every running call's context, and every later call's
+// at its start, with errStopping.
+func (s *Server) cancelCalls() {
+	s.liveMu.Lock()
+	defer s.liveMu.Unlock()
+	s.stopping = true
+	for c, cancel := range s.live {
+		cancel(errStopping)
+		delete(s.live, c)
+	}
+}
 
 // unknown answers every method the server does not have.
 func (s *Server) unknown(_ any, ss grpc.ServerStream) error {
@@ -544,37 +593,48 @@ func (s *Server) ClientConn() *grpc.ClientConn {
 	return s.conn
 }
 
-// Close stops the server at once: running calls are cancelled, and Close
-// returns when every handler has. It is safe to call more than once.
+// Close stops the server at once. Running calls are cancelled (their
+// handlers see Context end) and their clients get codes.Unavailable with a
+// message saying the server stopped; Close returns when every handler has.
+// A handler that ignores its context for longer than a second has its
+// connection cut instead. It is safe to call more than once.
 func (s *Server) Close() error {
-	s.closeOnce.Do(func() {
-		if s.health != nil {
-			s.health.Shutdown()
-		}
-		s.srv.Stop()
-		<-s.served
-		s.closeConn()
-	})
+	now := make(chan struct{})
+	close(now)
+	s.stop(now)
 	return nil
 }
 
 // GracefulStop stops accepting calls (new ones get Unavailable), waits for
-// running calls to end until ctx is done, then stops hard.
-func (s *Server) GracefulStop(ctx context.Context) {
+// running calls to end until ctx is done, then stops as Close does.
+func (s *Server) GracefulStop(ctx context.Context) { s.stop(ctx.Done()) }
+
+// stop drains the server, cancels what still runs once patience is done,
+// and cuts connections only if handlers do not return within stopGrace.
+// Draining rather than cutting is what lets each client see the status its
+// handler ended with.
+func (s *Server) stop(patience <-chan struct{}) {
 	s.closeOnce.Do(func() {
 		if s.health != nil {
 			s.health.Shutdown()
 		}
-		done := make(chan struct{})
+		drained := make(chan struct{})
 		go func() {
 			s.srv.GracefulStop()
-			close(done)
+			close(drained)
 		}()
 		select {
-		case <-done:
-		case <-ctx.Done():
-			s.srv.Stop()
-			<-done
+		case <-drained:
+		case <-patience:
+			s.cancelCalls()
+			grace := time.NewTimer(stopGrace)
+			select {
+			case <-drained:
+			case <-grace.C:
+				s.srv.Stop()
+				<-drained
+			}
+			grace.Stop()
 		}
 		<-s.served
 		s.closeConn()
