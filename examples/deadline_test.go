@@ -19,8 +19,8 @@ func TestDelayTripsDeadline(t *testing.T) {
 	m.Unary("/routeguide.RouteGuide/GetFeature").After(time.Hour).Return(&pb.Feature{})
 	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
 
-	// The code under test gives the server 20ms; the double takes longer.
-	ctx, cancel := context.WithTimeout(testContext(t), 20*time.Millisecond)
+	// The code under test gives the server 100ms; the double takes longer.
+	ctx, cancel := context.WithTimeout(testContext(t), 100*time.Millisecond)
 	defer cancel()
 	_, err := client.GetFeature(ctx, &pb.Point{})
 	assert.Equal(t, codes.DeadlineExceeded, status.Code(err))

@@ -266,7 +266,7 @@ func TestDelayTripsDeadline(t *testing.T) {
 	m := expect.New(t)
 	m.Unary(getFeature).After(time.Minute).Return(&pb.Feature{})
 	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
-	c, cancel := context.WithTimeout(ctx(t), 50*time.Millisecond)
+	c, cancel := context.WithTimeout(ctx(t), 100*time.Millisecond)
 	defer cancel()
 	_, err := client.GetFeature(c, &pb.Point{})
 	assert.Equal(t, codes.DeadlineExceeded, status.Code(err))

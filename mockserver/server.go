@@ -13,6 +13,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
@@ -33,6 +34,8 @@ const (
 	// sourceTimeout bounds loading descriptors, which may mean asking a live
 	// server by reflection.
 	sourceTimeout = 30 * time.Second
+	// connectTimeout bounds ClientConn's wait for its first connection.
+	connectTimeout = 5 * time.Second
 	// stopGrace is how long stopping waits, once running calls are
 	// cancelled, for their handlers to return and their statuses to reach
 	// the clients, before it cuts the connections.
@@ -575,7 +578,9 @@ func (s *Server) DialOptions() []grpc.DialOption {
 }
 
 // ClientConn returns a connection to the server, made on first use and
-// closed with the server; after Close its calls fail.
+// closed with the server; after Close its calls fail. It comes back
+// connected (or failed, say on a TLS mismatch), so a short deadline on the
+// first call is spent on the call and not on the handshake.
 func (s *Server) ClientConn() *grpc.ClientConn {
 	s.connMu.Lock()
 	defer s.connMu.Unlock()
@@ -588,9 +593,28 @@ func (s *Server) ClientConn() *grpc.ClientConn {
 		s.conn = conn
 		if s.closed {
 			_ = conn.Close()
+		} else {
+			awaitConnected(conn)
 		}
 	}
 	return s.conn
+}
+
+// awaitConnected connects conn and waits, for at most connectTimeout, until
+// it is ready or has failed.
+func awaitConnected(conn *grpc.ClientConn) {
+	ctx, cancel := context.WithTimeout(context.Background(), connectTimeout)
+	defer cancel()
+	conn.Connect()
+	for {
+		st := conn.GetState()
+		if st == connectivity.Ready || st == connectivity.TransientFailure || st == connectivity.Shutdown {
+			return
+		}
+		if !conn.WaitForStateChange(ctx, st) {
+			return
+		}
+	}
 }
 
 // Close stops the server at once. Running calls are cancelled (their

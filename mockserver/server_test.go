@@ -18,6 +18,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -706,6 +707,13 @@ func TestCloseIsIdempotent(t *testing.T) {
 	require.Len(t, calls, 1)
 	require.True(t, calls[0].Done)
 	srv.GracefulStop(testContext(t)) // a no-op after Close
+}
+
+// ClientConn comes back connected, so a first call's short deadline is not
+// spent on the handshake.
+func TestClientConnComesBackReady(t *testing.T) {
+	srv := mockserver.Start(t, kindHandler, mockserver.WithServices(routeGuide))
+	require.Equal(t, connectivity.Ready, srv.ClientConn().GetState())
 }
 
 func TestClientConnMadeAfterClose(t *testing.T) {
