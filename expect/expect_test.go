@@ -177,6 +177,10 @@ func TestSetupErrors(t *testing.T) {
 			"Send: /routeguide.RouteGuide/ListFeatures returns: got a routeguide.Point, want a routeguide.Feature"},
 		{"bad regexp", func(m *expect.Mock) { m.Bidi(routeChat).WithHeaderRegexp("a", "(") }, "WithHeaderRegexp(\"a\")"},
 		{"bad json", func(m *expect.Mock) { m.Unary(getFeature).WithRequestJSON(`{"lat": 1}`) }, `unknown field "lat"`},
+		{"negative times", func(m *expect.Mock) { m.Unary(getFeature).Times(-1).Return(&pb.Feature{}) },
+			"Times(-1): a call count cannot be negative (AnyTimes accepts any number)"},
+		{"negative min", func(m *expect.Mock) { m.ServerStream(listFeatures).MinTimes(-2) }, "MinTimes(-2): a call count cannot be negative"},
+		{"negative max", func(m *expect.Mock) { m.Bidi(routeChat).MaxTimes(-1) }, "MaxTimes(-1): a call count cannot be negative"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ft := &fakeT{}

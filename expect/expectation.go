@@ -326,8 +326,14 @@ func pairs(key string, values []string) []string {
 	return out
 }
 
-// Times wants exactly n calls (the default is 1).
-func (b Base[B]) Times(n int) B { b.e.min, b.e.max = n, n; return b.self }
+// Times wants exactly n calls (the default is 1). A negative n is a setup
+// error: AnyTimes says "any number".
+func (b Base[B]) Times(n int) B {
+	if b.count("Times", n) {
+		b.e.min, b.e.max = n, n
+	}
+	return b.self
+}
 
 // Once wants exactly one call.
 func (b Base[B]) Once() B { return b.Times(1) }
@@ -338,6 +344,9 @@ func (b Base[B]) AnyTimes() B { b.e.min, b.e.max = 0, -1; return b.self }
 // MinTimes wants at least n calls (and lifts the upper limit if it was
 // below n).
 func (b Base[B]) MinTimes(n int) B {
+	if !b.count("MinTimes", n) {
+		return b.self
+	}
 	b.e.min = n
 	if b.e.max >= 0 && b.e.max < n {
 		b.e.max = -1
@@ -347,11 +356,25 @@ func (b Base[B]) MinTimes(n int) B {
 
 // MaxTimes accepts at most n calls.
 func (b Base[B]) MaxTimes(n int) B {
+	if !b.count("MaxTimes", n) {
+		return b.self
+	}
 	b.e.max = n
 	if b.e.min > n {
 		b.e.min = n
 	}
 	return b.self
+}
+
+// count reports whether n is a usable call count, recording a setup error
+// when it is not: inside the engine -1 means "no limit", and a count
+// written as -1 by mistake must not silently become that.
+func (b Base[B]) count(what string, n int) bool {
+	if n >= 0 {
+		return true
+	}
+	b.e.setupErr(fmt.Errorf("%s(%d): a call count cannot be negative (AnyTimes accepts any number)", what, n))
+	return false
 }
 
 // Optional lets the expectation go uncalled, keeping its upper limit.
