@@ -13,6 +13,12 @@
 // a journal of every call received: metadata, messages in order, headers,
 // trailers, status and deadline.
 //
+// Stopping is orderly. Close cancels the calls still running (a handler sees
+// its Context end, with context.Cause saying the server stopped), lets each
+// client receive codes.Unavailable, and returns once every handler has.
+// GracefulStop first lets running calls finish, for as long as its context
+// allows, while new calls get Unavailable.
+//
 // Behaviour lives elsewhere: package expect scripts it, package replay plays
 // back cassettes, package record proxies to a live server. Each is a Handler.
 package mockserver
