@@ -3,6 +3,7 @@ package mockserver_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
@@ -68,8 +69,12 @@ func TestCloseConnection(t *testing.T) {
 				require.Equal(t, "after reconnect", f.GetName())
 
 				// The dropped call's handler returns "soon after" its client saw
-				// Unavailable; Close waits for every handler, so the journal is
-				// final. (Reading it before raced: Code() was still OK.)
+				// Unavailable, its context cancelled by the cut; wait for that
+				// rather than let Close cancel it first.
+				require.Eventually(t, func() bool {
+					calls := srv.Calls()
+					return len(calls) == 2 && calls[0].Done
+				}, 10*time.Second, time.Millisecond, "the dropped call's handler to return")
 				require.NoError(t, srv.Close())
 				// The journal keeps the client's address as the listener gave it.
 				calls := srv.Calls()
