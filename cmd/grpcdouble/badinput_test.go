@@ -180,6 +180,13 @@ func TestBadInputCatalog(t *testing.T) {
 	_, filesB := writeCerts(t, mkdir(t, dir, "b"))
 	notPEM := file("not-pem.pem", "this is not PEM\n")
 	nowhere := filepath.Join(dir, "nowhere", "server.pem")
+	// Nothing listens on port 1: every TLS row fails before dialling.
+	record := func(extra ...string) []string {
+		return append([]string{"record", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:1", "--cassette", filepath.Join(dir, "out.cassette")}, extra...)
+	}
+	reflectFrom := func(extra ...string) []string {
+		return append([]string{"serve", "--listen", "127.0.0.1:0", "--reflect", "127.0.0.1:1"}, extra...)
+	}
 
 	rows := []badInputRow{
 		// Descriptors.
@@ -482,6 +489,74 @@ func TestBadInputCatalog(t *testing.T) {
 			args: []string{"record", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:1", "--cassette", filepath.Join(dir, "out.cassette"), "--upstream-ca", notPEM},
 			exit: 1,
 			want: []string{"--upstream-ca " + notPEM + ": no PEM certificate found"},
+		},
+		{
+			name: "upstream client certificate without its key",
+			args: record("--upstream-cert", filesA.ClientCert),
+			exit: 2,
+			want: []string{"record: --upstream-cert and --upstream-key go together; give both or neither"},
+		},
+		{
+			name: "upstream client key without its certificate",
+			args: record("--upstream-key", filesA.ClientKey),
+			exit: 2,
+			want: []string{"record: --upstream-cert and --upstream-key go together; give both or neither"},
+		},
+		{
+			name:   "missing upstream client certificate",
+			args:   record("--upstream-cert", nowhere, "--upstream-key", filesA.ClientKey),
+			exit:   2,
+			wantIs: []error{fs.ErrNotExist},
+			want:   []string{"record: --upstream-cert " + nowhere + ": no such file or directory"},
+		},
+		{
+			name: "upstream client certificate that is not PEM",
+			args: record("--upstream-cert", notPEM, "--upstream-key", filesA.ClientKey),
+			exit: 1,
+			want: []string{"--upstream-cert " + notPEM + " / --upstream-key " + filesA.ClientKey + ": tls: failed to find any PEM data in certificate input"},
+		},
+		{
+			name: "upstream client key that does not match the certificate",
+			args: record("--upstream-cert", filesA.ClientCert, "--upstream-key", filesB.ClientKey),
+			exit: 1,
+			want: []string{"--upstream-cert " + filesA.ClientCert + " / --upstream-key " + filesB.ClientKey + ": tls: private key does not match public key"},
+		},
+		{
+			name: "reflect client certificate without its key",
+			args: reflectFrom("--reflect-cert", filesA.ClientCert),
+			exit: 2,
+			want: []string{"serve: --reflect-cert and --reflect-key go together; give both or neither"},
+		},
+		{
+			name: "reflect client key without its certificate",
+			args: reflectFrom("--reflect-key", filesA.ClientKey),
+			exit: 2,
+			want: []string{"serve: --reflect-cert and --reflect-key go together; give both or neither"},
+		},
+		{
+			name:   "missing reflect client certificate",
+			args:   reflectFrom("--reflect-cert", nowhere, "--reflect-key", filesA.ClientKey),
+			exit:   2,
+			wantIs: []error{fs.ErrNotExist},
+			want:   []string{"serve: --reflect-cert " + nowhere + ": no such file or directory"},
+		},
+		{
+			name: "reflect client certificate that is not PEM",
+			args: reflectFrom("--reflect-cert", notPEM, "--reflect-key", filesA.ClientKey),
+			exit: 1,
+			want: []string{"--reflect-cert " + notPEM + " / --reflect-key " + filesA.ClientKey + ": tls: failed to find any PEM data in certificate input"},
+		},
+		{
+			name: "reflect client key that does not match the certificate",
+			args: reflectFrom("--reflect-cert", filesA.ClientCert, "--reflect-key", filesB.ClientKey),
+			exit: 1,
+			want: []string{"--reflect-cert " + filesA.ClientCert + " / --reflect-key " + filesB.ClientKey + ": tls: private key does not match public key"},
+		},
+		{
+			name: "reflect client certificate without --reflect",
+			args: serve("--reflect-cert", filesA.ClientCert, "--reflect-key", filesA.ClientKey),
+			exit: 2,
+			want: []string{"serve: --reflect-tls, --reflect-ca, --reflect-server-name, --reflect-cert and --reflect-key need --reflect ADDR"},
 		},
 
 		// Admin API bodies.

@@ -35,6 +35,8 @@ type commonConfig struct {
 	reflectTLS        bool
 	reflectCA         string
 	reflectServerName string
+	reflectCert       string
+	reflectKey        string
 
 	listen      string
 	tlsCert     string
@@ -65,6 +67,8 @@ type recordConfig struct {
 	upstreamTLS        bool
 	upstreamCA         string
 	upstreamServerName string
+	upstreamCert       string
+	upstreamKey        string
 	cassette           string
 	appendCassette     bool
 	redact             stringList
@@ -81,7 +85,9 @@ func (c *commonConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.reflect, "reflect", "", "load services from the server reflection of the live server at `ADDR`")
 	fs.BoolVar(&c.reflectTLS, "reflect-tls", false, "use TLS to reach the --reflect server")
 	fs.StringVar(&c.reflectCA, "reflect-ca", "", "PEM `FILE` of CAs to trust for the --reflect server (implies --reflect-tls)")
-	fs.StringVar(&c.reflectServerName, "reflect-server-name", "", "TLS server `NAME` to verify for the --reflect server")
+	fs.StringVar(&c.reflectServerName, "reflect-server-name", "", "TLS server `NAME` to verify for the --reflect server (implies --reflect-tls)")
+	fs.StringVar(&c.reflectCert, "reflect-cert", "", "PEM client certificate `FILE` to present to the --reflect server, for mutual TLS (needs --reflect-key; implies --reflect-tls)")
+	fs.StringVar(&c.reflectKey, "reflect-key", "", "PEM private key `FILE` for --reflect-cert")
 	fs.StringVar(&c.listen, "listen", defaultListen, "gRPC listen `ADDR` (port 0 picks a free port)")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "serve TLS with this PEM certificate `FILE` (needs --tls-key)")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "PEM private key `FILE` for --tls-cert")
@@ -119,14 +125,18 @@ func (c *commonConfig) validate() error {
 	if len(c.importPaths) > 0 && len(c.protos) == 0 {
 		return errors.New("--import-path is for --proto files, and no --proto was given")
 	}
-	if (c.reflectTLS || c.reflectCA != "" || c.reflectServerName != "") && c.reflect == "" {
-		return errors.New("--reflect-tls, --reflect-ca and --reflect-server-name need --reflect ADDR")
+	if (c.reflectCert == "") != (c.reflectKey == "") {
+		return errors.New("--reflect-cert and --reflect-key go together; give both or neither")
+	}
+	if (c.reflectTLS || c.reflectCA != "" || c.reflectServerName != "" || c.reflectCert != "") && c.reflect == "" {
+		return errors.New("--reflect-tls, --reflect-ca, --reflect-server-name, --reflect-cert and --reflect-key need --reflect ADDR")
 	}
 	if c.journalLimit < 0 {
 		return fmt.Errorf("--journal-limit: %d is negative", c.journalLimit)
 	}
 	for _, f := range []struct{ flag, path string }{
-		{"--tls-cert", c.tlsCert}, {"--tls-key", c.tlsKey}, {"--tls-client-ca", c.tlsClientCA}, {"--reflect-ca", c.reflectCA},
+		{"--tls-cert", c.tlsCert}, {"--tls-key", c.tlsKey}, {"--tls-client-ca", c.tlsClientCA},
+		{"--reflect-ca", c.reflectCA}, {"--reflect-cert", c.reflectCert}, {"--reflect-key", c.reflectKey},
 	} {
 		if err := mustBeFile(f.flag, f.path); err != nil {
 			return err
@@ -224,6 +234,8 @@ func recordFlags(output io.Writer) (*flag.FlagSet, *recordConfig) {
 	fs.BoolVar(&cfg.upstreamTLS, "upstream-tls", false, "use TLS to reach --upstream")
 	fs.StringVar(&cfg.upstreamCA, "upstream-ca", "", "PEM `FILE` of CAs to trust for --upstream (implies --upstream-tls)")
 	fs.StringVar(&cfg.upstreamServerName, "upstream-server-name", "", "TLS server `NAME` to verify for --upstream (implies --upstream-tls)")
+	fs.StringVar(&cfg.upstreamCert, "upstream-cert", "", "PEM client certificate `FILE` to present to --upstream, for mutual TLS (needs --upstream-key; implies --upstream-tls)")
+	fs.StringVar(&cfg.upstreamKey, "upstream-key", "", "PEM private key `FILE` for --upstream-cert")
 	fs.StringVar(&cfg.cassette, "cassette", "", "the cassette `FILE` to write (required; replaced unless --append)")
 	fs.BoolVar(&cfg.appendCassette, "append", false, "add to an existing --cassette instead of replacing it")
 	fs.Var(&cfg.redact, "redact", "a metadata `KEY` whose values are written as [REDACTED] (repeatable; authorization, cookie, set-cookie, x-api-key and proxy-authorization always are)")
@@ -298,13 +310,28 @@ func parseRecord(args []string, stderr io.Writer) (*recordConfig, error) {
 	if cfg.cassette == "" {
 		return nil, usageError{errors.New("record: --cassette FILE is required")}
 	}
-	if err := mustBeFile("--upstream-ca", cfg.upstreamCA); err != nil {
-		return nil, usageError{fmt.Errorf("record: %w", err)}
+	if (cfg.upstreamCert == "") != (cfg.upstreamKey == "") {
+		return nil, usageError{errors.New("record: --upstream-cert and --upstream-key go together; give both or neither")}
+	}
+	for _, f := range []struct{ flag, path string }{
+		{"--upstream-ca", cfg.upstreamCA}, {"--upstream-cert", cfg.upstreamCert}, {"--upstream-key", cfg.upstreamKey},
+	} {
+		if err := mustBeFile(f.flag, f.path); err != nil {
+			return nil, usageError{fmt.Errorf("record: %w", err)}
+		}
 	}
 	if st, err := os.Stat(cfg.cassette); err == nil && st.IsDir() {
 		return nil, usageError{fmt.Errorf("record: --cassette %s: is a directory, want a file", cfg.cassette)}
 	}
 	return cfg, nil
+}
+
+func (c *commonConfig) reflectPeer() peerTLS {
+	return peerTLS{flag: "--reflect", tls: c.reflectTLS, ca: c.reflectCA, serverName: c.reflectServerName, cert: c.reflectCert, key: c.reflectKey}
+}
+
+func (c *recordConfig) upstreamPeer() peerTLS {
+	return peerTLS{flag: "--upstream", tls: c.upstreamTLS, ca: c.upstreamCA, serverName: c.upstreamServerName, cert: c.upstreamCert, key: c.upstreamKey}
 }
 
 func (c *serveConfig) replayOptions() []replay.Option {

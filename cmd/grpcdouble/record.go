@@ -16,7 +16,7 @@ import (
 // writing every finished call to --cassette.
 func runRecord(ctx context.Context, cfg *recordConfig, stdout, stderr io.Writer) error {
 	log := cfg.logger(stderr)
-	opts, err := dialOptions("--upstream", cfg.upstreamTLS, cfg.upstreamCA, cfg.upstreamServerName)
+	opts, err := dialOptions(cfg.upstreamPeer())
 	if err != nil {
 		return err
 	}

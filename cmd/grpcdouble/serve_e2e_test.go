@@ -198,9 +198,15 @@ func TestVersionAndHelp(t *testing.T) {
 		_ = out
 	}
 	out, _, _ = runProc(t, "help", "serve")
-	for _, flag := range []string{"-proto", "-import-path", "-protoset", "-reflect", "-stubs", "-cassette", "-listen", "-tls-cert", "-tls-key", "-tls-client-ca", "-admin", "-admin-token"} {
+	for _, flag := range []string{"-proto", "-import-path", "-protoset", "-reflect", "-reflect-cert", "-reflect-key", "-stubs", "-cassette", "-listen", "-tls-cert", "-tls-key", "-tls-client-ca", "-admin", "-admin-token"} {
 		if !strings.Contains(out, flag) {
 			t.Errorf("help serve does not mention %s", flag)
+		}
+	}
+	out, _, _ = runProc(t, "help", "record")
+	for _, flag := range []string{"-upstream", "-upstream-ca", "-upstream-server-name", "-upstream-cert", "-upstream-key", "-reflect-cert", "-reflect-key"} {
+		if !strings.Contains(out, flag+" ") {
+			t.Errorf("help record does not mention %s", flag)
 		}
 	}
 }

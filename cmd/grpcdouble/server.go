@@ -46,7 +46,7 @@ func (c *commonConfig) descriptorSources() ([]mockserver.Source, func(), error) 
 		out = append(out, mockserver.Protoset(p))
 	}
 	if c.reflect != "" {
-		opts, err := dialOptions("--reflect", c.reflectTLS, c.reflectCA, c.reflectServerName)
+		opts, err := dialOptions(c.reflectPeer())
 		if err != nil {
 			return nil, closeFn, err
 		}

@@ -17,9 +17,9 @@ func (c *commonConfig) serverTLS() (*tls.Config, error) {
 	if c.tlsCert == "" {
 		return nil, nil
 	}
-	cert, err := tls.LoadX509KeyPair(c.tlsCert, c.tlsKey)
+	cert, err := loadKeyPair("--tls-cert", c.tlsCert, "--tls-key", c.tlsKey)
 	if err != nil {
-		return nil, fmt.Errorf("--tls-cert %s / --tls-key %s: %w", c.tlsCert, c.tlsKey, err)
+		return nil, err
 	}
 	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	if c.tlsClientCA != "" {
@@ -45,19 +45,57 @@ func loadPool(flagName, path string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// dialOptions are the transport credentials to reach a server we call
-// (the --reflect server or the --upstream).
-func dialOptions(flagPrefix string, useTLS bool, caFile, serverName string) ([]grpc.DialOption, error) {
-	if !useTLS && caFile == "" && serverName == "" {
+// loadKeyPair loads a PEM certificate and its key. The files are read one
+// by one so that an unreadable file is blamed on its own flag; what is wrong
+// with the pair (not PEM, a key that is not the certificate's) names both.
+func loadKeyPair(certFlag, certFile, keyFlag, keyFile string) (tls.Certificate, error) {
+	certPEM, err := os.ReadFile(certFile)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("%s %s: %w", certFlag, certFile, errors.Unwrap(err))
+	}
+	keyPEM, err := os.ReadFile(keyFile)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("%s %s: %w", keyFlag, keyFile, errors.Unwrap(err))
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("%s %s / %s %s: %w", certFlag, certFile, keyFlag, keyFile, err)
+	}
+	return cert, nil
+}
+
+// peerTLS is how to reach a server we call (the --reflect server or the
+// --upstream): the values of its flags, all named after flag.
+type peerTLS struct {
+	flag       string // "--reflect" or "--upstream"
+	tls        bool   // <flag>-tls
+	ca         string // <flag>-ca
+	serverName string // <flag>-server-name
+	cert, key  string // <flag>-cert, <flag>-key: the client certificate
+}
+
+// dialOptions are the transport credentials to reach p. Any of its TLS
+// flags turns TLS on: a CA, a name to verify or a client certificate only
+// mean something over TLS, and quietly dialling plaintext instead would
+// fail far from the cause.
+func dialOptions(p peerTLS) ([]grpc.DialOption, error) {
+	if !p.tls && p.ca == "" && p.serverName == "" && p.cert == "" && p.key == "" {
 		return []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}, nil
 	}
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: serverName}
-	if caFile != "" {
-		pool, err := loadPool(flagPrefix+"-ca", caFile)
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: p.serverName}
+	if p.ca != "" {
+		pool, err := loadPool(p.flag+"-ca", p.ca)
 		if err != nil {
 			return nil, err
 		}
 		cfg.RootCAs = pool
+	}
+	if p.cert != "" || p.key != "" {
+		cert, err := loadKeyPair(p.flag+"-cert", p.cert, p.flag+"-key", p.key)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Certificates = []tls.Certificate{cert}
 	}
 	return []grpc.DialOption{grpc.WithTransportCredentials(credentials.NewTLS(cfg))}, nil
 }
