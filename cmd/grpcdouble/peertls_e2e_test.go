@@ -150,7 +150,7 @@ func TestRecordUpstreamMutualTLS(t *testing.T) {
 		t.Parallel()
 		_, stderr, code := runProc(t, "record", "--listen", "127.0.0.1:0", "--upstream", upstream,
 			"--cassette", filepath.Join(t.TempDir(), "never.cassette"), "--upstream-ca", files.CA)
-		const prefix = "grpcdouble: reflection: list services: rpc error: code = Unavailable desc = "
+		prefix := "grpcdouble: --upstream " + upstream + ": reflection: list services: rpc error: code = Unavailable desc = "
 		if code != 1 || !strings.Contains(stderr, prefix) || !refusedForNoCertificate(stderr) {
 			t.Fatalf("exit %d, stderr:\n%s\nwant exit 1 and %q with the refused connection", code, stderr, prefix)
 		}
@@ -199,7 +199,7 @@ func TestServeReflectTLS(t *testing.T) {
 			name: "mtls without client certificate",
 			args: []string{"--reflect", mtlsUpstream, "--reflect-ca", files.CA},
 			ok: func(stderr string) bool {
-				const prefix = "grpcdouble: reflection: list services: rpc error: code = Unavailable desc = "
+				prefix := "grpcdouble: --reflect " + mtlsUpstream + ": reflection: list services: rpc error: code = Unavailable desc = "
 				return strings.Contains(stderr, prefix) && refusedForNoCertificate(stderr)
 			},
 			want: "Unavailable: the upstream refused the connection for want of a client certificate",
@@ -208,7 +208,7 @@ func TestServeReflectTLS(t *testing.T) {
 			name: "tls without the CA",
 			args: []string{"--reflect", tlsUpstream, "--reflect-tls"},
 			ok: func(stderr string) bool {
-				return strings.Contains(stderr, "grpcdouble: reflection: list services: rpc error: code = Unavailable desc = ") &&
+				return strings.Contains(stderr, "grpcdouble: --reflect "+tlsUpstream+": reflection: list services: rpc error: code = Unavailable desc = ") &&
 					strings.Contains(stderr, "tls: failed to verify certificate: x509: certificate signed by unknown authority")
 			},
 			want: "Unavailable: the upstream's certificate is not trusted",

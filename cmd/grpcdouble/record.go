@@ -35,7 +35,7 @@ func runRecord(ctx context.Context, cfg *recordConfig, stdout, stderr io.Writer)
 	defer closeSources()
 	if !cfg.hasDescriptors() {
 		log.Info("no descriptor flag: asking the upstream for its services by reflection", "upstream", cfg.upstream)
-		sources = append(sources, mockserver.Reflection(upstream))
+		sources = append(sources, named{"--upstream " + cfg.upstream, mockserver.Reflection(upstream)})
 	}
 
 	var recOpts []record.Option

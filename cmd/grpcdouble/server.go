@@ -17,6 +17,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/grpcdouble/grpcdouble/mockserver"
 )
@@ -55,9 +56,25 @@ func (c *commonConfig) descriptorSources() ([]mockserver.Source, func(), error) 
 			return nil, closeFn, fmt.Errorf("--reflect %s: %w", c.reflect, err)
 		}
 		closeFn = func() { _ = conn.Close() }
-		out = append(out, mockserver.Reflection(conn))
+		out = append(out, named{"--reflect " + c.reflect, mockserver.Reflection(conn)})
 	}
 	return out, closeFn, nil
+}
+
+// named is a descriptor source whose errors say which flag and address it
+// came from: "reflection: list services: Unavailable" alone does not tell a
+// user with several flags what to fix.
+type named struct {
+	name string
+	mockserver.Source
+}
+
+func (n named) Services(ctx context.Context) ([]protoreflect.ServiceDescriptor, error) {
+	sds, err := n.Source.Services(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", n.name, err)
+	}
+	return sds, nil
 }
 
 // instance is a running gRPC server with its optional admin API.
