@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/encoding"
+	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
@@ -115,7 +118,11 @@ type Call struct {
 	unaryDone bool
 	unaryResp proto.Message // unary: what Send stored
 
-	rec *record // nil when the server keeps no journal
+	rec    *record          // nil when the server keeps no journal
+	frames bool             // see Server.frames
+	frame  wireFrame        // the frame being sent
+	rframe recvFrame        // the frame being received
+	codec  encoding.CodecV2 // see foreign; nil for proto
 }
 
 // Context is the call's context: cancelled when the client cancels, the
@@ -168,18 +175,29 @@ func (c *Call) Recv() (proto.Message, error) {
 		return c.unaryReq, nil
 	}
 	msg := c.NewRequest()
-	if err := c.stream.RecvMsg(msg); err != nil {
+	var in any = c.onWire(msg)
+	if c.frames {
+		c.rframe = recvFrame{rec: c.rec, msg: msg}
+		in = &c.rframe
+	}
+	if err := c.stream.RecvMsg(in); err != nil {
 		if err == io.EOF {
-			c.rec.event(EventHalfClose, nil)
+			c.rec.halfClose()
 		}
 		return nil, err
 	}
-	c.rec.event(EventRecv, msg)
+	if c.frames {
+		c.rec.received(c.rframe.off, c.rframe.n)
+		c.rframe = recvFrame{}
+	} else {
+		c.rec.message(EventRecv, msg)
+	}
 	return msg, nil
 }
 
 // Send sends a message to the client. Unary and client-streaming calls take
-// exactly one.
+// exactly one. A unary response goes out when the handler returns, as the
+// handler left it; a streamed one before Send returns.
 func (c *Call) Send(msg proto.Message) error {
 	if msg == nil {
 		return status.Errorf(codes.Internal, "mockserver: %s: nil response message", c.m.fullName)
@@ -192,19 +210,58 @@ func (c *Call) Send(msg proto.Message) error {
 			return status.Errorf(codes.Internal, "mockserver: %s: a %s method sends one response, not two", c.m.fullName, c.m.kind)
 		}
 		c.unaryResp = msg
-		if c.stream != nil { // client stream: the reply goes out on the stream
-			if err := c.stream.SendMsg(msg); err != nil {
+		if c.stream == nil {
+			// gRPC marshals a unary response once the handler returns, so
+			// the journal does too (see reply): until then it keeps msg.
+			c.rec.pending(msg)
+			return nil
+		}
+	}
+	return c.send(msg)
+}
+
+// send sends msg on the stream and journals it. With frames, msg is
+// marshaled once, into the journal, and gRPC sends those bytes.
+func (c *Call) send(msg proto.Message) error {
+	if c.frames {
+		if b, off, ok := c.rec.marshal(msg); ok {
+			c.frame.b = b
+			err := c.stream.SendMsg(&c.frame)
+			c.frame.b = nil
+			if err != nil {
 				return err
 			}
+			c.rec.sent(off, len(b))
+			return nil
 		}
-		c.rec.event(EventSend, msg)
-		return nil
+		// msg does not marshal: let gRPC's codec fail it as it would.
 	}
-	if err := c.stream.SendMsg(msg); err != nil {
+	if err := c.stream.SendMsg(c.onWire(msg)); err != nil {
 		return err
 	}
-	c.rec.event(EventSend, msg)
+	c.rec.message(EventSend, msg)
 	return nil
+}
+
+// onWire is what gRPC is handed for msg.
+func (c *Call) onWire(msg proto.Message) any {
+	if c.codec != nil {
+		return &foreign{codec: c.codec, msg: msg}
+	}
+	return msg
+}
+
+// reply is what a unary call answers once its handler has returned: the
+// response as the handler left it, which is what goes on the wire.
+func (c *Call) reply() any {
+	if c.unaryResp == nil {
+		return nil
+	}
+	if b, ok := c.rec.settle(c.frames); ok {
+		c.frame.b = b
+		return &c.frame
+	}
+	return c.onWire(c.unaryResp)
 }
 
 // SetHeader adds response headers, sent with the first message or at the end.
@@ -267,10 +324,16 @@ func statusOf(err error) *status.Status {
 // context holds the server transport and, through it, the connection and its
 // buffers (2 MiB on bufconn): a journal kept after Close must not keep those.
 // All methods are no-ops on a nil record (no journal).
+//
+// Messages are kept marshaled, back to back in wire, and decoded only when a
+// snapshot is taken. A journal keeps every call until the test ends: kept as
+// messages, a 100-message stream left hundreds of pointer-ful objects per
+// call for the GC to mark on every cycle, and marking was most of what the
+// journal cost. Neither wire nor events holds a pointer, so the GC never
+// scans them.
 type record struct {
 	mu          sync.Mutex
-	method      string
-	kind        Kind
+	m           *method         // its message types decode wire
 	ctx         context.Context // nil once the call ended
 	md          metadata.MD     // captured at the end
 	peer        string
@@ -279,69 +342,222 @@ type record struct {
 	start       time.Time
 	end         time.Time
 	done        bool
-	events      eventLog
+	wire        []byte        // the messages, marshaled; gRPC may hold some, so only appended to
+	events      []entry       // in order
+	first       [2]entry      // events' first backing array: a unary call allocates none
+	side        []any         // what wire does not hold: headers sent, messages that would not marshal
+	reply       proto.Message // a unary response, until its handler returns
+	replyAt     int           // reply's entry
 	header      metadata.MD
 	trailer     metadata.MD
 	status      *status.Status
 }
 
+// entry is an event with its payload out of line: wire[off:off+n] for a
+// message, side[off] when n is inSide, reply when n is isReply, nothing
+// for a half-close.
+type entry struct {
+	at  time.Duration // since the call's start
+	off int
+	n   int32
+	typ EventType
+}
+
+const (
+	inSide  = -1
+	isReply = -2
+)
+
 func newRecord(m *method, ctx context.Context) *record {
-	r := &record{method: m.fullName, kind: m.kind, ctx: ctx, start: time.Now()}
-	r.events.cur = r.events.first[:0]
+	r := &record{m: m, ctx: ctx, start: time.Now()}
+	r.events = r.first[:0]
 	r.deadline, r.hasDeadline = ctx.Deadline()
 	return r
 }
 
-func (r *record) event(t EventType, msg proto.Message) {
+var (
+	// wireMarshal marshals what is sent as gRPC's proto codec does: a
+	// message missing a required field is an error.
+	wireMarshal = proto.MarshalOptions{}
+	// journalMarshal marshals what the journal keeps of what went on the
+	// wire or came off it.
+	journalMarshal = proto.MarshalOptions{AllowPartial: true}
+)
+
+// room makes room for a few small messages at the first, so a unary call's
+// two fit in one allocation and a stream's start without a string of them.
+func (r *record) room() {
+	if r.wire == nil {
+		r.wire = make([]byte, 0, 64)
+	}
+}
+
+// appendTo marshals msg onto wire.
+func (r *record) appendTo(o proto.MarshalOptions, msg proto.Message) (off, n int, err error) {
+	r.room()
+	off = len(r.wire)
+	wire, err := o.MarshalAppend(r.wire, msg)
+	if err != nil {
+		return 0, 0, err
+	}
+	r.wire = wire
+	return off, len(wire) - off, nil
+}
+
+// message records msg, as it is now, as sent or received.
+func (r *record) message(t EventType, msg proto.Message) {
 	if r == nil {
 		return
 	}
 	at := time.Since(r.start) // monotonic; read outside the lock
 	r.mu.Lock()
-	r.events.add(event{typ: t, msg: msg, at: at})
+	if off, n, err := r.appendTo(journalMarshal, msg); err == nil {
+		r.events = append(r.events, entry{at: at, off: off, n: int32(n), typ: t})
+	} else { // keep the message itself rather than lose it
+		r.events = append(r.events, entry{at: at, off: len(r.side), n: inSide, typ: t})
+		r.side = append(r.side, msg)
+	}
 	r.mu.Unlock()
 }
 
-// event is the journal's compact form of an Event: 40 bytes, the time as an
-// offset from the call's start. Snapshots expand it.
-type event struct {
-	typ EventType
-	msg proto.Message
-	md  metadata.MD
-	at  time.Duration
-}
-
-// eventLog appends without ever copying what it holds: events fill chunks
-// of doubling size. The first two live in the record itself, so a unary
-// call's request and response cost no allocation.
-type eventLog struct {
-	first [2]event
-	cur   []event   // the chunk being filled
-	full  [][]event // chunks filled before cur
-	n     int
-}
-
-func (l *eventLog) add(e event) {
-	if len(l.cur) == cap(l.cur) {
-		l.full = append(l.full, l.cur)
-		l.cur = make([]event, 0, 2*cap(l.cur))
+// marshal marshals msg onto wire for sending and returns its bytes, which
+// are not an event until sent says they went out.
+func (r *record) marshal(msg proto.Message) (b []byte, off int, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	off, n, err := r.appendTo(wireMarshal, msg)
+	if err != nil {
+		return nil, 0, false
 	}
-	l.cur = append(l.cur, e)
-	l.n++
+	return r.wire[off : off+n : off+n], off, true
 }
 
-// expand returns the events as Events, times made absolute from start.
-func (l *eventLog) expand(start time.Time) []Event {
-	if l.n == 0 {
-		return nil
+// unmarshal receives into f.msg, as gRPC's proto codec would, and keeps the
+// bytes in wire; received makes them an event.
+func (r *record) unmarshal(data mem.BufferSlice, f *recvFrame) error {
+	r.mu.Lock()
+	r.room()
+	off := len(r.wire)
+	for _, b := range data {
+		r.wire = append(r.wire, b.ReadOnlyData()...)
 	}
-	out := make([]Event, 0, l.n)
-	for _, chunk := range append(l.full, l.cur) {
-		for _, e := range chunk {
-			out = append(out, Event{Type: e.typ, Message: e.msg, Metadata: e.md, Time: start.Add(e.at)})
+	b := r.wire[off:len(r.wire):len(r.wire)]
+	r.mu.Unlock()
+	if err := proto.Unmarshal(b, f.msg); err != nil {
+		r.mu.Lock()
+		if len(r.wire) == off+len(b) { // nobody appended since: take them back
+			r.wire = r.wire[:off]
+		}
+		r.mu.Unlock()
+		return err
+	}
+	f.off, f.n = off, len(b)
+	return nil
+}
+
+// received records the message unmarshal put at wire[off:off+n].
+func (r *record) received(off, n int) {
+	at := time.Since(r.start)
+	r.mu.Lock()
+	r.events = append(r.events, entry{at: at, off: off, n: int32(n), typ: EventRecv})
+	r.mu.Unlock()
+}
+
+// sent records the message marshal put at wire[off:off+n] as sent.
+func (r *record) sent(off, n int) {
+	at := time.Since(r.start)
+	r.mu.Lock()
+	r.events = append(r.events, entry{at: at, off: off, n: int32(n), typ: EventSend})
+	r.mu.Unlock()
+}
+
+// pending records a unary response, which gRPC marshals only once the
+// handler returns: until settle, the journal keeps msg itself.
+func (r *record) pending(msg proto.Message) {
+	if r == nil {
+		return
+	}
+	at := time.Since(r.start)
+	r.mu.Lock()
+	r.reply, r.replyAt = msg, len(r.events)
+	r.events = append(r.events, entry{at: at, n: isReply, typ: EventSend})
+	r.mu.Unlock()
+}
+
+// settle marshals the pending response once its handler has returned. With
+// frames it marshals as gRPC would and returns the bytes to send; ok false
+// means: send the message itself.
+func (r *record) settle(frames bool) (b []byte, ok bool) {
+	if r == nil {
+		return nil, false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.reply == nil {
+		return nil, false
+	}
+	e := &r.events[r.replyAt]
+	if frames {
+		if off, n, err := r.appendTo(wireMarshal, r.reply); err == nil {
+			e.off, e.n, r.reply = off, int32(n), nil
+			return r.wire[off : off+n : off+n], true
 		}
 	}
+	if off, n, err := r.appendTo(journalMarshal, r.reply); err == nil {
+		e.off, e.n, r.reply = off, int32(n), nil
+	}
+	return nil, false
+}
+
+func (r *record) halfClose() {
+	if r == nil {
+		return
+	}
+	at := time.Since(r.start)
+	r.mu.Lock()
+	r.events = append(r.events, entry{at: at, typ: EventHalfClose})
+	r.mu.Unlock()
+}
+
+// expand returns the events as Events, messages decoded afresh and times
+// made absolute. The caller holds r.mu.
+func (r *record) expand() []Event {
+	if len(r.events) == 0 {
+		return nil
+	}
+	out := make([]Event, len(r.events))
+	for i, e := range r.events {
+		ev := Event{Type: e.typ, Time: r.start.Add(e.at)}
+		switch {
+		case e.n == isReply:
+			ev.Message = r.reply
+		case e.n == inSide:
+			switch v := r.side[e.off].(type) {
+			case proto.Message:
+				ev.Message = v
+			case metadata.MD:
+				ev.Metadata = v.Copy()
+			}
+		case e.typ == EventRecv:
+			ev.Message = decode(r.m.in, r.wire[e.off:e.off+int(e.n)])
+		case e.typ == EventSend:
+			ev.Message = decode(r.m.out, r.wire[e.off:e.off+int(e.n)])
+		}
+		out[i] = ev
+	}
 	return out
+}
+
+// decode unmarshals what the journal kept. That cannot fail on bytes this
+// package marshaled or gRPC accepted; should it, the bytes are kept as the
+// message's unknown fields rather than lost.
+func decode(mt protoreflect.MessageType, b []byte) proto.Message {
+	m := mt.New().Interface()
+	if err := (proto.UnmarshalOptions{AllowPartial: true}).Unmarshal(b, m); err != nil {
+		m = mt.New().Interface()
+		m.ProtoReflect().SetUnknown(slices.Clone(b))
+	}
+	return m
 }
 
 func (r *record) addHeader(md metadata.MD, sent bool) {
@@ -351,7 +567,8 @@ func (r *record) addHeader(md metadata.MD, sent bool) {
 	r.mu.Lock()
 	r.header = metadata.Join(r.header, md)
 	if sent {
-		r.events.add(event{typ: EventHeader, md: r.header.Copy(), at: time.Since(r.start)})
+		r.events = append(r.events, entry{at: time.Since(r.start), off: len(r.side), n: inSide, typ: EventHeader})
+		r.side = append(r.side, r.header.Copy())
 	}
 	r.mu.Unlock()
 }

@@ -39,13 +39,23 @@ func (t EventType) String() string {
 // Event is one step of a call.
 type Event struct {
 	Type     EventType
-	Message  proto.Message // for EventRecv and EventSend
+	Message  proto.Message // for EventRecv and EventSend: see CallRecord
 	Metadata metadata.MD   // for EventHeader: every header sent
 	Time     time.Time
 }
 
 // CallRecord is a snapshot of one received call. Snapshots of calls still
 // running have Done false and no Status yet.
+//
+// Its messages are what went on the wire, decoded afresh for each snapshot
+// into the method's types (the generated ones when linked in, dynamicpb
+// otherwise): a request as it arrived, a streamed response as it was when
+// Send sent it, and a unary response as it was when the handler returned,
+// which is when gRPC sends it. So they are copies: changing a message in
+// the handler after Recv or Send, or changing a snapshot's, changes nothing
+// in the journal. Two exceptions keep the handler's own message: a unary
+// response while its handler still runs, and a message that would not
+// marshal (gRPC fails the call then).
 type CallRecord struct {
 	Method      string      // "/pkg.Service/Method"
 	Kind        Kind        // meaningless for a method the server does not have
@@ -107,10 +117,18 @@ func (j *journal) kept() []*record {
 	return j.calls
 }
 
-func (j *journal) snapshot() []CallRecord {
+// snapshot snapshots the calls to method, or every call for "". It picks
+// before it snapshots, as a snapshot decodes every message of the call.
+func (j *journal) snapshot(method string) []CallRecord {
 	j.mu.Lock()
 	calls := slices.Clone(j.kept())
 	j.mu.Unlock()
+	if method != "" {
+		calls = slices.DeleteFunc(calls, func(r *record) bool { return r.m.fullName != method })
+		if len(calls) == 0 {
+			return nil
+		}
+	}
 	out := make([]CallRecord, len(calls))
 	for i, r := range calls {
 		out[i] = r.snapshot()
@@ -128,14 +146,14 @@ func (r *record) snapshot() CallRecord {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := CallRecord{
-		Method:      r.method,
-		Kind:        r.kind,
+		Method:      r.m.fullName,
+		Kind:        r.m.kind,
 		Deadline:    r.deadline,
 		HasDeadline: r.hasDeadline,
 		Start:       r.start,
 		End:         r.end,
 		Done:        r.done,
-		Events:      r.events.expand(r.start),
+		Events:      r.expand(),
 		Header:      r.header.Copy(),
 		Trailer:     r.trailer.Copy(),
 		Status:      r.status,

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
@@ -62,6 +63,11 @@ type Server struct {
 	health   *health.Server
 	journal  journal
 	served   chan struct{}
+	// frames: calls exchange messages with gRPC as bytes in the journal
+	// (wireFrame, recvFrame), by way of wireCodec. Only without the user's
+	// server options: those may bring a codec of their own, or
+	// interceptors and stats handlers that expect to see messages.
+	frames bool
 
 	connMu sync.Mutex
 	conn   *grpc.ClientConn
@@ -106,6 +112,7 @@ func New(h Handler, opts ...Option) (*Server, error) {
 	cfg := newConfig(opts)
 	s := &Server{cfg: cfg, handler: h, methods: map[string]*method{}, served: make(chan struct{}), live: map[*Call]context.CancelCauseFunc{}}
 	s.journal.limit = cfg.journalLimit
+	s.frames = !cfg.noJournal && len(cfg.serverOpts) == 0
 
 	ctx, cancel := context.WithTimeout(context.Background(), sourceTimeout)
 	defer cancel()
@@ -276,6 +283,9 @@ func (s *Server) serverOptions() []grpc.ServerOption {
 	if s.cfg.tlsConfig != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(s.cfg.tlsConfig)))
 	}
+	if s.frames {
+		opts = append(opts, grpc.ForceServerCodecV2(newWireCodec()))
+	}
 	return append(opts, s.cfg.serverOpts...)
 }
 
@@ -365,34 +375,49 @@ func addFile(files *protoregistry.Files, f protoreflect.FileDescriptor) error {
 func (s *Server) unaryHandler(m *method) func(any, context.Context, func(any) error, grpc.UnaryServerInterceptor) (any, error) {
 	return func(srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor) (any, error) {
 		req := m.in.New().Interface()
-		if err := dec(req); err != nil {
+		codec := s.foreignCodec(ctx)
+		in := any(req)
+		if codec != nil {
+			in = &foreign{codec: codec, msg: req}
+		}
+		if err := dec(in); err != nil {
 			return nil, err
 		}
 		if ic == nil {
-			return s.serveUnary(ctx, m, req)
+			return s.serveUnary(ctx, m, req, codec)
 		}
 		info := &grpc.UnaryServerInfo{Server: srv, FullMethod: m.fullName}
 		return ic(ctx, req, info, func(ctx context.Context, req any) (any, error) {
-			return s.serveUnary(ctx, m, req.(proto.Message))
+			return s.serveUnary(ctx, m, req.(proto.Message), codec)
 		})
 	}
 }
 
-func (s *Server) serveUnary(ctx context.Context, m *method, req proto.Message) (any, error) {
-	c := &Call{m: m, ctx: ctx, unaryReq: req}
+// foreignCodec is the codec of a call that does not speak proto, when the
+// server forces wireCodec; nil otherwise (see foreign).
+func (s *Server) foreignCodec(ctx context.Context) encoding.CodecV2 {
+	if !s.frames {
+		return nil
+	}
+	return foreignCodec(ctx)
+}
+
+func (s *Server) serveUnary(ctx context.Context, m *method, req proto.Message, codec encoding.CodecV2) (any, error) {
+	c := &Call{m: m, ctx: ctx, unaryReq: req, codec: codec}
 	s.begin(c)
-	c.rec.event(EventRecv, req)
+	c.rec.message(EventRecv, req)
 	st := s.handle(c)
+	resp := c.reply()
 	s.end(c, st)
 	if st != nil {
 		return nil, st.Err()
 	}
-	return c.unaryResp, nil
+	return resp, nil
 }
 
 func (s *Server) streamHandler(m *method) grpc.StreamHandler {
 	return func(_ any, ss grpc.ServerStream) error {
-		c := &Call{m: m, ctx: ss.Context(), stream: ss}
+		c := &Call{m: m, ctx: ss.Context(), stream: ss, codec: s.foreignCodec(ss.Context())}
 		s.begin(c)
 		st := s.handle(c)
 		s.end(c, st)
@@ -438,6 +463,7 @@ func (s *Server) begin(c *Call) {
 		return
 	}
 	c.rec = newRecord(c.m, c.ctx)
+	c.frames = s.frames && c.codec == nil
 	s.journal.add(c.rec)
 }
 
@@ -523,7 +549,7 @@ func editDistance(a, b string) int {
 
 // Calls returns a snapshot of the journal: every call received so far,
 // oldest first, including those still running.
-func (s *Server) Calls() []CallRecord { return s.journal.snapshot() }
+func (s *Server) Calls() []CallRecord { return s.journal.snapshot("") }
 
 // CallsTo returns the journal's calls to one method.
 func (s *Server) CallsTo(method string) []CallRecord {
@@ -531,13 +557,7 @@ func (s *Server) CallsTo(method string) []CallRecord {
 	if err != nil {
 		return nil
 	}
-	var out []CallRecord
-	for _, r := range s.journal.snapshot() {
-		if r.Method == full {
-			out = append(out, r)
-		}
-	}
-	return out
+	return s.journal.snapshot(full)
 }
 
 // ResetJournal forgets every call received so far.

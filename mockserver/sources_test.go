@@ -133,8 +133,9 @@ func sourceCases() []struct {
 }
 
 // TestSourcesServeAllKinds: every descriptor source serves all four RPC
-// kinds to a dynamic client, and the handler sees generated types when they
-// are linked in and dynamicpb messages otherwise.
+// kinds to a dynamic client, the handler sees generated types when they
+// are linked in and dynamicpb messages otherwise, and the journal keeps
+// every message each way, in order, in those same types.
 func TestSourcesServeAllKinds(t *testing.T) {
 	for _, tc := range sourceCases() {
 		t.Run(tc.name, func(t *testing.T) {
@@ -164,8 +165,43 @@ func TestSourcesServeAllKinds(t *testing.T) {
 					require.Equal(t, tc.wantDynamic, dynamic, "%s: handler got a %T", c.Method, m)
 					requireProto(t, sent[c.Method][i], m)
 				}
-				wantSent := map[mockserver.Kind]int{mockserver.Unary: 1, mockserver.ServerStream: 3, mockserver.ClientStream: 1, mockserver.BidiStream: 3}[c.Kind]
-				require.Len(t, c.Sent(), wantSent, c.Method)
+				// What kindHandler sent, in order, decoded from the journal
+				// into the same types as what it received.
+				var wantSent []proto.Message
+				reply := func(i, received int) {
+					wantSent = append(wantSent, fill(dynamicpb.NewMessage(md.Output()), replyText(md, i, received), received))
+				}
+				wantOrder := map[mockserver.Kind][]string{
+					mockserver.Unary:        {"recv", "send"},
+					mockserver.ServerStream: {"recv", "send", "send", "send"},
+					mockserver.ClientStream: {"recv", "recv", "recv", "half-close", "send"},
+					mockserver.BidiStream:   {"recv", "send", "recv", "send", "recv", "send", "half-close"},
+				}[c.Kind]
+				switch c.Kind {
+				case mockserver.Unary:
+					reply(0, 1)
+				case mockserver.ServerStream:
+					reply(0, 1)
+					reply(1, 1)
+					reply(2, 1)
+				case mockserver.ClientStream:
+					reply(0, 3)
+				case mockserver.BidiStream:
+					reply(0, 1)
+					reply(1, 2)
+					reply(2, 3)
+				}
+				require.Len(t, c.Sent(), len(wantSent), c.Method)
+				for i, m := range c.Sent() {
+					_, dynamic := m.(*dynamicpb.Message)
+					require.Equal(t, tc.wantDynamic, dynamic, "%s: journal sent a %T", c.Method, m)
+					requireProto(t, wantSent[i], m)
+				}
+				var order []string
+				for _, e := range c.Events {
+					order = append(order, e.Type.String())
+				}
+				require.Equal(t, wantOrder, order, c.Method)
 			}
 			require.Len(t, kinds, 4, "all four kinds called")
 		})
