@@ -161,7 +161,7 @@ func (r *record) snapshot() CallRecord {
 	if r.ctx != nil { // still running
 		out.Metadata, out.Peer = incoming(r.ctx)
 	} else {
-		out.Metadata, out.Peer = r.md.Copy(), r.peer
+		out.Metadata, out.Peer = unpackMD(r.md), r.peer
 	}
 	return out
 }
