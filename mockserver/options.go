@@ -28,6 +28,7 @@ type config struct {
 	noJournal    bool
 	serverOpts   []grpc.ServerOption
 	dialOpts     []grpc.DialOption
+	maxMsg       int
 }
 
 func newConfig(opts []Option) *config {
@@ -89,6 +90,12 @@ func WithJournalLimit(n int) Option { return optionFunc(func(c *config) { c.jour
 
 // WithoutJournal keeps no journal at all: Calls returns nothing.
 func WithoutJournal() Option { return optionFunc(func(c *config) { c.noJournal = true }) }
+
+// WithMaxMessageSize lets the server receive and send messages of up to n
+// bytes (gRPC's defaults: 4 MiB received, no limit sent). Unlike the same
+// limits given through WithServerOptions, it keeps the server's fast path,
+// which any user server option turns off.
+func WithMaxMessageSize(n int) Option { return optionFunc(func(c *config) { c.maxMsg = n }) }
 
 // WithServerOptions passes options (interceptors, limits, keepalive) to the
 // underlying grpc.Server.

@@ -283,6 +283,9 @@ func (s *Server) serverOptions() []grpc.ServerOption {
 	if s.cfg.tlsConfig != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(s.cfg.tlsConfig)))
 	}
+	if s.cfg.maxMsg > 0 {
+		opts = append(opts, grpc.MaxRecvMsgSize(s.cfg.maxMsg), grpc.MaxSendMsgSize(s.cfg.maxMsg))
+	}
 	if s.frames {
 		opts = append(opts, grpc.ForceServerCodecV2(newWireCodec()))
 	}
@@ -376,6 +379,9 @@ func (s *Server) unaryHandler(m *method) func(any, context.Context, func(any) er
 	return func(srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor) (any, error) {
 		req := m.in.New().Interface()
 		codec := s.foreignCodec(ctx)
+		if s.frames && codec == nil && ic == nil {
+			return s.serveUnaryFrame(ctx, m, req, dec)
+		}
 		in := any(req)
 		if codec != nil {
 			in = &foreign{codec: codec, msg: req}
@@ -406,6 +412,28 @@ func (s *Server) serveUnary(ctx context.Context, m *method, req proto.Message, c
 	c := &Call{m: m, ctx: ctx, unaryReq: req, codec: codec}
 	s.begin(c)
 	c.rec.message(EventRecv, req)
+	st := s.handle(c)
+	resp := c.reply()
+	s.end(c, st)
+	if st != nil {
+		return nil, st.Err()
+	}
+	return resp, nil
+}
+
+// serveUnaryFrame is serveUnary on the fast path: the request is decoded
+// from bytes copied into the journal, so keeping it costs no second
+// marshal. The call is journaled before decoding, so a request that does not
+// decode is on record too.
+func (s *Server) serveUnaryFrame(ctx context.Context, m *method, req proto.Message, dec func(any) error) (any, error) {
+	c := &Call{m: m, ctx: ctx, unaryReq: req}
+	s.begin(c)
+	f := recvFrame{rec: c.rec, msg: req}
+	if err := dec(&f); err != nil {
+		s.end(c, status.Convert(err))
+		return nil, err
+	}
+	c.rec.received(f.off, f.n)
 	st := s.handle(c)
 	resp := c.reply()
 	s.end(c, st)

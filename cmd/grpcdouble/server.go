@@ -110,7 +110,9 @@ func start(c *commonConfig, h mockserver.Handler, sources []mockserver.Source, a
 	if tlsCfg != nil {
 		opts = append(opts, mockserver.WithTLS(tlsCfg))
 	}
-	opts = append(opts, mockserver.WithServerOptions(grpc.MaxRecvMsgSize(maxMessageBytes), grpc.MaxSendMsgSize(maxMessageBytes), codecServerOption()))
+	// WithMaxMessageSize rather than gRPC's options keeps mockserver's fast
+	// path, which marshals each message once, straight into the journal.
+	opts = append(opts, mockserver.WithMaxMessageSize(maxMessageBytes))
 	if log.Enabled(context.Background(), slog.LevelDebug) {
 		opts = append(opts, mockserver.WithServerOptions(
 			grpc.ChainUnaryInterceptor(unaryLogger(log)),
