@@ -597,3 +597,19 @@ func TestExplainInOrder(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "1", x.Match)
 }
+
+// DiscardCalls keeps no call for Calls, yet counts every call against its
+// expectation, as a long-running server needs.
+func TestDiscardCalls(t *testing.T) {
+	ft := &fakeT{}
+	m := expect.New(ft, expect.DiscardCalls())
+	e := m.Unary(getFeature).Times(2).Return(&pb.Feature{Name: "ok"})
+	client, finish := serve(t, m, ft)
+	for range 2 {
+		got, err := client.GetFeature(ctx(t), &pb.Point{Latitude: 1})
+		require.NoError(t, err)
+		assert.Equal(t, "ok", got.GetName())
+	}
+	assert.Empty(t, e.Calls())
+	assert.Empty(t, finish(), "both calls counted: Times(2) is met")
+}

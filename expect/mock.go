@@ -61,8 +61,9 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
-	inOrder  bool
-	resolver mockserver.Methods
+	inOrder      bool
+	discardCalls bool
+	resolver     mockserver.Methods
 }
 
 // InOrder makes the expectations of each method match in the order they
@@ -70,6 +71,12 @@ type config struct {
 // the same method has been called its minimum number of times. Without it, a
 // call uses the first declared expectation that matches and is not used up.
 func InOrder() Option { return optionFunc(func(c *config) { c.inOrder = true }) }
+
+// DiscardCalls makes the Mock count calls but keep none for Calls. A
+// long-running server (the grpcdouble command) answers without end, and the
+// server's journal, which has a limit, already keeps what was received;
+// kept here too, every call would stay in memory for good.
+func DiscardCalls() Option { return optionFunc(func(c *config) { c.discardCalls = true }) }
 
 // WithResolver looks method names up in r (for example a running
 // *mockserver.Server, or descriptors loaded from .proto files) before the

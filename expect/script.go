@@ -345,7 +345,7 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 			}
 		}
 	}
-	e, rec := set.claim(c, md, r.got, inOrder)
+	e, rec := set.claim(c, md, r.got, inOrder, !m.cfg.discardCalls)
 	if e == nil {
 		ms := set.nearest(c.FullMethod(), md, r.got)
 		m.miss(ms)
@@ -419,7 +419,7 @@ func (s *methodSet) pick(md metadata.MD, got []proto.Message, inOrder bool) *exp
 }
 
 // claim picks the expectation for a call and counts the call against it.
-func (s *methodSet) claim(c *mockserver.Call, md metadata.MD, got []proto.Message, inOrder bool) (*expectation, *Received) {
+func (s *methodSet) claim(c *mockserver.Call, md metadata.MD, got []proto.Message, inOrder, keep bool) (*expectation, *Received) {
 	if s == nil {
 		return nil, nil
 	}
@@ -433,9 +433,11 @@ func (s *methodSet) claim(c *mockserver.Call, md metadata.MD, got []proto.Messag
 	s.mu.Unlock()
 	rec := &Received{Method: c.FullMethod(), Metadata: md, Messages: append([]proto.Message(nil), got...)}
 	rec.Deadline, rec.HasDeadline = c.Deadline()
-	found.mu.Lock()
-	found.calls = append(found.calls, rec)
-	found.mu.Unlock()
+	if keep {
+		found.mu.Lock()
+		found.calls = append(found.calls, rec)
+		found.mu.Unlock()
+	}
 	return found, rec
 }
 

@@ -66,6 +66,8 @@ func (c dynamicCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	return dynUnmarshal.Unmarshal(buf.ReadOnlyData(), m)
 }
 
+func codecServerOption() grpc.ServerOption { return grpc.ForceServerCodecV2(newDynamicCodec()) }
+
 func codecDialOption() grpc.DialOption {
 	return grpc.WithDefaultCallOptions(grpc.ForceCodecV2(newDynamicCodec()))
 }

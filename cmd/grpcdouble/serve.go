@@ -21,7 +21,7 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 	}
 	defer closeSources()
 
-	st := &stubs{mock: expect.NewMock(), paths: cfg.stubs}
+	st := &stubs{mock: expect.NewMock(expect.DiscardCalls()), paths: cfg.stubs}
 	d := &dispatcher{mock: st.mock}
 	api := &admin{stubs: st, token: cfg.adminToken, log: log}
 	if len(cfg.cassettes) > 0 {

@@ -113,6 +113,12 @@ func start(c *commonConfig, h mockserver.Handler, sources []mockserver.Source, a
 	// WithMaxMessageSize rather than gRPC's options keeps mockserver's fast
 	// path, which marshals each message once, straight into the journal.
 	opts = append(opts, mockserver.WithMaxMessageSize(maxMessageBytes))
+	if c.admin == "" {
+		// Only the admin API reads the journal: without it, keeping one
+		// would cost every call for nothing. With no journal there is no
+		// fast path to keep, and the dynamic codec is the quicker one.
+		opts = append(opts, mockserver.WithoutJournal(), mockserver.WithServerOptions(codecServerOption()))
+	}
 	if log.Enabled(context.Background(), slog.LevelDebug) {
 		opts = append(opts, mockserver.WithServerOptions(
 			grpc.ChainUnaryInterceptor(unaryLogger(log)),
