@@ -613,3 +613,21 @@ func TestDiscardCalls(t *testing.T) {
 	assert.Empty(t, e.Calls())
 	assert.Empty(t, finish(), "both calls counted: Times(2) is met")
 }
+
+// With DiscardCalls, calls nothing matched are kept only up to a bound.
+func TestDiscardCallsBoundsMisses(t *testing.T) {
+	m := expect.NewMock(expect.DiscardCalls())
+	m.Unary(getFeature).WithRequest(&pb.Point{Latitude: 1}).AnyTimes().Return(&pb.Feature{})
+	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
+	const calls = 2100
+	for i := range calls {
+		_, err := client.GetFeature(ctx(t), &pb.Point{Latitude: int32(i + 2)})
+		require.Equal(t, expect.NoMatchCode, status.Code(err))
+	}
+	misses := m.Unexpected()
+	assert.GreaterOrEqual(t, len(misses), 1000)
+	assert.Less(t, len(misses), 2000)
+	last := misses[len(misses)-1]
+	require.Len(t, last.Messages, 1)
+	assert.Equal(t, int32(calls+1), last.Messages[0].(*pb.Point).GetLatitude(), "the newest miss is kept")
+}

@@ -72,10 +72,11 @@ type config struct {
 // call uses the first declared expectation that matches and is not used up.
 func InOrder() Option { return optionFunc(func(c *config) { c.inOrder = true }) }
 
-// DiscardCalls makes the Mock count calls but keep none for Calls. A
-// long-running server (the grpcdouble command) answers without end, and the
-// server's journal, which has a limit, already keeps what was received;
-// kept here too, every call would stay in memory for good.
+// DiscardCalls makes the Mock count calls but keep none for Calls, and keep
+// only the newest thousand or so calls nothing matched. A long-running
+// server (the grpcdouble command) answers without end, and the server's
+// journal, which has a limit, already keeps what was received; kept here
+// too, every call would stay in memory for good.
 func DiscardCalls() Option { return optionFunc(func(c *config) { c.discardCalls = true }) }
 
 // WithResolver looks method names up in r (for example a running
@@ -414,8 +415,17 @@ func (m *Mock) Unexpected() []Miss {
 func (m *Mock) miss(ms Miss) {
 	m.mu.Lock()
 	m.misses = append(m.misses, ms)
+	if m.cfg.discardCalls && len(m.misses) >= 2*keptMisses {
+		// A long-running server keeps the newest misses only; copying
+		// once every keptMisses calls keeps the backing array bounded.
+		m.misses = slices.Clone(m.misses[len(m.misses)-keptMisses:])
+	}
 	m.mu.Unlock()
 }
+
+// keptMisses is how many calls nothing matched a DiscardCalls Mock keeps,
+// at least.
+const keptMisses = 1000
 
 // Verify reports, joined, every setup error, every expectation called fewer
 // times than it wants (ErrUnmet), every stream that broke its script
