@@ -412,6 +412,12 @@ func (s *Server) serveUnary(ctx context.Context, m *method, req proto.Message, c
 	c := &Call{m: m, ctx: ctx, unaryReq: req, codec: codec}
 	s.begin(c)
 	c.rec.message(EventRecv, req)
+	return s.answerUnary(c)
+}
+
+// answerUnary runs a unary call's handler, once its request is journaled,
+// and returns what gRPC is to send.
+func (s *Server) answerUnary(c *Call) (any, error) {
 	st := s.handle(c)
 	resp := c.reply()
 	s.end(c, st)
@@ -434,13 +440,7 @@ func (s *Server) serveUnaryFrame(ctx context.Context, m *method, req proto.Messa
 		return nil, err
 	}
 	c.rec.received(f.off, f.n)
-	st := s.handle(c)
-	resp := c.reply()
-	s.end(c, st)
-	if st != nil {
-		return nil, st.Err()
-	}
-	return resp, nil
+	return s.answerUnary(c)
 }
 
 func (s *Server) streamHandler(m *method) grpc.StreamHandler {
