@@ -183,12 +183,12 @@ func (c *Call) Recv() (proto.Message, error) {
 	}
 	if err := c.stream.RecvMsg(in); err != nil {
 		if err == io.EOF {
-			c.rec.halfClose()
+			c.rec.add(EventHalfClose, 0, 0)
 		}
 		return nil, err
 	}
 	if c.frames {
-		c.rec.received(c.rframe.off, c.rframe.n)
+		c.rec.add(EventRecv, c.rframe.off, c.rframe.n)
 		c.rframe = recvFrame{}
 	} else {
 		c.rec.message(EventRecv, msg)
@@ -232,7 +232,7 @@ func (c *Call) send(msg proto.Message) error {
 			if err != nil {
 				return err
 			}
-			c.rec.sent(off, len(b))
+			c.rec.add(EventSend, off, len(b))
 			return nil
 		}
 		// msg does not marshal: let gRPC's codec fail it as it would.
@@ -434,7 +434,7 @@ func (r *record) marshal(msg proto.Message) (b []byte, off int, ok bool) {
 }
 
 // unmarshal receives into f.msg, as gRPC's proto codec would, and keeps the
-// bytes in wire; received makes them an event.
+// bytes in wire; add makes them an event.
 func (r *record) unmarshal(data mem.BufferSlice, f *recvFrame) error {
 	r.mu.Lock()
 	r.room()
@@ -456,19 +456,15 @@ func (r *record) unmarshal(data mem.BufferSlice, f *recvFrame) error {
 	return nil
 }
 
-// received records the message unmarshal put at wire[off:off+n].
-func (r *record) received(off, n int) {
+// add records an event whose message, if any, unmarshal or marshal put at
+// wire[off:off+n].
+func (r *record) add(typ EventType, off, n int) {
+	if r == nil {
+		return
+	}
 	at := time.Since(r.start)
 	r.mu.Lock()
-	r.events = append(r.events, entry{at: at, off: off, n: int32(n), typ: EventRecv})
-	r.mu.Unlock()
-}
-
-// sent records the message marshal put at wire[off:off+n] as sent.
-func (r *record) sent(off, n int) {
-	at := time.Since(r.start)
-	r.mu.Lock()
-	r.events = append(r.events, entry{at: at, off: off, n: int32(n), typ: EventSend})
+	r.events = append(r.events, entry{at: at, off: off, n: int32(n), typ: typ})
 	r.mu.Unlock()
 }
 
@@ -508,16 +504,6 @@ func (r *record) settle(frames bool) (b []byte, ok bool) {
 		e.off, e.n, r.reply = off, int32(n), nil
 	}
 	return nil, false
-}
-
-func (r *record) halfClose() {
-	if r == nil {
-		return
-	}
-	at := time.Since(r.start)
-	r.mu.Lock()
-	r.events = append(r.events, entry{at: at, typ: EventHalfClose})
-	r.mu.Unlock()
 }
 
 // expand returns the events as Events, messages decoded afresh and times

@@ -439,7 +439,7 @@ func (s *Server) serveUnaryFrame(ctx context.Context, m *method, req proto.Messa
 		s.end(c, status.Convert(err))
 		return nil, err
 	}
-	c.rec.received(f.off, f.n)
+	c.rec.add(EventRecv, f.off, f.n)
 	return s.answerUnary(c)
 }
 
