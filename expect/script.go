@@ -204,9 +204,11 @@ func (r *run) recv() (proto.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.e.mu.Lock()
-	r.rec.Messages = append(r.rec.Messages, msg)
-	r.e.mu.Unlock()
+	if r.rec != nil {
+		r.e.mu.Lock()
+		r.rec.Messages = append(r.rec.Messages, msg)
+		r.e.mu.Unlock()
+	}
 	if r.headerWait {
 		r.headerWait = false
 		if err := r.sendHeader(); err != nil {
@@ -419,6 +421,8 @@ func (s *methodSet) pick(md metadata.MD, got []proto.Message, inOrder bool) *exp
 }
 
 // claim picks the expectation for a call and counts the call against it.
+// With keep it also starts the call's Received, which Calls will return;
+// without, the Received is nil.
 func (s *methodSet) claim(c *mockserver.Call, md metadata.MD, got []proto.Message, inOrder, keep bool) (*expectation, *Received) {
 	if s == nil {
 		return nil, nil
@@ -431,13 +435,14 @@ func (s *methodSet) claim(c *mockserver.Call, md metadata.MD, got []proto.Messag
 	}
 	found.hits.Add(1)
 	s.mu.Unlock()
+	if !keep {
+		return found, nil
+	}
 	rec := &Received{Method: c.FullMethod(), Metadata: md, Messages: append([]proto.Message(nil), got...)}
 	rec.Deadline, rec.HasDeadline = c.Deadline()
-	if keep {
-		found.mu.Lock()
-		found.calls = append(found.calls, rec)
-		found.mu.Unlock()
-	}
+	found.mu.Lock()
+	found.calls = append(found.calls, rec)
+	found.mu.Unlock()
 	return found, rec
 }
 
