@@ -64,9 +64,9 @@ type methodIndex struct {
 	entries []*entry
 	// byFirst finds the entries whose first client message hashes to a
 	// key (see msgKey), in preference order; nil unless every entry starts
-	// with a client message. It spares each call a scan of every
-	// interaction of its method: 10,000 recorded calls to one method took
-	// 0.8 ms each to replay with the scan.
+	// with a client message and there are at least minIndexed. It spares
+	// each call a scan of every interaction of its method: 10,000 recorded
+	// calls to one method took 0.8 ms each to replay with the scan.
 	byFirst map[uint64][]*entry
 
 	mu    sync.Mutex
@@ -179,7 +179,10 @@ func (h *Handler) prepare(mi *methodIndex, md protoreflect.MethodDescriptor) err
 	}
 	mi.ready = true
 	in, out := messageType(md.Input()), messageType(md.Output())
-	index := map[uint64][]*entry{}
+	var index map[uint64][]*entry
+	if len(mi.entries) >= minIndexed {
+		index = map[uint64][]*entry{}
+	}
 	for _, e := range mi.entries {
 		if err := h.prepareEntry(e, in, out); err != nil {
 			mi.err = fmt.Errorf("replay: %s: %w", e.where, err)
@@ -201,6 +204,11 @@ func (h *Handler) prepare(mi *methodIndex, md protoreflect.MethodDescriptor) err
 	mi.byFirst = index
 	return nil
 }
+
+// minIndexed is how many interactions a method needs before its calls are
+// looked up by key: below it, comparing each costs less than hashing the
+// request (a marshal) on every call.
+const minIndexed = 16
 
 var keySeed = maphash.MakeSeed()
 
