@@ -125,8 +125,8 @@ func (c *commonConfig) validate() error {
 	if len(c.importPaths) > 0 && len(c.protos) == 0 {
 		return errors.New("--import-path is for --proto files, and no --proto was given")
 	}
-	if (c.reflectCert == "") != (c.reflectKey == "") {
-		return errors.New("--reflect-cert and --reflect-key go together; give both or neither")
+	if err := c.reflectPeer().pairError(); err != nil {
+		return err
 	}
 	if (c.reflectTLS || c.reflectCA != "" || c.reflectServerName != "" || c.reflectCert != "") && c.reflect == "" {
 		return errors.New("--reflect-tls, --reflect-ca, --reflect-server-name, --reflect-cert and --reflect-key need --reflect ADDR")
@@ -310,8 +310,8 @@ func parseRecord(args []string, stderr io.Writer) (*recordConfig, error) {
 	if cfg.cassette == "" {
 		return nil, usageError{errors.New("record: --cassette FILE is required")}
 	}
-	if (cfg.upstreamCert == "") != (cfg.upstreamKey == "") {
-		return nil, usageError{errors.New("record: --upstream-cert and --upstream-key go together; give both or neither")}
+	if err := cfg.upstreamPeer().pairError(); err != nil {
+		return nil, usageError{fmt.Errorf("record: %w", err)}
 	}
 	for _, f := range []struct{ flag, path string }{
 		{"--upstream-ca", cfg.upstreamCA}, {"--upstream-cert", cfg.upstreamCert}, {"--upstream-key", cfg.upstreamKey},

@@ -74,6 +74,15 @@ type peerTLS struct {
 	cert, key  string // <flag>-cert, <flag>-key: the client certificate
 }
 
+// pairError says when only one of the client certificate and its key was
+// given.
+func (p peerTLS) pairError() error {
+	if (p.cert == "") != (p.key == "") {
+		return fmt.Errorf("%s-cert and %s-key go together; give both or neither", p.flag, p.flag)
+	}
+	return nil
+}
+
 // dialOptions are the transport credentials to reach p. Any of its TLS
 // flags turns TLS on: a CA, a name to verify or a client certificate only
 // mean something over TLS, and quietly dialling plaintext instead would
