@@ -45,8 +45,9 @@ func startGenerated(b *testing.B) *grpc.ClientConn {
 	lis := bufconn.Listen(1 << 20)
 	s := grpc.NewServer()
 	pb.RegisterRouteGuideServer(s, &generated{resp: benchResp})
-	go func() { _ = s.Serve(lis) }()
-	b.Cleanup(s.Stop)
+	served := make(chan struct{})
+	go func() { defer close(served); _ = s.Serve(lis) }()
+	b.Cleanup(func() { s.Stop(); <-served })
 	conn, err := grpc.NewClient("passthrough:///bufnet",
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
 		grpc.WithTransportCredentials(insecure.NewCredentials()))
