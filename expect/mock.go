@@ -102,6 +102,8 @@ type Mock struct {
 	setupErr []error
 	misses   []Miss
 	nextID   int
+
+	states scenarioStates
 }
 
 // methodSet is the expectations of one method, in declared order.
@@ -194,6 +196,9 @@ func (m *Mock) Bind(methods mockserver.Methods) error {
 			e.broken = true
 			m.setupError(e, err)
 		}
+	}
+	for _, method := range m.Methods() {
+		m.reorder(method) // stubs learn their priority once their method is known
 	}
 	return m.Err()
 }
@@ -309,8 +314,9 @@ func (m *Mock) insert(e *expectation, id string) error {
 		set = &methodSet{}
 		m.byMethod[e.method] = set
 	}
+	e.seq = m.nextID
 	set.mu.Lock()
-	set.exps = append(set.exps, e)
+	set.add(e)
 	set.mu.Unlock()
 	m.all = append(m.all, e)
 	return nil
@@ -446,7 +452,7 @@ func (m *Mock) problems() []error {
 	for _, e := range exps {
 		hits := e.hitCount()
 		if hits < e.min {
-			msg := fmt.Sprintf("%s was called %d time(s), want %s", e.describe(), hits, e.timesText())
+			msg := fmt.Sprintf("%s was called %d time(s), want %s%s", e.describe(), hits, e.timesText(), e.stateNote())
 			for _, ms := range misses {
 				if ms.Method == e.method {
 					msg += " (a call to this method came but did not match it: see the unexpected call reported below)"
@@ -507,6 +513,7 @@ func (m *Mock) Delete(id string) error {
 	if set := m.byMethod[e.method]; set != nil {
 		set.mu.Lock()
 		set.exps = slices.DeleteFunc(set.exps, func(o *expectation) bool { return o == e })
+		set.changed()
 		set.mu.Unlock()
 	}
 	return nil
@@ -520,9 +527,11 @@ func (m *Mock) Reset() {
 	for _, set := range m.byMethod {
 		set.mu.Lock()
 		set.exps = nil
+		set.changed()
 		set.mu.Unlock()
 	}
 	m.all = nil
 	m.misses = nil
 	m.setupErr = nil
+	m.states.reset()
 }
