@@ -317,7 +317,7 @@ func (a *API) deleteCalls(w http.ResponseWriter, r *http.Request) {
 
 // Service is one service as GET /services lists it.
 type Service struct {
-	Name    string       `json:"name"`
+	Name    string   `json:"name"`
 	Methods []Method `json:"methods"`
 }
 
@@ -360,10 +360,10 @@ type Call struct {
 	Done       bool                `json:"done"`
 	Requests   []json.RawMessage   `json:"requests"`
 	Responses  []json.RawMessage   `json:"responses"`
-	Events     []Event         `json:"events"`
+	Events     []Event             `json:"events"`
 	Header     map[string][]string `json:"header,omitempty"`
 	Trailer    map[string][]string `json:"trailer,omitempty"`
-	Status     *Status         `json:"status,omitempty"`
+	Status     *Status             `json:"status,omitempty"`
 }
 
 // Event is one event of a Call, in the order it happened.
