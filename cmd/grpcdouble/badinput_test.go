@@ -143,6 +143,17 @@ func TestBadInputCatalog(t *testing.T) {
 	stubUnknownService := file("unknown-service.yaml", `- method: /nope.v1.Nope/Do
   response: {}
 `)
+	stubHugePad := file("huge-pad.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  response: {name: a}
+  padTo: 100000000000
+`)
+	stubHugeOversized := file("huge-oversized.yaml", `- method: /routeguide.RouteGuide/ListFeatures
+  steps:
+    - send: {name: a}
+    - sendOversized:
+        message: {name: b}
+        size: 67108866
+`)
 
 	// Cassettes.
 	const header = `{"format": "grpcdouble-cassette", "version": 1}` + "\n"
@@ -339,6 +350,20 @@ func TestBadInputCatalog(t *testing.T) {
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{"--stubs: bad stub file: " + stubUnknownService + ":1: method: unknown method /nope.v1.Nope/Do; closest served methods: "},
+		},
+		{
+			name:   "stub padTo above the server's maximum send size",
+			args:   serve("--stubs", stubHugePad),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"--stubs: bad stub file: " + stubHugePad + ":3: padTo: 100000000000 bytes is above the server's maximum send size plus one (67108865 bytes): nothing larger can be tested"},
+		},
+		{
+			name:   "stub sendOversized size above the server's maximum send size",
+			args:   serve("--stubs", stubHugeOversized),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"--stubs: bad stub file: " + stubHugeOversized + ":6: steps[1].sendOversized.size: 67108866 bytes is above the server's maximum send size plus one (67108865 bytes)"},
 		},
 		{
 			name:   "stub path that does not exist",
@@ -602,6 +627,12 @@ func TestBadInputCatalog(t *testing.T) {
 			admin:  &adminCall{"POST", "/stubs", `{"method": "/routeguide.RouteGuide/GetFeatur", "response": {}}`},
 			status: http.StatusBadRequest,
 			want:   []string{"stub: bad stub file: admin POST /stubs:1: method: service routeguide.RouteGuide has no method GetFeatur (it has GetFeature, ListFeatures, RecordRoute, RouteChat)"},
+		},
+		{
+			name:   "admin: stub padTo above the server's maximum send size",
+			admin:  &adminCall{"POST", "/stubs", "{method: /routeguide.RouteGuide/GetFeature, response: {name: a}, padTo: 100000000000}\n"},
+			status: http.StatusBadRequest,
+			want:   []string{"admin POST /stubs:1: padTo: 100000000000 bytes is above the server's maximum send size plus one (67108865 bytes)"},
 		},
 		{
 			name:   "admin: stub body of the wrong shape",
