@@ -86,13 +86,13 @@ type statusDoc struct {
 }
 
 type stepDoc struct {
-	Send        yaml.Node  `yaml:"send"`
-	Recv        *matchDoc  `yaml:"recv"`
-	RecvAll     *listDoc   `yaml:"recvAll"`
-	Delay       yaml.Node  `yaml:"delay"`
-	SendHeaders bool       `yaml:"sendHeaders"`
-	Status      *statusDoc `yaml:"status"`
-	KeepOpen    bool       `yaml:"keepOpen"`
+	Send       yaml.Node  `yaml:"send"`
+	Recv       *matchDoc  `yaml:"recv"`
+	RecvAll    *listDoc   `yaml:"recvAll"`
+	Delay      yaml.Node  `yaml:"delay"`
+	SendHeader bool       `yaml:"sendHeader"`
+	Status     *statusDoc `yaml:"status"`
+	KeepOpen   bool       `yaml:"keepOpen"`
 
 	DropConnection bool         `yaml:"dropConnection"`
 	SendOversized  *oversizeDoc `yaml:"sendOversized"`
@@ -870,7 +870,7 @@ func (s Stub) step(n *yaml.Node, field string, d *stepDoc, kind mockserver.Kind,
 		}
 		st = append(st, waitStep{dur})
 	}
-	if d.SendHeaders {
+	if d.SendHeader {
 		st = append(st, headerStep{})
 	}
 	if d.Status != nil {
@@ -902,7 +902,7 @@ func (s Stub) step(n *yaml.Node, field string, d *stepDoc, kind mockserver.Kind,
 		st = append(st, sendStep{msg: msg, padTo: *o.Size})
 	}
 	if len(st) != 1 {
-		return nil, s.errf(n, field, "a step does exactly one of send, recv, recvAll, delay, sendHeaders, status, keepOpen, dropConnection, sendOversized (got %d)", len(st))
+		return nil, s.errf(n, field, "a step does exactly one of send, recv, recvAll, delay, sendHeader, status, keepOpen, dropConnection, sendOversized (got %d)", len(st))
 	}
 	return st[0], nil
 }
