@@ -56,6 +56,7 @@ type expectation struct {
 	abort    *abort        // end the stream after n messages sent
 
 	deferred []func(md protoreflect.MethodDescriptor) error
+	resolver mockserver.Methods // ParseStubs' resolver, for a Mock-less check
 
 	min, max int          // max < 0: no limit
 	hits     atomic.Int64 // written under the methodSet's lock

@@ -193,6 +193,15 @@ func (m *Mock) Bind(methods mockserver.Methods) error {
 		if err := e.complete(); err != nil {
 			e.broken = true
 			m.setupError(e, err)
+			continue
+		}
+		if limit, _ := sendLimit(methods); !e.broken {
+			err := e.checkSizes(limit)
+			if err == nil {
+				continue
+			}
+			e.broken = true
+			m.setupError(e, fmt.Errorf("%w: %s: %w", ErrSetup, e.where(), err))
 		}
 	}
 	return m.Err()

@@ -183,7 +183,7 @@ func ParseStubs(filename string, data []byte, resolver mockserver.Methods) ([]St
 			continue
 		}
 		if md != nil {
-			e := &expectation{method: full, kind: mockserver.KindOf(md), md: md}
+			e := &expectation{method: full, kind: mockserver.KindOf(md), md: md, resolver: resolver}
 			if err := s.compile(e, md); err != nil {
 				errs = append(errs, err)
 				continue
@@ -485,6 +485,9 @@ func (s Stub) duration(n *yaml.Node, field string) (time.Duration, error) {
 	if err != nil || d < 0 {
 		return 0, s.errf(n, field, "want a duration like 250ms or 2s, got %q", n.Value)
 	}
+	if d > MaxStubDelay {
+		return 0, s.errf(n, field, "%v is longer than the longest allowed, %v", d, MaxStubDelay)
+	}
 	return d, nil
 }
 
@@ -539,6 +542,9 @@ func (s Stub) listMatcher(n *yaml.Node, field string, l *listDoc, md protoreflec
 		}
 		return Messages(ms...), nil
 	case l.Count != nil && l.Equal == nil && l.Partial == nil:
+		if *l.Count < 0 {
+			return nil, s.errf(mapChild(n, "count"), field+".count", "want 0 or more messages, got %d", *l.Count)
+		}
 		return Count(*l.Count), nil
 	case l.Count == nil && l.Equal == nil && l.Partial == nil:
 		return nil, nil
@@ -680,6 +686,20 @@ func (s Stub) mdMatcher(key string, n *yaml.Node, field string) (mdMatcher, erro
 	return mdMatcher{}, s.errf(n, field, "give one of equal, present: true, absent: true or regex")
 }
 
+// MaxStubDelay is the longest delay or pace a stub file may ask for: a
+// longer one is a typo (2000h for 2000ms), and would hold the call for good.
+const MaxStubDelay = time.Hour
+
+// checkPad bounds a pad by the server's maximum send size plus one, when
+// the server is known (else Bind does).
+func (s Stub) checkPad(e *expectation, n *yaml.Node, field string, size int) error {
+	limit, ok := e.knownSendLimit()
+	if ok && size > limit+1 {
+		return s.errf(n, field, "%d bytes is above the server's maximum send size plus one (%d bytes): nothing larger can be tested", size, limit+1)
+	}
+	return nil
+}
+
 // compile fills e from the stub, for the method md.
 func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 	d, n := &s.doc, s.node
@@ -789,6 +809,9 @@ func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 		if *d.PadTo <= 0 {
 			return s.errf(mapChild(n, "padTo"), "padTo", "want a positive number of bytes, got %d", *d.PadTo)
 		}
+		if err := s.checkPad(e, mapChild(n, "padTo"), "padTo", *d.PadTo); err != nil {
+			return err
+		}
 		e.padTo = *d.PadTo
 	}
 	if d.AbortAfter != nil {
@@ -840,7 +863,7 @@ func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 		}
 		steps := mapChild(n, "steps")
 		for i := range d.Steps {
-			st, err := s.step(seqItem(steps, i), fmt.Sprintf("steps[%d]", i), &d.Steps[i], kind, in, out)
+			st, err := s.step(e, seqItem(steps, i), fmt.Sprintf("steps[%d]", i), &d.Steps[i], kind, in, out)
 			if err != nil {
 				return err
 			}
@@ -876,7 +899,7 @@ func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 	return nil
 }
 
-func (s Stub) step(n *yaml.Node, field string, d *stepDoc, kind mockserver.Kind, in, out protoreflect.MessageDescriptor) (step, error) {
+func (s Stub) step(e *expectation, n *yaml.Node, field string, d *stepDoc, kind mockserver.Kind, in, out protoreflect.MessageDescriptor) (step, error) {
 	var st []step
 	if present(d.Send) {
 		msg, err := s.message(&d.Send, field+".send", out)
@@ -932,6 +955,9 @@ func (s Stub) step(n *yaml.Node, field string, d *stepDoc, kind mockserver.Kind,
 		on := mapChild(n, "sendOversized")
 		if o.Size == nil || *o.Size <= 0 {
 			return nil, s.errf(on, field+".sendOversized.size", "want a positive number of bytes")
+		}
+		if err := s.checkPad(e, mapChild(on, "size"), field+".sendOversized.size", *o.Size); err != nil {
+			return nil, err
 		}
 		var msg proto.Message = messageType(out).New().Interface()
 		if present(o.Message) {
