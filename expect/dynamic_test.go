@@ -59,7 +59,7 @@ func TestStepsAfterTheEnd(t *testing.T) {
 		want string
 	}{
 		{"send after a code", func(m *expect.Mock) {
-			m.ServerStream(listFeatures).Return(codes.Unavailable).Send(&pb.Feature{})
+			m.ServerStream(listFeatures).ReturnCode(codes.Unavailable).Send(&pb.Feature{})
 		}, "step 1 (end with Unavailable) ends the call, so step 2 (send routeguide.Feature {}) would never run"},
 		{"send after KeepOpen", func(m *expect.Mock) {
 			m.Bidi(routeChat).KeepOpen().Send(note("x"))

@@ -139,7 +139,7 @@ func TestWithRequestField(t *testing.T) {
 		WithRequestField("latitude", expect.Lte(-10)).Return(&pb.Feature{Name: "far south"})
 	m.ServerStream(listFeatures).WithRequestField("lo.latitude", expect.Gte(5)).Send(&pb.Feature{Name: "a"})
 	m.ClientStream(recordRoute).
-		WithMessagesMatching(expect.Messages(expect.Field("latitude", expect.Eq(1)), expect.Field("longitude", expect.Lt(0)))).
+		WithRequestsMatching(expect.Messages(expect.Field("latitude", expect.Eq(1)), expect.Field("longitude", expect.Lt(0)))).
 		Return(&pb.RouteSummary{PointCount: 2})
 	m.Bidi(routeChat).RecvMatching(expect.Field("message", expect.Prefix("ping"))).Send(note("pong"))
 	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
