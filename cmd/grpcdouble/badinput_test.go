@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grpcdouble/grpcdouble/admin"
 	"github.com/grpcdouble/grpcdouble/cassette"
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
 	"github.com/grpcdouble/grpcdouble/expect"
@@ -610,21 +611,21 @@ func TestBadInputCatalog(t *testing.T) {
 		},
 		{
 			name:   "admin: oversized stub body",
-			admin:  &adminCall{"POST", "/stubs", "# " + strings.Repeat("x", maxBodyBytes) + "\n"},
+			admin:  &adminCall{"POST", "/stubs", "# " + strings.Repeat("x", admin.MaxBodyBytes) + "\n"},
 			status: http.StatusRequestEntityTooLarge,
-			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", maxBodyBytes)},
+			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", admin.MaxBodyBytes)},
 		},
 		{
 			name:   "admin: oversized verify body",
-			admin:  &adminCall{"POST", "/verify", `{"id": "` + strings.Repeat("x", maxBodyBytes) + `"}`},
+			admin:  &adminCall{"POST", "/verify", `{"id": "` + strings.Repeat("x", admin.MaxBodyBytes) + `"}`},
 			status: http.StatusRequestEntityTooLarge,
-			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", maxBodyBytes)},
+			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", admin.MaxBodyBytes)},
 		},
 		{
 			name:   "admin: oversized explain body",
-			admin:  &adminCall{"POST", "/explain", `{"method": "` + strings.Repeat("x", maxBodyBytes) + `"}`},
+			admin:  &adminCall{"POST", "/explain", `{"method": "` + strings.Repeat("x", admin.MaxBodyBytes) + `"}`},
 			status: http.StatusRequestEntityTooLarge,
-			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", maxBodyBytes)},
+			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", admin.MaxBodyBytes)},
 		},
 		{
 			name:   "admin: malformed verify body",
@@ -836,7 +837,7 @@ func checkAdminRow(t *testing.T, adminAddr string, tc badInputRow) {
 	}
 	dec := json.NewDecoder(resp.Body)
 	dec.DisallowUnknownFields()
-	var e errorBody
+	var e admin.ErrorBody
 	if err := dec.Decode(&e); err != nil {
 		t.Fatalf("body is not {\"error\": ...}: %v", err)
 	}

@@ -1,4 +1,4 @@
-package main
+package admin
 
 import (
 	"encoding/json"
@@ -29,16 +29,17 @@ func (s *stubs) load() error {
 	}
 	parsed, err := expect.LoadStubs(s.srv, s.paths...)
 	if err != nil {
-		return fmt.Errorf("--stubs: %w", err)
+		return err
 	}
 	if _, err := s.mock.AddStubs(parsed...); err != nil {
-		return fmt.Errorf("--stubs: %w", err)
+		return err
 	}
 	return nil
 }
 
-// stubJSON is one stub as the admin API lists it.
-type stubJSON struct {
+// Stub is one stub (or Go expectation) as GET /stubs lists it, and as
+// POST /stubs and POST /verify return it.
+type Stub struct {
 	ID     string `json:"id"`
 	Method string `json:"method"`
 	Kind   string `json:"kind"`
@@ -49,8 +50,8 @@ type stubJSON struct {
 	Met    bool   `json:"met"`
 }
 
-func toStubJSON(in expect.StubInfo) stubJSON {
-	return stubJSON{ID: in.ID, Method: in.Method, Kind: in.Kind, Source: in.Source, Hits: in.Hits, Min: in.Min, Max: in.Max, Met: in.Met}
+func toStubJSON(in expect.StubInfo) Stub {
+	return Stub{ID: in.ID, Method: in.Method, Kind: in.Kind, Source: in.Source, Hits: in.Hits, Min: in.Min, Max: in.Max, Met: in.Met}
 }
 
 func (s *stubs) Add(body []byte, name string) (any, error) {
@@ -69,7 +70,7 @@ func (s *stubs) Add(body []byte, name string) (any, error) {
 	for _, id := range ids {
 		want[id] = true
 	}
-	out := []stubJSON{}
+	out := []Stub{}
 	for _, in := range s.mock.Stubs() {
 		if want[in.ID] {
 			out = append(out, toStubJSON(in))
@@ -79,7 +80,7 @@ func (s *stubs) Add(body []byte, name string) (any, error) {
 }
 
 func (s *stubs) List() any {
-	out := []stubJSON{}
+	out := []Stub{}
 	for _, in := range s.mock.Stubs() {
 		out = append(out, toStubJSON(in))
 	}
@@ -113,14 +114,16 @@ type verifyRequest struct {
 	AtMost  *int `json:"atMost,omitempty"`
 }
 
-type verifyResult struct {
-	OK     bool       `json:"ok"`
-	ID     string     `json:"id,omitempty"`
-	Method string     `json:"method,omitempty"`
-	Calls  *int       `json:"calls,omitempty"`
-	Want   string     `json:"want,omitempty"`
-	Errors []string   `json:"errors,omitempty"`
-	Stubs  []stubJSON `json:"stubs,omitempty"`
+// VerifyResult is the body POST /verify answers with (200 when OK, 417
+// when not).
+type VerifyResult struct {
+	OK     bool     `json:"ok"`
+	ID     string   `json:"id,omitempty"`
+	Method string   `json:"method,omitempty"`
+	Calls  *int     `json:"calls,omitempty"`
+	Want   string   `json:"want,omitempty"`
+	Errors []string `json:"errors,omitempty"`
+	Stubs  []Stub   `json:"stubs,omitempty"`
 }
 
 func (s *stubs) Verify(body []byte) (any, bool, error) {
@@ -145,7 +148,7 @@ func (s *stubs) Verify(body []byte) (any, bool, error) {
 			if req.Times != nil || req.AtLeast != nil || req.AtMost != nil {
 				lo, hi = bounds(req)
 			}
-			res := verifyResult{ID: in.ID, Method: in.Method, Calls: &in.Hits, Want: describeBounds(lo, hi), Stubs: []stubJSON{toStubJSON(in)}}
+			res := VerifyResult{ID: in.ID, Method: in.Method, Calls: &in.Hits, Want: describeBounds(lo, hi), Stubs: []Stub{toStubJSON(in)}}
 			res.OK = in.Hits >= lo && (hi < 0 || in.Hits <= hi)
 			if !res.OK {
 				res.Errors = []string{fmt.Sprintf("stub %s (%s) was hit %d times, want %s", in.ID, in.Method, in.Hits, res.Want)}
@@ -166,7 +169,7 @@ func (s *stubs) Verify(body []byte) (any, bool, error) {
 		if req.Times != nil || req.AtLeast != nil || req.AtMost != nil {
 			lo, hi = bounds(req)
 		}
-		res := verifyResult{Method: full, Calls: &n, Want: describeBounds(lo, hi)}
+		res := VerifyResult{Method: full, Calls: &n, Want: describeBounds(lo, hi)}
 		res.OK = n >= lo && (hi < 0 || n <= hi)
 		if !res.OK {
 			res.Errors = []string{fmt.Sprintf("%s was called %d times (journal), want %s", full, n, res.Want)}
@@ -176,7 +179,7 @@ func (s *stubs) Verify(body []byte) (any, bool, error) {
 	if req.Times != nil || req.AtLeast != nil || req.AtMost != nil {
 		return nil, false, errors.New("\"times\", \"atLeast\" and \"atMost\" need an \"id\" or a \"method\"")
 	}
-	res := verifyResult{OK: true}
+	res := VerifyResult{OK: true}
 	for _, in := range s.mock.Stubs() {
 		res.Stubs = append(res.Stubs, toStubJSON(in))
 	}
@@ -234,7 +237,8 @@ type explainRequest struct {
 	Metadata map[string]json.RawMessage `json:"metadata,omitempty"`
 }
 
-type explainResult struct {
+// Explanation is the body POST /explain answers with.
+type Explanation struct {
 	Method string `json:"method"`
 	// Cassettes is set when the method has no stub and the cassettes
 	// answer it: the stub explanation then does not apply.
@@ -273,7 +277,7 @@ func (s *stubs) Explain(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := explainResult{Method: x.Method, Matched: x.Match != "", Match: x.Match, Nearest: x.Nearest, Reasons: x.Reasons, Text: x.String()}
+	res := Explanation{Method: x.Method, Matched: x.Match != "", Match: x.Match, Nearest: x.Nearest, Reasons: x.Reasons, Text: x.String()}
 	if s.routesToCassettes != nil && s.routesToCassettes(x.Method) {
 		res.Cassettes = true
 		res.Text = x.Method + " has no stub: the cassettes answer it (GET /misses lists the calls they could not)"
