@@ -58,11 +58,19 @@ func (s *Server) WatchCalls(ctx context.Context) <-chan struct{} {
 	return s.journal.watch.add(ctx)
 }
 
-// CallsSince returns the calls that began or ended after generation gen,
-// oldest first, and the journal's current generation to pass next time.
-// Generation 0 means from the start. Calls the journal no longer keeps
-// (see WithJournalLimit, ResetJournal) are not returned.
-func (s *Server) CallsSince(gen uint64) ([]CallRecord, uint64) {
+// Changes is what changed in the journal since a generation.
+type Changes struct {
+	Calls []CallRecord // the calls that began or ended since, oldest first
+	Gen   uint64       // the journal's generation now: pass it next time
+	// FirstID is the ID of the oldest call the journal still keeps (one
+	// past the newest when it keeps none): calls below it are gone, by
+	// WithJournalLimit or ResetJournal.
+	FirstID uint64
+}
+
+// CallsSince returns the calls that began or ended after generation gen
+// (0: every call kept).
+func (s *Server) CallsSince(gen uint64) Changes {
 	return s.journal.since(gen)
 }
 
@@ -72,11 +80,16 @@ func (s *Server) Call(id uint64) (CallRecord, bool) {
 	return s.journal.byID(id)
 }
 
-func (j *journal) since(gen uint64) ([]CallRecord, uint64) {
+func (j *journal) since(gen uint64) Changes {
 	j.mu.Lock()
 	now := j.gen.Load()
+	kept := j.kept()
+	first := j.nextID + 1
+	if len(kept) > 0 {
+		first = kept[0].id
+	}
 	var picked []*record
-	for _, r := range j.kept() {
+	for _, r := range kept {
 		if r.gen.Load() > gen {
 			picked = append(picked, r)
 		}
@@ -86,7 +99,7 @@ func (j *journal) since(gen uint64) ([]CallRecord, uint64) {
 	for i, r := range picked {
 		out[i] = r.snapshot()
 	}
-	return out, now
+	return Changes{Calls: out, Gen: now, FirstID: first}
 }
 
 func (j *journal) byID(id uint64) (CallRecord, bool) {

@@ -20,7 +20,7 @@ func TestWatchCalls(t *testing.T) {
 	client := pb.NewRouteGuideClient(srv.ClientConn())
 	changes := srv.WatchCalls(ctx)
 
-	_, gen := srv.CallsSince(0)
+	gen := srv.CallsSince(0).Gen
 	_, err := client.GetFeature(ctx, &pb.Point{Latitude: 1})
 	require.NoError(t, err)
 	select {
@@ -28,7 +28,9 @@ func TestWatchCalls(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("no signal after a call")
 	}
-	calls, gen2 := srv.CallsSince(gen)
+	ch := srv.CallsSince(gen)
+	calls, gen2 := ch.Calls, ch.Gen
+	require.Equal(t, uint64(1), ch.FirstID)
 	require.Len(t, calls, 1)
 	require.True(t, calls[0].Done)
 	require.Equal(t, uint64(1), calls[0].ID)
@@ -44,14 +46,15 @@ func TestWatchCalls(t *testing.T) {
 		t.Fatal("a burst of calls left more than one signal waiting")
 	default:
 	}
-	calls, gen3 := srv.CallsSince(gen2)
+	ch = srv.CallsSince(gen2)
+	calls, gen3 := ch.Calls, ch.Gen
 	require.Len(t, calls, 5)
 	for i, c := range calls {
 		require.Equal(t, uint64(i+2), c.ID)
 	}
-	none, gen4 := srv.CallsSince(gen3)
-	require.Empty(t, none)
-	require.Equal(t, gen3, gen4)
+	ch = srv.CallsSince(gen3)
+	require.Empty(t, ch.Calls)
+	require.Equal(t, gen3, ch.Gen)
 
 	got, ok := srv.Call(4)
 	require.True(t, ok)
@@ -64,6 +67,9 @@ func TestWatchCalls(t *testing.T) {
 	<-changes
 	_, ok = srv.Call(4)
 	require.False(t, ok, "a reset journal still has call 4")
+	ch = srv.CallsSince(0)
+	require.Empty(t, ch.Calls)
+	require.Equal(t, uint64(7), ch.FirstID, "after a reset every call so far is gone")
 }
 
 // TestWatchCallsEndsWithContext: once its context ends, a watch is
