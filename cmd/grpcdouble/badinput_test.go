@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grpcdouble/grpcdouble/admin"
 	"github.com/grpcdouble/grpcdouble/cassette"
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
 	"github.com/grpcdouble/grpcdouble/expect"
@@ -130,6 +131,11 @@ func TestBadInputCatalog(t *testing.T) {
 	stubUnknownKey := file("unknown-key.yaml", `- method: /routeguide.RouteGuide/GetFeature
   respnse: {name: x}
 `)
+	stubRenamedKey := file("renamed-key.yaml", `- method: /routeguide.RouteGuide/RouteChat
+  steps:
+    - send: {message: hi}
+    - sendHeaders: true
+`)
 	stubWrongType := file("wrong-type.yaml", `- method: /routeguide.RouteGuide/GetFeature
   response:
     name: x
@@ -141,6 +147,17 @@ func TestBadInputCatalog(t *testing.T) {
 `)
 	stubUnknownService := file("unknown-service.yaml", `- method: /nope.v1.Nope/Do
   response: {}
+`)
+	stubHugePad := file("huge-pad.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  response: {name: a}
+  padTo: 100000000000
+`)
+	stubHugeOversized := file("huge-oversized.yaml", `- method: /routeguide.RouteGuide/ListFeatures
+  steps:
+    - send: {name: a}
+    - sendOversized:
+        message: {name: b}
+        size: 67108866
 `)
 
 	// Cassettes.
@@ -319,6 +336,13 @@ func TestBadInputCatalog(t *testing.T) {
 			want:   []string{"--stubs: bad stub file: " + stubUnknownKey + ":2: field respnse not found in type stub"},
 		},
 		{
+			name:   "key the stub format renamed",
+			args:   serve("--stubs", stubRenamedKey),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"--stubs: bad stub file: " + stubRenamedKey + `:4: steps[1].sendHeaders: unknown field; write "sendHeader" instead`},
+		},
+		{
 			name:   "wrong type in a stub message",
 			args:   serve("--stubs", stubWrongType),
 			exit:   1,
@@ -338,6 +362,20 @@ func TestBadInputCatalog(t *testing.T) {
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{"--stubs: bad stub file: " + stubUnknownService + ":1: method: unknown method /nope.v1.Nope/Do; closest served methods: "},
+		},
+		{
+			name:   "stub padTo above the server's maximum send size",
+			args:   serve("--stubs", stubHugePad),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"--stubs: bad stub file: " + stubHugePad + ":3: padTo: 100000000000 bytes is above the server's maximum send size plus one (67108865 bytes): nothing larger can be tested"},
+		},
+		{
+			name:   "stub sendOversized size above the server's maximum send size",
+			args:   serve("--stubs", stubHugeOversized),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"--stubs: bad stub file: " + stubHugeOversized + ":6: steps[1].sendOversized.size: 67108866 bytes is above the server's maximum send size plus one (67108865 bytes)"},
 		},
 		{
 			name:   "stub path that does not exist",
@@ -603,6 +641,12 @@ func TestBadInputCatalog(t *testing.T) {
 			want:   []string{"stub: bad stub file: admin POST /stubs:1: method: service routeguide.RouteGuide has no method GetFeatur (it has GetFeature, ListFeatures, RecordRoute, RouteChat)"},
 		},
 		{
+			name:   "admin: stub padTo above the server's maximum send size",
+			admin:  &adminCall{"POST", "/stubs", "{method: /routeguide.RouteGuide/GetFeature, response: {name: a}, padTo: 100000000000}\n"},
+			status: http.StatusBadRequest,
+			want:   []string{"admin POST /stubs:1: padTo: 100000000000 bytes is above the server's maximum send size plus one (67108865 bytes)"},
+		},
+		{
 			name:   "admin: stub body of the wrong shape",
 			admin:  &adminCall{"POST", "/stubs", `"just a string"`},
 			status: http.StatusBadRequest,
@@ -610,21 +654,21 @@ func TestBadInputCatalog(t *testing.T) {
 		},
 		{
 			name:   "admin: oversized stub body",
-			admin:  &adminCall{"POST", "/stubs", "# " + strings.Repeat("x", maxBodyBytes) + "\n"},
+			admin:  &adminCall{"POST", "/stubs", "# " + strings.Repeat("x", admin.MaxBodyBytes) + "\n"},
 			status: http.StatusRequestEntityTooLarge,
-			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", maxBodyBytes)},
+			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", admin.MaxBodyBytes)},
 		},
 		{
 			name:   "admin: oversized verify body",
-			admin:  &adminCall{"POST", "/verify", `{"id": "` + strings.Repeat("x", maxBodyBytes) + `"}`},
+			admin:  &adminCall{"POST", "/verify", `{"id": "` + strings.Repeat("x", admin.MaxBodyBytes) + `"}`},
 			status: http.StatusRequestEntityTooLarge,
-			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", maxBodyBytes)},
+			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", admin.MaxBodyBytes)},
 		},
 		{
 			name:   "admin: oversized explain body",
-			admin:  &adminCall{"POST", "/explain", `{"method": "` + strings.Repeat("x", maxBodyBytes) + `"}`},
+			admin:  &adminCall{"POST", "/explain", `{"method": "` + strings.Repeat("x", admin.MaxBodyBytes) + `"}`},
 			status: http.StatusRequestEntityTooLarge,
-			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", maxBodyBytes)},
+			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", admin.MaxBodyBytes)},
 		},
 		{
 			name:   "admin: malformed verify body",
@@ -836,7 +880,7 @@ func checkAdminRow(t *testing.T, adminAddr string, tc badInputRow) {
 	}
 	dec := json.NewDecoder(resp.Body)
 	dec.DisallowUnknownFields()
-	var e errorBody
+	var e admin.ErrorBody
 	if err := dec.Decode(&e); err != nil {
 		t.Fatalf("body is not {\"error\": ...}: %v", err)
 	}

@@ -1,4 +1,4 @@
-package main
+package admin
 
 import (
 	"crypto/subtle"
@@ -18,46 +18,109 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/mockserver"
+	"github.com/grpcdouble/grpcdouble/replay"
 )
 
-// maxBodyBytes bounds every admin request body.
-const maxBodyBytes = 4 << 20
+// MaxBodyBytes bounds every admin request body; a larger one gets 413.
+const MaxBodyBytes = 4 << 20
 
-// admin is the HTTP admin API. stubs is nil in record mode, where the stub
-// endpoints answer 409.
-type admin struct {
-	srv   *mockserver.Server // set before the API serves
-	stubs stubStore
-	reset []func() error // extra state to reset on POST /reset (cassettes)
-	// cassetteMisses lists the calls the cassettes could not answer; nil
-	// without cassettes.
-	cassetteMisses func() []string
-	token          string
-	log            *slog.Logger
+// API is the HTTP admin API over one server. It is an http.Handler: serve
+// it on any listener, or call it from a test through httptest.
+type API struct {
+	srv     *mockserver.Server
+	stubs   *stubs // nil without WithMock: the stub endpoints answer 409
+	handler http.Handler
+	cfg     config
 }
 
-// stubStore is what the admin API needs of the stubs.
-type stubStore interface {
-	// Add parses a body in the stub-file format (YAML or JSON) and adds its
-	// stubs, returning them as listed by List.
-	Add(body []byte, name string) (any, error)
-	List() any
-	Delete(id string) error
-	// Reset drops stubs added at run time, restores the --stubs files and
-	// forgets hit counts.
-	Reset() error
-	Verify(body []byte) (result any, ok bool, err error)
-	Explain(body []byte) (any, error)
-	// Misses lists the calls no stub matched, each with the nearest stub
-	// and why it did not match.
-	Misses() []string
+// Option configures an API.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	mock      *expect.Mock
+	files     []string
+	cassettes func() *replay.Handler
+	reset     []func() error
+	token     string
+	log       *slog.Logger
+}
+
+// WithMock serves the stub endpoints (POST, GET and DELETE /stubs, /verify,
+// /explain, /misses) over m. Without it they answer 409 Conflict: a
+// recording proxy has no stubs.
+func WithMock(m *expect.Mock) Option { return optionFunc(func(c *config) { c.mock = m }) }
+
+// WithStubFiles names the stub files and folders loaded into the Mock at
+// start; POST /reset loads them again after dropping every stub. The API
+// does not load them itself: LoadStubFiles does.
+func WithStubFiles(paths ...string) Option {
+	return optionFunc(func(c *config) { c.files = append(c.files, paths...) })
+}
+
+// WithCassettes tells the API that cassettes answer the methods no stub is
+// for: current returns the replay handler serving now (it may change, on a
+// reset). GET /misses then lists the calls the cassettes could not answer,
+// and POST /explain says when a method is the cassettes'.
+func WithCassettes(current func() *replay.Handler) Option {
+	return optionFunc(func(c *config) { c.cassettes = current })
+}
+
+// OnReset runs f on every POST /reset, after the journal and the stubs are
+// reset; an error answers 500 with its text.
+func OnReset(f func() error) Option {
+	return optionFunc(func(c *config) { c.reset = append(c.reset, f) })
+}
+
+// WithToken demands "Authorization: Bearer TOKEN" on every request; an empty
+// token demands nothing.
+func WithToken(token string) Option { return optionFunc(func(c *config) { c.token = token }) }
+
+// WithLogger logs what the API changes, and rejected requests, to l. The
+// default discards.
+func WithLogger(l *slog.Logger) Option { return optionFunc(func(c *config) { c.log = l }) }
+
+// New returns the admin API over srv, which serves the Mock given by
+// WithMock (if any) and the cassettes given by WithCassettes.
+func New(srv *mockserver.Server, opts ...Option) *API {
+	a := &API{srv: srv}
+	for _, o := range opts {
+		o.apply(&a.cfg)
+	}
+	if a.cfg.log == nil {
+		a.cfg.log = slog.New(slog.DiscardHandler)
+	}
+	if a.cfg.mock != nil {
+		a.stubs = &stubs{mock: a.cfg.mock, srv: srv, paths: a.cfg.files}
+		if a.cfg.cassettes != nil {
+			a.stubs.routesToCassettes = func(method string) bool {
+				full, err := mockserver.NormalizeMethod(method)
+				return err == nil && a.cfg.cassettes() != nil && !a.cfg.mock.HasExpectation(full)
+			}
+		}
+	}
+	a.handler = a.routes()
+	return a
+}
+
+// ServeHTTP answers one admin request.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
+
+// LoadStubFiles parses the stub files and folders at paths with srv's
+// descriptors and adds them to m; errors name file, line and field.
+func LoadStubFiles(srv *mockserver.Server, m *expect.Mock, paths ...string) error {
+	return (&stubs{mock: m, srv: srv, paths: paths}).load()
 }
 
 // errNotFound marks a lookup of something that does not exist (404).
 var errNotFound = errors.New("not found")
 
-func (a *admin) handler() http.Handler {
+func (a *API) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /calls", a.getCalls)
 	mux.HandleFunc("DELETE /calls", a.deleteCalls)
@@ -76,24 +139,24 @@ func (a *admin) handler() http.Handler {
 }
 
 // authenticate demands the bearer token, when there is one, on every request.
-func (a *admin) authenticate(next http.Handler) http.Handler {
-	if a.token == "" {
+func (a *API) authenticate(next http.Handler) http.Handler {
+	if a.cfg.token == "" {
 		return next
 	}
-	want := []byte("Bearer " + a.token)
+	want := []byte("Bearer " + a.cfg.token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got := []byte(r.Header.Get("Authorization"))
 		if subtle.ConstantTimeCompare(got, want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="grpcdouble admin"`)
 			writeError(w, http.StatusUnauthorized, "missing or wrong admin token: send Authorization: Bearer TOKEN")
-			a.log.Warn("admin: rejected request without the right token", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
+			a.cfg.log.Warn("admin: rejected request without the right token", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-func (a *admin) withStubs(h http.HandlerFunc) http.HandlerFunc {
+func (a *API) withStubs(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if a.stubs == nil {
 			writeError(w, http.StatusConflict, "this server records and has no stubs: "+r.Method+" "+r.URL.Path+" works with grpcdouble serve")
@@ -111,17 +174,18 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = enc.Encode(v)
 }
 
-type errorBody struct {
+// ErrorBody is the body of every error answer: {"error": "what was wrong"}.
+type ErrorBody struct {
 	Error string `json:"error"`
 }
 
 func writeError(w http.ResponseWriter, code int, msg string) {
-	writeJSON(w, code, errorBody{Error: msg})
+	writeJSON(w, code, ErrorBody{Error: msg})
 }
 
 // readBody reads a bounded body; on failure it has already answered.
 func readBody(w http.ResponseWriter, r *http.Request, allowEmpty bool) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -138,7 +202,7 @@ func readBody(w http.ResponseWriter, r *http.Request, allowEmpty bool) ([]byte, 
 	return body, true
 }
 
-func (a *admin) postStubs(w http.ResponseWriter, r *http.Request) {
+func (a *API) postStubs(w http.ResponseWriter, r *http.Request) {
 	body, ok := readBody(w, r, false)
 	if !ok {
 		return
@@ -148,15 +212,15 @@ func (a *admin) postStubs(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "stub: "+err.Error())
 		return
 	}
-	a.log.Info("admin: stubs added", "remote", r.RemoteAddr)
+	a.cfg.log.Info("admin: stubs added", "remote", r.RemoteAddr)
 	writeJSON(w, http.StatusCreated, added)
 }
 
-func (a *admin) getStubs(w http.ResponseWriter, _ *http.Request) {
+func (a *API) getStubs(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, a.stubs.List())
 }
 
-func (a *admin) deleteStub(w http.ResponseWriter, r *http.Request) {
+func (a *API) deleteStub(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if err := a.stubs.Delete(id); err != nil {
 		code := http.StatusBadRequest
@@ -166,11 +230,11 @@ func (a *admin) deleteStub(w http.ResponseWriter, r *http.Request) {
 		writeError(w, code, err.Error())
 		return
 	}
-	a.log.Info("admin: stub deleted", "id", id, "remote", r.RemoteAddr)
+	a.cfg.log.Info("admin: stub deleted", "id", id, "remote", r.RemoteAddr)
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (a *admin) postVerify(w http.ResponseWriter, r *http.Request) {
+func (a *API) postVerify(w http.ResponseWriter, r *http.Request) {
 	body, ok := readBody(w, r, true)
 	if !ok {
 		return
@@ -193,7 +257,7 @@ func (a *admin) postVerify(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, code, res)
 }
 
-func (a *admin) postExplain(w http.ResponseWriter, r *http.Request) {
+func (a *API) postExplain(w http.ResponseWriter, r *http.Request) {
 	body, ok := readBody(w, r, false)
 	if !ok {
 		return
@@ -206,24 +270,29 @@ func (a *admin) postExplain(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
-// missesJSON lists the calls that got no answer since the last reset.
-type missesJSON struct {
+// Misses, the body of GET /misses, lists the calls that got no answer since the last reset.
+type Misses struct {
 	Stubs     []string `json:"stubs"`
 	Cassettes []string `json:"cassettes,omitempty"`
 }
 
-func (a *admin) getMisses(w http.ResponseWriter, _ *http.Request) {
-	out := missesJSON{Stubs: a.stubs.Misses()}
+func (a *API) getMisses(w http.ResponseWriter, _ *http.Request) {
+	out := Misses{Stubs: a.stubs.Misses()}
 	if out.Stubs == nil {
 		out.Stubs = []string{}
 	}
-	if a.cassetteMisses != nil {
-		out.Cassettes = a.cassetteMisses()
+	if a.cfg.cassettes != nil {
+		out.Cassettes = []string{}
+		if h := a.cfg.cassettes(); h != nil {
+			for _, err := range h.Misses() {
+				out.Cassettes = append(out.Cassettes, err.Error())
+			}
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (a *admin) postReset(w http.ResponseWriter, r *http.Request) {
+func (a *API) postReset(w http.ResponseWriter, r *http.Request) {
 	a.srv.ResetJournal()
 	if a.stubs != nil {
 		if err := a.stubs.Reset(); err != nil {
@@ -231,40 +300,42 @@ func (a *admin) postReset(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	for _, f := range a.reset {
+	for _, f := range a.cfg.reset {
 		if err := f(); err != nil {
 			writeError(w, http.StatusInternalServerError, "reset: "+err.Error())
 			return
 		}
 	}
-	a.log.Info("admin: reset", "remote", r.RemoteAddr)
+	a.cfg.log.Info("admin: reset", "remote", r.RemoteAddr)
 	writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
 }
 
-func (a *admin) deleteCalls(w http.ResponseWriter, r *http.Request) {
+func (a *API) deleteCalls(w http.ResponseWriter, r *http.Request) {
 	a.srv.ResetJournal()
 	w.WriteHeader(http.StatusNoContent)
 }
 
-type serviceJSON struct {
-	Name    string       `json:"name"`
-	Methods []methodJSON `json:"methods"`
+// Service is one service as GET /services lists it.
+type Service struct {
+	Name    string   `json:"name"`
+	Methods []Method `json:"methods"`
 }
 
-type methodJSON struct {
+// Method is one method of a Service.
+type Method struct {
 	Name   string `json:"name"`
 	Kind   string `json:"kind"`
 	Input  string `json:"input"`
 	Output string `json:"output"`
 }
 
-func (a *admin) getServices(w http.ResponseWriter, _ *http.Request) {
-	var out []serviceJSON
+func (a *API) getServices(w http.ResponseWriter, _ *http.Request) {
+	var out []Service
 	for _, sd := range a.srv.Services() {
-		s := serviceJSON{Name: string(sd.FullName())}
+		s := Service{Name: string(sd.FullName())}
 		for i := 0; i < sd.Methods().Len(); i++ {
 			md := sd.Methods().Get(i)
-			s.Methods = append(s.Methods, methodJSON{
+			s.Methods = append(s.Methods, Method{
 				Name:   "/" + string(sd.FullName()) + "/" + string(md.Name()),
 				Kind:   mockserver.KindOf(md).String(),
 				Input:  string(md.Input().FullName()),
@@ -276,8 +347,8 @@ func (a *admin) getServices(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// callJSON is one journal entry as the admin API shows it.
-type callJSON struct {
+// Call is one journal entry as the admin API shows it.
+type Call struct {
 	Method     string              `json:"method"`
 	Kind       string              `json:"kind"`
 	Peer       string              `json:"peer,omitempty"`
@@ -289,27 +360,29 @@ type callJSON struct {
 	Done       bool                `json:"done"`
 	Requests   []json.RawMessage   `json:"requests"`
 	Responses  []json.RawMessage   `json:"responses"`
-	Events     []eventJSON         `json:"events"`
+	Events     []Event             `json:"events"`
 	Header     map[string][]string `json:"header,omitempty"`
 	Trailer    map[string][]string `json:"trailer,omitempty"`
-	Status     *statusJSON         `json:"status,omitempty"`
+	Status     *Status             `json:"status,omitempty"`
 }
 
-type eventJSON struct {
+// Event is one event of a Call, in the order it happened.
+type Event struct {
 	Type     string              `json:"type"`
 	Time     time.Time           `json:"time"`
 	Message  json.RawMessage     `json:"message,omitempty"`
 	Metadata map[string][]string `json:"metadata,omitempty"`
 }
 
-type statusJSON struct {
+// Status is the status a Call ended with.
+type Status struct {
 	Code     int               `json:"code"`
 	CodeName string            `json:"codeName"`
 	Message  string            `json:"message,omitempty"`
 	Details  []json.RawMessage `json:"details,omitempty"`
 }
 
-func (a *admin) getCalls(w http.ResponseWriter, r *http.Request) {
+func (a *API) getCalls(w http.ResponseWriter, r *http.Request) {
 	method := r.URL.Query().Get("method")
 	if method != "" {
 		full, err := mockserver.NormalizeMethod(method)
@@ -319,7 +392,7 @@ func (a *admin) getCalls(w http.ResponseWriter, r *http.Request) {
 		}
 		method = full
 	}
-	out := []callJSON{}
+	out := []Call{}
 	for _, rec := range a.srv.Calls() {
 		if method != "" && rec.Method != method {
 			continue
@@ -329,8 +402,8 @@ func (a *admin) getCalls(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func toCallJSON(rec mockserver.CallRecord) callJSON {
-	c := callJSON{
+func toCallJSON(rec mockserver.CallRecord) Call {
+	c := Call{
 		Method:    rec.Method,
 		Kind:      kindName(rec.Kind),
 		Peer:      rec.Peer,
@@ -339,7 +412,7 @@ func toCallJSON(rec mockserver.CallRecord) callJSON {
 		Done:      rec.Done,
 		Requests:  []json.RawMessage{},
 		Responses: []json.RawMessage{},
-		Events:    []eventJSON{},
+		Events:    []Event{},
 		Header:    mdJSON(rec.Header),
 		Trailer:   mdJSON(rec.Trailer),
 	}
@@ -354,7 +427,7 @@ func toCallJSON(rec mockserver.CallRecord) callJSON {
 		c.Status = toStatusJSON(rec.Status)
 	}
 	for _, e := range rec.Events {
-		ej := eventJSON{Type: e.Type.String(), Time: e.Time, Metadata: mdJSON(e.Metadata)}
+		ej := Event{Type: e.Type.String(), Time: e.Time, Metadata: mdJSON(e.Metadata)}
 		if e.Message != nil {
 			ej.Message = messageJSON(e.Message)
 			switch e.Type {
@@ -376,9 +449,9 @@ func kindName(k mockserver.Kind) string {
 	return k.String()
 }
 
-func toStatusJSON(st *status.Status) *statusJSON {
+func toStatusJSON(st *status.Status) *Status {
 	p := st.Proto() // nil status is OK
-	out := &statusJSON{Code: int(st.Code()), CodeName: st.Code().String(), Message: p.GetMessage()}
+	out := &Status{Code: int(st.Code()), CodeName: st.Code().String(), Message: p.GetMessage()}
 	for _, d := range p.GetDetails() {
 		out.Details = append(out.Details, messageJSON(d))
 	}
