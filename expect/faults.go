@@ -18,7 +18,7 @@ import (
 //
 //   - abort after n messages with a status (AbortAfter, stub "abortAfter")
 //   - drop the connection (DropConnection, stub "dropConnection")
-//   - pace every message (Pace, stub "pace"), wait (Wait, stub step "delay")
+//   - pace every message (Pace, stub "pace"), pause (Delay, stub "delay" and step "delay")
 //   - oversize a message (PadTo and SendOversized, stub "padTo" and step
 //     "sendOversized"): above the client's maximum receive size the client
 //     fails the call with ResourceExhausted; above the server's

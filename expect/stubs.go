@@ -87,13 +87,13 @@ type statusDoc struct {
 }
 
 type stepDoc struct {
-	Send        yaml.Node  `yaml:"send"`
-	Recv        *matchDoc  `yaml:"recv"`
-	RecvAll     *listDoc   `yaml:"recvAll"`
-	Delay       yaml.Node  `yaml:"delay"`
-	SendHeaders bool       `yaml:"sendHeaders"`
-	Status      *statusDoc `yaml:"status"`
-	KeepOpen    bool       `yaml:"keepOpen"`
+	Send       yaml.Node  `yaml:"send"`
+	Recv       *matchDoc  `yaml:"recv"`
+	RecvAll    *listDoc   `yaml:"recvAll"`
+	Delay      yaml.Node  `yaml:"delay"`
+	SendHeader bool       `yaml:"sendHeader"`
+	Status     *statusDoc `yaml:"status"`
+	KeepOpen   bool       `yaml:"keepOpen"`
 
 	DropConnection bool         `yaml:"dropConnection"`
 	SendOversized  *oversizeDoc `yaml:"sendOversized"`
@@ -158,6 +158,9 @@ func ParseStubs(filename string, data []byte, resolver mockserver.Methods) ([]St
 	default:
 		return nil, fmt.Errorf("%w: %s:%d: want a list of stubs, a mapping with \"stubs\", or one stub", ErrStubFile, filename, doc.Line)
 	}
+	if rerr := renamedKeys(filename, items); rerr != nil {
+		return nil, rerr
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrStubFile, yamlError(filename, err))
 	}
@@ -202,6 +205,45 @@ func lookupWith(resolver mockserver.Methods, full string) (protoreflect.MethodDe
 		}
 	}
 	return globalMethod(full, false)
+}
+
+// Keys that are not (or no longer) the format's, with the key to write
+// instead: old names, and the names a user of the Go methods would guess.
+var (
+	stubRenames = map[string]string{
+		"after": "delay", "wait": "delay",
+		"header": "headers", "trailer": "trailers",
+	}
+	stepRenames = map[string]string{
+		"sendHeaders": "sendHeader",
+		"wait":        "delay",
+	}
+)
+
+// renamedKeys reports every renamed key in the stubs' mappings and their
+// steps, at its line, with the key to write instead.
+func renamedKeys(file string, items []*yaml.Node) error {
+	var errs []error
+	check := func(n *yaml.Node, where string, renames map[string]string) {
+		if n == nil || n.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if to, ok := renames[k.Value]; ok {
+				errs = append(errs, fmt.Errorf("%w: %s:%d: %s%s: unknown field; write %q instead", ErrStubFile, file, k.Line, where, k.Value, to))
+			}
+		}
+	}
+	for _, it := range items {
+		check(it, "", stubRenames)
+		if steps := mapChild(it, "steps"); steps != nil && steps.Kind == yaml.SequenceNode {
+			for i, st := range steps.Content {
+				check(st, fmt.Sprintf("steps[%d].", i), stepRenames)
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // LoadStubs reads stub files, and every .yaml, .yml and .json file under the
@@ -916,7 +958,7 @@ func (s Stub) step(e *expectation, n *yaml.Node, field string, d *stepDoc, kind 
 		}
 		st = append(st, waitStep{dur})
 	}
-	if d.SendHeaders {
+	if d.SendHeader {
 		st = append(st, headerStep{})
 	}
 	if d.Status != nil {
@@ -951,7 +993,7 @@ func (s Stub) step(e *expectation, n *yaml.Node, field string, d *stepDoc, kind 
 		st = append(st, sendStep{msg: msg, padTo: *o.Size})
 	}
 	if len(st) != 1 {
-		return nil, s.errf(n, field, "a step does exactly one of send, recv, recvAll, delay, sendHeaders, status, keepOpen, dropConnection, sendOversized (got %d)", len(st))
+		return nil, s.errf(n, field, "a step does exactly one of send, recv, recvAll, delay, sendHeader, status, keepOpen, dropConnection, sendOversized (got %d)", len(st))
 	}
 	return st[0], nil
 }

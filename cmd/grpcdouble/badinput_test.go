@@ -133,6 +133,11 @@ func TestBadInputCatalog(t *testing.T) {
 	stubUnknownKey := file("unknown-key.yaml", `- method: /routeguide.RouteGuide/GetFeature
   respnse: {name: x}
 `)
+	stubRenamedKey := file("renamed-key.yaml", `- method: /routeguide.RouteGuide/RouteChat
+  steps:
+    - send: {message: hi}
+    - sendHeaders: true
+`)
 	stubWrongType := file("wrong-type.yaml", `- method: /routeguide.RouteGuide/GetFeature
   response:
     name: x
@@ -338,6 +343,13 @@ func TestBadInputCatalog(t *testing.T) {
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{"--stubs: bad stub file: " + stubUnknownKey + ":2: field respnse not found in type stub"},
+		},
+		{
+			name:   "key the stub format renamed",
+			args:   serve("--stubs", stubRenamedKey),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"--stubs: bad stub file: " + stubRenamedKey + `:4: steps[1].sendHeaders: unknown field; write "sendHeader" instead`},
 		},
 		{
 			name:   "wrong type in a stub message",
