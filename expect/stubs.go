@@ -26,6 +26,7 @@ import (
 
 	spb "google.golang.org/genproto/googleapis/rpc/status"
 
+	"github.com/grpcdouble/grpcdouble/internal/boundedfile"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 )
 
@@ -254,8 +255,36 @@ func renamedKeys(file string, items []*yaml.Node) error {
 }
 
 // LoadStubs reads stub files, and every .yaml, .yml and .json file under the
-// folders given, in lexical order.
+// folders given, in lexical order. Editor files in folders (".#x.yaml",
+// "x.yaml~", swap files) are skipped. Only regular files of at most 1 GiB
+// are read: a device or a FIFO is an error, not a read for ever.
 func LoadStubs(resolver mockserver.Methods, paths ...string) ([]Stub, error) {
+	files, err := StubFiles(paths...)
+	if err != nil {
+		return nil, err
+	}
+	var all []Stub
+	var errs []error
+	for _, f := range files {
+		data, err := boundedfile.ReadFile(f, boundedfile.Limit)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%w: %w", ErrStubFile, err))
+			continue
+		}
+		stubs, err := ParseStubs(f, data, resolver)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		all = append(all, stubs...)
+	}
+	return all, errors.Join(errs...)
+}
+
+// StubFiles lists the stub files LoadStubs reads for paths: each file
+// given, and every .yaml, .yml and .json file under each folder given, in
+// lexical order, editor files left out.
+func StubFiles(paths ...string) ([]string, error) {
 	var files []string
 	for _, p := range paths {
 		fi, err := os.Stat(p)
@@ -270,11 +299,12 @@ func LoadStubs(resolver mockserver.Methods, paths ...string) ([]Stub, error) {
 			if err != nil {
 				return err
 			}
+			if d.IsDir() || editorFile(d.Name()) {
+				return nil
+			}
 			switch strings.ToLower(filepath.Ext(path)) {
 			case ".yaml", ".yml", ".json":
-				if !d.IsDir() {
-					files = append(files, path)
-				}
+				files = append(files, path)
 			}
 			return nil
 		})
@@ -282,22 +312,15 @@ func LoadStubs(resolver mockserver.Methods, paths ...string) ([]Stub, error) {
 			return nil, fmt.Errorf("%w: %w", ErrStubFile, err)
 		}
 	}
-	var all []Stub
-	var errs []error
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%w: %w", ErrStubFile, err))
-			continue
-		}
-		stubs, err := ParseStubs(f, data, resolver)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		all = append(all, stubs...)
-	}
-	return all, errors.Join(errs...)
+	return files, nil
+}
+
+// editorFile reports the files editors leave beside the one being edited:
+// Emacs's lock ".#x.yaml" (often a dangling symbolic link) and backup
+// "x.yaml~", Vim's swap files.
+func editorFile(name string) bool {
+	return strings.HasPrefix(name, ".#") || strings.HasSuffix(name, "~") ||
+		strings.HasSuffix(name, ".swp") || strings.HasSuffix(name, ".swo") || strings.HasSuffix(name, ".swx")
 }
 
 // AddStubs adds stubs as expectations and returns their IDs. A stub without
