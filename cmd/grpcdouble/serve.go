@@ -79,6 +79,9 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 	}
 	closeSources()
 	log.Info("stubs loaded", "count", len(mock.Stubs()))
+	for _, w := range mock.Warnings() {
+		log.Warn("stub file warning", "warning", w)
+	}
 	<-ctx.Done()
 	in.stop()
 	log.Info("stopped")
