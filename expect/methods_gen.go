@@ -36,6 +36,23 @@ func (u *UnaryExpectation) WithRequestMatching(m Matcher) *UnaryExpectation {
 	return u.request.WithRequestMatching(m)
 }
 
+// WithRequestField matches a request whose field at path (dotted, through
+// singular message fields; JSON or .proto names) passes op, for example
+// WithRequestField("location.latitude", expect.Gt(0)). Several field tests
+// and a WithRequest... matcher must all hold.
+func (u *UnaryExpectation) WithRequestField(path string, op Op) *UnaryExpectation {
+	u.e.tb().Helper()
+	return u.request.WithRequestField(path, op)
+}
+
+// Priority ranks the expectation among those of its method: a call tries a
+// higher priority first, and expectations of equal priority in the order
+// they were declared. The default is 0; a catch-all can take a negative one.
+func (u *UnaryExpectation) Priority(n int) *UnaryExpectation {
+	u.e.tb().Helper()
+	return u.request.Priority(n)
+}
+
 // ID is the expectation's ID, as Mock.Stubs lists it.
 func (u *UnaryExpectation) ID() string {
 	u.e.tb().Helper()
@@ -162,6 +179,31 @@ func (u *UnaryExpectation) PadTo(size int) *UnaryExpectation {
 	return u.request.PadTo(size)
 }
 
+// InScenario puts the expectation in a scenario, a state machine shared by
+// the expectations that name it: the expectation answers only while the
+// scenario is in the state WhenState names (StartedState by default), and
+// SetState moves the scenario on once it has taken a call. "The first call
+// fails, the retry succeeds" is two expectations in one scenario.
+func (u *UnaryExpectation) InScenario(name string) *UnaryExpectation {
+	u.e.tb().Helper()
+	return u.request.InScenario(name)
+}
+
+// WhenState makes the expectation answer only while its scenario is in
+// state (the default is StartedState). It needs InScenario.
+func (u *UnaryExpectation) WhenState(state string) *UnaryExpectation {
+	u.e.tb().Helper()
+	return u.request.WhenState(state)
+}
+
+// SetState moves the expectation's scenario to state once the expectation
+// has taken a call (when it is chosen, before it answers). It needs
+// InScenario.
+func (u *UnaryExpectation) SetState(state string) *UnaryExpectation {
+	u.e.tb().Helper()
+	return u.request.SetState(state)
+}
+
 // WithRequest matches a request equal to msg (proto.Equal).
 func (s *ServerStreamExpectation) WithRequest(msg proto.Message) *ServerStreamExpectation {
 	s.e.tb().Helper()
@@ -186,6 +228,23 @@ func (s *ServerStreamExpectation) WithRequestJSON(js string) *ServerStreamExpect
 func (s *ServerStreamExpectation) WithRequestMatching(m Matcher) *ServerStreamExpectation {
 	s.e.tb().Helper()
 	return s.request.WithRequestMatching(m)
+}
+
+// WithRequestField matches a request whose field at path (dotted, through
+// singular message fields; JSON or .proto names) passes op, for example
+// WithRequestField("location.latitude", expect.Gt(0)). Several field tests
+// and a WithRequest... matcher must all hold.
+func (s *ServerStreamExpectation) WithRequestField(path string, op Op) *ServerStreamExpectation {
+	s.e.tb().Helper()
+	return s.request.WithRequestField(path, op)
+}
+
+// Priority ranks the expectation among those of its method: a call tries a
+// higher priority first, and expectations of equal priority in the order
+// they were declared. The default is 0; a catch-all can take a negative one.
+func (s *ServerStreamExpectation) Priority(n int) *ServerStreamExpectation {
+	s.e.tb().Helper()
+	return s.request.Priority(n)
 }
 
 // ID is the expectation's ID, as Mock.Stubs lists it.
@@ -314,6 +373,39 @@ func (s *ServerStreamExpectation) PadTo(size int) *ServerStreamExpectation {
 	return s.request.PadTo(size)
 }
 
+// InScenario puts the expectation in a scenario, a state machine shared by
+// the expectations that name it: the expectation answers only while the
+// scenario is in the state WhenState names (StartedState by default), and
+// SetState moves the scenario on once it has taken a call. "The first call
+// fails, the retry succeeds" is two expectations in one scenario.
+func (s *ServerStreamExpectation) InScenario(name string) *ServerStreamExpectation {
+	s.e.tb().Helper()
+	return s.request.InScenario(name)
+}
+
+// WhenState makes the expectation answer only while its scenario is in
+// state (the default is StartedState). It needs InScenario.
+func (s *ServerStreamExpectation) WhenState(state string) *ServerStreamExpectation {
+	s.e.tb().Helper()
+	return s.request.WhenState(state)
+}
+
+// SetState moves the expectation's scenario to state once the expectation
+// has taken a call (when it is chosen, before it answers). It needs
+// InScenario.
+func (s *ServerStreamExpectation) SetState(state string) *ServerStreamExpectation {
+	s.e.tb().Helper()
+	return s.request.SetState(state)
+}
+
+// Priority ranks the expectation among those of its method: a call tries a
+// higher priority first, and expectations of equal priority in the order
+// they were declared. The default is 0; a catch-all can take a negative one.
+func (c *ClientStreamExpectation) Priority(n int) *ClientStreamExpectation {
+	c.e.tb().Helper()
+	return c.base.Priority(n)
+}
+
 // ID is the expectation's ID, as Mock.Stubs lists it.
 func (c *ClientStreamExpectation) ID() string {
 	c.e.tb().Helper()
@@ -440,6 +532,39 @@ func (c *ClientStreamExpectation) PadTo(size int) *ClientStreamExpectation {
 	return c.base.PadTo(size)
 }
 
+// InScenario puts the expectation in a scenario, a state machine shared by
+// the expectations that name it: the expectation answers only while the
+// scenario is in the state WhenState names (StartedState by default), and
+// SetState moves the scenario on once it has taken a call. "The first call
+// fails, the retry succeeds" is two expectations in one scenario.
+func (c *ClientStreamExpectation) InScenario(name string) *ClientStreamExpectation {
+	c.e.tb().Helper()
+	return c.base.InScenario(name)
+}
+
+// WhenState makes the expectation answer only while its scenario is in
+// state (the default is StartedState). It needs InScenario.
+func (c *ClientStreamExpectation) WhenState(state string) *ClientStreamExpectation {
+	c.e.tb().Helper()
+	return c.base.WhenState(state)
+}
+
+// SetState moves the expectation's scenario to state once the expectation
+// has taken a call (when it is chosen, before it answers). It needs
+// InScenario.
+func (c *ClientStreamExpectation) SetState(state string) *ClientStreamExpectation {
+	c.e.tb().Helper()
+	return c.base.SetState(state)
+}
+
+// Priority ranks the expectation among those of its method: a call tries a
+// higher priority first, and expectations of equal priority in the order
+// they were declared. The default is 0; a catch-all can take a negative one.
+func (b *BidiExpectation) Priority(n int) *BidiExpectation {
+	b.e.tb().Helper()
+	return b.base.Priority(n)
+}
+
 // ID is the expectation's ID, as Mock.Stubs lists it.
 func (b *BidiExpectation) ID() string {
 	b.e.tb().Helper()
@@ -564,4 +689,29 @@ func (b *BidiExpectation) Optional() *BidiExpectation {
 func (b *BidiExpectation) PadTo(size int) *BidiExpectation {
 	b.e.tb().Helper()
 	return b.base.PadTo(size)
+}
+
+// InScenario puts the expectation in a scenario, a state machine shared by
+// the expectations that name it: the expectation answers only while the
+// scenario is in the state WhenState names (StartedState by default), and
+// SetState moves the scenario on once it has taken a call. "The first call
+// fails, the retry succeeds" is two expectations in one scenario.
+func (b *BidiExpectation) InScenario(name string) *BidiExpectation {
+	b.e.tb().Helper()
+	return b.base.InScenario(name)
+}
+
+// WhenState makes the expectation answer only while its scenario is in
+// state (the default is StartedState). It needs InScenario.
+func (b *BidiExpectation) WhenState(state string) *BidiExpectation {
+	b.e.tb().Helper()
+	return b.base.WhenState(state)
+}
+
+// SetState moves the expectation's scenario to state once the expectation
+// has taken a call (when it is chosen, before it answers). It needs
+// InScenario.
+func (b *BidiExpectation) SetState(state string) *BidiExpectation {
+	b.e.tb().Helper()
+	return b.base.SetState(state)
 }

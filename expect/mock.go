@@ -103,6 +103,8 @@ type Mock struct {
 	reported int // setupErr[:reported] were reported on tb
 	misses   []Miss
 	nextID   int
+
+	states scenarioStates
 }
 
 // methodSet is the expectations of one method, in declared order.
@@ -222,6 +224,9 @@ func (m *Mock) Bind(methods mockserver.Methods) error {
 			e.broken = true
 			m.addSetupError(e, fmt.Errorf("%w: %s: %w", ErrSetup, e.where(), err), false)
 		}
+	}
+	for _, method := range m.Methods() {
+		m.reorder(method) // stubs learn their priority once their method is known
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -365,8 +370,9 @@ func (m *Mock) insert(e *expectation, id string) error {
 		set = &methodSet{}
 		m.byMethod[e.method] = set
 	}
+	e.seq = m.nextID
 	set.mu.Lock()
-	set.exps = append(set.exps, e)
+	set.add(e)
 	set.mu.Unlock()
 	m.all = append(m.all, e)
 	return nil
@@ -508,7 +514,7 @@ func (m *Mock) problems(atCleanup bool) []error {
 	for _, e := range exps {
 		hits := e.hitCount()
 		if hits < e.min {
-			msg := fmt.Sprintf("%s was called %d time(s), want %s", e.describe(), hits, e.timesText())
+			msg := fmt.Sprintf("%s was called %d time(s), want %s%s", e.describe(), hits, e.timesText(), e.stateNote())
 			for _, ms := range misses {
 				if ms.Method == e.method {
 					msg += " (a call to this method came but did not match it: see the unexpected call reported below)"
@@ -537,8 +543,11 @@ type StubInfo struct {
 	Source string // where it was declared: "file.go:12" or "stubs/a.yaml:3"
 	Hits   int
 	Min    int
-	Max    int  // -1: no limit
-	Met    bool // Hits >= Min
+	// Max is the most calls the expectation answers; it is 0 and means
+	// nothing when Unlimited is set.
+	Max       int
+	Unlimited bool // no upper bound on the calls
+	Met       bool // Hits >= Min
 }
 
 // Stubs lists every expectation, stubs and Go declarations alike, in the
@@ -550,7 +559,12 @@ func (m *Mock) Stubs() []StubInfo {
 	out := make([]StubInfo, len(exps))
 	for i, e := range exps {
 		h := e.hitCount()
-		out[i] = StubInfo{ID: e.id, Method: e.method, Kind: e.kindText(), Source: e.source, Hits: h, Min: e.min, Max: e.max, Met: h >= e.min}
+		out[i] = StubInfo{ID: e.id, Method: e.method, Kind: e.kindText(), Source: e.source, Hits: h, Min: e.min, Met: h >= e.min}
+		if e.max < 0 {
+			out[i].Unlimited = true
+		} else {
+			out[i].Max = e.max
+		}
 	}
 	return out
 }
@@ -569,6 +583,7 @@ func (m *Mock) Delete(id string) error {
 	if set := m.byMethod[e.method]; set != nil {
 		set.mu.Lock()
 		set.exps = slices.DeleteFunc(set.exps, func(o *expectation) bool { return o == e })
+		set.changed()
 		set.mu.Unlock()
 	}
 	return nil
@@ -582,10 +597,12 @@ func (m *Mock) Reset() {
 	for _, set := range m.byMethod {
 		set.mu.Lock()
 		set.exps = nil
+		set.changed()
 		set.mu.Unlock()
 	}
 	m.all = nil
 	m.misses = nil
 	m.setupErr = nil
 	m.reported = 0
+	m.states.reset()
 }

@@ -102,7 +102,10 @@ func TestStubFile(t *testing.T) {
 	assert.Equal(t, "../testdata/stubs/routeguide.yaml:3", infos[0].Source)
 	assert.Equal(t, 1, infos[0].Hits)
 	assert.Equal(t, 0, infos[2].Min)
-	assert.Equal(t, -1, infos[2].Max)
+	assert.True(t, infos[2].Unlimited)
+	assert.Equal(t, 0, infos[2].Max)
+	assert.False(t, infos[0].Unlimited)
+	assert.Equal(t, 1, infos[0].Max)
 }
 
 func TestStubErrors(t *testing.T) {
@@ -289,5 +292,5 @@ func TestStubsTableNamesGoMethods(t *testing.T) {
 
 // exported are package-level functions the table may name.
 var exported = map[string]any{
-	"Anything": expect.Anything, "Messages": expect.Messages, "Partial": expect.Partial,
+	"Anything": expect.Anything, "Messages": expect.Messages, "Partial": expect.Partial, "Field": expect.Field,
 }

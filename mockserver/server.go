@@ -503,6 +503,9 @@ func (s *Server) begin(c *Call) {
 
 func (s *Server) end(c *Call, st *status.Status) {
 	c.rec.finish(st)
+	if c.rec != nil {
+		s.journal.touch(c.rec)
+	}
 	s.liveMu.Lock()
 	cancel := s.live[c]
 	delete(s.live, c)
