@@ -10,6 +10,7 @@ import (
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 	"github.com/grpcdouble/grpcdouble/replay"
+	"github.com/grpcdouble/grpcdouble/stubformat"
 )
 
 // runServe runs "grpcdouble serve" until ctx is done.
@@ -21,7 +22,8 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 	}
 	defer closeSources()
 
-	st := &stubs{mock: expect.NewMock(expect.DiscardCalls()), paths: cfg.stubs}
+	format, _ := stubformat.ParseFormat(cfg.stubsFormat) // checked by parseServe
+	st := &stubs{mock: expect.NewMock(expect.DiscardCalls()), paths: cfg.stubs, format: format}
 	d := &dispatcher{mock: st.mock}
 	api := &admin{stubs: st, token: cfg.adminToken, log: log}
 	if len(cfg.cassettes) > 0 {
