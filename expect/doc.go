@@ -6,10 +6,10 @@
 //	m := expect.New(t)
 //	m.Unary("/routeguide.RouteGuide/GetFeature").
 //		WithRequest(&pb.Point{Latitude: 1}).
-//		WithHeader("authorization", "Bearer t").
+//		WithMetadata("authorization", "Bearer t").
 //		Return(&pb.Feature{Name: "x"}).
-//		WithTrailer("k", "v")
-//	m.ServerStream("/routeguide.RouteGuide/ListFeatures").Send(f1, f2).Return(codes.OK)
+//		ReturnTrailer("k", "v")
+//	m.ServerStream("/routeguide.RouteGuide/ListFeatures").Send(f1, f2).ReturnCode(codes.OK)
 //	m.Bidi("/routeguide.RouteGuide/RouteChat").
 //		Recv(note("a")).Send(reply("A")).
 //		Recv(note("b")).Send(reply("B"))
@@ -18,7 +18,7 @@
 //
 // # Matching
 //
-// A call is matched by method, request metadata (WithHeader, ...Present,
+// A call is matched by method, request metadata (WithMetadata, ...Present,
 // ...Absent, ...Regexp, ...Func) and messages: Equal (proto.Equal), Partial
 // (only the fields set in the given message), a protojson subset
 // (WithRequestJSON), a typed Func, or Anything. Client streams match the
@@ -58,7 +58,7 @@
 //
 // Scripts inject the faults a client must survive: AbortAfter ends a stream
 // with a chosen status once n messages were sent; DropConnection closes the
-// call's connection (the client sees Unavailable); Pace and Wait answer
+// call's connection (the client sees Unavailable); Pace and Delay answer
 // slowly; PadTo and SendOversized send messages larger than the client
 // accepts (it fails with ResourceExhausted). Stopping the server gracefully
 // while streams run is mockserver's Server.GracefulStop. Stub files offer

@@ -193,6 +193,15 @@ func (m *Mock) Bind(methods mockserver.Methods) error {
 		if err := e.complete(); err != nil {
 			e.broken = true
 			m.setupError(e, err)
+			continue
+		}
+		if limit, _ := sendLimit(methods); !e.broken {
+			err := e.checkSizes(limit)
+			if err == nil {
+				continue
+			}
+			e.broken = true
+			m.setupError(e, fmt.Errorf("%w: %s: %w", ErrSetup, e.where(), err))
 		}
 	}
 	return m.Err()
@@ -475,8 +484,11 @@ type StubInfo struct {
 	Source string // where it was declared: "file.go:12" or "stubs/a.yaml:3"
 	Hits   int
 	Min    int
-	Max    int  // -1: no limit
-	Met    bool // Hits >= Min
+	// Max is the most calls the expectation answers; it is 0 and means
+	// nothing when Unlimited is set.
+	Max       int
+	Unlimited bool // no upper bound on the calls
+	Met       bool // Hits >= Min
 }
 
 // Stubs lists every expectation, stubs and Go declarations alike, in the
@@ -488,7 +500,12 @@ func (m *Mock) Stubs() []StubInfo {
 	out := make([]StubInfo, len(exps))
 	for i, e := range exps {
 		h := e.hitCount()
-		out[i] = StubInfo{ID: e.id, Method: e.method, Kind: e.kindText(), Source: e.source, Hits: h, Min: e.min, Max: e.max, Met: h >= e.min}
+		out[i] = StubInfo{ID: e.id, Method: e.method, Kind: e.kindText(), Source: e.source, Hits: h, Min: e.min, Met: h >= e.min}
+		if e.max < 0 {
+			out[i].Unlimited = true
+		} else {
+			out[i].Max = e.max
+		}
 	}
 	return out
 }

@@ -11,12 +11,15 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/grpcdouble/grpcdouble/admin"
 	"github.com/grpcdouble/grpcdouble/cassette"
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
 	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/internal/boundedfile"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 	"github.com/grpcdouble/grpcdouble/replay"
 )
@@ -130,6 +133,11 @@ func TestBadInputCatalog(t *testing.T) {
 	stubUnknownKey := file("unknown-key.yaml", `- method: /routeguide.RouteGuide/GetFeature
   respnse: {name: x}
 `)
+	stubRenamedKey := file("renamed-key.yaml", `- method: /routeguide.RouteGuide/RouteChat
+  steps:
+    - send: {message: hi}
+    - sendHeaders: true
+`)
 	stubWrongType := file("wrong-type.yaml", `- method: /routeguide.RouteGuide/GetFeature
   response:
     name: x
@@ -141,6 +149,17 @@ func TestBadInputCatalog(t *testing.T) {
 `)
 	stubUnknownService := file("unknown-service.yaml", `- method: /nope.v1.Nope/Do
   response: {}
+`)
+	stubHugePad := file("huge-pad.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  response: {name: a}
+  padTo: 100000000000
+`)
+	stubHugeOversized := file("huge-oversized.yaml", `- method: /routeguide.RouteGuide/ListFeatures
+  steps:
+    - send: {name: a}
+    - sendOversized:
+        message: {name: b}
+        size: 67108866
 `)
 
 	// Cassettes.
@@ -173,6 +192,13 @@ func TestBadInputCatalog(t *testing.T) {
 	casUnknownMethod := file("unknown-method.cassette", header+interaction("/routeguide.RouteGuide/GetFeatur", `{"name": "x"}`))
 	casUnknownService := file("unknown-service.cassette", header+interaction("/nope.v1.Nope/Do", `{}`))
 	casUnknownField := file("unknown-field.cassette", header+interaction("/routeguide.RouteGuide/GetFeature", `{"name": "x", "colour": "red"}`))
+
+	// Special files: read for ever, they took the process to 2.9 GB.
+	fifoDir := mkdir(t, dir, "fifo-stubs")
+	if err := syscall.Mkfifo(filepath.Join(fifoDir, "a.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bigCassette := file("big.cassette", header+whole)
 
 	// TLS material: a key that is not the certificate's, and files that
 	// are not PEM.
@@ -319,6 +345,13 @@ func TestBadInputCatalog(t *testing.T) {
 			want:   []string{"--stubs: bad stub file: " + stubUnknownKey + ":2: field respnse not found in type stub"},
 		},
 		{
+			name:   "key the stub format renamed",
+			args:   serve("--stubs", stubRenamedKey),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"--stubs: bad stub file: " + stubRenamedKey + `:4: steps[1].sendHeaders: unknown field; write "sendHeader" instead`},
+		},
+		{
 			name:   "wrong type in a stub message",
 			args:   serve("--stubs", stubWrongType),
 			exit:   1,
@@ -338,6 +371,61 @@ func TestBadInputCatalog(t *testing.T) {
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{"--stubs: bad stub file: " + stubUnknownService + ":1: method: unknown method /nope.v1.Nope/Do; closest served methods: "},
+		},
+		{
+			name:   "stub padTo above the server's maximum send size",
+			args:   serve("--stubs", stubHugePad),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"--stubs: bad stub file: " + stubHugePad + ":3: padTo: 100000000000 bytes is above the server's maximum send size plus one (67108865 bytes): nothing larger can be tested"},
+		},
+		{
+			name:   "stub sendOversized size above the server's maximum send size",
+			args:   serve("--stubs", stubHugeOversized),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"--stubs: bad stub file: " + stubHugeOversized + ":6: steps[1].sendOversized.size: 67108866 bytes is above the server's maximum send size plus one (67108865 bytes)"},
+		},
+		{
+			name:   "stubs that are a device",
+			args:   serve("--stubs", "/dev/zero"),
+			exit:   2,
+			wantIs: []error{boundedfile.ErrNotRegular},
+			want:   []string{"serve: --stubs /dev/zero: not a regular file (it is a character device)"},
+		},
+		{
+			name:   "stub folder holding a named pipe",
+			args:   serve("--stubs", fifoDir),
+			exit:   2,
+			wantIs: []error{boundedfile.ErrNotRegular},
+			want:   []string{"serve: --stubs " + filepath.Join(fifoDir, "a.yaml") + ": not a regular file (it is a named pipe)"},
+		},
+		{
+			name:   "protoset that is a device",
+			args:   []string{"serve", "--listen", "127.0.0.1:0", "--protoset", "/dev/zero"},
+			exit:   2,
+			wantIs: []error{boundedfile.ErrNotRegular},
+			want:   []string{"serve: --protoset /dev/zero: not a regular file (it is a character device)"},
+		},
+		{
+			name:   "cassette that is a device",
+			args:   serve("--cassette", "/dev/zero"),
+			exit:   2,
+			wantIs: []error{boundedfile.ErrNotRegular},
+			want:   []string{"serve: --cassette /dev/zero: not a regular file (it is a character device)"},
+		},
+		{
+			name:   "cassette over --max-file-size",
+			args:   serve("--cassette", bigCassette, "--max-file-size", "100"),
+			exit:   2,
+			wantIs: []error{boundedfile.ErrTooLarge},
+			want:   []string{"serve: --cassette " + bigCassette + ": file too large: " + fmt.Sprint(len(header+whole)) + " bytes, over the limit of 100 (raise --max-file-size, at most 1073741824)"},
+		},
+		{
+			name: "--max-file-size above 1 GiB",
+			args: serve("--max-file-size", "2000000000"),
+			exit: 2,
+			want: []string{"serve: --max-file-size: 2000000000: want 1 to 1073741824 bytes"},
 		},
 		{
 			name:   "stub path that does not exist",
@@ -603,6 +691,12 @@ func TestBadInputCatalog(t *testing.T) {
 			want:   []string{"stub: bad stub file: admin POST /stubs:1: method: service routeguide.RouteGuide has no method GetFeatur (it has GetFeature, ListFeatures, RecordRoute, RouteChat)"},
 		},
 		{
+			name:   "admin: stub padTo above the server's maximum send size",
+			admin:  &adminCall{"POST", "/stubs", "{method: /routeguide.RouteGuide/GetFeature, response: {name: a}, padTo: 100000000000}\n"},
+			status: http.StatusBadRequest,
+			want:   []string{"admin POST /stubs:1: padTo: 100000000000 bytes is above the server's maximum send size plus one (67108865 bytes)"},
+		},
+		{
 			name:   "admin: stub body of the wrong shape",
 			admin:  &adminCall{"POST", "/stubs", `"just a string"`},
 			status: http.StatusBadRequest,
@@ -610,21 +704,21 @@ func TestBadInputCatalog(t *testing.T) {
 		},
 		{
 			name:   "admin: oversized stub body",
-			admin:  &adminCall{"POST", "/stubs", "# " + strings.Repeat("x", maxBodyBytes) + "\n"},
+			admin:  &adminCall{"POST", "/stubs", "# " + strings.Repeat("x", admin.MaxBodyBytes) + "\n"},
 			status: http.StatusRequestEntityTooLarge,
-			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", maxBodyBytes)},
+			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", admin.MaxBodyBytes)},
 		},
 		{
 			name:   "admin: oversized verify body",
-			admin:  &adminCall{"POST", "/verify", `{"id": "` + strings.Repeat("x", maxBodyBytes) + `"}`},
+			admin:  &adminCall{"POST", "/verify", `{"id": "` + strings.Repeat("x", admin.MaxBodyBytes) + `"}`},
 			status: http.StatusRequestEntityTooLarge,
-			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", maxBodyBytes)},
+			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", admin.MaxBodyBytes)},
 		},
 		{
 			name:   "admin: oversized explain body",
-			admin:  &adminCall{"POST", "/explain", `{"method": "` + strings.Repeat("x", maxBodyBytes) + `"}`},
+			admin:  &adminCall{"POST", "/explain", `{"method": "` + strings.Repeat("x", admin.MaxBodyBytes) + `"}`},
 			status: http.StatusRequestEntityTooLarge,
-			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", maxBodyBytes)},
+			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", admin.MaxBodyBytes)},
 		},
 		{
 			name:   "admin: malformed verify body",
@@ -838,7 +932,7 @@ func checkAdminRow(t *testing.T, adminAddr string, tc badInputRow) {
 	}
 	dec := json.NewDecoder(resp.Body)
 	dec.DisallowUnknownFields()
-	var e errorBody
+	var e admin.ErrorBody
 	if err := dec.Decode(&e); err != nil {
 		t.Fatalf("body is not {\"error\": ...}: %v", err)
 	}

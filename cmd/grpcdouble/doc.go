@@ -22,6 +22,7 @@
 //
 // The admin API (--admin ADDR, JSON over HTTP, optional --admin-token bearer
 // token) adds, lists and deletes stubs, lists received calls, verifies how
-// often stubs were hit, explains why a request missed, and resets state. See
-// README.md beside this file.
+// often stubs were hit, explains why a request missed, and resets state. It
+// is package github.com/grpcdouble/grpcdouble/admin, which in-process tests
+// can open too. See README.md beside this file.
 package main

@@ -6,6 +6,7 @@ import (
 	"io"
 	"sync/atomic"
 
+	"github.com/grpcdouble/grpcdouble/admin"
 	"github.com/grpcdouble/grpcdouble/cassette"
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/mockserver"
@@ -22,10 +23,11 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 	}
 	defer closeSources()
 
+	mock := expect.NewMock(expect.DiscardCalls())
+	d := &dispatcher{mock: mock}
 	format, _ := stubformat.ParseFormat(cfg.stubsFormat) // checked by parseServe
-	st := &stubs{mock: expect.NewMock(expect.DiscardCalls()), paths: cfg.stubs, format: format}
-	d := &dispatcher{mock: st.mock}
-	api := &admin{stubs: st, token: cfg.adminToken, log: log}
+	adminOpts := []admin.Option{admin.WithMock(mock), admin.WithStubFiles(cfg.stubs...), admin.WithStubsFormat(format)}
+	var srv *mockserver.Server // set once started, before the admin API serves
 	if len(cfg.cassettes) > 0 {
 		openCassettes := func() (*replay.Handler, error) {
 			cs := make([]*cassette.Cassette, 0, len(cfg.cassettes))
@@ -53,40 +55,32 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 			return err
 		}
 		d.cassettes.Store(h)
-		st.routesToCassettes = func(method string) bool {
-			full, err := mockserver.NormalizeMethod(method)
-			return err == nil && !d.hasStubs(full)
-		}
-		api.cassetteMisses = func() []string {
-			out := []string{}
-			for _, err := range d.cassettes.Load().Misses() {
-				out = append(out, err.Error())
-			}
-			return out
-		}
 		// Reset replays the cassettes afresh: interactions used up by
 		// --replay-once answer again.
-		api.reset = append(api.reset, func() error {
+		adminOpts = append(adminOpts, admin.WithCassettes(d.cassettes.Load), admin.OnReset(func() error {
 			h, err := openCassettes()
 			if err != nil {
 				return err
 			}
-			if err := h.Bind(api.srv); err != nil {
+			if err := h.Bind(srv); err != nil {
 				return fmt.Errorf("--cassette: %w", err)
 			}
 			d.cassettes.Store(h)
 			return nil
-		})
+		}))
 	}
-	in, err := start(&cfg.commonConfig, d, sources, api, stdout, log, func(srv *mockserver.Server) error {
-		st.srv = srv
-		return st.load()
+	in, err := start(&cfg.commonConfig, d, sources, adminOpts, stdout, log, func(s *mockserver.Server) error {
+		srv = s
+		if err := admin.LoadStubFilesFormat(srv, mock, format, cfg.stubs...); err != nil {
+			return fmt.Errorf("--stubs: %w", err)
+		}
+		return nil
 	})
 	if err != nil {
 		return err
 	}
 	closeSources()
-	log.Info("stubs loaded", "count", len(st.mock.Stubs()))
+	log.Info("stubs loaded", "count", len(mock.Stubs()))
 	<-ctx.Done()
 	in.stop()
 	log.Info("stopped")

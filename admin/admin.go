@@ -1,0 +1,389 @@
+package admin
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/internal/webpage"
+	"github.com/grpcdouble/grpcdouble/mockserver"
+	"github.com/grpcdouble/grpcdouble/replay"
+	"github.com/grpcdouble/grpcdouble/stubformat"
+)
+
+// MaxBodyBytes bounds every admin request body; a larger one gets 413.
+const MaxBodyBytes = 4 << 20
+
+// API is the HTTP admin API over one server. It is an http.Handler: serve
+// it on any listener, or call it from a test through httptest.
+type API struct {
+	srv     *mockserver.Server
+	stubs   *stubs // nil without WithMock: the stub endpoints answer 409
+	handler http.Handler
+	cfg     config
+}
+
+// Option configures an API.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	mock      *expect.Mock
+	files     []string
+	format    stubformat.Format
+	cassettes func() *replay.Handler
+	reset     []func() error
+	token     string
+	log       *slog.Logger
+}
+
+// WithMock serves the stub endpoints (POST, GET and DELETE /stubs, /verify,
+// /explain, /misses) over m. Without it they answer 409 Conflict: a
+// recording proxy has no stubs.
+func WithMock(m *expect.Mock) Option { return optionFunc(func(c *config) { c.mock = m }) }
+
+// WithStubFiles names the stub files and folders loaded into the Mock at
+// start; POST /reset loads them again after dropping every stub. The API
+// does not load them itself: LoadStubFiles does.
+func WithStubFiles(paths ...string) Option {
+	return optionFunc(func(c *config) { c.files = append(c.files, paths...) })
+}
+
+// WithStubsFormat reads the WithStubFiles files in format (as
+// stubformat.Load does); the default, stubformat.Auto, tells each file's
+// format by its shape. Stubs added with POST /stubs are always told by
+// their shape: native, gripmock or WireMock.
+func WithStubsFormat(format stubformat.Format) Option {
+	return optionFunc(func(c *config) { c.format = format })
+}
+
+// WithCassettes tells the API that cassettes answer the methods no stub is
+// for: current returns the replay handler serving now (it may change, on a
+// reset). GET /misses then lists the calls the cassettes could not answer,
+// and POST /explain says when a method is the cassettes'.
+func WithCassettes(current func() *replay.Handler) Option {
+	return optionFunc(func(c *config) { c.cassettes = current })
+}
+
+// OnReset runs f on every POST /reset, after the journal and the stubs are
+// reset; an error answers 500 with its text.
+func OnReset(f func() error) Option {
+	return optionFunc(func(c *config) { c.reset = append(c.reset, f) })
+}
+
+// WithToken demands "Authorization: Bearer TOKEN" on every request; an empty
+// token demands nothing.
+func WithToken(token string) Option { return optionFunc(func(c *config) { c.token = token }) }
+
+// WithLogger logs what the API changes, and rejected requests, to l. The
+// default discards.
+func WithLogger(l *slog.Logger) Option { return optionFunc(func(c *config) { c.log = l }) }
+
+// New returns the admin API over srv, which serves the Mock given by
+// WithMock (if any) and the cassettes given by WithCassettes.
+func New(srv *mockserver.Server, opts ...Option) *API {
+	a := &API{srv: srv}
+	for _, o := range opts {
+		o.apply(&a.cfg)
+	}
+	if a.cfg.log == nil {
+		a.cfg.log = slog.New(slog.DiscardHandler)
+	}
+	if a.cfg.mock != nil {
+		a.stubs = &stubs{mock: a.cfg.mock, srv: srv, paths: a.cfg.files, format: a.cfg.format}
+		if a.cfg.cassettes != nil {
+			a.stubs.routesToCassettes = func(method string) bool {
+				full, err := mockserver.NormalizeMethod(method)
+				return err == nil && a.cfg.cassettes() != nil && !a.cfg.mock.HasExpectation(full)
+			}
+		}
+	}
+	a.handler = a.routes()
+	return a
+}
+
+// ServeHTTP answers one admin request.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
+
+// LoadStubFiles parses the stub files and folders at paths with srv's
+// descriptors and adds them to m; errors name file, line and field.
+func LoadStubFiles(srv *mockserver.Server, m *expect.Mock, paths ...string) error {
+	return (&stubs{mock: m, srv: srv, paths: paths}).load()
+}
+
+// LoadStubFilesFormat is LoadStubFiles for files in the given format
+// (stubformat.Auto: each file's told by its shape).
+func LoadStubFilesFormat(srv *mockserver.Server, m *expect.Mock, format stubformat.Format, paths ...string) error {
+	return (&stubs{mock: m, srv: srv, paths: paths, format: format}).load()
+}
+
+// errNotFound marks a lookup of something that does not exist (404).
+var errNotFound = errors.New("not found")
+
+func (a *API) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /calls", a.getCalls)
+	mux.HandleFunc("DELETE /calls", a.deleteCalls)
+	mux.HandleFunc("GET /services", a.getServices)
+	mux.HandleFunc("POST /reset", a.postReset)
+	mux.HandleFunc("POST /stubs", a.withStubs(a.postStubs))
+	mux.HandleFunc("GET /stubs", a.withStubs(a.getStubs))
+	mux.HandleFunc("DELETE /stubs/{id}", a.withStubs(a.deleteStub))
+	mux.HandleFunc("POST /verify", a.withStubs(a.postVerify))
+	mux.HandleFunc("POST /explain", a.withStubs(a.postExplain))
+	mux.HandleFunc("GET /misses", a.withStubs(a.getMisses))
+	a.pageRoutes(mux)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s; the admin API has GET /calls, DELETE /calls, GET /services, POST /reset, POST /stubs, GET /stubs, DELETE /stubs/{id}, POST /verify, POST /explain, GET /misses, GET /calls/{id}, GET /events, and the page at /ui/", r.Method, r.URL.Path))
+	})
+	return a.withPage(a.authenticate(mux))
+}
+
+// authenticate demands the bearer token, when there is one, on every request.
+func (a *API) authenticate(next http.Handler) http.Handler {
+	if a.cfg.token == "" {
+		return next
+	}
+	want := []byte("Bearer " + a.cfg.token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := []byte(r.Header.Get("Authorization"))
+		if subtle.ConstantTimeCompare(got, want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="grpcdouble admin"`)
+			writeError(w, http.StatusUnauthorized, "missing or wrong admin token: send Authorization: Bearer TOKEN")
+			a.cfg.log.Warn("admin: rejected request without the right token", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (a *API) withStubs(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if a.stubs == nil {
+			writeError(w, http.StatusConflict, "this server records and has no stubs: "+r.Method+" "+r.URL.Path+" works with grpcdouble serve")
+			return
+		}
+		h(w, r)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// ErrorBody is the body of every error answer: {"error": "what was wrong"}.
+type ErrorBody struct {
+	Error string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, ErrorBody{Error: msg})
+}
+
+// readBody reads a bounded body; on failure it has already answered.
+func readBody(w http.ResponseWriter, r *http.Request, allowEmpty bool) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body too large: the limit is %d bytes", mbe.Limit))
+			return nil, false
+		}
+		writeError(w, http.StatusBadRequest, "reading request body: "+err.Error())
+		return nil, false
+	}
+	if !allowEmpty && len(strings.TrimSpace(string(body))) == 0 {
+		writeError(w, http.StatusBadRequest, "empty request body")
+		return nil, false
+	}
+	return body, true
+}
+
+func (a *API) postStubs(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r, false)
+	if !ok {
+		return
+	}
+	added, err := a.stubs.Add(body, "admin "+r.Method+" "+r.URL.Path)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "stub: "+err.Error())
+		return
+	}
+	a.cfg.log.Info("admin: stubs added", "remote", r.RemoteAddr)
+	writeJSON(w, http.StatusCreated, added)
+}
+
+func (a *API) getStubs(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, a.stubs.List())
+}
+
+func (a *API) deleteStub(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := a.stubs.Delete(id); err != nil {
+		code := http.StatusBadRequest
+		if errors.Is(err, errNotFound) {
+			code = http.StatusNotFound
+		}
+		writeError(w, code, err.Error())
+		return
+	}
+	a.cfg.log.Info("admin: stub deleted", "id", id, "remote", r.RemoteAddr)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *API) postVerify(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r, true)
+	if !ok {
+		return
+	}
+	res, met, err := a.stubs.Verify(body)
+	if err != nil {
+		code := http.StatusBadRequest
+		if errors.Is(err, errNotFound) {
+			code = http.StatusNotFound
+		}
+		writeError(w, code, "verify: "+err.Error())
+		return
+	}
+	code := http.StatusOK
+	if !met {
+		// The request was fine; the expectation was not met. Clients in
+		// shell scripts can test curl --fail on it.
+		code = http.StatusExpectationFailed
+	}
+	writeJSON(w, code, res)
+}
+
+func (a *API) postExplain(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r, false)
+	if !ok {
+		return
+	}
+	res, err := a.stubs.Explain(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "explain: "+err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// Misses, the body of GET /misses, lists the calls that got no answer since the last reset.
+type Misses struct {
+	Stubs     []string `json:"stubs"`
+	Cassettes []string `json:"cassettes,omitempty"`
+}
+
+func (a *API) getMisses(w http.ResponseWriter, _ *http.Request) {
+	out := Misses{Stubs: a.stubs.Misses()}
+	if out.Stubs == nil {
+		out.Stubs = []string{}
+	}
+	if a.cfg.cassettes != nil {
+		out.Cassettes = []string{}
+		if h := a.cfg.cassettes(); h != nil {
+			for _, err := range h.Misses() {
+				out.Cassettes = append(out.Cassettes, err.Error())
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (a *API) postReset(w http.ResponseWriter, r *http.Request) {
+	a.srv.ResetJournal()
+	if a.stubs != nil {
+		if err := a.stubs.Reset(); err != nil {
+			writeError(w, http.StatusInternalServerError, "reset: "+err.Error())
+			return
+		}
+	}
+	for _, f := range a.cfg.reset {
+		if err := f(); err != nil {
+			writeError(w, http.StatusInternalServerError, "reset: "+err.Error())
+			return
+		}
+	}
+	a.cfg.log.Info("admin: reset", "remote", r.RemoteAddr)
+	writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
+}
+
+func (a *API) deleteCalls(w http.ResponseWriter, r *http.Request) {
+	a.srv.ResetJournal()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// Service is one service as GET /services lists it.
+type Service struct {
+	Name    string   `json:"name"`
+	Methods []Method `json:"methods"`
+}
+
+// Method is one method of a Service.
+type Method struct {
+	Name   string `json:"name"`
+	Kind   string `json:"kind"`
+	Input  string `json:"input"`
+	Output string `json:"output"`
+}
+
+func (a *API) getServices(w http.ResponseWriter, _ *http.Request) {
+	var out []Service
+	for _, sd := range a.srv.Services() {
+		s := Service{Name: string(sd.FullName())}
+		for i := 0; i < sd.Methods().Len(); i++ {
+			md := sd.Methods().Get(i)
+			s.Methods = append(s.Methods, Method{
+				Name:   "/" + string(sd.FullName()) + "/" + string(md.Name()),
+				Kind:   mockserver.KindOf(md).String(),
+				Input:  string(md.Input().FullName()),
+				Output: string(md.Output().FullName()),
+			})
+		}
+		out = append(out, s)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// Call is one journal entry as the admin API shows it.
+type Call = webpage.Call
+
+// Event is one event of a Call, in the order it happened.
+type Event = webpage.Event
+
+// Status is the status a Call ended with.
+type Status = webpage.Status
+
+func (a *API) getCalls(w http.ResponseWriter, r *http.Request) {
+	method := r.URL.Query().Get("method")
+	if method != "" {
+		full, err := mockserver.NormalizeMethod(method)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "query parameter method: "+err.Error())
+			return
+		}
+		method = full
+	}
+	out := []Call{}
+	for _, rec := range a.srv.Calls() {
+		if method != "" && rec.Method != method {
+			continue
+		}
+		out = append(out, toCallJSON(rec))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func toCallJSON(rec mockserver.CallRecord) Call { return webpage.CallJSON(rec) }
