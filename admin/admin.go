@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/internal/webpage"
@@ -27,6 +28,10 @@ type API struct {
 	stubs   *stubs // nil without WithMock: the stub endpoints answer 409
 	handler http.Handler
 	cfg     config
+
+	done      chan struct{} // closed by CloseStreams
+	doneOnce  sync.Once
+	closeOnce sync.Once
 }
 
 // Option configures an API.
