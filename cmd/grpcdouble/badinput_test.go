@@ -915,6 +915,8 @@ func TestBadInputCatalog(t *testing.T) {
 		},
 	}
 
+	rows = append(rows, foreignStubRows(serve, file)...)
+
 	// One server for the admin rows, with the standalone stubs.
 	_, adminAddr, _ := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
 		"--proto", routeProtos, "--stubs", filepath.Join(root, "testdata/standalone/stubs"))
