@@ -41,9 +41,10 @@ const topUsage = `grpcdouble serves gRPC test doubles for clients in any languag
 
 Usage:
 
-  grpcdouble serve  [flags]   serve stub files and cassettes on a TCP port
-  grpcdouble record [flags]   proxy to a live server, recording every call to a cassette
-  grpcdouble verify [flags]   check cassettes against the live server they were recorded from
+  grpcdouble serve   [flags]  serve stub files and cassettes on a TCP port
+  grpcdouble record  [flags]  proxy to a live server, recording every call to a cassette
+  grpcdouble verify  [flags]  check cassettes against the live server they were recorded from
+  grpcdouble convert [flags]  convert gripmock or WireMock stub files to native ones
   grpcdouble version          print the version
   grpcdouble help [command]   print help for a command
 
@@ -54,7 +55,7 @@ Run "grpcdouble help COMMAND" for the flags of a command.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, topUsage)
-		return usageError{errors.New("no command given; want serve, record, verify, version or help")}
+		return usageError{errors.New("no command given; want serve, record, verify, convert, version or help")}
 	}
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "serve":
@@ -75,6 +76,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return helpIsNoError(err)
 		}
 		return runVerify(ctx, cfg, stdout, stderr)
+	case "convert":
+		cfg, err := parseConvert(rest, stderr)
+		if err != nil {
+			return helpIsNoError(err)
+		}
+		return runConvert(cfg, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionString())
 		return nil
@@ -82,7 +89,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return help(rest, stdout)
 	default:
 		fmt.Fprint(stderr, topUsage)
-		return usageError{fmt.Errorf("unknown command %q; want serve, record, verify, version or help", cmd)}
+		return usageError{fmt.Errorf("unknown command %q; want serve, record, verify, convert, version or help", cmd)}
 	}
 }
 
@@ -99,11 +106,13 @@ func help(args []string, stdout io.Writer) error {
 		fs, _ = recordFlags(stdout)
 	case "verify":
 		fs, _ = verifyFlags(stdout)
+	case "convert":
+		fs, _ = convertFlags(stdout)
 	case "version":
 		fmt.Fprintln(stdout, "usage: grpcdouble version\n\nPrints the module version and VCS revision the binary was built from.")
 		return nil
 	default:
-		return usageError{fmt.Errorf("help: unknown command %q; want serve, record, verify or version", args[0])}
+		return usageError{fmt.Errorf("help: unknown command %q; want serve, record, verify, convert or version", args[0])}
 	}
 	fs.Usage()
 	return nil
