@@ -123,8 +123,15 @@ func New(t TB, opts ...Option) *Mock {
 	m.tb = t
 	t.Cleanup(func() {
 		t.Helper()
-		for _, err := range m.problems() {
+		problems := m.problems()
+		for _, err := range problems {
 			t.Errorf("%v", err)
+		}
+		switch path, err := m.report(t, problems); {
+		case err != nil:
+			t.Errorf("grpcdouble: no report of this test's calls: %v", err)
+		case path != "":
+			t.Errorf("grpcdouble: the calls this test's double received, with its stubs and misses, are in %s (open it in a browser)", path)
 		}
 	})
 	return m
