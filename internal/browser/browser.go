@@ -157,12 +157,31 @@ func Eval[T any](b *Browser, step, expr string) T {
 	return v
 }
 
-// WaitFor polls a JavaScript expression until it is truthy, for at most
-// wait, as one step.
+// WaitFor evaluates a JavaScript expression until it is truthy, for at
+// most wait, as one step. Errors in between (a page still loading) are
+// retried; the last one is reported.
 func (b *Browser) WaitFor(step, expr string, wait time.Duration) {
 	b.t.Helper()
-	if _, err := chromedp.Run(b.Ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(wait))); err != nil {
-		b.Fail(step, fmt.Errorf("%s did not hold within %s: %w", expr, wait, err))
+	deadline := time.Now().Add(wait)
+	var last error
+	for {
+		ok, err := chromedp.Run(b.Ctx, chromedp.Evaluate[bool]("Boolean("+expr+")"))
+		if err == nil && ok {
+			return
+		}
+		if err != nil {
+			last = err
+		}
+		if time.Now().After(deadline) || b.Ctx.Err() != nil {
+			if last == nil {
+				last = fmt.Errorf("still false")
+			}
+			b.Fail(step, fmt.Errorf("%s did not hold within %s: %w", expr, wait, last))
+		}
+		select {
+		case <-b.Ctx.Done():
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 }
 
@@ -171,7 +190,7 @@ func (b *Browser) WaitFor(step, expr string, wait time.Duration) {
 func (b *Browser) screenshot(step string) string {
 	ctx, cancel := context.WithTimeout(b.Ctx, 5*time.Second)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		return " (no screenshot: " + err.Error() + ")"
 	}
@@ -189,7 +208,7 @@ func (b *Browser) screenshot(step string) string {
 // Screenshot saves the page as a PNG at path (for the docs' pictures).
 func (b *Browser) Screenshot(path string) {
 	b.t.Helper()
-	png, err := chromedp.Run(b.Ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(b.Ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		b.Fail("screenshot "+filepath.Base(path), err)
 	}

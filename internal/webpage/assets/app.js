@@ -235,7 +235,8 @@
 
   function since(start, iso) {
     const ms = new Date(iso) - new Date(start);
-    return isNaN(ms) ? '' : '+' + ms.toFixed(0) + ' ms';
+    if (isNaN(ms)) return '';
+    return '+' + (ms < 10 ? ms.toFixed(2) : ms.toFixed(0)) + ' ms';
   }
 
   function renderDetail(c) {
