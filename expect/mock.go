@@ -319,7 +319,7 @@ func (m *Mock) insert(e *expectation, id string) error {
 		m.byMethod[e.method] = set
 	}
 	set.mu.Lock()
-	set.exps = append(set.exps, e)
+	set.place(e)
 	set.mu.Unlock()
 	m.all = append(m.all, e)
 	return nil
