@@ -9,12 +9,14 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/internal/webpage"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 	"github.com/grpcdouble/grpcdouble/replay"
+	"github.com/grpcdouble/grpcdouble/stubformat"
 )
 
 // MaxBodyBytes bounds every admin request body; a larger one gets 413.
@@ -26,6 +28,10 @@ type API struct {
 	srv     *mockserver.Server
 	handler http.Handler
 	cfg     config
+
+	done      chan struct{} // closed by CloseStreams
+	doneOnce  sync.Once
+	closeOnce sync.Once
 }
 
 // Option configures an API.
@@ -39,6 +45,7 @@ type config struct {
 	mock      *expect.Mock
 	sessions  *expect.Sessions
 	files     []string
+	format    stubformat.Format
 	cassettes func() *replay.Handler
 	reset     []func() error
 	token     string
@@ -63,6 +70,14 @@ func WithSessions(s *expect.Sessions) Option { return optionFunc(func(c *config)
 // does not load them itself: LoadStubFiles does.
 func WithStubFiles(paths ...string) Option {
 	return optionFunc(func(c *config) { c.files = append(c.files, paths...) })
+}
+
+// WithStubsFormat reads the WithStubFiles files in format (as
+// stubformat.Load does); the default, stubformat.Auto, tells each file's
+// format by its shape. Stubs added with POST /stubs are always told by
+// their shape: native, gripmock or WireMock.
+func WithStubsFormat(format stubformat.Format) Option {
+	return optionFunc(func(c *config) { c.format = format })
 }
 
 // WithCassettes tells the API that cassettes answer the methods no stub is
@@ -115,8 +130,8 @@ func LoadStubFiles(srv *mockserver.Server, m *expect.Mock, paths ...string) erro
 // ones loaded before (expect.Sessions.ReplaceFiles): every session swaps
 // them at once, and on an error, which names file, line and field, nothing
 // changes.
-func ReloadStubFiles(srv *mockserver.Server, s *expect.Sessions, paths ...string) (expect.StubChange, error) {
-	parsed, err := expect.LoadStubs(srv, paths...)
+func ReloadStubFiles(srv *mockserver.Server, s *expect.Sessions, format stubformat.Format, paths ...string) (expect.StubChange, error) {
+	parsed, err := stubformat.Load(srv, format, paths...)
 	if err != nil {
 		return expect.StubChange{}, err
 	}
@@ -136,7 +151,7 @@ func sessionOf(r *http.Request) string {
 // create opens a session that does not exist yet (adding stubs does).
 func (a *API) target(w http.ResponseWriter, r *http.Request, create bool) (*stubs, bool) {
 	name := sessionOf(r)
-	st := &stubs{srv: a.srv, paths: a.cfg.files, sessions: a.cfg.sessions, name: name}
+	st := &stubs{srv: a.srv, paths: a.cfg.files, format: a.cfg.format, sessions: a.cfg.sessions, name: name}
 	switch {
 	case a.cfg.sessions != nil:
 		open := a.cfg.sessions.Lookup
@@ -198,6 +213,12 @@ func (st *stubs) filter(recs []mockserver.CallRecord) []mockserver.CallRecord {
 		}
 	}
 	return out
+}
+
+// LoadStubFilesFormat is LoadStubFiles for files in the given format
+// (stubformat.Auto: each file's told by its shape).
+func LoadStubFilesFormat(srv *mockserver.Server, m *expect.Mock, format stubformat.Format, paths ...string) error {
+	return (&stubs{mock: m, srv: srv, paths: paths, format: format}).load()
 }
 
 // errNotFound marks a lookup of something that does not exist (404).

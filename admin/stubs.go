@@ -10,6 +10,7 @@ import (
 
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/mockserver"
+	"github.com/grpcdouble/grpcdouble/stubformat"
 )
 
 // stubs is the admin API's view of the expect.Mock serving the stubs.
@@ -21,6 +22,9 @@ type stubs struct {
 	sessions *expect.Sessions
 	session  *expect.Session
 	name     string
+	// format is --stubs-format; stubs added through the admin API are told
+	// by their shape.
+	format stubformat.Format
 	// routesToCassettes reports the methods the cassettes answer; nil
 	// without cassettes.
 	routesToCassettes func(method string) bool
@@ -31,7 +35,7 @@ func (s *stubs) load() error {
 	if len(s.paths) == 0 {
 		return nil
 	}
-	parsed, err := expect.LoadStubs(s.srv, s.paths...)
+	parsed, err := stubformat.Load(s.srv, s.format, s.paths...)
 	if err != nil {
 		return err
 	}
@@ -92,7 +96,7 @@ func (c count) String() string {
 }
 
 func (s *stubs) Add(body []byte, name string) (any, error) {
-	parsed, err := expect.ParseStubs(name, body, s.srv)
+	parsed, err := stubformat.Parse(name, body, stubformat.Auto, s.srv)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +159,7 @@ func (s *stubs) Reset() error {
 	if s.name != "" || len(s.paths) == 0 {
 		return nil
 	}
-	_, err := ReloadStubFiles(s.srv, s.sessions, s.paths...)
+	_, err := ReloadStubFiles(s.srv, s.sessions, s.format, s.paths...)
 	return err
 }
 

@@ -2,6 +2,8 @@ package expect_test
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,6 +12,7 @@ import (
 
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
 	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/internal/boundedfile"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 )
 
@@ -88,4 +91,30 @@ func TestStubCountsAndDelaysBounded(t *testing.T) {
 			assert.True(t, strings.Contains(err.Error(), tc.want), "%v\nwant %q", err, tc.want)
 		}
 	}
+}
+
+// LoadStubs reads regular files only: /dev/zero was read until 2.9 GB.
+func TestLoadStubsRefusesSpecialFiles(t *testing.T) {
+	_, err := expect.LoadStubs(nil, "/dev/zero")
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, expect.ErrStubFile), "%v", err)
+	assert.True(t, errors.Is(err, boundedfile.ErrNotRegular), "%v", err)
+	assert.Contains(t, err.Error(), "/dev/zero: not a regular file (it is a character device)")
+}
+
+// A stubs folder skips the files editors leave beside the one being
+// edited, dangling symbolic links (Emacs's locks) among them.
+func TestLoadStubsSkipsEditorFiles(t *testing.T) {
+	dir := t.TempDir()
+	good := "- {method: /routeguide.RouteGuide/GetFeature, response: {name: a}}\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(good), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.yaml~"), []byte("broken: ["), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".a.yaml.swp"), []byte("broken: ["), 0o644))
+	require.NoError(t, os.Symlink("user@host.1234:1700000000", filepath.Join(dir, ".#a.yaml")))
+	files, err := expect.StubFiles(dir)
+	require.NoError(t, err)
+	assert.Equal(t, []string{filepath.Join(dir, "a.yaml")}, files)
+	stubs, err := expect.LoadStubs(nil, dir)
+	require.NoError(t, err)
+	assert.Len(t, stubs, 1)
 }

@@ -534,6 +534,7 @@ func (m *Mock) replaceStubs(remove []string, stubs []Stub, shared bool) ([]strin
 	next := m.nextID
 	for _, e := range add {
 		next++
+		e.seq = next
 		if e.id == "" {
 			e.id = strconv.Itoa(next)
 		}
@@ -564,9 +565,10 @@ func (m *Mock) replaceStubs(remove []string, stubs []Stub, shared bool) ([]strin
 		}
 		set.mu.Lock()
 		set.exps = slices.DeleteFunc(set.exps, func(e *expectation) bool { return gone[e] })
+		set.changed()
 		for _, e := range add {
 			if e.method == name {
-				set.place(e)
+				set.add(e)
 			}
 		}
 		set.mu.Unlock()
@@ -578,16 +580,4 @@ func (m *Mock) replaceStubs(remove []string, stubs []Stub, shared bool) ([]strin
 		ids[i] = e.id
 	}
 	return ids, nil
-}
-
-// place adds e to the set: a session's own expectations before the copies
-// of global stubs. The caller holds s.mu.
-func (s *methodSet) place(e *expectation) {
-	i := len(s.exps)
-	if !e.shared {
-		if j := slices.IndexFunc(s.exps, func(o *expectation) bool { return o.shared }); j >= 0 {
-			i = j
-		}
-	}
-	s.exps = slices.Insert(s.exps, i, e)
 }

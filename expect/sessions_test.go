@@ -191,3 +191,30 @@ func TestReplaceFiles(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "v2", f.GetName())
 }
+
+// TestSessionScenarios: a global stub's scenario moves on in each session
+// alone, because the state belongs to the session's Mock.
+func TestSessionScenarios(t *testing.T) {
+	s := expect.NewSessions()
+	srv := mockserver.Start(t, s, mockserver.WithServices("routeguide.RouteGuide"))
+	client := pb.NewRouteGuideClient(srv.ClientConn())
+	_, err := s.ReplaceFiles(parse(t, "flow.yaml", `
+- {id: first, method: routeguide.RouteGuide/GetFeature, scenario: flow, setState: done, response: {name: one}}
+- {id: then, method: routeguide.RouteGuide/GetFeature, scenario: flow, whenState: done, response: {name: two}}
+`))
+	require.NoError(t, err)
+	answers := func(session string, n int) []string {
+		var out []string
+		for range n {
+			f, err := client.GetFeature(inSession(t, session), &pb.Point{})
+			require.NoError(t, err)
+			out = append(out, f.GetName())
+		}
+		return out
+	}
+	assert.Equal(t, []string{"one", "two"}, answers("a", 2))
+	assert.Equal(t, []string{"one"}, answers("b", 1), "session b starts its own scenario")
+	assert.Equal(t, []string{"one", "two"}, answers("", 2))
+	require.NoError(t, s.Reset("a"))
+	assert.Equal(t, []string{"one"}, answers("a", 1), "a reset starts the scenario again")
+}

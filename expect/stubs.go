@@ -26,6 +26,7 @@ import (
 
 	spb "google.golang.org/genproto/googleapis/rpc/status"
 
+	"github.com/grpcdouble/grpcdouble/internal/boundedfile"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 )
 
@@ -49,6 +50,12 @@ type stubDoc struct {
 	Status    *statusDoc           `yaml:"status"`
 	KeepOpen  bool                 `yaml:"keepOpen"`
 
+	// Ranking and state (dynamic.go).
+	Priority  yaml.Node `yaml:"priority"`
+	Scenario  string    `yaml:"scenario"`
+	WhenState string    `yaml:"whenState"`
+	SetState  string    `yaml:"setState"`
+
 	// Faults.
 	AbortAfter     *abortDoc `yaml:"abortAfter"`
 	DropConnection bool      `yaml:"dropConnection"`
@@ -71,12 +78,14 @@ type matchDoc struct {
 	Equal   yaml.Node `yaml:"equal"`
 	Partial yaml.Node `yaml:"partial"`
 	Any     bool      `yaml:"any"`
+	Fields  yaml.Node `yaml:"fields"`
 }
 
 type listDoc struct {
 	Equal   []yaml.Node `yaml:"equal"`
 	Partial []yaml.Node `yaml:"partial"`
 	Count   *int        `yaml:"count"`
+	Fields  []yaml.Node `yaml:"fields"`
 }
 
 type statusDoc struct {
@@ -246,8 +255,36 @@ func renamedKeys(file string, items []*yaml.Node) error {
 }
 
 // LoadStubs reads stub files, and every .yaml, .yml and .json file under the
-// folders given, in lexical order.
+// folders given, in lexical order. Editor files in folders (".#x.yaml",
+// "x.yaml~", swap files) are skipped. Only regular files of at most 1 GiB
+// are read: a device or a FIFO is an error, not a read for ever.
 func LoadStubs(resolver mockserver.Methods, paths ...string) ([]Stub, error) {
+	files, err := StubFiles(paths...)
+	if err != nil {
+		return nil, err
+	}
+	var all []Stub
+	var errs []error
+	for _, f := range files {
+		data, err := boundedfile.ReadFile(f, boundedfile.Limit)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%w: %w", ErrStubFile, err))
+			continue
+		}
+		stubs, err := ParseStubs(f, data, resolver)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		all = append(all, stubs...)
+	}
+	return all, errors.Join(errs...)
+}
+
+// StubFiles lists the stub files LoadStubs reads for paths: each file
+// given, and every .yaml, .yml and .json file under each folder given, in
+// lexical order, editor files left out.
+func StubFiles(paths ...string) ([]string, error) {
 	var files []string
 	for _, p := range paths {
 		fi, err := os.Stat(p)
@@ -262,11 +299,12 @@ func LoadStubs(resolver mockserver.Methods, paths ...string) ([]Stub, error) {
 			if err != nil {
 				return err
 			}
+			if d.IsDir() || editorFile(d.Name()) {
+				return nil
+			}
 			switch strings.ToLower(filepath.Ext(path)) {
 			case ".yaml", ".yml", ".json":
-				if !d.IsDir() {
-					files = append(files, path)
-				}
+				files = append(files, path)
 			}
 			return nil
 		})
@@ -274,22 +312,15 @@ func LoadStubs(resolver mockserver.Methods, paths ...string) ([]Stub, error) {
 			return nil, fmt.Errorf("%w: %w", ErrStubFile, err)
 		}
 	}
-	var all []Stub
-	var errs []error
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%w: %w", ErrStubFile, err))
-			continue
-		}
-		stubs, err := ParseStubs(f, data, resolver)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		all = append(all, stubs...)
-	}
-	return all, errors.Join(errs...)
+	return files, nil
+}
+
+// editorFile reports the files editors leave beside the one being edited:
+// Emacs's lock ".#x.yaml" (often a dangling symbolic link) and backup
+// "x.yaml~", Vim's swap files.
+func editorFile(name string) bool {
+	return strings.HasPrefix(name, ".#") || strings.HasSuffix(name, "~") ||
+		strings.HasSuffix(name, ".swp") || strings.HasSuffix(name, ".swo") || strings.HasSuffix(name, ".swx")
 }
 
 // AddStubs adds stubs as expectations and returns their IDs. A stub without
@@ -526,10 +557,26 @@ func (s Stub) matcher(n *yaml.Node, field string, m *matchDoc, md protoreflect.M
 	if set > 1 {
 		return nil, s.errf(n, field, "give one of equal, partial or any")
 	}
+	if present(m.Fields) {
+		if m.Any {
+			return nil, s.errf(n, field, "any: true matches everything; drop it to test fields")
+		}
+		f, err := s.fieldsMatcher(&m.Fields, field+".fields", md)
+		if err != nil {
+			return nil, err
+		}
+		if set == 0 {
+			return f, nil
+		}
+		return and(out, f), nil
+	}
 	return out, nil
 }
 
 func (s Stub) listMatcher(n *yaml.Node, field string, l *listDoc, md protoreflect.MessageDescriptor) (ListMatcher, error) {
+	if l.Fields != nil {
+		return s.listFields(n, field, l, md)
+	}
 	switch {
 	case l.Equal != nil && l.Partial == nil && l.Count == nil:
 		ms := make([]Matcher, len(l.Equal))
@@ -905,8 +952,11 @@ func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 	if len(script) == 0 && (kind == mockserver.Unary || kind == mockserver.ClientStream) {
 		return s.errf(n, "response", "%s %s needs a response, a status or dropConnection", kind, e.method)
 	}
+	if err := checkScript(script); err != nil {
+		return s.errf(n, "steps", "%v", err)
+	}
 	e.script = script
-	return nil
+	return s.compileDyn(e)
 }
 
 func (s Stub) step(e *expectation, n *yaml.Node, field string, d *stepDoc, kind mockserver.Kind, in, out protoreflect.MessageDescriptor) (step, error) {

@@ -15,6 +15,7 @@ import (
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 	"github.com/grpcdouble/grpcdouble/replay"
+	"github.com/grpcdouble/grpcdouble/stubformat"
 )
 
 // runServe runs "grpcdouble serve" until ctx is done.
@@ -28,7 +29,8 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 
 	sessions := expect.NewSessions(expect.DiscardCalls())
 	d := &dispatcher{sessions: sessions}
-	adminOpts := []admin.Option{admin.WithSessions(sessions), admin.WithStubFiles(cfg.stubs...)}
+	format, _ := stubformat.ParseFormat(cfg.stubsFormat) // checked by parseServe
+	adminOpts := []admin.Option{admin.WithSessions(sessions), admin.WithStubFiles(cfg.stubs...), admin.WithStubsFormat(format)}
 	var srv *mockserver.Server // set once started, before the admin API serves
 	if len(cfg.cassettes) > 0 {
 		openCassettes := func() (*replay.Handler, error) {
@@ -76,7 +78,7 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 		if len(cfg.stubs) == 0 {
 			return nil
 		}
-		if _, err := admin.ReloadStubFiles(srv, sessions, cfg.stubs...); err != nil {
+		if _, err := admin.ReloadStubFiles(srv, sessions, format, cfg.stubs...); err != nil {
 			return fmt.Errorf("--stubs: %w", err)
 		}
 		return nil
