@@ -2,7 +2,6 @@ package admin
 
 import (
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,17 +9,13 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"time"
-	"unicode/utf8"
-
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
+	"sync"
 
 	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/internal/webpage"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 	"github.com/grpcdouble/grpcdouble/replay"
+	"github.com/grpcdouble/grpcdouble/stubformat"
 )
 
 // MaxBodyBytes bounds every admin request body; a larger one gets 413.
@@ -33,6 +28,10 @@ type API struct {
 	stubs   *stubs // nil without WithMock: the stub endpoints answer 409
 	handler http.Handler
 	cfg     config
+
+	done      chan struct{} // closed by CloseStreams
+	doneOnce  sync.Once
+	closeOnce sync.Once
 }
 
 // Option configures an API.
@@ -45,6 +44,7 @@ func (f optionFunc) apply(c *config) { f(c) }
 type config struct {
 	mock      *expect.Mock
 	files     []string
+	format    stubformat.Format
 	cassettes func() *replay.Handler
 	reset     []func() error
 	token     string
@@ -61,6 +61,14 @@ func WithMock(m *expect.Mock) Option { return optionFunc(func(c *config) { c.moc
 // does not load them itself: LoadStubFiles does.
 func WithStubFiles(paths ...string) Option {
 	return optionFunc(func(c *config) { c.files = append(c.files, paths...) })
+}
+
+// WithStubsFormat reads the WithStubFiles files in format (as
+// stubformat.Load does); the default, stubformat.Auto, tells each file's
+// format by its shape. Stubs added with POST /stubs are always told by
+// their shape: native, gripmock or WireMock.
+func WithStubsFormat(format stubformat.Format) Option {
+	return optionFunc(func(c *config) { c.format = format })
 }
 
 // WithCassettes tells the API that cassettes answer the methods no stub is
@@ -96,7 +104,7 @@ func New(srv *mockserver.Server, opts ...Option) *API {
 		a.cfg.log = slog.New(slog.DiscardHandler)
 	}
 	if a.cfg.mock != nil {
-		a.stubs = &stubs{mock: a.cfg.mock, srv: srv, paths: a.cfg.files}
+		a.stubs = &stubs{mock: a.cfg.mock, srv: srv, paths: a.cfg.files, format: a.cfg.format}
 		if a.cfg.cassettes != nil {
 			a.stubs.routesToCassettes = func(method string) bool {
 				full, err := mockserver.NormalizeMethod(method)
@@ -117,6 +125,12 @@ func LoadStubFiles(srv *mockserver.Server, m *expect.Mock, paths ...string) erro
 	return (&stubs{mock: m, srv: srv, paths: paths}).load()
 }
 
+// LoadStubFilesFormat is LoadStubFiles for files in the given format
+// (stubformat.Auto: each file's told by its shape).
+func LoadStubFilesFormat(srv *mockserver.Server, m *expect.Mock, format stubformat.Format, paths ...string) error {
+	return (&stubs{mock: m, srv: srv, paths: paths, format: format}).load()
+}
+
 // errNotFound marks a lookup of something that does not exist (404).
 var errNotFound = errors.New("not found")
 
@@ -132,10 +146,11 @@ func (a *API) routes() http.Handler {
 	mux.HandleFunc("POST /verify", a.withStubs(a.postVerify))
 	mux.HandleFunc("POST /explain", a.withStubs(a.postExplain))
 	mux.HandleFunc("GET /misses", a.withStubs(a.getMisses))
+	a.pageRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s; the admin API has GET /calls, DELETE /calls, GET /services, POST /reset, POST /stubs, GET /stubs, DELETE /stubs/{id}, POST /verify, POST /explain, GET /misses", r.Method, r.URL.Path))
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s; the admin API has GET /calls, DELETE /calls, GET /services, POST /reset, POST /stubs, GET /stubs, DELETE /stubs/{id}, POST /verify, POST /explain, GET /misses, GET /calls/{id}, GET /events, and the page at /ui/", r.Method, r.URL.Path))
 	})
-	return a.authenticate(mux)
+	return a.withPage(a.authenticate(mux))
 }
 
 // authenticate demands the bearer token, when there is one, on every request.
@@ -348,39 +363,13 @@ func (a *API) getServices(w http.ResponseWriter, _ *http.Request) {
 }
 
 // Call is one journal entry as the admin API shows it.
-type Call struct {
-	Method     string              `json:"method"`
-	Kind       string              `json:"kind"`
-	Peer       string              `json:"peer,omitempty"`
-	Metadata   map[string][]string `json:"metadata"`
-	Deadline   *time.Time          `json:"deadline,omitempty"`
-	Start      time.Time           `json:"start"`
-	End        *time.Time          `json:"end,omitempty"`
-	DurationMS *float64            `json:"durationMs,omitempty"`
-	Done       bool                `json:"done"`
-	Requests   []json.RawMessage   `json:"requests"`
-	Responses  []json.RawMessage   `json:"responses"`
-	Events     []Event             `json:"events"`
-	Header     map[string][]string `json:"header,omitempty"`
-	Trailer    map[string][]string `json:"trailer,omitempty"`
-	Status     *Status             `json:"status,omitempty"`
-}
+type Call = webpage.Call
 
 // Event is one event of a Call, in the order it happened.
-type Event struct {
-	Type     string              `json:"type"`
-	Time     time.Time           `json:"time"`
-	Message  json.RawMessage     `json:"message,omitempty"`
-	Metadata map[string][]string `json:"metadata,omitempty"`
-}
+type Event = webpage.Event
 
 // Status is the status a Call ended with.
-type Status struct {
-	Code     int               `json:"code"`
-	CodeName string            `json:"codeName"`
-	Message  string            `json:"message,omitempty"`
-	Details  []json.RawMessage `json:"details,omitempty"`
-}
+type Status = webpage.Status
 
 func (a *API) getCalls(w http.ResponseWriter, r *http.Request) {
 	method := r.URL.Query().Get("method")
@@ -402,94 +391,4 @@ func (a *API) getCalls(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func toCallJSON(rec mockserver.CallRecord) Call {
-	c := Call{
-		Method:    rec.Method,
-		Kind:      kindName(rec.Kind),
-		Peer:      rec.Peer,
-		Metadata:  mdJSON(rec.Metadata),
-		Start:     rec.Start,
-		Done:      rec.Done,
-		Requests:  []json.RawMessage{},
-		Responses: []json.RawMessage{},
-		Events:    []Event{},
-		Header:    mdJSON(rec.Header),
-		Trailer:   mdJSON(rec.Trailer),
-	}
-	if rec.HasDeadline {
-		d := rec.Deadline
-		c.Deadline = &d
-	}
-	if rec.Done {
-		end := rec.End
-		ms := float64(rec.End.Sub(rec.Start).Microseconds()) / 1000
-		c.End, c.DurationMS = &end, &ms
-		c.Status = toStatusJSON(rec.Status)
-	}
-	for _, e := range rec.Events {
-		ej := Event{Type: e.Type.String(), Time: e.Time, Metadata: mdJSON(e.Metadata)}
-		if e.Message != nil {
-			ej.Message = messageJSON(e.Message)
-			switch e.Type {
-			case mockserver.EventRecv:
-				c.Requests = append(c.Requests, ej.Message)
-			case mockserver.EventSend:
-				c.Responses = append(c.Responses, ej.Message)
-			}
-		}
-		c.Events = append(c.Events, ej)
-	}
-	return c
-}
-
-func kindName(k mockserver.Kind) string {
-	if k < mockserver.Unary || k > mockserver.BidiStream {
-		return "unknown-method"
-	}
-	return k.String()
-}
-
-func toStatusJSON(st *status.Status) *Status {
-	p := st.Proto() // nil status is OK
-	out := &Status{Code: int(st.Code()), CodeName: st.Code().String(), Message: p.GetMessage()}
-	for _, d := range p.GetDetails() {
-		out.Details = append(out.Details, messageJSON(d))
-	}
-	return out
-}
-
-// messageJSON renders a message as protojson; a message protojson cannot
-// render (an Any of an unknown type, say) comes out as base64 wire bytes.
-func messageJSON(m proto.Message) json.RawMessage {
-	b, err := protojson.MarshalOptions{UseProtoNames: false}.Marshal(m)
-	if err == nil {
-		return b
-	}
-	wire, _ := proto.Marshal(m)
-	fallback, _ := json.Marshal(map[string]string{
-		"@type":        string(m.ProtoReflect().Descriptor().FullName()),
-		"protojsonErr": err.Error(),
-		"wireBase64":   base64.StdEncoding.EncodeToString(wire),
-	})
-	return fallback
-}
-
-// mdJSON renders metadata; binary (-bin) values and any value that is not
-// valid UTF-8 are base64, as on the wire.
-func mdJSON(md metadata.MD) map[string][]string {
-	if len(md) == 0 {
-		return nil
-	}
-	out := make(map[string][]string, len(md))
-	for k, vs := range md {
-		vals := make([]string, len(vs))
-		for i, v := range vs {
-			if strings.HasSuffix(k, "-bin") || !utf8.ValidString(v) {
-				v = base64.StdEncoding.EncodeToString([]byte(v))
-			}
-			vals[i] = v
-		}
-		out[k] = vals
-	}
-	return out
-}
+func toCallJSON(rec mockserver.CallRecord) Call { return webpage.CallJSON(rec) }

@@ -140,3 +140,48 @@ func TestToken(t *testing.T) {
 		}
 	}
 }
+
+// TestStubCounts: GET /stubs states each stub's count with no magic number:
+// "max" is null when there is no upper limit, and "want" says it in words.
+func TestStubCounts(t *testing.T) {
+	m := expect.NewMock()
+	srv := mockserver.Start(t, m, mockserver.WithServices("routeguide.RouteGuide"))
+	api := admin.New(srv, admin.WithMock(m))
+	body := `
+- {id: any, method: /routeguide.RouteGuide/GetFeature, response: {}}
+- {id: once, method: /routeguide.RouteGuide/GetFeature, times: 1, response: {}}
+- {id: never, method: /routeguide.RouteGuide/GetFeature, times: 0, response: {}}
+- {id: range, method: /routeguide.RouteGuide/GetFeature, times: {min: 1, max: 3}, response: {}}
+- {id: floor, method: /routeguide.RouteGuide/GetFeature, times: {min: 2}, response: {}}
+`
+	if code := do(t, api, "POST", "/stubs", body, nil); code != http.StatusCreated {
+		t.Fatalf("POST /stubs: %d", code)
+	}
+	var raw []map[string]any
+	do(t, api, "GET", "/stubs", "", &raw)
+	type row struct {
+		ID   string
+		Min  float64
+		Max  any
+		Want string
+	}
+	var got []row
+	for _, s := range raw {
+		got = append(got, row{s["id"].(string), s["min"].(float64), s["max"], s["want"].(string)})
+	}
+	want := []row{
+		{"any", 0, nil, "at least 0"},
+		{"once", 1, 1.0, "exactly 1"},
+		{"never", 0, 0.0, "exactly 0"},
+		{"range", 1, 3.0, "between 1 and 3"},
+		{"floor", 2, nil, "at least 2"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("GET /stubs counts (-want +got):\n%s", diff)
+	}
+	for _, s := range raw {
+		if _, ok := s["max"]; !ok {
+			t.Errorf("stub %v: no \"max\" key; want a number or null", s["id"])
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/mockserver"
+	"github.com/grpcdouble/grpcdouble/stubformat"
 )
 
 // stubs is the admin API's view of the expect.Mock serving the stubs.
@@ -17,6 +18,9 @@ type stubs struct {
 	mock  *expect.Mock
 	srv   *mockserver.Server
 	paths []string // --stubs, reloaded on reset
+	// format is --stubs-format; stubs added through the admin API are told
+	// by their shape.
+	format stubformat.Format
 	// routesToCassettes reports the methods the cassettes answer; nil
 	// without cassettes.
 	routesToCassettes func(method string) bool
@@ -27,7 +31,7 @@ func (s *stubs) load() error {
 	if len(s.paths) == 0 {
 		return nil
 	}
-	parsed, err := expect.LoadStubs(s.srv, s.paths...)
+	parsed, err := stubformat.Load(s.srv, s.format, s.paths...)
 	if err != nil {
 		return err
 	}
@@ -45,17 +49,50 @@ type Stub struct {
 	Kind   string `json:"kind"`
 	Source string `json:"source"`
 	Hits   int    `json:"hits"`
-	Min    int    `json:"min"`
-	Max    int    `json:"max"` // -1: no limit
-	Met    bool   `json:"met"`
+	// Min and Max bound the calls the stub wants; Max is null when there
+	// is no upper limit. Want says the same in words ("at least 1").
+	Min  int    `json:"min"`
+	Max  *int   `json:"max"`
+	Want string `json:"want"`
+	Met  bool   `json:"met"`
 }
 
 func toStubJSON(in expect.StubInfo) Stub {
-	return Stub{ID: in.ID, Method: in.Method, Kind: in.Kind, Source: in.Source, Hits: in.Hits, Min: in.Min, Max: in.Max, Met: in.Met}
+	c := stubCount(in)
+	out := Stub{ID: in.ID, Method: in.Method, Kind: in.Kind, Source: in.Source, Hits: in.Hits, Min: in.Min, Want: c.String(), Met: in.Met}
+	if c.limited {
+		out.Max = &c.max
+	}
+	return out
+}
+
+// count is the number of calls wanted: at least min and, when limited, at
+// most max.
+type count struct {
+	min, max int
+	limited  bool
+}
+
+func stubCount(in expect.StubInfo) count {
+	return count{min: in.Min, max: in.Max, limited: !in.Unlimited}
+}
+
+func (c count) allows(n int) bool { return n >= c.min && (!c.limited || n <= c.max) }
+
+func (c count) String() string {
+	switch {
+	case c.limited && c.min == c.max:
+		return fmt.Sprintf("exactly %d", c.min)
+	case !c.limited:
+		return fmt.Sprintf("at least %d", c.min)
+	case c.min == 0:
+		return fmt.Sprintf("at most %d", c.max)
+	}
+	return fmt.Sprintf("between %d and %d", c.min, c.max)
 }
 
 func (s *stubs) Add(body []byte, name string) (any, error) {
-	parsed, err := expect.ParseStubs(name, body, s.srv)
+	parsed, err := stubformat.Parse(name, body, stubformat.Auto, s.srv)
 	if err != nil {
 		return nil, err
 	}
@@ -144,12 +181,12 @@ func (s *stubs) Verify(body []byte) (any, bool, error) {
 			if in.ID != req.ID {
 				continue
 			}
-			lo, hi := in.Min, in.Max
+			want := stubCount(in)
 			if req.Times != nil || req.AtLeast != nil || req.AtMost != nil {
-				lo, hi = bounds(req)
+				want = req.count()
 			}
-			res := VerifyResult{ID: in.ID, Method: in.Method, Calls: &in.Hits, Want: describeBounds(lo, hi), Stubs: []Stub{toStubJSON(in)}}
-			res.OK = in.Hits >= lo && (hi < 0 || in.Hits <= hi)
+			res := VerifyResult{ID: in.ID, Method: in.Method, Calls: &in.Hits, Want: want.String(), Stubs: []Stub{toStubJSON(in)}}
+			res.OK = want.allows(in.Hits)
 			if !res.OK {
 				res.Errors = []string{fmt.Sprintf("stub %s (%s) was hit %d times, want %s", in.ID, in.Method, in.Hits, res.Want)}
 			}
@@ -165,12 +202,12 @@ func (s *stubs) Verify(body []byte) (any, bool, error) {
 			return nil, false, fmt.Errorf("%w: %w", errNotFound, err)
 		}
 		n := len(s.srv.CallsTo(full))
-		lo, hi := 1, -1
+		want := count{min: 1}
 		if req.Times != nil || req.AtLeast != nil || req.AtMost != nil {
-			lo, hi = bounds(req)
+			want = req.count()
 		}
-		res := VerifyResult{Method: full, Calls: &n, Want: describeBounds(lo, hi)}
-		res.OK = n >= lo && (hi < 0 || n <= hi)
+		res := VerifyResult{Method: full, Calls: &n, Want: want.String()}
+		res.OK = want.allows(n)
 		if !res.OK {
 			res.Errors = []string{fmt.Sprintf("%s was called %d times (journal), want %s", full, n, res.Want)}
 		}
@@ -190,30 +227,19 @@ func (s *stubs) Verify(body []byte) (any, bool, error) {
 	return res, res.OK, nil
 }
 
-func bounds(req verifyRequest) (lo, hi int) {
-	lo, hi = 0, -1
+// count is the count the request states.
+func (req verifyRequest) count() count {
+	var c count
 	if req.Times != nil {
-		lo, hi = *req.Times, *req.Times
+		c = count{min: *req.Times, max: *req.Times, limited: true}
 	}
 	if req.AtLeast != nil {
-		lo = *req.AtLeast
+		c.min = *req.AtLeast
 	}
 	if req.AtMost != nil {
-		hi = *req.AtMost
+		c.max, c.limited = *req.AtMost, true
 	}
-	return lo, hi
-}
-
-func describeBounds(lo, hi int) string {
-	switch {
-	case lo == hi:
-		return fmt.Sprintf("exactly %d", lo)
-	case hi < 0:
-		return fmt.Sprintf("at least %d", lo)
-	case lo == 0:
-		return fmt.Sprintf("at most %d", hi)
-	}
-	return fmt.Sprintf("between %d and %d", lo, hi)
+	return c
 }
 
 // splitJoined lists the errors an errors.Join holds, one per entry.

@@ -45,6 +45,7 @@ type expectation struct {
 
 	mdm      []mdMatcher
 	req      Matcher     // unary and server-stream: the request (nil: any)
+	fields   []Matcher   // unary and server-stream: field tests, all must hold
 	reqs     ListMatcher // client-stream: every message (nil: any)
 	script   []step
 	header   metadata.MD
@@ -56,6 +57,9 @@ type expectation struct {
 	abort    *abort        // end the stream after n messages sent
 
 	deferred []func(md protoreflect.MethodDescriptor) error
+	resolver mockserver.Methods // ParseStubs' resolver, for a Mock-less check
+
+	dyn // priority, scenario, templates (dynamic.go)
 
 	min, max int          // max < 0: no limit
 	hits     atomic.Int64 // written under the methodSet's lock
@@ -140,7 +144,7 @@ func (e *expectation) complete() error {
 			return fmt.Errorf("%s %s has no response: call Return, ReturnError or ReturnFunc", e.kind, e.method)
 		}
 	}
-	return nil
+	return checkScript(e.script)
 }
 
 // check runs f against the method's descriptor now if it is known, or at
@@ -258,32 +262,32 @@ func (b Base[B]) addMD(m mdMatcher) B {
 	return b.self
 }
 
-// WithHeader matches calls whose request metadata key has exactly these
+// WithMetadata matches calls whose request metadata key has exactly these
 // values (in order). Keys are case-insensitive; -bin keys compare decoded
 // bytes.
-func (b Base[B]) WithHeader(key string, values ...string) B {
+func (b Base[B]) WithMetadata(key string, values ...string) B {
 	return b.addMD(mdEqual(strings.ToLower(key), values))
 }
 
-// WithHeaderPresent matches calls that carry the metadata key.
-func (b Base[B]) WithHeaderPresent(key string) B { return b.addMD(mdPresent(strings.ToLower(key))) }
+// WithMetadataPresent matches calls that carry the metadata key.
+func (b Base[B]) WithMetadataPresent(key string) B { return b.addMD(mdPresent(strings.ToLower(key))) }
 
-// WithHeaderAbsent matches calls that do not carry the metadata key.
-func (b Base[B]) WithHeaderAbsent(key string) B { return b.addMD(mdAbsent(strings.ToLower(key))) }
+// WithMetadataAbsent matches calls that do not carry the metadata key.
+func (b Base[B]) WithMetadataAbsent(key string) B { return b.addMD(mdAbsent(strings.ToLower(key))) }
 
-// WithHeaderRegexp matches calls whose metadata key has values, every one
+// WithMetadataRegexp matches calls whose metadata key has values, every one
 // matching the regular expression.
-func (b Base[B]) WithHeaderRegexp(key, expr string) B {
+func (b Base[B]) WithMetadataRegexp(key, expr string) B {
 	re, err := regexp.Compile(expr)
 	if err != nil {
-		b.e.setupErr(fmt.Errorf("WithHeaderRegexp(%q): %w", key, err))
+		b.e.setupErr(fmt.Errorf("WithMetadataRegexp(%q): %w", key, err))
 		return b.self
 	}
 	return b.addMD(mdRegexp(strings.ToLower(key), re))
 }
 
-// WithHeaderFunc matches calls for whose metadata values f returns true.
-func (b Base[B]) WithHeaderFunc(key string, f func(values []string) bool) B {
+// WithMetadataFunc matches calls for whose metadata values f returns true.
+func (b Base[B]) WithMetadataFunc(key string, f func(values []string) bool) B {
 	return b.addMD(mdFunc(strings.ToLower(key), f))
 }
 
@@ -312,8 +316,8 @@ func (b Base[B]) SendHeaderAfterFirstRequest() B {
 	return b.self
 }
 
-// WithTrailer adds a response trailer, sent with the final status, OK or not.
-func (b Base[B]) WithTrailer(key string, values ...string) B {
+// ReturnTrailer adds a response trailer, sent with the final status, OK or not.
+func (b Base[B]) ReturnTrailer(key string, values ...string) B {
 	b.e.trailer = metadata.Join(b.e.trailer, metadata.Pairs(pairs(key, values)...))
 	return b.self
 }
@@ -410,6 +414,7 @@ func (r Request[B]) WithRequestJSON(js string) B {
 // WithRequestMatching matches requests with any Matcher, for example
 // expect.Func(func(p *pb.Point) bool { ... }) or expect.Anything().
 func (r Request[B]) WithRequestMatching(m Matcher) B {
+	r.e.bindInput("WithRequestMatching", m)
 	r.e.req = m
 	return r.self
 }
@@ -446,9 +451,9 @@ func (u *UnaryExpectation) ReturnFunc(f func(ctx context.Context, req proto.Mess
 	return u
 }
 
-// After delays the answer by d. The delay honours the call's context: a
+// Delay delays the answer by d. The delay honours the call's context: a
 // client deadline shorter than d gets DeadlineExceeded.
-func (u *UnaryExpectation) After(d time.Duration) *UnaryExpectation { u.e.delay = d; return u }
+func (u *UnaryExpectation) Delay(d time.Duration) *UnaryExpectation { u.e.delay = d; return u }
 
 // ServerStreamExpectation scripts a server-streaming method. Declare it
 // with Mock.ServerStream.
@@ -465,8 +470,8 @@ func (s *ServerStreamExpectation) Send(msgs ...proto.Message) *ServerStreamExpec
 	return s
 }
 
-// Wait pauses the stream for d (honouring the call's context).
-func (s *ServerStreamExpectation) Wait(d time.Duration) *ServerStreamExpectation {
+// Delay pauses the stream for d (honouring the call's context).
+func (s *ServerStreamExpectation) Delay(d time.Duration) *ServerStreamExpectation {
 	s.e.script = append(s.e.script, waitStep{d})
 	return s
 }
@@ -477,9 +482,9 @@ func (s *ServerStreamExpectation) Pace(d time.Duration) *ServerStreamExpectation
 	return s
 }
 
-// Return ends the stream with a status code (codes.OK is a normal end;
-// without any Return the stream ends OK after its last message).
-func (s *ServerStreamExpectation) Return(code codes.Code) *ServerStreamExpectation {
+// ReturnCode ends the stream with a status code (codes.OK is a normal end;
+// without any ReturnCode the stream ends OK after its last message).
+func (s *ServerStreamExpectation) ReturnCode(code codes.Code) *ServerStreamExpectation {
 	s.e.script = append(s.e.script, statusStep{status.New(code, code.String())})
 	return s
 }
@@ -517,10 +522,10 @@ type ClientStreamExpectation struct {
 	Base[*ClientStreamExpectation]
 }
 
-// WithMessages matches a stream of exactly these messages, each by
+// WithRequests matches a stream of exactly these messages, each by
 // proto.Equal, in order.
-func (c *ClientStreamExpectation) WithMessages(msgs ...proto.Message) *ClientStreamExpectation {
-	c.e.checkIn("WithMessages", msgs...)
+func (c *ClientStreamExpectation) WithRequests(msgs ...proto.Message) *ClientStreamExpectation {
+	c.e.checkIn("WithRequests", msgs...)
 	ms := make([]Matcher, len(msgs))
 	for i, m := range msgs {
 		ms[i] = Equal(m)
@@ -529,15 +534,16 @@ func (c *ClientStreamExpectation) WithMessages(msgs ...proto.Message) *ClientStr
 	return c
 }
 
-// WithMessageCount matches a stream of exactly n messages.
-func (c *ClientStreamExpectation) WithMessageCount(n int) *ClientStreamExpectation {
+// WithRequestCount matches a stream of exactly n messages.
+func (c *ClientStreamExpectation) WithRequestCount(n int) *ClientStreamExpectation {
 	c.e.reqs = Count(n)
 	return c
 }
 
-// WithMessagesMatching matches the stream with any ListMatcher, for example
+// WithRequestsMatching matches the stream with any ListMatcher, for example
 // expect.Messages(expect.Partial(a), expect.Anything()) or expect.FuncAll.
-func (c *ClientStreamExpectation) WithMessagesMatching(m ListMatcher) *ClientStreamExpectation {
+func (c *ClientStreamExpectation) WithRequestsMatching(m ListMatcher) *ClientStreamExpectation {
+	c.e.bindInput("WithRequestsMatching", m)
 	c.e.reqs = m
 	return c
 }
@@ -567,8 +573,8 @@ func (c *ClientStreamExpectation) ReturnFunc(f func(ctx context.Context, reqs []
 	return c
 }
 
-// After delays the answer by d, honouring the call's context.
-func (c *ClientStreamExpectation) After(d time.Duration) *ClientStreamExpectation {
+// Delay delays the answer by d, honouring the call's context.
+func (c *ClientStreamExpectation) Delay(d time.Duration) *ClientStreamExpectation {
 	c.e.delay = d
 	return c
 }
@@ -595,6 +601,7 @@ func (b *BidiExpectation) RecvPartial(msg proto.Message) *BidiExpectation {
 
 // RecvMatching receives one message that m accepts.
 func (b *BidiExpectation) RecvMatching(m Matcher) *BidiExpectation {
+	b.e.bindInput("RecvMatching", m)
 	b.e.script = append(b.e.script, recvStep{m})
 	return b
 }
@@ -622,14 +629,14 @@ func (b *BidiExpectation) Send(msgs ...proto.Message) *BidiExpectation {
 	return b
 }
 
-// SendHeaders sends the response headers (ReturnHeader) now.
-func (b *BidiExpectation) SendHeaders() *BidiExpectation {
+// SendHeader sends the response headers (ReturnHeader) now.
+func (b *BidiExpectation) SendHeader() *BidiExpectation {
 	b.e.script = append(b.e.script, headerStep{})
 	return b
 }
 
-// Wait pauses for d (honouring the call's context).
-func (b *BidiExpectation) Wait(d time.Duration) *BidiExpectation {
+// Delay pauses for d (honouring the call's context).
+func (b *BidiExpectation) Delay(d time.Duration) *BidiExpectation {
 	b.e.script = append(b.e.script, waitStep{d})
 	return b
 }
@@ -637,8 +644,8 @@ func (b *BidiExpectation) Wait(d time.Duration) *BidiExpectation {
 // Pace waits d before every message sent.
 func (b *BidiExpectation) Pace(d time.Duration) *BidiExpectation { b.e.pace = d; return b }
 
-// Return ends the stream at once with a status code.
-func (b *BidiExpectation) Return(code codes.Code) *BidiExpectation {
+// ReturnCode ends the stream at once with a status code.
+func (b *BidiExpectation) ReturnCode(code codes.Code) *BidiExpectation {
 	b.e.script = append(b.e.script, statusStep{status.New(code, code.String())})
 	return b
 }

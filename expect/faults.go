@@ -8,6 +8,8 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/grpcdouble/grpcdouble/mockserver"
 )
 
 // Faults a script can inject into its client. Each is a step (or a setting
@@ -16,7 +18,7 @@ import (
 //
 //   - abort after n messages with a status (AbortAfter, stub "abortAfter")
 //   - drop the connection (DropConnection, stub "dropConnection")
-//   - pace every message (Pace, stub "pace"), wait (Wait, stub step "delay")
+//   - pace every message (Pace, stub "pace"), pause (Delay, stub "delay" and step "delay")
 //   - oversize a message (PadTo and SendOversized, stub "padTo" and step
 //     "sendOversized"): above the client's maximum receive size the client
 //     fails the call with ResourceExhausted; above the server's
@@ -82,9 +84,72 @@ func padField(md protoreflect.MessageDescriptor) protowire.Number {
 	return num
 }
 
-func checkSize(what string, size int) error {
+func checkSize(what string, size, limit int) error {
 	if size <= 0 {
 		return fmt.Errorf("%s: size %d: want a positive number of bytes", what, size)
+	}
+	if size > limit+1 {
+		return fmt.Errorf("%s: size %d: above the server's maximum send size plus one (%d bytes) there is nothing to test", what, size, limit+1)
+	}
+	return nil
+}
+
+// sizeLimiter is what a server tells of its largest message sent
+// (*mockserver.Server is one).
+type sizeLimiter interface{ MaxSendSize() int }
+
+// sendLimit is the largest message the server behind r sends, when r says
+// (a *mockserver.Server does); else mockserver.DefaultMaxSendSize, and ok
+// is false. Pads are bounded by it plus one, at load, so a script cannot
+// allocate more than a server could ever send.
+func sendLimit(r mockserver.Methods) (limit int, ok bool) {
+	if l, isL := r.(sizeLimiter); isL {
+		if n := l.MaxSendSize(); n > 0 {
+			return n, true
+		}
+	}
+	return mockserver.DefaultMaxSendSize, false
+}
+
+// knownSendLimit is the send limit of the server the expectation's Mock is
+// bound to (or of its resolver). Not known yet, sizes are checked at Bind.
+func (e *expectation) knownSendLimit() (int, bool) {
+	r := e.resolver
+	if e.m != nil {
+		e.m.mu.RLock()
+		r = e.m.bound
+		if r == nil {
+			r = e.m.cfg.resolver
+		}
+		e.m.mu.RUnlock()
+	}
+	return sendLimit(r)
+}
+
+// checkPad checks one pad against the server's limit, when it is known.
+func (e *expectation) checkPad(what string, size int) error {
+	limit, ok := e.knownSendLimit()
+	if !ok && size > 0 {
+		return nil // Bind checks it
+	}
+	return checkSize(what, size, limit)
+}
+
+// checkSizes checks the expectation's pads against the server's limit, once
+// a server binds the Mock (declared before, they were checked against the
+// default).
+func (e *expectation) checkSizes(limit int) error {
+	if e.padTo > 0 {
+		if err := checkSize("PadTo", e.padTo, limit); err != nil {
+			return err
+		}
+	}
+	for _, st := range e.script {
+		if s, ok := st.(sendStep); ok && s.padTo > 0 {
+			if err := checkSize("SendOversized", s.padTo, limit); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -97,7 +162,7 @@ func checkSize(what string, size int) error {
 // padding is an unknown field, so a client that accepts the size decodes the
 // message unchanged.
 func (b Base[B]) PadTo(size int) B {
-	if err := checkSize("PadTo", size); err != nil {
+	if err := b.e.checkPad("PadTo", size); err != nil {
 		b.e.setupErr(err)
 		return b.self
 	}
@@ -119,7 +184,7 @@ func (e *expectation) abortAfter(what string, n int, code codes.Code, msg string
 }
 
 func (e *expectation) sendOversized(msg proto.Message, size int) {
-	if err := checkSize("SendOversized", size); err != nil {
+	if err := e.checkPad("SendOversized", size); err != nil {
 		e.setupErr(err)
 		return
 	}

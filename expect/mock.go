@@ -102,6 +102,8 @@ type Mock struct {
 	setupErr []error
 	misses   []Miss
 	nextID   int
+
+	states scenarioStates
 }
 
 // methodSet is the expectations of one method, in declared order.
@@ -121,8 +123,15 @@ func New(t TB, opts ...Option) *Mock {
 	m.tb = t
 	t.Cleanup(func() {
 		t.Helper()
-		for _, err := range m.problems() {
+		problems := m.problems()
+		for _, err := range problems {
 			t.Errorf("%v", err)
+		}
+		switch path, err := m.report(t, problems); {
+		case err != nil:
+			t.Errorf("grpcdouble: no report of this test's calls: %v", err)
+		case path != "":
+			t.Errorf("grpcdouble: the calls this test's double received, with its stubs and misses, are in %s (open it in a browser)", path)
 		}
 	})
 	return m
@@ -193,7 +202,19 @@ func (m *Mock) Bind(methods mockserver.Methods) error {
 		if err := e.complete(); err != nil {
 			e.broken = true
 			m.setupError(e, err)
+			continue
 		}
+		if limit, _ := sendLimit(methods); !e.broken {
+			err := e.checkSizes(limit)
+			if err == nil {
+				continue
+			}
+			e.broken = true
+			m.setupError(e, fmt.Errorf("%w: %s: %w", ErrSetup, e.where(), err))
+		}
+	}
+	for _, method := range m.Methods() {
+		m.reorder(method) // stubs learn their priority once their method is known
 	}
 	return m.Err()
 }
@@ -309,8 +330,9 @@ func (m *Mock) insert(e *expectation, id string) error {
 		set = &methodSet{}
 		m.byMethod[e.method] = set
 	}
+	e.seq = m.nextID
 	set.mu.Lock()
-	set.exps = append(set.exps, e)
+	set.add(e)
 	set.mu.Unlock()
 	m.all = append(m.all, e)
 	return nil
@@ -446,7 +468,7 @@ func (m *Mock) problems() []error {
 	for _, e := range exps {
 		hits := e.hitCount()
 		if hits < e.min {
-			msg := fmt.Sprintf("%s was called %d time(s), want %s", e.describe(), hits, e.timesText())
+			msg := fmt.Sprintf("%s was called %d time(s), want %s%s", e.describe(), hits, e.timesText(), e.stateNote())
 			for _, ms := range misses {
 				if ms.Method == e.method {
 					msg += " (a call to this method came but did not match it: see the unexpected call reported below)"
@@ -475,8 +497,11 @@ type StubInfo struct {
 	Source string // where it was declared: "file.go:12" or "stubs/a.yaml:3"
 	Hits   int
 	Min    int
-	Max    int  // -1: no limit
-	Met    bool // Hits >= Min
+	// Max is the most calls the expectation answers; it is 0 and means
+	// nothing when Unlimited is set.
+	Max       int
+	Unlimited bool // no upper bound on the calls
+	Met       bool // Hits >= Min
 }
 
 // Stubs lists every expectation, stubs and Go declarations alike, in the
@@ -488,7 +513,12 @@ func (m *Mock) Stubs() []StubInfo {
 	out := make([]StubInfo, len(exps))
 	for i, e := range exps {
 		h := e.hitCount()
-		out[i] = StubInfo{ID: e.id, Method: e.method, Kind: e.kindText(), Source: e.source, Hits: h, Min: e.min, Max: e.max, Met: h >= e.min}
+		out[i] = StubInfo{ID: e.id, Method: e.method, Kind: e.kindText(), Source: e.source, Hits: h, Min: e.min, Met: h >= e.min}
+		if e.max < 0 {
+			out[i].Unlimited = true
+		} else {
+			out[i].Max = e.max
+		}
 	}
 	return out
 }
@@ -507,6 +537,7 @@ func (m *Mock) Delete(id string) error {
 	if set := m.byMethod[e.method]; set != nil {
 		set.mu.Lock()
 		set.exps = slices.DeleteFunc(set.exps, func(o *expectation) bool { return o == e })
+		set.changed()
 		set.mu.Unlock()
 	}
 	return nil
@@ -520,9 +551,11 @@ func (m *Mock) Reset() {
 	for _, set := range m.byMethod {
 		set.mu.Lock()
 		set.exps = nil
+		set.changed()
 		set.mu.Unlock()
 	}
 	m.all = nil
 	m.misses = nil
 	m.setupErr = nil
+	m.states.reset()
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -334,6 +335,8 @@ func statusOf(err error) *status.Status {
 // scans them.
 type record struct {
 	mu          sync.Mutex
+	id          uint64          // CallRecord.ID
+	gen         atomic.Uint64   // the journal's generation when it last changed
 	m           *method         // its message types decode wire
 	ctx         context.Context // nil once the call ended
 	md          []byte          // incoming metadata, captured at the end (see packMD)

@@ -285,6 +285,8 @@ func (s *Server) serverOptions() []grpc.ServerOption {
 	}
 	if s.cfg.maxMsg > 0 {
 		opts = append(opts, grpc.MaxRecvMsgSize(s.cfg.maxMsg), grpc.MaxSendMsgSize(s.cfg.maxMsg))
+	} else {
+		opts = append(opts, grpc.MaxSendMsgSize(DefaultMaxSendSize))
 	}
 	if s.frames {
 		opts = append(opts, grpc.ForceServerCodecV2(newWireCodec()))
@@ -497,6 +499,9 @@ func (s *Server) begin(c *Call) {
 
 func (s *Server) end(c *Call, st *status.Status) {
 	c.rec.finish(st)
+	if c.rec != nil {
+		s.journal.touch(c.rec)
+	}
 	s.liveMu.Lock()
 	cancel := s.live[c]
 	delete(s.live, c)
@@ -586,6 +591,16 @@ func (s *Server) CallsTo(method string) []CallRecord {
 		return nil
 	}
 	return s.journal.snapshot(full)
+}
+
+// MaxSendSize is the largest message the server sends: WithMaxMessageSize's
+// limit, or DefaultMaxSendSize. (A grpc.MaxSendMsgSize passed through
+// WithServerOptions overrides it without this knowing.)
+func (s *Server) MaxSendSize() int {
+	if s.cfg.maxMsg > 0 {
+		return s.cfg.maxMsg
+	}
+	return DefaultMaxSendSize
 }
 
 // ResetJournal forgets every call received so far.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/bufbuild/protocompile"
@@ -20,6 +19,8 @@ import (
 	// google/api/annotations.proto and http.proto, for linkedImports: the
 	// REST mapping of a service is declared with them.
 	_ "google.golang.org/genproto/googleapis/api/annotations"
+
+	"github.com/grpcdouble/grpcdouble/internal/boundedfile"
 )
 
 // ErrServiceNotFound is wrapped by errors for a service no source has.
@@ -160,13 +161,14 @@ func appendServices(out []protoreflect.ServiceDescriptor, f protoreflect.FileDes
 }
 
 // Protoset reads a FileDescriptorSet, as written by
-// `protoc --include_imports --descriptor_set_out=FILE`.
+// `protoc --include_imports --descriptor_set_out=FILE`: a regular file of
+// at most 1 GiB.
 func Protoset(path string) Source { return protoset(path) }
 
 type protoset string
 
 func (p protoset) Services(context.Context) ([]protoreflect.ServiceDescriptor, error) {
-	data, err := os.ReadFile(string(p))
+	data, err := boundedfile.ReadFile(string(p), boundedfile.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("protoset: %w", err)
 	}

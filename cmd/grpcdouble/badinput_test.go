@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/grpcdouble/grpcdouble/cassette"
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
 	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/internal/boundedfile"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 	"github.com/grpcdouble/grpcdouble/replay"
 )
@@ -131,6 +133,11 @@ func TestBadInputCatalog(t *testing.T) {
 	stubUnknownKey := file("unknown-key.yaml", `- method: /routeguide.RouteGuide/GetFeature
   respnse: {name: x}
 `)
+	stubRenamedKey := file("renamed-key.yaml", `- method: /routeguide.RouteGuide/RouteChat
+  steps:
+    - send: {message: hi}
+    - sendHeaders: true
+`)
 	stubWrongType := file("wrong-type.yaml", `- method: /routeguide.RouteGuide/GetFeature
   response:
     name: x
@@ -142,6 +149,47 @@ func TestBadInputCatalog(t *testing.T) {
 `)
 	stubUnknownService := file("unknown-service.yaml", `- method: /nope.v1.Nope/Do
   response: {}
+`)
+	stubBadFieldPath := file("bad-field-path.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  request:
+    fields:
+      location.latitude: {gt: 0}
+  response: {}
+`)
+	stubBadOperand := file("bad-operand.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  request:
+    fields:
+      latitude: {gte: [1, 2]}
+  response: {}
+`)
+	stubBadFieldRegex := file("bad-field-regex.yaml", `- method: /routeguide.RouteGuide/RouteChat
+  steps:
+    - recv: {fields: {message: {regex: "[a-"}}}
+`)
+	stubBadPriority := file("bad-priority.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  priority: first
+  response: {}
+`)
+	stubBadScenarioKey := file("bad-scenario-key.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  scenario: login
+  whenstate: Started
+  response: {}
+`)
+	stubStepAfterEnd := file("step-after-end.yaml", `- method: /routeguide.RouteGuide/ListFeatures
+  steps:
+    - status: {code: UNAVAILABLE}
+    - send: {name: never}
+`)
+	stubHugePad := file("huge-pad.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  response: {name: a}
+  padTo: 100000000000
+`)
+	stubHugeOversized := file("huge-oversized.yaml", `- method: /routeguide.RouteGuide/ListFeatures
+  steps:
+    - send: {name: a}
+    - sendOversized:
+        message: {name: b}
+        size: 67108866
 `)
 
 	// Cassettes.
@@ -174,6 +222,13 @@ func TestBadInputCatalog(t *testing.T) {
 	casUnknownMethod := file("unknown-method.cassette", header+interaction("/routeguide.RouteGuide/GetFeatur", `{"name": "x"}`))
 	casUnknownService := file("unknown-service.cassette", header+interaction("/nope.v1.Nope/Do", `{}`))
 	casUnknownField := file("unknown-field.cassette", header+interaction("/routeguide.RouteGuide/GetFeature", `{"name": "x", "colour": "red"}`))
+
+	// Special files: read for ever, they took the process to 2.9 GB.
+	fifoDir := mkdir(t, dir, "fifo-stubs")
+	if err := syscall.Mkfifo(filepath.Join(fifoDir, "a.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bigCassette := file("big.cassette", header+whole)
 
 	// TLS material: a key that is not the certificate's, and files that
 	// are not PEM.
@@ -320,6 +375,13 @@ func TestBadInputCatalog(t *testing.T) {
 			want:   []string{"--stubs: bad stub file: " + stubUnknownKey + ":2: field respnse not found in type stub"},
 		},
 		{
+			name:   "key the stub format renamed",
+			args:   serve("--stubs", stubRenamedKey),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"--stubs: bad stub file: " + stubRenamedKey + `:4: steps[1].sendHeaders: unknown field; write "sendHeader" instead`},
+		},
+		{
 			name:   "wrong type in a stub message",
 			args:   serve("--stubs", stubWrongType),
 			exit:   1,
@@ -339,6 +401,103 @@ func TestBadInputCatalog(t *testing.T) {
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{"--stubs: bad stub file: " + stubUnknownService + ":1: method: unknown method /nope.v1.Nope/Do; closest served methods: "},
+		},
+		{
+			name:   "bad field path in a stub's field matcher",
+			args:   serve("--stubs", stubBadFieldPath),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubBadFieldPath + `:4: request.fields.location.latitude: field location.latitude: routeguide.Point has no field "location"`},
+		},
+		{
+			name:   "operand of the wrong type in a stub's field matcher",
+			args:   serve("--stubs", stubBadOperand),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubBadOperand + `:4: request.fields.latitude: field latitude (int32): gte: operand [1,2] is not a int32`},
+		},
+		{
+			name:   "regex that does not compile in a stub's field matcher",
+			args:   serve("--stubs", stubBadFieldRegex),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubBadFieldRegex + ":3: steps[0].recv.fields.message.regex: error parsing regexp: missing closing ]"},
+		},
+		{
+			name:   "priority that is not an integer",
+			args:   serve("--stubs", stubBadPriority),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubBadPriority + `:2: priority: want an integer (higher is tried first), got "first"`},
+		},
+		{
+			name:   "unknown scenario key in a stub",
+			args:   serve("--stubs", stubBadScenarioKey),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubBadScenarioKey + ":3: field whenstate not found in type stub"},
+		},
+		{
+			name:   "stub step after the step that ends the stream",
+			args:   serve("--stubs", stubStepAfterEnd),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubStepAfterEnd + ":1: steps: step 1 (end with Unavailable) ends the call, so step 2 (send routeguide.Feature {\"name\":\"never\"}) would never run"},
+		},
+		{
+			name:   "stub padTo above the server's maximum send size",
+			args:   serve("--stubs", stubHugePad),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"--stubs: bad stub file: " + stubHugePad + ":3: padTo: 100000000000 bytes is above the server's maximum send size plus one (67108865 bytes): nothing larger can be tested"},
+		},
+		{
+			name:   "stub sendOversized size above the server's maximum send size",
+			args:   serve("--stubs", stubHugeOversized),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"--stubs: bad stub file: " + stubHugeOversized + ":6: steps[1].sendOversized.size: 67108866 bytes is above the server's maximum send size plus one (67108865 bytes)"},
+		},
+		{
+			name:   "stubs that are a device",
+			args:   serve("--stubs", "/dev/zero"),
+			exit:   2,
+			wantIs: []error{boundedfile.ErrNotRegular},
+			want:   []string{"serve: --stubs /dev/zero: not a regular file (it is a character device)"},
+		},
+		{
+			name:   "stub folder holding a named pipe",
+			args:   serve("--stubs", fifoDir),
+			exit:   2,
+			wantIs: []error{boundedfile.ErrNotRegular},
+			want:   []string{"serve: --stubs " + filepath.Join(fifoDir, "a.yaml") + ": not a regular file (it is a named pipe)"},
+		},
+		{
+			name:   "protoset that is a device",
+			args:   []string{"serve", "--listen", "127.0.0.1:0", "--protoset", "/dev/zero"},
+			exit:   2,
+			wantIs: []error{boundedfile.ErrNotRegular},
+			want:   []string{"serve: --protoset /dev/zero: not a regular file (it is a character device)"},
+		},
+		{
+			name:   "cassette that is a device",
+			args:   serve("--cassette", "/dev/zero"),
+			exit:   2,
+			wantIs: []error{boundedfile.ErrNotRegular},
+			want:   []string{"serve: --cassette /dev/zero: not a regular file (it is a character device)"},
+		},
+		{
+			name:   "cassette over --max-file-size",
+			args:   serve("--cassette", bigCassette, "--max-file-size", "100"),
+			exit:   2,
+			wantIs: []error{boundedfile.ErrTooLarge},
+			want:   []string{"serve: --cassette " + bigCassette + ": file too large: " + fmt.Sprint(len(header+whole)) + " bytes, over the limit of 100 (raise --max-file-size, at most 1073741824)"},
+		},
+		{
+			name: "--max-file-size above 1 GiB",
+			args: serve("--max-file-size", "2000000000"),
+			exit: 2,
+			want: []string{"serve: --max-file-size: 2000000000: want 1 to 1073741824 bytes"},
 		},
 		{
 			name:   "stub path that does not exist",
@@ -604,6 +763,12 @@ func TestBadInputCatalog(t *testing.T) {
 			want:   []string{"stub: bad stub file: admin POST /stubs:1: method: service routeguide.RouteGuide has no method GetFeatur (it has GetFeature, ListFeatures, RecordRoute, RouteChat)"},
 		},
 		{
+			name:   "admin: stub padTo above the server's maximum send size",
+			admin:  &adminCall{"POST", "/stubs", "{method: /routeguide.RouteGuide/GetFeature, response: {name: a}, padTo: 100000000000}\n"},
+			status: http.StatusBadRequest,
+			want:   []string{"admin POST /stubs:1: padTo: 100000000000 bytes is above the server's maximum send size plus one (67108865 bytes)"},
+		},
+		{
 			name:   "admin: stub body of the wrong shape",
 			admin:  &adminCall{"POST", "/stubs", `"just a string"`},
 			status: http.StatusBadRequest,
@@ -694,6 +859,8 @@ func TestBadInputCatalog(t *testing.T) {
 			want:   []string{`not found: no such stub: "nope"`},
 		},
 	}
+
+	rows = append(rows, foreignStubRows(serve, file)...)
 
 	// One server for the admin rows, with the standalone stubs.
 	_, adminAddr, _ := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",

@@ -9,7 +9,10 @@ import (
 	"os"
 	"strings"
 
+	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/internal/boundedfile"
 	"github.com/grpcdouble/grpcdouble/replay"
+	"github.com/grpcdouble/grpcdouble/stubformat"
 )
 
 // stringList is a repeatable flag.
@@ -47,6 +50,7 @@ type commonConfig struct {
 	adminToken string
 
 	journalLimit int
+	maxFileSize  int64
 	logLevel     string
 	logFormat    string
 }
@@ -54,6 +58,7 @@ type commonConfig struct {
 type serveConfig struct {
 	commonConfig
 	stubs                stringList
+	stubsFormat          string
 	cassettes            stringList
 	replayOnce           bool
 	replayInOrder        bool
@@ -97,6 +102,7 @@ func (c *commonConfig) register(fs *flag.FlagSet) {
 	// prints the token.
 	fs.StringVar(&c.adminToken, "admin-token", "", "require \"Authorization: Bearer `TOKEN`\" on every admin request (default: $"+adminTokenEnv+")")
 	fs.IntVar(&c.journalLimit, "journal-limit", 1000, "keep only the newest `N` calls in the journal (0: all)")
+	fs.Int64Var(&c.maxFileSize, "max-file-size", defaultMaxFileSize, "read no --stubs, --protoset, --cassette or TLS file larger than `BYTES` (at most 1 GiB)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log `LEVEL`: debug (logs every call), info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log `FORMAT`: text or json")
 }
@@ -131,6 +137,9 @@ func (c *commonConfig) validate() error {
 	if (c.reflectTLS || c.reflectCA != "" || c.reflectServerName != "" || c.reflectCert != "") && c.reflect == "" {
 		return errors.New("--reflect-tls, --reflect-ca, --reflect-server-name, --reflect-cert and --reflect-key need --reflect ADDR")
 	}
+	if c.maxFileSize <= 0 || c.maxFileSize > boundedfile.Limit {
+		return fmt.Errorf("--max-file-size: %d: want 1 to %d bytes", c.maxFileSize, boundedfile.Limit)
+	}
 	if c.journalLimit < 0 {
 		return fmt.Errorf("--journal-limit: %d is negative", c.journalLimit)
 	}
@@ -138,12 +147,12 @@ func (c *commonConfig) validate() error {
 		{"--tls-cert", c.tlsCert}, {"--tls-key", c.tlsKey}, {"--tls-client-ca", c.tlsClientCA},
 		{"--reflect-ca", c.reflectCA}, {"--reflect-cert", c.reflectCert}, {"--reflect-key", c.reflectKey},
 	} {
-		if err := mustBeFile(f.flag, f.path); err != nil {
+		if err := c.mustBeFile(f.flag, f.path); err != nil {
 			return err
 		}
 	}
 	for _, p := range c.protosets {
-		if err := mustBeFile("--protoset", p); err != nil {
+		if err := c.mustBeFile("--protoset", p); err != nil {
 			return err
 		}
 	}
@@ -165,7 +174,12 @@ func (c *commonConfig) validate() error {
 	return nil
 }
 
-func mustBeFile(flagName, path string) error {
+// defaultMaxFileSize is --max-file-size's default: 256 MiB.
+const defaultMaxFileSize = 256 << 20
+
+// mustBeFile checks a flag's file: a regular file (not a folder, a device
+// or a FIFO, which would be read for ever) of at most --max-file-size.
+func (c *commonConfig) mustBeFile(flagName, path string) error {
 	if path == "" {
 		return nil
 	}
@@ -175,6 +189,19 @@ func mustBeFile(flagName, path string) error {
 	}
 	if st.IsDir() {
 		return fmt.Errorf("%s %s: is a directory, want a file", flagName, path)
+	}
+	return c.checkFile(flagName, path)
+}
+
+// checkFile names the flag and the limit when path is not a regular file
+// within --max-file-size.
+func (c *commonConfig) checkFile(flagName, path string) error {
+	err := boundedfile.Check(path, c.maxFileSize)
+	switch {
+	case errors.Is(err, boundedfile.ErrTooLarge):
+		return fmt.Errorf("%s %w (raise --max-file-size, at most %d)", flagName, err, boundedfile.Limit)
+	case err != nil:
+		return fmt.Errorf("%s %w", flagName, err)
 	}
 	return nil
 }
@@ -202,6 +229,7 @@ func serveFlags(output io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.SetOutput(output)
 	cfg.register(fs)
 	fs.Var(&cfg.stubs, "stubs", "a stub `PATH`: a YAML or JSON stub file, or a folder of them (repeatable)")
+	fs.StringVar(&cfg.stubsFormat, "stubs-format", "auto", "the `FORMAT` of the --stubs files: auto (each file's told by its shape), native, gripmock or wiremock")
 	fs.Var(&cfg.cassettes, "cassette", "a cassette `FILE` to replay (repeatable)")
 	fs.BoolVar(&cfg.replayOnce, "replay-once", false, "let each recorded interaction answer one call (until POST /reset); by default each answers any number")
 	fs.BoolVar(&cfg.replayInOrder, "replay-in-order", false, "match calls to interactions in recorded order, whatever the method")
@@ -283,13 +311,25 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	if !cfg.hasDescriptors() {
 		return nil, usageError{errors.New("serve: no services to serve: give --proto FILE (with --import-path DIR), --protoset FILE or --reflect ADDR")}
 	}
+	if _, err := stubformat.ParseFormat(cfg.stubsFormat); err != nil {
+		return nil, usageError{fmt.Errorf("serve: --stubs-format: %w", err)}
+	}
 	for _, p := range cfg.stubs {
 		if _, err := os.Stat(p); err != nil {
 			return nil, usageError{fmt.Errorf("serve: --stubs %s: %w", p, errors.Unwrap(err))}
 		}
 	}
+	files, err := expect.StubFiles(cfg.stubs...)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("serve: --stubs: %w", err)}
+	}
+	for _, p := range files {
+		if err := cfg.checkFile("--stubs", p); err != nil {
+			return nil, usageError{fmt.Errorf("serve: %w", err)}
+		}
+	}
 	for _, p := range cfg.cassettes {
-		if err := mustBeFile("--cassette", p); err != nil {
+		if err := cfg.mustBeFile("--cassette", p); err != nil {
 			return nil, usageError{fmt.Errorf("serve: %w", err)}
 		}
 	}
@@ -316,7 +356,7 @@ func parseRecord(args []string, stderr io.Writer) (*recordConfig, error) {
 	for _, f := range []struct{ flag, path string }{
 		{"--upstream-ca", cfg.upstreamCA}, {"--upstream-cert", cfg.upstreamCert}, {"--upstream-key", cfg.upstreamKey},
 	} {
-		if err := mustBeFile(f.flag, f.path); err != nil {
+		if err := cfg.mustBeFile(f.flag, f.path); err != nil {
 			return nil, usageError{fmt.Errorf("record: %w", err)}
 		}
 	}

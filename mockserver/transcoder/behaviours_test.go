@@ -34,7 +34,7 @@ func TestExpectationsReachConnect(t *testing.T) {
 	m := expect.New(t)
 	m.Unary("/routeguide.RouteGuide/GetFeature").
 		WithRequest(&pb.Point{Latitude: 1}).
-		WithHeader("x-team", "web").
+		WithMetadata("x-team", "web").
 		Return(&pb.Feature{Name: "one"}).
 		ReturnHeader("x-served-by", "double")
 	m.Unary("/routeguide.RouteGuide/GetFeature").
@@ -177,9 +177,13 @@ func TestCassetteAcrossProtocols(t *testing.T) {
 	}{
 		{"grpc-go to connect-go",
 			func(ms *mockserver.Server, _ *transcoder.Server) exercise { return viaGRPC(ms.ClientConn()) },
-			func(_ *mockserver.Server, web *transcoder.Server) exercise { return viaConnect(web, connect.WithProtoJSON()) }},
+			func(_ *mockserver.Server, web *transcoder.Server) exercise {
+				return viaConnect(web, connect.WithProtoJSON())
+			}},
 		{"connect-go to grpc-go",
-			func(_ *mockserver.Server, web *transcoder.Server) exercise { return viaConnect(web, connect.WithGRPCWeb()) },
+			func(_ *mockserver.Server, web *transcoder.Server) exercise {
+				return viaConnect(web, connect.WithGRPCWeb())
+			},
 			func(ms *mockserver.Server, _ *transcoder.Server) exercise { return viaGRPC(ms.ClientConn()) }},
 	}
 	for _, tc := range cases {

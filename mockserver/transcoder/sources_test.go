@@ -66,7 +66,9 @@ func TestDescriptorSources(t *testing.T) {
 		"proto files": func(*testing.T) mockserver.Source {
 			return mockserver.ProtoFiles([]string{"../../testdata/protos"}, "echo/v1/echo.proto")
 		},
-		"protoset": func(*testing.T) mockserver.Source { return mockserver.Protoset("../../testdata/protosets/echo.protoset") },
+		"protoset": func(*testing.T) mockserver.Source {
+			return mockserver.Protoset("../../testdata/protosets/echo.protoset")
+		},
 		"reflection": func(t *testing.T) mockserver.Source {
 			live := mockserver.Start(t, echoHandler, mockserver.WithProtoset("../../testdata/protosets/echo.protoset"))
 			return mockserver.Reflection(live.ClientConn())
