@@ -50,6 +50,12 @@ func WithProtocol(ctx context.Context, p Protocol) context.Context {
 	return context.WithValue(ctx, protocolKey{}, p)
 }
 
+// ProtocolFrom returns the protocol WithProtocol put in ctx.
+func ProtocolFrom(ctx context.Context) (Protocol, bool) {
+	p, ok := ctx.Value(protocolKey{}).(Protocol)
+	return p, ok
+}
+
 // protocolOf is the protocol a call's context says, else gRPC with the
 // codec its content-type names.
 func protocolOf(ctx context.Context, md metadata.MD) Protocol {

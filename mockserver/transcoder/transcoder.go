@@ -66,7 +66,7 @@ func Handler(ms *mockserver.Server, opts ...Option) (http.Handler, error) {
 			return nil, err
 		}
 	}
-	res := &resolver{dyn: dynamicpb.NewTypes(files)}
+	res := &resolver{files: files, dyn: dynamicpb.NewTypes(files)}
 	target := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for _, k := range protocolHeaders {
 			r.Header.Del(k)
@@ -174,19 +174,32 @@ func classify(r *http.Request) mockserver.Protocol {
 	return mockserver.Protocol{Name: mockserver.ProtocolREST, Codec: "json"}
 }
 
-// resolver finds message types as the server does: the generated Go type
-// when it is linked in, a dynamicpb type from the served files otherwise.
-type resolver struct{ dyn *dynamicpb.Types }
+// resolver finds the message types of the served files: the generated Go
+// type when it is linked in and built from the very descriptor served (as
+// with GoTypes), a dynamicpb type otherwise. Vanguard sets fields by the
+// served schema's descriptors, so a Go type of the same name built from
+// another descriptor (a .proto parsed at run time while the generated
+// package is linked too) will not do; the server still decodes into the
+// Go type, from the bytes vanguard hands on.
+type resolver struct {
+	files *protoregistry.Files
+	dyn   *dynamicpb.Types
+}
+
+func (r *resolver) goType(mt protoreflect.MessageType) bool {
+	d, err := r.files.FindDescriptorByName(mt.Descriptor().FullName())
+	return err != nil || d == mt.Descriptor() // not served (inside an Any): any Go type will do
+}
 
 func (r *resolver) FindMessageByName(name protoreflect.FullName) (protoreflect.MessageType, error) {
-	if mt, err := protoregistry.GlobalTypes.FindMessageByName(name); err == nil {
+	if mt, err := protoregistry.GlobalTypes.FindMessageByName(name); err == nil && r.goType(mt) {
 		return mt, nil
 	}
 	return r.dyn.FindMessageByName(name)
 }
 
 func (r *resolver) FindMessageByURL(url string) (protoreflect.MessageType, error) {
-	if mt, err := protoregistry.GlobalTypes.FindMessageByURL(url); err == nil {
+	if mt, err := protoregistry.GlobalTypes.FindMessageByURL(url); err == nil && r.goType(mt) {
 		return mt, nil
 	}
 	return r.dyn.FindMessageByURL(url)
@@ -234,10 +247,10 @@ type Server struct {
 	running sync.WaitGroup // handlers
 	once    sync.Once
 
-	mu           sync.Mutex
-	h2, h1       *http.Client
-	h2tr, h1tr   *http.Transport
-	closed, done bool
+	mu         sync.Mutex
+	h2, h1     *http.Client
+	h2tr, h1tr *http.Transport
+	closed     bool
 }
 
 // Start serves ms's HTTP protocols in memory for a test and closes them at
@@ -264,6 +277,7 @@ func New(ms *mockserver.Server, opts ...Option) (*Server, error) {
 	s := &Server{ms: ms, lis: bufconn.Listen(bufSize), served: make(chan struct{}), url: "http://bufconn"}
 	var protocols http.Protocols
 	protocols.SetHTTP1(true)
+	protocols.SetHTTP2(true)
 	protocols.SetUnencryptedHTTP2(true)
 	s.hs = &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -338,7 +352,7 @@ func (s *Server) client(h2 bool) *http.Client {
 			}
 			return conn{c}, nil
 		},
-		TLSClientConfig:   s.tls,
+		TLSClientConfig:   s.tls.Clone(), // a Transport adds its protocols to it
 		Protocols:         &p,
 		ForceAttemptHTTP2: h2,
 	}
