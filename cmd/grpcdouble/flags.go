@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/internal/boundedfile"
@@ -64,26 +65,29 @@ type serveConfig struct {
 	replayInOrder        bool
 	replayIgnoreMetadata stringList
 	replayMatchMetadata  stringList
+	sessionTTL           time.Duration
 }
 
 type recordConfig struct {
 	commonConfig
-	upstream           string
-	upstreamTLS        bool
-	upstreamCA         string
-	upstreamServerName string
-	upstreamCert       string
-	upstreamKey        string
-	cassette           string
-	appendCassette     bool
-	redact             stringList
-	keep               stringList
-	withoutTiming      bool
+	upstreamConfig
+	cassette       string
+	appendCassette bool
+	redact         stringList
+	keep           stringList
+	withoutTiming  bool
 }
 
 const defaultListen = "127.0.0.1:50051"
 
 func (c *commonConfig) register(fs *flag.FlagSet) {
+	c.registerDescriptors(fs)
+	c.registerServing(fs)
+}
+
+// registerDescriptors registers the flags that say where the services come
+// from, which every command shares.
+func (c *commonConfig) registerDescriptors(fs *flag.FlagSet) {
 	fs.Var(&c.protos, "proto", "a .proto `FILE` to load services from, or a folder of them (repeatable); found relative to --import-path (a folder is its own import path when none is given)")
 	fs.Var(&c.importPaths, "import-path", "a `DIR` to resolve .proto files and their imports in (repeatable; default: the current directory)")
 	fs.Var(&c.protosets, "protoset", "a descriptor set `FILE` (protoc --include_imports --descriptor_set_out) to load services from (repeatable)")
@@ -93,6 +97,9 @@ func (c *commonConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.reflectServerName, "reflect-server-name", "", "TLS server `NAME` to verify for the --reflect server (implies --reflect-tls)")
 	fs.StringVar(&c.reflectCert, "reflect-cert", "", "PEM client certificate `FILE` to present to the --reflect server, for mutual TLS (needs --reflect-key; implies --reflect-tls)")
 	fs.StringVar(&c.reflectKey, "reflect-key", "", "PEM private key `FILE` for --reflect-cert")
+}
+
+func (c *commonConfig) registerServing(fs *flag.FlagSet) {
 	fs.StringVar(&c.listen, "listen", defaultListen, "gRPC listen `ADDR` (port 0 picks a free port)")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "serve TLS with this PEM certificate `FILE` (needs --tls-key)")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "PEM private key `FILE` for --tls-cert")
@@ -235,6 +242,7 @@ func serveFlags(output io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.BoolVar(&cfg.replayInOrder, "replay-in-order", false, "match calls to interactions in recorded order, whatever the method")
 	fs.Var(&cfg.replayIgnoreMetadata, "replay-ignore-metadata", "a request metadata `KEY` left out of cassette matching (repeatable)")
 	fs.Var(&cfg.replayMatchMetadata, "replay-match-metadata", "match request metadata on this `KEY` only (repeatable; by default every recorded key must match)")
+	fs.DurationVar(&cfg.sessionTTL, "session-ttl", 30*time.Minute, "drop a session (calls with metadata grpcdouble-session: NAME) after it is idle this `LONG`")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `usage: grpcdouble serve [flags]
 
@@ -258,12 +266,7 @@ func recordFlags(output io.Writer) (*flag.FlagSet, *recordConfig) {
 	fs := flag.NewFlagSet("record", flag.ContinueOnError)
 	fs.SetOutput(output)
 	cfg.register(fs)
-	fs.StringVar(&cfg.upstream, "upstream", "", "the live server's `ADDR` to forward every call to (required)")
-	fs.BoolVar(&cfg.upstreamTLS, "upstream-tls", false, "use TLS to reach --upstream")
-	fs.StringVar(&cfg.upstreamCA, "upstream-ca", "", "PEM `FILE` of CAs to trust for --upstream (implies --upstream-tls)")
-	fs.StringVar(&cfg.upstreamServerName, "upstream-server-name", "", "TLS server `NAME` to verify for --upstream (implies --upstream-tls)")
-	fs.StringVar(&cfg.upstreamCert, "upstream-cert", "", "PEM client certificate `FILE` to present to --upstream, for mutual TLS (needs --upstream-key; implies --upstream-tls)")
-	fs.StringVar(&cfg.upstreamKey, "upstream-key", "", "PEM private key `FILE` for --upstream-cert")
+	cfg.registerUpstream(fs, "the live server's `ADDR` to forward every call to (required)")
 	fs.StringVar(&cfg.cassette, "cassette", "", "the cassette `FILE` to write (required; replaced unless --append)")
 	fs.BoolVar(&cfg.appendCassette, "append", false, "add to an existing --cassette instead of replacing it")
 	fs.Var(&cfg.redact, "redact", "a metadata `KEY` whose values are written as [REDACTED] (repeatable; authorization, cookie, set-cookie, x-api-key and proxy-authorization always are)")
@@ -333,6 +336,9 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 			return nil, usageError{fmt.Errorf("serve: %w", err)}
 		}
 	}
+	if cfg.sessionTTL <= 0 {
+		return nil, usageError{fmt.Errorf("serve: --session-ttl %s: want a positive duration such as 30m", cfg.sessionTTL)}
+	}
 	return cfg, nil
 }
 
@@ -368,10 +374,6 @@ func parseRecord(args []string, stderr io.Writer) (*recordConfig, error) {
 
 func (c *commonConfig) reflectPeer() peerTLS {
 	return peerTLS{flag: "--reflect", tls: c.reflectTLS, ca: c.reflectCA, serverName: c.reflectServerName, cert: c.reflectCert, key: c.reflectKey}
-}
-
-func (c *recordConfig) upstreamPeer() peerTLS {
-	return peerTLS{flag: "--upstream", tls: c.upstreamTLS, ca: c.upstreamCA, serverName: c.upstreamServerName, cert: c.upstreamCert, key: c.upstreamKey}
 }
 
 func (c *serveConfig) replayOptions() []replay.Option {
