@@ -338,7 +338,8 @@ func (r *reader) jsonPath(v *yaml.Node, where string) (string, *yaml.Node, bool)
 			r.problem(v, where, "invalid regular expression %q: %v", re, err)
 			return "", nil, false
 		}
-		native.Set(op, "regex", native.Str(v.Line, re))
+		// Jayway's =~ matches the whole value.
+		native.Set(op, "regex", native.Str(v.Line, "^(?:"+re+")$"))
 		return path, op, true
 	}
 	var operand *yaml.Node
