@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/grpcdouble/grpcdouble/expect"
@@ -306,6 +308,9 @@ func (a *API) postReset(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) deleteCalls(w http.ResponseWriter, r *http.Request) {
 	a.srv.ResetJournal()
+	// Give the memory back now, not at the runtime's leisure: the journal
+	// may have held its whole budget.
+	debug.FreeOSMemory()
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -360,6 +365,9 @@ func (a *API) getCalls(w http.ResponseWriter, r *http.Request) {
 		}
 		method = full
 	}
+	st := a.srv.JournalStats()
+	// What the journal's bounds dropped since the last reset, oldest first.
+	w.Header().Set("Grpcdouble-Journal-Dropped-Calls", strconv.Itoa(st.DroppedCalls))
 	out := []Call{}
 	for _, rec := range a.srv.Calls() {
 		if method != "" && rec.Method != method {
