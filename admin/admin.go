@@ -11,11 +11,13 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/internal/webpage"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 	"github.com/grpcdouble/grpcdouble/replay"
+	"github.com/grpcdouble/grpcdouble/stubformat"
 )
 
 // MaxBodyBytes bounds every admin request body; a larger one gets 413.
@@ -28,6 +30,10 @@ type API struct {
 	stubs   *stubs // nil without WithMock: the stub endpoints answer 409
 	handler http.Handler
 	cfg     config
+
+	done      chan struct{} // closed by CloseStreams
+	doneOnce  sync.Once
+	closeOnce sync.Once
 }
 
 // Option configures an API.
@@ -40,6 +46,7 @@ func (f optionFunc) apply(c *config) { f(c) }
 type config struct {
 	mock      *expect.Mock
 	files     []string
+	format    stubformat.Format
 	cassettes func() *replay.Handler
 	reset     []func() error
 	token     string
@@ -56,6 +63,14 @@ func WithMock(m *expect.Mock) Option { return optionFunc(func(c *config) { c.moc
 // does not load them itself: LoadStubFiles does.
 func WithStubFiles(paths ...string) Option {
 	return optionFunc(func(c *config) { c.files = append(c.files, paths...) })
+}
+
+// WithStubsFormat reads the WithStubFiles files in format (as
+// stubformat.Load does); the default, stubformat.Auto, tells each file's
+// format by its shape. Stubs added with POST /stubs are always told by
+// their shape: native, gripmock or WireMock.
+func WithStubsFormat(format stubformat.Format) Option {
+	return optionFunc(func(c *config) { c.format = format })
 }
 
 // WithCassettes tells the API that cassettes answer the methods no stub is
@@ -91,7 +106,7 @@ func New(srv *mockserver.Server, opts ...Option) *API {
 		a.cfg.log = slog.New(slog.DiscardHandler)
 	}
 	if a.cfg.mock != nil {
-		a.stubs = &stubs{mock: a.cfg.mock, srv: srv, paths: a.cfg.files}
+		a.stubs = &stubs{mock: a.cfg.mock, srv: srv, paths: a.cfg.files, format: a.cfg.format}
 		if a.cfg.cassettes != nil {
 			a.stubs.routesToCassettes = func(method string) bool {
 				full, err := mockserver.NormalizeMethod(method)
@@ -110,6 +125,12 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.Serv
 // descriptors and adds them to m; errors name file, line and field.
 func LoadStubFiles(srv *mockserver.Server, m *expect.Mock, paths ...string) error {
 	return (&stubs{mock: m, srv: srv, paths: paths}).load()
+}
+
+// LoadStubFilesFormat is LoadStubFiles for files in the given format
+// (stubformat.Auto: each file's told by its shape).
+func LoadStubFilesFormat(srv *mockserver.Server, m *expect.Mock, format stubformat.Format, paths ...string) error {
+	return (&stubs{mock: m, srv: srv, paths: paths, format: format}).load()
 }
 
 // errNotFound marks a lookup of something that does not exist (404).

@@ -123,6 +123,8 @@ func (a *API) getEvents(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-a.streamsDone():
+			return
 		case <-heartbeat.C:
 			_ = rc.SetWriteDeadline(time.Now().Add(eventsHeartbeat))
 			if _, err := fmt.Fprint(w, ": still here\n\n"); err != nil {
@@ -143,4 +145,16 @@ func (a *API) getEvents(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+// CloseStreams ends every event stream (GET /events), which otherwise runs
+// until its client goes: call it when the server shuts down, as with
+// http.Server.RegisterOnShutdown, or Shutdown waits for the streams.
+func (a *API) CloseStreams() {
+	a.closeOnce.Do(func() { close(a.streamsDone()) })
+}
+
+func (a *API) streamsDone() chan struct{} {
+	a.doneOnce.Do(func() { a.done = make(chan struct{}) })
+	return a.done
 }

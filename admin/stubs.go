@@ -10,6 +10,7 @@ import (
 
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/mockserver"
+	"github.com/grpcdouble/grpcdouble/stubformat"
 )
 
 // stubs is the admin API's view of the expect.Mock serving the stubs.
@@ -17,6 +18,9 @@ type stubs struct {
 	mock  *expect.Mock
 	srv   *mockserver.Server
 	paths []string // --stubs, reloaded on reset
+	// format is --stubs-format; stubs added through the admin API are told
+	// by their shape.
+	format stubformat.Format
 	// routesToCassettes reports the methods the cassettes answer; nil
 	// without cassettes.
 	routesToCassettes func(method string) bool
@@ -27,7 +31,7 @@ func (s *stubs) load() error {
 	if len(s.paths) == 0 {
 		return nil
 	}
-	parsed, err := expect.LoadStubs(s.srv, s.paths...)
+	parsed, err := stubformat.Load(s.srv, s.format, s.paths...)
 	if err != nil {
 		return err
 	}
@@ -88,7 +92,7 @@ func (c count) String() string {
 }
 
 func (s *stubs) Add(body []byte, name string) (any, error) {
-	parsed, err := expect.ParseStubs(name, body, s.srv)
+	parsed, err := stubformat.Parse(name, body, stubformat.Auto, s.srv)
 	if err != nil {
 		return nil, err
 	}

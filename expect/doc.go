@@ -26,8 +26,16 @@
 // message as their script runs, and several bidi expectations on one method
 // are told apart by metadata and by their first Recv.
 //
-// Among the expectations of a method, a call uses the first one declared
-// that matches and is not used up (Times). An expectation wants exactly one
+// Single fields are tested with WithRequestField("location.latitude",
+// expect.Gt(0)) and the other operators (Eq, Regex, Contains, Prefix,
+// Suffix, Gt, Gte, Lt, Lte, Len, Present, Absent, AnyOf), or with
+// expect.Field wherever a Matcher goes; paths and operands are checked
+// against the message type.
+//
+// Among the expectations of a method, a call tries a higher Priority first,
+// then the ones declared earlier, and uses the first that matches, is not
+// used up (Times) and whose scenario (InScenario, WhenState, SetState) is
+// in the state it answers in. An expectation wants exactly one
 // call unless told otherwise (Times, AnyTimes, MinTimes, MaxTimes,
 // Optional), so "first call Unavailable, then success" is two expectations in
 // a row. With the InOrder option a call may only use an expectation once

@@ -45,6 +45,7 @@ type expectation struct {
 
 	mdm      []mdMatcher
 	req      Matcher     // unary and server-stream: the request (nil: any)
+	fields   []Matcher   // unary and server-stream: field tests, all must hold
 	reqs     ListMatcher // client-stream: every message (nil: any)
 	script   []step
 	header   metadata.MD
@@ -57,6 +58,8 @@ type expectation struct {
 
 	deferred []func(md protoreflect.MethodDescriptor) error
 	resolver mockserver.Methods // ParseStubs' resolver, for a Mock-less check
+
+	dyn // priority, scenario, templates (dynamic.go)
 
 	min, max int          // max < 0: no limit
 	hits     atomic.Int64 // written under the methodSet's lock
@@ -141,7 +144,7 @@ func (e *expectation) complete() error {
 			return fmt.Errorf("%s %s has no response: call Return, ReturnError or ReturnFunc", e.kind, e.method)
 		}
 	}
-	return nil
+	return checkScript(e.script)
 }
 
 // check runs f against the method's descriptor now if it is known, or at
@@ -411,6 +414,7 @@ func (r Request[B]) WithRequestJSON(js string) B {
 // WithRequestMatching matches requests with any Matcher, for example
 // expect.Func(func(p *pb.Point) bool { ... }) or expect.Anything().
 func (r Request[B]) WithRequestMatching(m Matcher) B {
+	r.e.bindInput("WithRequestMatching", m)
 	r.e.req = m
 	return r.self
 }
@@ -539,6 +543,7 @@ func (c *ClientStreamExpectation) WithRequestCount(n int) *ClientStreamExpectati
 // WithRequestsMatching matches the stream with any ListMatcher, for example
 // expect.Messages(expect.Partial(a), expect.Anything()) or expect.FuncAll.
 func (c *ClientStreamExpectation) WithRequestsMatching(m ListMatcher) *ClientStreamExpectation {
+	c.e.bindInput("WithRequestsMatching", m)
 	c.e.reqs = m
 	return c
 }
@@ -596,6 +601,7 @@ func (b *BidiExpectation) RecvPartial(msg proto.Message) *BidiExpectation {
 
 // RecvMatching receives one message that m accepts.
 func (b *BidiExpectation) RecvMatching(m Matcher) *BidiExpectation {
+	b.e.bindInput("RecvMatching", m)
 	b.e.script = append(b.e.script, recvStep{m})
 	return b
 }

@@ -103,6 +103,8 @@ type Mock struct {
 	setupErr []error
 	misses   *newest.List[Miss] // with DiscardCalls, the newest keptMisses
 	nextID   int
+
+	states scenarioStates
 }
 
 // methodSet is the expectations of one method, in declared order.
@@ -122,8 +124,15 @@ func New(t TB, opts ...Option) *Mock {
 	m.tb = t
 	t.Cleanup(func() {
 		t.Helper()
-		for _, err := range m.problems() {
+		problems := m.problems()
+		for _, err := range problems {
 			t.Errorf("%v", err)
+		}
+		switch path, err := m.report(t, problems); {
+		case err != nil:
+			t.Errorf("grpcdouble: no report of this test's calls: %v", err)
+		case path != "":
+			t.Errorf("grpcdouble: the calls this test's double received, with its stubs and misses, are in %s (open it in a browser)", path)
 		}
 	})
 	return m
@@ -209,6 +218,9 @@ func (m *Mock) Bind(methods mockserver.Methods) error {
 			e.broken = true
 			m.setupError(e, fmt.Errorf("%w: %s: %w", ErrSetup, e.where(), err))
 		}
+	}
+	for _, method := range m.Methods() {
+		m.reorder(method) // stubs learn their priority once their method is known
 	}
 	return m.Err()
 }
@@ -324,8 +336,9 @@ func (m *Mock) insert(e *expectation, id string) error {
 		set = &methodSet{}
 		m.byMethod[e.method] = set
 	}
+	e.seq = m.nextID
 	set.mu.Lock()
-	set.exps = append(set.exps, e)
+	set.add(e)
 	set.mu.Unlock()
 	m.all = append(m.all, e)
 	return nil
@@ -456,7 +469,7 @@ func (m *Mock) problems() []error {
 	for _, e := range exps {
 		hits := e.hitCount()
 		if hits < e.min {
-			msg := fmt.Sprintf("%s was called %d time(s), want %s", e.describe(), hits, e.timesText())
+			msg := fmt.Sprintf("%s was called %d time(s), want %s%s", e.describe(), hits, e.timesText(), e.stateNote())
 			for _, ms := range misses {
 				if ms.Method == e.method {
 					msg += " (a call to this method came but did not match it: see the unexpected call reported below)"
@@ -525,6 +538,7 @@ func (m *Mock) Delete(id string) error {
 	if set := m.byMethod[e.method]; set != nil {
 		set.mu.Lock()
 		set.exps = slices.DeleteFunc(set.exps, func(o *expectation) bool { return o == e })
+		set.changed()
 		set.mu.Unlock()
 	}
 	return nil
@@ -538,9 +552,11 @@ func (m *Mock) Reset() {
 	for _, set := range m.byMethod {
 		set.mu.Lock()
 		set.exps = nil
+		set.changed()
 		set.mu.Unlock()
 	}
 	m.all = nil
 	m.misses.Reset()
 	m.setupErr = nil
+	m.states.reset()
 }

@@ -50,6 +50,12 @@ type stubDoc struct {
 	Status    *statusDoc           `yaml:"status"`
 	KeepOpen  bool                 `yaml:"keepOpen"`
 
+	// Ranking and state (dynamic.go).
+	Priority  yaml.Node `yaml:"priority"`
+	Scenario  string    `yaml:"scenario"`
+	WhenState string    `yaml:"whenState"`
+	SetState  string    `yaml:"setState"`
+
 	// Faults.
 	AbortAfter     *abortDoc `yaml:"abortAfter"`
 	DropConnection bool      `yaml:"dropConnection"`
@@ -72,12 +78,14 @@ type matchDoc struct {
 	Equal   yaml.Node `yaml:"equal"`
 	Partial yaml.Node `yaml:"partial"`
 	Any     bool      `yaml:"any"`
+	Fields  yaml.Node `yaml:"fields"`
 }
 
 type listDoc struct {
 	Equal   []yaml.Node `yaml:"equal"`
 	Partial []yaml.Node `yaml:"partial"`
 	Count   *int        `yaml:"count"`
+	Fields  []yaml.Node `yaml:"fields"`
 }
 
 type statusDoc struct {
@@ -539,10 +547,26 @@ func (s Stub) matcher(n *yaml.Node, field string, m *matchDoc, md protoreflect.M
 	if set > 1 {
 		return nil, s.errf(n, field, "give one of equal, partial or any")
 	}
+	if present(m.Fields) {
+		if m.Any {
+			return nil, s.errf(n, field, "any: true matches everything; drop it to test fields")
+		}
+		f, err := s.fieldsMatcher(&m.Fields, field+".fields", md)
+		if err != nil {
+			return nil, err
+		}
+		if set == 0 {
+			return f, nil
+		}
+		return and(out, f), nil
+	}
 	return out, nil
 }
 
 func (s Stub) listMatcher(n *yaml.Node, field string, l *listDoc, md protoreflect.MessageDescriptor) (ListMatcher, error) {
+	if l.Fields != nil {
+		return s.listFields(n, field, l, md)
+	}
 	switch {
 	case l.Equal != nil && l.Partial == nil && l.Count == nil:
 		ms := make([]Matcher, len(l.Equal))
@@ -918,8 +942,11 @@ func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 	if len(script) == 0 && (kind == mockserver.Unary || kind == mockserver.ClientStream) {
 		return s.errf(n, "response", "%s %s needs a response, a status or dropConnection", kind, e.method)
 	}
+	if err := checkScript(script); err != nil {
+		return s.errf(n, "steps", "%v", err)
+	}
 	e.script = script
-	return nil
+	return s.compileDyn(e)
 }
 
 func (s Stub) step(e *expectation, n *yaml.Node, field string, d *stepDoc, kind mockserver.Kind, in, out protoreflect.MessageDescriptor) (step, error) {

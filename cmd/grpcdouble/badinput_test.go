@@ -150,6 +150,36 @@ func TestBadInputCatalog(t *testing.T) {
 	stubUnknownService := file("unknown-service.yaml", `- method: /nope.v1.Nope/Do
   response: {}
 `)
+	stubBadFieldPath := file("bad-field-path.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  request:
+    fields:
+      location.latitude: {gt: 0}
+  response: {}
+`)
+	stubBadOperand := file("bad-operand.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  request:
+    fields:
+      latitude: {gte: [1, 2]}
+  response: {}
+`)
+	stubBadFieldRegex := file("bad-field-regex.yaml", `- method: /routeguide.RouteGuide/RouteChat
+  steps:
+    - recv: {fields: {message: {regex: "[a-"}}}
+`)
+	stubBadPriority := file("bad-priority.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  priority: first
+  response: {}
+`)
+	stubBadScenarioKey := file("bad-scenario-key.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  scenario: login
+  whenstate: Started
+  response: {}
+`)
+	stubStepAfterEnd := file("step-after-end.yaml", `- method: /routeguide.RouteGuide/ListFeatures
+  steps:
+    - status: {code: UNAVAILABLE}
+    - send: {name: never}
+`)
 	stubHugePad := file("huge-pad.yaml", `- method: /routeguide.RouteGuide/GetFeature
   response: {name: a}
   padTo: 100000000000
@@ -371,6 +401,48 @@ func TestBadInputCatalog(t *testing.T) {
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{"--stubs: bad stub file: " + stubUnknownService + ":1: method: unknown method /nope.v1.Nope/Do; closest served methods: "},
+		},
+		{
+			name:   "bad field path in a stub's field matcher",
+			args:   serve("--stubs", stubBadFieldPath),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubBadFieldPath + `:4: request.fields.location.latitude: field location.latitude: routeguide.Point has no field "location"`},
+		},
+		{
+			name:   "operand of the wrong type in a stub's field matcher",
+			args:   serve("--stubs", stubBadOperand),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubBadOperand + `:4: request.fields.latitude: field latitude (int32): gte: operand [1,2] is not a int32`},
+		},
+		{
+			name:   "regex that does not compile in a stub's field matcher",
+			args:   serve("--stubs", stubBadFieldRegex),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubBadFieldRegex + ":3: steps[0].recv.fields.message.regex: error parsing regexp: missing closing ]"},
+		},
+		{
+			name:   "priority that is not an integer",
+			args:   serve("--stubs", stubBadPriority),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubBadPriority + `:2: priority: want an integer (higher is tried first), got "first"`},
+		},
+		{
+			name:   "unknown scenario key in a stub",
+			args:   serve("--stubs", stubBadScenarioKey),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubBadScenarioKey + ":3: field whenstate not found in type stub"},
+		},
+		{
+			name:   "stub step after the step that ends the stream",
+			args:   serve("--stubs", stubStepAfterEnd),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubStepAfterEnd + ":1: steps: step 1 (end with Unavailable) ends the call, so step 2 (send routeguide.Feature {\"name\":\"never\"}) would never run"},
 		},
 		{
 			name:   "stub padTo above the server's maximum send size",
@@ -787,6 +859,8 @@ func TestBadInputCatalog(t *testing.T) {
 			want:   []string{`not found: no such stub: "nope"`},
 		},
 	}
+
+	rows = append(rows, foreignStubRows(serve, file)...)
 
 	// One server for the admin rows, with the standalone stubs.
 	_, adminAddr, _ := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",

@@ -13,6 +13,7 @@ import (
 	"github.com/grpcdouble/grpcdouble/internal/boundedfile"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 	"github.com/grpcdouble/grpcdouble/replay"
+	"github.com/grpcdouble/grpcdouble/stubformat"
 )
 
 // stringList is a repeatable flag.
@@ -59,6 +60,7 @@ type commonConfig struct {
 type serveConfig struct {
 	commonConfig
 	stubs                stringList
+	stubsFormat          string
 	cassettes            stringList
 	replayOnce           bool
 	replayInOrder        bool
@@ -233,6 +235,7 @@ func serveFlags(output io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.SetOutput(output)
 	cfg.register(fs)
 	fs.Var(&cfg.stubs, "stubs", "a stub `PATH`: a YAML or JSON stub file, or a folder of them (repeatable)")
+	fs.StringVar(&cfg.stubsFormat, "stubs-format", "auto", "the `FORMAT` of the --stubs files: auto (each file's told by its shape), native, gripmock or wiremock")
 	fs.Var(&cfg.cassettes, "cassette", "a cassette `FILE` to replay (repeatable)")
 	fs.BoolVar(&cfg.replayOnce, "replay-once", false, "let each recorded interaction answer one call (until POST /reset); by default each answers any number")
 	fs.BoolVar(&cfg.replayInOrder, "replay-in-order", false, "match calls to interactions in recorded order, whatever the method")
@@ -313,6 +316,9 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	}
 	if !cfg.hasDescriptors() {
 		return nil, usageError{errors.New("serve: no services to serve: give --proto FILE (with --import-path DIR), --protoset FILE or --reflect ADDR")}
+	}
+	if _, err := stubformat.ParseFormat(cfg.stubsFormat); err != nil {
+		return nil, usageError{fmt.Errorf("serve: --stubs-format: %w", err)}
 	}
 	for _, p := range cfg.stubs {
 		if _, err := os.Stat(p); err != nil {

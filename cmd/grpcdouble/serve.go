@@ -11,6 +11,7 @@ import (
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 	"github.com/grpcdouble/grpcdouble/replay"
+	"github.com/grpcdouble/grpcdouble/stubformat"
 )
 
 // runServe runs "grpcdouble serve" until ctx is done.
@@ -24,7 +25,8 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 
 	mock := expect.NewMock(expect.DiscardCalls())
 	d := &dispatcher{mock: mock}
-	adminOpts := []admin.Option{admin.WithMock(mock), admin.WithStubFiles(cfg.stubs...)}
+	format, _ := stubformat.ParseFormat(cfg.stubsFormat) // checked by parseServe
+	adminOpts := []admin.Option{admin.WithMock(mock), admin.WithStubFiles(cfg.stubs...), admin.WithStubsFormat(format)}
 	var srv *mockserver.Server // set once started, before the admin API serves
 	if len(cfg.cassettes) > 0 {
 		openCassettes := func() (*replay.Handler, error) {
@@ -69,7 +71,7 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 	}
 	in, err := start(&cfg.commonConfig, d, sources, adminOpts, stdout, log, func(s *mockserver.Server) error {
 		srv = s
-		if err := admin.LoadStubFiles(srv, mock, cfg.stubs...); err != nil {
+		if err := admin.LoadStubFilesFormat(srv, mock, format, cfg.stubs...); err != nil {
 			return fmt.Errorf("--stubs: %w", err)
 		}
 		return nil

@@ -149,13 +149,15 @@ func start(c *commonConfig, h mockserver.Handler, sources []mockserver.Source, a
 	}
 	log.Info("serving", "listen", srv.Addr(), "tls", tlsCfg != nil, "mtls", tlsCfg != nil && tlsCfg.ClientCAs != nil, "services", names)
 	if in.adminLn != nil {
+		api := admin.New(srv, append(adminOpts, admin.WithToken(c.adminToken), admin.WithLogger(log))...)
 		in.http = &http.Server{
-			Handler:           admin.New(srv, append(adminOpts, admin.WithToken(c.adminToken), admin.WithLogger(log))...),
+			Handler:           api,
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       time.Minute,
 			IdleTimeout:       2 * time.Minute,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		}
+		in.http.RegisterOnShutdown(api.CloseStreams)
 		in.served = make(chan error, 1)
 		go func() { in.served <- in.http.Serve(in.adminLn) }()
 		fmt.Fprintf(stdout, "admin listening on %s\n", in.adminLn.Addr())

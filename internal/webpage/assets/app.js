@@ -235,7 +235,8 @@
 
   function since(start, iso) {
     const ms = new Date(iso) - new Date(start);
-    return isNaN(ms) ? '' : '+' + ms.toFixed(0) + ' ms';
+    if (isNaN(ms)) return '';
+    return '+' + (ms < 10 ? ms.toFixed(2) : ms.toFixed(0)) + ' ms';
   }
 
   function renderDetail(c) {
@@ -257,7 +258,15 @@
       tl.append(el('div', { class: 't', text: since(c.start, time) }));
       tl.append(el('div', { class: 'ev ' + side, role: 'listitem', 'data-type': what }, el('div', { class: 'what', text: what }), body));
     };
-    for (const e of c.events || []) {
+    // A unary call's headers go out with its response and have no event of
+    // their own: show them just before it.
+    const events = [...(c.events || [])];
+    if (c.header && Object.keys(c.header).length && !events.some((e) => e.type === 'header')) {
+      const at = events.findIndex((e) => e.type === 'send');
+      const ev = { type: 'header', time: at >= 0 ? events[at].time : c.end || c.start, metadata: c.header };
+      if (at >= 0) events.splice(at, 0, ev); else events.push(ev);
+    }
+    for (const e of events) {
       if (e.type === 'recv') add('client', e.time, 'client message', el('pre', { text: pretty(e.message) }));
       else if (e.type === 'half-close') add('client', e.time, 'half-close', null);
       else if (e.type === 'send') add('server', e.time, 'server message', el('pre', { text: pretty(e.message) }));
