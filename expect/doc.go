@@ -54,7 +54,14 @@
 // Methods to know the services to serve and Bind to check every expectation
 // against their descriptors. A method that does not exist, a method of
 // another kind than declared, or a message of the wrong type is a setup
-// error on the test, naming what was expected.
+// error, naming what was expected. It is reported on the test once, at the
+// line that declared it; Start then stops the test without repeating it,
+// and the cleanup does not either. An error only the server's descriptors
+// reveal (a method known from a .proto file) is reported by Start.
+//
+// Handle, Bind, Methods and HasExpectation are plumbing between a Mock and
+// a server, exported for integrators who combine a Mock with handlers of
+// their own; a test does not call them.
 //
 // # Scripts
 //

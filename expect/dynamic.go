@@ -56,7 +56,8 @@ func (e *expectation) reqReasons(got []proto.Message) []string {
 // Priority ranks the expectation among those of its method: a call tries a
 // higher priority first, and expectations of equal priority in the order
 // they were declared. The default is 0; a catch-all can take a negative one.
-func (b Base[B]) Priority(n int) B {
+func (b base[B]) Priority(n int) B {
+	b.e.tb().Helper()
 	b.e.priority = n
 	b.e.m.reorder(b.e.method)
 	return b.self

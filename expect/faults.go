@@ -161,7 +161,8 @@ func (e *expectation) checkSizes(limit int) error {
 // grpc.MaxSendMsgSize (mockserver.WithServerOptions) the server does. The
 // padding is an unknown field, so a client that accepts the size decodes the
 // message unchanged.
-func (b Base[B]) PadTo(size int) B {
+func (b base[B]) PadTo(size int) B {
+	b.e.tb().Helper()
 	if err := b.e.checkPad("PadTo", size); err != nil {
 		b.e.setupErr(err)
 		return b.self
@@ -171,6 +172,7 @@ func (b Base[B]) PadTo(size int) B {
 }
 
 func (e *expectation) abortAfter(what string, n int, code codes.Code, msg string, details []proto.Message) {
+	e.tb().Helper()
 	if n < 0 {
 		e.setupErr(fmt.Errorf("%s: %d messages: want 0 or more", what, n))
 		return
@@ -184,6 +186,7 @@ func (e *expectation) abortAfter(what string, n int, code codes.Code, msg string
 }
 
 func (e *expectation) sendOversized(msg proto.Message, size int) {
+	e.tb().Helper()
 	if err := e.checkPad("SendOversized", size); err != nil {
 		e.setupErr(err)
 		return
@@ -195,6 +198,7 @@ func (e *expectation) sendOversized(msg proto.Message, size int) {
 // DropConnection answers by closing the connection the call came on, as a
 // dropped network would: the client sees Unavailable.
 func (u *UnaryExpectation) DropConnection() *UnaryExpectation {
+	u.e.tb().Helper()
 	u.e.script = []step{dropStep{}}
 	return u
 }
@@ -203,6 +207,7 @@ func (u *UnaryExpectation) DropConnection() *UnaryExpectation {
 // sent, whatever the script holds after them: "abort after n messages". A
 // script that sends fewer runs as written.
 func (s *ServerStreamExpectation) AbortAfter(n int, code codes.Code, msg string, details ...proto.Message) *ServerStreamExpectation {
+	s.e.tb().Helper()
 	s.e.abortAfter("AbortAfter", n, code, msg, details)
 	return s
 }
@@ -211,12 +216,14 @@ func (s *ServerStreamExpectation) AbortAfter(n int, code codes.Code, msg string,
 // network would: the client sees Unavailable. Messages sent just before may
 // be lost with it, as on a real network.
 func (s *ServerStreamExpectation) DropConnection() *ServerStreamExpectation {
+	s.e.tb().Helper()
 	s.e.script = append(s.e.script, dropStep{})
 	return s
 }
 
 // SendOversized sends msg padded to at least size bytes (see PadTo).
 func (s *ServerStreamExpectation) SendOversized(msg proto.Message, size int) *ServerStreamExpectation {
+	s.e.tb().Helper()
 	s.e.sendOversized(msg, size)
 	return s
 }
@@ -224,6 +231,7 @@ func (s *ServerStreamExpectation) SendOversized(msg proto.Message, size int) *Se
 // DropConnection answers by closing the connection the call came on: the
 // client sees Unavailable.
 func (c *ClientStreamExpectation) DropConnection() *ClientStreamExpectation {
+	c.e.tb().Helper()
 	c.e.script = []step{dropStep{}}
 	return c
 }
@@ -232,6 +240,7 @@ func (c *ClientStreamExpectation) DropConnection() *ClientStreamExpectation {
 // sent, whatever the script holds after them. A script that sends fewer
 // runs as written.
 func (b *BidiExpectation) AbortAfter(n int, code codes.Code, msg string, details ...proto.Message) *BidiExpectation {
+	b.e.tb().Helper()
 	b.e.abortAfter("AbortAfter", n, code, msg, details)
 	return b
 }
@@ -239,12 +248,14 @@ func (b *BidiExpectation) AbortAfter(n int, code codes.Code, msg string, details
 // DropConnection closes the connection the call came on: the client sees
 // Unavailable.
 func (b *BidiExpectation) DropConnection() *BidiExpectation {
+	b.e.tb().Helper()
 	b.e.script = append(b.e.script, dropStep{})
 	return b
 }
 
 // SendOversized sends msg padded to at least size bytes (see PadTo).
 func (b *BidiExpectation) SendOversized(msg proto.Message, size int) *BidiExpectation {
+	b.e.tb().Helper()
 	b.e.sendOversized(msg, size)
 	return b
 }

@@ -806,6 +806,7 @@ func binders(m any) []binder {
 
 // bindInput binds the field matchers inside m to the method's input type.
 func (e *expectation) bindInput(what string, m any) {
+	e.tb().Helper()
 	bs := binders(m)
 	if len(bs) == 0 {
 		return
@@ -824,7 +825,8 @@ func (e *expectation) bindInput(what string, m any) {
 // singular message fields; JSON or .proto names) passes op, for example
 // WithRequestField("location.latitude", expect.Gt(0)). Several field tests
 // and a WithRequest... matcher must all hold.
-func (r Request[B]) WithRequestField(path string, op Op) B {
+func (r request[B]) WithRequestField(path string, op Op) B {
+	r.e.tb().Helper()
 	f := &fieldsMatcher{checks: []fieldCheck{{path, op.spec()}}}
 	r.e.bindInput("WithRequestField", f)
 	r.e.fields = append(r.e.fields, f)

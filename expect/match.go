@@ -65,7 +65,7 @@ func (m partialMatcher) String() string { return "with fields " + messageText(m.
 func (m partialMatcher) Diff(got proto.Message) string {
 	got = sameType(m.want, got)
 	if got.ProtoReflect().Descriptor() != m.want.ProtoReflect().Descriptor() {
-		return fmt.Sprintf("got a %s, want a %s", got.ProtoReflect().Descriptor().FullName(), m.want.ProtoReflect().Descriptor().FullName())
+		return fmt.Sprintf("got %s, want %s", article(got.ProtoReflect().Descriptor().FullName()), article(m.want.ProtoReflect().Descriptor().FullName()))
 	}
 	return "(-want +got, only the fields the expectation sets):\n" + cmp.Diff(m.want, project(m.want, got), protocmp.Transform())
 }

@@ -101,6 +101,7 @@ type Mock struct {
 	all      []*expectation // declared order, for listing and verifying
 	bound    mockserver.Methods
 	setupErr []error
+	reported int                // setupErr[:reported] were reported on tb
 	misses   *newest.List[Miss] // with DiscardCalls, the newest keptMisses
 	nextID   int
 
@@ -124,7 +125,7 @@ func New(t TB, opts ...Option) *Mock {
 	m.tb = t
 	t.Cleanup(func() {
 		t.Helper()
-		problems := m.problems()
+		problems := m.problems(true)
 		for _, err := range problems {
 			t.Errorf("%v", err)
 		}
@@ -155,6 +156,9 @@ func NewMock(opts ...Option) *Mock {
 
 // Methods lists the methods the Mock has expectations for, so that
 // mockserver serves their services. It implements mockserver.MethodLister.
+//
+// Methods is plumbing, exported for integrators who combine a Mock with
+// other handlers (as the grpcdouble command does); a test never calls it.
 func (m *Mock) Methods() []string {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
@@ -169,6 +173,10 @@ func (m *Mock) Methods() []string {
 // HasExpectation reports whether any expectation (or stub) is declared for
 // method now; unlike Methods it forgets a method whose stubs were all
 // deleted. It is cheap enough to ask on every call.
+//
+// HasExpectation is plumbing, exported for integrators who route each call
+// either to a Mock or to another handler (the grpcdouble command sends a
+// method with no stubs to its cassettes); a test never calls it.
 func (m *Mock) HasExpectation(method string) bool {
 	if !strings.HasPrefix(method, "/") {
 		method = "/" + method
@@ -186,28 +194,39 @@ func (m *Mock) HasExpectation(method string) bool {
 
 // Bind checks every expectation against the descriptors the server serves:
 // the method exists, has the declared kind, and every message has the right
-// type. It implements mockserver.Binder; Start calls it before serving and
-// fails on the error it returns, which joins every setup error so far.
+// type. It implements mockserver.Binder: Start calls it before serving and
+// fails on the error it returns.
+//
+// Bind is plumbing between a Mock and a server, exported for integrators
+// who serve a Mock some other way; a test never calls it.
+//
+// For a Mock made with NewMock the error joins every setup error so far.
+// For one made with New, each setup error is reported on the test once: an
+// error found while declaring was reported then, at the test's line, and
+// Bind returns only the errors it found itself, for the caller (Start) to
+// report; when it found none but earlier ones were reported, its error wraps
+// mockserver.ErrReported.
 func (m *Mock) Bind(methods mockserver.Methods) error {
 	m.mu.Lock()
 	m.bound = methods
 	exps := slices.Clone(m.all)
+	before := len(m.setupErr)
 	m.mu.Unlock()
 	for _, e := range exps {
 		if e.md == nil && !e.broken {
 			md, err := methods.Method(e.method)
 			if err != nil {
 				e.broken = true
-				m.setupError(e, fmt.Errorf("%s: %w", e.method, err))
+				m.addSetupError(e, fmt.Errorf("%s: %w", e.method, err), false)
 				continue
 			}
 			for _, err := range e.setMethod(md) {
-				m.setupError(e, err)
+				m.addSetupError(e, err, false)
 			}
 		}
 		if err := e.complete(); err != nil {
 			e.broken = true
-			m.setupError(e, err)
+			m.addSetupError(e, err, false)
 			continue
 		}
 		if limit, _ := sendLimit(methods); !e.broken {
@@ -216,13 +235,27 @@ func (m *Mock) Bind(methods mockserver.Methods) error {
 				continue
 			}
 			e.broken = true
-			m.setupError(e, fmt.Errorf("%w: %s: %w", ErrSetup, e.where(), err))
+			m.addSetupError(e, fmt.Errorf("%w: %s: %w", ErrSetup, e.where(), err), false)
 		}
 	}
 	for _, method := range m.Methods() {
 		m.reorder(method) // stubs learn their priority once their method is known
 	}
-	return m.Err()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.tb == nil {
+		return errors.Join(m.setupErr...)
+	}
+	found := slices.Clone(m.setupErr[before:])
+	// The caller reports what Bind returns (Start does, at the test's line).
+	m.reported = len(m.setupErr)
+	if len(found) > 0 {
+		return errors.Join(found...)
+	}
+	if len(m.setupErr) > 0 {
+		return fmt.Errorf("%w (%w)", errors.Join(m.setupErr...), mockserver.ErrReported)
+	}
+	return nil
 }
 
 // Err joins the setup errors found so far (each wraps ErrSetup or
@@ -233,15 +266,29 @@ func (m *Mock) Err() error {
 	return errors.Join(m.setupErr...)
 }
 
+// setupError records a setup error found while declaring, and reports it
+// on the test at once.
 func (m *Mock) setupError(e *expectation, err error) {
+	e.tb().Helper()
+	m.addSetupError(e, err, true)
+}
+
+// addSetupError records a setup error; with report, and a test, it also
+// reports it there (the caller's line: every function on the way calls
+// Helper).
+func (m *Mock) addSetupError(e *expectation, err error, report bool) {
+	e.tb().Helper()
 	if !errors.Is(err, ErrSetup) && !errors.Is(err, ErrStubFile) {
 		err = fmt.Errorf("%w: %s: %w", ErrSetup, e.where(), err)
 	}
 	m.mu.Lock()
 	m.setupErr = append(m.setupErr, err)
+	report = report && m.tb != nil && m.reported == len(m.setupErr)-1
+	if report {
+		m.reported++
+	}
 	m.mu.Unlock()
-	if m.tb != nil {
-		m.tb.Helper()
+	if report {
 		m.tb.Errorf("expect: %v", err)
 	}
 }
@@ -370,7 +417,7 @@ func (m *Mock) Unary(method string) *UnaryExpectation {
 		m.tb.Helper()
 	}
 	u := &UnaryExpectation{}
-	u.Base = Base[*UnaryExpectation]{e: m.declare(method, mockserver.Unary), self: u}
+	u.base = base[*UnaryExpectation]{e: m.declare(method, mockserver.Unary), self: u}
 	return u
 }
 
@@ -380,7 +427,7 @@ func (m *Mock) ServerStream(method string) *ServerStreamExpectation {
 		m.tb.Helper()
 	}
 	s := &ServerStreamExpectation{}
-	s.Base = Base[*ServerStreamExpectation]{e: m.declare(method, mockserver.ServerStream), self: s}
+	s.base = base[*ServerStreamExpectation]{e: m.declare(method, mockserver.ServerStream), self: s}
 	return s
 }
 
@@ -390,7 +437,7 @@ func (m *Mock) ClientStream(method string) *ClientStreamExpectation {
 		m.tb.Helper()
 	}
 	c := &ClientStreamExpectation{}
-	c.Base = Base[*ClientStreamExpectation]{e: m.declare(method, mockserver.ClientStream), self: c}
+	c.base = base[*ClientStreamExpectation]{e: m.declare(method, mockserver.ClientStream), self: c}
 	return c
 }
 
@@ -401,7 +448,7 @@ func (m *Mock) Bidi(method string) *BidiExpectation {
 		m.tb.Helper()
 	}
 	b := &BidiExpectation{}
-	b.Base = Base[*BidiExpectation]{e: m.declare(method, mockserver.BidiStream), self: b}
+	b.base = base[*BidiExpectation]{e: m.declare(method, mockserver.BidiStream), self: b}
 	return b
 }
 
@@ -454,15 +501,21 @@ const keptMisses = 1000
 // times than it wants (ErrUnmet), every stream that broke its script
 // (ErrScript) and every call nothing matched (ErrNoMatch). New's cleanup
 // reports the same through the test.
-func (m *Mock) Verify() error { return errors.Join(m.problems()...) }
+func (m *Mock) Verify() error { return errors.Join(m.problems(false)...) }
 
-func (m *Mock) problems() []error {
+// problems lists what Verify reports. For the test's cleanup (atCleanup) it
+// leaves out the setup errors the test was told of already.
+func (m *Mock) problems(atCleanup bool) []error {
 	m.mu.RLock()
 	errs := slices.Clone(m.setupErr)
+	if atCleanup {
+		errs = slices.Clone(m.setupErr[m.reported:])
+	}
+	broken := len(m.setupErr) > 0
 	exps := slices.Clone(m.all)
 	misses := slices.Clone(m.misses.Items())
 	m.mu.RUnlock()
-	if len(errs) > 0 {
+	if broken {
 		// A broken setup explains every other problem; say it alone.
 		return errs
 	}
@@ -558,5 +611,6 @@ func (m *Mock) Reset() {
 	m.all = nil
 	m.misses.Reset()
 	m.setupErr = nil
+	m.reported = 0
 	m.states.reset()
 }

@@ -88,7 +88,8 @@ func (e *expectation) stateNote() string {
 // scenario is in the state WhenState names (StartedState by default), and
 // SetState moves the scenario on once it has taken a call. "The first call
 // fails, the retry succeeds" is two expectations in one scenario.
-func (b Base[B]) InScenario(name string) B {
+func (b base[B]) InScenario(name string) B {
+	b.e.tb().Helper()
 	if name == "" {
 		b.e.setupErr(fmt.Errorf("InScenario: the scenario needs a name"))
 	}
@@ -98,7 +99,8 @@ func (b Base[B]) InScenario(name string) B {
 
 // WhenState makes the expectation answer only while its scenario is in
 // state (the default is StartedState). It needs InScenario.
-func (b Base[B]) WhenState(state string) B {
+func (b base[B]) WhenState(state string) B {
+	b.e.tb().Helper()
 	b.e.whenState = state
 	b.e.checkScenario("WhenState")
 	return b.self
@@ -107,13 +109,15 @@ func (b Base[B]) WhenState(state string) B {
 // SetState moves the expectation's scenario to state once the expectation
 // has taken a call (when it is chosen, before it answers). It needs
 // InScenario.
-func (b Base[B]) SetState(state string) B {
+func (b base[B]) SetState(state string) B {
+	b.e.tb().Helper()
 	b.e.setState = state
 	b.e.checkScenario("SetState")
 	return b.self
 }
 
 func (e *expectation) checkScenario(what string) {
+	e.tb().Helper()
 	if e.scenario == "" {
 		e.setupErr(fmt.Errorf("%s: call InScenario first, to name the scenario", what))
 	}

@@ -327,6 +327,10 @@ func (r *run) exec() error {
 // mockserver.Handler. A call nothing matches gets NoMatchCode and a message
 // naming the nearest expectation with a (-want +got) diff; the test fails at
 // cleanup with the same words.
+//
+// Handle is plumbing: the server calls it for every call. It is exported for
+// integrators who wrap a Mock in a handler of their own; a test never calls
+// it.
 func (m *Mock) Handle(c *mockserver.Call) error {
 	m.mu.RLock()
 	set := m.byMethod[c.FullMethod()]

@@ -482,7 +482,7 @@ func (s Stub) decodeJSON(n *yaml.Node, field string, msg proto.Message) error {
 			}
 		}
 		text := protoErrPrefix.ReplaceAllString(strings.ReplaceAll(err.Error(), "\u00a0", " "), "")
-		return s.errf(at, field, "not a %s: %s", msg.ProtoReflect().Descriptor().FullName(), text)
+		return s.errf(at, field, "not %s: %s", article(msg.ProtoReflect().Descriptor().FullName()), text)
 	}
 	return nil
 }
@@ -1045,7 +1045,7 @@ func parseMessages(md protoreflect.MethodDescriptor, js []byte) ([]proto.Message
 	for i, r := range raws {
 		msg := mt.New().Interface()
 		if err := protojson.Unmarshal(r, msg); err != nil {
-			return nil, fmt.Errorf("request message %d: not a %s: %w", i+1, md.Input().FullName(), err)
+			return nil, fmt.Errorf("request message %d: not %s: %w", i+1, article(md.Input().FullName()), err)
 		}
 		out[i] = msg
 	}

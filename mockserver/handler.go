@@ -53,10 +53,17 @@ type MethodLister interface {
 
 // Binder is implemented by handlers that check themselves against the
 // descriptors the server will serve. Start calls Bind once, before serving;
-// an error stops the server from starting.
+// an error stops the server from starting. A Binder that belongs to a test
+// and has already reported its errors on it wraps ErrReported, and Start
+// then fails the test without saying them again.
 type Binder interface {
 	Bind(methods Methods) error
 }
+
+// ErrReported marks an error that was already reported on the test, for
+// example the setup errors an expect.Mock made with expect.New reports at
+// the test's line as they happen.
+var ErrReported = errors.New("already reported on the test")
 
 // Methods looks up the methods a server serves.
 type Methods interface {

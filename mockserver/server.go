@@ -92,10 +92,14 @@ type method struct {
 }
 
 // Start starts a server for a test and closes it at the test's cleanup.
-// Setup errors fail the test at once.
+// Setup errors fail the test at once, each reported once: an error the
+// handler already reported on the test (ErrReported) is not repeated.
 func Start(t testing.TB, h Handler, opts ...Option) *Server {
 	t.Helper()
 	s, err := New(h, opts...)
+	if errors.Is(err, ErrReported) {
+		t.FailNow()
+	}
 	if err != nil {
 		t.Fatalf("mockserver: %v", err)
 	}

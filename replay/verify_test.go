@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,10 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/grpcdouble/grpcdouble/cassette"
@@ -28,9 +25,9 @@ import (
 	"github.com/grpcdouble/grpcdouble/replay"
 )
 
-// recordInventory records one call of every kind (and a Reserve, which has
-// side effects) from the live service at addr into a new cassette, with
-// the token "secret", and returns its path. Interaction #2 is GetItem b1.
+// recordInventory records verifytest.Exercise's calls to the live service
+// at addr into a new cassette and returns its path. Interaction #2 is
+// GetItem b1.
 func recordInventory(t *testing.T, addr string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "inventory.cassette")
@@ -38,53 +35,7 @@ func recordInventory(t *testing.T, addr string) string {
 	require.NoError(t, err)
 	conn, err := grpc.NewClient(addr, append(rec.DialOptions(), grpc.WithTransportCredentials(insecure.NewCredentials()))...)
 	require.NoError(t, err)
-	c := vpb.NewInventoryClient(conn)
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-	defer cancel()
-	ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer secret", "x-user", "ann")
-
-	for _, id := range []string{"a1", "b1"} {
-		_, err := c.GetItem(ctx, &vpb.GetItemRequest{Id: id})
-		require.NoError(t, err)
-	}
-	_, err = c.GetItem(ctx, &vpb.GetItemRequest{Id: "zz"})
-	require.Equal(t, codes.NotFound, status.Code(err))
-
-	ls, err := c.ListItems(ctx, &vpb.ListItemsRequest{Prefix: "a"})
-	require.NoError(t, err)
-	for {
-		if _, err := ls.Recv(); err != nil {
-			require.ErrorIs(t, err, io.EOF)
-			break
-		}
-	}
-
-	pt, err := c.PriceTotal(ctx)
-	require.NoError(t, err)
-	require.NoError(t, pt.Send(&vpb.GetItemRequest{Id: "a1"}))
-	require.NoError(t, pt.Send(&vpb.GetItemRequest{Id: "a2"}))
-	_, err = pt.CloseAndRecv()
-	require.NoError(t, err)
-
-	// Ping-pong, after the server's greeting: each request waits for the
-	// answer before it.
-	lk, err := c.Lookup(ctx)
-	require.NoError(t, err)
-	hello, err := lk.Recv()
-	require.NoError(t, err)
-	require.Equal(t, "hello", hello.GetText())
-	for _, id := range []string{"a1", "a2"} {
-		require.NoError(t, lk.Send(&vpb.LookupRequest{Id: id}))
-		_, err := lk.Recv()
-		require.NoError(t, err)
-	}
-	require.NoError(t, lk.CloseSend())
-	_, err = lk.Recv()
-	require.ErrorIs(t, err, io.EOF)
-
-	_, err = c.Reserve(ctx, &vpb.ReserveRequest{Id: "a1", Quantity: 2})
-	require.NoError(t, err)
-
+	verifytest.Exercise(t, conn)
 	require.NoError(t, conn.Close())
 	require.NoError(t, rec.Close())
 	return path
@@ -410,4 +361,21 @@ func lineDiff(a, b string) string {
 		last = k
 	}
 	return out.String()
+}
+
+// The committed fixture testdata/cassettes/inventory.cassette, checked
+// against the live service it was recorded from: the contract test a team
+// runs. With -update it is recorded afresh.
+func TestInventoryCassetteIsTrue(t *testing.T) {
+	s, addr, conn := live(t)
+	const path = "../testdata/cassettes/inventory.cassette"
+	if *update {
+		fresh := recordInventory(t, addr)
+		data, err := os.ReadFile(fresh)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(path, data, 0o644))
+	}
+	rep := replay.Verify(t, path, conn, replay.SetMetadata("authorization", "Bearer secret"))
+	assert.Equal(t, allMatch, outcomes(rep))
+	assert.NotContains(t, s.Authorizations(), cassette.Redacted)
 }

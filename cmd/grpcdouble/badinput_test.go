@@ -20,6 +20,7 @@ import (
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/internal/boundedfile"
+	"github.com/grpcdouble/grpcdouble/internal/verifytest"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 	"github.com/grpcdouble/grpcdouble/replay"
 )
@@ -104,6 +105,8 @@ func TestBadInputCatalog(t *testing.T) {
 	dir := t.TempDir()
 	protoDir := filepath.Join(root, "testdata/protos")
 	routeProtos := filepath.Join(root, "testdata/standalone/protos")
+	inventoryCassette := filepath.Join(root, "testdata/cassettes/inventory.cassette")
+	inventoryAddr := verifytest.Start(t, verifytest.New())
 	echoProtoset := filepath.Join(root, "testdata/protosets/echo.protoset")
 	serve := func(extra ...string) []string {
 		return append([]string{"serve", "--listen", "127.0.0.1:0", "--proto", routeProtos}, extra...)
@@ -851,6 +854,60 @@ func TestBadInputCatalog(t *testing.T) {
 			admin:  &adminCall{"GET", "/calls?method=GetFeature", ""},
 			status: http.StatusBadRequest,
 			want:   []string{`query parameter method: method "GetFeature": want the form /package.Service/Method`},
+		},
+		{
+			name: "verify: an unreachable upstream",
+			args: []string{"verify", "--cassette", inventoryCassette, "--upstream", "127.0.0.1:1", "--connect-timeout", "5s"},
+			exit: 2,
+			want: []string{"verify: --upstream 127.0.0.1:1: unreachable:", "connection refused"},
+		},
+		{
+			name: "verify: a cassette from another service",
+			args: []string{"verify", "--cassette", filepath.Join(root, "testdata/cassettes/routeguide.cassette"), "--upstream", inventoryAddr},
+			exit: 2,
+			want: []string{"verify: 5 interaction(s) could not be checked; the first, " + filepath.Join(root, "testdata/cassettes/routeguide.cassette") + ":5 (interaction #1): error /routeguide.RouteGuide/GetFeature: the live service's descriptors have no such method: unknown method: /routeguide.RouteGuide/GetFeature: no service routeguide.RouteGuide among the descriptors (they have verifytest.v1.Inventory)"},
+		},
+		{
+			name: "verify: an --ignore-field that names no field",
+			args: []string{"verify", "--cassette", inventoryCassette, "--upstream", inventoryAddr, "--ignore-field", "verifytest.v1.Item.nmae"},
+			exit: 2,
+			want: []string{`verify: replay: bad check option: --ignore-field "verifytest.v1.Item.nmae": message verifytest.v1.Item has no field "nmae" (it has id, name, price_cents, etag, color)`},
+		},
+		{
+			name: "verify: a --method that does not exist",
+			args: []string{"verify", "--cassette", inventoryCassette, "--upstream", inventoryAddr, "--method", "/verifytest.v1.Inventory/Delete"},
+			exit: 2,
+			want: []string{"verify: --method /verifytest.v1.Inventory/Delete: unknown method: /verifytest.v1.Inventory/Delete: service verifytest.v1.Inventory has no method Delete (it has GetItem, ListItems, PriceTotal, Lookup, Reserve)"},
+		},
+		{
+			name: "verify: a --method the cassette does not call",
+			args: []string{"verify", "--cassette", filepath.Join(root, "testdata/cassettes/routeguide.cassette"), "--upstream", inventoryAddr, "--method", "/verifytest.v1.Inventory/Reserve"},
+			exit: 2,
+			want: []string{"verify: --method /verifytest.v1.Inventory/Reserve: no cassette given holds a call to /verifytest.v1.Inventory/Reserve"},
+		},
+		{
+			name: "verify: a cassette that does not load",
+			args: []string{"verify", "--cassette", filepath.Join(root, "testdata/stubs/routeguide.yaml"), "--upstream", inventoryAddr},
+			exit: 2,
+			want: []string{"verify: --cassette: malformed cassette: " + filepath.Join(root, "testdata/stubs/routeguide.yaml") + ":1: header:"},
+		},
+		{
+			name: "verify: --header without a value",
+			args: []string{"verify", "--cassette", inventoryCassette, "--upstream", inventoryAddr, "--header", "authorization"},
+			exit: 2,
+			want: []string{`verify: --header "authorization": want KEY=VALUE`},
+		},
+		{
+			name: "verify: --header-env naming an unset variable",
+			args: []string{"verify", "--cassette", inventoryCassette, "--upstream", inventoryAddr, "--header-env", "authorization=GRPCDOUBLE_TEST_UNSET_TOKEN"},
+			exit: 2,
+			want: []string{"verify: --header-env authorization=GRPCDOUBLE_TEST_UNSET_TOKEN: the environment variable GRPCDOUBLE_TEST_UNSET_TOKEN is not set"},
+		},
+		{
+			name: "verify: no --upstream",
+			args: []string{"verify", "--cassette", inventoryCassette},
+			exit: 2,
+			want: []string{"verify: --upstream ADDR is required"},
 		},
 		{
 			name:   "admin: delete of an unknown stub",

@@ -70,22 +70,24 @@ type serveConfig struct {
 
 type recordConfig struct {
 	commonConfig
-	upstream           string
-	upstreamTLS        bool
-	upstreamCA         string
-	upstreamServerName string
-	upstreamCert       string
-	upstreamKey        string
-	cassette           string
-	appendCassette     bool
-	redact             stringList
-	keep               stringList
-	withoutTiming      bool
+	upstreamConfig
+	cassette       string
+	appendCassette bool
+	redact         stringList
+	keep           stringList
+	withoutTiming  bool
 }
 
 const defaultListen = "127.0.0.1:50051"
 
 func (c *commonConfig) register(fs *flag.FlagSet) {
+	c.registerDescriptors(fs)
+	c.registerServing(fs)
+}
+
+// registerDescriptors registers the flags that say where the services come
+// from, which every command shares.
+func (c *commonConfig) registerDescriptors(fs *flag.FlagSet) {
 	fs.Var(&c.protos, "proto", "a .proto `FILE` to load services from, or a folder of them (repeatable); found relative to --import-path (a folder is its own import path when none is given)")
 	fs.Var(&c.importPaths, "import-path", "a `DIR` to resolve .proto files and their imports in (repeatable; default: the current directory)")
 	fs.Var(&c.protosets, "protoset", "a descriptor set `FILE` (protoc --include_imports --descriptor_set_out) to load services from (repeatable)")
@@ -95,6 +97,9 @@ func (c *commonConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.reflectServerName, "reflect-server-name", "", "TLS server `NAME` to verify for the --reflect server (implies --reflect-tls)")
 	fs.StringVar(&c.reflectCert, "reflect-cert", "", "PEM client certificate `FILE` to present to the --reflect server, for mutual TLS (needs --reflect-key; implies --reflect-tls)")
 	fs.StringVar(&c.reflectKey, "reflect-key", "", "PEM private key `FILE` for --reflect-cert")
+}
+
+func (c *commonConfig) registerServing(fs *flag.FlagSet) {
 	fs.StringVar(&c.listen, "listen", defaultListen, "gRPC listen `ADDR` (port 0 picks a free port)")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "serve TLS with this PEM certificate `FILE` (needs --tls-key)")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "PEM private key `FILE` for --tls-cert")
@@ -264,12 +269,7 @@ func recordFlags(output io.Writer) (*flag.FlagSet, *recordConfig) {
 	fs := flag.NewFlagSet("record", flag.ContinueOnError)
 	fs.SetOutput(output)
 	cfg.register(fs)
-	fs.StringVar(&cfg.upstream, "upstream", "", "the live server's `ADDR` to forward every call to (required)")
-	fs.BoolVar(&cfg.upstreamTLS, "upstream-tls", false, "use TLS to reach --upstream")
-	fs.StringVar(&cfg.upstreamCA, "upstream-ca", "", "PEM `FILE` of CAs to trust for --upstream (implies --upstream-tls)")
-	fs.StringVar(&cfg.upstreamServerName, "upstream-server-name", "", "TLS server `NAME` to verify for --upstream (implies --upstream-tls)")
-	fs.StringVar(&cfg.upstreamCert, "upstream-cert", "", "PEM client certificate `FILE` to present to --upstream, for mutual TLS (needs --upstream-key; implies --upstream-tls)")
-	fs.StringVar(&cfg.upstreamKey, "upstream-key", "", "PEM private key `FILE` for --upstream-cert")
+	cfg.registerUpstream(fs, "the live server's `ADDR` to forward every call to (required)")
 	fs.StringVar(&cfg.cassette, "cassette", "", "the cassette `FILE` to write (required; replaced unless --append)")
 	fs.BoolVar(&cfg.appendCassette, "append", false, "add to an existing --cassette instead of replacing it")
 	fs.Var(&cfg.redact, "redact", "a metadata `KEY` whose values are written as [REDACTED] (repeatable; authorization, cookie, set-cookie, x-api-key and proxy-authorization always are)")
@@ -374,10 +374,6 @@ func parseRecord(args []string, stderr io.Writer) (*recordConfig, error) {
 
 func (c *commonConfig) reflectPeer() peerTLS {
 	return peerTLS{flag: "--reflect", tls: c.reflectTLS, ca: c.reflectCA, serverName: c.reflectServerName, cert: c.reflectCert, key: c.reflectKey}
-}
-
-func (c *recordConfig) upstreamPeer() peerTLS {
-	return peerTLS{flag: "--upstream", tls: c.upstreamTLS, ca: c.upstreamCA, serverName: c.upstreamServerName, cert: c.upstreamCert, key: c.upstreamKey}
 }
 
 func (c *serveConfig) replayOptions() []replay.Option {

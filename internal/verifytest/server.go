@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -279,4 +280,73 @@ func Start(t testing.TB, s *Server) string {
 		}
 	})
 	return lis.Addr().String()
+}
+
+// callTimeout bounds Exercise's calls.
+const callTimeout = 10 * time.Second
+
+// Exercise makes the calls a test records: GetItem a1, b1 and zz (NotFound),
+// ListItems "a", PriceTotal [a1, a2], Lookup [a1, a2] ping-pong after the
+// greeting, and Reserve a1 (which has side effects), in that order, with
+// "authorization: Bearer secret" and "x-user: ann". Interaction #2 of the
+// cassette they make is GetItem b1.
+func Exercise(t testing.TB, conn grpc.ClientConnInterface) {
+	t.Helper()
+	c := pb.NewInventoryClient(conn)
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer secret", "x-user", "ann")
+	must := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("verifytest: %s: %v", what, err)
+		}
+	}
+	for _, id := range []string{"a1", "b1"} {
+		_, err := c.GetItem(ctx, &pb.GetItemRequest{Id: id})
+		must("GetItem "+id, err)
+	}
+	if _, err := c.GetItem(ctx, &pb.GetItemRequest{Id: "zz"}); status.Code(err) != codes.NotFound {
+		t.Fatalf("verifytest: GetItem zz: %v, want NotFound", err)
+	}
+
+	ls, err := c.ListItems(ctx, &pb.ListItemsRequest{Prefix: "a"})
+	must("ListItems", err)
+	for {
+		if _, err := ls.Recv(); err != nil {
+			if !errors.Is(err, io.EOF) {
+				must("ListItems", err)
+			}
+			break
+		}
+	}
+
+	pt, err := c.PriceTotal(ctx)
+	must("PriceTotal", err)
+	must("PriceTotal", pt.Send(&pb.GetItemRequest{Id: "a1"}))
+	must("PriceTotal", pt.Send(&pb.GetItemRequest{Id: "a2"}))
+	_, err = pt.CloseAndRecv()
+	must("PriceTotal", err)
+
+	// Ping-pong after the greeting: each request waits for the answer
+	// before it.
+	lk, err := c.Lookup(ctx)
+	must("Lookup", err)
+	hello, err := lk.Recv()
+	must("Lookup", err)
+	if hello.GetText() != "hello" {
+		t.Fatalf("verifytest: Lookup greeted %q, want hello (SetGreetFirst(true) when recording)", hello.GetText())
+	}
+	for _, id := range []string{"a1", "a2"} {
+		must("Lookup", lk.Send(&pb.LookupRequest{Id: id}))
+		_, err := lk.Recv()
+		must("Lookup", err)
+	}
+	must("Lookup", lk.CloseSend())
+	if _, err := lk.Recv(); !errors.Is(err, io.EOF) {
+		t.Fatalf("verifytest: Lookup end: %v, want io.EOF", err)
+	}
+
+	_, err = c.Reserve(ctx, &pb.ReserveRequest{Id: "a1", Quantity: 2})
+	must("Reserve", err)
 }
