@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/internal/boundedfile"
@@ -66,6 +67,7 @@ type serveConfig struct {
 	replayInOrder        bool
 	replayIgnoreMetadata stringList
 	replayMatchMetadata  stringList
+	sessionTTL           time.Duration
 }
 
 type recordConfig struct {
@@ -246,6 +248,7 @@ func serveFlags(output io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.BoolVar(&cfg.replayInOrder, "replay-in-order", false, "match calls to interactions in recorded order, whatever the method")
 	fs.Var(&cfg.replayIgnoreMetadata, "replay-ignore-metadata", "a request metadata `KEY` left out of cassette matching (repeatable)")
 	fs.Var(&cfg.replayMatchMetadata, "replay-match-metadata", "match request metadata on this `KEY` only (repeatable; by default every recorded key must match)")
+	fs.DurationVar(&cfg.sessionTTL, "session-ttl", 30*time.Minute, "drop a session (calls with metadata grpcdouble-session: NAME) after it is idle this `LONG`")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `usage: grpcdouble serve [flags]
 
@@ -338,6 +341,9 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 		if err := cfg.mustBeFile("--cassette", p); err != nil {
 			return nil, usageError{fmt.Errorf("serve: %w", err)}
 		}
+	}
+	if cfg.sessionTTL <= 0 {
+		return nil, usageError{fmt.Errorf("serve: --session-ttl %s: want a positive duration such as 30m", cfg.sessionTTL)}
 	}
 	return cfg, nil
 }
