@@ -355,6 +355,7 @@ type record struct {
 	ctx         context.Context // nil once the call ended
 	md          []byte          // incoming metadata, captured at the end (see packMD)
 	peer        string
+	protocol    Protocol // captured at the end
 	deadline    time.Time
 	hasDeadline bool
 	start       time.Time
@@ -807,12 +808,13 @@ func (r *record) finish(st *status.Status) {
 		limit = int(r.j.msgMax())
 	}
 	packed, cut := packMD(md, limit)
+	protocol := protocolOf(r.ctx, md)
 	r.mu.Lock()
 	if !r.evicted {
 		r.md, r.mdCut = packed, cut
 		r.grow(len(packed))
 	}
-	r.peer = peer
+	r.peer, r.protocol = peer, protocol
 	r.ctx = nil
 	r.end = now
 	r.done = true
