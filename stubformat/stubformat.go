@@ -167,9 +167,8 @@ func Load(resolver mockserver.Methods, format Format, paths ...string) ([]expect
 		stubs, err := Parse(f, data, format, resolver)
 		if err != nil {
 			errs = append(errs, err)
-			continue
 		}
-		all = append(all, stubs...)
+		all = append(all, stubs...) // those that parsed, for a check of all
 	}
 	return all, errors.Join(errs...)
 }
