@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/internal/webpage"
@@ -25,7 +26,6 @@ const MaxBodyBytes = 4 << 20
 // it on any listener, or call it from a test through httptest.
 type API struct {
 	srv     *mockserver.Server
-	stubs   *stubs // nil without WithMock: the stub endpoints answer 409
 	handler http.Handler
 	cfg     config
 
@@ -43,6 +43,7 @@ func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
 	mock      *expect.Mock
+	sessions  *expect.Sessions
 	files     []string
 	format    stubformat.Format
 	cassettes func() *replay.Handler
@@ -55,6 +56,14 @@ type config struct {
 // /explain, /misses) over m. Without it they answer 409 Conflict: a
 // recording proxy has no stubs.
 func WithMock(m *expect.Mock) Option { return optionFunc(func(c *config) { c.mock = m }) }
+
+// WithSessions serves the stub endpoints over sessions: each request picks
+// a session with the query parameter "session" or the header
+// grpcdouble-session (expect.SessionKey), and sees that session's stubs,
+// counts, misses and calls; with neither it sees the global session. GET
+// /sessions lists the sessions and DELETE /sessions/{name} drops one.
+// With WithStubFiles, the files are the global stubs (see LoadStubFiles).
+func WithSessions(s *expect.Sessions) Option { return optionFunc(func(c *config) { c.sessions = s }) }
 
 // WithStubFiles names the stub files and folders loaded into the Mock at
 // start; POST /reset loads them again after dropping every stub. The API
@@ -103,15 +112,6 @@ func New(srv *mockserver.Server, opts ...Option) *API {
 	if a.cfg.log == nil {
 		a.cfg.log = slog.New(slog.DiscardHandler)
 	}
-	if a.cfg.mock != nil {
-		a.stubs = &stubs{mock: a.cfg.mock, srv: srv, paths: a.cfg.files, format: a.cfg.format}
-		if a.cfg.cassettes != nil {
-			a.stubs.routesToCassettes = func(method string) bool {
-				full, err := mockserver.NormalizeMethod(method)
-				return err == nil && a.cfg.cassettes() != nil && !a.cfg.mock.HasExpectation(full)
-			}
-		}
-	}
 	a.handler = a.routes()
 	return a
 }
@@ -123,6 +123,96 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.Serv
 // descriptors and adds them to m; errors name file, line and field.
 func LoadStubFiles(srv *mockserver.Server, m *expect.Mock, paths ...string) error {
 	return (&stubs{mock: m, srv: srv, paths: paths}).load()
+}
+
+// ReloadStubFiles parses the stub files and folders at paths with srv's
+// descriptors and makes them the global stubs of sessions, in place of the
+// ones loaded before (expect.Sessions.ReplaceFiles): every session swaps
+// them at once, and on an error, which names file, line and field, nothing
+// changes.
+func ReloadStubFiles(srv *mockserver.Server, s *expect.Sessions, format stubformat.Format, paths ...string) (expect.StubChange, error) {
+	parsed, err := stubformat.Load(srv, format, paths...)
+	if err != nil {
+		return expect.StubChange{}, err
+	}
+	return s.ReplaceFiles(parsed)
+}
+
+// sessionOf is the session a request names: the query parameter "session",
+// else the header.
+func sessionOf(r *http.Request) string {
+	if v := r.URL.Query().Get("session"); v != "" {
+		return v
+	}
+	return r.Header.Get(expect.SessionKey)
+}
+
+// target is the stubs a request is about; on failure it has answered.
+// create opens a session that does not exist yet (adding stubs does).
+func (a *API) target(w http.ResponseWriter, r *http.Request, create bool) (*stubs, bool) {
+	name := sessionOf(r)
+	st := &stubs{srv: a.srv, paths: a.cfg.files, format: a.cfg.format, sessions: a.cfg.sessions, name: name}
+	switch {
+	case a.cfg.sessions != nil:
+		open := a.cfg.sessions.Lookup
+		if create {
+			open = a.cfg.sessions.Open
+		}
+		ss, err := open(name)
+		if err != nil {
+			code := http.StatusNotFound
+			if errors.Is(err, expect.ErrSessionName) {
+				code = http.StatusBadRequest
+			} else {
+				err = fmt.Errorf("%w (GET /sessions lists the sessions; adding a stub with POST /stubs?session=%s starts one)", err, name)
+			}
+			writeError(w, code, "session: "+err.Error())
+			return nil, false
+		}
+		ss.Touch()
+		st.session, st.mock = ss, ss.Mock()
+	case name != "":
+		writeError(w, http.StatusNotFound, fmt.Sprintf("session: %v %q: this server has no sessions", expect.ErrUnknownSession, name))
+		return nil, false
+	default:
+		st.mock = a.cfg.mock
+	}
+	if a.cfg.cassettes != nil && st.mock != nil {
+		m := st.mock
+		st.routesToCassettes = func(method string) bool {
+			full, err := mockserver.NormalizeMethod(method)
+			return err == nil && a.cfg.cassettes() != nil && !m.HasExpectation(full)
+		}
+	}
+	return st, true
+}
+
+// calls is the journal as the request's session sees it.
+func (st *stubs) calls() []mockserver.CallRecord {
+	all := st.srv.Calls()
+	if st.session == nil {
+		return all
+	}
+	return st.filter(all)
+}
+
+// filter keeps the calls of the session since its last reset.
+func (st *stubs) filter(recs []mockserver.CallRecord) []mockserver.CallRecord {
+	if st.session == nil {
+		return recs
+	}
+	since := st.session.Since()
+	out := recs[:0:0]
+	for _, rec := range recs {
+		name := ""
+		if v := rec.Metadata.Get(expect.SessionKey); len(v) > 0 {
+			name = v[0]
+		}
+		if name == st.name && !rec.Start.Before(since) {
+			out = append(out, rec)
+		}
+	}
+	return out
 }
 
 // LoadStubFilesFormat is LoadStubFiles for files in the given format
@@ -146,9 +236,11 @@ func (a *API) routes() http.Handler {
 	mux.HandleFunc("POST /verify", a.withStubs(a.postVerify))
 	mux.HandleFunc("POST /explain", a.withStubs(a.postExplain))
 	mux.HandleFunc("GET /misses", a.withStubs(a.getMisses))
+	mux.HandleFunc("GET /sessions", a.withSessions(a.getSessions))
+	mux.HandleFunc("DELETE /sessions/{name}", a.withSessions(a.deleteSession))
 	a.pageRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s; the admin API has GET /calls, DELETE /calls, GET /services, POST /reset, POST /stubs, GET /stubs, DELETE /stubs/{id}, POST /verify, POST /explain, GET /misses, GET /calls/{id}, GET /events, and the page at /ui/", r.Method, r.URL.Path))
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s; the admin API has GET /calls, DELETE /calls, GET /services, POST /reset, POST /stubs, GET /stubs, DELETE /stubs/{id}, POST /verify, POST /explain, GET /misses, GET /sessions, DELETE /sessions/{name}, GET /calls/{id}, GET /events, and the page at /ui/", r.Method, r.URL.Path))
 	})
 	return a.withPage(a.authenticate(mux))
 }
@@ -173,7 +265,7 @@ func (a *API) authenticate(next http.Handler) http.Handler {
 
 func (a *API) withStubs(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if a.stubs == nil {
+		if a.cfg.mock == nil && a.cfg.sessions == nil {
 			writeError(w, http.StatusConflict, "this server records and has no stubs: "+r.Method+" "+r.URL.Path+" works with grpcdouble serve")
 			return
 		}
@@ -222,22 +314,34 @@ func (a *API) postStubs(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	added, err := a.stubs.Add(body, "admin "+r.Method+" "+r.URL.Path)
+	st, ok := a.target(w, r, true)
+	if !ok {
+		return
+	}
+	added, err := st.Add(body, "admin "+r.Method+" "+r.URL.Path)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "stub: "+err.Error())
 		return
 	}
-	a.cfg.log.Info("admin: stubs added", "remote", r.RemoteAddr)
+	a.cfg.log.Info("admin: stubs added", "session", st.name, "remote", r.RemoteAddr)
 	writeJSON(w, http.StatusCreated, added)
 }
 
-func (a *API) getStubs(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, a.stubs.List())
+func (a *API) getStubs(w http.ResponseWriter, r *http.Request) {
+	st, ok := a.target(w, r, false)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, st.List())
 }
 
 func (a *API) deleteStub(w http.ResponseWriter, r *http.Request) {
+	st, ok := a.target(w, r, false)
+	if !ok {
+		return
+	}
 	id := r.PathValue("id")
-	if err := a.stubs.Delete(id); err != nil {
+	if err := st.Delete(id); err != nil {
 		code := http.StatusBadRequest
 		if errors.Is(err, errNotFound) {
 			code = http.StatusNotFound
@@ -245,7 +349,7 @@ func (a *API) deleteStub(w http.ResponseWriter, r *http.Request) {
 		writeError(w, code, err.Error())
 		return
 	}
-	a.cfg.log.Info("admin: stub deleted", "id", id, "remote", r.RemoteAddr)
+	a.cfg.log.Info("admin: stub deleted", "id", id, "session", st.name, "remote", r.RemoteAddr)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -254,7 +358,11 @@ func (a *API) postVerify(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res, met, err := a.stubs.Verify(body)
+	st, ok := a.target(w, r, false)
+	if !ok {
+		return
+	}
+	res, met, err := st.Verify(body)
 	if err != nil {
 		code := http.StatusBadRequest
 		if errors.Is(err, errNotFound) {
@@ -277,7 +385,11 @@ func (a *API) postExplain(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res, err := a.stubs.Explain(body)
+	st, ok := a.target(w, r, false)
+	if !ok {
+		return
+	}
+	res, err := st.Explain(body)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "explain: "+err.Error())
 		return
@@ -291,8 +403,12 @@ type Misses struct {
 	Cassettes []string `json:"cassettes,omitempty"`
 }
 
-func (a *API) getMisses(w http.ResponseWriter, _ *http.Request) {
-	out := Misses{Stubs: a.stubs.Misses()}
+func (a *API) getMisses(w http.ResponseWriter, r *http.Request) {
+	st, ok := a.target(w, r, false)
+	if !ok {
+		return
+	}
+	out := Misses{Stubs: st.Misses()}
 	if out.Stubs == nil {
 		out.Stubs = []string{}
 	}
@@ -308,12 +424,24 @@ func (a *API) getMisses(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (a *API) postReset(w http.ResponseWriter, r *http.Request) {
-	a.srv.ResetJournal()
-	if a.stubs != nil {
-		if err := a.stubs.Reset(); err != nil {
+	st, ok := a.target(w, r, false)
+	if !ok {
+		return
+	}
+	if st.session == nil {
+		a.srv.ResetJournal()
+	}
+	if st.mock != nil {
+		if err := st.Reset(); err != nil {
 			writeError(w, http.StatusInternalServerError, "reset: "+err.Error())
 			return
 		}
+	}
+	if st.session != nil && st.name != "" {
+		// A session's reset leaves the server's shared state alone.
+		a.cfg.log.Info("admin: reset", "session", st.name, "remote", r.RemoteAddr)
+		writeJSON(w, http.StatusOK, map[string]string{"status": "reset", "session": st.name})
+		return
 	}
 	for _, f := range a.cfg.reset {
 		if err := f(); err != nil {
@@ -326,7 +454,63 @@ func (a *API) postReset(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) deleteCalls(w http.ResponseWriter, r *http.Request) {
-	a.srv.ResetJournal()
+	st, ok := a.target(w, r, false)
+	if !ok {
+		return
+	}
+	if st.session != nil {
+		st.session.ForgetCalls()
+	} else {
+		a.srv.ResetJournal()
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *API) withSessions(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if a.cfg.sessions == nil {
+			writeError(w, http.StatusConflict, "this server has no sessions: "+r.Method+" "+r.URL.Path+" works with grpcdouble serve")
+			return
+		}
+		h(w, r)
+	}
+}
+
+// SessionInfo is one session as GET /sessions lists it.
+type SessionInfo struct {
+	Name     string    `json:"name"`
+	Created  time.Time `json:"created"`
+	LastUsed time.Time `json:"lastUsed"`
+	Stubs    int       `json:"stubs"`  // its own and the global ones
+	Hits     int       `json:"hits"`   // calls its stubs answered
+	Misses   int       `json:"misses"` // calls no stub answered
+}
+
+func (a *API) getSessions(w http.ResponseWriter, _ *http.Request) {
+	out := []SessionInfo{}
+	for _, ss := range a.cfg.sessions.List() {
+		m := ss.Mock()
+		info := SessionInfo{Name: ss.Name(), Created: ss.Created(), LastUsed: ss.LastUsed(), Misses: len(m.Unexpected())}
+		for _, in := range m.Stubs() {
+			info.Stubs++
+			info.Hits += in.Hits
+		}
+		out = append(out, info)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (a *API) deleteSession(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if err := expect.CheckSessionName(name); err != nil {
+		writeError(w, http.StatusBadRequest, "session: "+err.Error())
+		return
+	}
+	if err := a.cfg.sessions.Drop(name); err != nil {
+		writeError(w, http.StatusNotFound, "session: "+err.Error())
+		return
+	}
+	a.cfg.log.Info("admin: session dropped", "session", name, "remote", r.RemoteAddr)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -381,8 +565,12 @@ func (a *API) getCalls(w http.ResponseWriter, r *http.Request) {
 		}
 		method = full
 	}
+	st, ok := a.target(w, r, false)
+	if !ok {
+		return
+	}
 	out := []Call{}
-	for _, rec := range a.srv.Calls() {
+	for _, rec := range st.calls() {
 		if method != "" && rec.Method != method {
 			continue
 		}

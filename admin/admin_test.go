@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/testing/protocmp"
 
@@ -183,5 +185,74 @@ func TestStubCounts(t *testing.T) {
 		if _, ok := s["max"]; !ok {
 			t.Errorf("stub %v: no \"max\" key; want a number or null", s["id"])
 		}
+	}
+}
+
+// TestSessions: over expect.Sessions, each request works in the session its
+// query parameter or header names; an unknown one is 404, a bad name 400.
+func TestSessions(t *testing.T) {
+	s := expect.NewSessions()
+	srv := mockserver.Start(t, s, mockserver.WithServices("routeguide.RouteGuide"))
+	api := admin.New(srv, admin.WithSessions(s))
+	if code := do(t, api, "POST", "/stubs?session=a", "{id: mine, method: /routeguide.RouteGuide/GetFeature, response: {name: a}}", nil); code != http.StatusCreated {
+		t.Fatalf("POST /stubs?session=a: %d", code)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	client := pb.NewRouteGuideClient(srv.ClientConn())
+	f, err := client.GetFeature(metadata.AppendToOutgoingContext(ctx, expect.SessionKey, "a"), &pb.Point{})
+	if err != nil || f.GetName() != "a" {
+		t.Fatalf("GetFeature in session a: %v, %v", f, err)
+	}
+	if _, err := client.GetFeature(ctx, &pb.Point{}); status.Code(err) != expect.NoMatchCode {
+		t.Fatalf("GetFeature without a session: %v, want %v", err, expect.NoMatchCode)
+	}
+
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/calls", nil)
+	req.Header.Set(expect.SessionKey, "a")
+	api.ServeHTTP(rec, req)
+	var calls []admin.Call
+	if err := json.Unmarshal(rec.Body.Bytes(), &calls); err != nil || len(calls) != 1 {
+		t.Fatalf("GET /calls in session a (header): %d %s", rec.Code, rec.Body)
+	}
+	var global []admin.Call
+	do(t, api, "GET", "/calls", "", &global)
+	if len(global) != 1 || len(global[0].Metadata[expect.SessionKey]) != 0 {
+		t.Fatalf("GET /calls of the global session: %+v", global)
+	}
+	var misses, globalMisses admin.Misses
+	do(t, api, "GET", "/misses?session=a", "", &misses)
+	if len(misses.Stubs) != 0 {
+		t.Fatalf("session a misses: %v", misses.Stubs)
+	}
+	do(t, api, "GET", "/misses", "", &globalMisses)
+	misses = globalMisses
+	if len(misses.Stubs) != 1 {
+		t.Fatalf("global misses: %v", misses.Stubs)
+	}
+	var e admin.ErrorBody
+	if code := do(t, api, "GET", "/stubs?session=b", "", &e); code != http.StatusNotFound || !strings.Contains(e.Error, `no such session "b"`) {
+		t.Fatalf("GET /stubs?session=b: %d %+v", code, e)
+	}
+	if code := do(t, api, "GET", "/stubs?session=a%2Fb", "", &e); code != http.StatusBadRequest || !strings.Contains(e.Error, `bad session name "a/b"`) {
+		t.Fatalf("GET /stubs?session=a/b: %d %+v", code, e)
+	}
+	var list []admin.SessionInfo
+	do(t, api, "GET", "/sessions", "", &list)
+	if len(list) != 1 || list[0].Name != "a" || list[0].Hits != 1 {
+		t.Fatalf("GET /sessions: %+v", list)
+	}
+	if code := do(t, api, "DELETE", "/sessions/a", "", nil); code != http.StatusNoContent {
+		t.Fatalf("DELETE /sessions/a: %d", code)
+	}
+	// Without sessions, a session in a request is an error, not ignored.
+	m := expect.NewMock()
+	plain := admin.New(mockserver.Start(t, m, mockserver.WithServices("routeguide.RouteGuide")), admin.WithMock(m))
+	if code := do(t, plain, "GET", "/stubs?session=a", "", &e); code != http.StatusNotFound || !strings.Contains(e.Error, "this server has no sessions") {
+		t.Fatalf("GET /stubs?session=a without sessions: %d %+v", code, e)
+	}
+	if code := do(t, plain, "GET", "/sessions", "", &e); code != http.StatusConflict {
+		t.Fatalf("GET /sessions without sessions: %d %+v", code, e)
 	}
 }

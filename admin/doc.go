@@ -23,6 +23,12 @@
 //	POST   /explain            why a request matches no stub
 //	GET    /misses             the calls no stub (or cassette) answered
 //	POST   /reset              empty the journal, restore the stub files
+//	GET    /sessions           the sessions (with WithSessions)
+//	DELETE /sessions/{name}    drop a session
+//
+// With WithSessions (an expect.Sessions), every stub and journal endpoint
+// works in the session named by ?session=NAME or the header
+// grpcdouble-session, as calls carrying that metadata do.
 //
 // Errors are JSON objects {"error": "..."} with a 4xx code that says what
 // was wrong; WithToken demands a bearer token on every request.

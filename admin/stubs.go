@@ -15,9 +15,13 @@ import (
 
 // stubs is the admin API's view of the expect.Mock serving the stubs.
 type stubs struct {
-	mock  *expect.Mock
+	mock  *expect.Mock // nil on a server without stubs
 	srv   *mockserver.Server
 	paths []string // --stubs, reloaded on reset
+	// With sessions: the session the request is about ("" the global one).
+	sessions *expect.Sessions
+	session  *expect.Session
+	name     string
 	// format is --stubs-format; stubs added through the admin API are told
 	// by their shape.
 	format stubformat.Format
@@ -101,7 +105,13 @@ func (s *stubs) Add(body []byte, name string) (any, error) {
 	if len(parsed) == 0 {
 		return nil, errors.New("the body holds no stubs")
 	}
-	ids, err := s.mock.AddStubs(parsed...)
+	var ids []string
+	if s.sessions != nil {
+		ids, err = s.sessions.AddStubs(s.name, parsed...)
+		s.mock = s.session.Mock()
+	} else {
+		ids, err = s.mock.AddStubs(parsed...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +137,11 @@ func (s *stubs) List() any {
 }
 
 func (s *stubs) Delete(id string) error {
-	if err := s.mock.Delete(id); err != nil {
+	del := s.mock.Delete
+	if s.sessions != nil {
+		del = func(id string) error { return s.sessions.Delete(s.name, id) }
+	}
+	if err := del(id); err != nil {
 		if errors.Is(err, expect.ErrUnknownStub) {
 			return fmt.Errorf("%w: %w", errNotFound, err)
 		}
@@ -137,8 +151,18 @@ func (s *stubs) Delete(id string) error {
 }
 
 func (s *stubs) Reset() error {
-	s.mock.Reset()
-	return s.load()
+	if s.sessions == nil {
+		s.mock.Reset()
+		return s.load()
+	}
+	if err := s.sessions.Reset(s.name); err != nil {
+		return err
+	}
+	if s.name != "" || len(s.paths) == 0 {
+		return nil
+	}
+	_, err := ReloadStubFiles(s.srv, s.sessions, s.format, s.paths...)
+	return err
 }
 
 // verifyRequest asks how often a stub, or a method, was called. With neither
@@ -203,7 +227,7 @@ func (s *stubs) Verify(body []byte) (any, bool, error) {
 		if _, err := s.srv.Method(full); err != nil {
 			return nil, false, fmt.Errorf("%w: %w", errNotFound, err)
 		}
-		n := len(s.srv.CallsTo(full))
+		n := len(s.filter(s.srv.CallsTo(full)))
 		want := count{min: 1}
 		if req.Times != nil || req.AtLeast != nil || req.AtMost != nil {
 			want = req.count()

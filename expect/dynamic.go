@@ -63,10 +63,15 @@ func (b base[B]) Priority(n int) B {
 	return b.self
 }
 
-// before orders a methodSet: higher priority first, then declared order.
+// before orders a methodSet: higher priority first; at equal priority, a
+// session's own expectations before its copies of the global stubs
+// (sessions.go); then declared order.
 func before(a, b *expectation) bool {
 	if a.priority != b.priority {
 		return a.priority > b.priority
+	}
+	if a.shared != b.shared {
+		return !a.shared
 	}
 	return a.seq < b.seq
 }

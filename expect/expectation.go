@@ -59,7 +59,12 @@ type expectation struct {
 	deferred []func(md protoreflect.MethodDescriptor) error
 	resolver mockserver.Methods // ParseStubs' resolver, for a Mock-less check
 
-	dyn // priority, scenario, templates (dynamic.go)
+	// def is the stub an expectation was built from, as Stub.definition
+	// gives it ("" for the Go DSL); shared marks a session's copy of a
+	// global stub, tried after the session's own (sessions.go).
+	def    string
+	shared bool
+	dyn    // priority, scenario, templates (dynamic.go)
 
 	min, max int          // max < 0: no limit
 	hits     atomic.Int64 // written under the methodSet's lock

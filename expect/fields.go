@@ -463,7 +463,9 @@ func parseOperand(fd protoreflect.FieldDescriptor, raw json.RawMessage, elem boo
 		text := protoErrPrefix.ReplaceAllString(strings.ReplaceAll(err.Error(), "\u00a0", " "), "")
 		return protoreflect.Value{}, fmt.Errorf("operand %s is not a %s: %s", raw, fieldKind(fd), text)
 	}
-	v := parent.Get(fd)
+	// The parent may be the generated type of a message whose descriptor
+	// came from a parsed .proto: read the field by its own descriptor.
+	v := parent.Get(parent.Descriptor().Fields().ByNumber(fd.Number()))
 	if elem {
 		if v.List().Len() != 1 {
 			return protoreflect.Value{}, fmt.Errorf("operand %s: want one element", raw)
@@ -707,22 +709,16 @@ func elemEqual(fd protoreflect.FieldDescriptor, a, b protoreflect.Value) bool {
 
 func valueText(fd protoreflect.FieldDescriptor, v protoreflect.Value) string {
 	switch {
-	case fd.Message() != nil && !fd.IsList() && !fd.IsMap():
-		return messageText(v.Message().Interface())
-	case fd.Kind() == protoreflect.StringKind && !fd.IsList() && !fd.IsMap():
-		return fmt.Sprintf("%q", v.String())
-	case fd.Enum() != nil && !fd.IsList() && !fd.IsMap():
-		if ev := fd.Enum().Values().ByNumber(v.Enum()); ev != nil {
-			return string(ev.Name())
-		}
 	case fd.IsList():
 		parts := make([]string, v.List().Len())
 		for i := range parts {
-			parts[i] = fmt.Sprint(v.List().Get(i).Interface())
+			parts[i] = elemText(fd, v.List().Get(i))
 		}
 		return "[" + strings.Join(parts, " ") + "]"
+	case fd.IsMap():
+		return fmt.Sprint(v.Interface())
 	}
-	return fmt.Sprint(v.Interface())
+	return elemText(fd, v)
 }
 
 // andMatcher holds when every matcher holds.

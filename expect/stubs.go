@@ -328,6 +328,22 @@ func editorFile(name string) bool {
 // "times" may be called any number of times. Nothing is added if any stub
 // fails.
 func (m *Mock) AddStubs(stubs ...Stub) ([]string, error) {
+	exps, err := m.compileStubs(stubs)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(stubs))
+	for i, e := range exps {
+		if err := m.insert(e, stubs[i].ID); err != nil {
+			return ids[:i], fmt.Errorf("%w: %s: %w", ErrStubFile, stubs[i].Source(), err)
+		}
+		ids[i] = e.id
+	}
+	return ids, nil
+}
+
+// compileStubs builds the expectations of stubs, inserting none.
+func (m *Mock) compileStubs(stubs []Stub) ([]*expectation, error) {
 	exps := make([]*expectation, len(stubs))
 	var errs []error
 	for i, s := range stubs {
@@ -346,19 +362,13 @@ func (m *Mock) AddStubs(stubs ...Stub) ([]string, error) {
 			s := s
 			e.deferred = append(e.deferred, func(md protoreflect.MethodDescriptor) error { return s.compile(e, md) })
 		}
+		e.def = s.definition()
 		exps[i] = e
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	ids := make([]string, len(stubs))
-	for i, e := range exps {
-		if err := m.insert(e, stubs[i].ID); err != nil {
-			return ids[:i], fmt.Errorf("%w: %s: %w", ErrStubFile, stubs[i].Source(), err)
-		}
-		ids[i] = e.id
-	}
-	return ids, nil
+	return exps, nil
 }
 
 // LoadStubs loads stub files and folders (see the package-level LoadStubs)

@@ -348,6 +348,7 @@ type record struct {
 	ctx         context.Context // nil once the call ended
 	md          []byte          // incoming metadata, captured at the end (see packMD)
 	peer        string
+	protocol    Protocol // captured at the end
 	deadline    time.Time
 	hasDeadline bool
 	start       time.Time
@@ -586,8 +587,9 @@ func (r *record) finish(st *status.Status) {
 	now := time.Now()
 	md, peer := incoming(r.ctx)
 	packed := packMD(md)
+	protocol := protocolOf(r.ctx, md)
 	r.mu.Lock()
-	r.md, r.peer = packed, peer
+	r.md, r.peer, r.protocol = packed, peer, protocol
 	r.ctx = nil
 	r.end = now
 	r.done = true

@@ -63,6 +63,7 @@ type CallRecord struct {
 	Kind        Kind        // meaningless for a method the server does not have
 	Metadata    metadata.MD // incoming headers, -bin keys decoded
 	Peer        string      // the client's address
+	Protocol    Protocol    // what the call came in on: gRPC, or gRPC-Web, Connect or REST through a transcoder
 	Deadline    time.Time   // zero when the client set none
 	HasDeadline bool
 	Start, End  time.Time
@@ -171,8 +172,9 @@ func (r *record) snapshot() CallRecord {
 	}
 	if r.ctx != nil { // still running
 		out.Metadata, out.Peer = incoming(r.ctx)
+		out.Protocol = protocolOf(r.ctx, out.Metadata)
 	} else {
-		out.Metadata, out.Peer = unpackMD(r.md), r.peer
+		out.Metadata, out.Peer, out.Protocol = unpackMD(r.md), r.peer, r.protocol
 	}
 	return out
 }

@@ -602,6 +602,27 @@ func TestBadInputCatalog(t *testing.T) {
 			want:   []string{"serve: --cassette " + filepath.Join(dir, "nope.cassette") + ": no such file or directory"},
 		},
 
+		// Sessions.
+		{
+			name:   "watch on a missing folder",
+			args:   serve("--stubs", filepath.Join(dir, "no-such-folder"), "--watch"),
+			exit:   2,
+			wantIs: []error{fs.ErrNotExist},
+			want:   []string{"serve: --stubs " + filepath.Join(dir, "no-such-folder") + ": no such file or directory"},
+		},
+		{
+			name: "watch with nothing to watch",
+			args: serve("--watch"),
+			exit: 2,
+			want: []string{"serve: --watch: there is nothing to watch; give --stubs PATH"},
+		},
+		{
+			name: "session TTL of zero",
+			args: serve("--session-ttl", "0s"),
+			exit: 2,
+			want: []string{"serve: --session-ttl 0s: want a positive duration such as 30m"},
+		},
+
 		// TLS.
 		{
 			name:   "missing TLS certificate",
@@ -776,6 +797,36 @@ func TestBadInputCatalog(t *testing.T) {
 			admin:  &adminCall{"POST", "/stubs", `"just a string"`},
 			status: http.StatusBadRequest,
 			want:   []string{`stub: bad stub file: admin POST /stubs:1: want a list of stubs, a mapping with "stubs", or one stub`},
+		},
+		{
+			name:   "admin: unknown session",
+			admin:  &adminCall{"GET", "/calls?session=nobody", ""},
+			status: http.StatusNotFound,
+			want:   []string{`session: no such session "nobody" (GET /sessions lists the sessions; adding a stub with POST /stubs?session=nobody starts one)`},
+		},
+		{
+			name:   "admin: verify in an unknown session",
+			admin:  &adminCall{"POST", "/verify?session=nobody", `{"id": "feature-1-2"}`},
+			status: http.StatusNotFound,
+			want:   []string{`session: no such session "nobody"`},
+		},
+		{
+			name:   "admin: dropping an unknown session",
+			admin:  &adminCall{"DELETE", "/sessions/nobody", ""},
+			status: http.StatusNotFound,
+			want:   []string{`session: no such session "nobody"`},
+		},
+		{
+			name:   "admin: session name with odd characters",
+			admin:  &adminCall{"POST", "/stubs?session=a%20b%2F..", "{method: /routeguide.RouteGuide/GetFeature, response: {}}"},
+			status: http.StatusBadRequest,
+			want:   []string{`session: bad session name "a b/..": want 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`},
+		},
+		{
+			name:   "admin: session name too long",
+			admin:  &adminCall{"GET", "/stubs?session=" + strings.Repeat("s", 65), ""},
+			status: http.StatusBadRequest,
+			want:   []string{`session: bad session name "` + strings.Repeat("s", 65) + `": want 1 to 64 letters`},
 		},
 		{
 			name:   "admin: oversized stub body",

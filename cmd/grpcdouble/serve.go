@@ -2,9 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"runtime"
+	"runtime/debug"
 	"sync/atomic"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
 
 	"github.com/grpcdouble/grpcdouble/admin"
 	"github.com/grpcdouble/grpcdouble/cassette"
@@ -23,10 +30,10 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 	}
 	defer closeSources()
 
-	mock := expect.NewMock(expect.DiscardCalls())
-	d := &dispatcher{mock: mock}
+	sessions := expect.NewSessions(expect.DiscardCalls())
+	d := &dispatcher{sessions: sessions}
 	format, _ := stubformat.ParseFormat(cfg.stubsFormat) // checked by parseServe
-	adminOpts := []admin.Option{admin.WithMock(mock), admin.WithStubFiles(cfg.stubs...), admin.WithStubsFormat(format)}
+	adminOpts := []admin.Option{admin.WithSessions(sessions), admin.WithStubFiles(cfg.stubs...), admin.WithStubsFormat(format)}
 	var srv *mockserver.Server // set once started, before the admin API serves
 	if len(cfg.cassettes) > 0 {
 		openCassettes := func() (*replay.Handler, error) {
@@ -69,9 +76,31 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 			return nil
 		}))
 	}
+	// Watch before serving, so a folder that cannot be watched fails the
+	// start rather than a later edit.
+	var watcher *fsnotify.Watcher
+	if cfg.watch {
+		if watcher, err = watchStubs(cfg.stubs); err != nil {
+			return err
+		}
+		defer watcher.Close()
+	}
+	rl := &reloader{paths: cfg.stubs, log: log, reload: func() (expect.StubChange, error) {
+		if len(cfg.stubs) == 0 {
+			return expect.StubChange{}, errors.New("there is no --stubs to reload")
+		}
+		ch, err := admin.ReloadStubFiles(srv, sessions, format, cfg.stubs...)
+		if err != nil {
+			return ch, fmt.Errorf("--stubs: %w", err)
+		}
+		return ch, nil
+	}}
 	in, err := start(&cfg.commonConfig, d, sources, adminOpts, stdout, log, func(s *mockserver.Server) error {
 		srv = s
-		if err := admin.LoadStubFilesFormat(srv, mock, format, cfg.stubs...); err != nil {
+		if len(cfg.stubs) == 0 {
+			return nil
+		}
+		if _, err := admin.ReloadStubFiles(srv, sessions, format, cfg.stubs...); err != nil {
 			return fmt.Errorf("--stubs: %w", err)
 		}
 		return nil
@@ -80,33 +109,76 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 		return err
 	}
 	closeSources()
-	log.Info("stubs loaded", "count", len(mock.Stubs()))
+	log.Info("stubs loaded", "count", len(sessions.Global().Mock().Stubs()))
+	background := make(chan struct{}, 2)
+	go func() {
+		defer func() { background <- struct{}{} }()
+		expireSessions(ctx, sessions, cfg.sessionTTL, log)
+	}()
+	go func() {
+		defer func() { background <- struct{}{} }()
+		rl.run(ctx, watcher)
+	}()
+	if watcher != nil {
+		log.Info("watching the stub files", "stubs", []string(cfg.stubs))
+	}
 	<-ctx.Done()
+	<-background
+	<-background
 	in.stop()
 	log.Info("stopped")
 	return nil
+}
+
+// expireSessions drops the sessions idle for ttl, until ctx is done.
+func expireSessions(ctx context.Context, sessions *expect.Sessions, ttl time.Duration, log *slog.Logger) {
+	// Look four times a TTL, and at least once a minute: a session lives
+	// at most a quarter TTL (or a minute) past its time.
+	every := max(min(ttl/4, time.Minute), 10*time.Millisecond)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			gone := sessions.Expire(now, ttl)
+			if len(gone) == 0 {
+				continue
+			}
+			// A shared server may have dropped many sessions at once:
+			// hand their memory back now rather than over minutes (two
+			// collections: the first leaves pooled buffers to a second).
+			runtime.GC()
+			debug.FreeOSMemory()
+			log.Info("sessions expired", "idle", ttl.String(), "sessions", gone, "left", len(sessions.List()))
+		}
+	}
 }
 
 // dispatcher routes each call: to the stubs when some stub is for its
 // method, to the cassettes otherwise (and to the stubs, for their "no
 // stub matches" answer, when there are no cassettes).
 type dispatcher struct {
-	mock      *expect.Mock
+	sessions  *expect.Sessions
 	cassettes atomic.Pointer[replay.Handler] // nil without --cassette
 }
 
 func (d *dispatcher) Handle(call *mockserver.Call) error {
-	if h := d.cassettes.Load(); h != nil && !d.hasStubs(call.FullMethod()) {
+	ss, err := d.sessions.For(call.Metadata())
+	if err != nil {
+		return err
+	}
+	m := ss.Mock()
+	if h := d.cassettes.Load(); h != nil && !m.HasExpectation(call.FullMethod()) {
 		return h.Handle(call)
 	}
-	return d.mock.Handle(call)
+	return m.Handle(call)
 }
-
-func (d *dispatcher) hasStubs(method string) bool { return d.mock.HasExpectation(method) }
 
 // Bind checks the stubs and the cassettes against the served descriptors.
 func (d *dispatcher) Bind(methods mockserver.Methods) error {
-	if err := d.mock.Bind(methods); err != nil {
+	if err := d.sessions.Bind(methods); err != nil {
 		return err
 	}
 	if h := d.cassettes.Load(); h != nil {
