@@ -137,10 +137,11 @@ func runLint(cfg *lintConfig, stdout, stderr io.Writer) error {
 	}
 	defer closeSources()
 	// The same start as serve's: a server (on an in-memory listener) over
-	// the descriptors, an expect.Mock bound to it, then the cassettes and
-	// the stub files loaded the way serve loads them, every problem kept.
-	mock := expect.NewMock(expect.DiscardCalls())
-	srv, err := mockserver.New(mock, append(sourceOptions(sources), mockserver.WithoutReflection(), mockserver.WithoutHealth(), mockserver.WithoutJournal())...)
+	// the descriptors with serve's dispatcher bound to it, then the
+	// cassettes and the stub files loaded the way serve loads them, every
+	// problem kept.
+	sessions := expect.NewSessions(expect.DiscardCalls())
+	srv, err := mockserver.New(&dispatcher{sessions: sessions}, append(sourceOptions(sources), mockserver.WithoutReflection(), mockserver.WithoutHealth(), mockserver.WithoutJournal())...)
 	if err != nil {
 		return fmt.Errorf("lint: descriptors: %w", err)
 	}
@@ -171,7 +172,8 @@ func runLint(cfg *lintConfig, stdout, stderr io.Writer) error {
 	}
 	if len(cfg.stubs) > 0 {
 		format, _ := stubformat.ParseFormat(cfg.stubsFormat)
-		problems = append(problems, problemsOf(admin.LoadStubFilesFormat(srv, mock, format, cfg.stubs...))...)
+		_, err := admin.ReloadStubFiles(srv, sessions, format, cfg.stubs...)
+		problems = append(problems, problemsOf(err)...)
 	}
 
 	slices.SortStableFunc(problems, func(a, b problem) int {
@@ -192,7 +194,7 @@ func runLint(cfg *lintConfig, stdout, stderr io.Writer) error {
 		return exitError{1, fmt.Errorf("lint: %d problem(s), checked against %s", len(problems), orNone(names))}
 	}
 	fmt.Fprintf(stderr, "grpcdouble: lint: no problems: %d stub(s) and %d interaction(s) in %d cassette(s) checked against %s\n",
-		len(mock.Stubs()), interactions, len(loaded), orNone(names))
+		len(sessions.Global().Mock().Stubs()), interactions, len(loaded), orNone(names))
 	return nil
 }
 
