@@ -169,6 +169,27 @@ func TestBadInputCatalog(t *testing.T) {
   steps:
     - recv: {fields: {message: {regex: "[a-"}}}
 `)
+	stubTmplSyntax := file("tmpl-syntax.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  response:
+    name: '{{ .Request.latitude '
+`)
+	stubTmplField := file("tmpl-field.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  response:
+    name: '{{ .Request.lattitude }}'
+`)
+	stubTmplFunc := file("tmpl-func.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  response:
+    name: '{{ env "HOME" }}'
+`)
+	stubTmplOutput := file("tmpl-output.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  response:
+    template: '{"name": "x", "location": "{{ .Method }}"}'
+`)
+	stubStuckState := file("stuck-state.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  scenario: login
+  setState: LoggedIn
+  response: {}
+`)
 	stubBadPriority := file("bad-priority.yaml", `- method: /routeguide.RouteGuide/GetFeature
   priority: first
   response: {}
@@ -425,6 +446,40 @@ func TestBadInputCatalog(t *testing.T) {
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{stubBadFieldRegex + ":3: steps[0].recv.fields.message.regex: error parsing regexp: missing closing ]"},
+		},
+		{
+			name:   "template syntax error in a stub",
+			args:   serve("--stubs", stubTmplSyntax),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubTmplSyntax + ":3: response.name: template: line 1: unclosed action"},
+		},
+		{
+			name:   "unknown field in a stub template",
+			args:   serve("--stubs", stubTmplField),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubTmplField + `:3: response.name: template: .Request.lattitude: routeguide.Point has no field "lattitude" (did you mean latitude?)`},
+		},
+		{
+			name:   "unknown function in a stub template",
+			args:   serve("--stubs", stubTmplFunc),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubTmplFunc + `:3: response.name: template: line 1: function "env" not defined`},
+		},
+		{
+			name:   "stub template output that is not the message type",
+			args:   serve("--stubs", stubTmplOutput),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubTmplOutput + ":3: response.template: for a request with every field zero, the template's output is not a routeguide.Feature"},
+		},
+		{
+			name:   "setState that no stub waits on",
+			args:   serve("--stubs", stubStuckState),
+			serves: true,
+			want:   []string{`level=WARN msg="stub file warning" warning="` + stubStuckState + `:1: setState: scenario \"login\" moves to state \"LoggedIn\", which no expectation waits on (whenState)"`},
 		},
 		{
 			name:   "priority that is not an integer",
