@@ -132,7 +132,9 @@ func (s Stub) Source() string { return fmt.Sprintf("%s:%d", s.File, s.Line) }
 // are protojson, resolved against the method's descriptor: found through
 // resolver (nil: none) or else among the compiled Go types. Stubs whose
 // method neither knows are checked when added to a Mock that is bound to a
-// server. Errors wrap ErrStubFile and name file, line and field.
+// server. Errors wrap ErrStubFile and name file, line and field; every
+// stub's first problem is reported, and the stubs without one are returned
+// beside the error.
 func ParseStubs(filename string, data []byte, resolver mockserver.Methods) ([]Stub, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
@@ -202,10 +204,10 @@ func ParseStubs(filename string, data []byte, resolver mockserver.Methods) ([]St
 		}
 		out = append(out, s)
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return out, nil
+	// The stubs that parsed come back with the errors of the others, so
+	// that a check (grpcdouble lint, CheckStubs) can report what adding
+	// them would say too: every problem at once.
+	return out, errors.Join(errs...)
 }
 
 func lookupWith(resolver mockserver.Methods, full string) (protoreflect.MethodDescriptor, error) {
@@ -276,9 +278,8 @@ func LoadStubs(resolver mockserver.Methods, paths ...string) ([]Stub, error) {
 		stubs, err := ParseStubs(f, data, resolver)
 		if err != nil {
 			errs = append(errs, err)
-			continue
 		}
-		all = append(all, stubs...)
+		all = append(all, stubs...) // those that parsed, beside the errors
 	}
 	return all, errors.Join(errs...)
 }
@@ -350,7 +351,7 @@ func (m *Mock) compileStubs(stubs []Stub) ([]*expectation, error) {
 	for i, s := range stubs {
 		e, err := m.prepare(s.Method, -1, s.Source())
 		if err != nil {
-			errs = append(errs, s.errf(s.node, "method", "%v", err))
+			errs = append(errs, s.errf(mapChild(s.node, "method"), "method", "%v", err))
 			continue
 		}
 		e.min, e.max = 0, -1

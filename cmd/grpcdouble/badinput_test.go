@@ -615,7 +615,7 @@ func TestBadInputCatalog(t *testing.T) {
 			args:   serve("--cassette", casUnknownMethod),
 			exit:   1,
 			wantIs: []error{mockserver.ErrUnknownMethod},
-			want:   []string{"descriptors: --cassette: replay: " + casUnknownMethod + ":2 (interaction #1): unknown method /routeguide.RouteGuide/GetFeatur; closest served methods: /routeguide.RouteGuide/GetFeature"},
+			want:   []string{"descriptors: --cassette: replay: " + casUnknownMethod + ":2 (interaction #1): method: unknown method /routeguide.RouteGuide/GetFeatur; closest served methods: /routeguide.RouteGuide/GetFeature"},
 		},
 		{
 			name: "cassette for an unknown method (replay Bind)",
@@ -634,7 +634,7 @@ func TestBadInputCatalog(t *testing.T) {
 				return h.Bind(srv)
 			},
 			wantIs: []error{mockserver.ErrUnknownMethod},
-			want:   []string{"replay: " + casUnknownMethod + ":2 (interaction #1): unknown method /routeguide.RouteGuide/GetFeatur"},
+			want:   []string{"replay: " + casUnknownMethod + ":2 (interaction #1): method: unknown method /routeguide.RouteGuide/GetFeatur"},
 		},
 		{
 			name:   "cassette for a service no source has",
@@ -1008,6 +1008,30 @@ func TestBadInputCatalog(t *testing.T) {
 			args: []string{"verify", "--cassette", inventoryCassette, "--upstream", inventoryAddr, "--header-env", "authorization=GRPCDOUBLE_TEST_UNSET_TOKEN"},
 			exit: 2,
 			want: []string{"verify: --header-env authorization=GRPCDOUBLE_TEST_UNSET_TOKEN: the environment variable GRPCDOUBLE_TEST_UNSET_TOKEN is not set"},
+		},
+		{
+			name: "lint: no descriptors",
+			args: []string{"lint", "--stubs", filepath.Join(root, "testdata/lint/stubs.yaml")},
+			exit: 2,
+			want: []string{"lint: no descriptors to check against: give --proto FILE (with --import-path DIR), --protoset FILE or --reflect ADDR"},
+		},
+		{
+			name: "lint: nothing to check",
+			args: []string{"lint", "--proto", filepath.Join(root, "testdata/lint/v2")},
+			exit: 2,
+			want: []string{"lint: nothing to check: give --stubs PATH or --cassette FILE"},
+		},
+		{
+			name: "lint: a stub folder that does not exist",
+			args: []string{"lint", "--proto", filepath.Join(root, "testdata/lint/v2"), "--stubs", filepath.Join(dir, "no-such-stubs")},
+			exit: 2,
+			want: []string{"lint: --stubs " + filepath.Join(dir, "no-such-stubs") + ": no such file or directory"},
+		},
+		{
+			name: "lint: a cassette that does not parse",
+			args: []string{"lint", "--proto", filepath.Join(root, "testdata/lint/v2"), "--cassette", filepath.Join(root, "testdata/lint/stubs.yaml")},
+			exit: 1,
+			want: []string{"lint: 1 problem(s), checked against lintdemo.v1.Shop"},
 		},
 		{
 			name: "verify: no --upstream",
