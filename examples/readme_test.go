@@ -186,4 +186,3 @@ func trimLines(s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
-
