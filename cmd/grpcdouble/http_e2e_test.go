@@ -13,9 +13,9 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/grpcdouble/grpcdouble/cassette"
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
 	"github.com/grpcdouble/grpcdouble/examples/routeguide/routeguideconnect"
-	"github.com/grpcdouble/grpcdouble/cassette"
 )
 
 // h2cClient speaks HTTP/2 without TLS (prior knowledge), as connect-go
@@ -227,4 +227,3 @@ func TestRecordHTTPProtocols(t *testing.T) {
 		t.Fatalf("replayed to grpc-go: %v, %v", f, err)
 	}
 }
-
