@@ -398,7 +398,7 @@ func (s *methodSet) needPeek(md metadata.MD) bool {
 		if len(e.script) == 0 {
 			return false
 		}
-		if _, ok := e.script[0].(recvStep); !ok {
+		if firstRecv(e.script) == nil {
 			return false
 		}
 		n++
@@ -473,8 +473,8 @@ func (e *expectation) matches(md metadata.MD, got []proto.Message) bool {
 		return e.reqs == nil || e.reqs.MatchAll(got)
 	case mockserver.BidiStream:
 		if len(got) > 0 && len(e.script) > 0 {
-			if rs, ok := e.script[0].(recvStep); ok {
-				return rs.m.Match(got[0])
+			if m := firstRecv(e.script); m != nil {
+				return m.Match(got[0])
 			}
 		}
 	}
@@ -506,8 +506,8 @@ func (e *expectation) reasons(md metadata.MD, got []proto.Message) []string {
 		}
 	case mockserver.BidiStream:
 		if len(got) > 0 && len(e.script) > 0 {
-			if rs, ok := e.script[0].(recvStep); ok && !rs.m.Match(got[0]) {
-				out = append(out, "first message: "+explain(rs.m, got[0]))
+			if m := firstRecv(e.script); m != nil && !m.Match(got[0]) {
+				out = append(out, "first message: "+explain(m, got[0]))
 			}
 		}
 	}
