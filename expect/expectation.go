@@ -442,7 +442,7 @@ func (u *UnaryExpectation) ReturnStatus(st *status.Status) *UnaryExpectation {
 // ReturnFunc answers with what f makes of the request: a response, or an
 // error that becomes the status (keep its code with status.Error).
 func (u *UnaryExpectation) ReturnFunc(f func(ctx context.Context, req proto.Message) (proto.Message, error)) *UnaryExpectation {
-	u.e.script = []step{sendStep{fn: func(r *run) (proto.Message, error) { return f(r.ctx, r.first()) }}}
+	u.e.script = []step{sendStep{fn: func(r *run) (proto.Message, error) { return f(r.ctx(), r.first()) }}}
 	return u
 }
 
@@ -563,7 +563,7 @@ func (c *ClientStreamExpectation) ReturnStatus(st *status.Status) *ClientStreamE
 
 // ReturnFunc answers with what f makes of every message received.
 func (c *ClientStreamExpectation) ReturnFunc(f func(ctx context.Context, reqs []proto.Message) (proto.Message, error)) *ClientStreamExpectation {
-	c.e.script = []step{sendStep{fn: func(r *run) (proto.Message, error) { return f(r.ctx, r.got) }}}
+	c.e.script = []step{sendStep{fn: func(r *run) (proto.Message, error) { return f(r.ctx(), r.got) }}}
 	return c
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -111,9 +112,23 @@ var ErrNoResponse = errors.New("mockserver: handler returned without a response"
 // A Call is safe for use by one goroutine at a time for receiving and one for
 // sending, like grpc.ServerStream.
 type Call struct {
+	s      *Server
 	m      *method
-	ctx    context.Context
+	ctx    context.Context   // gRPC's, for the call
 	stream grpc.ServerStream // nil for unary calls
+
+	// Context's own, made on first use: only a handler that asks for the
+	// context needs one the server can cancel when it stops (see
+	// Server.live), and most unary handlers never ask.
+	ctxMu  sync.Mutex
+	cctx   context.Context
+	cancel context.CancelCauseFunc
+	ended  bool
+
+	// md is the incoming metadata, read once at the start for the journal
+	// and the codec; the first Metadata call hands it over.
+	md      metadata.MD
+	mdGiven atomic.Bool
 
 	unaryReq  proto.Message // unary: the request, until Recv takes it
 	unaryDone bool
@@ -130,7 +145,28 @@ type Call struct {
 // deadline passes or the server stops. When the server stopped it,
 // context.Cause says so, and a handler that returns an error then answers
 // codes.Unavailable.
-func (c *Call) Context() context.Context { return c.ctx }
+func (c *Call) Context() context.Context {
+	c.ctxMu.Lock()
+	defer c.ctxMu.Unlock()
+	if c.cctx == nil {
+		if c.ended || c.s == nil {
+			// The call is over, and gRPC has ended its context.
+			return c.ctx
+		}
+		c.cctx, c.cancel = context.WithCancelCause(c.ctx)
+		c.s.track(c, c.cancel)
+	}
+	return c.cctx
+}
+
+// stoppedByServer reports whether the server's stopping cancelled the
+// call's context.
+func (c *Call) stoppedByServer() bool {
+	c.ctxMu.Lock()
+	cctx := c.cctx
+	c.ctxMu.Unlock()
+	return cctx != nil && context.Cause(cctx) == errStopping
+}
 
 // Method is the descriptor of the called method.
 func (c *Call) Method() protoreflect.MethodDescriptor { return c.m.desc }
@@ -144,6 +180,9 @@ func (c *Call) Kind() Kind { return c.m.kind }
 // Metadata is the incoming metadata (request headers), keys lower case.
 // The returned map is a copy the caller may keep.
 func (c *Call) Metadata() metadata.MD {
+	if c.md != nil && c.mdGiven.CompareAndSwap(false, true) {
+		return c.md // the journal packed its own copy at the start
+	}
 	md, _ := metadata.FromIncomingContext(c.ctx)
 	return md
 }
@@ -320,11 +359,9 @@ func statusOf(err error) *status.Status {
 // record is the journal's view of a call. The handler's goroutine writes it
 // while tests read snapshots, so it has its own lock.
 //
-// While the call runs the record reads metadata, peer and deadline from the
-// call's context; when it ends it keeps copies and lets the context go. The
-// context holds the server transport and, through it, the connection and its
-// buffers (2 MiB on bufconn): a journal kept after Close must not keep those.
-// All methods are no-ops on a nil record (no journal).
+// The record copies metadata, peer and deadline from the call's context at
+// the start and keeps no reference to the context (see newRecord). All
+// methods are no-ops on a nil record (no journal).
 //
 // Messages are kept marshaled, back to back in wire, and decoded only when a
 // snapshot is taken. A journal keeps every call until the test ends: kept as
@@ -334,9 +371,8 @@ func statusOf(err error) *status.Status {
 // scans them.
 type record struct {
 	mu          sync.Mutex
-	m           *method         // its message types decode wire
-	ctx         context.Context // nil once the call ended
-	md          []byte          // incoming metadata, captured at the end (see packMD)
+	m           *method // its message types decode wire
+	mdN         int     // wire[:mdN] is the incoming metadata (see appendMD)
 	peer        string
 	deadline    time.Time
 	hasDeadline bool
@@ -352,7 +388,14 @@ type record struct {
 	header      metadata.MD
 	trailer     metadata.MD
 	status      *status.Status
+	// inline is wire's first backing array, so a small call's metadata and
+	// messages cost no allocation of their own. It comes last, after every
+	// pointer, so the GC does not scan it.
+	inline [inlineWire]byte
 }
+
+// inlineWire holds a unary call's usual metadata, request and response.
+const inlineWire = 256
 
 // entry is an event with its payload out of line: wire[off:off+n] for a
 // message, side[off] when n is inSide, reply when n is isReply, nothing
@@ -369,10 +412,19 @@ const (
 	isReply = -2
 )
 
-func newRecord(m *method, ctx context.Context) *record {
-	r := &record{m: m, ctx: ctx, start: time.Now()}
+// newRecord starts the record of a call with its incoming metadata, which
+// a call cannot change, and its peer and deadline. It keeps nothing of ctx,
+// which holds the server transport and, through it, the connection and its
+// buffers: a journal kept after Close must not keep those.
+func newRecord(m *method, ctx context.Context, md metadata.MD) *record {
+	r := &record{m: m, start: time.Now()}
 	r.events = r.first[:0]
+	r.wire = appendMD(r.inline[:0], md)
+	r.mdN = len(r.wire)
 	r.deadline, r.hasDeadline = ctx.Deadline()
+	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+		r.peer = p.Addr.String()
+	}
 	return r
 }
 
@@ -385,17 +437,8 @@ var (
 	journalMarshal = proto.MarshalOptions{AllowPartial: true}
 )
 
-// room makes room for a few small messages at the first, so a unary call's
-// two fit in one allocation and a stream's start without a string of them.
-func (r *record) room() {
-	if r.wire == nil {
-		r.wire = make([]byte, 0, 64)
-	}
-}
-
 // appendTo marshals msg onto wire.
 func (r *record) appendTo(o proto.MarshalOptions, msg proto.Message) (off, n int, err error) {
-	r.room()
 	off = len(r.wire)
 	wire, err := o.MarshalAppend(r.wire, msg)
 	if err != nil {
@@ -437,7 +480,6 @@ func (r *record) marshal(msg proto.Message) (b []byte, off int, ok bool) {
 // bytes in wire; add makes them an event.
 func (r *record) unmarshal(data mem.BufferSlice, f *recvFrame) error {
 	r.mu.Lock()
-	r.room()
 	off := len(r.wire)
 	for _, b := range data {
 		r.wire = append(r.wire, b.ReadOnlyData()...)
@@ -574,30 +616,19 @@ func (r *record) finish(st *status.Status) {
 		return
 	}
 	now := time.Now()
-	md, peer := incoming(r.ctx)
-	packed := packMD(md)
 	r.mu.Lock()
-	r.md, r.peer = packed, peer
-	r.ctx = nil
 	r.end = now
 	r.done = true
 	r.status = st
 	r.mu.Unlock()
 }
 
-// packMD flattens metadata into one pointer-free buffer. A journal may hold
-// thousands of finished calls; kept as maps, their metadata is thousands of
-// small pointer-holding objects the GC must trace on every cycle, which
-// showed in the unary benchmarks as mark work the baseline never does.
-func packMD(md metadata.MD) []byte {
-	n := 0
-	for k, vs := range md {
-		n += 2*binary.MaxVarintLen32 + len(k)
-		for _, v := range vs {
-			n += binary.MaxVarintLen32 + len(v)
-		}
-	}
-	b := make([]byte, 0, n)
+// appendMD flattens metadata onto b, with no pointer in it. A journal may
+// hold thousands of finished calls; kept as maps, their metadata is
+// thousands of small pointer-holding objects the GC must trace on every
+// cycle, which showed in the unary benchmarks as mark work the baseline
+// never does.
+func appendMD(b []byte, md metadata.MD) []byte {
 	for k, vs := range md {
 		b = binary.AppendUvarint(b, uint64(len(k)))
 		b = append(b, k...)
@@ -610,7 +641,7 @@ func packMD(md metadata.MD) []byte {
 	return b
 }
 
-// unpackMD is packMD's inverse, for a snapshot.
+// unpackMD is appendMD's inverse, for a snapshot.
 func unpackMD(b []byte) metadata.MD {
 	md := metadata.MD{}
 	str := func() string {
@@ -630,14 +661,4 @@ func unpackMD(b []byte) metadata.MD {
 		md[key] = vs
 	}
 	return md
-}
-
-// incoming reads a call's metadata and peer address from its context.
-func incoming(ctx context.Context) (metadata.MD, string) {
-	md, _ := metadata.FromIncomingContext(ctx)
-	var addr string
-	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
-		addr = p.Addr.String()
-	}
-	return md, addr
 }

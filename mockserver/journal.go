@@ -158,10 +158,6 @@ func (r *record) snapshot() CallRecord {
 		Trailer:     r.trailer.Copy(),
 		Status:      r.status,
 	}
-	if r.ctx != nil { // still running
-		out.Metadata, out.Peer = incoming(r.ctx)
-	} else {
-		out.Metadata, out.Peer = unpackMD(r.md), r.peer
-	}
+	out.Metadata, out.Peer = unpackMD(r.wire[:r.mdN]), r.peer
 	return out
 }
