@@ -177,3 +177,10 @@ func TestDecodeWrongType(t *testing.T) {
 	require.True(t, strings.Contains(err.Error(), "routeguide.Point"))
 	require.False(t, errors.Is(err, cassette.ErrFormat))
 }
+
+// Load reads regular files only: /dev/zero was read until 2.9 GB.
+func TestLoadRefusesSpecialFiles(t *testing.T) {
+	_, err := cassette.Load("/dev/zero")
+	require.Error(t, err)
+	require.ErrorContains(t, err, "/dev/zero: not a regular file (it is a character device)")
+}

@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/grpcdouble/grpcdouble/internal/boundedfile"
 )
 
 type wireHeader struct {
@@ -183,9 +185,9 @@ func encodeDoc(buf *bytes.Buffer, v any) error {
 
 // Load reads a cassette file. A missing file is an error wrapping
 // ErrNotFound; a malformed one wraps ErrFormat and names the file, line,
-// interaction and field.
+// interaction and field. Only a regular file of at most 1 GiB is read.
 func Load(path string) (*Cassette, error) {
-	data, err := os.ReadFile(path)
+	data, err := boundedfile.ReadFile(path, boundedfile.Limit)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%w: %s", ErrNotFound, path)

@@ -14,7 +14,7 @@ import (
 func TestClientStreamExpectation(t *testing.T) {
 	m := expect.New(t)
 	route := m.ClientStream("/routeguide.RouteGuide/RecordRoute").
-		WithMessages(&pb.Point{Latitude: 1}, &pb.Point{Latitude: 2}, &pb.Point{Latitude: 3}).
+		WithRequests(&pb.Point{Latitude: 1}, &pb.Point{Latitude: 2}, &pb.Point{Latitude: 3}).
 		Return(&pb.RouteSummary{PointCount: 3, Distance: 42})
 	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
 

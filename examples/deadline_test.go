@@ -16,7 +16,7 @@ import (
 
 func TestDelayTripsDeadline(t *testing.T) {
 	m := expect.New(t)
-	m.Unary("/routeguide.RouteGuide/GetFeature").After(time.Hour).Return(&pb.Feature{})
+	m.Unary("/routeguide.RouteGuide/GetFeature").Delay(time.Hour).Return(&pb.Feature{})
 	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
 
 	// The code under test gives the server 100ms; the double takes longer.

@@ -16,11 +16,11 @@ import (
 func TestAssertOnReceivedMetadata(t *testing.T) {
 	m := expect.New(t)
 	get := m.Unary("/routeguide.RouteGuide/GetFeature").
-		WithHeaderRegexp("authorization", "^Bearer ").
-		WithHeaderAbsent("x-debug").
+		WithMetadataRegexp("authorization", "^Bearer ").
+		WithMetadataAbsent("x-debug").
 		Return(&pb.Feature{Name: "x"}).
 		ReturnHeader("x-served-by", "double").
-		WithTrailer("x-cost", "1")
+		ReturnTrailer("x-cost", "1")
 	srv := mockserver.Start(t, m)
 	client := pb.NewRouteGuideClient(srv.ClientConn())
 

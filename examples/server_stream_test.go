@@ -20,7 +20,7 @@ func TestServerStreamExpectation(t *testing.T) {
 		WithRequestPartial(&pb.Rectangle{Lo: &pb.Point{Latitude: 1}}).
 		Pace(time.Millisecond). // between messages
 		Send(&pb.Feature{Name: "a"}, &pb.Feature{Name: "b"}, &pb.Feature{Name: "c"}).
-		Return(codes.OK)
+		ReturnCode(codes.OK)
 	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
 
 	stream, err := client.ListFeatures(testContext(t), &pb.Rectangle{Lo: &pb.Point{Latitude: 1}, Hi: &pb.Point{Latitude: 2}})

@@ -74,7 +74,7 @@ func startExpect(b *testing.B, journal bool, others int) *grpc.ClientConn {
 		case 0:
 			m.ServerStream(listFeatures).WithRequest(&pb.Rectangle{Lo: &pb.Point{Latitude: int32(i)}}).Send(benchResp)
 		case 1:
-			m.ClientStream(recordRoute).WithMessageCount(i).Return(&pb.RouteSummary{})
+			m.ClientStream(recordRoute).WithRequestCount(i).Return(&pb.RouteSummary{})
 		default:
 			m.Bidi(routeChat).Recv(note(fmt.Sprint(i)))
 		}

@@ -6,10 +6,10 @@
 //	m := expect.New(t)
 //	m.Unary("/routeguide.RouteGuide/GetFeature").
 //		WithRequest(&pb.Point{Latitude: 1}).
-//		WithHeader("authorization", "Bearer t").
+//		WithMetadata("authorization", "Bearer t").
 //		Return(&pb.Feature{Name: "x"}).
-//		WithTrailer("k", "v")
-//	m.ServerStream("/routeguide.RouteGuide/ListFeatures").Send(f1, f2).Return(codes.OK)
+//		ReturnTrailer("k", "v")
+//	m.ServerStream("/routeguide.RouteGuide/ListFeatures").Send(f1, f2).ReturnCode(codes.OK)
 //	m.Bidi("/routeguide.RouteGuide/RouteChat").
 //		Recv(note("a")).Send(reply("A")).
 //		Recv(note("b")).Send(reply("B"))
@@ -18,7 +18,7 @@
 //
 // # Matching
 //
-// A call is matched by method, request metadata (WithHeader, ...Present,
+// A call is matched by method, request metadata (WithMetadata, ...Present,
 // ...Absent, ...Regexp, ...Func) and messages: Equal (proto.Equal), Partial
 // (only the fields set in the given message), a protojson subset
 // (WithRequestJSON), a typed Func, or Anything. Client streams match the
@@ -26,8 +26,16 @@
 // message as their script runs, and several bidi expectations on one method
 // are told apart by metadata and by their first Recv.
 //
-// Among the expectations of a method, a call uses the first one declared
-// that matches and is not used up (Times). An expectation wants exactly one
+// Single fields are tested with WithRequestField("location.latitude",
+// expect.Gt(0)) and the other operators (Eq, Regex, Contains, Prefix,
+// Suffix, Gt, Gte, Lt, Lte, Len, Present, Absent, AnyOf), or with
+// expect.Field wherever a Matcher goes; paths and operands are checked
+// against the message type.
+//
+// Among the expectations of a method, a call tries a higher Priority first,
+// then the ones declared earlier, and uses the first that matches, is not
+// used up (Times) and whose scenario (InScenario, WhenState, SetState) is
+// in the state it answers in. An expectation wants exactly one
 // call unless told otherwise (Times, AnyTimes, MinTimes, MaxTimes,
 // Optional), so "first call Unavailable, then success" is two expectations in
 // a row. With the InOrder option a call may only use an expectation once
@@ -46,7 +54,14 @@
 // Methods to know the services to serve and Bind to check every expectation
 // against their descriptors. A method that does not exist, a method of
 // another kind than declared, or a message of the wrong type is a setup
-// error on the test, naming what was expected.
+// error, naming what was expected. It is reported on the test once, at the
+// line that declared it; Start then stops the test without repeating it,
+// and the cleanup does not either. An error only the server's descriptors
+// reveal (a method known from a .proto file) is reported by Start.
+//
+// Handle, Bind, Methods and HasExpectation are plumbing between a Mock and
+// a server, exported for integrators who combine a Mock with handlers of
+// their own; a test does not call them.
 //
 // # Scripts
 //
@@ -58,7 +73,7 @@
 //
 // Scripts inject the faults a client must survive: AbortAfter ends a stream
 // with a chosen status once n messages were sent; DropConnection closes the
-// call's connection (the client sees Unavailable); Pace and Wait answer
+// call's connection (the client sees Unavailable); Pace and Delay answer
 // slowly; PadTo and SendOversized send messages larger than the client
 // accepts (it fails with ResourceExhausted). Stopping the server gracefully
 // while streams run is mockserver's Server.GracefulStop. Stub files offer

@@ -85,10 +85,10 @@ func TestUnary(t *testing.T) {
 	m := expect.New(t)
 	e := m.Unary(getFeature).
 		WithRequest(&pb.Point{Latitude: 1}).
-		WithHeader("authorization", "Bearer t").
+		WithMetadata("authorization", "Bearer t").
 		Return(&pb.Feature{Name: "x"}).
 		ReturnHeader("x-h", "1").
-		WithTrailer("k", "v")
+		ReturnTrailer("k", "v")
 	srv := mockserver.Start(t, m)
 	client := pb.NewRouteGuideClient(srv.ClientConn())
 
@@ -113,9 +113,9 @@ func TestUnaryMatchers(t *testing.T) {
 	m.Unary(getFeature).WithRequestJSON(`{"latitude": 6}`).Return(&pb.Feature{Name: "json"})
 	m.Unary(getFeature).WithRequestMatching(expect.Func(func(p *pb.Point) bool { return p.Longitude < 0 })).
 		Return(&pb.Feature{Name: "func"})
-	m.Unary(getFeature).WithHeaderRegexp("x-id", `^[0-9]+$`).WithHeaderPresent("x-p").
-		WithHeaderAbsent("x-a").Return(&pb.Feature{Name: "md"})
-	m.Unary(getFeature).WithHeader("trace-bin", "\x00\x01").Return(&pb.Feature{Name: "bin"})
+	m.Unary(getFeature).WithMetadataRegexp("x-id", `^[0-9]+$`).WithMetadataPresent("x-p").
+		WithMetadataAbsent("x-a").Return(&pb.Feature{Name: "md"})
+	m.Unary(getFeature).WithMetadata("trace-bin", "\x00\x01").Return(&pb.Feature{Name: "bin"})
 	m.Unary(getFeature).WithRequestMatching(expect.Anything()).AnyTimes().Return(&pb.Feature{Name: "any"})
 	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
 
@@ -175,7 +175,7 @@ func TestSetupErrors(t *testing.T) {
 			"WithRequest: /routeguide.RouteGuide/GetFeature takes: got a routeguide.Feature, want a routeguide.Point"},
 		{"wrong response type", func(m *expect.Mock) { m.ServerStream(listFeatures).Send(&pb.Point{}) },
 			"Send: /routeguide.RouteGuide/ListFeatures returns: got a routeguide.Point, want a routeguide.Feature"},
-		{"bad regexp", func(m *expect.Mock) { m.Bidi(routeChat).WithHeaderRegexp("a", "(") }, "WithHeaderRegexp(\"a\")"},
+		{"bad regexp", func(m *expect.Mock) { m.Bidi(routeChat).WithMetadataRegexp("a", "(") }, "WithMetadataRegexp(\"a\")"},
 		{"bad json", func(m *expect.Mock) { m.Unary(getFeature).WithRequestJSON(`{"lat": 1}`) }, `unknown field "lat"`},
 		{"negative times", func(m *expect.Mock) { m.Unary(getFeature).Times(-1).Return(&pb.Feature{}) },
 			"Times(-1): a call count cannot be negative (AnyTimes accepts any number)"},
@@ -251,7 +251,7 @@ func TestErrorWithDetails(t *testing.T) {
 		ReturnError(codes.InvalidArgument, "bad point ✗", &errdetails.BadRequest{
 			FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: "latitude", Description: "out of range"}},
 		}).
-		WithTrailer("k", "on-error")
+		ReturnTrailer("k", "on-error")
 	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
 
 	var trl metadata.MD
@@ -268,7 +268,7 @@ func TestErrorWithDetails(t *testing.T) {
 
 func TestDelayTripsDeadline(t *testing.T) {
 	m := expect.New(t)
-	m.Unary(getFeature).After(time.Minute).Return(&pb.Feature{})
+	m.Unary(getFeature).Delay(time.Minute).Return(&pb.Feature{})
 	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
 	c, cancel := context.WithTimeout(ctx(t), 100*time.Millisecond)
 	defer cancel()
@@ -311,7 +311,7 @@ func TestServerStream(t *testing.T) {
 	m := expect.New(t)
 	f1, f2 := &pb.Feature{Name: "a"}, &pb.Feature{Name: "b"}
 	e := m.ServerStream(listFeatures).WithRequestPartial(&pb.Rectangle{Lo: &pb.Point{Latitude: 1}}).
-		Send(f1).Wait(time.Millisecond).Send(f2).Pace(time.Millisecond).
+		Send(f1).Delay(time.Millisecond).Send(f2).Pace(time.Millisecond).
 		ReturnError(codes.ResourceExhausted, "enough")
 	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
 
@@ -362,9 +362,9 @@ func TestServerStreamMismatch(t *testing.T) {
 
 func TestClientStream(t *testing.T) {
 	m := expect.New(t)
-	e := m.ClientStream(recordRoute).WithMessages(&pb.Point{Latitude: 1}, &pb.Point{Latitude: 2}).
+	e := m.ClientStream(recordRoute).WithRequests(&pb.Point{Latitude: 1}, &pb.Point{Latitude: 2}).
 		Return(&pb.RouteSummary{PointCount: 2})
-	m.ClientStream(recordRoute).WithMessageCount(3).Return(&pb.RouteSummary{PointCount: 3})
+	m.ClientStream(recordRoute).WithRequestCount(3).Return(&pb.RouteSummary{PointCount: 3})
 	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
 
 	for _, n := range []int32{2, 3} {
@@ -398,7 +398,7 @@ func TestClientStreamHeadersAtStart(t *testing.T) {
 func TestClientStreamMismatch(t *testing.T) {
 	ft := &fakeT{}
 	m := expect.New(ft)
-	m.ClientStream(recordRoute).WithMessages(&pb.Point{Latitude: 1}, &pb.Point{Latitude: 2}).Return(&pb.RouteSummary{})
+	m.ClientStream(recordRoute).WithRequests(&pb.Point{Latitude: 1}, &pb.Point{Latitude: 2}).Return(&pb.RouteSummary{})
 	client, finish := serve(t, m, ft)
 	stream, err := client.RecordRoute(ctx(t))
 	require.NoError(t, err)
@@ -435,8 +435,8 @@ func TestBidiPingPong(t *testing.T) {
 
 func TestBidiServerFirstAndReadAll(t *testing.T) {
 	m := expect.New(t)
-	m.Bidi(routeChat).WithHeader("mode", "first").Send(note("hello")).Recv(note("hi")).Return(codes.OK)
-	m.Bidi(routeChat).WithHeader("mode", "all").SendHeaderAtStart().ReturnHeader("x", "1").
+	m.Bidi(routeChat).WithMetadata("mode", "first").Send(note("hello")).Recv(note("hi")).ReturnCode(codes.OK)
+	m.Bidi(routeChat).WithMetadata("mode", "all").SendHeaderAtStart().ReturnHeader("x", "1").
 		RecvAllMatching(expect.Count(3)).Send(note("got 3"))
 	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
 

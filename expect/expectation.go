@@ -45,6 +45,7 @@ type expectation struct {
 
 	mdm      []mdMatcher
 	req      Matcher     // unary and server-stream: the request (nil: any)
+	fields   []Matcher   // unary and server-stream: field tests, all must hold
 	reqs     ListMatcher // client-stream: every message (nil: any)
 	script   []step
 	header   metadata.MD
@@ -56,6 +57,14 @@ type expectation struct {
 	abort    *abort        // end the stream after n messages sent
 
 	deferred []func(md protoreflect.MethodDescriptor) error
+	resolver mockserver.Methods // ParseStubs' resolver, for a Mock-less check
+
+	// def is the stub an expectation was built from, as Stub.definition
+	// gives it ("" for the Go DSL); shared marks a session's copy of a
+	// global stub, tried after the session's own (sessions.go).
+	def    string
+	shared bool
+	dyn    // priority, scenario, templates (dynamic.go)
 
 	min, max int          // max < 0: no limit
 	hits     atomic.Int64 // written under the methodSet's lock
@@ -140,12 +149,13 @@ func (e *expectation) complete() error {
 			return fmt.Errorf("%s %s has no response: call Return, ReturnError or ReturnFunc", e.kind, e.method)
 		}
 	}
-	return nil
+	return checkScript(e.script)
 }
 
 // check runs f against the method's descriptor now if it is known, or at
 // Bind otherwise.
 func (e *expectation) check(f func(md protoreflect.MethodDescriptor) error) {
+	e.tb().Helper()
 	if e.broken {
 		return
 	}
@@ -154,32 +164,63 @@ func (e *expectation) check(f func(md protoreflect.MethodDescriptor) error) {
 		return
 	}
 	if err := f(e.md); err != nil {
-		if e.m.tb != nil {
-			e.m.tb.Helper()
-		}
 		e.setupErr(err)
 	}
 }
 
-func (e *expectation) setupErr(err error) {
-	e.broken = true
-	if e.m.tb != nil {
-		e.m.tb.Helper()
+// tb is the test the Mock reports on, or one that drops every report. Every
+// function on the way from a user's call to a report calls tb().Helper(), so
+// the test output points at the user's line, not at this package's.
+func (e *expectation) tb() TB {
+	if e.m != nil && e.m.tb != nil {
+		return e.m.tb
 	}
+	return nopTB{}
+}
+
+type nopTB struct{}
+
+func (nopTB) Helper()               {}
+func (nopTB) Errorf(string, ...any) {}
+func (nopTB) Cleanup(func())        {}
+
+func (e *expectation) setupErr(err error) {
+	e.tb().Helper()
+	e.broken = true
 	e.m.setupError(e, err)
 }
 
 func checkType(what string, msg proto.Message, want protoreflect.MessageDescriptor) error {
 	if msg == nil {
-		return fmt.Errorf("%s: nil message, want a %s", what, want.FullName())
+		return fmt.Errorf("%s: nil message, want %s", what, article(want.FullName()))
 	}
 	if got := msg.ProtoReflect().Descriptor().FullName(); got != want.FullName() {
-		return fmt.Errorf("%s: got a %s, want a %s", what, got, want.FullName())
+		return fmt.Errorf("%s: got %s, want %s", what, article(got), article(want.FullName()))
 	}
 	return nil
 }
 
+// article puts "a" or "an" before a name: "an inventory.v1.Item", "a
+// routeguide.Feature", "a user.v1.User".
+func article(name protoreflect.FullName) string {
+	s := strings.ToLower(string(name))
+	an := s != "" && strings.IndexByte("aeio", s[0]) >= 0
+	if strings.HasPrefix(s, "u") {
+		an = true
+		for _, p := range []string{"uni", "use", "usa", "usu", "uti", "ura", "ure", "uro", "ufo"} {
+			if strings.HasPrefix(s, p) {
+				an = false
+			}
+		}
+	}
+	if an {
+		return "an " + string(name)
+	}
+	return "a " + string(name)
+}
+
 func (e *expectation) checkIn(what string, msgs ...proto.Message) {
+	e.tb().Helper()
 	for _, msg := range msgs {
 		e.check(func(md protoreflect.MethodDescriptor) error {
 			return checkType(fmt.Sprintf("%s: %s takes", what, e.method), msg, md.Input())
@@ -188,6 +229,7 @@ func (e *expectation) checkIn(what string, msgs ...proto.Message) {
 }
 
 func (e *expectation) checkOut(what string, msgs ...proto.Message) {
+	e.tb().Helper()
 	for _, msg := range msgs {
 		e.check(func(md protoreflect.MethodDescriptor) error {
 			return checkType(fmt.Sprintf("%s: %s returns", what, e.method), msg, md.Output())
@@ -198,10 +240,11 @@ func (e *expectation) checkOut(what string, msgs ...proto.Message) {
 // requestJSON makes the request matcher a partial match of a protojson
 // object, parsed once the input type is known.
 func (e *expectation) requestJSON(what, js string, set func(Matcher)) {
+	e.tb().Helper()
 	e.check(func(md protoreflect.MethodDescriptor) error {
 		msg := messageType(md.Input()).New().Interface()
 		if err := protojson.Unmarshal([]byte(js), msg); err != nil {
-			return fmt.Errorf("%s: not a %s in protojson: %w", what, md.Input().FullName(), err)
+			return fmt.Errorf("%s: not %s in protojson: %w", what, article(md.Input().FullName()), err)
 		}
 		set(Partial(msg))
 		return nil
@@ -221,6 +264,7 @@ func newStatus(code codes.Code, msg string, details []proto.Message) (*status.St
 }
 
 func (e *expectation) errorStep(code codes.Code, msg string, details []proto.Message) step {
+	e.tb().Helper()
 	st, err := newStatus(code, msg, details)
 	if err != nil {
 		e.setupErr(err)
@@ -229,19 +273,25 @@ func (e *expectation) errorStep(code codes.Code, msg string, details []proto.Mes
 	return statusStep{st}
 }
 
-// Base holds what every kind of expectation shares: metadata matchers,
+//go:generate go run ./internal/methodgen
+
+// base holds what every kind of expectation shares: metadata matchers,
 // response headers and trailers, counts, and the calls it matched. Its
 // methods return the expectation they were called on, for chaining.
-type Base[B any] struct {
+type base[B any] struct {
 	e    *expectation
 	self B
 }
 
 // ID is the expectation's ID, as Mock.Stubs lists it.
-func (b Base[B]) ID() string { return b.e.id }
+func (b base[B]) ID() string {
+	b.e.tb().Helper()
+	return b.e.id
+}
 
 // Calls returns the calls this expectation answered, oldest first.
-func (b Base[B]) Calls() []Received {
+func (b base[B]) Calls() []Received {
+	b.e.tb().Helper()
 	e := b.e
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -253,44 +303,54 @@ func (b Base[B]) Calls() []Received {
 	return out
 }
 
-func (b Base[B]) addMD(m mdMatcher) B {
+func (b base[B]) addMD(m mdMatcher) B {
 	b.e.mdm = append(b.e.mdm, m)
 	return b.self
 }
 
-// WithHeader matches calls whose request metadata key has exactly these
+// WithMetadata matches calls whose request metadata key has exactly these
 // values (in order). Keys are case-insensitive; -bin keys compare decoded
 // bytes.
-func (b Base[B]) WithHeader(key string, values ...string) B {
+func (b base[B]) WithMetadata(key string, values ...string) B {
+	b.e.tb().Helper()
 	return b.addMD(mdEqual(strings.ToLower(key), values))
 }
 
-// WithHeaderPresent matches calls that carry the metadata key.
-func (b Base[B]) WithHeaderPresent(key string) B { return b.addMD(mdPresent(strings.ToLower(key))) }
+// WithMetadataPresent matches calls that carry the metadata key.
+func (b base[B]) WithMetadataPresent(key string) B {
+	b.e.tb().Helper()
+	return b.addMD(mdPresent(strings.ToLower(key)))
+}
 
-// WithHeaderAbsent matches calls that do not carry the metadata key.
-func (b Base[B]) WithHeaderAbsent(key string) B { return b.addMD(mdAbsent(strings.ToLower(key))) }
+// WithMetadataAbsent matches calls that do not carry the metadata key.
+func (b base[B]) WithMetadataAbsent(key string) B {
+	b.e.tb().Helper()
+	return b.addMD(mdAbsent(strings.ToLower(key)))
+}
 
-// WithHeaderRegexp matches calls whose metadata key has values, every one
+// WithMetadataRegexp matches calls whose metadata key has values, every one
 // matching the regular expression.
-func (b Base[B]) WithHeaderRegexp(key, expr string) B {
+func (b base[B]) WithMetadataRegexp(key, expr string) B {
+	b.e.tb().Helper()
 	re, err := regexp.Compile(expr)
 	if err != nil {
-		b.e.setupErr(fmt.Errorf("WithHeaderRegexp(%q): %w", key, err))
+		b.e.setupErr(fmt.Errorf("WithMetadataRegexp(%q): %w", key, err))
 		return b.self
 	}
 	return b.addMD(mdRegexp(strings.ToLower(key), re))
 }
 
-// WithHeaderFunc matches calls for whose metadata values f returns true.
-func (b Base[B]) WithHeaderFunc(key string, f func(values []string) bool) B {
+// WithMetadataFunc matches calls for whose metadata values f returns true.
+func (b base[B]) WithMetadataFunc(key string, f func(values []string) bool) B {
+	b.e.tb().Helper()
 	return b.addMD(mdFunc(strings.ToLower(key), f))
 }
 
 // ReturnHeader adds a response header. Headers go out with the first
 // response message (or the status) unless SendHeaderAtStart or
 // SendHeaderAfterFirstRequest says otherwise.
-func (b Base[B]) ReturnHeader(key string, values ...string) B {
+func (b base[B]) ReturnHeader(key string, values ...string) B {
+	b.e.tb().Helper()
 	b.e.header = metadata.Join(b.e.header, metadata.Pairs(pairs(key, values)...))
 	return b.self
 }
@@ -300,20 +360,23 @@ func (b Base[B]) ReturnHeader(key string, values ...string) B {
 // once the request has arrived; for client streams, when the expectation is
 // chosen (at once if only one expectation fits the metadata, else after the
 // client half-closes).
-func (b Base[B]) SendHeaderAtStart() B {
+func (b base[B]) SendHeaderAtStart() B {
+	b.e.tb().Helper()
 	b.e.headerAt = headersAtStart
 	return b.self
 }
 
 // SendHeaderAfterFirstRequest sends the response headers once the first
 // client message has arrived.
-func (b Base[B]) SendHeaderAfterFirstRequest() B {
+func (b base[B]) SendHeaderAfterFirstRequest() B {
+	b.e.tb().Helper()
 	b.e.headerAt = headersAfterFirstRequest
 	return b.self
 }
 
-// WithTrailer adds a response trailer, sent with the final status, OK or not.
-func (b Base[B]) WithTrailer(key string, values ...string) B {
+// ReturnTrailer adds a response trailer, sent with the final status, OK or not.
+func (b base[B]) ReturnTrailer(key string, values ...string) B {
+	b.e.tb().Helper()
 	b.e.trailer = metadata.Join(b.e.trailer, metadata.Pairs(pairs(key, values)...))
 	return b.self
 }
@@ -328,7 +391,8 @@ func pairs(key string, values []string) []string {
 
 // Times wants exactly n calls (the default is 1). A negative n is a setup
 // error: AnyTimes says "any number".
-func (b Base[B]) Times(n int) B {
+func (b base[B]) Times(n int) B {
+	b.e.tb().Helper()
 	if b.count("Times", n) {
 		b.e.min, b.e.max = n, n
 	}
@@ -336,14 +400,22 @@ func (b Base[B]) Times(n int) B {
 }
 
 // Once wants exactly one call.
-func (b Base[B]) Once() B { return b.Times(1) }
+func (b base[B]) Once() B {
+	b.e.tb().Helper()
+	return b.Times(1)
+}
 
 // AnyTimes accepts any number of calls, none included.
-func (b Base[B]) AnyTimes() B { b.e.min, b.e.max = 0, -1; return b.self }
+func (b base[B]) AnyTimes() B {
+	b.e.tb().Helper()
+	b.e.min, b.e.max = 0, -1
+	return b.self
+}
 
 // MinTimes wants at least n calls (and lifts the upper limit if it was
 // below n).
-func (b Base[B]) MinTimes(n int) B {
+func (b base[B]) MinTimes(n int) B {
+	b.e.tb().Helper()
 	if !b.count("MinTimes", n) {
 		return b.self
 	}
@@ -355,7 +427,8 @@ func (b Base[B]) MinTimes(n int) B {
 }
 
 // MaxTimes accepts at most n calls.
-func (b Base[B]) MaxTimes(n int) B {
+func (b base[B]) MaxTimes(n int) B {
+	b.e.tb().Helper()
 	if !b.count("MaxTimes", n) {
 		return b.self
 	}
@@ -369,7 +442,8 @@ func (b Base[B]) MaxTimes(n int) B {
 // count reports whether n is a usable call count, recording a setup error
 // when it is not: inside the engine -1 means "no limit", and a count
 // written as -1 by mistake must not silently become that.
-func (b Base[B]) count(what string, n int) bool {
+func (b base[B]) count(what string, n int) bool {
+	b.e.tb().Helper()
 	if n >= 0 {
 		return true
 	}
@@ -378,23 +452,29 @@ func (b Base[B]) count(what string, n int) bool {
 }
 
 // Optional lets the expectation go uncalled, keeping its upper limit.
-func (b Base[B]) Optional() B { b.e.min = 0; return b.self }
+func (b base[B]) Optional() B {
+	b.e.tb().Helper()
+	b.e.min = 0
+	return b.self
+}
 
-// Request adds to Base the request matchers of the kinds whose client sends
+// request adds to base the request matchers of the kinds whose client sends
 // exactly one message: unary and server streaming.
-type Request[B any] struct {
-	Base[B]
+type request[B any] struct {
+	base[B]
 }
 
 // WithRequest matches a request equal to msg (proto.Equal).
-func (r Request[B]) WithRequest(msg proto.Message) B {
+func (r request[B]) WithRequest(msg proto.Message) B {
+	r.e.tb().Helper()
 	r.e.checkIn("WithRequest", msg)
 	r.e.req = Equal(msg)
 	return r.self
 }
 
 // WithRequestPartial matches a request whose fields equal those set in msg.
-func (r Request[B]) WithRequestPartial(msg proto.Message) B {
+func (r request[B]) WithRequestPartial(msg proto.Message) B {
+	r.e.tb().Helper()
 	r.e.checkIn("WithRequestPartial", msg)
 	r.e.req = Partial(msg)
 	return r.self
@@ -402,25 +482,29 @@ func (r Request[B]) WithRequestPartial(msg proto.Message) B {
 
 // WithRequestJSON matches a request that has every field of a protojson
 // object (a subset match, like WithRequestPartial).
-func (r Request[B]) WithRequestJSON(js string) B {
+func (r request[B]) WithRequestJSON(js string) B {
+	r.e.tb().Helper()
 	r.e.requestJSON("WithRequestJSON", js, func(m Matcher) { r.e.req = m })
 	return r.self
 }
 
 // WithRequestMatching matches requests with any Matcher, for example
 // expect.Func(func(p *pb.Point) bool { ... }) or expect.Anything().
-func (r Request[B]) WithRequestMatching(m Matcher) B {
+func (r request[B]) WithRequestMatching(m Matcher) B {
+	r.e.tb().Helper()
+	r.e.bindInput("WithRequestMatching", m)
 	r.e.req = m
 	return r.self
 }
 
 // UnaryExpectation scripts a unary method. Declare it with Mock.Unary.
 type UnaryExpectation struct {
-	Request[*UnaryExpectation]
+	request[*UnaryExpectation]
 }
 
 // Return answers with msg.
 func (u *UnaryExpectation) Return(msg proto.Message) *UnaryExpectation {
+	u.e.tb().Helper()
 	u.e.checkOut("Return", msg)
 	u.e.script = []step{sendStep{msg: msg}}
 	return u
@@ -429,12 +513,14 @@ func (u *UnaryExpectation) Return(msg proto.Message) *UnaryExpectation {
 // ReturnError answers with a status: any code, a message, and details
 // (google.rpc.ErrorInfo, BadRequest, ... or any message) packed as Any.
 func (u *UnaryExpectation) ReturnError(code codes.Code, msg string, details ...proto.Message) *UnaryExpectation {
+	u.e.tb().Helper()
 	u.e.script = []step{u.e.errorStep(code, msg, details)}
 	return u
 }
 
 // ReturnStatus answers with st.
 func (u *UnaryExpectation) ReturnStatus(st *status.Status) *UnaryExpectation {
+	u.e.tb().Helper()
 	u.e.script = []step{statusStep{st}}
 	return u
 }
@@ -442,22 +528,28 @@ func (u *UnaryExpectation) ReturnStatus(st *status.Status) *UnaryExpectation {
 // ReturnFunc answers with what f makes of the request: a response, or an
 // error that becomes the status (keep its code with status.Error).
 func (u *UnaryExpectation) ReturnFunc(f func(ctx context.Context, req proto.Message) (proto.Message, error)) *UnaryExpectation {
+	u.e.tb().Helper()
 	u.e.script = []step{sendStep{fn: func(r *run) (proto.Message, error) { return f(r.ctx(), r.first()) }}}
 	return u
 }
 
-// After delays the answer by d. The delay honours the call's context: a
+// Delay delays the answer by d. The delay honours the call's context: a
 // client deadline shorter than d gets DeadlineExceeded.
-func (u *UnaryExpectation) After(d time.Duration) *UnaryExpectation { u.e.delay = d; return u }
+func (u *UnaryExpectation) Delay(d time.Duration) *UnaryExpectation {
+	u.e.tb().Helper()
+	u.e.delay = d
+	return u
+}
 
 // ServerStreamExpectation scripts a server-streaming method. Declare it
 // with Mock.ServerStream.
 type ServerStreamExpectation struct {
-	Request[*ServerStreamExpectation]
+	request[*ServerStreamExpectation]
 }
 
 // Send sends messages, in order.
 func (s *ServerStreamExpectation) Send(msgs ...proto.Message) *ServerStreamExpectation {
+	s.e.tb().Helper()
 	s.e.checkOut("Send", msgs...)
 	for _, m := range msgs {
 		s.e.script = append(s.e.script, sendStep{msg: m})
@@ -465,33 +557,38 @@ func (s *ServerStreamExpectation) Send(msgs ...proto.Message) *ServerStreamExpec
 	return s
 }
 
-// Wait pauses the stream for d (honouring the call's context).
-func (s *ServerStreamExpectation) Wait(d time.Duration) *ServerStreamExpectation {
+// Delay pauses the stream for d (honouring the call's context).
+func (s *ServerStreamExpectation) Delay(d time.Duration) *ServerStreamExpectation {
+	s.e.tb().Helper()
 	s.e.script = append(s.e.script, waitStep{d})
 	return s
 }
 
 // Pace waits d before every message sent.
 func (s *ServerStreamExpectation) Pace(d time.Duration) *ServerStreamExpectation {
+	s.e.tb().Helper()
 	s.e.pace = d
 	return s
 }
 
-// Return ends the stream with a status code (codes.OK is a normal end;
-// without any Return the stream ends OK after its last message).
-func (s *ServerStreamExpectation) Return(code codes.Code) *ServerStreamExpectation {
+// ReturnCode ends the stream with a status code (codes.OK is a normal end;
+// without any ReturnCode the stream ends OK after its last message).
+func (s *ServerStreamExpectation) ReturnCode(code codes.Code) *ServerStreamExpectation {
+	s.e.tb().Helper()
 	s.e.script = append(s.e.script, statusStep{status.New(code, code.String())})
 	return s
 }
 
 // ReturnError ends the stream with a status with message and details.
 func (s *ServerStreamExpectation) ReturnError(code codes.Code, msg string, details ...proto.Message) *ServerStreamExpectation {
+	s.e.tb().Helper()
 	s.e.script = append(s.e.script, s.e.errorStep(code, msg, details))
 	return s
 }
 
 // ReturnStatus ends the stream with st.
 func (s *ServerStreamExpectation) ReturnStatus(st *status.Status) *ServerStreamExpectation {
+	s.e.tb().Helper()
 	s.e.script = append(s.e.script, statusStep{st})
 	return s
 }
@@ -499,6 +596,7 @@ func (s *ServerStreamExpectation) ReturnStatus(st *status.Status) *ServerStreamE
 // KeepOpen keeps the stream open, after what was sent, until the client
 // cancels or its deadline passes: a long-lived subscription.
 func (s *ServerStreamExpectation) KeepOpen() *ServerStreamExpectation {
+	s.e.tb().Helper()
 	s.e.script = append(s.e.script, holdStep{})
 	return s
 }
@@ -507,6 +605,7 @@ func (s *ServerStreamExpectation) KeepOpen() *ServerStreamExpectation {
 // request has already been received: it is the first element of the
 // expectation's recorded messages and Recv returns io.EOF.
 func (s *ServerStreamExpectation) Run(f func(req proto.Message, call *mockserver.Call) error) *ServerStreamExpectation {
+	s.e.tb().Helper()
 	s.e.script = append(s.e.script, funcStep{func(r *run) error { return f(r.first(), r.call) }})
 	return s
 }
@@ -514,13 +613,14 @@ func (s *ServerStreamExpectation) Run(f func(req proto.Message, call *mockserver
 // ClientStreamExpectation scripts a client-streaming method: it reads every
 // client message, then answers once. Declare it with Mock.ClientStream.
 type ClientStreamExpectation struct {
-	Base[*ClientStreamExpectation]
+	base[*ClientStreamExpectation]
 }
 
-// WithMessages matches a stream of exactly these messages, each by
+// WithRequests matches a stream of exactly these messages, each by
 // proto.Equal, in order.
-func (c *ClientStreamExpectation) WithMessages(msgs ...proto.Message) *ClientStreamExpectation {
-	c.e.checkIn("WithMessages", msgs...)
+func (c *ClientStreamExpectation) WithRequests(msgs ...proto.Message) *ClientStreamExpectation {
+	c.e.tb().Helper()
+	c.e.checkIn("WithRequests", msgs...)
 	ms := make([]Matcher, len(msgs))
 	for i, m := range msgs {
 		ms[i] = Equal(m)
@@ -529,21 +629,25 @@ func (c *ClientStreamExpectation) WithMessages(msgs ...proto.Message) *ClientStr
 	return c
 }
 
-// WithMessageCount matches a stream of exactly n messages.
-func (c *ClientStreamExpectation) WithMessageCount(n int) *ClientStreamExpectation {
+// WithRequestCount matches a stream of exactly n messages.
+func (c *ClientStreamExpectation) WithRequestCount(n int) *ClientStreamExpectation {
+	c.e.tb().Helper()
 	c.e.reqs = Count(n)
 	return c
 }
 
-// WithMessagesMatching matches the stream with any ListMatcher, for example
+// WithRequestsMatching matches the stream with any ListMatcher, for example
 // expect.Messages(expect.Partial(a), expect.Anything()) or expect.FuncAll.
-func (c *ClientStreamExpectation) WithMessagesMatching(m ListMatcher) *ClientStreamExpectation {
+func (c *ClientStreamExpectation) WithRequestsMatching(m ListMatcher) *ClientStreamExpectation {
+	c.e.tb().Helper()
+	c.e.bindInput("WithRequestsMatching", m)
 	c.e.reqs = m
 	return c
 }
 
 // Return answers with msg once the client has half-closed.
 func (c *ClientStreamExpectation) Return(msg proto.Message) *ClientStreamExpectation {
+	c.e.tb().Helper()
 	c.e.checkOut("Return", msg)
 	c.e.script = []step{sendStep{msg: msg}}
 	return c
@@ -551,24 +655,28 @@ func (c *ClientStreamExpectation) Return(msg proto.Message) *ClientStreamExpecta
 
 // ReturnError answers with a status with message and details.
 func (c *ClientStreamExpectation) ReturnError(code codes.Code, msg string, details ...proto.Message) *ClientStreamExpectation {
+	c.e.tb().Helper()
 	c.e.script = []step{c.e.errorStep(code, msg, details)}
 	return c
 }
 
 // ReturnStatus answers with st.
 func (c *ClientStreamExpectation) ReturnStatus(st *status.Status) *ClientStreamExpectation {
+	c.e.tb().Helper()
 	c.e.script = []step{statusStep{st}}
 	return c
 }
 
 // ReturnFunc answers with what f makes of every message received.
 func (c *ClientStreamExpectation) ReturnFunc(f func(ctx context.Context, reqs []proto.Message) (proto.Message, error)) *ClientStreamExpectation {
+	c.e.tb().Helper()
 	c.e.script = []step{sendStep{fn: func(r *run) (proto.Message, error) { return f(r.ctx(), r.got) }}}
 	return c
 }
 
-// After delays the answer by d, honouring the call's context.
-func (c *ClientStreamExpectation) After(d time.Duration) *ClientStreamExpectation {
+// Delay delays the answer by d, honouring the call's context.
+func (c *ClientStreamExpectation) Delay(d time.Duration) *ClientStreamExpectation {
+	c.e.tb().Helper()
 	c.e.delay = d
 	return c
 }
@@ -578,23 +686,27 @@ func (c *ClientStreamExpectation) After(d time.Duration) *ClientStreamExpectatio
 // (Return...) or KeepOpen, the server then waits for the client to
 // half-close, and a message that arrives meanwhile breaks the script.
 type BidiExpectation struct {
-	Base[*BidiExpectation]
+	base[*BidiExpectation]
 }
 
 // Recv receives one message, which must equal msg.
 func (b *BidiExpectation) Recv(msg proto.Message) *BidiExpectation {
+	b.e.tb().Helper()
 	b.e.checkIn("Recv", msg)
 	return b.RecvMatching(Equal(msg))
 }
 
 // RecvPartial receives one message whose fields equal those set in msg.
 func (b *BidiExpectation) RecvPartial(msg proto.Message) *BidiExpectation {
+	b.e.tb().Helper()
 	b.e.checkIn("RecvPartial", msg)
 	return b.RecvMatching(Partial(msg))
 }
 
 // RecvMatching receives one message that m accepts.
 func (b *BidiExpectation) RecvMatching(m Matcher) *BidiExpectation {
+	b.e.tb().Helper()
+	b.e.bindInput("RecvMatching", m)
 	b.e.script = append(b.e.script, recvStep{m})
 	return b
 }
@@ -602,12 +714,14 @@ func (b *BidiExpectation) RecvMatching(m Matcher) *BidiExpectation {
 // RecvAll receives every message until the client half-closes
 // (read-everything-then-reply).
 func (b *BidiExpectation) RecvAll() *BidiExpectation {
+	b.e.tb().Helper()
 	b.e.script = append(b.e.script, recvAllStep{})
 	return b
 }
 
 // RecvAllMatching is RecvAll, then checks the messages with m.
 func (b *BidiExpectation) RecvAllMatching(m ListMatcher) *BidiExpectation {
+	b.e.tb().Helper()
 	b.e.script = append(b.e.script, recvAllStep{m})
 	return b
 }
@@ -615,6 +729,7 @@ func (b *BidiExpectation) RecvAllMatching(m ListMatcher) *BidiExpectation {
 // Send sends messages, in order. A script may start with Send: the server
 // speaks first.
 func (b *BidiExpectation) Send(msgs ...proto.Message) *BidiExpectation {
+	b.e.tb().Helper()
 	b.e.checkOut("Send", msgs...)
 	for _, m := range msgs {
 		b.e.script = append(b.e.script, sendStep{msg: m})
@@ -622,47 +737,58 @@ func (b *BidiExpectation) Send(msgs ...proto.Message) *BidiExpectation {
 	return b
 }
 
-// SendHeaders sends the response headers (ReturnHeader) now.
-func (b *BidiExpectation) SendHeaders() *BidiExpectation {
+// SendHeader sends the response headers (ReturnHeader) now.
+func (b *BidiExpectation) SendHeader() *BidiExpectation {
+	b.e.tb().Helper()
 	b.e.script = append(b.e.script, headerStep{})
 	return b
 }
 
-// Wait pauses for d (honouring the call's context).
-func (b *BidiExpectation) Wait(d time.Duration) *BidiExpectation {
+// Delay pauses for d (honouring the call's context).
+func (b *BidiExpectation) Delay(d time.Duration) *BidiExpectation {
+	b.e.tb().Helper()
 	b.e.script = append(b.e.script, waitStep{d})
 	return b
 }
 
 // Pace waits d before every message sent.
-func (b *BidiExpectation) Pace(d time.Duration) *BidiExpectation { b.e.pace = d; return b }
+func (b *BidiExpectation) Pace(d time.Duration) *BidiExpectation {
+	b.e.tb().Helper()
+	b.e.pace = d
+	return b
+}
 
-// Return ends the stream at once with a status code.
-func (b *BidiExpectation) Return(code codes.Code) *BidiExpectation {
+// ReturnCode ends the stream at once with a status code.
+func (b *BidiExpectation) ReturnCode(code codes.Code) *BidiExpectation {
+	b.e.tb().Helper()
 	b.e.script = append(b.e.script, statusStep{status.New(code, code.String())})
 	return b
 }
 
 // ReturnError ends the stream at once with a status with message and details.
 func (b *BidiExpectation) ReturnError(code codes.Code, msg string, details ...proto.Message) *BidiExpectation {
+	b.e.tb().Helper()
 	b.e.script = append(b.e.script, b.e.errorStep(code, msg, details))
 	return b
 }
 
 // ReturnStatus ends the stream at once with st.
 func (b *BidiExpectation) ReturnStatus(st *status.Status) *BidiExpectation {
+	b.e.tb().Helper()
 	b.e.script = append(b.e.script, statusStep{st})
 	return b
 }
 
 // KeepOpen keeps the stream open until the client cancels.
 func (b *BidiExpectation) KeepOpen() *BidiExpectation {
+	b.e.tb().Helper()
 	b.e.script = append(b.e.script, holdStep{})
 	return b
 }
 
 // Run hands the raw call to f, an escape hatch: f's error is the status.
 func (b *BidiExpectation) Run(f func(call *mockserver.Call) error) *BidiExpectation {
+	b.e.tb().Helper()
 	b.e.script = append(b.e.script, funcStep{func(r *run) error { return f(r.call) }})
 	return b
 }

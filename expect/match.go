@@ -65,7 +65,7 @@ func (m partialMatcher) String() string { return "with fields " + messageText(m.
 func (m partialMatcher) Diff(got proto.Message) string {
 	got = sameType(m.want, got)
 	if got.ProtoReflect().Descriptor() != m.want.ProtoReflect().Descriptor() {
-		return fmt.Sprintf("got a %s, want a %s", got.ProtoReflect().Descriptor().FullName(), m.want.ProtoReflect().Descriptor().FullName())
+		return fmt.Sprintf("got %s, want %s", article(got.ProtoReflect().Descriptor().FullName()), article(m.want.ProtoReflect().Descriptor().FullName()))
 	}
 	return "(-want +got, only the fields the expectation sets):\n" + cmp.Diff(m.want, project(m.want, got), protocmp.Transform())
 }
@@ -108,9 +108,15 @@ func sameType(want, got proto.Message) proto.Message {
 func partialEqual(w, g protoreflect.Message) bool {
 	ok := true
 	w.Range(func(fd protoreflect.FieldDescriptor, wv protoreflect.Value) bool {
-		if fd.Message() != nil && !fd.IsList() && !fd.IsMap() {
+		switch {
+		case fd.Message() != nil && !fd.IsList() && !fd.IsMap():
 			ok = g.Has(fd) && partialEqual(wv.Message(), g.Get(fd).Message())
-		} else {
+		case fd.HasPresence():
+			// A oneof member or an optional field set in want, even to
+			// its zero value, must be set in got: Get alone reads an
+			// unset field as zero.
+			ok = g.Has(fd) && wv.Equal(g.Get(fd))
+		default:
 			ok = wv.Equal(g.Get(fd))
 		}
 		return ok

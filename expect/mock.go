@@ -100,8 +100,11 @@ type Mock struct {
 	all      []*expectation // declared order, for listing and verifying
 	bound    mockserver.Methods
 	setupErr []error
+	reported int // setupErr[:reported] were reported on tb
 	misses   []Miss
 	nextID   int
+
+	states scenarioStates
 }
 
 // methodSet is the expectations of one method, in declared order.
@@ -121,8 +124,15 @@ func New(t TB, opts ...Option) *Mock {
 	m.tb = t
 	t.Cleanup(func() {
 		t.Helper()
-		for _, err := range m.problems() {
+		problems := m.problems(true)
+		for _, err := range problems {
 			t.Errorf("%v", err)
+		}
+		switch path, err := m.report(t, problems); {
+		case err != nil:
+			t.Errorf("grpcdouble: no report of this test's calls: %v", err)
+		case path != "":
+			t.Errorf("grpcdouble: the calls this test's double received, with its stubs and misses, are in %s (open it in a browser)", path)
 		}
 	})
 	return m
@@ -140,6 +150,9 @@ func NewMock(opts ...Option) *Mock {
 
 // Methods lists the methods the Mock has expectations for, so that
 // mockserver serves their services. It implements mockserver.MethodLister.
+//
+// Methods is plumbing, exported for integrators who combine a Mock with
+// other handlers (as the grpcdouble command does); a test never calls it.
 func (m *Mock) Methods() []string {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
@@ -154,6 +167,10 @@ func (m *Mock) Methods() []string {
 // HasExpectation reports whether any expectation (or stub) is declared for
 // method now; unlike Methods it forgets a method whose stubs were all
 // deleted. It is cheap enough to ask on every call.
+//
+// HasExpectation is plumbing, exported for integrators who route each call
+// either to a Mock or to another handler (the grpcdouble command sends a
+// method with no stubs to its cassettes); a test never calls it.
 func (m *Mock) HasExpectation(method string) bool {
 	if !strings.HasPrefix(method, "/") {
 		method = "/" + method
@@ -171,31 +188,68 @@ func (m *Mock) HasExpectation(method string) bool {
 
 // Bind checks every expectation against the descriptors the server serves:
 // the method exists, has the declared kind, and every message has the right
-// type. It implements mockserver.Binder; Start calls it before serving and
-// fails on the error it returns, which joins every setup error so far.
+// type. It implements mockserver.Binder: Start calls it before serving and
+// fails on the error it returns.
+//
+// Bind is plumbing between a Mock and a server, exported for integrators
+// who serve a Mock some other way; a test never calls it.
+//
+// For a Mock made with NewMock the error joins every setup error so far.
+// For one made with New, each setup error is reported on the test once: an
+// error found while declaring was reported then, at the test's line, and
+// Bind returns only the errors it found itself, for the caller (Start) to
+// report; when it found none but earlier ones were reported, its error wraps
+// mockserver.ErrReported.
 func (m *Mock) Bind(methods mockserver.Methods) error {
 	m.mu.Lock()
 	m.bound = methods
 	exps := slices.Clone(m.all)
+	before := len(m.setupErr)
 	m.mu.Unlock()
 	for _, e := range exps {
 		if e.md == nil && !e.broken {
 			md, err := methods.Method(e.method)
 			if err != nil {
 				e.broken = true
-				m.setupError(e, fmt.Errorf("%s: %w", e.method, err))
+				m.addSetupError(e, fmt.Errorf("%s: %w", e.method, err), false)
 				continue
 			}
 			for _, err := range e.setMethod(md) {
-				m.setupError(e, err)
+				m.addSetupError(e, err, false)
 			}
 		}
 		if err := e.complete(); err != nil {
 			e.broken = true
-			m.setupError(e, err)
+			m.addSetupError(e, err, false)
+			continue
+		}
+		if limit, _ := sendLimit(methods); !e.broken {
+			err := e.checkSizes(limit)
+			if err == nil {
+				continue
+			}
+			e.broken = true
+			m.addSetupError(e, fmt.Errorf("%w: %s: %w", ErrSetup, e.where(), err), false)
 		}
 	}
-	return m.Err()
+	for _, method := range m.Methods() {
+		m.reorder(method) // stubs learn their priority once their method is known
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.tb == nil {
+		return errors.Join(m.setupErr...)
+	}
+	found := slices.Clone(m.setupErr[before:])
+	// The caller reports what Bind returns (Start does, at the test's line).
+	m.reported = len(m.setupErr)
+	if len(found) > 0 {
+		return errors.Join(found...)
+	}
+	if len(m.setupErr) > 0 {
+		return fmt.Errorf("%w (%w)", errors.Join(m.setupErr...), mockserver.ErrReported)
+	}
+	return nil
 }
 
 // Err joins the setup errors found so far (each wraps ErrSetup or
@@ -206,15 +260,29 @@ func (m *Mock) Err() error {
 	return errors.Join(m.setupErr...)
 }
 
+// setupError records a setup error found while declaring, and reports it
+// on the test at once.
 func (m *Mock) setupError(e *expectation, err error) {
+	e.tb().Helper()
+	m.addSetupError(e, err, true)
+}
+
+// addSetupError records a setup error; with report, and a test, it also
+// reports it there (the caller's line: every function on the way calls
+// Helper).
+func (m *Mock) addSetupError(e *expectation, err error, report bool) {
+	e.tb().Helper()
 	if !errors.Is(err, ErrSetup) && !errors.Is(err, ErrStubFile) {
 		err = fmt.Errorf("%w: %s: %w", ErrSetup, e.where(), err)
 	}
 	m.mu.Lock()
 	m.setupErr = append(m.setupErr, err)
+	report = report && m.tb != nil && m.reported == len(m.setupErr)-1
+	if report {
+		m.reported++
+	}
 	m.mu.Unlock()
-	if m.tb != nil {
-		m.tb.Helper()
+	if report {
 		m.tb.Errorf("expect: %v", err)
 	}
 }
@@ -309,8 +377,9 @@ func (m *Mock) insert(e *expectation, id string) error {
 		set = &methodSet{}
 		m.byMethod[e.method] = set
 	}
+	e.seq = m.nextID
 	set.mu.Lock()
-	set.exps = append(set.exps, e)
+	set.add(e)
 	set.mu.Unlock()
 	m.all = append(m.all, e)
 	return nil
@@ -342,7 +411,7 @@ func (m *Mock) Unary(method string) *UnaryExpectation {
 		m.tb.Helper()
 	}
 	u := &UnaryExpectation{}
-	u.Base = Base[*UnaryExpectation]{e: m.declare(method, mockserver.Unary), self: u}
+	u.base = base[*UnaryExpectation]{e: m.declare(method, mockserver.Unary), self: u}
 	return u
 }
 
@@ -352,7 +421,7 @@ func (m *Mock) ServerStream(method string) *ServerStreamExpectation {
 		m.tb.Helper()
 	}
 	s := &ServerStreamExpectation{}
-	s.Base = Base[*ServerStreamExpectation]{e: m.declare(method, mockserver.ServerStream), self: s}
+	s.base = base[*ServerStreamExpectation]{e: m.declare(method, mockserver.ServerStream), self: s}
 	return s
 }
 
@@ -362,7 +431,7 @@ func (m *Mock) ClientStream(method string) *ClientStreamExpectation {
 		m.tb.Helper()
 	}
 	c := &ClientStreamExpectation{}
-	c.Base = Base[*ClientStreamExpectation]{e: m.declare(method, mockserver.ClientStream), self: c}
+	c.base = base[*ClientStreamExpectation]{e: m.declare(method, mockserver.ClientStream), self: c}
 	return c
 }
 
@@ -373,7 +442,7 @@ func (m *Mock) Bidi(method string) *BidiExpectation {
 		m.tb.Helper()
 	}
 	b := &BidiExpectation{}
-	b.Base = Base[*BidiExpectation]{e: m.declare(method, mockserver.BidiStream), self: b}
+	b.base = base[*BidiExpectation]{e: m.declare(method, mockserver.BidiStream), self: b}
 	return b
 }
 
@@ -431,22 +500,28 @@ const keptMisses = 1000
 // times than it wants (ErrUnmet), every stream that broke its script
 // (ErrScript) and every call nothing matched (ErrNoMatch). New's cleanup
 // reports the same through the test.
-func (m *Mock) Verify() error { return errors.Join(m.problems()...) }
+func (m *Mock) Verify() error { return errors.Join(m.problems(false)...) }
 
-func (m *Mock) problems() []error {
+// problems lists what Verify reports. For the test's cleanup (atCleanup) it
+// leaves out the setup errors the test was told of already.
+func (m *Mock) problems(atCleanup bool) []error {
 	m.mu.RLock()
 	errs := slices.Clone(m.setupErr)
+	if atCleanup {
+		errs = slices.Clone(m.setupErr[m.reported:])
+	}
+	broken := len(m.setupErr) > 0
 	exps := slices.Clone(m.all)
 	misses := slices.Clone(m.misses)
 	m.mu.RUnlock()
-	if len(errs) > 0 {
+	if broken {
 		// A broken setup explains every other problem; say it alone.
 		return errs
 	}
 	for _, e := range exps {
 		hits := e.hitCount()
 		if hits < e.min {
-			msg := fmt.Sprintf("%s was called %d time(s), want %s", e.describe(), hits, e.timesText())
+			msg := fmt.Sprintf("%s was called %d time(s), want %s%s", e.describe(), hits, e.timesText(), e.stateNote())
 			for _, ms := range misses {
 				if ms.Method == e.method {
 					msg += " (a call to this method came but did not match it: see the unexpected call reported below)"
@@ -475,8 +550,11 @@ type StubInfo struct {
 	Source string // where it was declared: "file.go:12" or "stubs/a.yaml:3"
 	Hits   int
 	Min    int
-	Max    int  // -1: no limit
-	Met    bool // Hits >= Min
+	// Max is the most calls the expectation answers; it is 0 and means
+	// nothing when Unlimited is set.
+	Max       int
+	Unlimited bool // no upper bound on the calls
+	Met       bool // Hits >= Min
 }
 
 // Stubs lists every expectation, stubs and Go declarations alike, in the
@@ -488,7 +566,12 @@ func (m *Mock) Stubs() []StubInfo {
 	out := make([]StubInfo, len(exps))
 	for i, e := range exps {
 		h := e.hitCount()
-		out[i] = StubInfo{ID: e.id, Method: e.method, Kind: e.kindText(), Source: e.source, Hits: h, Min: e.min, Max: e.max, Met: h >= e.min}
+		out[i] = StubInfo{ID: e.id, Method: e.method, Kind: e.kindText(), Source: e.source, Hits: h, Min: e.min, Met: h >= e.min}
+		if e.max < 0 {
+			out[i].Unlimited = true
+		} else {
+			out[i].Max = e.max
+		}
 	}
 	return out
 }
@@ -507,6 +590,7 @@ func (m *Mock) Delete(id string) error {
 	if set := m.byMethod[e.method]; set != nil {
 		set.mu.Lock()
 		set.exps = slices.DeleteFunc(set.exps, func(o *expectation) bool { return o == e })
+		set.changed()
 		set.mu.Unlock()
 	}
 	return nil
@@ -520,9 +604,12 @@ func (m *Mock) Reset() {
 	for _, set := range m.byMethod {
 		set.mu.Lock()
 		set.exps = nil
+		set.changed()
 		set.mu.Unlock()
 	}
 	m.all = nil
 	m.misses = nil
 	m.setupErr = nil
+	m.reported = 0
+	m.states.reset()
 }

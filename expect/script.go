@@ -307,6 +307,10 @@ func (r *run) exec() error {
 // mockserver.Handler. A call nothing matches gets NoMatchCode and a message
 // naming the nearest expectation with a (-want +got) diff; the test fails at
 // cleanup with the same words.
+//
+// Handle is plumbing: the server calls it for every call. It is exported for
+// integrators who wrap a Mock in a handler of their own; a test never calls
+// it.
 func (m *Mock) Handle(c *mockserver.Call) error {
 	m.mu.RLock()
 	set := m.byMethod[c.FullMethod()]
@@ -420,7 +424,7 @@ func (s *methodSet) needPeek(md metadata.MD) bool {
 }
 
 func (e *expectation) usable() bool {
-	return !e.broken && (e.max < 0 || e.hitCount() < e.max)
+	return !e.broken && (e.max < 0 || e.hitCount() < e.max) && e.inState()
 }
 
 // pick returns the expectation a call would use, or nil. The caller holds
@@ -460,6 +464,7 @@ func (s *methodSet) claim(c *mockserver.Call, md metadata.MD, got []proto.Messag
 		return nil, nil
 	}
 	found.hits.Add(1)
+	found.enterState()
 	s.mu.Unlock()
 	if keep == nil {
 		return found, nil
@@ -490,7 +495,7 @@ func (e *expectation) matches(md metadata.MD, got []proto.Message) bool {
 	}
 	switch e.kind {
 	case mockserver.Unary, mockserver.ServerStream:
-		return e.req == nil || (len(got) == 1 && e.req.Match(got[0]))
+		return e.reqMatch(got)
 	case mockserver.ClientStream:
 		return e.reqs == nil || e.reqs.MatchAll(got)
 	case mockserver.BidiStream:
@@ -521,9 +526,7 @@ func (e *expectation) reasons(md metadata.MD, got []proto.Message) []string {
 	out := e.mdReasons(md)
 	switch e.kind {
 	case mockserver.Unary, mockserver.ServerStream:
-		if e.req != nil && len(got) == 1 && !e.req.Match(got[0]) {
-			out = append(out, "request: "+explain(e.req, got[0]))
-		}
+		out = append(out, e.reqReasons(got)...)
 	case mockserver.ClientStream:
 		if e.reqs != nil && !e.reqs.MatchAll(got) {
 			out = append(out, "messages: "+explainList(e.reqs, got))
@@ -535,6 +538,7 @@ func (e *expectation) reasons(md metadata.MD, got []proto.Message) []string {
 			}
 		}
 	}
+	out = append(out, e.stateReasons()...)
 	if n := e.hitCount(); e.max >= 0 && n >= e.max {
 		out = append(out, fmt.Sprintf("it was already called %d time(s), and wants %s", n, e.timesText()))
 	}

@@ -27,7 +27,7 @@ func TestCloseEndsCallsInFlight(t *testing.T) {
 	m.ServerStream(listFeatures).Send(&pb.Feature{Name: "a"}).KeepOpen()
 	m.Bidi(routeChat).Send(note("hello")).KeepOpen()
 	m.ClientStream(recordRoute).ReturnHeader("x-started", "1").SendHeaderAtStart().
-		After(time.Hour).Return(&pb.RouteSummary{})
+		Delay(time.Hour).Return(&pb.RouteSummary{})
 	m.Unary(getFeature).WithRequest(&pb.Point{Latitude: 1}).
 		ReturnFunc(func(ctx context.Context, _ proto.Message) (proto.Message, error) {
 			started <- struct{}{}
@@ -100,7 +100,7 @@ func TestCancelAndDeadlineReachHandler(t *testing.T) {
 		seen <- call.Context().Err()
 		return call.Context().Err()
 	})
-	m.Unary(getFeature).After(time.Hour).Return(&pb.Feature{})
+	m.Unary(getFeature).Delay(time.Hour).Return(&pb.Feature{})
 	srv := mockserver.Start(t, m)
 	client := pb.NewRouteGuideClient(srv.ClientConn())
 

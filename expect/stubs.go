@@ -26,6 +26,7 @@ import (
 
 	spb "google.golang.org/genproto/googleapis/rpc/status"
 
+	"github.com/grpcdouble/grpcdouble/internal/boundedfile"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 )
 
@@ -49,6 +50,12 @@ type stubDoc struct {
 	Status    *statusDoc           `yaml:"status"`
 	KeepOpen  bool                 `yaml:"keepOpen"`
 
+	// Ranking and state (dynamic.go).
+	Priority  yaml.Node `yaml:"priority"`
+	Scenario  string    `yaml:"scenario"`
+	WhenState string    `yaml:"whenState"`
+	SetState  string    `yaml:"setState"`
+
 	// Faults.
 	AbortAfter     *abortDoc `yaml:"abortAfter"`
 	DropConnection bool      `yaml:"dropConnection"`
@@ -71,12 +78,14 @@ type matchDoc struct {
 	Equal   yaml.Node `yaml:"equal"`
 	Partial yaml.Node `yaml:"partial"`
 	Any     bool      `yaml:"any"`
+	Fields  yaml.Node `yaml:"fields"`
 }
 
 type listDoc struct {
 	Equal   []yaml.Node `yaml:"equal"`
 	Partial []yaml.Node `yaml:"partial"`
 	Count   *int        `yaml:"count"`
+	Fields  []yaml.Node `yaml:"fields"`
 }
 
 type statusDoc struct {
@@ -86,13 +95,13 @@ type statusDoc struct {
 }
 
 type stepDoc struct {
-	Send        yaml.Node  `yaml:"send"`
-	Recv        *matchDoc  `yaml:"recv"`
-	RecvAll     *listDoc   `yaml:"recvAll"`
-	Delay       yaml.Node  `yaml:"delay"`
-	SendHeaders bool       `yaml:"sendHeaders"`
-	Status      *statusDoc `yaml:"status"`
-	KeepOpen    bool       `yaml:"keepOpen"`
+	Send       yaml.Node  `yaml:"send"`
+	Recv       *matchDoc  `yaml:"recv"`
+	RecvAll    *listDoc   `yaml:"recvAll"`
+	Delay      yaml.Node  `yaml:"delay"`
+	SendHeader bool       `yaml:"sendHeader"`
+	Status     *statusDoc `yaml:"status"`
+	KeepOpen   bool       `yaml:"keepOpen"`
 
 	DropConnection bool         `yaml:"dropConnection"`
 	SendOversized  *oversizeDoc `yaml:"sendOversized"`
@@ -157,6 +166,9 @@ func ParseStubs(filename string, data []byte, resolver mockserver.Methods) ([]St
 	default:
 		return nil, fmt.Errorf("%w: %s:%d: want a list of stubs, a mapping with \"stubs\", or one stub", ErrStubFile, filename, doc.Line)
 	}
+	if rerr := renamedKeys(filename, items); rerr != nil {
+		return nil, rerr
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrStubFile, yamlError(filename, err))
 	}
@@ -180,7 +192,7 @@ func ParseStubs(filename string, data []byte, resolver mockserver.Methods) ([]St
 			continue
 		}
 		if md != nil {
-			e := &expectation{method: full, kind: mockserver.KindOf(md), md: md}
+			e := &expectation{method: full, kind: mockserver.KindOf(md), md: md, resolver: resolver}
 			if err := s.compile(e, md); err != nil {
 				errs = append(errs, err)
 				continue
@@ -203,39 +215,58 @@ func lookupWith(resolver mockserver.Methods, full string) (protoreflect.MethodDe
 	return globalMethod(full, false)
 }
 
+// Keys that are not (or no longer) the format's, with the key to write
+// instead: old names, and the names a user of the Go methods would guess.
+var (
+	stubRenames = map[string]string{
+		"after": "delay", "wait": "delay",
+		"header": "headers", "trailer": "trailers",
+	}
+	stepRenames = map[string]string{
+		"sendHeaders": "sendHeader",
+		"wait":        "delay",
+	}
+)
+
+// renamedKeys reports every renamed key in the stubs' mappings and their
+// steps, at its line, with the key to write instead.
+func renamedKeys(file string, items []*yaml.Node) error {
+	var errs []error
+	check := func(n *yaml.Node, where string, renames map[string]string) {
+		if n == nil || n.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if to, ok := renames[k.Value]; ok {
+				errs = append(errs, fmt.Errorf("%w: %s:%d: %s%s: unknown field; write %q instead", ErrStubFile, file, k.Line, where, k.Value, to))
+			}
+		}
+	}
+	for _, it := range items {
+		check(it, "", stubRenames)
+		if steps := mapChild(it, "steps"); steps != nil && steps.Kind == yaml.SequenceNode {
+			for i, st := range steps.Content {
+				check(st, fmt.Sprintf("steps[%d].", i), stepRenames)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // LoadStubs reads stub files, and every .yaml, .yml and .json file under the
-// folders given, in lexical order.
+// folders given, in lexical order. Editor files in folders (".#x.yaml",
+// "x.yaml~", swap files) are skipped. Only regular files of at most 1 GiB
+// are read: a device or a FIFO is an error, not a read for ever.
 func LoadStubs(resolver mockserver.Methods, paths ...string) ([]Stub, error) {
-	var files []string
-	for _, p := range paths {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrStubFile, err)
-		}
-		if !fi.IsDir() {
-			files = append(files, p)
-			continue
-		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			switch strings.ToLower(filepath.Ext(path)) {
-			case ".yaml", ".yml", ".json":
-				if !d.IsDir() {
-					files = append(files, path)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrStubFile, err)
-		}
+	files, err := StubFiles(paths...)
+	if err != nil {
+		return nil, err
 	}
 	var all []Stub
 	var errs []error
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := boundedfile.ReadFile(f, boundedfile.Limit)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%w: %w", ErrStubFile, err))
 			continue
@@ -250,10 +281,68 @@ func LoadStubs(resolver mockserver.Methods, paths ...string) ([]Stub, error) {
 	return all, errors.Join(errs...)
 }
 
+// StubFiles lists the stub files LoadStubs reads for paths: each file
+// given, and every .yaml, .yml and .json file under each folder given, in
+// lexical order, editor files left out.
+func StubFiles(paths ...string) ([]string, error) {
+	var files []string
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrStubFile, err)
+		}
+		if !fi.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || editorFile(d.Name()) {
+				return nil
+			}
+			switch strings.ToLower(filepath.Ext(path)) {
+			case ".yaml", ".yml", ".json":
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrStubFile, err)
+		}
+	}
+	return files, nil
+}
+
+// editorFile reports the files editors leave beside the one being edited:
+// Emacs's lock ".#x.yaml" (often a dangling symbolic link) and backup
+// "x.yaml~", Vim's swap files.
+func editorFile(name string) bool {
+	return strings.HasPrefix(name, ".#") || strings.HasSuffix(name, "~") ||
+		strings.HasSuffix(name, ".swp") || strings.HasSuffix(name, ".swo") || strings.HasSuffix(name, ".swx")
+}
+
 // AddStubs adds stubs as expectations and returns their IDs. A stub without
 // "times" may be called any number of times. Nothing is added if any stub
 // fails.
 func (m *Mock) AddStubs(stubs ...Stub) ([]string, error) {
+	exps, err := m.compileStubs(stubs)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(stubs))
+	for i, e := range exps {
+		if err := m.insert(e, stubs[i].ID); err != nil {
+			return ids[:i], fmt.Errorf("%w: %s: %w", ErrStubFile, stubs[i].Source(), err)
+		}
+		ids[i] = e.id
+	}
+	return ids, nil
+}
+
+// compileStubs builds the expectations of stubs, inserting none.
+func (m *Mock) compileStubs(stubs []Stub) ([]*expectation, error) {
 	exps := make([]*expectation, len(stubs))
 	var errs []error
 	for i, s := range stubs {
@@ -272,19 +361,13 @@ func (m *Mock) AddStubs(stubs ...Stub) ([]string, error) {
 			s := s
 			e.deferred = append(e.deferred, func(md protoreflect.MethodDescriptor) error { return s.compile(e, md) })
 		}
+		e.def = s.definition()
 		exps[i] = e
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	ids := make([]string, len(stubs))
-	for i, e := range exps {
-		if err := m.insert(e, stubs[i].ID); err != nil {
-			return ids[:i], fmt.Errorf("%w: %s: %w", ErrStubFile, stubs[i].Source(), err)
-		}
-		ids[i] = e.id
-	}
-	return ids, nil
+	return exps, nil
 }
 
 // LoadStubs loads stub files and folders (see the package-level LoadStubs)
@@ -409,7 +492,7 @@ func (s Stub) decodeJSON(n *yaml.Node, field string, msg proto.Message) error {
 			}
 		}
 		text := protoErrPrefix.ReplaceAllString(strings.ReplaceAll(err.Error(), "\u00a0", " "), "")
-		return s.errf(at, field, "not a %s: %s", msg.ProtoReflect().Descriptor().FullName(), text)
+		return s.errf(at, field, "not %s: %s", article(msg.ProtoReflect().Descriptor().FullName()), text)
 	}
 	return nil
 }
@@ -443,6 +526,9 @@ func (s Stub) duration(n *yaml.Node, field string) (time.Duration, error) {
 	if err != nil || d < 0 {
 		return 0, s.errf(n, field, "want a duration like 250ms or 2s, got %q", n.Value)
 	}
+	if d > MaxStubDelay {
+		return 0, s.errf(n, field, "%v is longer than the longest allowed, %v", d, MaxStubDelay)
+	}
 	return d, nil
 }
 
@@ -471,10 +557,26 @@ func (s Stub) matcher(n *yaml.Node, field string, m *matchDoc, md protoreflect.M
 	if set > 1 {
 		return nil, s.errf(n, field, "give one of equal, partial or any")
 	}
+	if present(m.Fields) {
+		if m.Any {
+			return nil, s.errf(n, field, "any: true matches everything; drop it to test fields")
+		}
+		f, err := s.fieldsMatcher(&m.Fields, field+".fields", md)
+		if err != nil {
+			return nil, err
+		}
+		if set == 0 {
+			return f, nil
+		}
+		return and(out, f), nil
+	}
 	return out, nil
 }
 
 func (s Stub) listMatcher(n *yaml.Node, field string, l *listDoc, md protoreflect.MessageDescriptor) (ListMatcher, error) {
+	if l.Fields != nil {
+		return s.listFields(n, field, l, md)
+	}
 	switch {
 	case l.Equal != nil && l.Partial == nil && l.Count == nil:
 		ms := make([]Matcher, len(l.Equal))
@@ -497,6 +599,9 @@ func (s Stub) listMatcher(n *yaml.Node, field string, l *listDoc, md protoreflec
 		}
 		return Messages(ms...), nil
 	case l.Count != nil && l.Equal == nil && l.Partial == nil:
+		if *l.Count < 0 {
+			return nil, s.errf(mapChild(n, "count"), field+".count", "want 0 or more messages, got %d", *l.Count)
+		}
 		return Count(*l.Count), nil
 	case l.Count == nil && l.Equal == nil && l.Partial == nil:
 		return nil, nil
@@ -638,6 +743,20 @@ func (s Stub) mdMatcher(key string, n *yaml.Node, field string) (mdMatcher, erro
 	return mdMatcher{}, s.errf(n, field, "give one of equal, present: true, absent: true or regex")
 }
 
+// MaxStubDelay is the longest delay or pace a stub file may ask for: a
+// longer one is a typo (2000h for 2000ms), and would hold the call for good.
+const MaxStubDelay = time.Hour
+
+// checkPad bounds a pad by the server's maximum send size plus one, when
+// the server is known (else Bind does).
+func (s Stub) checkPad(e *expectation, n *yaml.Node, field string, size int) error {
+	limit, ok := e.knownSendLimit()
+	if ok && size > limit+1 {
+		return s.errf(n, field, "%d bytes is above the server's maximum send size plus one (%d bytes): nothing larger can be tested", size, limit+1)
+	}
+	return nil
+}
+
 // compile fills e from the stub, for the method md.
 func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 	d, n := &s.doc, s.node
@@ -747,6 +866,9 @@ func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 		if *d.PadTo <= 0 {
 			return s.errf(mapChild(n, "padTo"), "padTo", "want a positive number of bytes, got %d", *d.PadTo)
 		}
+		if err := s.checkPad(e, mapChild(n, "padTo"), "padTo", *d.PadTo); err != nil {
+			return err
+		}
 		e.padTo = *d.PadTo
 	}
 	if d.AbortAfter != nil {
@@ -798,7 +920,7 @@ func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 		}
 		steps := mapChild(n, "steps")
 		for i := range d.Steps {
-			st, err := s.step(seqItem(steps, i), fmt.Sprintf("steps[%d]", i), &d.Steps[i], kind, in, out)
+			st, err := s.step(e, seqItem(steps, i), fmt.Sprintf("steps[%d]", i), &d.Steps[i], kind, in, out)
 			if err != nil {
 				return err
 			}
@@ -830,11 +952,14 @@ func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 	if len(script) == 0 && (kind == mockserver.Unary || kind == mockserver.ClientStream) {
 		return s.errf(n, "response", "%s %s needs a response, a status or dropConnection", kind, e.method)
 	}
+	if err := checkScript(script); err != nil {
+		return s.errf(n, "steps", "%v", err)
+	}
 	e.script = script
-	return nil
+	return s.compileDyn(e)
 }
 
-func (s Stub) step(n *yaml.Node, field string, d *stepDoc, kind mockserver.Kind, in, out protoreflect.MessageDescriptor) (step, error) {
+func (s Stub) step(e *expectation, n *yaml.Node, field string, d *stepDoc, kind mockserver.Kind, in, out protoreflect.MessageDescriptor) (step, error) {
 	var st []step
 	if present(d.Send) {
 		msg, err := s.message(&d.Send, field+".send", out)
@@ -870,7 +995,7 @@ func (s Stub) step(n *yaml.Node, field string, d *stepDoc, kind mockserver.Kind,
 		}
 		st = append(st, waitStep{dur})
 	}
-	if d.SendHeaders {
+	if d.SendHeader {
 		st = append(st, headerStep{})
 	}
 	if d.Status != nil {
@@ -891,6 +1016,9 @@ func (s Stub) step(n *yaml.Node, field string, d *stepDoc, kind mockserver.Kind,
 		if o.Size == nil || *o.Size <= 0 {
 			return nil, s.errf(on, field+".sendOversized.size", "want a positive number of bytes")
 		}
+		if err := s.checkPad(e, mapChild(on, "size"), field+".sendOversized.size", *o.Size); err != nil {
+			return nil, err
+		}
 		var msg proto.Message = messageType(out).New().Interface()
 		if present(o.Message) {
 			m, err := s.message(&o.Message, field+".sendOversized.message", out)
@@ -902,7 +1030,7 @@ func (s Stub) step(n *yaml.Node, field string, d *stepDoc, kind mockserver.Kind,
 		st = append(st, sendStep{msg: msg, padTo: *o.Size})
 	}
 	if len(st) != 1 {
-		return nil, s.errf(n, field, "a step does exactly one of send, recv, recvAll, delay, sendHeaders, status, keepOpen, dropConnection, sendOversized (got %d)", len(st))
+		return nil, s.errf(n, field, "a step does exactly one of send, recv, recvAll, delay, sendHeader, status, keepOpen, dropConnection, sendOversized (got %d)", len(st))
 	}
 	return st[0], nil
 }
@@ -927,7 +1055,7 @@ func parseMessages(md protoreflect.MethodDescriptor, js []byte) ([]proto.Message
 	for i, r := range raws {
 		msg := mt.New().Interface()
 		if err := protojson.Unmarshal(r, msg); err != nil {
-			return nil, fmt.Errorf("request message %d: not a %s: %w", i+1, md.Input().FullName(), err)
+			return nil, fmt.Errorf("request message %d: not %s: %w", i+1, article(md.Input().FullName()), err)
 		}
 		out[i] = msg
 	}

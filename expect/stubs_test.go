@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -100,7 +102,10 @@ func TestStubFile(t *testing.T) {
 	assert.Equal(t, "../testdata/stubs/routeguide.yaml:3", infos[0].Source)
 	assert.Equal(t, 1, infos[0].Hits)
 	assert.Equal(t, 0, infos[2].Min)
-	assert.Equal(t, -1, infos[2].Max)
+	assert.True(t, infos[2].Unlimited)
+	assert.Equal(t, 0, infos[2].Max)
+	assert.False(t, infos[0].Unlimited)
+	assert.Equal(t, 1, infos[0].Max)
 }
 
 func TestStubErrors(t *testing.T) {
@@ -136,6 +141,12 @@ func TestStubErrors(t *testing.T) {
 			"s.yaml:3: metadata.a.regex: error parsing regexp"},
 		{"no response", "- method: routeguide.RouteGuide/GetFeature\n", "s.yaml:1: response: unary"},
 		{"syntax", "- method: [\n", "s.yaml:1: did not find expected node content"},
+		{"renamed step key", "- method: routeguide.RouteGuide/RouteChat\n  steps:\n    - send: {}\n    - sendHeaders: true\n",
+			`s.yaml:4: steps[1].sendHeaders: unknown field; write "sendHeader" instead`},
+		{"go name for a delay", "- method: routeguide.RouteGuide/GetFeature\n  after: 1s\n  response: {}\n",
+			`s.yaml:2: after: unknown field; write "delay" instead`},
+		{"singular trailer", "stubs:\n  - method: routeguide.RouteGuide/GetFeature\n    response: {}\n    trailer: {a: b}\n",
+			`s.yaml:4: trailer: unknown field; write "trailers" instead`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := expect.ParseStubs("s.yaml", []byte(tc.data), nil)
@@ -223,4 +234,63 @@ func TestSchemaMatchesParser(t *testing.T) {
 			assert.True(t, strings.Contains(string(doc), "`"+f+"`"), "STUBS.md does not mention %s.%s", def, f)
 		}
 	}
+}
+
+// STUBS.md maps every stub field and step to the Go methods it stands for,
+// and every method it names exists.
+func TestStubsTableNamesGoMethods(t *testing.T) {
+	doc, err := os.ReadFile("STUBS.md")
+	require.NoError(t, err)
+	rows := map[string]map[string]string{} // table header -> field -> Go column
+	var table string
+	for _, line := range strings.Split(string(doc), "\n") {
+		cells := strings.Split(strings.Trim(line, "| "), " | ")
+		switch {
+		case strings.HasPrefix(line, "|---"):
+		case !strings.HasPrefix(line, "|") || len(cells) != 2:
+			table = ""
+		case cells[1] == "Go method":
+			table = cells[0]
+			rows[table] = map[string]string{}
+		case table != "":
+			rows[table][strings.Trim(cells[0], "`")] = cells[1]
+		}
+	}
+	fields := expect.StubFields()
+	for table, def := range map[string]string{"stub field": "stub", "step": "step"} {
+		require.Contains(t, rows, table)
+		for _, f := range fields[def] {
+			assert.Contains(t, rows[table], f, "STUBS.md's %q table has no row for %s", table, f)
+		}
+	}
+	types := []reflect.Type{
+		reflect.TypeFor[*expect.UnaryExpectation](), reflect.TypeFor[*expect.ServerStreamExpectation](),
+		reflect.TypeFor[*expect.ClientStreamExpectation](), reflect.TypeFor[*expect.BidiExpectation](),
+		reflect.TypeFor[*expect.Mock](),
+	}
+	name := regexp.MustCompile("(?:`|expect\\.)(?:Mock\\.)?([A-Z][A-Za-z]*)\\(")
+	n := 0
+	for table, rs := range rows {
+		for field, goCol := range rs {
+			for _, m := range name.FindAllStringSubmatch(goCol, -1) {
+				n++
+				found := false
+				for _, typ := range types {
+					if _, ok := typ.MethodByName(m[1]); ok {
+						found = true
+					}
+				}
+				if !found {
+					_, found = exported[m[1]]
+				}
+				assert.True(t, found, "STUBS.md %s %s names %s, which no expectation type has", table, field, m[1])
+			}
+		}
+	}
+	assert.Greater(t, n, 30)
+}
+
+// exported are package-level functions the table may name.
+var exported = map[string]any{
+	"Anything": expect.Anything, "Messages": expect.Messages, "Partial": expect.Partial, "Field": expect.Field,
 }

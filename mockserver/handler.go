@@ -51,10 +51,17 @@ type MethodLister interface {
 
 // Binder is implemented by handlers that check themselves against the
 // descriptors the server will serve. Start calls Bind once, before serving;
-// an error stops the server from starting.
+// an error stops the server from starting. A Binder that belongs to a test
+// and has already reported its errors on it wraps ErrReported, and Start
+// then fails the test without saying them again.
 type Binder interface {
 	Bind(methods Methods) error
 }
+
+// ErrReported marks an error that was already reported on the test, for
+// example the setup errors an expect.Mock made with expect.New reports at
+// the test's line as they happen.
+var ErrReported = errors.New("already reported on the test")
 
 // Methods looks up the methods a server serves.
 type Methods interface {
@@ -371,8 +378,10 @@ func statusOf(err error) *status.Status {
 // scans them.
 type record struct {
 	mu          sync.Mutex
-	m           *method // its message types decode wire
-	mdN         int     // wire[:mdN] is the incoming metadata (see appendMD)
+	id          uint64        // CallRecord.ID
+	gen         atomic.Uint64 // the journal's generation when it last changed
+	m           *method       // its message types decode wire
+	mdN         int           // wire[:mdN] is the incoming metadata (see appendMD)
 	peer        string
 	deadline    time.Time
 	hasDeadline bool

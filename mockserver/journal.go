@@ -3,6 +3,7 @@ package mockserver
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -57,6 +58,7 @@ type Event struct {
 // response while its handler still runs, and a message that would not
 // marshal (gRPC fails the call then).
 type CallRecord struct {
+	ID          uint64      // the call's number in this server's journal, from 1
 	Method      string      // "/pkg.Service/Method"
 	Kind        Kind        // meaningless for a method the server does not have
 	Metadata    metadata.MD // incoming headers, -bin keys decoded
@@ -92,13 +94,18 @@ func (r CallRecord) messages(t EventType) []proto.Message {
 
 // journal keeps the calls a server received, oldest first.
 type journal struct {
-	mu    sync.Mutex
-	calls []*record
-	limit int // 0: keep all
+	mu     sync.Mutex
+	calls  []*record
+	limit  int // 0: keep all
+	nextID uint64
+	gen    atomic.Uint64 // bumped by every change, for CallsSince
+	watch  watchers
 }
 
 func (j *journal) add(r *record) {
 	j.mu.Lock()
+	j.nextID++
+	r.id = j.nextID
 	j.calls = append(j.calls, r)
 	if j.limit > 0 && len(j.calls) >= 2*j.limit {
 		// Drop the oldest; copy so the backing array does not grow for
@@ -107,6 +114,7 @@ func (j *journal) add(r *record) {
 		j.calls = slices.Clone(j.calls[len(j.calls)-j.limit:])
 	}
 	j.mu.Unlock()
+	j.touch(r)
 }
 
 // kept is the journal as readers see it: the newest limit calls.
@@ -140,12 +148,15 @@ func (j *journal) reset() {
 	j.mu.Lock()
 	j.calls = nil
 	j.mu.Unlock()
+	j.gen.Add(1)
+	j.watch.notify()
 }
 
 func (r *record) snapshot() CallRecord {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := CallRecord{
+		ID:          r.id,
 		Method:      r.m.fullName,
 		Kind:        r.m.kind,
 		Deadline:    r.deadline,

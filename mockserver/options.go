@@ -94,8 +94,15 @@ func WithJournalLimit(n int) Option { return optionFunc(func(c *config) { c.jour
 // WithoutJournal keeps no journal at all: Calls returns nothing.
 func WithoutJournal() Option { return optionFunc(func(c *config) { c.noJournal = true }) }
 
+// DefaultMaxSendSize is the largest message a server sends unless
+// WithMaxMessageSize says otherwise (gRPC's own default is 2 GiB). Scripts
+// that pad messages (expect's PadTo, stub "padTo" and "sendOversized") are
+// refused at load above this plus one byte: nothing larger can be tested,
+// and allocating it could take the process down.
+const DefaultMaxSendSize = 64 << 20
+
 // WithMaxMessageSize lets the server receive and send messages of up to n
-// bytes (gRPC's defaults: 4 MiB received, no limit sent). Unlike the same
+// bytes (the defaults: 4 MiB received, DefaultMaxSendSize sent). Unlike the same
 // limits given through WithServerOptions, it keeps the server's fast path,
 // which any user server option turns off.
 func WithMaxMessageSize(n int) Option { return optionFunc(func(c *config) { c.maxMsg = n }) }

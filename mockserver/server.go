@@ -103,10 +103,14 @@ type method struct {
 }
 
 // Start starts a server for a test and closes it at the test's cleanup.
-// Setup errors fail the test at once.
+// Setup errors fail the test at once, each reported once: an error the
+// handler already reported on the test (ErrReported) is not repeated.
 func Start(t testing.TB, h Handler, opts ...Option) *Server {
 	t.Helper()
 	s, err := New(h, opts...)
+	if errors.Is(err, ErrReported) {
+		t.FailNow()
+	}
 	if err != nil {
 		t.Fatalf("mockserver: %v", err)
 	}
@@ -300,6 +304,8 @@ func (s *Server) serverOptions() []grpc.ServerOption {
 	}
 	if s.cfg.maxMsg > 0 {
 		opts = append(opts, grpc.MaxRecvMsgSize(s.cfg.maxMsg), grpc.MaxSendMsgSize(s.cfg.maxMsg))
+	} else {
+		opts = append(opts, grpc.MaxSendMsgSize(DefaultMaxSendSize))
 	}
 	if s.frames {
 		opts = append(opts, grpc.ForceServerCodecV2(newWireCodec()))
@@ -525,6 +531,9 @@ func (s *Server) track(c *Call, cancel context.CancelCauseFunc) {
 
 func (s *Server) end(c *Call, st *status.Status) {
 	c.rec.finish(st)
+	if c.rec != nil {
+		s.journal.touch(c.rec)
+	}
 	s.running.Add(-1)
 	c.ctxMu.Lock()
 	c.ended = true
@@ -619,6 +628,16 @@ func (s *Server) CallsTo(method string) []CallRecord {
 		return nil
 	}
 	return s.journal.snapshot(full)
+}
+
+// MaxSendSize is the largest message the server sends: WithMaxMessageSize's
+// limit, or DefaultMaxSendSize. (A grpc.MaxSendMsgSize passed through
+// WithServerOptions overrides it without this knowing.)
+func (s *Server) MaxSendSize() int {
+	if s.cfg.maxMsg > 0 {
+		return s.cfg.maxMsg
+	}
+	return DefaultMaxSendSize
 }
 
 // ResetJournal forgets every call received so far.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/bufbuild/protocompile"
@@ -16,6 +15,8 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/descriptorpb"
+
+	"github.com/grpcdouble/grpcdouble/internal/boundedfile"
 )
 
 // ErrServiceNotFound is wrapped by errors for a service no source has.
@@ -138,13 +139,14 @@ func appendServices(out []protoreflect.ServiceDescriptor, f protoreflect.FileDes
 }
 
 // Protoset reads a FileDescriptorSet, as written by
-// `protoc --include_imports --descriptor_set_out=FILE`.
+// `protoc --include_imports --descriptor_set_out=FILE`: a regular file of
+// at most 1 GiB.
 func Protoset(path string) Source { return protoset(path) }
 
 type protoset string
 
 func (p protoset) Services(context.Context) ([]protoreflect.ServiceDescriptor, error) {
-	data, err := os.ReadFile(string(p))
+	data, err := boundedfile.ReadFile(string(p), boundedfile.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("protoset: %w", err)
 	}

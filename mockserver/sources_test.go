@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -295,4 +296,13 @@ func shape(sds []protoreflect.ServiceDescriptor) []string {
 		}
 	}
 	return out
+}
+
+// A protoset is read only from a regular file: /dev/zero was read until
+// 2.9 GB.
+func TestProtosetRefusesSpecialFiles(t *testing.T) {
+	_, err := mockserver.New(mockserver.HandlerFunc(func(*mockserver.Call) error { return nil }), mockserver.WithProtoset("/dev/zero"))
+	if err == nil || !strings.Contains(err.Error(), "/dev/zero: not a regular file (it is a character device)") {
+		t.Fatalf("New with a /dev/zero protoset: %v", err)
+	}
 }

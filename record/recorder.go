@@ -18,7 +18,7 @@ import (
 
 // DefaultRedacted are the metadata keys whose values are redacted unless
 // Keep says otherwise.
-var DefaultRedacted = []string{"authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization"}
+var DefaultRedacted = cassette.DefaultRedacted
 
 // Sink receives finished interactions; *cassette.Writer is one. Write may
 // be called from many goroutines at once.

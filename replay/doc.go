@@ -37,4 +37,26 @@
 // (unless AllowUnused); the calls' goroutines never touch the test.
 // WithFallback hands misses to another handler instead, which is how
 // record's "new" mode records the calls a cassette lacks.
+//
+// # Verifying against the live service
+//
+// A cassette goes stale when the service it was recorded from changes.
+// Check sends each recorded interaction's requests to the live service and
+// compares the answers with the recording: server messages as proto diffs,
+// response headers and trailers, and the status (code, message, details).
+// Streams are sent in the recorded interleaving. Verify does the same as a
+// contract test, one test failure per drift:
+//
+//	conn, _ := grpc.NewClient(os.Getenv("INVENTORY_ADDR"), creds)
+//	replay.Verify(t, "testdata/inventory.cassette", conn,
+//		replay.SetMetadata("authorization", "Bearer "+os.Getenv("TOKEN")),
+//		replay.IgnoreField("inventory.v1.Item.etag"))
+//
+// Only methods whose .proto marks them safe to repeat (option
+// idempotency_level = NO_SIDE_EFFECTS or IDEMPOTENT) are called; the rest
+// are skipped, unless AllowMethod names them. Redacted request metadata is
+// never sent as [REDACTED]: SetMetadata supplies the real value, or the key
+// is left out. Report.Update rewrites the drifted interactions in place with
+// the live answers (cassette.Rewrite), the rest of the file untouched. The
+// command grpcdouble verify is this same check.
 package replay

@@ -11,12 +11,16 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/grpcdouble/grpcdouble/admin"
 	"github.com/grpcdouble/grpcdouble/cassette"
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
 	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/internal/boundedfile"
+	"github.com/grpcdouble/grpcdouble/internal/verifytest"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 	"github.com/grpcdouble/grpcdouble/replay"
 )
@@ -101,6 +105,8 @@ func TestBadInputCatalog(t *testing.T) {
 	dir := t.TempDir()
 	protoDir := filepath.Join(root, "testdata/protos")
 	routeProtos := filepath.Join(root, "testdata/standalone/protos")
+	inventoryCassette := filepath.Join(root, "testdata/cassettes/inventory.cassette")
+	inventoryAddr := verifytest.Start(t, verifytest.New())
 	echoProtoset := filepath.Join(root, "testdata/protosets/echo.protoset")
 	serve := func(extra ...string) []string {
 		return append([]string{"serve", "--listen", "127.0.0.1:0", "--proto", routeProtos}, extra...)
@@ -130,6 +136,11 @@ func TestBadInputCatalog(t *testing.T) {
 	stubUnknownKey := file("unknown-key.yaml", `- method: /routeguide.RouteGuide/GetFeature
   respnse: {name: x}
 `)
+	stubRenamedKey := file("renamed-key.yaml", `- method: /routeguide.RouteGuide/RouteChat
+  steps:
+    - send: {message: hi}
+    - sendHeaders: true
+`)
 	stubWrongType := file("wrong-type.yaml", `- method: /routeguide.RouteGuide/GetFeature
   response:
     name: x
@@ -141,6 +152,47 @@ func TestBadInputCatalog(t *testing.T) {
 `)
 	stubUnknownService := file("unknown-service.yaml", `- method: /nope.v1.Nope/Do
   response: {}
+`)
+	stubBadFieldPath := file("bad-field-path.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  request:
+    fields:
+      location.latitude: {gt: 0}
+  response: {}
+`)
+	stubBadOperand := file("bad-operand.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  request:
+    fields:
+      latitude: {gte: [1, 2]}
+  response: {}
+`)
+	stubBadFieldRegex := file("bad-field-regex.yaml", `- method: /routeguide.RouteGuide/RouteChat
+  steps:
+    - recv: {fields: {message: {regex: "[a-"}}}
+`)
+	stubBadPriority := file("bad-priority.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  priority: first
+  response: {}
+`)
+	stubBadScenarioKey := file("bad-scenario-key.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  scenario: login
+  whenstate: Started
+  response: {}
+`)
+	stubStepAfterEnd := file("step-after-end.yaml", `- method: /routeguide.RouteGuide/ListFeatures
+  steps:
+    - status: {code: UNAVAILABLE}
+    - send: {name: never}
+`)
+	stubHugePad := file("huge-pad.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  response: {name: a}
+  padTo: 100000000000
+`)
+	stubHugeOversized := file("huge-oversized.yaml", `- method: /routeguide.RouteGuide/ListFeatures
+  steps:
+    - send: {name: a}
+    - sendOversized:
+        message: {name: b}
+        size: 67108866
 `)
 
 	// Cassettes.
@@ -173,6 +225,13 @@ func TestBadInputCatalog(t *testing.T) {
 	casUnknownMethod := file("unknown-method.cassette", header+interaction("/routeguide.RouteGuide/GetFeatur", `{"name": "x"}`))
 	casUnknownService := file("unknown-service.cassette", header+interaction("/nope.v1.Nope/Do", `{}`))
 	casUnknownField := file("unknown-field.cassette", header+interaction("/routeguide.RouteGuide/GetFeature", `{"name": "x", "colour": "red"}`))
+
+	// Special files: read for ever, they took the process to 2.9 GB.
+	fifoDir := mkdir(t, dir, "fifo-stubs")
+	if err := syscall.Mkfifo(filepath.Join(fifoDir, "a.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bigCassette := file("big.cassette", header+whole)
 
 	// TLS material: a key that is not the certificate's, and files that
 	// are not PEM.
@@ -319,6 +378,13 @@ func TestBadInputCatalog(t *testing.T) {
 			want:   []string{"--stubs: bad stub file: " + stubUnknownKey + ":2: field respnse not found in type stub"},
 		},
 		{
+			name:   "key the stub format renamed",
+			args:   serve("--stubs", stubRenamedKey),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"--stubs: bad stub file: " + stubRenamedKey + `:4: steps[1].sendHeaders: unknown field; write "sendHeader" instead`},
+		},
+		{
 			name:   "wrong type in a stub message",
 			args:   serve("--stubs", stubWrongType),
 			exit:   1,
@@ -338,6 +404,103 @@ func TestBadInputCatalog(t *testing.T) {
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{"--stubs: bad stub file: " + stubUnknownService + ":1: method: unknown method /nope.v1.Nope/Do; closest served methods: "},
+		},
+		{
+			name:   "bad field path in a stub's field matcher",
+			args:   serve("--stubs", stubBadFieldPath),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubBadFieldPath + `:4: request.fields.location.latitude: field location.latitude: routeguide.Point has no field "location"`},
+		},
+		{
+			name:   "operand of the wrong type in a stub's field matcher",
+			args:   serve("--stubs", stubBadOperand),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubBadOperand + `:4: request.fields.latitude: field latitude (int32): gte: operand [1,2] is not a int32`},
+		},
+		{
+			name:   "regex that does not compile in a stub's field matcher",
+			args:   serve("--stubs", stubBadFieldRegex),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubBadFieldRegex + ":3: steps[0].recv.fields.message.regex: error parsing regexp: missing closing ]"},
+		},
+		{
+			name:   "priority that is not an integer",
+			args:   serve("--stubs", stubBadPriority),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubBadPriority + `:2: priority: want an integer (higher is tried first), got "first"`},
+		},
+		{
+			name:   "unknown scenario key in a stub",
+			args:   serve("--stubs", stubBadScenarioKey),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubBadScenarioKey + ":3: field whenstate not found in type stub"},
+		},
+		{
+			name:   "stub step after the step that ends the stream",
+			args:   serve("--stubs", stubStepAfterEnd),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubStepAfterEnd + ":1: steps: step 1 (end with Unavailable) ends the call, so step 2 (send routeguide.Feature {\"name\":\"never\"}) would never run"},
+		},
+		{
+			name:   "stub padTo above the server's maximum send size",
+			args:   serve("--stubs", stubHugePad),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"--stubs: bad stub file: " + stubHugePad + ":3: padTo: 100000000000 bytes is above the server's maximum send size plus one (67108865 bytes): nothing larger can be tested"},
+		},
+		{
+			name:   "stub sendOversized size above the server's maximum send size",
+			args:   serve("--stubs", stubHugeOversized),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"--stubs: bad stub file: " + stubHugeOversized + ":6: steps[1].sendOversized.size: 67108866 bytes is above the server's maximum send size plus one (67108865 bytes)"},
+		},
+		{
+			name:   "stubs that are a device",
+			args:   serve("--stubs", "/dev/zero"),
+			exit:   2,
+			wantIs: []error{boundedfile.ErrNotRegular},
+			want:   []string{"serve: --stubs /dev/zero: not a regular file (it is a character device)"},
+		},
+		{
+			name:   "stub folder holding a named pipe",
+			args:   serve("--stubs", fifoDir),
+			exit:   2,
+			wantIs: []error{boundedfile.ErrNotRegular},
+			want:   []string{"serve: --stubs " + filepath.Join(fifoDir, "a.yaml") + ": not a regular file (it is a named pipe)"},
+		},
+		{
+			name:   "protoset that is a device",
+			args:   []string{"serve", "--listen", "127.0.0.1:0", "--protoset", "/dev/zero"},
+			exit:   2,
+			wantIs: []error{boundedfile.ErrNotRegular},
+			want:   []string{"serve: --protoset /dev/zero: not a regular file (it is a character device)"},
+		},
+		{
+			name:   "cassette that is a device",
+			args:   serve("--cassette", "/dev/zero"),
+			exit:   2,
+			wantIs: []error{boundedfile.ErrNotRegular},
+			want:   []string{"serve: --cassette /dev/zero: not a regular file (it is a character device)"},
+		},
+		{
+			name:   "cassette over --max-file-size",
+			args:   serve("--cassette", bigCassette, "--max-file-size", "100"),
+			exit:   2,
+			wantIs: []error{boundedfile.ErrTooLarge},
+			want:   []string{"serve: --cassette " + bigCassette + ": file too large: " + fmt.Sprint(len(header+whole)) + " bytes, over the limit of 100 (raise --max-file-size, at most 1073741824)"},
+		},
+		{
+			name: "--max-file-size above 1 GiB",
+			args: serve("--max-file-size", "2000000000"),
+			exit: 2,
+			want: []string{"serve: --max-file-size: 2000000000: want 1 to 1073741824 bytes"},
 		},
 		{
 			name:   "stub path that does not exist",
@@ -437,6 +600,14 @@ func TestBadInputCatalog(t *testing.T) {
 			exit:   2,
 			wantIs: []error{fs.ErrNotExist},
 			want:   []string{"serve: --cassette " + filepath.Join(dir, "nope.cassette") + ": no such file or directory"},
+		},
+
+		// Sessions.
+		{
+			name: "session TTL of zero",
+			args: serve("--session-ttl", "0s"),
+			exit: 2,
+			want: []string{"serve: --session-ttl 0s: want a positive duration such as 30m"},
 		},
 
 		// TLS.
@@ -603,28 +774,64 @@ func TestBadInputCatalog(t *testing.T) {
 			want:   []string{"stub: bad stub file: admin POST /stubs:1: method: service routeguide.RouteGuide has no method GetFeatur (it has GetFeature, ListFeatures, RecordRoute, RouteChat)"},
 		},
 		{
+			name:   "admin: stub padTo above the server's maximum send size",
+			admin:  &adminCall{"POST", "/stubs", "{method: /routeguide.RouteGuide/GetFeature, response: {name: a}, padTo: 100000000000}\n"},
+			status: http.StatusBadRequest,
+			want:   []string{"admin POST /stubs:1: padTo: 100000000000 bytes is above the server's maximum send size plus one (67108865 bytes)"},
+		},
+		{
 			name:   "admin: stub body of the wrong shape",
 			admin:  &adminCall{"POST", "/stubs", `"just a string"`},
 			status: http.StatusBadRequest,
 			want:   []string{`stub: bad stub file: admin POST /stubs:1: want a list of stubs, a mapping with "stubs", or one stub`},
 		},
 		{
+			name:   "admin: unknown session",
+			admin:  &adminCall{"GET", "/calls?session=nobody", ""},
+			status: http.StatusNotFound,
+			want:   []string{`session: no such session "nobody" (GET /sessions lists the sessions; adding a stub with POST /stubs?session=nobody starts one)`},
+		},
+		{
+			name:   "admin: verify in an unknown session",
+			admin:  &adminCall{"POST", "/verify?session=nobody", `{"id": "feature-1-2"}`},
+			status: http.StatusNotFound,
+			want:   []string{`session: no such session "nobody"`},
+		},
+		{
+			name:   "admin: dropping an unknown session",
+			admin:  &adminCall{"DELETE", "/sessions/nobody", ""},
+			status: http.StatusNotFound,
+			want:   []string{`session: no such session "nobody"`},
+		},
+		{
+			name:   "admin: session name with odd characters",
+			admin:  &adminCall{"POST", "/stubs?session=a%20b%2F..", "{method: /routeguide.RouteGuide/GetFeature, response: {}}"},
+			status: http.StatusBadRequest,
+			want:   []string{`session: bad session name "a b/..": want 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`},
+		},
+		{
+			name:   "admin: session name too long",
+			admin:  &adminCall{"GET", "/stubs?session=" + strings.Repeat("s", 65), ""},
+			status: http.StatusBadRequest,
+			want:   []string{`session: bad session name "` + strings.Repeat("s", 65) + `": want 1 to 64 letters`},
+		},
+		{
 			name:   "admin: oversized stub body",
-			admin:  &adminCall{"POST", "/stubs", "# " + strings.Repeat("x", maxBodyBytes) + "\n"},
+			admin:  &adminCall{"POST", "/stubs", "# " + strings.Repeat("x", admin.MaxBodyBytes) + "\n"},
 			status: http.StatusRequestEntityTooLarge,
-			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", maxBodyBytes)},
+			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", admin.MaxBodyBytes)},
 		},
 		{
 			name:   "admin: oversized verify body",
-			admin:  &adminCall{"POST", "/verify", `{"id": "` + strings.Repeat("x", maxBodyBytes) + `"}`},
+			admin:  &adminCall{"POST", "/verify", `{"id": "` + strings.Repeat("x", admin.MaxBodyBytes) + `"}`},
 			status: http.StatusRequestEntityTooLarge,
-			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", maxBodyBytes)},
+			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", admin.MaxBodyBytes)},
 		},
 		{
 			name:   "admin: oversized explain body",
-			admin:  &adminCall{"POST", "/explain", `{"method": "` + strings.Repeat("x", maxBodyBytes) + `"}`},
+			admin:  &adminCall{"POST", "/explain", `{"method": "` + strings.Repeat("x", admin.MaxBodyBytes) + `"}`},
 			status: http.StatusRequestEntityTooLarge,
-			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", maxBodyBytes)},
+			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", admin.MaxBodyBytes)},
 		},
 		{
 			name:   "admin: malformed verify body",
@@ -687,12 +894,68 @@ func TestBadInputCatalog(t *testing.T) {
 			want:   []string{`query parameter method: method "GetFeature": want the form /package.Service/Method`},
 		},
 		{
+			name: "verify: an unreachable upstream",
+			args: []string{"verify", "--cassette", inventoryCassette, "--upstream", "127.0.0.1:1", "--connect-timeout", "5s"},
+			exit: 2,
+			want: []string{"verify: --upstream 127.0.0.1:1: unreachable:", "connection refused"},
+		},
+		{
+			name: "verify: a cassette from another service",
+			args: []string{"verify", "--cassette", filepath.Join(root, "testdata/cassettes/routeguide.cassette"), "--upstream", inventoryAddr},
+			exit: 2,
+			want: []string{"verify: 5 interaction(s) could not be checked; the first, " + filepath.Join(root, "testdata/cassettes/routeguide.cassette") + ":5 (interaction #1): error /routeguide.RouteGuide/GetFeature: the live service's descriptors have no such method: unknown method: /routeguide.RouteGuide/GetFeature: no service routeguide.RouteGuide among the descriptors (they have verifytest.v1.Inventory)"},
+		},
+		{
+			name: "verify: an --ignore-field that names no field",
+			args: []string{"verify", "--cassette", inventoryCassette, "--upstream", inventoryAddr, "--ignore-field", "verifytest.v1.Item.nmae"},
+			exit: 2,
+			want: []string{`verify: replay: bad check option: --ignore-field "verifytest.v1.Item.nmae": message verifytest.v1.Item has no field "nmae" (it has id, name, price_cents, etag, color)`},
+		},
+		{
+			name: "verify: a --method that does not exist",
+			args: []string{"verify", "--cassette", inventoryCassette, "--upstream", inventoryAddr, "--method", "/verifytest.v1.Inventory/Delete"},
+			exit: 2,
+			want: []string{"verify: --method /verifytest.v1.Inventory/Delete: unknown method: /verifytest.v1.Inventory/Delete: service verifytest.v1.Inventory has no method Delete (it has GetItem, ListItems, PriceTotal, Lookup, Reserve)"},
+		},
+		{
+			name: "verify: a --method the cassette does not call",
+			args: []string{"verify", "--cassette", filepath.Join(root, "testdata/cassettes/routeguide.cassette"), "--upstream", inventoryAddr, "--method", "/verifytest.v1.Inventory/Reserve"},
+			exit: 2,
+			want: []string{"verify: --method /verifytest.v1.Inventory/Reserve: no cassette given holds a call to /verifytest.v1.Inventory/Reserve"},
+		},
+		{
+			name: "verify: a cassette that does not load",
+			args: []string{"verify", "--cassette", filepath.Join(root, "testdata/stubs/routeguide.yaml"), "--upstream", inventoryAddr},
+			exit: 2,
+			want: []string{"verify: --cassette: malformed cassette: " + filepath.Join(root, "testdata/stubs/routeguide.yaml") + ":1: header:"},
+		},
+		{
+			name: "verify: --header without a value",
+			args: []string{"verify", "--cassette", inventoryCassette, "--upstream", inventoryAddr, "--header", "authorization"},
+			exit: 2,
+			want: []string{`verify: --header "authorization": want KEY=VALUE`},
+		},
+		{
+			name: "verify: --header-env naming an unset variable",
+			args: []string{"verify", "--cassette", inventoryCassette, "--upstream", inventoryAddr, "--header-env", "authorization=GRPCDOUBLE_TEST_UNSET_TOKEN"},
+			exit: 2,
+			want: []string{"verify: --header-env authorization=GRPCDOUBLE_TEST_UNSET_TOKEN: the environment variable GRPCDOUBLE_TEST_UNSET_TOKEN is not set"},
+		},
+		{
+			name: "verify: no --upstream",
+			args: []string{"verify", "--cassette", inventoryCassette},
+			exit: 2,
+			want: []string{"verify: --upstream ADDR is required"},
+		},
+		{
 			name:   "admin: delete of an unknown stub",
 			admin:  &adminCall{"DELETE", "/stubs/nope", ""},
 			status: http.StatusNotFound,
 			want:   []string{`not found: no such stub: "nope"`},
 		},
 	}
+
+	rows = append(rows, foreignStubRows(serve, file)...)
 
 	// One server for the admin rows, with the standalone stubs.
 	_, adminAddr, _ := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
@@ -836,7 +1099,7 @@ func checkAdminRow(t *testing.T, adminAddr string, tc badInputRow) {
 	}
 	dec := json.NewDecoder(resp.Body)
 	dec.DisallowUnknownFields()
-	var e errorBody
+	var e admin.ErrorBody
 	if err := dec.Decode(&e); err != nil {
 		t.Fatalf("body is not {\"error\": ...}: %v", err)
 	}

@@ -3,8 +3,9 @@
 //
 // Usage:
 //
-//	grpcdouble serve  [flags]   serve stubs and cassettes
-//	grpcdouble record [flags]   proxy to a live server, recording a cassette
+//	grpcdouble serve   [flags]  serve stubs and cassettes
+//	grpcdouble record  [flags]  proxy to a live server, recording a cassette
+//	grpcdouble convert [flags]  convert gripmock or WireMock stub files to native ones
 //	grpcdouble version          print the version
 //	grpcdouble help [command]   print help
 //
@@ -13,7 +14,9 @@
 // answers calls from stub files (--stubs) and cassettes (--cassette), and
 // serves reflection and grpc.health.v1 so grpcurl and grpc_health_probe work
 // with no extra flags. record forwards every call to --upstream and writes
-// each finished call to --cassette.
+// each finished call to --cassette. serve reads gripmock and WireMock stub
+// files as they are (told by their shape, or --stubs-format), and convert
+// writes them as native stub files (docs/MIGRATING.md).
 //
 // Both print "listening on ADDR" on standard output once ready (and
 // "admin listening on ADDR" when --admin is set), log with log/slog to
@@ -22,6 +25,7 @@
 //
 // The admin API (--admin ADDR, JSON over HTTP, optional --admin-token bearer
 // token) adds, lists and deletes stubs, lists received calls, verifies how
-// often stubs were hit, explains why a request missed, and resets state. See
-// README.md beside this file.
+// often stubs were hit, explains why a request missed, and resets state. It
+// is package github.com/grpcdouble/grpcdouble/admin, which in-process tests
+// can open too. See README.md beside this file.
 package main

@@ -16,10 +16,12 @@ func Example_help() {
 	//
 	// Usage:
 	//
-	//   grpcdouble serve  [flags]   serve stub files and cassettes on a TCP port
-	//   grpcdouble record [flags]   proxy to a live server, recording every call to a cassette
+	//   grpcdouble serve   [flags]  serve stub files and cassettes on a TCP port
+	//   grpcdouble record  [flags]  proxy to a live server, recording every call to a cassette
+	//   grpcdouble verify  [flags]  check cassettes against the live server they were recorded from
+	//   grpcdouble convert [flags]  convert gripmock or WireMock stub files to native ones
 	//   grpcdouble version          print the version
 	//   grpcdouble help [command]   print help for a command
 	//
-	// Run "grpcdouble help serve" or "grpcdouble help record" for their flags.
+	// Run "grpcdouble help COMMAND" for the flags of a command.
 }

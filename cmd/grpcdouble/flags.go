@@ -8,8 +8,12 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
+	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/internal/boundedfile"
 	"github.com/grpcdouble/grpcdouble/replay"
+	"github.com/grpcdouble/grpcdouble/stubformat"
 )
 
 // stringList is a repeatable flag.
@@ -47,6 +51,7 @@ type commonConfig struct {
 	adminToken string
 
 	journalLimit int
+	maxFileSize  int64
 	logLevel     string
 	logFormat    string
 }
@@ -54,31 +59,35 @@ type commonConfig struct {
 type serveConfig struct {
 	commonConfig
 	stubs                stringList
+	stubsFormat          string
 	cassettes            stringList
 	replayOnce           bool
 	replayInOrder        bool
 	replayIgnoreMetadata stringList
 	replayMatchMetadata  stringList
+	sessionTTL           time.Duration
 }
 
 type recordConfig struct {
 	commonConfig
-	upstream           string
-	upstreamTLS        bool
-	upstreamCA         string
-	upstreamServerName string
-	upstreamCert       string
-	upstreamKey        string
-	cassette           string
-	appendCassette     bool
-	redact             stringList
-	keep               stringList
-	withoutTiming      bool
+	upstreamConfig
+	cassette       string
+	appendCassette bool
+	redact         stringList
+	keep           stringList
+	withoutTiming  bool
 }
 
 const defaultListen = "127.0.0.1:50051"
 
 func (c *commonConfig) register(fs *flag.FlagSet) {
+	c.registerDescriptors(fs)
+	c.registerServing(fs)
+}
+
+// registerDescriptors registers the flags that say where the services come
+// from, which every command shares.
+func (c *commonConfig) registerDescriptors(fs *flag.FlagSet) {
 	fs.Var(&c.protos, "proto", "a .proto `FILE` to load services from, or a folder of them (repeatable); found relative to --import-path (a folder is its own import path when none is given)")
 	fs.Var(&c.importPaths, "import-path", "a `DIR` to resolve .proto files and their imports in (repeatable; default: the current directory)")
 	fs.Var(&c.protosets, "protoset", "a descriptor set `FILE` (protoc --include_imports --descriptor_set_out) to load services from (repeatable)")
@@ -88,6 +97,9 @@ func (c *commonConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.reflectServerName, "reflect-server-name", "", "TLS server `NAME` to verify for the --reflect server (implies --reflect-tls)")
 	fs.StringVar(&c.reflectCert, "reflect-cert", "", "PEM client certificate `FILE` to present to the --reflect server, for mutual TLS (needs --reflect-key; implies --reflect-tls)")
 	fs.StringVar(&c.reflectKey, "reflect-key", "", "PEM private key `FILE` for --reflect-cert")
+}
+
+func (c *commonConfig) registerServing(fs *flag.FlagSet) {
 	fs.StringVar(&c.listen, "listen", defaultListen, "gRPC listen `ADDR` (port 0 picks a free port)")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "serve TLS with this PEM certificate `FILE` (needs --tls-key)")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "PEM private key `FILE` for --tls-cert")
@@ -97,6 +109,7 @@ func (c *commonConfig) register(fs *flag.FlagSet) {
 	// prints the token.
 	fs.StringVar(&c.adminToken, "admin-token", "", "require \"Authorization: Bearer `TOKEN`\" on every admin request (default: $"+adminTokenEnv+")")
 	fs.IntVar(&c.journalLimit, "journal-limit", 1000, "keep only the newest `N` calls in the journal (0: all)")
+	fs.Int64Var(&c.maxFileSize, "max-file-size", defaultMaxFileSize, "read no --stubs, --protoset, --cassette or TLS file larger than `BYTES` (at most 1 GiB)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log `LEVEL`: debug (logs every call), info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log `FORMAT`: text or json")
 }
@@ -131,6 +144,9 @@ func (c *commonConfig) validate() error {
 	if (c.reflectTLS || c.reflectCA != "" || c.reflectServerName != "" || c.reflectCert != "") && c.reflect == "" {
 		return errors.New("--reflect-tls, --reflect-ca, --reflect-server-name, --reflect-cert and --reflect-key need --reflect ADDR")
 	}
+	if c.maxFileSize <= 0 || c.maxFileSize > boundedfile.Limit {
+		return fmt.Errorf("--max-file-size: %d: want 1 to %d bytes", c.maxFileSize, boundedfile.Limit)
+	}
 	if c.journalLimit < 0 {
 		return fmt.Errorf("--journal-limit: %d is negative", c.journalLimit)
 	}
@@ -138,12 +154,12 @@ func (c *commonConfig) validate() error {
 		{"--tls-cert", c.tlsCert}, {"--tls-key", c.tlsKey}, {"--tls-client-ca", c.tlsClientCA},
 		{"--reflect-ca", c.reflectCA}, {"--reflect-cert", c.reflectCert}, {"--reflect-key", c.reflectKey},
 	} {
-		if err := mustBeFile(f.flag, f.path); err != nil {
+		if err := c.mustBeFile(f.flag, f.path); err != nil {
 			return err
 		}
 	}
 	for _, p := range c.protosets {
-		if err := mustBeFile("--protoset", p); err != nil {
+		if err := c.mustBeFile("--protoset", p); err != nil {
 			return err
 		}
 	}
@@ -165,7 +181,12 @@ func (c *commonConfig) validate() error {
 	return nil
 }
 
-func mustBeFile(flagName, path string) error {
+// defaultMaxFileSize is --max-file-size's default: 256 MiB.
+const defaultMaxFileSize = 256 << 20
+
+// mustBeFile checks a flag's file: a regular file (not a folder, a device
+// or a FIFO, which would be read for ever) of at most --max-file-size.
+func (c *commonConfig) mustBeFile(flagName, path string) error {
 	if path == "" {
 		return nil
 	}
@@ -175,6 +196,19 @@ func mustBeFile(flagName, path string) error {
 	}
 	if st.IsDir() {
 		return fmt.Errorf("%s %s: is a directory, want a file", flagName, path)
+	}
+	return c.checkFile(flagName, path)
+}
+
+// checkFile names the flag and the limit when path is not a regular file
+// within --max-file-size.
+func (c *commonConfig) checkFile(flagName, path string) error {
+	err := boundedfile.Check(path, c.maxFileSize)
+	switch {
+	case errors.Is(err, boundedfile.ErrTooLarge):
+		return fmt.Errorf("%s %w (raise --max-file-size, at most %d)", flagName, err, boundedfile.Limit)
+	case err != nil:
+		return fmt.Errorf("%s %w", flagName, err)
 	}
 	return nil
 }
@@ -202,11 +236,13 @@ func serveFlags(output io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.SetOutput(output)
 	cfg.register(fs)
 	fs.Var(&cfg.stubs, "stubs", "a stub `PATH`: a YAML or JSON stub file, or a folder of them (repeatable)")
+	fs.StringVar(&cfg.stubsFormat, "stubs-format", "auto", "the `FORMAT` of the --stubs files: auto (each file's told by its shape), native, gripmock or wiremock")
 	fs.Var(&cfg.cassettes, "cassette", "a cassette `FILE` to replay (repeatable)")
 	fs.BoolVar(&cfg.replayOnce, "replay-once", false, "let each recorded interaction answer one call (until POST /reset); by default each answers any number")
 	fs.BoolVar(&cfg.replayInOrder, "replay-in-order", false, "match calls to interactions in recorded order, whatever the method")
 	fs.Var(&cfg.replayIgnoreMetadata, "replay-ignore-metadata", "a request metadata `KEY` left out of cassette matching (repeatable)")
 	fs.Var(&cfg.replayMatchMetadata, "replay-match-metadata", "match request metadata on this `KEY` only (repeatable; by default every recorded key must match)")
+	fs.DurationVar(&cfg.sessionTTL, "session-ttl", 30*time.Minute, "drop a session (calls with metadata grpcdouble-session: NAME) after it is idle this `LONG`")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `usage: grpcdouble serve [flags]
 
@@ -230,12 +266,7 @@ func recordFlags(output io.Writer) (*flag.FlagSet, *recordConfig) {
 	fs := flag.NewFlagSet("record", flag.ContinueOnError)
 	fs.SetOutput(output)
 	cfg.register(fs)
-	fs.StringVar(&cfg.upstream, "upstream", "", "the live server's `ADDR` to forward every call to (required)")
-	fs.BoolVar(&cfg.upstreamTLS, "upstream-tls", false, "use TLS to reach --upstream")
-	fs.StringVar(&cfg.upstreamCA, "upstream-ca", "", "PEM `FILE` of CAs to trust for --upstream (implies --upstream-tls)")
-	fs.StringVar(&cfg.upstreamServerName, "upstream-server-name", "", "TLS server `NAME` to verify for --upstream (implies --upstream-tls)")
-	fs.StringVar(&cfg.upstreamCert, "upstream-cert", "", "PEM client certificate `FILE` to present to --upstream, for mutual TLS (needs --upstream-key; implies --upstream-tls)")
-	fs.StringVar(&cfg.upstreamKey, "upstream-key", "", "PEM private key `FILE` for --upstream-cert")
+	cfg.registerUpstream(fs, "the live server's `ADDR` to forward every call to (required)")
 	fs.StringVar(&cfg.cassette, "cassette", "", "the cassette `FILE` to write (required; replaced unless --append)")
 	fs.BoolVar(&cfg.appendCassette, "append", false, "add to an existing --cassette instead of replacing it")
 	fs.Var(&cfg.redact, "redact", "a metadata `KEY` whose values are written as [REDACTED] (repeatable; authorization, cookie, set-cookie, x-api-key and proxy-authorization always are)")
@@ -283,15 +314,30 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	if !cfg.hasDescriptors() {
 		return nil, usageError{errors.New("serve: no services to serve: give --proto FILE (with --import-path DIR), --protoset FILE or --reflect ADDR")}
 	}
+	if _, err := stubformat.ParseFormat(cfg.stubsFormat); err != nil {
+		return nil, usageError{fmt.Errorf("serve: --stubs-format: %w", err)}
+	}
 	for _, p := range cfg.stubs {
 		if _, err := os.Stat(p); err != nil {
 			return nil, usageError{fmt.Errorf("serve: --stubs %s: %w", p, errors.Unwrap(err))}
 		}
 	}
-	for _, p := range cfg.cassettes {
-		if err := mustBeFile("--cassette", p); err != nil {
+	files, err := expect.StubFiles(cfg.stubs...)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("serve: --stubs: %w", err)}
+	}
+	for _, p := range files {
+		if err := cfg.checkFile("--stubs", p); err != nil {
 			return nil, usageError{fmt.Errorf("serve: %w", err)}
 		}
+	}
+	for _, p := range cfg.cassettes {
+		if err := cfg.mustBeFile("--cassette", p); err != nil {
+			return nil, usageError{fmt.Errorf("serve: %w", err)}
+		}
+	}
+	if cfg.sessionTTL <= 0 {
+		return nil, usageError{fmt.Errorf("serve: --session-ttl %s: want a positive duration such as 30m", cfg.sessionTTL)}
 	}
 	return cfg, nil
 }
@@ -316,7 +362,7 @@ func parseRecord(args []string, stderr io.Writer) (*recordConfig, error) {
 	for _, f := range []struct{ flag, path string }{
 		{"--upstream-ca", cfg.upstreamCA}, {"--upstream-cert", cfg.upstreamCert}, {"--upstream-key", cfg.upstreamKey},
 	} {
-		if err := mustBeFile(f.flag, f.path); err != nil {
+		if err := cfg.mustBeFile(f.flag, f.path); err != nil {
 			return nil, usageError{fmt.Errorf("record: %w", err)}
 		}
 	}
@@ -328,10 +374,6 @@ func parseRecord(args []string, stderr io.Writer) (*recordConfig, error) {
 
 func (c *commonConfig) reflectPeer() peerTLS {
 	return peerTLS{flag: "--reflect", tls: c.reflectTLS, ca: c.reflectCA, serverName: c.reflectServerName, cert: c.reflectCert, key: c.reflectKey}
-}
-
-func (c *recordConfig) upstreamPeer() peerTLS {
-	return peerTLS{flag: "--upstream", tls: c.upstreamTLS, ca: c.upstreamCA, serverName: c.upstreamServerName, cert: c.upstreamCert, key: c.upstreamKey}
 }
 
 func (c *serveConfig) replayOptions() []replay.Option {

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/grpcdouble/grpcdouble/admin"
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
 )
 
@@ -54,7 +55,7 @@ func TestStubsAndCassettesMix(t *testing.T) {
 	stopUpstream()
 
 	root := moduleRoot(t)
-	addr, admin, _ := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
+	addr, adminAddr, _ := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
 		"--proto", filepath.Join(root, "testdata/standalone/protos"),
 		"--stubs", filepath.Join(root, "testdata/standalone/stubs"),
 		"--cassette", file, "--replay-once")
@@ -66,7 +67,7 @@ func TestStubsAndCassettesMix(t *testing.T) {
 	}
 	// ListFeatures has a stub in the standalone file too: once it is
 	// deleted, the cassette answers.
-	if code := adminDo(t, "DELETE", "http://"+admin+"/stubs/list-features", "", "", nil); code != http.StatusNoContent {
+	if code := adminDo(t, "DELETE", "http://"+adminAddr+"/stubs/list-features", "", "", nil); code != http.StatusNoContent {
 		t.Fatalf("DELETE list-features: %d", code)
 	}
 	if n, err := listFeatures(c); err != nil || n != 3 {
@@ -76,19 +77,19 @@ func TestStubsAndCassettesMix(t *testing.T) {
 	if _, err := listFeatures(c); status.Code(err) != codes.FailedPrecondition {
 		t.Fatalf("ListFeatures again: %v, want FailedPrecondition", err)
 	}
-	var misses missesJSON
-	if adminDo(t, "GET", "http://"+admin+"/misses", "", "", &misses); len(misses.Cassettes) != 1 || len(misses.Stubs) != 0 {
+	var misses admin.Misses
+	if adminDo(t, "GET", "http://"+adminAddr+"/misses", "", "", &misses); len(misses.Cassettes) != 1 || len(misses.Stubs) != 0 {
 		t.Fatalf("GET /misses: %+v", misses)
 	}
-	var x explainResult
-	if adminDo(t, "POST", "http://"+admin+"/explain", "", `{"method": "/routeguide.RouteGuide/ListFeatures", "request": {}}`, &x); !x.Cassettes {
+	var x admin.Explanation
+	if adminDo(t, "POST", "http://"+adminAddr+"/explain", "", `{"method": "/routeguide.RouteGuide/ListFeatures", "request": {}}`, &x); !x.Cassettes {
 		t.Fatalf("POST /explain for a cassette method: %+v", x)
 	}
 	// Reset restores the stub files and the cassette.
-	if code := adminDo(t, "POST", "http://"+admin+"/reset", "", "", nil); code != http.StatusOK {
+	if code := adminDo(t, "POST", "http://"+adminAddr+"/reset", "", "", nil); code != http.StatusOK {
 		t.Fatalf("POST /reset: %d", code)
 	}
-	if code := adminDo(t, "DELETE", "http://"+admin+"/stubs/list-features", "", "", nil); code != http.StatusNoContent {
+	if code := adminDo(t, "DELETE", "http://"+adminAddr+"/stubs/list-features", "", "", nil); code != http.StatusNoContent {
 		t.Fatalf("DELETE list-features after reset: %d", code)
 	}
 	if n, err := listFeatures(c); err != nil || n != 3 {

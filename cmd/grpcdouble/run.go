@@ -26,6 +26,10 @@ func isUsage(err error) bool { return errors.Is(err, errUsage) }
 
 // exitCode is 2 for a mistake on the command line, 1 for everything else.
 func exitCode(err error) int {
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
 	var ue usageError
 	if isUsage(err) || errors.As(err, &ue) {
 		return 2
@@ -37,19 +41,21 @@ const topUsage = `grpcdouble serves gRPC test doubles for clients in any languag
 
 Usage:
 
-  grpcdouble serve  [flags]   serve stub files and cassettes on a TCP port
-  grpcdouble record [flags]   proxy to a live server, recording every call to a cassette
+  grpcdouble serve   [flags]  serve stub files and cassettes on a TCP port
+  grpcdouble record  [flags]  proxy to a live server, recording every call to a cassette
+  grpcdouble verify  [flags]  check cassettes against the live server they were recorded from
+  grpcdouble convert [flags]  convert gripmock or WireMock stub files to native ones
   grpcdouble version          print the version
   grpcdouble help [command]   print help for a command
 
-Run "grpcdouble help serve" or "grpcdouble help record" for their flags.
+Run "grpcdouble help COMMAND" for the flags of a command.
 `
 
 // run is the whole program: main only wires signals and the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, topUsage)
-		return usageError{errors.New("no command given; want serve, record, version or help")}
+		return usageError{errors.New("no command given; want serve, record, verify, convert, version or help")}
 	}
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "serve":
@@ -64,6 +70,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return helpIsNoError(err)
 		}
 		return runRecord(ctx, cfg, stdout, stderr)
+	case "verify":
+		cfg, err := parseVerify(rest, stderr)
+		if err != nil {
+			return helpIsNoError(err)
+		}
+		return runVerify(ctx, cfg, stdout, stderr)
+	case "convert":
+		cfg, err := parseConvert(rest, stderr)
+		if err != nil {
+			return helpIsNoError(err)
+		}
+		return runConvert(cfg, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionString())
 		return nil
@@ -71,7 +89,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return help(rest, stdout)
 	default:
 		fmt.Fprint(stderr, topUsage)
-		return usageError{fmt.Errorf("unknown command %q; want serve, record, version or help", cmd)}
+		return usageError{fmt.Errorf("unknown command %q; want serve, record, verify, convert, version or help", cmd)}
 	}
 }
 
@@ -86,11 +104,15 @@ func help(args []string, stdout io.Writer) error {
 		fs, _ = serveFlags(stdout)
 	case "record":
 		fs, _ = recordFlags(stdout)
+	case "verify":
+		fs, _ = verifyFlags(stdout)
+	case "convert":
+		fs, _ = convertFlags(stdout)
 	case "version":
 		fmt.Fprintln(stdout, "usage: grpcdouble version\n\nPrints the module version and VCS revision the binary was built from.")
 		return nil
 	default:
-		return usageError{fmt.Errorf("help: unknown command %q; want serve, record or version", args[0])}
+		return usageError{fmt.Errorf("help: unknown command %q; want serve, record, verify, convert or version", args[0])}
 	}
 	fs.Usage()
 	return nil

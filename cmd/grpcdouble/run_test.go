@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/grpcdouble/grpcdouble/admin"
 	"github.com/grpcdouble/grpcdouble/cassette"
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
 )
@@ -62,14 +63,14 @@ func runInProcess(t *testing.T, args ...string) (addr, adminAddr string, stop fu
 func TestRunServeInProcess(t *testing.T) {
 	t.Parallel()
 	root := moduleRoot(t)
-	addr, admin, stop := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
+	addr, adminAddr, stop := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
 		"--proto", filepath.Join(root, "testdata/standalone/protos"), "--stubs", filepath.Join(root, "testdata/standalone/stubs"),
 		"--log-level", "debug", "--log-format", "json")
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 	checkStandaloneStubs(ctx, t, pb.NewRouteGuideClient(dial(t, addr, nil)))
-	var calls []callJSON
-	if code := adminDo(t, "GET", "http://"+admin+"/calls", "", "", &calls); code != http.StatusOK || len(calls) != 6 {
+	var calls []admin.Call
+	if code := adminDo(t, "GET", "http://"+adminAddr+"/calls", "", "", &calls); code != http.StatusOK || len(calls) != 6 {
 		t.Fatalf("GET /calls: %d, %d calls, want 6", code, len(calls))
 	}
 	if err := stop(); err != nil {
@@ -81,7 +82,7 @@ func TestRunRecordInProcess(t *testing.T) {
 	t.Parallel()
 	upstream, _ := startUpstream(t, nil)
 	file := filepath.Join(t.TempDir(), "c.cassette")
-	addr, admin, stop := runInProcess(t, "record", "--listen", "127.0.0.1:0", "--upstream", upstream, "--cassette", file,
+	addr, adminAddr, stop := runInProcess(t, "record", "--listen", "127.0.0.1:0", "--upstream", upstream, "--cassette", file,
 		"--admin", "127.0.0.1:0", "--redact", "x-secret", "--without-timing")
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
@@ -92,12 +93,12 @@ func TestRunRecordInProcess(t *testing.T) {
 	if _, err := c.GetFeature(ctx, &pb.Point{Latitude: -1}); status.Code(err) != codes.InvalidArgument {
 		t.Fatal(err)
 	}
-	var calls []callJSON
-	if adminDo(t, "GET", "http://"+admin+"/calls", "", "", &calls); len(calls) != 2 {
+	var calls []admin.Call
+	if adminDo(t, "GET", "http://"+adminAddr+"/calls", "", "", &calls); len(calls) != 2 {
 		t.Fatalf("GET /calls in record mode: %d calls", len(calls))
 	}
-	var e errorBody
-	if code := adminDo(t, "GET", "http://"+admin+"/stubs", "", "", &e); code != http.StatusConflict {
+	var e admin.ErrorBody
+	if code := adminDo(t, "GET", "http://"+adminAddr+"/stubs", "", "", &e); code != http.StatusConflict {
 		t.Fatalf("GET /stubs in record mode: %d %+v", code, e)
 	}
 	if err := stop(); err != nil {

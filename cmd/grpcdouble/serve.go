@@ -4,12 +4,18 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
+	"runtime"
+	"runtime/debug"
 	"sync/atomic"
+	"time"
 
+	"github.com/grpcdouble/grpcdouble/admin"
 	"github.com/grpcdouble/grpcdouble/cassette"
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 	"github.com/grpcdouble/grpcdouble/replay"
+	"github.com/grpcdouble/grpcdouble/stubformat"
 )
 
 // runServe runs "grpcdouble serve" until ctx is done.
@@ -21,9 +27,11 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 	}
 	defer closeSources()
 
-	st := &stubs{mock: expect.NewMock(expect.DiscardCalls()), paths: cfg.stubs}
-	d := &dispatcher{mock: st.mock}
-	api := &admin{stubs: st, token: cfg.adminToken, log: log}
+	sessions := expect.NewSessions(expect.DiscardCalls())
+	d := &dispatcher{sessions: sessions}
+	format, _ := stubformat.ParseFormat(cfg.stubsFormat) // checked by parseServe
+	adminOpts := []admin.Option{admin.WithSessions(sessions), admin.WithStubFiles(cfg.stubs...), admin.WithStubsFormat(format)}
+	var srv *mockserver.Server // set once started, before the admin API serves
 	if len(cfg.cassettes) > 0 {
 		openCassettes := func() (*replay.Handler, error) {
 			cs := make([]*cassette.Cassette, 0, len(cfg.cassettes))
@@ -51,66 +59,96 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 			return err
 		}
 		d.cassettes.Store(h)
-		st.routesToCassettes = func(method string) bool {
-			full, err := mockserver.NormalizeMethod(method)
-			return err == nil && !d.hasStubs(full)
-		}
-		api.cassetteMisses = func() []string {
-			out := []string{}
-			for _, err := range d.cassettes.Load().Misses() {
-				out = append(out, err.Error())
-			}
-			return out
-		}
 		// Reset replays the cassettes afresh: interactions used up by
 		// --replay-once answer again.
-		api.reset = append(api.reset, func() error {
+		adminOpts = append(adminOpts, admin.WithCassettes(d.cassettes.Load), admin.OnReset(func() error {
 			h, err := openCassettes()
 			if err != nil {
 				return err
 			}
-			if err := h.Bind(api.srv); err != nil {
+			if err := h.Bind(srv); err != nil {
 				return fmt.Errorf("--cassette: %w", err)
 			}
 			d.cassettes.Store(h)
 			return nil
-		})
+		}))
 	}
-	in, err := start(&cfg.commonConfig, d, sources, api, stdout, log, func(srv *mockserver.Server) error {
-		st.srv = srv
-		return st.load()
+	in, err := start(&cfg.commonConfig, d, sources, adminOpts, stdout, log, func(s *mockserver.Server) error {
+		srv = s
+		if len(cfg.stubs) == 0 {
+			return nil
+		}
+		if _, err := admin.ReloadStubFiles(srv, sessions, format, cfg.stubs...); err != nil {
+			return fmt.Errorf("--stubs: %w", err)
+		}
+		return nil
 	})
 	if err != nil {
 		return err
 	}
 	closeSources()
-	log.Info("stubs loaded", "count", len(st.mock.Stubs()))
+	log.Info("stubs loaded", "count", len(sessions.Global().Mock().Stubs()))
+	expired := make(chan struct{})
+	go func() {
+		defer close(expired)
+		expireSessions(ctx, sessions, cfg.sessionTTL, log)
+	}()
 	<-ctx.Done()
+	<-expired
 	in.stop()
 	log.Info("stopped")
 	return nil
+}
+
+// expireSessions drops the sessions idle for ttl, until ctx is done.
+func expireSessions(ctx context.Context, sessions *expect.Sessions, ttl time.Duration, log *slog.Logger) {
+	// Look four times a TTL, and at least once a minute: a session lives
+	// at most a quarter TTL (or a minute) past its time.
+	every := max(min(ttl/4, time.Minute), 10*time.Millisecond)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			gone := sessions.Expire(now, ttl)
+			if len(gone) == 0 {
+				continue
+			}
+			// A shared server may have dropped many sessions at once:
+			// hand their memory back now rather than over minutes (two
+			// collections: the first leaves pooled buffers to a second).
+			runtime.GC()
+			debug.FreeOSMemory()
+			log.Info("sessions expired", "idle", ttl.String(), "sessions", gone, "left", len(sessions.List()))
+		}
+	}
 }
 
 // dispatcher routes each call: to the stubs when some stub is for its
 // method, to the cassettes otherwise (and to the stubs, for their "no
 // stub matches" answer, when there are no cassettes).
 type dispatcher struct {
-	mock      *expect.Mock
+	sessions  *expect.Sessions
 	cassettes atomic.Pointer[replay.Handler] // nil without --cassette
 }
 
 func (d *dispatcher) Handle(call *mockserver.Call) error {
-	if h := d.cassettes.Load(); h != nil && !d.hasStubs(call.FullMethod()) {
+	ss, err := d.sessions.For(call.Metadata())
+	if err != nil {
+		return err
+	}
+	m := ss.Mock()
+	if h := d.cassettes.Load(); h != nil && !m.HasExpectation(call.FullMethod()) {
 		return h.Handle(call)
 	}
-	return d.mock.Handle(call)
+	return m.Handle(call)
 }
-
-func (d *dispatcher) hasStubs(method string) bool { return d.mock.HasExpectation(method) }
 
 // Bind checks the stubs and the cassettes against the served descriptors.
 func (d *dispatcher) Bind(methods mockserver.Methods) error {
-	if err := d.mock.Bind(methods); err != nil {
+	if err := d.sessions.Bind(methods); err != nil {
 		return err
 	}
 	if h := d.cassettes.Load(); h != nil {

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
 
+	"github.com/grpcdouble/grpcdouble/admin"
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
 	"github.com/grpcdouble/grpcdouble/internal/testcerts"
 )
@@ -245,7 +246,7 @@ func TestAdminAuthAndJournal(t *testing.T) {
 	const token = "s3cret"
 	p := startProc(t, serveArgs("--admin", "127.0.0.1:0", "--admin-token", token)...)
 	base := "http://" + p.AdminAddr
-	var e errorBody
+	var e admin.ErrorBody
 	for _, bad := range []string{"", "wrong", token + "x"} {
 		if code := adminDo(t, "GET", base+"/calls", bad, "", &e); code != http.StatusUnauthorized || e.Error == "" {
 			t.Fatalf("GET /calls with token %q: %d %+v, want 401 with a JSON error", bad, code, e)
@@ -256,7 +257,7 @@ func TestAdminAuthAndJournal(t *testing.T) {
 	defer cancel()
 	_, _ = pb.NewRouteGuideClient(conn).GetFeature(ctx, &pb.Point{Latitude: 7, Longitude: 8})
 
-	var calls []callJSON
+	var calls []admin.Call
 	if code := adminDo(t, "GET", base+"/calls?method=routeguide.RouteGuide/GetFeature", token, "", &calls); code != http.StatusOK {
 		t.Fatalf("GET /calls: %d", code)
 	}

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/grpcdouble/grpcdouble/admin"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 )
 
@@ -87,8 +88,9 @@ type instance struct {
 }
 
 // start listens (admin first, so a taken admin port fails before anything
-// serves), starts the gRPC server and prints the addresses.
-func start(c *commonConfig, h mockserver.Handler, sources []mockserver.Source, api *admin, stdout io.Writer, log *slog.Logger, ready func(*mockserver.Server) error) (*instance, error) {
+// serves), starts the gRPC server and prints the addresses. The admin API
+// gets adminOpts, with the token and the logger.
+func start(c *commonConfig, h mockserver.Handler, sources []mockserver.Source, adminOpts []admin.Option, stdout io.Writer, log *slog.Logger, ready func(*mockserver.Server) error) (*instance, error) {
 	in := &instance{log: log}
 	if c.admin != "" {
 		ln, err := net.Listen("tcp", c.admin)
@@ -134,7 +136,6 @@ func start(c *commonConfig, h mockserver.Handler, sources []mockserver.Source, a
 		return nil, err
 	}
 	in.srv = srv
-	api.srv = srv
 	if ready != nil {
 		if err := ready(srv); err != nil {
 			srv.Close()
@@ -148,13 +149,15 @@ func start(c *commonConfig, h mockserver.Handler, sources []mockserver.Source, a
 	}
 	log.Info("serving", "listen", srv.Addr(), "tls", tlsCfg != nil, "mtls", tlsCfg != nil && tlsCfg.ClientCAs != nil, "services", names)
 	if in.adminLn != nil {
+		api := admin.New(srv, append(adminOpts, admin.WithToken(c.adminToken), admin.WithLogger(log))...)
 		in.http = &http.Server{
-			Handler:           api.handler(),
+			Handler:           api,
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       time.Minute,
 			IdleTimeout:       2 * time.Minute,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		}
+		in.http.RegisterOnShutdown(api.CloseStreams)
 		in.served = make(chan error, 1)
 		go func() { in.served <- in.http.Serve(in.adminLn) }()
 		fmt.Fprintf(stdout, "admin listening on %s\n", in.adminLn.Addr())

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/grpcdouble/grpcdouble/admin"
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
 )
 
@@ -40,7 +41,7 @@ func TestAdminRoundTrip(t *testing.T) {
 	defer cancel()
 
 	// Add a stub, in YAML.
-	var added []stubJSON
+	var added []admin.Stub
 	code := adminDo(t, "POST", base+"/stubs", "", `
 id: hello
 method: /routeguide.RouteGuide/GetFeature
@@ -58,13 +59,13 @@ times: 1
 	}
 	jsonID := added[0].ID
 
-	var listed []stubJSON
+	var listed []admin.Stub
 	if code := adminDo(t, "GET", base+"/stubs", "", "", &listed); code != http.StatusOK || len(listed) != 2 {
 		t.Fatalf("GET /stubs: %d %+v", code, listed)
 	}
 
 	// Unmet before the call.
-	var vr verifyResult
+	var vr admin.VerifyResult
 	if code := adminDo(t, "POST", base+"/verify", "", `{"id": "hello"}`, &vr); code != http.StatusExpectationFailed || vr.OK {
 		t.Fatalf("POST /verify before the call: %d %+v", code, vr)
 	}
@@ -87,7 +88,7 @@ times: 1
 	}
 
 	// The call is in the journal, request and response as protojson.
-	var calls []callJSON
+	var calls []admin.Call
 	adminDo(t, "GET", base+"/calls?method=/routeguide.RouteGuide/GetFeature", "", "", &calls)
 	if len(calls) != 2 || len(calls[0].Responses) != 1 || calls[0].Status.CodeName != "OK" || calls[1].Status.CodeName != "NotFound" {
 		t.Fatalf("GET /calls: %+v", calls)
@@ -98,7 +99,7 @@ times: 1
 	}
 
 	// Explain a miss.
-	var x explainResult
+	var x admin.Explanation
 	if code := adminDo(t, "POST", base+"/explain", "", `{"method": "/routeguide.RouteGuide/GetFeature", "request": {"latitude": 7}, "metadata": {"x-a": "b"}}`, &x); code != http.StatusOK || x.Matched || x.Nearest == "" || len(x.Reasons) == 0 {
 		t.Fatalf("POST /explain: %d %+v", code, x)
 	}
@@ -107,7 +108,7 @@ times: 1
 	}
 
 	// Bad input: 4xx with a JSON error naming the problem.
-	var e errorBody
+	var e admin.ErrorBody
 	for _, tc := range []struct {
 		method, path, body string
 		code               int
@@ -117,7 +118,7 @@ times: 1
 		{"POST", "/stubs", "method: [", http.StatusBadRequest, "admin"},
 		{"POST", "/stubs", "method: /routeguide.RouteGuide/Nope\nresponse: {}", http.StatusBadRequest, "Nope"},
 		{"POST", "/stubs", "method: /routeguide.RouteGuide/GetFeature\nresponse: {bogus: 1}", http.StatusBadRequest, "bogus"},
-		{"POST", "/stubs", "id: x\nmethod: /routeguide.RouteGuide/GetFeature\nresponse: {}\n" + strings.Repeat("#", maxBodyBytes), http.StatusRequestEntityTooLarge, "too large"},
+		{"POST", "/stubs", "id: x\nmethod: /routeguide.RouteGuide/GetFeature\nresponse: {}\n" + strings.Repeat("#", admin.MaxBodyBytes), http.StatusRequestEntityTooLarge, "too large"},
 		{"POST", "/explain", "{", http.StatusBadRequest, "body"},
 		{"POST", "/explain", `{"method": "/routeguide.RouteGuide/GetFeature", "request": {"nope": 1}}`, http.StatusBadRequest, "nope"},
 		{"POST", "/verify", `{"id": "missing"}`, http.StatusNotFound, "missing"},
@@ -125,7 +126,7 @@ times: 1
 		{"DELETE", "/stubs/missing", "", http.StatusNotFound, "missing"},
 		{"PUT", "/stubs", "", http.StatusNotFound, "PUT /stubs"},
 	} {
-		e = errorBody{}
+		e = admin.ErrorBody{}
 		if code := adminDo(t, tc.method, base+tc.path, "", tc.body, &e); code != tc.code || !strings.Contains(e.Error, tc.want) {
 			t.Errorf("%s %s %.40q: %d %q, want %d and an error containing %q", tc.method, tc.path, tc.body, code, e.Error, tc.code, tc.want)
 		}
@@ -138,7 +139,7 @@ times: 1
 	if _, err := client.GetFeature(ctx, &pb.Point{Latitude: 5}); status.Code(err) != codes.FailedPrecondition {
 		t.Fatalf("after delete: %v", err)
 	}
-	var misses missesJSON
+	var misses admin.Misses
 	if code := adminDo(t, "GET", base+"/misses", "", "", &misses); code != http.StatusOK || len(misses.Stubs) != 1 || !strings.Contains(misses.Stubs[0], "latitude") {
 		t.Fatalf("GET /misses: %d %+v", code, misses)
 	}

@@ -1,37 +1,35 @@
-package main
+package admin_test
 
 import (
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/grpcdouble/grpcdouble/admin"
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 )
 
 // newTestAdmin is the admin API over an in-memory server with the
-// standalone stubs, for tests that need no process.
+// standalone stubs, as grpcdouble serve loads them.
 func newTestAdmin(t testing.TB) http.Handler {
 	t.Helper()
-	root := moduleRoot(t)
-	st := &stubs{mock: expect.NewMock(), paths: []string{filepath.Join(root, "testdata/standalone/stubs")}}
-	srv, err := mockserver.New(&dispatcher{mock: st.mock},
-		mockserver.WithSource(mockserver.ProtoFiles([]string{filepath.Join(root, "testdata/standalone/protos")}, "routeguide.proto")))
+	root := "../testdata/standalone"
+	files := []string{filepath.Join(root, "stubs")}
+	m := expect.NewMock()
+	srv, err := mockserver.New(m,
+		mockserver.WithSource(mockserver.ProtoFiles([]string{filepath.Join(root, "protos")}, "routeguide.proto")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	st.srv = srv
-	if err := st.load(); err != nil {
+	if err := admin.LoadStubFiles(srv, m, files...); err != nil {
 		t.Fatal(err)
 	}
-	a := &admin{srv: srv, stubs: st, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	return a.handler()
+	return admin.New(srv, admin.WithMock(m), admin.WithStubFiles(files...))
 }
 
 // FuzzAdminBodies throws arbitrary bodies at every endpoint that reads one:
@@ -40,7 +38,7 @@ func FuzzAdminBodies(f *testing.F) {
 	// The seeds are under testdata/fuzz/FuzzAdminBodies: valid and broken
 	// stubs, verify and explain bodies for each endpoint. Fuzz longer with
 	//
-	//	go test -run '^$' -fuzz FuzzAdminBodies -fuzztime 10m -fuzzminimizetime 10s ./cmd/grpcdouble
+	//	go test -run '^$' -fuzz FuzzAdminBodies -fuzztime 10m -fuzzminimizetime 10s ./admin
 	h := newTestAdmin(f)
 	f.Fuzz(func(t *testing.T, path, body string) {
 		switch path {

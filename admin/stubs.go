@@ -1,4 +1,4 @@
-package main
+package admin
 
 import (
 	"encoding/json"
@@ -10,13 +10,21 @@ import (
 
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/mockserver"
+	"github.com/grpcdouble/grpcdouble/stubformat"
 )
 
 // stubs is the admin API's view of the expect.Mock serving the stubs.
 type stubs struct {
-	mock  *expect.Mock
+	mock  *expect.Mock // nil on a server without stubs
 	srv   *mockserver.Server
 	paths []string // --stubs, reloaded on reset
+	// With sessions: the session the request is about ("" the global one).
+	sessions *expect.Sessions
+	session  *expect.Session
+	name     string
+	// format is --stubs-format; stubs added through the admin API are told
+	// by their shape.
+	format stubformat.Format
 	// routesToCassettes reports the methods the cassettes answer; nil
 	// without cassettes.
 	routesToCassettes func(method string) bool
@@ -27,41 +35,81 @@ func (s *stubs) load() error {
 	if len(s.paths) == 0 {
 		return nil
 	}
-	parsed, err := expect.LoadStubs(s.srv, s.paths...)
+	parsed, err := stubformat.Load(s.srv, s.format, s.paths...)
 	if err != nil {
-		return fmt.Errorf("--stubs: %w", err)
+		return err
 	}
 	if _, err := s.mock.AddStubs(parsed...); err != nil {
-		return fmt.Errorf("--stubs: %w", err)
+		return err
 	}
 	return nil
 }
 
-// stubJSON is one stub as the admin API lists it.
-type stubJSON struct {
+// Stub is one stub (or Go expectation) as GET /stubs lists it, and as
+// POST /stubs and POST /verify return it.
+type Stub struct {
 	ID     string `json:"id"`
 	Method string `json:"method"`
 	Kind   string `json:"kind"`
 	Source string `json:"source"`
 	Hits   int    `json:"hits"`
-	Min    int    `json:"min"`
-	Max    int    `json:"max"` // -1: no limit
-	Met    bool   `json:"met"`
+	// Min and Max bound the calls the stub wants; Max is null when there
+	// is no upper limit. Want says the same in words ("at least 1").
+	Min  int    `json:"min"`
+	Max  *int   `json:"max"`
+	Want string `json:"want"`
+	Met  bool   `json:"met"`
 }
 
-func toStubJSON(in expect.StubInfo) stubJSON {
-	return stubJSON{ID: in.ID, Method: in.Method, Kind: in.Kind, Source: in.Source, Hits: in.Hits, Min: in.Min, Max: in.Max, Met: in.Met}
+func toStubJSON(in expect.StubInfo) Stub {
+	c := stubCount(in)
+	out := Stub{ID: in.ID, Method: in.Method, Kind: in.Kind, Source: in.Source, Hits: in.Hits, Min: in.Min, Want: c.String(), Met: in.Met}
+	if c.limited {
+		out.Max = &c.max
+	}
+	return out
+}
+
+// count is the number of calls wanted: at least min and, when limited, at
+// most max.
+type count struct {
+	min, max int
+	limited  bool
+}
+
+func stubCount(in expect.StubInfo) count {
+	return count{min: in.Min, max: in.Max, limited: !in.Unlimited}
+}
+
+func (c count) allows(n int) bool { return n >= c.min && (!c.limited || n <= c.max) }
+
+func (c count) String() string {
+	switch {
+	case c.limited && c.min == c.max:
+		return fmt.Sprintf("exactly %d", c.min)
+	case !c.limited:
+		return fmt.Sprintf("at least %d", c.min)
+	case c.min == 0:
+		return fmt.Sprintf("at most %d", c.max)
+	}
+	return fmt.Sprintf("between %d and %d", c.min, c.max)
 }
 
 func (s *stubs) Add(body []byte, name string) (any, error) {
-	parsed, err := expect.ParseStubs(name, body, s.srv)
+	parsed, err := stubformat.Parse(name, body, stubformat.Auto, s.srv)
 	if err != nil {
 		return nil, err
 	}
 	if len(parsed) == 0 {
 		return nil, errors.New("the body holds no stubs")
 	}
-	ids, err := s.mock.AddStubs(parsed...)
+	var ids []string
+	if s.sessions != nil {
+		ids, err = s.sessions.AddStubs(s.name, parsed...)
+		s.mock = s.session.Mock()
+	} else {
+		ids, err = s.mock.AddStubs(parsed...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +117,7 @@ func (s *stubs) Add(body []byte, name string) (any, error) {
 	for _, id := range ids {
 		want[id] = true
 	}
-	out := []stubJSON{}
+	out := []Stub{}
 	for _, in := range s.mock.Stubs() {
 		if want[in.ID] {
 			out = append(out, toStubJSON(in))
@@ -79,7 +127,7 @@ func (s *stubs) Add(body []byte, name string) (any, error) {
 }
 
 func (s *stubs) List() any {
-	out := []stubJSON{}
+	out := []Stub{}
 	for _, in := range s.mock.Stubs() {
 		out = append(out, toStubJSON(in))
 	}
@@ -87,7 +135,11 @@ func (s *stubs) List() any {
 }
 
 func (s *stubs) Delete(id string) error {
-	if err := s.mock.Delete(id); err != nil {
+	del := s.mock.Delete
+	if s.sessions != nil {
+		del = func(id string) error { return s.sessions.Delete(s.name, id) }
+	}
+	if err := del(id); err != nil {
 		if errors.Is(err, expect.ErrUnknownStub) {
 			return fmt.Errorf("%w: %w", errNotFound, err)
 		}
@@ -97,8 +149,18 @@ func (s *stubs) Delete(id string) error {
 }
 
 func (s *stubs) Reset() error {
-	s.mock.Reset()
-	return s.load()
+	if s.sessions == nil {
+		s.mock.Reset()
+		return s.load()
+	}
+	if err := s.sessions.Reset(s.name); err != nil {
+		return err
+	}
+	if s.name != "" || len(s.paths) == 0 {
+		return nil
+	}
+	_, err := ReloadStubFiles(s.srv, s.sessions, s.format, s.paths...)
+	return err
 }
 
 // verifyRequest asks how often a stub, or a method, was called. With neither
@@ -113,14 +175,16 @@ type verifyRequest struct {
 	AtMost  *int `json:"atMost,omitempty"`
 }
 
-type verifyResult struct {
-	OK     bool       `json:"ok"`
-	ID     string     `json:"id,omitempty"`
-	Method string     `json:"method,omitempty"`
-	Calls  *int       `json:"calls,omitempty"`
-	Want   string     `json:"want,omitempty"`
-	Errors []string   `json:"errors,omitempty"`
-	Stubs  []stubJSON `json:"stubs,omitempty"`
+// VerifyResult is the body POST /verify answers with (200 when OK, 417
+// when not).
+type VerifyResult struct {
+	OK     bool     `json:"ok"`
+	ID     string   `json:"id,omitempty"`
+	Method string   `json:"method,omitempty"`
+	Calls  *int     `json:"calls,omitempty"`
+	Want   string   `json:"want,omitempty"`
+	Errors []string `json:"errors,omitempty"`
+	Stubs  []Stub   `json:"stubs,omitempty"`
 }
 
 func (s *stubs) Verify(body []byte) (any, bool, error) {
@@ -141,12 +205,12 @@ func (s *stubs) Verify(body []byte) (any, bool, error) {
 			if in.ID != req.ID {
 				continue
 			}
-			lo, hi := in.Min, in.Max
+			want := stubCount(in)
 			if req.Times != nil || req.AtLeast != nil || req.AtMost != nil {
-				lo, hi = bounds(req)
+				want = req.count()
 			}
-			res := verifyResult{ID: in.ID, Method: in.Method, Calls: &in.Hits, Want: describeBounds(lo, hi), Stubs: []stubJSON{toStubJSON(in)}}
-			res.OK = in.Hits >= lo && (hi < 0 || in.Hits <= hi)
+			res := VerifyResult{ID: in.ID, Method: in.Method, Calls: &in.Hits, Want: want.String(), Stubs: []Stub{toStubJSON(in)}}
+			res.OK = want.allows(in.Hits)
 			if !res.OK {
 				res.Errors = []string{fmt.Sprintf("stub %s (%s) was hit %d times, want %s", in.ID, in.Method, in.Hits, res.Want)}
 			}
@@ -161,13 +225,13 @@ func (s *stubs) Verify(body []byte) (any, bool, error) {
 		if _, err := s.srv.Method(full); err != nil {
 			return nil, false, fmt.Errorf("%w: %w", errNotFound, err)
 		}
-		n := len(s.srv.CallsTo(full))
-		lo, hi := 1, -1
+		n := len(s.filter(s.srv.CallsTo(full)))
+		want := count{min: 1}
 		if req.Times != nil || req.AtLeast != nil || req.AtMost != nil {
-			lo, hi = bounds(req)
+			want = req.count()
 		}
-		res := verifyResult{Method: full, Calls: &n, Want: describeBounds(lo, hi)}
-		res.OK = n >= lo && (hi < 0 || n <= hi)
+		res := VerifyResult{Method: full, Calls: &n, Want: want.String()}
+		res.OK = want.allows(n)
 		if !res.OK {
 			res.Errors = []string{fmt.Sprintf("%s was called %d times (journal), want %s", full, n, res.Want)}
 		}
@@ -176,7 +240,7 @@ func (s *stubs) Verify(body []byte) (any, bool, error) {
 	if req.Times != nil || req.AtLeast != nil || req.AtMost != nil {
 		return nil, false, errors.New("\"times\", \"atLeast\" and \"atMost\" need an \"id\" or a \"method\"")
 	}
-	res := verifyResult{OK: true}
+	res := VerifyResult{OK: true}
 	for _, in := range s.mock.Stubs() {
 		res.Stubs = append(res.Stubs, toStubJSON(in))
 	}
@@ -187,30 +251,19 @@ func (s *stubs) Verify(body []byte) (any, bool, error) {
 	return res, res.OK, nil
 }
 
-func bounds(req verifyRequest) (lo, hi int) {
-	lo, hi = 0, -1
+// count is the count the request states.
+func (req verifyRequest) count() count {
+	var c count
 	if req.Times != nil {
-		lo, hi = *req.Times, *req.Times
+		c = count{min: *req.Times, max: *req.Times, limited: true}
 	}
 	if req.AtLeast != nil {
-		lo = *req.AtLeast
+		c.min = *req.AtLeast
 	}
 	if req.AtMost != nil {
-		hi = *req.AtMost
+		c.max, c.limited = *req.AtMost, true
 	}
-	return lo, hi
-}
-
-func describeBounds(lo, hi int) string {
-	switch {
-	case lo == hi:
-		return fmt.Sprintf("exactly %d", lo)
-	case hi < 0:
-		return fmt.Sprintf("at least %d", lo)
-	case lo == 0:
-		return fmt.Sprintf("at most %d", hi)
-	}
-	return fmt.Sprintf("between %d and %d", lo, hi)
+	return c
 }
 
 // splitJoined lists the errors an errors.Join holds, one per entry.
@@ -234,7 +287,8 @@ type explainRequest struct {
 	Metadata map[string]json.RawMessage `json:"metadata,omitempty"`
 }
 
-type explainResult struct {
+// Explanation is the body POST /explain answers with.
+type Explanation struct {
 	Method string `json:"method"`
 	// Cassettes is set when the method has no stub and the cassettes
 	// answer it: the stub explanation then does not apply.
@@ -273,7 +327,7 @@ func (s *stubs) Explain(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := explainResult{Method: x.Method, Matched: x.Match != "", Match: x.Match, Nearest: x.Nearest, Reasons: x.Reasons, Text: x.String()}
+	res := Explanation{Method: x.Method, Matched: x.Match != "", Match: x.Match, Nearest: x.Nearest, Reasons: x.Reasons, Text: x.String()}
 	if s.routesToCassettes != nil && s.routesToCassettes(x.Method) {
 		res.Cassettes = true
 		res.Text = x.Method + " has no stub: the cassettes answer it (GET /misses lists the calls they could not)"

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"github.com/grpcdouble/grpcdouble/expect"
+)
+
+// foreignStubRows are the bad-input rows for gripmock and WireMock stub
+// files: each error names the file, the line and the construct.
+func foreignStubRows(serve func(extra ...string) []string, file func(name, data string) string) []badInputRow {
+	gmUnknownKey := file("gm-unknown-key.yaml", `- service: routeguide.RouteGuide
+  method: GetFeature
+  input:
+    equals: {latitude: 1}
+  outptu:
+    data: {name: x}
+`)
+	gmBadRegex := file("gm-bad-regex.json", `[
+  {
+    "service": "routeguide.RouteGuide",
+    "method": "GetFeature",
+    "headers": {"matches": {"authorization": "^Bearer (["}},
+    "output": {"data": {"name": "x"}}
+  }
+]
+`)
+	gmTemplate := file("gm-template.yaml", `- service: routeguide.RouteGuide
+  method: GetFeature
+  input:
+    equals: {latitude: 1}
+  output:
+    data:
+      name: "{{ .Request.latitude | shout }}"
+`)
+	gmEffects := file("gm-effects.yaml", `- service: routeguide.RouteGuide
+  method: GetFeature
+  output:
+    data: {name: x}
+  effects:
+    - action: delete
+      id: 8f2d9b80-8c66-42a6-9f3d-c331f3aee6dd
+`)
+	gmBadMessage := file("gm-bad-message.yaml", `- service: RouteGuide
+  method: GetFeature
+  output:
+    data:
+      name: x
+      colour: red
+`)
+	wmMatcher := file("wm-matcher.json", `{
+  "request": {
+    "urlPath": "/routeguide.RouteGuide/GetFeature",
+    "method": "POST",
+    "bodyPatterns": [{"matchesXPath": "//latitude"}]
+  },
+  "response": {"jsonBody": {"name": "x"}}
+}
+`)
+	wmStatus := file("wm-status.json", `{
+  "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "method": "POST"},
+  "response": {"headers": {"grpc-status-name": "MOSTLY_OK"}}
+}
+`)
+	return []badInputRow{
+		{
+			name:   "gripmock stub with an unknown key",
+			args:   serve("--stubs", gmUnknownKey),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{gmUnknownKey + ":5: outptu: unknown key in a gripmock stub (want id, service, method, priority, input, inputs, headers, options, output, effects, session)"},
+		},
+		{
+			name:   "gripmock stub with an invalid regex in matches",
+			args:   serve("--stubs", gmBadRegex, "--stubs-format", "gripmock"),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{gmBadRegex + ":5: headers.matches.authorization: invalid regular expression \"^Bearer ([\": error parsing regexp: missing closing ]"},
+		},
+		{
+			name:   "gripmock stub with a template",
+			args:   serve("--stubs", gmTemplate),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{gmTemplate + ":7: output.data.name: not supported yet: a dynamic template"},
+		},
+		{
+			name:   "gripmock stub with effects",
+			args:   serve("--stubs", gmEffects),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{gmEffects + ":6: effects: not supported yet: upsert and delete of other stubs when this one matches"},
+		},
+		{
+			name:   "gripmock stub with an unknown field in its output",
+			args:   serve("--stubs", gmBadMessage),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{gmBadMessage + `:6: response: not a routeguide.Feature: unknown field "colour"`},
+		},
+		{
+			name:   "WireMock mapping with an unsupported matcher",
+			args:   serve("--stubs", wmMatcher),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{wmMatcher + ":5: request.bodyPatterns[0].matchesXPath: unsupported body matcher (want equalToJson, with ignoreExtraElements, or matchesJsonPath)"},
+		},
+		{
+			name:   "WireMock mapping with an unknown grpc-status-name",
+			args:   serve("--stubs", wmStatus, "--stubs-format", "wiremock"),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{wmStatus + `:3: response.headers.grpc-status-name: unknown gRPC status "MOSTLY_OK" (want a name like NOT_FOUND)`},
+		},
+		{
+			name: "unknown --stubs-format",
+			args: serve("--stubs-format", "pact"),
+			exit: 2,
+			want: []string{`serve: --stubs-format: unknown stub format "pact" (want auto, native, gripmock or wiremock)`},
+		},
+	}
+}

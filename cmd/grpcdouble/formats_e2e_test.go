@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
+)
+
+const gripmockRouteGuide = `# gripmock stubs for the route guide
+- service: RouteGuide
+  method: GetFeature
+  input:
+    equals: {latitude: 1}
+  output:
+    data: {name: from gripmock}
+- service: routeguide.RouteGuide
+  method: GetFeature
+  input:
+    equals: {latitude: 404}
+  output:
+    error: nothing here
+    code: 5
+`
+
+const wiremockRouteGuide = `{
+  "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "method": "POST",
+    "bodyPatterns": [{"equalToJson": {"latitude": 7}}]},
+  "response": {"jsonBody": {"name": "from wiremock"}}
+}
+`
+
+func TestServeForeignStubs(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "gripmock.yaml"), gripmockRouteGuide)
+	writeFile(t, filepath.Join(dir, "wiremock.json"), wiremockRouteGuide)
+	addr, adminAddr, stop := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
+		"--proto", filepath.Join(moduleRoot(t), "testdata/standalone/protos"), "--stubs", dir)
+	defer func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	client := pb.NewRouteGuideClient(dial(t, addr, nil))
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	if f, err := client.GetFeature(ctx, &pb.Point{Latitude: 1}); err != nil || f.GetName() != "from gripmock" {
+		t.Errorf("GetFeature(1) = %v, %v; want the gripmock stub", f, err)
+	}
+	_, err := client.GetFeature(ctx, &pb.Point{Latitude: 404})
+	if st := status.Convert(err); st.Code() != codes.NotFound || st.Message() != "nothing here" {
+		t.Errorf("GetFeature(404) = %v; want NOT_FOUND nothing here", err)
+	}
+	if f, err := client.GetFeature(ctx, &pb.Point{Latitude: 7}); err != nil || f.GetName() != "from wiremock" {
+		t.Errorf("GetFeature(7) = %v, %v; want the WireMock mapping", f, err)
+	}
+
+	// The admin API takes a gripmock stub as it is.
+	code := adminDo(t, "POST", "http://"+adminAddr+"/stubs", "", `{"service": "RouteGuide", "method": "GetFeature",
+  "input": {"equals": {"latitude": 8}}, "output": {"data": {"name": "added as gripmock"}}}`, nil)
+	if code != http.StatusCreated {
+		t.Fatalf("POST /stubs with a gripmock stub: %d", code)
+	}
+	if f, err := client.GetFeature(ctx, &pb.Point{Latitude: 8}); err != nil || f.GetName() != "added as gripmock" {
+		t.Errorf("GetFeature(8) = %v, %v; want the stub added", f, err)
+	}
+}
+
+func TestConvertCommand(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	if err := os.Mkdir(in, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(in, "route.yaml"), gripmockRouteGuide+`- service: RouteGuide
+  method: GetFeature
+  input:
+    glob: {name: "a*"}
+  output: {data: {}}
+`)
+	out := filepath.Join(dir, "out")
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"convert", "--from", "gripmock", "--proto", filepath.Join(moduleRoot(t), "testdata/standalone/protos"), "--out", out, in}, &stdout, &stderr)
+	if err == nil || exitCode(err) != 1 {
+		t.Fatalf("convert with a stub that cannot convert: err %v, want exit 1", err)
+	}
+	if want := "route.yaml:18: input.glob.name: not supported yet: a glob pattern on a request field"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr does not list the stub left out (%q):\n%s", want, stderr.String())
+	}
+	if want := "wrote " + filepath.Join(out, "route.yaml") + ": 2 stubs from " + filepath.Join(in, "route.yaml"); !strings.Contains(stdout.String(), want) {
+		t.Errorf("stdout %q does not say %q", stdout.String(), want)
+	}
+	got, err := os.ReadFile(filepath.Join(out, "route.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "# Converted from the gripmock stubs in " + filepath.Join(in, "route.yaml") + ` by grpcdouble convert.
+# Listed in the order gripmock ranks them: more fields matched first, then higher priority.
+
+# gripmock stubs for the route guide
+# from ` + filepath.Join(in, "route.yaml") + `:2
+- method: /routeguide.RouteGuide/GetFeature
+  request:
+    partial:
+      latitude: 1
+  response:
+    name: from gripmock
+# from ` + filepath.Join(in, "route.yaml") + `:8
+- method: /routeguide.RouteGuide/GetFeature
+  request:
+    partial:
+      latitude: 404
+  status:
+    code: NOT_FOUND
+    message: nothing here
+`
+	if string(got) != want {
+		t.Errorf("converted file:\n%s\nwant:\n%s", got, want)
+	}
+
+	// The converted file serves as a native one.
+	addr, _, stop := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--proto", filepath.Join(moduleRoot(t), "testdata/standalone/protos"),
+		"--stubs", out, "--stubs-format", "native")
+	defer func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	if f, err := pb.NewRouteGuideClient(dial(t, addr, nil)).GetFeature(ctx, &pb.Point{Latitude: 1}); err != nil || f.GetName() != "from gripmock" {
+		t.Errorf("GetFeature(1) from the converted stubs = %v, %v", f, err)
+	}
+}
+
+func TestConvertUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"convert", "--out", "x", "a.json"}, "convert: --from gripmock|wiremock is required"},
+		{[]string{"convert", "--from", "native", "--out", "x", "a.json"}, "convert: --from native: want gripmock or wiremock"},
+		{[]string{"convert", "--from", "gripmock", "a.json"}, "convert: --out DIR is required"},
+		{[]string{"convert", "--from", "gripmock", "--out", "x"}, "convert: give the stub files or folders to convert"},
+		{[]string{"convert", "--from", "gripmock", "--out", "x", "no-such-file.json"}, "convert: no-such-file.json: no such file or directory"},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), tc.args, &stdout, &stderr)
+		if err == nil || exitCode(err) != 2 || err.Error() != tc.want {
+			t.Errorf("%q: err %v (exit %d), want %q, exit 2", tc.args, err, exitCode(err), tc.want)
+		}
+	}
+}

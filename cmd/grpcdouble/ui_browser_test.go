@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"google.golang.org/grpc"
+
+	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
+	"github.com/grpcdouble/grpcdouble/internal/browser"
+)
+
+// uiWait bounds each wait for the page to show something. A call shows on
+// the page within about a second (the stream batches every 100 ms); the
+// bound is wider so a loaded machine does not fail the test.
+const uiWait = 10 * time.Second
+
+func startUIServer(t *testing.T, extra ...string) *proc {
+	t.Helper()
+	args := append([]string{"serve",
+		"--proto", "examples/routeguide/routeguide.proto", "--import-path", "examples/routeguide",
+		"--stubs", "testdata/standalone/stubs",
+		"--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"}, extra...)
+	p := startProc(t, args...)
+	if p.AdminAddr == "" {
+		t.Fatal("no admin address printed")
+	}
+	return p
+}
+
+func dialUI(t *testing.T, p *proc) pb.RouteGuideClient {
+	t.Helper()
+	conn, err := grpc.NewClient(p.Addr, grpc.WithTransportCredentials(insecureCreds()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return pb.NewRouteGuideClient(conn)
+}
+
+// TestPageInBrowser drives the admin page in headless Chromium against the
+// real binary: it loads with no console error; calls appear without a
+// reload; a call opens to its events in order; a bidi call shows its
+// messages interleaved; a bad pasted stub shows the server's error at its
+// line.
+func TestPageInBrowser(t *testing.T) {
+	b := browser.Start(t)
+	p := startUIServer(t)
+	client := dialUI(t, p)
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+
+	b.Do("open the page", chromedp.Navigate("http://"+p.AdminAddr+"/"))
+	b.WaitFor("the event stream is live", `document.querySelector('#conn').textContent === 'live'`, uiWait)
+
+	if _, err := client.GetFeature(ctx, &pb.Point{Latitude: 1, Longitude: 2}); err != nil {
+		t.Fatal(err)
+	}
+	done := time.Now()
+	b.WaitFor("the call appears without a reload", `document.querySelector('#calls tbody tr[data-id="1"]') !== null`, uiWait)
+	t.Logf("the call showed on the page %v after it returned", time.Since(done).Round(time.Millisecond))
+
+	b.Do("open the call", chromedp.Click(chromedp.CSS(`#calls tbody tr[data-id="1"]`)))
+	b.WaitFor("its events show", `document.querySelectorAll('#detail .ev').length >= 3`, uiWait)
+	got := browser.Eval[[]string](b, "read the events", `[...document.querySelectorAll('#detail .ev')].map(e => e.dataset.type)`)
+	want := []string{"client message", "headers", "server message", "trailers", "status"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("unary call events on the page: %q, want %q", got, want)
+	}
+	detail := browser.Eval[string](b, "read the detail", `document.querySelector('#detail').textContent`)
+	for _, s := range []string{"Stub feature at 1,2", "x-stub", "x-cost", "OK"} {
+		if !strings.Contains(detail, s) {
+			t.Errorf("the call's detail lacks %q:\n%s", s, detail)
+		}
+	}
+
+	// Bidi: the page shows client and server messages interleaved.
+	stream, err := client.RouteChat(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, msg := range []string{"hello", "bye"} {
+		if err := stream.Send(&pb.RouteNote{Message: msg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := stream.Recv(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = stream.CloseSend()
+	for {
+		if _, err := stream.Recv(); err != nil {
+			break
+		}
+	}
+	b.WaitFor("the bidi call appears, finished", `(() => { const r = document.querySelector('#calls tbody tr[data-id="2"]'); return r && !r.textContent.includes('running'); })()`, uiWait)
+	b.Do("open the bidi call", chromedp.Click(chromedp.CSS(`#calls tbody tr[data-id="2"]`)))
+	b.WaitFor("its events show", `document.querySelectorAll('#detail .ev').length >= 4 && document.querySelector('#detail h2').textContent.includes('RouteChat')`, uiWait)
+	sides := browser.Eval[[]string](b, "read the sides", `[...document.querySelectorAll('#detail .ev')].filter(e => e.dataset.type.endsWith('message')).map(e => e.classList.contains('client') ? 'client' : 'server')`)
+	if strings.Join(sides, ",") != "client,server,client,server" {
+		t.Errorf("bidi messages on the page: %q, want client and server interleaved", sides)
+	}
+
+	// A bad stub pasted: the server's error, with its line marked.
+	b.Do("open the stubs", chromedp.Click(chromedp.ID("tab-stubs")))
+	b.WaitFor("the stubs list", `document.querySelectorAll('#stubs tbody tr').length > 0`, uiWait)
+	bad := "- method: /routeguide.RouteGuide/GetFeature\n  response:\n    nmae: typo\n"
+	b.Do("paste a bad stub", chromedp.SetValue(chromedp.ID("add-yaml"), bad), chromedp.Click(chromedp.ID("add")))
+	b.WaitFor("the error shows", `!document.querySelector('#add-error').hidden`, uiWait)
+	msg := browser.Eval[string](b, "read the error", `document.querySelector('#add-error .add-message').textContent`)
+	if !strings.Contains(msg, "nmae") {
+		t.Errorf("the page's error %q does not name the bad field", msg)
+	}
+	marked := browser.Eval[[]string](b, "read the marked line", `[...document.querySelectorAll('#add-error .l.bad')].map(e => e.dataset.line)`)
+	if len(marked) != 1 || !strings.Contains(msg, ":"+marked[0]+":") {
+		t.Errorf("marked lines %q, but the error says %q", marked, msg)
+	}
+
+	if shots := os.Getenv("GRPCDOUBLE_SCREENSHOTS"); shots != "" {
+		b.Do("back to the call", chromedp.Click(chromedp.ID("tab-calls")), chromedp.Click(chromedp.CSS(`#calls tbody tr[data-id="2"]`)))
+		b.WaitFor("detail", `document.querySelectorAll('#detail .ev').length >= 4`, uiWait)
+		b.Screenshot(filepath.Join(shots, "calls.png"))
+		b.Do("stubs", chromedp.Click(chromedp.ID("tab-stubs")))
+		b.Screenshot(filepath.Join(shots, "stubs.png"))
+	}
+	if errs := b.ConsoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors on the page:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// TestPageWithToken: with --admin-token the page asks for the token once,
+// then works; the API refuses a request without it.
+func TestPageWithToken(t *testing.T) {
+	b := browser.Start(t)
+	p := startUIServer(t, "--admin-token", "ui-secret")
+	client := dialUI(t, p)
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+
+	b.Do("open the page", chromedp.Navigate("http://"+p.AdminAddr+"/ui/"))
+	b.WaitFor("the page asks for the token", `document.querySelector('#token-dialog').open`, uiWait)
+	b.Do("enter the token", chromedp.SendKeys(chromedp.ID("token"), "ui-secret"), chromedp.Click(chromedp.ID("token-ok")))
+	b.WaitFor("the event stream is live", `document.querySelector('#conn').textContent === 'live'`, uiWait)
+	if _, err := client.GetFeature(ctx, &pb.Point{Latitude: 1, Longitude: 2}); err != nil {
+		t.Fatal(err)
+	}
+	b.WaitFor("the call appears", `document.querySelector('#calls tbody tr[data-id="1"]') !== null`, uiWait)
+	if open := browser.Eval[bool](b, "the dialog stays closed", `document.querySelector('#token-dialog').open`); open {
+		t.Error("the page asked for the token again")
+	}
+	// The token is kept for the tab, never put in a URL.
+	if stored := browser.Eval[string](b, "read the stored token", `sessionStorage.getItem('grpcdouble-token')`); stored != "ui-secret" {
+		t.Errorf("sessionStorage holds %q", stored)
+	}
+
+	for _, path := range []string{"/calls", "/events", "/stubs"} {
+		resp, err := http.Get("http://" + p.AdminAddr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("GET %s without the token: %d, want 401", path, resp.StatusCode)
+		}
+	}
+	if errs := b.ConsoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors on the page:\n%s", strings.Join(errs, "\n"))
+	}
+}

@@ -1,0 +1,120 @@
+package expect_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
+	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/internal/boundedfile"
+	"github.com/grpcdouble/grpcdouble/mockserver"
+)
+
+// A pad above the server's maximum send size plus one is refused before
+// any call, wherever it comes from: the Go DSL or a stub file, checked at
+// Bind when the server was not known at declaration. Allocating it on the
+// first call took the process down.
+func TestPadAboveServerLimitRefusedAtBind(t *testing.T) {
+	limit := mockserver.DefaultMaxSendSize
+	cases := []struct {
+		name    string
+		declare func(m *expect.Mock)
+		want    string
+	}{
+		{"PadTo", func(m *expect.Mock) {
+			m.Unary(getFeature).Return(&pb.Feature{Name: "a"}).PadTo(100_000_000_000)
+		}, "PadTo: size 100000000000: above the server's maximum send size plus one (67108865 bytes)"},
+		{"SendOversized", func(m *expect.Mock) {
+			m.ServerStream(listFeatures).SendOversized(&pb.Feature{Name: "a"}, limit+2)
+		}, "SendOversized: size 67108866: above the server's maximum send size plus one"},
+		{"stub padTo", func(m *expect.Mock) {
+			stubs, err := expect.ParseStubs("pad.yaml", []byte("- {method: /routeguide.RouteGuide/GetFeature, response: {name: a}, padTo: 100000000000}\n"), nil)
+			require.NoError(t, err) // no server known yet: Bind checks
+			_, err = m.AddStubs(stubs...)
+			require.NoError(t, err)
+		}, "pad.yaml:1: PadTo: size 100000000000"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := expect.NewMock()
+			tc.declare(m)
+			_, err := mockserver.New(m)
+			require.Error(t, err)
+			assert.True(t, errors.Is(err, expect.ErrSetup), "%v", err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+	// At the limit plus one, it is a test of the server's own limit.
+	m := expect.NewMock()
+	m.Unary(getFeature).Return(&pb.Feature{Name: "a"}).PadTo(limit + 1)
+	srv, err := mockserver.New(m)
+	require.NoError(t, err)
+	require.NoError(t, srv.Close())
+}
+
+// A server whose limit is raised takes larger pads: the bound is the
+// server's, not a constant.
+func TestPadBoundFollowsServerLimit(t *testing.T) {
+	m := expect.NewMock()
+	m.Unary(getFeature).Return(&pb.Feature{Name: "a"}).PadTo(100 << 20)
+	srv, err := mockserver.New(m, mockserver.WithMaxMessageSize(128<<20))
+	require.NoError(t, err)
+	require.NoError(t, srv.Close())
+
+	// Bound to that server, a stub is checked at parse, with its line.
+	srv2, err := mockserver.New(expect.NewMock(), mockserver.WithMaxMessageSize(1024), mockserver.WithServices("routeguide.RouteGuide"))
+	require.NoError(t, err)
+	defer srv2.Close()
+	_, err = expect.ParseStubs("s.yaml", []byte("- method: /routeguide.RouteGuide/GetFeature\n  response: {name: a}\n  padTo: 2000\n"), srv2)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "s.yaml:3: padTo: 2000 bytes is above the server's maximum send size plus one (1025 bytes)")
+}
+
+// Counts and durations in stub files are bounded too.
+func TestStubCountsAndDelaysBounded(t *testing.T) {
+	cases := []struct{ yaml, want string }{
+		{"- method: /routeguide.RouteGuide/RecordRoute\n  requests: {count: -1}\n  response: {}\n", "b.yaml:2: requests.count: want 0 or more messages, got -1"},
+		{"- method: /routeguide.RouteGuide/GetFeature\n  delay: 2000h\n  response: {}\n", "b.yaml:2: delay: 2000h0m0s is longer than the longest allowed, 1h0m0s"},
+		{"- method: /routeguide.RouteGuide/ListFeatures\n  pace: 90m\n", "b.yaml:2: pace: 1h30m0s is longer than the longest allowed, 1h0m0s"},
+		{"- method: /routeguide.RouteGuide/ListFeatures\n  steps:\n    - delay: 5h\n", "b.yaml:3: steps[0].delay: 5h0m0s is longer than the longest allowed"},
+	}
+	for _, tc := range cases {
+		_, err := expect.ParseStubs("b.yaml", []byte(tc.yaml), nil)
+		if assert.Error(t, err, tc.yaml) {
+			assert.True(t, errors.Is(err, expect.ErrStubFile))
+			assert.True(t, strings.Contains(err.Error(), tc.want), "%v\nwant %q", err, tc.want)
+		}
+	}
+}
+
+// LoadStubs reads regular files only: /dev/zero was read until 2.9 GB.
+func TestLoadStubsRefusesSpecialFiles(t *testing.T) {
+	_, err := expect.LoadStubs(nil, "/dev/zero")
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, expect.ErrStubFile), "%v", err)
+	assert.True(t, errors.Is(err, boundedfile.ErrNotRegular), "%v", err)
+	assert.Contains(t, err.Error(), "/dev/zero: not a regular file (it is a character device)")
+}
+
+// A stubs folder skips the files editors leave beside the one being
+// edited, dangling symbolic links (Emacs's locks) among them.
+func TestLoadStubsSkipsEditorFiles(t *testing.T) {
+	dir := t.TempDir()
+	good := "- {method: /routeguide.RouteGuide/GetFeature, response: {name: a}}\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(good), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.yaml~"), []byte("broken: ["), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".a.yaml.swp"), []byte("broken: ["), 0o644))
+	require.NoError(t, os.Symlink("user@host.1234:1700000000", filepath.Join(dir, ".#a.yaml")))
+	files, err := expect.StubFiles(dir)
+	require.NoError(t, err)
+	assert.Equal(t, []string{filepath.Join(dir, "a.yaml")}, files)
+	stubs, err := expect.LoadStubs(nil, dir)
+	require.NoError(t, err)
+	assert.Len(t, stubs, 1)
+}

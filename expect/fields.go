@@ -1,0 +1,834 @@
+package expect
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/durationpb"
+)
+
+// Op is a test on one field of a message, for WithRequestField and Field:
+// Eq, Regex, Contains, Prefix, Suffix, Gt, Gte, Lt, Lte, Len, Present,
+// Absent and AnyOf. Operands are checked against the field's type when the
+// method's descriptor is known (at declaration, or when the server binds).
+type Op interface{ spec() *opSpec }
+
+type opKind int
+
+const (
+	opEq opKind = iota
+	opRegex
+	opContains
+	opPrefix
+	opSuffix
+	opGt
+	opGte
+	opLt
+	opLte
+	opLen
+	opPresent
+	opAbsent
+	opAnyOf
+	opAll // several operators on one field in a stub: all must hold
+)
+
+var opNames = map[opKind]string{
+	opEq: "equal", opRegex: "regex", opContains: "contains", opPrefix: "prefix", opSuffix: "suffix",
+	opGt: "gt", opGte: "gte", opLt: "lt", opLte: "lte", opLen: "len", opPresent: "present",
+	opAbsent: "absent", opAnyOf: "anyOf", opAll: "all of",
+}
+
+// opSpec is an operator before it is bound to a field: its operand is
+// JSON (from a stub, or marshalled from a Go value), parsed as the field's
+// type when bound.
+type opSpec struct {
+	kind    opKind
+	operand json.RawMessage
+	text    string // the operand as people read it
+	re      *regexp.Regexp
+	n       int
+	subs    []*opSpec
+	err     error // a bad operand found when the Op was made
+}
+
+func (s *opSpec) spec() *opSpec { return s }
+
+func (s *opSpec) String() string {
+	switch s.kind {
+	case opPresent, opAbsent:
+		return opNames[s.kind]
+	case opAnyOf, opAll:
+		parts := make([]string, len(s.subs))
+		for i, sub := range s.subs {
+			parts[i] = sub.String()
+		}
+		if s.kind == opAll {
+			return strings.Join(parts, " and ")
+		}
+		return "anyOf(" + strings.Join(parts, ", ") + ")"
+	}
+	return opNames[s.kind] + " " + s.text
+}
+
+// goOperand turns a Go value into the JSON the operand is parsed from:
+// messages as protojson, times as RFC 3339, durations as protojson does.
+func goOperand(kind opKind, v any) *opSpec {
+	s := &opSpec{kind: kind}
+	var b []byte
+	var err error
+	switch x := v.(type) {
+	case proto.Message:
+		b, err = protojson.Marshal(x)
+	case time.Time:
+		b, err = json.Marshal(x.UTC().Format(time.RFC3339Nano))
+	case time.Duration:
+		b, err = protojson.Marshal(durationpb.New(x))
+	case protoreflect.Enum:
+		b, err = json.Marshal(int32(x.Number()))
+	default:
+		b, err = json.Marshal(v)
+	}
+	if err != nil {
+		s.err = fmt.Errorf("%s: operand %v cannot be used: %w", opNames[kind], v, err)
+	}
+	s.operand = b
+	s.text = string(b)
+	return s
+}
+
+// Eq holds when the field equals v: a number, string, bool, enum (a
+// generated enum value or its name), []byte, a message, a time.Time for a
+// Timestamp, a time.Duration for a Duration, or a slice for a repeated field.
+// An unset field reads as its zero value.
+func Eq(v any) Op { return goOperand(opEq, v) }
+
+// Regex holds when a string field matches the regular expression.
+func Regex(expr string) Op {
+	s := &opSpec{kind: opRegex, text: fmt.Sprintf("%q", expr)}
+	s.re, s.err = regexp.Compile(expr)
+	if s.err != nil {
+		s.err = fmt.Errorf("regex %q: %w", expr, s.err)
+	}
+	return s
+}
+
+// Contains holds when a string field contains v as a substring, a repeated
+// field has an element equal to v, or a map field has the key v.
+func Contains(v any) Op { return goOperand(opContains, v) }
+
+// Prefix holds when a string field starts with p.
+func Prefix(p string) Op {
+	return &opSpec{kind: opPrefix, text: fmt.Sprintf("%q", p), operand: jsonString(p)}
+}
+
+// Suffix holds when a string field ends with p.
+func Suffix(p string) Op {
+	return &opSpec{kind: opSuffix, text: fmt.Sprintf("%q", p), operand: jsonString(p)}
+}
+
+// Gt holds when a number, Timestamp or Duration field is greater than v.
+func Gt(v any) Op { return goOperand(opGt, v) }
+
+// Gte holds when a number, Timestamp or Duration field is at least v.
+func Gte(v any) Op { return goOperand(opGte, v) }
+
+// Lt holds when a number, Timestamp or Duration field is less than v.
+func Lt(v any) Op { return goOperand(opLt, v) }
+
+// Lte holds when a number, Timestamp or Duration field is at most v.
+func Lte(v any) Op { return goOperand(opLte, v) }
+
+// Len holds when a repeated or map field has n entries, a string field n
+// characters, or a bytes field n bytes.
+func Len(n int) Op {
+	s := &opSpec{kind: opLen, n: n, text: fmt.Sprint(n)}
+	if n < 0 {
+		s.err = fmt.Errorf("len %d: want 0 or more", n)
+	}
+	return s
+}
+
+// Present holds when the field is set. Fields with presence (oneof members,
+// optional fields, messages) are set when the client set them, even to a
+// zero value; other fields when not zero (repeated and map: not empty).
+func Present() Op { return &opSpec{kind: opPresent} }
+
+// Absent holds when the field is not set (see Present).
+func Absent() Op { return &opSpec{kind: opAbsent} }
+
+// AnyOf holds when at least one of ops holds.
+func AnyOf(ops ...Op) Op {
+	s := &opSpec{kind: opAnyOf}
+	for _, o := range ops {
+		s.subs = append(s.subs, o.spec())
+	}
+	if len(ops) == 0 {
+		s.err = fmt.Errorf("anyOf needs at least one operator")
+	}
+	return s
+}
+
+func jsonString(s string) json.RawMessage {
+	b, _ := json.Marshal(s)
+	return b
+}
+
+// fieldCheck is one path and the operator on it.
+type fieldCheck struct {
+	path string
+	op   *opSpec
+}
+
+// fieldsMatcher matches a message by tests on single fields; all must
+// hold. It binds to the message type on first use, or when the expectation
+// learns its method's descriptor (then a bad path is a setup error).
+type fieldsMatcher struct {
+	checks []fieldCheck
+
+	mu    sync.Mutex
+	bound *boundFields // the last binding; replaced for another type
+}
+
+// Field matches a message whose field at path (names separated by dots,
+// through singular message fields; JSON or .proto names) passes op. Use it
+// where a Matcher goes: RecvMatching, Messages, WithRequestMatching.
+func Field(path string, op Op) Matcher {
+	return &fieldsMatcher{checks: []fieldCheck{{path, op.spec()}}}
+}
+
+type boundFields struct {
+	desc   protoreflect.MessageDescriptor
+	checks []boundCheck
+	err    error
+}
+
+type boundCheck struct {
+	path string
+	fds  []protoreflect.FieldDescriptor // the path, resolved
+	test func(v protoreflect.Value, has bool) bool
+	desc string // the operator, for people
+}
+
+// bind resolves every check against md; the error names the path.
+func (f *fieldsMatcher) bind(md protoreflect.MessageDescriptor) error {
+	b := bindFields(f.checks, md)
+	f.mu.Lock()
+	f.bound = b
+	f.mu.Unlock()
+	return b.err
+}
+
+func bindFields(checks []fieldCheck, md protoreflect.MessageDescriptor) *boundFields {
+	b := &boundFields{desc: md}
+	for _, c := range checks {
+		bc, err := bindCheck(c, md)
+		if err != nil {
+			b.err = err
+			return b
+		}
+		b.checks = append(b.checks, bc)
+	}
+	return b
+}
+
+func (f *fieldsMatcher) binding(md protoreflect.MessageDescriptor) *boundFields {
+	f.mu.Lock()
+	b := f.bound
+	f.mu.Unlock()
+	if b != nil && (b.desc == md || b.desc.FullName() == md.FullName()) {
+		return b
+	}
+	b = bindFields(f.checks, md)
+	f.mu.Lock()
+	f.bound = b
+	f.mu.Unlock()
+	return b
+}
+
+func (f *fieldsMatcher) Match(got proto.Message) bool {
+	if got == nil {
+		return false
+	}
+	m := got.ProtoReflect()
+	b := f.binding(m.Descriptor())
+	if b.err != nil {
+		return false
+	}
+	for i := range b.checks {
+		if !b.checks[i].eval(m) {
+			return false
+		}
+	}
+	return true
+}
+
+func (f *fieldsMatcher) String() string {
+	parts := make([]string, len(f.checks))
+	for i, c := range f.checks {
+		parts[i] = c.path + " " + c.op.String()
+	}
+	return "with " + strings.Join(parts, ", ")
+}
+
+func (f *fieldsMatcher) Diff(got proto.Message) string {
+	if got == nil {
+		return "got no message"
+	}
+	m := got.ProtoReflect()
+	b := f.binding(m.Descriptor())
+	if b.err != nil {
+		return b.err.Error()
+	}
+	var out []string
+	for i := range b.checks {
+		c := &b.checks[i]
+		if !c.eval(m) {
+			v, has := c.value(m)
+			shown := "unset"
+			if has {
+				shown = valueText(c.fds[len(c.fds)-1], v)
+			}
+			out = append(out, fmt.Sprintf("field %s: want %s, got %s", c.path, c.desc, shown))
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// value reads the field at the check's path: an unset message on the way
+// reads as empty, and has says whether the last field is set.
+func (c *boundCheck) value(m protoreflect.Message) (protoreflect.Value, bool) {
+	for i, fd := range c.fds {
+		if d := m.Descriptor(); fd.ContainingMessage() != d {
+			if fd = d.Fields().ByNumber(fd.Number()); fd == nil {
+				return protoreflect.Value{}, false
+			}
+		}
+		if i == len(c.fds)-1 {
+			return m.Get(fd), m.Has(fd)
+		}
+		if !m.Has(fd) {
+			// Every field below an unset message is unset, and zero.
+			last := c.fds[len(c.fds)-1]
+			return zeroValue(last), false
+		}
+		m = m.Get(fd).Message()
+	}
+	return protoreflect.Value{}, false
+}
+
+func zeroValue(fd protoreflect.FieldDescriptor) protoreflect.Value {
+	return messageType(fd.ContainingMessage()).Zero().Get(fd)
+}
+
+func (c *boundCheck) eval(m protoreflect.Message) bool {
+	v, has := c.value(m)
+	if !v.IsValid() {
+		return false
+	}
+	return c.test(v, has)
+}
+
+// resolvePath finds the fields of a dotted path, JSON or .proto names.
+func resolvePath(md protoreflect.MessageDescriptor, path string) ([]protoreflect.FieldDescriptor, error) {
+	if path == "" {
+		return nil, fmt.Errorf("empty field path")
+	}
+	var fds []protoreflect.FieldDescriptor
+	cur := md
+	parts := strings.Split(path, ".")
+	for i, name := range parts {
+		fd := fieldByName(cur, name)
+		if fd == nil {
+			return nil, fmt.Errorf("field %s: %s has no field %q%s", path, cur.FullName(), name, didYouMean(name, fieldNames(cur)))
+		}
+		fds = append(fds, fd)
+		if i < len(parts)-1 {
+			if fd.IsList() || fd.IsMap() || fd.Message() == nil {
+				return nil, fmt.Errorf("field %s: %s is a %s, not a message the path can go through", path, name, fieldKind(fd))
+			}
+			cur = fd.Message()
+		}
+	}
+	return fds, nil
+}
+
+func fieldByName(md protoreflect.MessageDescriptor, name string) protoreflect.FieldDescriptor {
+	fs := md.Fields()
+	if fd := fs.ByJSONName(name); fd != nil {
+		return fd
+	}
+	return fs.ByName(protoreflect.Name(name))
+}
+
+func fieldNames(md protoreflect.MessageDescriptor) []string {
+	var out []string
+	for i := range md.Fields().Len() {
+		out = append(out, md.Fields().Get(i).JSONName())
+	}
+	return out
+}
+
+func fieldKind(fd protoreflect.FieldDescriptor) string {
+	var k string
+	switch {
+	case fd.Message() != nil:
+		k = string(fd.Message().FullName())
+	case fd.Enum() != nil:
+		k = string(fd.Enum().FullName())
+	default:
+		k = fd.Kind().String()
+	}
+	switch {
+	case fd.IsMap():
+		return "map field"
+	case fd.IsList():
+		return "repeated " + k
+	}
+	return k
+}
+
+// didYouMean suggests the nearest of names, or "".
+func didYouMean(name string, names []string) string {
+	best, bestD := "", 1<<30
+	for _, n := range names {
+		if d := editDistance(strings.ToLower(name), strings.ToLower(n)); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	if best == "" || bestD > max(2, len(name)/2) {
+		if len(names) > 0 {
+			return fmt.Sprintf(" (it has %s)", strings.Join(names, ", "))
+		}
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %s?)", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func bindCheck(c fieldCheck, md protoreflect.MessageDescriptor) (boundCheck, error) {
+	fds, err := resolvePath(md, c.path)
+	if err != nil {
+		return boundCheck{}, err
+	}
+	fd := fds[len(fds)-1]
+	test, err := bindOp(c.op, fd)
+	if err != nil {
+		return boundCheck{}, fmt.Errorf("field %s (%s): %w", c.path, fieldKind(fd), err)
+	}
+	return boundCheck{path: c.path, fds: fds, test: test, desc: c.op.String()}, nil
+}
+
+// parseOperand reads a JSON operand as a value of field fd (as an element
+// when elem is set and fd is repeated), by parsing {"field": operand} into
+// the field's message: protojson then takes care of enums by name, bytes in
+// base64, Timestamps, Durations and nested messages.
+func parseOperand(fd protoreflect.FieldDescriptor, raw json.RawMessage, elem bool) (protoreflect.Value, error) {
+	if len(raw) == 0 {
+		return protoreflect.Value{}, fmt.Errorf("no operand")
+	}
+	if elem {
+		raw = append(append(json.RawMessage{'['}, raw...), ']')
+	}
+	js := append(append([]byte(`{"`+string(fd.Name())+`":`), raw...), '}')
+	parent := messageType(fd.ContainingMessage()).New()
+	if err := (protojson.UnmarshalOptions{}).Unmarshal(js, parent.Interface()); err != nil {
+		text := protoErrPrefix.ReplaceAllString(strings.ReplaceAll(err.Error(), "\u00a0", " "), "")
+		return protoreflect.Value{}, fmt.Errorf("operand %s is not a %s: %s", raw, fieldKind(fd), text)
+	}
+	v := parent.Get(fd)
+	if elem {
+		if v.List().Len() != 1 {
+			return protoreflect.Value{}, fmt.Errorf("operand %s: want one element", raw)
+		}
+		return v.List().Get(0), nil
+	}
+	return v, nil
+}
+
+func stringOperand(s *opSpec) (string, error) {
+	var str string
+	if err := json.Unmarshal(s.operand, &str); err != nil {
+		return "", fmt.Errorf("%s: want a string operand, got %s", opNames[s.kind], s.operand)
+	}
+	return str, nil
+}
+
+// bindOp makes the test of one operator on field fd, checking the operand.
+func bindOp(s *opSpec, fd protoreflect.FieldDescriptor) (func(protoreflect.Value, bool) bool, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	name := opNames[s.kind]
+	isString := !fd.IsList() && !fd.IsMap() && fd.Kind() == protoreflect.StringKind
+	switch s.kind {
+	case opPresent:
+		return func(_ protoreflect.Value, has bool) bool { return has }, nil
+	case opAbsent:
+		return func(_ protoreflect.Value, has bool) bool { return !has }, nil
+	case opAnyOf, opAll:
+		tests := make([]func(protoreflect.Value, bool) bool, len(s.subs))
+		for i, sub := range s.subs {
+			t, err := bindOp(sub, fd)
+			if err != nil {
+				return nil, err
+			}
+			tests[i] = t
+		}
+		if s.kind == opAll {
+			return func(v protoreflect.Value, has bool) bool {
+				for _, t := range tests {
+					if !t(v, has) {
+						return false
+					}
+				}
+				return true
+			}, nil
+		}
+		return func(v protoreflect.Value, has bool) bool {
+			for _, t := range tests {
+				if t(v, has) {
+					return true
+				}
+			}
+			return false
+		}, nil
+	case opEq:
+		want, err := parseOperand(fd, s.operand, false)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		return func(v protoreflect.Value, _ bool) bool { return valuesEqual(fd, want, v) }, nil
+	case opRegex:
+		if !isString {
+			return nil, fmt.Errorf("regex works on string fields")
+		}
+		re := s.re
+		return func(v protoreflect.Value, _ bool) bool { return re.MatchString(v.String()) }, nil
+	case opPrefix, opSuffix:
+		if !isString {
+			return nil, fmt.Errorf("%s works on string fields", name)
+		}
+		p, err := stringOperand(s)
+		if err != nil {
+			return nil, err
+		}
+		if s.kind == opPrefix {
+			return func(v protoreflect.Value, _ bool) bool { return strings.HasPrefix(v.String(), p) }, nil
+		}
+		return func(v protoreflect.Value, _ bool) bool { return strings.HasSuffix(v.String(), p) }, nil
+	case opContains:
+		switch {
+		case fd.IsList():
+			want, err := parseOperand(fd, s.operand, true)
+			if err != nil {
+				return nil, fmt.Errorf("contains: %w", err)
+			}
+			elem := fd
+			return func(v protoreflect.Value, _ bool) bool {
+				l := v.List()
+				for i := range l.Len() {
+					if elemEqual(elem, want, l.Get(i)) {
+						return true
+					}
+				}
+				return false
+			}, nil
+		case fd.IsMap():
+			var key any
+			if err := json.Unmarshal(s.operand, &key); err != nil {
+				return nil, fmt.Errorf("contains: %w", err)
+			}
+			k := fmt.Sprint(key)
+			return func(v protoreflect.Value, _ bool) bool {
+				found := false
+				v.Map().Range(func(mk protoreflect.MapKey, _ protoreflect.Value) bool {
+					found = mk.String() == k
+					return !found
+				})
+				return found
+			}, nil
+		case isString:
+			sub, err := stringOperand(s)
+			if err != nil {
+				return nil, err
+			}
+			return func(v protoreflect.Value, _ bool) bool { return strings.Contains(v.String(), sub) }, nil
+		}
+		return nil, fmt.Errorf("contains works on string, repeated and map fields")
+	case opLen:
+		n := s.n
+		switch {
+		case fd.IsList():
+			return func(v protoreflect.Value, _ bool) bool { return v.List().Len() == n }, nil
+		case fd.IsMap():
+			return func(v protoreflect.Value, _ bool) bool { return v.Map().Len() == n }, nil
+		case fd.Kind() == protoreflect.StringKind:
+			return func(v protoreflect.Value, _ bool) bool { return utf8.RuneCountInString(v.String()) == n }, nil
+		case fd.Kind() == protoreflect.BytesKind:
+			return func(v protoreflect.Value, _ bool) bool { return len(v.Bytes()) == n }, nil
+		}
+		return nil, fmt.Errorf("len works on repeated, map, string and bytes fields")
+	case opGt, opGte, opLt, opLte:
+		if fd.IsList() || fd.IsMap() {
+			return nil, fmt.Errorf("%s works on a single number, Timestamp or Duration, not a %s", name, fieldKind(fd))
+		}
+		cmpTo, err := comparer(fd)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		want, err := parseOperand(fd, s.operand, false)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		ok := map[opKind]func(int) bool{
+			opGt: func(c int) bool { return c > 0 }, opGte: func(c int) bool { return c >= 0 },
+			opLt: func(c int) bool { return c < 0 }, opLte: func(c int) bool { return c <= 0 },
+		}[s.kind]
+		return func(v protoreflect.Value, _ bool) bool {
+			c, comparable := cmpTo(v, want)
+			return comparable && ok(c)
+		}, nil
+	}
+	return nil, fmt.Errorf("unknown operator")
+}
+
+// comparer orders two values of field fd: numbers, Timestamps, Durations.
+// It reports false for values that do not compare (NaN).
+func comparer(fd protoreflect.FieldDescriptor) (func(a, b protoreflect.Value) (int, bool), error) {
+	switch fd.Kind() {
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind,
+		protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+		return func(a, b protoreflect.Value) (int, bool) { return cmpOrdered(a.Int(), b.Int()), true }, nil
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind, protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		return func(a, b protoreflect.Value) (int, bool) { return cmpOrdered(a.Uint(), b.Uint()), true }, nil
+	case protoreflect.FloatKind, protoreflect.DoubleKind:
+		return func(a, b protoreflect.Value) (int, bool) {
+			x, y := a.Float(), b.Float()
+			if math.IsNaN(x) || math.IsNaN(y) {
+				return 0, false
+			}
+			return cmpOrdered(x, y), true
+		}, nil
+	case protoreflect.MessageKind:
+		switch fd.Message().FullName() {
+		case "google.protobuf.Timestamp", "google.protobuf.Duration":
+			sec, nanos := fd.Message().Fields().ByNumber(1), fd.Message().Fields().ByNumber(2)
+			return func(a, b protoreflect.Value) (int, bool) {
+				am, bm := a.Message(), b.Message()
+				if c := cmpOrdered(am.Get(sec).Int(), bm.Get(sec).Int()); c != 0 {
+					return c, true
+				}
+				return cmpOrdered(am.Get(nanos).Int(), bm.Get(nanos).Int()), true
+			}, nil
+		}
+	}
+	return nil, fmt.Errorf("works on numbers, Timestamps and Durations, not a %s", fieldKind(fd))
+}
+
+func cmpOrdered[T int64 | uint64 | float64](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// valuesEqual compares two values of field fd (lists as a whole).
+func valuesEqual(fd protoreflect.FieldDescriptor, a, b protoreflect.Value) bool {
+	switch {
+	case fd.IsList():
+		la, lb := a.List(), b.List()
+		if la.Len() != lb.Len() {
+			return false
+		}
+		for i := range la.Len() {
+			if !elemEqual(fd, la.Get(i), lb.Get(i)) {
+				return false
+			}
+		}
+		return true
+	case fd.IsMap():
+		ma, mb := a.Map(), b.Map()
+		if ma.Len() != mb.Len() {
+			return false
+		}
+		eq := true
+		ma.Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
+			w := mb.Get(k)
+			eq = w.IsValid() && elemEqual(fd.MapValue(), v, w)
+			return eq
+		})
+		return eq
+	}
+	return elemEqual(fd, a, b)
+}
+
+// elemEqual compares two single values of fd's kind.
+func elemEqual(fd protoreflect.FieldDescriptor, a, b protoreflect.Value) bool {
+	if fd.Message() != nil {
+		am, bm := a.Message().Interface(), b.Message().Interface()
+		return proto.Equal(am, sameType(am, bm))
+	}
+	if fd.Kind() == protoreflect.FloatKind || fd.Kind() == protoreflect.DoubleKind {
+		return a.Float() == b.Float()
+	}
+	return a.Equal(b)
+}
+
+func valueText(fd protoreflect.FieldDescriptor, v protoreflect.Value) string {
+	switch {
+	case fd.Message() != nil && !fd.IsList() && !fd.IsMap():
+		return messageText(v.Message().Interface())
+	case fd.Kind() == protoreflect.StringKind && !fd.IsList() && !fd.IsMap():
+		return fmt.Sprintf("%q", v.String())
+	case fd.Enum() != nil && !fd.IsList() && !fd.IsMap():
+		if ev := fd.Enum().Values().ByNumber(v.Enum()); ev != nil {
+			return string(ev.Name())
+		}
+	case fd.IsList():
+		parts := make([]string, v.List().Len())
+		for i := range parts {
+			parts[i] = fmt.Sprint(v.List().Get(i).Interface())
+		}
+		return "[" + strings.Join(parts, " ") + "]"
+	}
+	return fmt.Sprint(v.Interface())
+}
+
+// andMatcher holds when every matcher holds.
+type andMatcher []Matcher
+
+func (a andMatcher) Match(got proto.Message) bool {
+	for _, m := range a {
+		if !m.Match(got) {
+			return false
+		}
+	}
+	return true
+}
+
+func (a andMatcher) String() string {
+	parts := make([]string, len(a))
+	for i, m := range a {
+		parts[i] = m.String()
+	}
+	return strings.Join(parts, " and ")
+}
+
+func (a andMatcher) Diff(got proto.Message) string {
+	var out []string
+	for _, m := range a {
+		if !m.Match(got) {
+			out = append(out, explain(m, got))
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// and combines matchers; nil ones are skipped.
+func and(ms ...Matcher) Matcher {
+	var out andMatcher
+	for _, m := range ms {
+		switch x := m.(type) {
+		case nil:
+		case andMatcher:
+			out = append(out, x...)
+		default:
+			out = append(out, m)
+		}
+	}
+	switch len(out) {
+	case 0:
+		return nil
+	case 1:
+		return out[0]
+	}
+	return out
+}
+
+// binder is a matcher that resolves itself against a message type; the
+// expectation binds it when the method's input type is known, so a bad
+// path is a setup error rather than a silent miss.
+type binder interface {
+	bind(md protoreflect.MessageDescriptor) error
+}
+
+// binders finds the matchers inside m that bind.
+func binders(m any) []binder {
+	switch x := m.(type) {
+	case binder:
+		return []binder{x}
+	case andMatcher:
+		var out []binder
+		for _, sub := range x {
+			out = append(out, binders(sub)...)
+		}
+		return out
+	case listMatcher:
+		var out []binder
+		for _, sub := range x {
+			out = append(out, binders(sub)...)
+		}
+		return out
+	}
+	return nil
+}
+
+// bindInput binds the field matchers inside m to the method's input type.
+func (e *expectation) bindInput(what string, m any) {
+	e.tb().Helper()
+	bs := binders(m)
+	if len(bs) == 0 {
+		return
+	}
+	e.check(func(md protoreflect.MethodDescriptor) error {
+		for _, b := range bs {
+			if err := b.bind(md.Input()); err != nil {
+				return fmt.Errorf("%s: %w", what, err)
+			}
+		}
+		return nil
+	})
+}
+
+// WithRequestField matches a request whose field at path (dotted, through
+// singular message fields; JSON or .proto names) passes op, for example
+// WithRequestField("location.latitude", expect.Gt(0)). Several field tests
+// and a WithRequest... matcher must all hold.
+func (r request[B]) WithRequestField(path string, op Op) B {
+	r.e.tb().Helper()
+	f := &fieldsMatcher{checks: []fieldCheck{{path, op.spec()}}}
+	r.e.bindInput("WithRequestField", f)
+	r.e.fields = append(r.e.fields, f)
+	return r.self
+}

@@ -1,0 +1,185 @@
+package webpage
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/grpcdouble/grpcdouble/mockserver"
+)
+
+// Call is one journal entry as the admin API shows it.
+type Call struct {
+	ID         uint64              `json:"id"`
+	Method     string              `json:"method"`
+	Kind       string              `json:"kind"`
+	Peer       string              `json:"peer,omitempty"`
+	Metadata   map[string][]string `json:"metadata"`
+	Deadline   *time.Time          `json:"deadline,omitempty"`
+	Start      time.Time           `json:"start"`
+	End        *time.Time          `json:"end,omitempty"`
+	DurationMS *float64            `json:"durationMs,omitempty"`
+	Done       bool                `json:"done"`
+	Requests   []json.RawMessage   `json:"requests"`
+	Responses  []json.RawMessage   `json:"responses"`
+	Events     []Event             `json:"events"`
+	Header     map[string][]string `json:"header,omitempty"`
+	Trailer    map[string][]string `json:"trailer,omitempty"`
+	Status     *Status             `json:"status,omitempty"`
+}
+
+// Event is one event of a Call, in the order it happened.
+type Event struct {
+	Type     string              `json:"type"`
+	Time     time.Time           `json:"time"`
+	Message  json.RawMessage     `json:"message,omitempty"`
+	Metadata map[string][]string `json:"metadata,omitempty"`
+}
+
+// Status is the status a Call ended with.
+type Status struct {
+	Code     int               `json:"code"`
+	CodeName string            `json:"codeName"`
+	Message  string            `json:"message,omitempty"`
+	Details  []json.RawMessage `json:"details,omitempty"`
+}
+
+// CallJSON is a journal entry as the admin API and the page show it.
+func CallJSON(rec mockserver.CallRecord) Call {
+	c := Call{
+		ID:        rec.ID,
+		Method:    rec.Method,
+		Kind:      kindName(rec.Kind),
+		Peer:      rec.Peer,
+		Metadata:  mdJSON(rec.Metadata),
+		Start:     rec.Start,
+		Done:      rec.Done,
+		Requests:  []json.RawMessage{},
+		Responses: []json.RawMessage{},
+		Events:    []Event{},
+		Header:    mdJSON(rec.Header),
+		Trailer:   mdJSON(rec.Trailer),
+	}
+	if rec.HasDeadline {
+		d := rec.Deadline
+		c.Deadline = &d
+	}
+	if rec.Done {
+		end := rec.End
+		ms := float64(rec.End.Sub(rec.Start).Microseconds()) / 1000
+		c.End, c.DurationMS = &end, &ms
+		c.Status = statusJSON(rec.Status)
+	}
+	for _, e := range rec.Events {
+		ej := Event{Type: e.Type.String(), Time: e.Time, Metadata: mdJSON(e.Metadata)}
+		if e.Message != nil {
+			ej.Message = messageJSON(e.Message)
+			switch e.Type {
+			case mockserver.EventRecv:
+				c.Requests = append(c.Requests, ej.Message)
+			case mockserver.EventSend:
+				c.Responses = append(c.Responses, ej.Message)
+			}
+		}
+		c.Events = append(c.Events, ej)
+	}
+	return c
+}
+
+func kindName(k mockserver.Kind) string {
+	if k < mockserver.Unary || k > mockserver.BidiStream {
+		return "unknown-method"
+	}
+	return k.String()
+}
+
+func statusJSON(st *status.Status) *Status {
+	p := st.Proto() // nil status is OK
+	out := &Status{Code: int(st.Code()), CodeName: st.Code().String(), Message: p.GetMessage()}
+	for _, d := range p.GetDetails() {
+		out.Details = append(out.Details, messageJSON(d))
+	}
+	return out
+}
+
+// messageJSON renders a message as protojson; a message protojson cannot
+// render (an Any of an unknown type, say) comes out as base64 wire bytes.
+func messageJSON(m proto.Message) json.RawMessage {
+	b, err := protojson.MarshalOptions{UseProtoNames: false}.Marshal(m)
+	if err == nil {
+		return b
+	}
+	wire, _ := proto.Marshal(m)
+	fallback, _ := json.Marshal(map[string]string{
+		"@type":        string(m.ProtoReflect().Descriptor().FullName()),
+		"protojsonErr": err.Error(),
+		"wireBase64":   base64.StdEncoding.EncodeToString(wire),
+	})
+	return fallback
+}
+
+// mdJSON renders metadata; binary (-bin) values and any value that is not
+// valid UTF-8 are base64, as on the wire.
+func mdJSON(md metadata.MD) map[string][]string {
+	if len(md) == 0 {
+		return nil
+	}
+	out := make(map[string][]string, len(md))
+	for k, vs := range md {
+		vals := make([]string, len(vs))
+		for i, v := range vs {
+			if strings.HasSuffix(k, "-bin") || !utf8.ValidString(v) {
+				v = base64.StdEncoding.EncodeToString([]byte(v))
+			}
+			vals[i] = v
+		}
+		out[k] = vals
+	}
+	return out
+}
+
+// Summary is a call as the page's list shows it, without its messages.
+type Summary struct {
+	ID         uint64    `json:"id"`
+	Method     string    `json:"method"`
+	Kind       string    `json:"kind"`
+	Start      time.Time `json:"start"`
+	DurationMS *float64  `json:"durationMs,omitempty"`
+	Done       bool      `json:"done"`
+	Code       string    `json:"code,omitempty"`
+	Message    string    `json:"message,omitempty"`
+	Session    string    `json:"session,omitempty"`
+	Missed     bool      `json:"missed"`
+}
+
+// SessionKey is the metadata key that puts a call in a session.
+const SessionKey = "grpcdouble-session"
+
+// SummaryOf summarises rec.
+func SummaryOf(rec mockserver.CallRecord) Summary {
+	s := Summary{ID: rec.ID, Method: rec.Method, Kind: kindName(rec.Kind), Start: rec.Start, Done: rec.Done}
+	if v := rec.Metadata.Get(SessionKey); len(v) > 0 {
+		s.Session = v[0]
+	}
+	if rec.Done {
+		ms := float64(rec.End.Sub(rec.Start).Microseconds()) / 1000
+		s.DurationMS = &ms
+		s.Code, s.Message = rec.Status.Code().String(), rec.Status.Message()
+		s.Missed = Missed(rec.Status)
+	}
+	return s
+}
+
+// Missed reports whether st is the status expect and replay answer a call
+// nothing matched with: FailedPrecondition, with a message of ours.
+func Missed(st *status.Status) bool {
+	return st.Code() == codes.FailedPrecondition && strings.HasPrefix(st.Message(), "grpcdouble: ")
+}

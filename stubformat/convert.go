@@ -1,0 +1,125 @@
+package stubformat
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/mockserver"
+	"github.com/grpcdouble/grpcdouble/stubformat/internal/native"
+)
+
+// Problem is a construct of a foreign stub file that cannot be served or
+// converted: where it is, what it is, and why.
+type Problem = native.Problem
+
+// Converted is one native stub file written from a foreign one.
+type Converted struct {
+	Source string // the foreign file
+	Name   string // the native file's path, relative to the output folder
+	Data   []byte // the native file, YAML
+	Stubs  int    // how many stubs it holds
+}
+
+// Convert translates the foreign stub files among paths (files, or folders
+// read as Load reads them) into native stub files. A stub that cannot be
+// converted is left out and listed among the problems; the rest of its file
+// is converted. The native files answer as the foreign ones do: they are
+// the stubs Load would serve, with a comment naming each one's source
+// file:line. resolver (nil: none) resolves short service names and tells
+// each method's kind; without it the kind is guessed from the stub's shape.
+func Convert(resolver mockserver.Methods, from Format, paths ...string) ([]Converted, []Problem, error) {
+	if from != Gripmock && from != WireMock {
+		return nil, nil, fmt.Errorf("convert: want --from gripmock or wiremock, got %q", from)
+	}
+	var out []Converted
+	var problems []Problem
+	var errs []error
+	names := map[string]string{}
+	for _, p := range paths {
+		files, err := Files(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			var root yaml.Node
+			if err := yaml.Unmarshal(data, &root); err != nil {
+				errs = append(errs, fmt.Errorf("%w: %s: %v", expect.ErrStubFile, f, strings.TrimPrefix(err.Error(), "yaml: ")))
+				continue
+			}
+			res, err := read(f, &root, from, resolver)
+			if err != nil {
+				return nil, nil, err
+			}
+			problems = append(problems, res.Problems...)
+			if len(res.Stubs) == 0 {
+				continue
+			}
+			// The stubs must load as native stubs: what cannot is a problem
+			// too, not a file that fails later.
+			if _, err := expect.ParseStubNodes(f, nodes(res.Stubs), resolver); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			name := outName(p, f)
+			if prev, ok := names[name]; ok {
+				return nil, nil, fmt.Errorf("convert: %s and %s would both be written to %s", prev, f, name)
+			}
+			names[name] = f
+			text, err := render(from, f, res.Stubs)
+			if err != nil {
+				return nil, nil, err
+			}
+			out = append(out, Converted{Source: f, Name: name, Data: text, Stubs: len(res.Stubs)})
+		}
+	}
+	return out, problems, errors.Join(errs...)
+}
+
+// outName is where a converted file goes: its path under the folder given,
+// or its base name for a file given, with a .yaml extension.
+func outName(given, file string) string {
+	rel := filepath.Base(file)
+	if r, err := filepath.Rel(given, file); err == nil && r != "." && !strings.HasPrefix(r, "..") {
+		rel = r
+	}
+	return strings.TrimSuffix(rel, filepath.Ext(rel)) + ".yaml"
+}
+
+func render(from Format, file string, stubs []native.Stub) ([]byte, error) {
+	seq := native.Seq(1)
+	for _, s := range stubs {
+		n := native.Clone(s.Node)
+		native.Plain(n)
+		seq.Content = append(seq.Content, n)
+	}
+	head := fmt.Sprintf("Converted from the %s stubs in %s by grpcdouble convert.", from, file)
+	switch from {
+	case Gripmock:
+		head += "\nListed in the order gripmock ranks them: more fields matched first, then higher priority."
+	case WireMock:
+		head += "\nListed in the order WireMock tries them: lower priority number first, then the later mapping."
+	}
+	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{seq}, HeadComment: head}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return nil, fmt.Errorf("convert: %s: %w", file, err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}

@@ -1,0 +1,68 @@
+package gripmock_test
+
+import (
+	"fmt"
+	"testing"
+
+	"go.uber.org/goleak"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/grpcdouble/grpcdouble/stubformat/gripmock"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// Read turns a gripmock stub into a native one, naming its source line.
+func ExampleRead() {
+	src := `
+- service: helloworld.Greeter
+  method: SayHello
+  input:
+    equals: {name: gripmock}
+  output:
+    data: {message: Hello GripMock}
+`
+	var root yaml.Node
+	if err := yaml.Unmarshal([]byte(src), &root); err != nil {
+		panic(err)
+	}
+	res := gripmock.Read("greeter.yaml", &root, nil)
+	out, err := yaml.Marshal(res.Stubs[0].Node)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Print(string(out))
+	// Output:
+	// # from greeter.yaml:2
+	// method: /helloworld.Greeter/SayHello
+	// request:
+	//     partial:
+	//         name: gripmock
+	// response: {message: Hello GripMock}
+}
+
+func TestProblemsNameTheLine(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"- service: S\n  method: M\n  input:\n    glob: {name: \"a*\"}\n  output: {data: {}}\n", "f.yaml:4: input.glob.name: not supported yet: a glob pattern on a request field"},
+		{"- service: S\n  method: M\n  input:\n    matches: {name: \"(\"}\n  output: {data: {}}\n", "f.yaml:4: input.matches.name: invalid regular expression \"(\": error parsing regexp: missing closing ): `(`"},
+		{"- service: S\n  method: M\n  input:\n    anyOf:\n      - anyOf: []\n  output: {data: {}}\n", "f.yaml:5: input.anyOf[0].anyOf: unknown matcher (want equals, contains, matches, glob, ignoreArrayOrder (anyOf does not nest))"},
+		{"- service: S\n  method: M\n  session: a\n  output: {data: {}}\n", "f.yaml:3: session: not supported yet: gripmock sessions"},
+		{"- service: S\n  method: M\n  options: {times: -1}\n  output: {data: {}}\n", "f.yaml:3: options.times: want a count, 0 or more, got \"-1\""},
+		{"- service: S\n  method: M\n  output: {code: 99}\n", "f.yaml:3: output.code: want a gRPC status code 0-16, got \"99\""},
+		{"- service: S\n  method: M\n  output: {delay: soon, data: {}}\n", "f.yaml:3: output.delay: want a duration like 100ms or 2.5s, got \"soon\""},
+		{"- service: S\n  method: M\n  output: {details: [{reason: x}], code: 3}\n", "f.yaml:3: output.details[0]: want a type, e.g. type.googleapis.com/google.rpc.ErrorInfo"},
+		{"- method: M\n  output: {data: {}}\n", "f.yaml:1: service: is required: the gRPC service, e.g. helloworld.Greeter"},
+	} {
+		var root yaml.Node
+		if err := yaml.Unmarshal([]byte(tc.src), &root); err != nil {
+			t.Fatal(err)
+		}
+		res := gripmock.Read("f.yaml", &root, nil)
+		if len(res.Problems) == 0 || res.Problems[0].Error() != tc.want {
+			t.Errorf("%q:\n got %v\nwant %s", tc.src, res.Problems, tc.want)
+		}
+		if len(res.Stubs) != 0 {
+			t.Errorf("%q: a stub with a problem was kept", tc.src)
+		}
+	}
+}

@@ -1,0 +1,314 @@
+package gripmock
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/grpcdouble/grpcdouble/mockserver"
+	"github.com/grpcdouble/grpcdouble/stubformat/internal/native"
+)
+
+// Keys a gripmock stub may have (its JSON Schema, stub.json).
+var stubKeys = map[string]bool{
+	"id": true, "service": true, "method": true, "priority": true, "input": true, "inputs": true,
+	"headers": true, "options": true, "output": true, "effects": true, "session": true, "_meta": true,
+}
+
+var outputKeys = map[string]bool{
+	"data": true, "stream": true, "error": true, "code": true, "details": true,
+	"delay": true, "headers": true, "trailers": true,
+}
+
+var matcherKeys = map[string]bool{
+	"equals": true, "contains": true, "matches": true, "glob": true, "anyOf": true, "ignoreArrayOrder": true,
+}
+
+// Looks reports whether a parsed file has the shape of gripmock stubs: its
+// first stub has "service" and "method" and one of "input", "inputs" or
+// "output".
+func Looks(root *yaml.Node) bool {
+	items := native.Items(root)
+	if len(items) == 0 || items[0].Kind != yaml.MappingNode {
+		return false
+	}
+	first := items[0]
+	if native.Get(first, "service") == nil || native.Get(first, "method") == nil {
+		return false
+	}
+	return native.Get(first, "input") != nil || native.Get(first, "inputs") != nil || native.Get(first, "output") != nil
+}
+
+// Read translates a gripmock stub file, parsed as YAML (JSON parses as
+// YAML too), into native stubs. A stub that uses a construct grpcdouble
+// cannot honour is left out and named in the result's problems; a caller
+// that serves the file fails on any problem, a converter lists them.
+// resolver (nil: none) finds the methods, so that a service given by its
+// short name resolves and each stub is translated for its method's kind.
+func Read(file string, root *yaml.Node, resolver mockserver.Methods) native.Result {
+	r := &reader{file: file, resolver: resolver}
+	doc := native.Doc(root)
+	if doc == nil {
+		return native.Result{}
+	}
+	if doc.Kind != yaml.SequenceNode && doc.Kind != yaml.MappingNode {
+		r.problem(doc, "stub file", "want a gripmock stub or a list of them")
+		return native.Result{Problems: r.problems}
+	}
+	for _, item := range native.Items(root) {
+		r.stub(item)
+	}
+	return native.Result{Stubs: r.out, Problems: r.problems}
+}
+
+type reader struct {
+	file     string
+	resolver mockserver.Methods
+	out      []native.Stub
+	problems []native.Problem
+	failed   bool // the current stub has a problem
+}
+
+func (r *reader) problem(n *yaml.Node, construct, format string, args ...any) {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	r.problems = append(r.problems, native.Problem{File: r.file, Line: line, Construct: construct, Reason: fmt.Sprintf(format, args...)})
+	r.failed = true
+}
+
+func (r *reader) notYet(n *yaml.Node, construct, what string) {
+	r.problem(n, construct, "not supported yet: %s", what)
+}
+
+// alt is one alternative of a stub's matchers after anyOf is spread out.
+type alt struct {
+	label       string     // "" or "input.anyOf[1]" and so on, for the comment
+	partial     *yaml.Node // request fields to match, a mapping; nil: any
+	metadata    *yaml.Node // request metadata matchers, a mapping; nil: none
+	specificity int
+}
+
+func (r *reader) stub(st *yaml.Node) {
+	r.failed = false
+	if st.Kind != yaml.MappingNode {
+		r.problem(st, "stub", "want a mapping with service, method and output")
+		return
+	}
+	native.Pairs(st, func(k, v *yaml.Node) {
+		if !stubKeys[k.Value] {
+			r.problem(k, k.Value, "unknown key in a gripmock stub (want id, service, method, priority, input, inputs, headers, options, output, effects, session)")
+		}
+	})
+	svc, meth := native.Get(st, "service"), native.Get(st, "method")
+	if svc == nil || svc.Kind != yaml.ScalarNode || svc.Value == "" {
+		r.problem(st, "service", "is required: the gRPC service, e.g. helloworld.Greeter")
+	}
+	if meth == nil || meth.Kind != yaml.ScalarNode || meth.Value == "" {
+		r.problem(st, "method", "is required: the gRPC method, e.g. SayHello")
+	}
+	if e := native.Get(st, "effects"); e != nil && !(e.Kind == yaml.SequenceNode && len(e.Content) == 0) && !native.IsNull(e) {
+		r.notYet(e, "effects", "upsert and delete of other stubs when this one matches")
+	}
+	if s := native.Get(st, "session"); s != nil && s.Value != "" {
+		r.notYet(s, "session", "gripmock sessions")
+	}
+	if r.failed {
+		return
+	}
+	full, md, err := native.Method(r.resolver, svc.Value, meth.Value)
+	if err != nil {
+		r.problem(meth, "method", "%v", err)
+		return
+	}
+	kind := r.kind(st, md)
+	out := native.Get(st, "output")
+	if out == nil {
+		r.problem(st, "output", "is required: what the stub answers (data, stream, error)")
+		return
+	}
+
+	// Matchers, spread over anyOf.
+	var inputAlts []alt
+	var stream []*yaml.Node // client-stream and bidi: one match per message
+	input, inputs := native.Get(st, "input"), native.Get(st, "inputs")
+	if input != nil && inputs != nil {
+		r.problem(inputs, "inputs", "give input or inputs, not both")
+		return
+	}
+	switch {
+	case inputs != nil:
+		if inputs.Kind != yaml.SequenceNode {
+			r.problem(inputs, "inputs", "want a list of matchers, one per message")
+			return
+		}
+		if kind == mockserver.Unary || kind == mockserver.ServerStream {
+			r.problem(inputs, "inputs", "is for client-stream and bidi methods; %s is %s (use input)", full, kind)
+			return
+		}
+		if len(inputs.Content) == 1 {
+			r.notYet(inputs, "inputs", "one pattern that every message must match (give one matcher per message)")
+			return
+		}
+		for i, in := range inputs.Content {
+			a := r.matcher(in, fmt.Sprintf("inputs[%d]", i), false)
+			if len(a) != 1 {
+				if !r.failed {
+					r.notYet(in, fmt.Sprintf("inputs[%d].anyOf", i), "anyOf inside a per-message matcher")
+				}
+				return
+			}
+			stream = append(stream, a[0].partial)
+			inputAlts = []alt{{specificity: inputAltsSpec(inputAlts) + a[0].specificity}}
+		}
+	case input != nil:
+		inputAlts = r.matcher(input, "input", false)
+	}
+	if len(inputAlts) == 0 {
+		inputAlts = []alt{{}}
+	}
+	headerAlts := []alt{{}}
+	if h := native.Get(st, "headers"); h != nil {
+		headerAlts = r.matcher(h, "headers", true)
+	}
+	if r.failed {
+		return
+	}
+	if input != nil && (kind == mockserver.ClientStream || kind == mockserver.BidiStream) {
+		if kind == mockserver.BidiStream {
+			r.notYet(input, "input", "a bidi stub answering each message by its input (answer-per-message rules)")
+		} else {
+			r.notYet(input, "input", "one pattern for every message of a client stream (use inputs, one per message)")
+		}
+		return
+	}
+
+	// The answer, the same for every alternative.
+	answer := r.output(out, kind, full, len(stream))
+	if r.failed {
+		return
+	}
+
+	// Counts.
+	times := 0
+	if o := native.Get(st, "options"); o != nil && !native.IsNull(o) {
+		native.Pairs(o, func(k, v *yaml.Node) {
+			if k.Value != "times" {
+				r.problem(k, "options."+k.Value, "unknown option (want times)")
+				return
+			}
+			n, err := strconv.Atoi(v.Value)
+			if err != nil || n < 0 {
+				r.problem(v, "options.times", "want a count, 0 or more, got %q", v.Value)
+				return
+			}
+			times = n
+		})
+	}
+	priority := 0
+	if p := native.Get(st, "priority"); p != nil {
+		n, err := strconv.Atoi(p.Value)
+		if err != nil {
+			r.problem(p, "priority", "want an integer, got %q", p.Value)
+		}
+		priority = n
+	}
+	if r.failed {
+		return
+	}
+	n := len(inputAlts) * len(headerAlts)
+	if times > 0 && n > 1 {
+		r.notYet(native.Get(st, "options"), "options.times", "a count shared by the alternatives of anyOf")
+		return
+	}
+
+	for _, ia := range inputAlts {
+		for _, ha := range headerAlts {
+			m := native.Map(st.Line)
+			comment := fmt.Sprintf("from %s:%d", r.file, st.Line)
+			var labels []string
+			for _, l := range []string{ia.label, ha.label} {
+				if l != "" {
+					labels = append(labels, l)
+				}
+			}
+			if len(labels) > 0 {
+				comment += " (" + strings.Join(labels, ", ") + ")"
+			}
+			if p := native.Get(st, "priority"); p != nil && priority != 0 {
+				comment += fmt.Sprintf("; gripmock priority %d", priority)
+			}
+			if st.HeadComment != "" {
+				comment = st.HeadComment + "\n" + comment
+			}
+			m.HeadComment = comment
+			if id := native.Get(st, "id"); id != nil && id.Value != "" && n == 1 {
+				native.Set(m, "id", native.Str(id.Line, id.Value))
+			}
+			native.Set(m, "method", native.Str(meth.Line, full))
+			if times > 0 {
+				t := native.Map(native.Get(st, "options").Line)
+				native.Set(t, "max", native.Int(t.Line, times))
+				native.Set(m, "times", t)
+			}
+			if ha.metadata != nil {
+				native.Set(m, "metadata", ha.metadata)
+			}
+			if ia.partial != nil {
+				rq := native.Map(ia.partial.Line)
+				native.Set(rq, "partial", ia.partial)
+				native.Set(m, "request", rq)
+			}
+			if stream != nil && kind == mockserver.ClientStream {
+				rq := native.Map(inputs.Line)
+				list := native.Seq(inputs.Line)
+				for _, p := range stream {
+					if p == nil {
+						p = native.Map(inputs.Line)
+					}
+					list.Content = append(list.Content, p)
+				}
+				native.Set(rq, "partial", list)
+				native.Set(m, "requests", rq)
+			}
+			answer.into(m, stream)
+			r.out = append(r.out, native.Stub{Node: m, Line: st.Line, Order: order(ia.specificity+ha.specificity, priority)})
+		}
+	}
+}
+
+func inputAltsSpec(a []alt) int {
+	if len(a) == 0 {
+		return 0
+	}
+	return a[0].specificity
+}
+
+// order ranks as gripmock does: specificity first, then priority.
+func order(specificity, priority int) int {
+	return specificity*1_000_000 + max(min(priority, 999_999), -999_999)
+}
+
+// kind is the method's kind, from its descriptor, or guessed from the stub's
+// shape when the method is not known (converting without descriptors).
+func (r *reader) kind(st *yaml.Node, md protoreflect.MethodDescriptor) mockserver.Kind {
+	if md != nil {
+		return mockserver.KindOf(md)
+	}
+	out := native.Get(st, "output")
+	streams := native.Get(out, "stream") != nil
+	if native.Get(st, "inputs") != nil {
+		if streams {
+			return mockserver.BidiStream
+		}
+		return mockserver.ClientStream
+	}
+	if streams {
+		return mockserver.ServerStream
+	}
+	return mockserver.Unary
+}

@@ -1,0 +1,139 @@
+package stubformat_test
+
+import (
+	"testing"
+	"time"
+
+	_ "google.golang.org/genproto/googleapis/rpc/errdetails" // status details in stubs
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/stubformat"
+)
+
+// call is one call of a table and the answer it must get.
+type call struct {
+	name string
+	do   func(d *double) answer
+	want answer
+	// noMatch: no stub matches; only the code is compared.
+	noMatch bool
+}
+
+func unary(method, req string, md ...string) func(d *double) answer {
+	return func(d *double) answer { return d.unary(method, req, md...) }
+}
+
+func within(timeout time.Duration, method, req string) func(d *double) answer {
+	return func(d *double) answer {
+		d.t.Helper()
+		old := d.timeout
+		d.timeout = timeout
+		defer func() { d.timeout = old }()
+		return d.unary(method, req)
+	}
+}
+
+func stream(method string, reqs ...string) func(d *double) answer {
+	return func(d *double) answer { return d.stream(method, false, reqs) }
+}
+
+func pingPong(method string, reqs ...string) func(d *double) answer {
+	return func(d *double) answer { return d.stream(method, true, reqs) }
+}
+
+func ok(msgs ...string) answer { return answer{Messages: msgs} }
+
+func failed(code codes.Code, msg string, details ...string) answer {
+	return answer{Code: code, Message: msg, Details: details}
+}
+
+func runCalls(t *testing.T, d *double, calls []call) {
+	t.Helper()
+	for _, c := range calls {
+		got := c.do(d)
+		if c.noMatch {
+			if got.Code != expect.NoMatchCode {
+				t.Errorf("%s: got %v %q, want no stub to match (%v)", c.name, got.Code, got.Message, expect.NoMatchCode)
+			}
+			continue
+		}
+		if c.want.Code == codes.DeadlineExceeded {
+			got.Message = c.want.Message // which side noticed first words it
+		}
+		checkAnswer(t, c.name, c.want, got)
+	}
+}
+
+var fallback = failed(codes.NotFound, "fallback")
+
+var gripmockUnaryCalls = []call{
+	{name: "equals", do: unary(getItem, `{"id": "item-1"}`),
+		want: ok(`{"id":"item-1","name":"Blue mug","price":"1200","tags":["kitchen","blue"],"attributes":{"size":"large"},"color":"COLOR_BLUE"}`)},
+	{name: "equals ignores fields it does not name", do: unary(getItem, `{"id": "item-1", "quantity": 3}`),
+		want: ok(`{"id":"item-1","name":"Blue mug","price":"1200","tags":["kitchen","blue"],"attributes":{"size":"large"},"color":"COLOR_BLUE"}`)},
+	{name: "short service name, list in order, headers and trailers", do: unary(getItem, `{"id": "item-2", "tags": ["a", "b"]}`),
+		want: answer{Messages: []string{`{"id":"item-2","name":"Tagged"}`},
+			Header: metadata.Pairs("x-served-by", "gripmock-stub"), Trailer: metadata.Pairs("x-cost", "3")}},
+	{name: "equals on a list keeps its order", do: unary(getItem, `{"id": "item-2", "tags": ["b", "a"]}`), want: fallback},
+	{name: "contains, nested", do: unary(getItem, `{"id": "zzz", "userId": "u-7", "filter": {"category": "books", "minPrice": 3}}`),
+		want: ok(`{"name":"A book for u-7"}`)},
+	{name: "contains compares strings whole", do: unary(getItem, `{"userId": "u-7", "filter": {"category": "bookshop"}}`), want: fallback},
+	{name: "error, code and details", do: unary(getItem, `{"id": "missing"}`),
+		want: failed(codes.NotFound, "no such item", `{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"ITEM_MISSING","domain":"shop.example"}`)},
+	{name: "error without a code", do: unary(getItem, `{"id": "aborted"}`), want: failed(codes.Aborted, "try again")},
+	{name: "delay trips a shorter deadline", do: within(100*time.Millisecond, getItem, `{"id": "slow"}`),
+		want: failed(codes.DeadlineExceeded, "context deadline exceeded")},
+	{name: "delay, then the answer", do: unary(getItem, `{"id": "slow"}`), want: ok(`{"name":"slow"}`)},
+	{name: "times 1/2", do: unary(getItem, `{"id": "limited"}`), want: ok(`{"name":"limited"}`)},
+	{name: "times 2/2", do: unary(getItem, `{"id": "limited"}`), want: ok(`{"name":"limited"}`)},
+	{name: "times used up: the next stub answers", do: unary(getItem, `{"id": "limited"}`), want: fallback},
+	{name: "anyOf first", do: unary(getItem, `{"userId": "vip", "id": "gold"}`), want: ok(`{"name":"vip item"}`)},
+	{name: "anyOf second", do: unary(getItem, `{"userId": "vip", "id": "platinum"}`), want: ok(`{"name":"vip item"}`)},
+	{name: "anyOf none", do: unary(getItem, `{"userId": "vip", "id": "silver"}`), want: fallback},
+	{name: "anyOf without the base", do: unary(getItem, `{"userId": "nobody", "id": "gold"}`), want: fallback},
+	{name: "headers equals, matches, glob", do: unary(getItem, `{"id": "tenant-item"}`, "x-tenant", "acme", "authorization", "Bearer abc", "x-client", "web-1"),
+		want: ok(`{"name":"acme item"}`)},
+	{name: "headers glob * stops at /", do: unary(getItem, `{"id": "tenant-item"}`, "x-tenant", "acme", "authorization", "Bearer abc", "x-client", "web-1/2"),
+		want: fallback},
+	{name: "headers matches fails", do: unary(getItem, `{"id": "tenant-item"}`, "x-tenant", "acme", "authorization", "Basic abc", "x-client", "web-1"),
+		want: fallback},
+	{name: "headers anyOf first", do: unary(getItem, `{"id": "admin-item"}`, "x-role", "admin"), want: ok(`{"name":"for admins"}`)},
+	{name: "headers anyOf second", do: unary(getItem, `{"id": "admin-item"}`, "x-team", "platform"), want: ok(`{"name":"for admins"}`)},
+	{name: "headers anyOf none", do: unary(getItem, `{"id": "admin-item"}`, "x-role", "user"), want: fallback},
+	{name: "priority breaks a tie", do: unary(getItem, `{"id": "tie"}`), want: ok(`{"name":"high priority"}`)},
+	{name: "catch-all", do: unary(getItem, `{"id": "anything"}`), want: fallback},
+}
+
+var gripmockStreamCalls = []call{
+	{name: "server stream with delay before each", do: stream(listItems, `{"category": "mugs"}`),
+		want: ok(`{"id":"m1","name":"Mug one"}`, `{"id":"m2","name":"Mug two"}`, `{"id":"m3","name":"Mug three"}`)},
+	{name: "stream, then error", do: stream(listItems, `{"category": "broken"}`),
+		want: answer{Messages: []string{`{"id":"b1"}`}, Code: codes.Unavailable, Message: "the shelf fell"}},
+	{name: "per-message delay and error", do: stream(listItems, `{"category": "paced"}`),
+		want: answer{Messages: []string{`{"id":"p1"}`, `{"id":"p2"}`}, Code: codes.ResourceExhausted, Message: "stopped here"}},
+	{name: "server stream, no stub", do: stream(listItems, `{"category": "none"}`), noMatch: true},
+	{name: "client stream inputs", do: stream(upload, `{"uploadId": "f1", "sequence": 1}`, `{"uploadId": "f1", "sequence": 2}`),
+		want: ok(`{"uploadId":"f1","chunks":2,"ok":true}`)},
+	{name: "client stream, one message short", do: stream(upload, `{"uploadId": "f1", "sequence": 1}`), noMatch: true},
+	{name: "bidi: message i by inputs[i], answered with stream[i]", do: pingPong(chat, `{"user": "alice", "text": "hello"}`, `{"user": "carol", "text": "how are you"}`),
+		want: ok(`{"user":"bob","text":"hello alice"}`, `{"user":"bob","text":"fine, thanks"}`)},
+}
+
+func TestGripmockAsIs(t *testing.T) {
+	d := serve(t, stubformat.Auto, "testdata/gripmock/unary.yaml", "testdata/gripmock/streams.json")
+	runCalls(t, d, gripmockUnaryCalls)
+	runCalls(t, d, gripmockStreamCalls)
+}
+
+func TestGripmockChosenFormat(t *testing.T) {
+	d := serve(t, stubformat.Gripmock, "testdata/gripmock/unary.yaml")
+	runCalls(t, d, gripmockUnaryCalls[:3])
+}
+
+func TestGripmockConverted(t *testing.T) {
+	d := serveConverted(t, stubformat.Gripmock, "testdata/gripmock/unary.yaml", "testdata/gripmock/streams.json")
+	runCalls(t, d, gripmockUnaryCalls)
+	runCalls(t, d, gripmockStreamCalls)
+}

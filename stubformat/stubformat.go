@@ -1,0 +1,175 @@
+package stubformat
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/mockserver"
+	"github.com/grpcdouble/grpcdouble/stubformat/gripmock"
+	"github.com/grpcdouble/grpcdouble/stubformat/internal/native"
+	"github.com/grpcdouble/grpcdouble/stubformat/wiremock"
+)
+
+// Format is a stub file format.
+type Format string
+
+// The formats read. Auto tells each file's format by its shape.
+const (
+	Auto     Format = ""
+	Native   Format = "native"
+	Gripmock Format = "gripmock"
+	WireMock Format = "wiremock"
+)
+
+// ParseFormat reads a format name as the --stubs-format flag gives it.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(strings.ToLower(s)); f {
+	case Auto, Native, Gripmock, WireMock:
+		return f, nil
+	case "auto":
+		return Auto, nil
+	}
+	return "", fmt.Errorf("unknown stub format %q (want auto, native, gripmock or wiremock)", s)
+}
+
+// Detect tells the format of a parsed file by its shape: gripmock stubs
+// have service, method and input, inputs or output; WireMock mappings have
+// a request with a urlPath and a response (or a "mappings" list of them);
+// anything else is native.
+func Detect(root *yaml.Node) Format {
+	switch {
+	case gripmock.Looks(root):
+		return Gripmock
+	case wiremock.Looks(root):
+		return WireMock
+	}
+	return Native
+}
+
+// Parse reads one stub file in the given format (Auto: by its shape) into
+// native stubs for expect. Errors wrap expect.ErrStubFile and name the
+// file, the line and the construct.
+func Parse(filename string, data []byte, format Format, resolver mockserver.Methods) ([]expect.Stub, error) {
+	if format == Native {
+		return expect.ParseStubs(filename, data, resolver)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		if format == Auto {
+			// The native parser words syntax errors best.
+			return expect.ParseStubs(filename, data, resolver)
+		}
+		return nil, fmt.Errorf("%w: %s: %v", expect.ErrStubFile, filename, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if format == Auto {
+		format = Detect(&root)
+	}
+	res, err := read(filename, &root, format, resolver)
+	if err != nil {
+		return nil, err
+	}
+	if res == nil {
+		return expect.ParseStubs(filename, data, resolver)
+	}
+	if len(res.Problems) > 0 {
+		errs := make([]error, len(res.Problems))
+		for i, p := range res.Problems {
+			errs[i] = fmt.Errorf("%w: %s", expect.ErrStubFile, p.Error())
+		}
+		return nil, errors.Join(errs...)
+	}
+	return expect.ParseStubNodes(filename, nodes(res.Stubs), resolver)
+}
+
+// read translates a foreign file; nil for a native one.
+func read(filename string, root *yaml.Node, format Format, resolver mockserver.Methods) (*native.Result, error) {
+	var res native.Result
+	switch format {
+	case Gripmock:
+		res = gripmock.Read(filename, root, resolver)
+	case WireMock:
+		res = wiremock.Read(filename, root, resolver)
+	case Native:
+		return nil, nil
+	default:
+		return nil, fmt.Errorf("unknown stub format %q", format)
+	}
+	// A higher Order is tried first; ties keep the file's order.
+	slices.SortStableFunc(res.Stubs, func(a, b native.Stub) int { return cmp.Compare(b.Order, a.Order) })
+	return &res, nil
+}
+
+func nodes(stubs []native.Stub) []*yaml.Node {
+	out := make([]*yaml.Node, len(stubs))
+	for i, s := range stubs {
+		out[i] = s.Node
+	}
+	return out
+}
+
+// Files lists the stub files among paths: files as given, and every .yaml,
+// .yml and .json file under folders, in lexical order.
+func Files(paths ...string) ([]string, error) {
+	var files []string
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", expect.ErrStubFile, err)
+		}
+		if !fi.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			switch strings.ToLower(filepath.Ext(path)) {
+			case ".yaml", ".yml", ".json":
+				if !d.IsDir() {
+					files = append(files, path)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", expect.ErrStubFile, err)
+		}
+	}
+	return files, nil
+}
+
+// Load reads stub files and folders (see Files) in the given format; with
+// Auto, each file's format is told by its shape, so one folder may mix
+// native, gripmock and WireMock files.
+func Load(resolver mockserver.Methods, format Format, paths ...string) ([]expect.Stub, error) {
+	files, err := Files(paths...)
+	if err != nil {
+		return nil, err
+	}
+	var all []expect.Stub
+	var errs []error
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%w: %w", expect.ErrStubFile, err))
+			continue
+		}
+		stubs, err := Parse(f, data, format, resolver)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		all = append(all, stubs...)
+	}
+	return all, errors.Join(errs...)
+}

@@ -1,0 +1,66 @@
+package wiremock_test
+
+import (
+	"fmt"
+	"testing"
+
+	"go.uber.org/goleak"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/grpcdouble/grpcdouble/stubformat/wiremock"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// Read turns a WireMock gRPC mapping into a native stub.
+func ExampleRead() {
+	src := `{
+  "request": {
+    "urlPath": "/com.example.grpc.GreetingService/greeting",
+    "method": "POST",
+    "bodyPatterns": [{"equalToJson": "{ \"name\": \"Tom\" }"}]
+  },
+  "response": {
+    "status": 200,
+    "headers": {"grpc-status-name": "FAILED_PRECONDITION", "grpc-status-reason": "Failed on some prerequisite"}
+  }
+}`
+	var root yaml.Node
+	if err := yaml.Unmarshal([]byte(src), &root); err != nil {
+		panic(err)
+	}
+	res := wiremock.Read("greeting.json", &root, nil)
+	out, err := yaml.Marshal(res.Stubs[0].Node)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Print(string(out))
+	// Output:
+	// # from greeting.json:1
+	// method: /com.example.grpc.GreetingService/greeting
+	// request:
+	//     equal: {"name": "Tom"}
+	// status:
+	//     code: FAILED_PRECONDITION
+	//     message: Failed on some prerequisite
+}
+
+func TestProblemsNameTheLine(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{`{"request": {"urlPath": "/a.S/M", "method": "GET"}, "response": {}}`, `f.json:1: request.method: gRPC calls are POST; got "GET"`},
+		{"{\"request\": {\"urlPath\": \"/a.S/M\",\n \"bodyPatterns\": [{\"matchesJsonPath\": \"$.x\"}]}, \"response\": {}}", `f.json:2: request.bodyPatterns[0].matchesJsonPath: not supported yet: JSON path matchers need field matchers`},
+		{"{\"request\": {\"urlPath\": \"/a.S/M\"},\n \"scenarioName\": \"s\", \"response\": {}}", `f.json:2: scenarioName: not supported yet: WireMock scenarios`},
+		{"{\"request\": {\"urlPath\": \"/a.S/M\",\n \"headers\": {\"x\": {\"doesNotMatch\": \"a\"}}}, \"response\": {}}", `f.json:2: request.headers.x.doesNotMatch: unsupported header matcher (want equalTo, contains, matches or absent)`},
+		{"{\"request\": {\"urlPath\": \"/a.S/M\"}, \"response\": {\"transformers\": [\"response-template\"]}}", `f.json:1: response.transformers: not supported yet: WireMock response templates`},
+		{"{\"request\": {\"urlPath\": \"/a.S/M\"}, \"response\": {\"status\": 404}}", `f.json:1: response.status: a gRPC mapping answers 200 and sets grpc-status-name for errors; got 404`},
+	} {
+		var root yaml.Node
+		if err := yaml.Unmarshal([]byte(tc.src), &root); err != nil {
+			t.Fatal(err)
+		}
+		res := wiremock.Read("f.json", &root, nil)
+		if len(res.Problems) == 0 || res.Problems[0].Error() != tc.want {
+			t.Errorf("%s:\n got %v\nwant %s", tc.src, res.Problems, tc.want)
+		}
+	}
+}

@@ -1,0 +1,430 @@
+package wiremock
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/grpcdouble/grpcdouble/mockserver"
+	"github.com/grpcdouble/grpcdouble/stubformat/internal/native"
+)
+
+var mappingKeys = map[string]bool{
+	"id": true, "uuid": true, "name": true, "request": true, "response": true, "priority": true,
+	"persistent": true, "metadata": true, "postServeActions": true, "serveEventListeners": true,
+	"scenarioName": true, "requiredScenarioState": true, "newScenarioState": true,
+}
+
+var requestKeys = map[string]bool{
+	"url": true, "urlPath": true, "method": true, "bodyPatterns": true, "headers": true,
+}
+
+var responseKeys = map[string]bool{
+	"status": true, "jsonBody": true, "body": true, "headers": true, "fixedDelayMilliseconds": true,
+	"transformers": true, "statusMessage": true,
+}
+
+// Looks reports whether a parsed file has the shape of WireMock mappings: a
+// mapping with a request (holding a urlPath or url) and a response, or a
+// "mappings" list of them.
+func Looks(root *yaml.Node) bool {
+	items := mappings(root)
+	if len(items) == 0 {
+		return false
+	}
+	first := items[0]
+	req := native.Get(first, "request")
+	if req == nil || native.Get(first, "response") == nil {
+		return false
+	}
+	return native.Get(req, "urlPath") != nil || native.Get(req, "url") != nil
+}
+
+func mappings(root *yaml.Node) []*yaml.Node {
+	doc := native.Doc(root)
+	if doc == nil {
+		return nil
+	}
+	if m := native.Get(doc, "mappings"); m != nil {
+		if m.Kind == yaml.SequenceNode {
+			return m.Content
+		}
+		return nil
+	}
+	return native.Items(root)
+}
+
+// Read translates a file of WireMock gRPC mappings (one mapping, a list,
+// or {"mappings": [...]}) into native stubs. A mapping that uses what
+// grpcdouble cannot honour is left out and named in the result's problems.
+func Read(file string, root *yaml.Node, resolver mockserver.Methods) native.Result {
+	r := &reader{file: file, resolver: resolver}
+	items := mappings(root)
+	for i, m := range items {
+		r.mapping(m, i)
+	}
+	return native.Result{Stubs: r.out, Problems: r.problems}
+}
+
+type reader struct {
+	file     string
+	resolver mockserver.Methods
+	out      []native.Stub
+	problems []native.Problem
+	failed   bool
+}
+
+func (r *reader) problem(n *yaml.Node, construct, format string, args ...any) {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	r.problems = append(r.problems, native.Problem{File: r.file, Line: line, Construct: construct, Reason: fmt.Sprintf(format, args...)})
+	r.failed = true
+}
+
+func (r *reader) unknownKeys(n *yaml.Node, where string, known map[string]bool) {
+	native.Pairs(n, func(k, _ *yaml.Node) {
+		if !known[k.Value] {
+			r.problem(k, where+k.Value, "not supported by grpcdouble's WireMock reader")
+		}
+	})
+}
+
+func (r *reader) mapping(mp *yaml.Node, index int) {
+	r.failed = false
+	if mp.Kind != yaml.MappingNode {
+		r.problem(mp, "mapping", "want a mapping with request and response")
+		return
+	}
+	r.unknownKeys(mp, "", mappingKeys)
+	for _, k := range []string{"scenarioName", "requiredScenarioState", "newScenarioState"} {
+		if n := native.Get(mp, k); n != nil {
+			r.problem(n, k, "not supported yet: WireMock scenarios")
+		}
+	}
+	if p := native.Get(mp, "postServeActions"); p != nil && len(p.Content) > 0 {
+		r.problem(p, "postServeActions", "not supported: WireMock post-serve actions (webhooks)")
+	}
+	req, resp := native.Get(mp, "request"), native.Get(mp, "response")
+	if req == nil || req.Kind != yaml.MappingNode {
+		r.problem(mp, "request", "is required: a mapping with urlPath /pkg.Service/Method")
+		return
+	}
+	if resp == nil || resp.Kind != yaml.MappingNode {
+		r.problem(mp, "response", "is required: a mapping with jsonBody, or grpc-status-name headers")
+		return
+	}
+	r.unknownKeys(req, "request.", requestKeys)
+	r.unknownKeys(resp, "response.", responseKeys)
+	if r.failed {
+		return
+	}
+	path := native.Get(req, "urlPath")
+	if path == nil {
+		path = native.Get(req, "url")
+	}
+	if path == nil || path.Kind != yaml.ScalarNode {
+		r.problem(req, "request.urlPath", "is required: /pkg.Service/Method")
+		return
+	}
+	if m := native.Get(req, "method"); m != nil && m.Value != "POST" && m.Value != "ANY" {
+		r.problem(m, "request.method", "gRPC calls are POST; got %q", m.Value)
+		return
+	}
+	svc, meth, ok := strings.Cut(strings.Trim(path.Value, "/"), "/")
+	if !ok {
+		r.problem(path, "request.urlPath", "want /pkg.Service/Method, got %q", path.Value)
+		return
+	}
+	full, md, err := native.Method(r.resolver, svc, meth)
+	if err != nil {
+		r.problem(path, "request.urlPath", "%v", err)
+		return
+	}
+	kind := mockserver.Unary
+	if md != nil {
+		kind = mockserver.KindOf(md)
+	}
+	if kind == mockserver.ClientStream || kind == mockserver.BidiStream {
+		r.problem(path, "request.urlPath", "not supported: %s is %s; the WireMock reader reads unary and server-stream mappings", full, kind)
+		return
+	}
+
+	out := native.Map(mp.Line)
+	out.HeadComment = fmt.Sprintf("from %s:%d", r.file, mp.Line)
+	if n := native.Get(mp, "name"); n != nil && n.Value != "" {
+		out.HeadComment += " (" + n.Value + ")"
+	}
+	id := native.Get(mp, "id")
+	if id == nil {
+		id = native.Get(mp, "uuid")
+	}
+	if id != nil && id.Value != "" {
+		native.Set(out, "id", native.Str(id.Line, id.Value))
+	}
+	native.Set(out, "method", native.Str(path.Line, full))
+	if h := native.Get(req, "headers"); h != nil {
+		if mdm := r.headers(h); mdm != nil {
+			native.Set(out, "metadata", mdm)
+		}
+	}
+	if b := native.Get(req, "bodyPatterns"); b != nil {
+		if m := r.body(b); m != nil {
+			native.Set(out, "request", m)
+		}
+	}
+	r.response(resp, out, kind)
+	if r.failed {
+		return
+	}
+	// WireMock tries the lowest priority number first (default 5) and, among
+	// equals, the mapping added last.
+	prio := 5
+	if p := native.Get(mp, "priority"); p != nil {
+		n, err := strconv.Atoi(p.Value)
+		if err != nil {
+			r.problem(p, "priority", "want an integer, got %q", p.Value)
+			return
+		}
+		prio = n
+	}
+	r.out = append(r.out, native.Stub{Node: out, Line: mp.Line, Order: -prio*1_000_000 + index})
+}
+
+func (r *reader) body(b *yaml.Node) *yaml.Node {
+	if b.Kind != yaml.SequenceNode {
+		r.problem(b, "request.bodyPatterns", "want a list of body patterns")
+		return nil
+	}
+	if len(b.Content) == 0 {
+		return nil
+	}
+	if len(b.Content) > 1 {
+		r.problem(b.Content[1], "request.bodyPatterns[1]", "not supported yet: more than one body pattern")
+		return nil
+	}
+	p := b.Content[0]
+	var match *yaml.Node
+	native.Pairs(p, func(k, v *yaml.Node) {
+		switch k.Value {
+		case "equalToJson":
+			js := v
+			if v.Kind == yaml.ScalarNode {
+				var doc yaml.Node
+				if err := yaml.Unmarshal([]byte(v.Value), &doc); err != nil || native.Doc(&doc) == nil {
+					r.problem(v, "request.bodyPatterns[0].equalToJson", "not JSON: %v", err)
+					return
+				}
+				js = native.Doc(&doc)
+				shift(js, v.Line-1)
+			}
+			if strings.Contains(v.Value, "${json-unit.") || hasPlaceholder(js) {
+				r.problem(v, "request.bodyPatterns[0].equalToJson", "not supported yet: json-unit placeholders")
+				return
+			}
+			how := "equal"
+			if x := native.Get(p, "ignoreExtraElements"); x != nil && x.Value == "true" {
+				how = "partial"
+			}
+			if x := native.Get(p, "ignoreArrayOrder"); x != nil && x.Value == "true" {
+				r.problem(x, "request.bodyPatterns[0].ignoreArrayOrder", "not supported yet: lists compared in any order")
+				return
+			}
+			match = native.Map(v.Line)
+			native.Set(match, how, native.Clone(js))
+		case "ignoreExtraElements", "ignoreArrayOrder":
+		case "matchesJsonPath":
+			r.problem(k, "request.bodyPatterns[0].matchesJsonPath", "not supported yet: JSON path matchers need field matchers")
+		default:
+			r.problem(k, "request.bodyPatterns[0]."+k.Value, "unsupported body matcher (want equalToJson, with ignoreExtraElements, or matchesJsonPath)")
+		}
+	})
+	return match
+}
+
+func hasPlaceholder(n *yaml.Node) bool {
+	if n.Kind == yaml.ScalarNode {
+		return strings.Contains(n.Value, "${json-unit.")
+	}
+	for _, c := range n.Content {
+		if hasPlaceholder(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// shift moves the lines of a node parsed from a string to the string's
+// line in the file.
+func shift(n *yaml.Node, by int) {
+	n.Line += by
+	for _, c := range n.Content {
+		shift(c, by)
+	}
+}
+
+func (r *reader) headers(h *yaml.Node) *yaml.Node {
+	md := native.Map(h.Line)
+	native.Pairs(h, func(k, v *yaml.Node) {
+		key := strings.ToLower(k.Value)
+		where := "request.headers." + k.Value
+		if v.Kind != yaml.MappingNode {
+			r.problem(v, where, "want a matcher such as {\"equalTo\": \"...\"}")
+			return
+		}
+		ci := false
+		if c := native.Get(v, "caseInsensitive"); c != nil {
+			ci = c.Value == "true"
+		}
+		var m *yaml.Node
+		native.Pairs(v, func(op, val *yaml.Node) {
+			rx := func(expr string) {
+				if ci {
+					expr = "(?i)" + expr
+				}
+				if _, err := regexp.Compile(expr); err != nil {
+					r.problem(val, where+"."+op.Value, "invalid regular expression %q: %v", val.Value, err)
+					return
+				}
+				m = native.Map(val.Line)
+				native.Set(m, "regex", native.Str(val.Line, expr))
+			}
+			switch op.Value {
+			case "caseInsensitive":
+			case "equalTo":
+				if ci {
+					rx("^" + regexp.QuoteMeta(val.Value) + "$")
+					return
+				}
+				m = native.Map(val.Line)
+				native.Set(m, "equal", native.Str(val.Line, val.Value))
+			case "matches":
+				rx("^(?:" + val.Value + ")$")
+			case "contains":
+				rx(regexp.QuoteMeta(val.Value))
+			case "absent":
+				m = native.Map(val.Line)
+				if val.Value == "true" {
+					native.Set(m, "absent", native.Bool(val.Line, true))
+				} else {
+					native.Set(m, "present", native.Bool(val.Line, true))
+				}
+			default:
+				r.problem(op, where+"."+op.Value, "unsupported header matcher (want equalTo, contains, matches or absent)")
+			}
+		})
+		if m != nil {
+			native.Set(md, key, m)
+		}
+	})
+	if len(md.Content) == 0 {
+		return nil
+	}
+	return md
+}
+
+var codeNames = []string{"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+	"ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
+	"OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"}
+
+func (r *reader) response(resp, out *yaml.Node, kind mockserver.Kind) {
+	if t := native.Get(resp, "transformers"); t != nil && len(t.Content) > 0 {
+		r.problem(t, "response.transformers", "not supported yet: WireMock response templates")
+		return
+	}
+	if s := native.Get(resp, "status"); s != nil && s.Value != "200" {
+		r.problem(s, "response.status", "a gRPC mapping answers 200 and sets grpc-status-name for errors; got %s", s.Value)
+		return
+	}
+	var statusName, reason *yaml.Node
+	headers := native.Map(resp.Line)
+	if h := native.Get(resp, "headers"); h != nil {
+		native.Pairs(h, func(k, v *yaml.Node) {
+			switch strings.ToLower(k.Value) {
+			case "grpc-status-name":
+				statusName = v
+			case "grpc-status-reason":
+				reason = v
+			case "content-type":
+			default:
+				native.Set(headers, strings.ToLower(k.Value), native.Str(v.Line, v.Value))
+			}
+		})
+	}
+	if len(headers.Content) > 0 {
+		native.Set(out, "headers", headers)
+	}
+	if d := native.Get(resp, "fixedDelayMilliseconds"); d != nil {
+		ms, err := strconv.Atoi(d.Value)
+		if err != nil || ms < 0 {
+			r.problem(d, "response.fixedDelayMilliseconds", "want a number of milliseconds, got %q", d.Value)
+			return
+		}
+		native.Set(out, "delay", native.Str(d.Line, fmt.Sprintf("%dms", ms)))
+	}
+	code := "OK"
+	if statusName != nil {
+		code = strings.ToUpper(statusName.Value)
+		known := false
+		for _, n := range codeNames {
+			if n == code {
+				known = true
+			}
+		}
+		if !known {
+			r.problem(statusName, "response.headers.grpc-status-name", "unknown gRPC status %q (want a name like NOT_FOUND)", statusName.Value)
+			return
+		}
+	}
+	if code != "OK" {
+		st := native.Map(statusName.Line)
+		native.Set(st, "code", native.Str(statusName.Line, code))
+		if reason != nil && reason.Value != "" {
+			native.Set(st, "message", native.Str(reason.Line, reason.Value))
+		}
+		native.Set(out, "status", st)
+		return
+	}
+	body := native.Get(resp, "jsonBody")
+	if body == nil {
+		if b := native.Get(resp, "body"); b != nil {
+			var doc yaml.Node
+			if err := yaml.Unmarshal([]byte(b.Value), &doc); err != nil {
+				r.problem(b, "response.body", "not JSON: %v", err)
+				return
+			}
+			body = native.Doc(&doc)
+			if body != nil {
+				shift(body, b.Line-1)
+			}
+		}
+	}
+	if body == nil {
+		body = native.Map(resp.Line)
+	}
+	if hasTemplate(body) {
+		r.problem(body, "response.jsonBody", "not supported yet: WireMock response templates")
+		return
+	}
+	if kind == mockserver.ServerStream {
+		native.Set(out, "responses", native.Seq(body.Line, native.Clone(body)))
+		return
+	}
+	native.Set(out, "response", native.Clone(body))
+}
+
+func hasTemplate(n *yaml.Node) bool {
+	if n.Kind == yaml.ScalarNode {
+		return strings.Contains(n.Value, "{{")
+	}
+	for _, c := range n.Content {
+		if hasTemplate(c) {
+			return true
+		}
+	}
+	return false
+}

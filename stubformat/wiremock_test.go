@@ -1,0 +1,55 @@
+package stubformat_test
+
+import (
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/grpcdouble/grpcdouble/stubformat"
+)
+
+var wiremockCalls = []call{
+	{name: "equalToJson", do: unary(getItem, `{"id": "w-1"}`),
+		want: answer{Messages: []string{`{"id":"w-1","name":"WireMock item","price":"5"}`}, Header: metadata.Pairs("x-source", "wiremock")}},
+	{name: "equalToJson is exact: an extra field misses it", do: unary(getItem, `{"id": "w-1", "quantity": 2}`),
+		want: failed(codes.Unavailable, "fallback")},
+	{name: "ignoreExtraElements and header matchers", do: unary(getItem, `{"userId": "w-user", "id": "x"}`, "authorization", "Bearer t", "x-tenant", "acme"),
+		want: ok(`{"name":"for w-user"}`)},
+	{name: "header absent", do: unary(getItem, `{"userId": "w-user"}`, "authorization", "Bearer t", "x-tenant", "acme", "x-debug", "1"),
+		want: failed(codes.Unavailable, "fallback")},
+	{name: "header matches the whole value", do: unary(getItem, `{"userId": "w-user"}`, "authorization", "Bearer", "x-tenant", "acme"),
+		want: failed(codes.Unavailable, "fallback")},
+	{name: "fixedDelayMilliseconds trips a shorter deadline", do: func(d *double) answer {
+		d.timeout = 30 * time.Millisecond
+		defer func() { d.timeout = 0 }()
+		return d.unary(getItem, `{"userId": "w-user"}`, "authorization", "Bearer t", "x-tenant", "acme")
+	}, want: failed(codes.DeadlineExceeded, "")},
+	{name: "grpc-status-name and grpc-status-reason", do: unary(getItem, `{"id": "w-missing"}`), want: failed(codes.NotFound, "no item w-missing")},
+	{name: "priority: the fallback comes last", do: unary(getItem, `{"id": "other"}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "server stream from a string body", do: stream(listItems, `{"category": "w"}`), want: ok(`{"id":"ws-1"}`)},
+}
+
+func TestWireMockAsIs(t *testing.T) {
+	runCalls(t, serve(t, stubformat.Auto, "testdata/wiremock"), wiremockCalls)
+}
+
+func TestWireMockChosenFormat(t *testing.T) {
+	runCalls(t, serve(t, stubformat.WireMock, "testdata/wiremock/mappings.json"), wiremockCalls)
+}
+
+func TestWireMockConverted(t *testing.T) {
+	runCalls(t, serveConverted(t, stubformat.WireMock, "testdata/wiremock"), wiremockCalls)
+}
+
+// One folder may mix native, gripmock and WireMock files.
+func TestMixedFolder(t *testing.T) {
+	d := serve(t, stubformat.Auto, "testdata/mixed")
+	runCalls(t, d, []call{
+		{name: "native", do: unary(getItem, `{"id": "native-1"}`), want: ok(`{"name":"native stub"}`)},
+		{name: "gripmock", do: unary(getItem, `{"id": "grip-1"}`), want: ok(`{"name":"gripmock stub"}`)},
+		{name: "wiremock", do: unary(getItem, `{"id": "wm-1"}`), want: ok(`{"name":"wiremock stub"}`)},
+		{name: "none", do: unary(getItem, `{"id": "other"}`), noMatch: true},
+	})
+}
