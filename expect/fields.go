@@ -463,7 +463,9 @@ func parseOperand(fd protoreflect.FieldDescriptor, raw json.RawMessage, elem boo
 		text := protoErrPrefix.ReplaceAllString(strings.ReplaceAll(err.Error(), "\u00a0", " "), "")
 		return protoreflect.Value{}, fmt.Errorf("operand %s is not a %s: %s", raw, fieldKind(fd), text)
 	}
-	v := parent.Get(fd)
+	// The parent may be the generated type of a message whose descriptor
+	// came from a parsed .proto: read the field by its own descriptor.
+	v := parent.Get(parent.Descriptor().Fields().ByNumber(fd.Number()))
 	if elem {
 		if v.List().Len() != 1 {
 			return protoreflect.Value{}, fmt.Errorf("operand %s: want one element", raw)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -38,10 +39,13 @@ func Convert(resolver mockserver.Methods, from Format, paths ...string) ([]Conve
 	if from != Gripmock && from != WireMock {
 		return nil, nil, fmt.Errorf("convert: want --from gripmock or wiremock, got %q", from)
 	}
-	var out []Converted
+	type file struct {
+		given, name string
+		res         *native.Result
+	}
+	var read1 []file
 	var problems []Problem
 	var errs []error
-	names := map[string]string{}
 	for _, p := range paths {
 		files, err := Files(p)
 		if err != nil {
@@ -63,26 +67,43 @@ func Convert(resolver mockserver.Methods, from Format, paths ...string) ([]Conve
 				return nil, nil, err
 			}
 			problems = append(problems, res.Problems...)
-			if len(res.Stubs) == 0 {
-				continue
+			if len(res.Stubs) > 0 {
+				read1 = append(read1, file{p, f, res})
 			}
-			// The stubs must load as native stubs: what cannot is a problem
-			// too, not a file that fails later.
-			if _, err := expect.ParseStubNodes(f, nodes(res.Stubs), resolver); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			name := outName(p, f)
-			if prev, ok := names[name]; ok {
-				return nil, nil, fmt.Errorf("convert: %s and %s would both be written to %s", prev, f, name)
-			}
-			names[name] = f
-			text, err := render(from, f, res.Stubs)
-			if err != nil {
-				return nil, nil, err
-			}
-			out = append(out, Converted{Source: f, Name: name, Data: text, Stubs: len(res.Stubs)})
 		}
+	}
+	results := make([]*native.Result, len(read1))
+	for i, f := range read1 {
+		results[i] = f.res
+	}
+	rank(results)
+	var out []Converted
+	names := map[string]string{}
+	for _, f := range read1 {
+		// The stubs must load as native stubs: one that does not is listed
+		// now, not written to fail later.
+		kept := f.res.Stubs[:0]
+		for _, s := range f.res.Stubs {
+			if _, err := expect.ParseStubNodes(f.name, []*yaml.Node{s.Node}, resolver); err != nil {
+				problems = append(problems, loadProblem(f.name, s.Line, err))
+				continue
+			}
+			kept = append(kept, s)
+		}
+		f.res.Stubs = kept
+		if len(kept) == 0 {
+			continue
+		}
+		name := outName(f.given, f.name)
+		if prev, ok := names[name]; ok {
+			return nil, nil, fmt.Errorf("convert: %s and %s would both be written to %s", prev, f.name, name)
+		}
+		names[name] = f.name
+		text, err := render(from, f.name, f.res.Stubs)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, Converted{Source: f.name, Name: name, Data: text, Stubs: len(f.res.Stubs)})
 	}
 	return out, problems, errors.Join(errs...)
 }
@@ -122,4 +143,24 @@ func render(from Format, file string, stubs []native.Stub) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// loadProblem turns expect's error for a translated stub ("bad stub file:
+// FILE:LINE: field: why") into a Problem.
+func loadProblem(file string, line int, err error) Problem {
+	p := Problem{File: file, Line: line, Construct: "stub", Reason: err.Error()}
+	rest, ok := strings.CutPrefix(err.Error(), expect.ErrStubFile.Error()+": "+file+":")
+	if !ok {
+		return p
+	}
+	num, rest, ok := strings.Cut(rest, ": ")
+	if n, err := strconv.Atoi(num); ok && err == nil {
+		p.Line = n
+	}
+	if c, why, ok := strings.Cut(rest, ": "); ok {
+		p.Construct, p.Reason = c, why
+	} else {
+		p.Reason = rest
+	}
+	return p
 }

@@ -104,6 +104,17 @@ var gripmockUnaryCalls = []call{
 	{name: "headers anyOf none", do: unary(getItem, `{"id": "admin-item"}`, "x-role", "user"), want: fallback},
 	{name: "priority breaks a tie", do: unary(getItem, `{"id": "tie"}`), want: ok(`{"name":"high priority"}`)},
 	{name: "catch-all", do: unary(getItem, `{"id": "anything"}`), want: fallback},
+	{name: "matches and glob", do: unary(getItem, `{"id": "sku-42", "userId": "team-a-blue"}`), want: ok(`{"name":"patterned"}`)},
+	{name: "matches fails", do: unary(getItem, `{"id": "sku-4x2", "userId": "team-a-blue"}`), want: fallback},
+	{name: "glob ? is one character", do: unary(getItem, `{"id": "sku-42", "userId": "team-ab-blue"}`), want: fallback},
+	{name: "equals on zero values: unset", do: unary(getItem, `{"id": "zero"}`), want: ok(`{"name":"not a gift"}`)},
+	{name: "equals on zero values: set", do: unary(getItem, `{"id": "zero", "gift": true}`), want: fallback},
+	{name: "equals on a nested message", do: unary(getItem, `{"id": "nested", "filter": {"category": "toys"}}`), want: ok(`{"name":"exactly toys"}`)},
+	{name: "equals on a nested message is exact", do: unary(getItem, `{"id": "nested", "filter": {"category": "toys", "minPrice": 1}}`), want: fallback},
+	{name: "ignoreArrayOrder", do: unary(getItem, `{"id": "unordered", "tags": ["z", "x", "y"]}`), want: ok(`{"name":"any order"}`)},
+	{name: "ignoreArrayOrder keeps the count", do: unary(getItem, `{"id": "unordered", "tags": ["z", "x", "y", "x"]}`), want: fallback},
+	{name: "contains an element", do: unary(getItem, `{"id": "has-tag", "tags": ["new", "sale"]}`), want: ok(`{"name":"on sale"}`)},
+	{name: "contains an element, missing", do: unary(getItem, `{"id": "has-tag", "tags": ["new"]}`), want: fallback},
 }
 
 var gripmockStreamCalls = []call{
@@ -136,4 +147,16 @@ func TestGripmockConverted(t *testing.T) {
 	d := serveConverted(t, stubformat.Gripmock, "testdata/gripmock/unary.yaml", "testdata/gripmock/streams.json")
 	runCalls(t, d, gripmockUnaryCalls)
 	runCalls(t, d, gripmockStreamCalls)
+}
+
+// gripmock ranks stubs by the fields they match, then priority, whatever
+// file they are in: a catch-all in a file loaded first still answers last.
+func TestGripmockRanksAcrossFiles(t *testing.T) {
+	calls := []call{
+		{name: "specific", do: unary(getItem, `{"id": "item-1"}`), want: ok(`{"name":"specific"}`)},
+		{name: "priority", do: unary(getItem, `{"id": "item-2"}`), want: ok(`{"name":"high"}`)},
+		{name: "fallback", do: unary(getItem, `{"id": "other"}`), want: ok(`{"name":"fallback"}`)},
+	}
+	runCalls(t, serve(t, stubformat.Auto, "testdata/ranked"), calls)
+	runCalls(t, serveConverted(t, stubformat.Gripmock, "testdata/ranked"), calls)
 }

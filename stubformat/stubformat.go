@@ -59,35 +59,64 @@ func Detect(root *yaml.Node) Format {
 // native stubs for expect. Errors wrap expect.ErrStubFile and name the
 // file, the line and the construct.
 func Parse(filename string, data []byte, format Format, resolver mockserver.Methods) ([]expect.Stub, error) {
-	if format == Native {
-		return expect.ParseStubs(filename, data, resolver)
-	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		if format == Auto {
-			// The native parser words syntax errors best.
-			return expect.ParseStubs(filename, data, resolver)
-		}
-		return nil, fmt.Errorf("%w: %s: %v", expect.ErrStubFile, filename, strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	if format == Auto {
-		format = Detect(&root)
-	}
-	res, err := read(filename, &root, format, resolver)
-	if err != nil {
-		return nil, err
-	}
-	if res == nil {
-		return expect.ParseStubs(filename, data, resolver)
-	}
-	if len(res.Problems) > 0 {
-		errs := make([]error, len(res.Problems))
-		for i, p := range res.Problems {
-			errs[i] = fmt.Errorf("%w: %s", expect.ErrStubFile, p.Error())
-		}
-		return nil, errors.Join(errs...)
+	res, stubs, err := readFile(filename, data, format, resolver)
+	if err != nil || res == nil {
+		return stubs, err
 	}
 	return expect.ParseStubNodes(filename, nodes(res.Stubs), resolver)
+}
+
+func problems(ps []Problem) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	errs := make([]error, len(ps))
+	for i, p := range ps {
+		errs[i] = fmt.Errorf("%w: %s", expect.ErrStubFile, p.Error())
+	}
+	return errors.Join(errs...)
+}
+
+// rank gives native priorities to the stubs of a method that sit in more
+// than one file and rank differently: within a file the order does it.
+// The lowest rank gets no priority (0), the next 1, and so on.
+func rank(files []*native.Result) {
+	type at struct {
+		file int
+		s    *native.Stub
+	}
+	byMethod := map[string][]at{}
+	for i, f := range files {
+		for j := range f.Stubs {
+			s := &f.Stubs[j]
+			byMethod[s.Method] = append(byMethod[s.Method], at{i, s})
+		}
+	}
+	for _, stubs := range byMethod {
+		spread := false
+		orders := map[int]bool{}
+		for _, a := range stubs {
+			spread = spread || a.file != stubs[0].file
+			orders[a.s.Order] = true
+		}
+		if !spread || len(orders) < 2 {
+			continue
+		}
+		distinct := make([]int, 0, len(orders))
+		for o := range orders {
+			distinct = append(distinct, o)
+		}
+		slices.Sort(distinct)
+		for _, a := range stubs {
+			p := slices.Index(distinct, a.s.Order)
+			if p == 0 {
+				continue
+			}
+			pn := native.Int(a.s.Line, p)
+			pn.LineComment = a.s.RankNote
+			native.SetAfter(a.s.Node, "method", "priority", pn)
+		}
+	}
 }
 
 // read translates a foreign file; nil for a native one.
@@ -158,18 +187,77 @@ func Load(resolver mockserver.Methods, format Format, paths ...string) ([]expect
 	}
 	var all []expect.Stub
 	var errs []error
+	type foreign struct {
+		name string
+		res  *native.Result
+		at   int // where its stubs go in all
+	}
+	var pending []foreign
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%w: %w", expect.ErrStubFile, err))
 			continue
 		}
-		stubs, err := Parse(f, data, format, resolver)
+		res, stubs, err := readFile(f, data, format, resolver)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		all = append(all, stubs...)
+		if res == nil {
+			all = append(all, stubs...)
+			continue
+		}
+		pending = append(pending, foreign{f, res, len(all)})
+		all = append(all, make([]expect.Stub, len(res.Stubs))...)
 	}
-	return all, errors.Join(errs...)
+	results := make([]*native.Result, len(pending))
+	for i, p := range pending {
+		results[i] = p.res
+	}
+	rank(results)
+	for _, p := range pending {
+		stubs, err := expect.ParseStubNodes(p.name, nodes(p.res.Stubs), resolver)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		copy(all[p.at:], stubs)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return all, nil
+}
+
+// readFile reads one file: a foreign one into native stub nodes (res), a
+// native one into stubs.
+func readFile(filename string, data []byte, format Format, resolver mockserver.Methods) (*native.Result, []expect.Stub, error) {
+	if format == Native {
+		stubs, err := expect.ParseStubs(filename, data, resolver)
+		return nil, stubs, err
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		if format == Auto {
+			stubs, err := expect.ParseStubs(filename, data, resolver)
+			return nil, stubs, err
+		}
+		return nil, nil, fmt.Errorf("%w: %s: %v", expect.ErrStubFile, filename, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if format == Auto {
+		format = Detect(&root)
+	}
+	res, err := read(filename, &root, format, resolver)
+	if err != nil {
+		return nil, nil, err
+	}
+	if res == nil {
+		stubs, err := expect.ParseStubs(filename, data, resolver)
+		return nil, stubs, err
+	}
+	if err := problems(res.Problems); err != nil {
+		return nil, nil, err
+	}
+	return res, nil, nil
 }

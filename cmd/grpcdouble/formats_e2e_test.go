@@ -83,7 +83,7 @@ func TestConvertCommand(t *testing.T) {
 	writeFile(t, filepath.Join(in, "route.yaml"), gripmockRouteGuide+`- service: RouteGuide
   method: GetFeature
   input:
-    glob: {name: "a*"}
+    contains: {latitude: {a: 1}}
   output: {data: {}}
 `)
 	out := filepath.Join(dir, "out")
@@ -92,7 +92,7 @@ func TestConvertCommand(t *testing.T) {
 	if err == nil || exitCode(err) != 1 {
 		t.Fatalf("convert with a stub that cannot convert: err %v, want exit 1", err)
 	}
-	if want := "route.yaml:18: input.glob.name: not supported yet: a glob pattern on a request field"; !strings.Contains(stderr.String(), want) {
+	if want := "route.yaml:18: input.contains.latitude: latitude is a int32 field, not a message"; !strings.Contains(stderr.String(), want) {
 		t.Errorf("stderr does not list the stub left out (%q):\n%s", want, stderr.String())
 	}
 	if want := "wrote " + filepath.Join(out, "route.yaml") + ": 2 stubs from " + filepath.Join(in, "route.yaml"); !strings.Contains(stdout.String(), want) {
@@ -109,14 +109,14 @@ func TestConvertCommand(t *testing.T) {
 # from ` + filepath.Join(in, "route.yaml") + `:2
 - method: /routeguide.RouteGuide/GetFeature
   request:
-    partial:
+    fields:
       latitude: 1
   response:
     name: from gripmock
 # from ` + filepath.Join(in, "route.yaml") + `:8
 - method: /routeguide.RouteGuide/GetFeature
   request:
-    partial:
+    fields:
       latitude: 404
   status:
     code: NOT_FOUND

@@ -36,14 +36,16 @@ func ExampleRead() {
 	// # from greeter.yaml:2
 	// method: /helloworld.Greeter/SayHello
 	// request:
-	//     partial:
+	//     fields:
 	//         name: gripmock
 	// response: {message: Hello GripMock}
 }
 
 func TestProblemsNameTheLine(t *testing.T) {
 	for _, tc := range []struct{ src, want string }{
-		{"- service: S\n  method: M\n  input:\n    glob: {name: \"a*\"}\n  output: {data: {}}\n", "f.yaml:4: input.glob.name: not supported yet: a glob pattern on a request field"},
+		{"- service: S\n  method: M\n  input:\n    matches: {ids: [\"a\", \"b\"]}\n  output: {data: {}}\n", "f.yaml:4: input.matches.ids: not supported yet: a pattern per element of a list"},
+		{"- service: S\n  method: M\n  input:\n    contains: {ids: [a, b]}\n  output: {data: {}}\n", "f.yaml:4: input.contains.ids: not supported yet: contains on more than one element of a list"},
+		{"- service: S\n  method: M\n  input:\n    glob: {name: \"[a\"}\n  output: {data: {}}\n", "f.yaml:4: input.glob.name: invalid glob pattern \"[a\": unclosed ["},
 		{"- service: S\n  method: M\n  input:\n    matches: {name: \"(\"}\n  output: {data: {}}\n", "f.yaml:4: input.matches.name: invalid regular expression \"(\": error parsing regexp: missing closing ): `(`"},
 		{"- service: S\n  method: M\n  input:\n    anyOf:\n      - anyOf: []\n  output: {data: {}}\n", "f.yaml:5: input.anyOf[0].anyOf: unknown matcher (want equals, contains, matches, glob, ignoreArrayOrder (anyOf does not nest))"},
 		{"- service: S\n  method: M\n  session: a\n  output: {data: {}}\n", "f.yaml:3: session: not supported yet: gripmock sessions"},

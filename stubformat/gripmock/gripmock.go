@@ -65,6 +65,7 @@ func Read(file string, root *yaml.Node, resolver mockserver.Methods) native.Resu
 }
 
 type reader struct {
+	in       protoreflect.MessageDescriptor // the current stub's input message, when known
 	file     string
 	resolver mockserver.Methods
 	out      []native.Stub
@@ -126,6 +127,10 @@ func (r *reader) stub(st *yaml.Node) {
 		return
 	}
 	kind := r.kind(st, md)
+	r.in = nil
+	if md != nil {
+		r.in = md.Input()
+	}
 	out := native.Get(st, "output")
 	if out == nil {
 		r.problem(st, "output", "is required: what the stub answers (data, stream, error)")
@@ -160,6 +165,10 @@ func (r *reader) stub(st *yaml.Node) {
 				if !r.failed {
 					r.notYet(in, fmt.Sprintf("inputs[%d].anyOf", i), "anyOf inside a per-message matcher")
 				}
+				return
+			}
+			if a[0].partial == nil {
+				r.notYet(in, fmt.Sprintf("inputs[%d]", i), "an empty matcher for one message of a stream")
 				return
 			}
 			stream = append(stream, a[0].partial)
@@ -239,9 +248,6 @@ func (r *reader) stub(st *yaml.Node) {
 			if len(labels) > 0 {
 				comment += " (" + strings.Join(labels, ", ") + ")"
 			}
-			if p := native.Get(st, "priority"); p != nil && priority != 0 {
-				comment += fmt.Sprintf("; gripmock priority %d", priority)
-			}
 			if st.HeadComment != "" {
 				comment = st.HeadComment + "\n" + comment
 			}
@@ -260,23 +266,18 @@ func (r *reader) stub(st *yaml.Node) {
 			}
 			if ia.partial != nil {
 				rq := native.Map(ia.partial.Line)
-				native.Set(rq, "partial", ia.partial)
+				native.Set(rq, "fields", ia.partial)
 				native.Set(m, "request", rq)
 			}
 			if stream != nil && kind == mockserver.ClientStream {
 				rq := native.Map(inputs.Line)
-				list := native.Seq(inputs.Line)
-				for _, p := range stream {
-					if p == nil {
-						p = native.Map(inputs.Line)
-					}
-					list.Content = append(list.Content, p)
-				}
-				native.Set(rq, "partial", list)
+				native.Set(rq, "fields", native.Seq(inputs.Line, stream...))
 				native.Set(m, "requests", rq)
 			}
 			answer.into(m, stream)
-			r.out = append(r.out, native.Stub{Node: m, Line: st.Line, Order: order(ia.specificity+ha.specificity, priority)})
+			spec := ia.specificity + ha.specificity
+			r.out = append(r.out, native.Stub{Node: m, Line: st.Line, Method: full, Order: order(spec, priority),
+				RankNote: fmt.Sprintf("gripmock ranks it by fields matched (%d), then priority (%d)", spec, priority)})
 		}
 	}
 }
@@ -288,7 +289,8 @@ func inputAltsSpec(a []alt) int {
 	return a[0].specificity
 }
 
-// order ranks as gripmock does: specificity first, then priority.
+// order ranks as gripmock does: the stub matching more fields first, then
+// the higher priority.
 func order(specificity, priority int) int {
 	return specificity*1_000_000 + max(min(priority, 999_999), -999_999)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/grpcdouble/grpcdouble/stubformat/internal/native"
 )
@@ -114,14 +115,14 @@ func (r *reader) block(b *yaml.Node, where string, headers, top bool) (alt, bool
 	if io := native.Get(b, "ignoreArrayOrder"); io != nil {
 		ignoreOrder = io.Value == "true"
 	}
-	partial := native.Map(b.Line)
-	add := func(k, v *yaml.Node, construct string) {
-		if native.Get(partial, k.Value) != nil {
-			r.notYet(k, construct, fmt.Sprintf("two matchers on the field %q", k.Value))
+	fields := native.Map(b.Line)
+	add := func(path string, k, op *yaml.Node, construct string, counts bool) {
+		if native.Get(fields, path) != nil {
+			r.notYet(k, construct, fmt.Sprintf("two matchers on the field %q", path))
 			return
 		}
-		partial.Content = append(partial.Content, native.Str(k.Line, k.Value), native.Clone(v))
-		if !isDefault(v) {
+		fields.Content = append(fields.Content, native.Str(k.Line, path), op)
+		if counts {
 			a.specificity++
 		}
 	}
@@ -135,56 +136,173 @@ func (r *reader) block(b *yaml.Node, where string, headers, top bool) (alt, bool
 			r.problem(m, construct, "want a mapping of field names to values")
 			return alt{}, false
 		}
-		switch strategy {
-		case "matches":
-			native.Pairs(m, func(k, v *yaml.Node) {
-				if v.Kind == yaml.ScalarNode {
-					if _, err := regexp.Compile(v.Value); err != nil {
-						r.problem(v, construct+"."+k.Value, "invalid regular expression %q: %v", v.Value, err)
-						return
-					}
-				}
-				r.notYet(k, construct+"."+k.Value, "a regular expression on a request field")
-			})
-		case "glob":
-			native.Pairs(m, func(k, _ *yaml.Node) {
-				r.notYet(k, construct+"."+k.Value, "a glob pattern on a request field")
-			})
-		case "equals":
-			native.Pairs(m, func(k, v *yaml.Node) {
-				c := construct + "." + k.Value
-				switch {
-				case isDefault(v):
-					r.notYet(k, c, "equals on a zero value (\"\", 0, false, empty), which needs a field matcher")
-				case v.Kind == yaml.MappingNode:
-					r.notYet(k, c, "equals on a nested message, compared exactly")
-				case ignoreOrder && hasList(v):
-					r.notYet(k, c, "ignoreArrayOrder on a list")
-				default:
-					add(k, v, c)
-				}
-			})
-		case "contains":
-			native.Pairs(m, func(k, v *yaml.Node) {
-				c := construct + "." + k.Value
-				switch {
-				case hasList(v):
-					r.notYet(k, c, "contains on a list (its elements, in any order)")
-				case hasDefault(v):
-					r.notYet(k, c, "contains on a zero value (\"\", 0, false, empty), which needs a field matcher")
-				default:
-					add(k, v, c)
-				}
-			})
-		}
+		native.Pairs(m, func(k, v *yaml.Node) {
+			r.field(strategy, r.in, k.Value, k, v, construct+"."+k.Value, ignoreOrder, add)
+		})
 	}
 	if r.failed {
 		return alt{}, false
 	}
-	if len(partial.Content) > 0 {
-		a.partial = partial
+	if len(fields.Content) > 0 {
+		a.partial = fields
 	}
 	return a, true
+}
+
+// field translates one key of an input matcher into field tests, added
+// with add(path, key, operator, construct, counts). md is the message the
+// key is a field of, when known.
+func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path string, k, v *yaml.Node, construct string, ignoreOrder bool, add func(path string, k, op *yaml.Node, construct string, counts bool)) {
+	fd := fieldOf(md, path)
+	counts := !isDefault(v)
+	op := func(name string, operand *yaml.Node) *yaml.Node {
+		m := native.Map(v.Line)
+		native.Set(m, name, operand)
+		return m
+	}
+	nested := func(f func(sub string, sk, sv *yaml.Node)) {
+		native.Pairs(v, func(sk, sv *yaml.Node) { f(path+"."+sk.Value, sk, sv) })
+	}
+	var sub protoreflect.MessageDescriptor
+	if fd != nil && fd.Message() != nil && !fd.IsMap() && !fd.IsList() {
+		sub = fd.Message()
+	}
+	isMap := fd != nil && fd.IsMap()
+	if v.Kind == yaml.MappingNode && fd != nil && sub == nil && !isMap {
+		r.problem(k, construct, "%s is a %s field, not a message", fd.Name(), fieldKind(fd))
+		return
+	}
+	switch strategy {
+	case "equals":
+		switch {
+		case v.Kind == yaml.SequenceNode && ignoreOrder:
+			perms, ok := permutations(v)
+			if !ok {
+				r.notYet(k, construct, fmt.Sprintf("ignoreArrayOrder on a list of more than %d elements", maxPermuted))
+				return
+			}
+			alts := native.Seq(v.Line)
+			for _, p := range perms {
+				alts.Content = append(alts.Content, op("equal", p))
+			}
+			add(path, k, op("anyOf", alts), construct, counts)
+		case v.Kind == yaml.MappingNode:
+			add(path, k, op("equal", native.Clone(v)), construct, counts)
+		default:
+			add(path, k, native.Clone(v), construct, counts)
+		}
+	case "contains":
+		switch {
+		case v.Kind == yaml.MappingNode && !isMap:
+			// A nested message, as a subset: its fields one by one.
+			if len(v.Content) == 0 {
+				return
+			}
+			nested(func(p string, sk, sv *yaml.Node) {
+				r.field(strategy, sub, p, sk, sv, construct+"."+sk.Value, ignoreOrder, add)
+			})
+		case v.Kind == yaml.MappingNode:
+			r.notYet(k, construct, "contains on a map field (its entries)")
+		case v.Kind == yaml.SequenceNode:
+			switch len(v.Content) {
+			case 0:
+			case 1:
+				add(path, k, op("contains", native.Clone(v.Content[0])), construct, counts)
+			default:
+				r.notYet(k, construct, "contains on more than one element of a list")
+			}
+		default:
+			add(path, k, native.Clone(v), construct, counts) // strings compare whole, as in gripmock
+		}
+	case "matches", "glob":
+		switch v.Kind {
+		case yaml.MappingNode:
+			nested(func(p string, sk, sv *yaml.Node) {
+				r.field(strategy, sub, p, sk, sv, construct+"."+sk.Value, ignoreOrder, add)
+			})
+		case yaml.SequenceNode:
+			r.notYet(k, construct, "a pattern per element of a list")
+		default:
+			expr := v.Value
+			if strategy == "glob" {
+				var err error
+				if expr, err = globRegexp(v.Value); err != nil {
+					r.problem(v, construct, "invalid glob pattern %q: %v", v.Value, err)
+					return
+				}
+			} else if _, err := regexp.Compile(expr); err != nil {
+				r.problem(v, construct, "invalid regular expression %q: %v", v.Value, err)
+				return
+			}
+			if fd != nil && fd.Kind() != protoreflect.StringKind && fd.Kind() != protoreflect.EnumKind {
+				r.notYet(v, construct, fmt.Sprintf("a pattern on the %s field %s (patterns match strings)", fd.Kind(), fd.Name()))
+				return
+			}
+			add(path, k, op("regex", native.Str(v.Line, expr)), construct, true)
+		}
+	}
+}
+
+func fieldKind(fd protoreflect.FieldDescriptor) string {
+	if fd.IsList() {
+		return "repeated " + fd.Kind().String()
+	}
+	return fd.Kind().String()
+}
+
+// fieldOf finds a field by its .proto or JSON name, nil when md is nil or
+// has no such field (expect names the nearest one at load).
+func fieldOf(md protoreflect.MessageDescriptor, name string) protoreflect.FieldDescriptor {
+	if md == nil {
+		return nil
+	}
+	if fd := md.Fields().ByName(protoreflect.Name(name)); fd != nil {
+		return fd
+	}
+	return md.Fields().ByJSONName(name)
+}
+
+// maxPermuted bounds ignoreArrayOrder's lists: the orders of n elements are
+// n! alternatives.
+const maxPermuted = 5
+
+// permutations lists the distinct orders of a list's elements.
+func permutations(list *yaml.Node) ([]*yaml.Node, bool) {
+	n := len(list.Content)
+	if n > maxPermuted {
+		return nil, false
+	}
+	seen := map[string]bool{}
+	var out []*yaml.Node
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	var rec func(k int)
+	rec = func(k int) {
+		if k == n {
+			p := native.Seq(list.Line)
+			key := ""
+			for _, i := range idx {
+				c := native.Clone(list.Content[i])
+				p.Content = append(p.Content, c)
+				b, _ := yaml.Marshal(c)
+				key += string(b) + "\x00"
+			}
+			if !seen[key] {
+				seen[key] = true
+				out = append(out, p)
+			}
+			return
+		}
+		for i := k; i < n; i++ {
+			idx[k], idx[i] = idx[i], idx[k]
+			rec(k + 1)
+			idx[k], idx[i] = idx[i], idx[k]
+		}
+	}
+	rec(0)
+	return out, true
 }
 
 func (r *reader) headerBlock(b *yaml.Node, where string) (alt, bool) {
@@ -273,32 +391,6 @@ func isDefault(v *yaml.Node) bool {
 		}
 	case yaml.MappingNode, yaml.SequenceNode:
 		return len(v.Content) == 0
-	}
-	return false
-}
-
-func hasDefault(v *yaml.Node) bool {
-	if isDefault(v) {
-		return true
-	}
-	if v.Kind == yaml.MappingNode {
-		for i := 1; i < len(v.Content); i += 2 {
-			if hasDefault(v.Content[i]) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func hasList(v *yaml.Node) bool {
-	if v.Kind == yaml.SequenceNode {
-		return true
-	}
-	for _, c := range v.Content {
-		if hasList(c) {
-			return true
-		}
 	}
 	return false
 }

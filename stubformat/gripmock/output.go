@@ -48,11 +48,7 @@ func (a answer) into(m *yaml.Node, perMessage []*yaml.Node) {
 		for i, p := range perMessage {
 			recv := native.Map(m.Line)
 			match := native.Map(m.Line)
-			if p == nil {
-				native.Set(match, "any", native.Bool(m.Line, true))
-			} else {
-				native.Set(match, "partial", p)
-			}
+			native.Set(match, "fields", p)
 			native.Set(recv, "recv", match)
 			steps.Content = append(steps.Content, recv)
 			if i < len(a.responses) {

@@ -192,7 +192,8 @@ func (r *reader) mapping(mp *yaml.Node, index int) {
 		}
 		prio = n
 	}
-	r.out = append(r.out, native.Stub{Node: out, Line: mp.Line, Order: -prio*1_000_000 + index})
+	r.out = append(r.out, native.Stub{Node: out, Line: mp.Line, Method: full, Order: -prio*1_000_000 + index,
+		RankNote: fmt.Sprintf("WireMock tries priority %d before higher numbers", prio)})
 }
 
 func (r *reader) body(b *yaml.Node) *yaml.Node {

@@ -32,12 +32,30 @@ func (p Problem) Error() string {
 
 // Stub is one native stub built from a foreign one.
 type Stub struct {
-	Node *yaml.Node // a mapping in the native format
-	Line int        // the line of the foreign stub
-	// Order sorts the stubs of a file before they are added, when the
-	// foreign format ranks stubs in a way the native order must reproduce:
-	// a higher Order is tried first, ties keep the file's order.
+	Node   *yaml.Node // a mapping in the native format
+	Line   int        // the line of the foreign stub
+	Method string     // "/pkg.Service/Method"
+	// Order ranks the stubs of a method as the foreign format does: a
+	// higher Order is tried first, ties keep the file's order. Within a
+	// file the stubs are sorted by it; stubs of one method in several
+	// files get native priorities from it.
 	Order int
+	// RankNote says why the stub ranks where it does, for the comment
+	// beside a priority.
+	RankNote string
+}
+
+// SetAfter inserts key: value into the mapping m after the key after (at
+// the end when m has no such key).
+func SetAfter(m *yaml.Node, after, key string, value *yaml.Node) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == after {
+			at := i + 2
+			m.Content = append(m.Content[:at], append([]*yaml.Node{Str(value.Line, key), value}, m.Content[at:]...)...)
+			return
+		}
+	}
+	Set(m, key, value)
 }
 
 // Result is what a reader makes of one file.
