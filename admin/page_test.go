@@ -152,3 +152,44 @@ func containsDone(marks []uint64) bool {
 	}
 	return false
 }
+
+// TestEventsCoalesce: calls made while a reader reads nothing reach it as
+// a few bounded batches, not one event a call, and the newest state of
+// every call comes through.
+func TestEventsCoalesce(t *testing.T) {
+	m := expect.NewMock()
+	m.Unary("/routeguide.RouteGuide/GetFeature").Return(&pb.Feature{Name: "any"}).AnyTimes()
+	srv := mockserver.Start(t, m, mockserver.WithServices("routeguide.RouteGuide"))
+	web := httptest.NewServer(admin.New(srv, admin.WithMock(m)))
+	t.Cleanup(web.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+
+	req, _ := http.NewRequestWithContext(ctx, "GET", web.URL+"/events", nil)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	r := bufio.NewReader(resp.Body)
+	require.Empty(t, readBatch(t, r).Calls)
+
+	const calls = 1200
+	client := pb.NewRouteGuideClient(srv.ClientConn())
+	for i := 0; i < calls; i++ {
+		_, err := client.GetFeature(ctx, &pb.Point{Latitude: int32(i)})
+		require.NoError(t, err)
+	}
+	done := map[uint64]bool{}
+	batches := 0
+	for !done[calls] {
+		b := readBatch(t, r)
+		batches++
+		require.LessOrEqual(t, len(b.Calls), 500, "a batch is bounded")
+		for _, c := range b.Calls {
+			if c.Done {
+				done[c.ID] = true
+			}
+		}
+	}
+	require.Less(t, batches, calls/4, "%d calls came as %d batches: they did not coalesce", calls, batches)
+	t.Logf("%d calls reached a reader that had read nothing as %d batches", calls, batches)
+}

@@ -709,22 +709,16 @@ func elemEqual(fd protoreflect.FieldDescriptor, a, b protoreflect.Value) bool {
 
 func valueText(fd protoreflect.FieldDescriptor, v protoreflect.Value) string {
 	switch {
-	case fd.Message() != nil && !fd.IsList() && !fd.IsMap():
-		return messageText(v.Message().Interface())
-	case fd.Kind() == protoreflect.StringKind && !fd.IsList() && !fd.IsMap():
-		return fmt.Sprintf("%q", v.String())
-	case fd.Enum() != nil && !fd.IsList() && !fd.IsMap():
-		if ev := fd.Enum().Values().ByNumber(v.Enum()); ev != nil {
-			return string(ev.Name())
-		}
 	case fd.IsList():
 		parts := make([]string, v.List().Len())
 		for i := range parts {
-			parts[i] = fmt.Sprint(v.List().Get(i).Interface())
+			parts[i] = elemText(fd, v.List().Get(i))
 		}
 		return "[" + strings.Join(parts, " ") + "]"
+	case fd.IsMap():
+		return fmt.Sprint(v.Interface())
 	}
-	return fmt.Sprint(v.Interface())
+	return elemText(fd, v)
 }
 
 // andMatcher holds when every matcher holds.

@@ -6,13 +6,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/google/go-cmp/cmp"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/testing/protocmp"
 )
 
 // Matcher decides whether a client message is the one an expectation wants.
@@ -49,7 +47,27 @@ func (m equalMatcher) Match(got proto.Message) bool {
 }
 func (m equalMatcher) String() string { return "equal to " + messageText(m.want) }
 func (m equalMatcher) Diff(got proto.Message) string {
-	return "(-want +got):\n" + cmp.Diff(m.want, sameType(m.want, got), protocmp.Transform())
+	got = sameType(m.want, got)
+	wd, gd := m.want.ProtoReflect().Descriptor(), got.ProtoReflect().Descriptor()
+	if wd.FullName() != gd.FullName() {
+		return fmt.Sprintf("got %s, want %s", article(gd.FullName()), article(wd.FullName()))
+	}
+	var head string
+	if wd == gd {
+		head = fieldLines(fieldDiffs(m.want, got, false))
+	}
+	return head + "(-want +got):\n" + messageDiff(m.want, got)
+}
+
+// fieldLines renders field differences as the head of an explanation.
+func fieldLines(diffs []string) string {
+	switch len(diffs) {
+	case 0:
+		return ""
+	case 1:
+		return diffs[0] + "\n"
+	}
+	return fmt.Sprintf("%d fields differ:\n  %s\n", len(diffs), strings.Join(diffs, "\n  "))
 }
 
 type partialMatcher struct{ want proto.Message }
@@ -67,7 +85,7 @@ func (m partialMatcher) Diff(got proto.Message) string {
 	if got.ProtoReflect().Descriptor() != m.want.ProtoReflect().Descriptor() {
 		return fmt.Sprintf("got %s, want %s", article(got.ProtoReflect().Descriptor().FullName()), article(m.want.ProtoReflect().Descriptor().FullName()))
 	}
-	return "(-want +got, only the fields the expectation sets):\n" + cmp.Diff(m.want, project(m.want, got), protocmp.Transform())
+	return strings.TrimSuffix(fieldLines(fieldDiffs(m.want, got, true)), "\n")
 }
 
 type anyMatcher struct{}
@@ -122,29 +140,6 @@ func partialEqual(w, g protoreflect.Message) bool {
 		return ok
 	})
 	return ok
-}
-
-// project copies from got only the fields set in want, so a diff shows just
-// what the expectation looks at.
-func project(want, got proto.Message) proto.Message {
-	out := got.ProtoReflect().New()
-	projectInto(want.ProtoReflect(), got.ProtoReflect(), out)
-	return out.Interface()
-}
-
-func projectInto(w, g, out protoreflect.Message) {
-	w.Range(func(fd protoreflect.FieldDescriptor, wv protoreflect.Value) bool {
-		if !g.Has(fd) {
-			return true
-		}
-		if fd.Message() != nil && !fd.IsList() && !fd.IsMap() {
-			sub := out.Mutable(fd).Message()
-			projectInto(wv.Message(), g.Get(fd).Message(), sub)
-			return true
-		}
-		out.Set(fd, g.Get(fd))
-		return true
-	})
 }
 
 // messageText is a one-line rendering of a message for messages to people.

@@ -3,6 +3,7 @@ package expect_test
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -217,4 +218,65 @@ func TestSessionScenarios(t *testing.T) {
 	assert.Equal(t, []string{"one", "two"}, answers("", 2))
 	require.NoError(t, s.Reset("a"))
 	assert.Equal(t, []string{"one"}, answers("a", 1), "a reset starts the scenario again")
+}
+
+// TestReplaceFilesAtomic: while the file stubs are swapped again and again,
+// a caller that calls one method and then another never sees the new
+// answer on the first and the old on the second: the swap is one step.
+func TestReplaceFilesAtomic(t *testing.T) {
+	s := expect.NewSessions()
+	srv := mockserver.Start(t, s, mockserver.WithServices("routeguide.RouteGuide"))
+	client := pb.NewRouteGuideClient(srv.ClientConn())
+	version := func(v int) []expect.Stub {
+		return parse(t, "f.yaml", fmt.Sprintf("- {id: get, method: routeguide.RouteGuide/GetFeature, response: {name: '%d'}}\n- {id: rec, method: routeguide.RouteGuide/RecordRoute, response: {pointCount: %d}}\n", v, v))
+	}
+	_, err := s.ReplaceFiles(version(0))
+	require.NoError(t, err)
+	const versions = 200
+	stop := make(chan struct{})
+	errs := make(chan error, 4)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				f, err := client.GetFeature(ctx(t), &pb.Point{})
+				if err != nil {
+					errs <- err
+					return
+				}
+				first, _ := strconv.Atoi(f.GetName())
+				stream, err := client.RecordRoute(ctx(t))
+				if err != nil {
+					errs <- err
+					return
+				}
+				sum, err := stream.CloseAndRecv()
+				if err != nil {
+					errs <- err
+					return
+				}
+				if int(sum.GetPointCount()) < first {
+					errs <- fmt.Errorf("GetFeature answered from set %d, then RecordRoute from the older set %d", first, sum.GetPointCount())
+					return
+				}
+			}
+		}()
+	}
+	for v := 1; v <= versions; v++ {
+		_, err := s.ReplaceFiles(version(v))
+		require.NoError(t, err)
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
 }

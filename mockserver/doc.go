@@ -19,6 +19,11 @@
 // GracefulStop first lets running calls finish, for as long as its context
 // allows, while new calls get Unavailable.
 //
+// The HTTP protocols (gRPC-Web, Connect, REST) reach the same handlers
+// through ServeHTTP; package mockserver/transcoder puts them in front of it
+// and hands out an *http.Client and base URL for connect-go clients. The
+// journal records which protocol and codec each call came in on.
+//
 // Behaviour lives elsewhere: package expect scripts it, package replay plays
 // back cassettes, package record proxies to a live server. Each is a Handler.
 package mockserver

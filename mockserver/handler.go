@@ -383,6 +383,7 @@ type record struct {
 	m           *method       // its message types decode wire
 	mdN         int           // wire[:mdN] is the incoming metadata (see appendMD)
 	peer        string
+	protocol    Protocol
 	deadline    time.Time
 	hasDeadline bool
 	start       time.Time
@@ -434,6 +435,7 @@ func newRecord(m *method, ctx context.Context, md metadata.MD) *record {
 	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
 		r.peer = p.Addr.String()
 	}
+	r.protocol = protocolOf(ctx, md)
 	return r
 }
 

@@ -63,6 +63,7 @@ type CallRecord struct {
 	Kind        Kind        // meaningless for a method the server does not have
 	Metadata    metadata.MD // incoming headers, -bin keys decoded
 	Peer        string      // the client's address
+	Protocol    Protocol    // what the call came in on: gRPC, or gRPC-Web, Connect or REST through a transcoder
 	Deadline    time.Time   // zero when the client set none
 	HasDeadline bool
 	Start, End  time.Time
@@ -169,6 +170,6 @@ func (r *record) snapshot() CallRecord {
 		Trailer:     r.trailer.Copy(),
 		Status:      r.status,
 	}
-	out.Metadata, out.Peer = unpackMD(r.wire[:r.mdN]), r.peer
+	out.Metadata, out.Peer, out.Protocol = unpackMD(r.wire[:r.mdN]), r.peer, r.protocol
 	return out
 }

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/connectivity"
@@ -342,9 +344,14 @@ func (s *Server) register() error {
 			return err
 		}
 		// Describe the infrastructure services too, so grpcurl can call
-		// grpc.health.v1.Health/Check and describe reflection. Best effort:
-		// a served file that already declares them wins.
-		infra := []protoreflect.FileDescriptor{reflectionv1.File_grpc_reflection_v1_reflection_proto, reflectionv1alpha.File_grpc_reflection_v1alpha_reflection_proto}
+		// grpc.health.v1.Health/Check and describe reflection, and the
+		// standard error details (google.rpc.Status, BadRequest, ErrorInfo,
+		// ...), so grpcurl decodes a status's details. Best effort: a served
+		// file that already declares them wins.
+		infra := []protoreflect.FileDescriptor{
+			reflectionv1.File_grpc_reflection_v1_reflection_proto, reflectionv1alpha.File_grpc_reflection_v1alpha_reflection_proto,
+			spb.File_google_rpc_status_proto, errdetails.File_google_rpc_error_details_proto,
+		}
 		if s.cfg.health {
 			infra = append(infra, healthpb.File_grpc_health_v1_health_proto)
 		}

@@ -16,6 +16,10 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/descriptorpb"
 
+	// google/api/annotations.proto and http.proto, for linkedImports: the
+	// REST mapping of a service is declared with them.
+	_ "google.golang.org/genproto/googleapis/api/annotations"
+
 	"github.com/grpcdouble/grpcdouble/internal/boundedfile"
 )
 
@@ -80,8 +84,9 @@ func descriptorKind(d protoreflect.Descriptor) string {
 
 // ProtoFiles parses .proto files at run time. Each file is found relative to
 // the import paths (the current directory when none is given); the
-// well-known types (google/protobuf/*.proto) are always available. Errors name
-// file:line:column.
+// well-known types (google/protobuf/*.proto) are always available, and so is
+// any other file linked into the binary, google/api/annotations.proto among
+// them (a file on the import paths wins). Errors name file:line:column.
 func ProtoFiles(importPaths []string, files ...string) Source {
 	return protoFiles{importPaths: importPaths, files: files}
 }
@@ -104,7 +109,7 @@ func (p protoFiles) Services(ctx context.Context) ([]protoreflect.ServiceDescrip
 		files[i] = relativeTo(paths, f)
 	}
 	c := protocompile.Compiler{
-		Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{ImportPaths: paths}),
+		Resolver: protocompile.WithStandardImports(linkedImports{&protocompile.SourceResolver{ImportPaths: paths}}),
 		// Errors come back as values, not log lines.
 		Reporter: reporter.NewReporter(nil, nil),
 	}
@@ -117,6 +122,23 @@ func (p protoFiles) Services(ctx context.Context) ([]protoreflect.ServiceDescrip
 		out = appendServices(out, f)
 	}
 	return out, nil
+}
+
+// linkedImports finds an import the import paths do not have among the
+// files linked into the binary, as the well-known types are: so a .proto
+// importing google/api/annotations.proto (for REST) or google/rpc/status.proto
+// needs no googleapis checkout. A file on the import paths wins.
+type linkedImports struct{ protocompile.Resolver }
+
+func (l linkedImports) FindFileByPath(path string) (protocompile.SearchResult, error) {
+	res, err := l.Resolver.FindFileByPath(path)
+	if err == nil {
+		return res, nil
+	}
+	if fd, ferr := protoregistry.GlobalFiles.FindFileByPath(path); ferr == nil {
+		return protocompile.SearchResult{Desc: fd}, nil
+	}
+	return res, err
 }
 
 // relativeTo lets a user name a file by a path that includes an import path,

@@ -604,6 +604,19 @@ func TestBadInputCatalog(t *testing.T) {
 
 		// Sessions.
 		{
+			name:   "watch on a missing folder",
+			args:   serve("--stubs", filepath.Join(dir, "no-such-folder"), "--watch"),
+			exit:   2,
+			wantIs: []error{fs.ErrNotExist},
+			want:   []string{"serve: --stubs " + filepath.Join(dir, "no-such-folder") + ": no such file or directory"},
+		},
+		{
+			name: "watch with nothing to watch",
+			args: serve("--watch"),
+			exit: 2,
+			want: []string{"serve: --watch: there is nothing to watch; give --stubs PATH"},
+		},
+		{
 			name: "session TTL of zero",
 			args: serve("--session-ttl", "0s"),
 			exit: 2,

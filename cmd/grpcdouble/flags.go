@@ -66,6 +66,7 @@ type serveConfig struct {
 	replayIgnoreMetadata stringList
 	replayMatchMetadata  stringList
 	sessionTTL           time.Duration
+	watch                bool
 }
 
 type recordConfig struct {
@@ -242,6 +243,7 @@ func serveFlags(output io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.BoolVar(&cfg.replayInOrder, "replay-in-order", false, "match calls to interactions in recorded order, whatever the method")
 	fs.Var(&cfg.replayIgnoreMetadata, "replay-ignore-metadata", "a request metadata `KEY` left out of cassette matching (repeatable)")
 	fs.Var(&cfg.replayMatchMetadata, "replay-match-metadata", "match request metadata on this `KEY` only (repeatable; by default every recorded key must match)")
+	fs.BoolVar(&cfg.watch, "watch", false, "reload the --stubs files and folders when they change (SIGHUP reloads them too)")
 	fs.DurationVar(&cfg.sessionTTL, "session-ttl", 30*time.Minute, "drop a session (calls with metadata grpcdouble-session: NAME) after it is idle this `LONG`")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `usage: grpcdouble serve [flags]
@@ -335,6 +337,9 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 		if err := cfg.mustBeFile("--cassette", p); err != nil {
 			return nil, usageError{fmt.Errorf("serve: %w", err)}
 		}
+	}
+	if cfg.watch && len(cfg.stubs) == 0 {
+		return nil, usageError{errors.New("serve: --watch: there is nothing to watch; give --stubs PATH")}
 	}
 	if cfg.sessionTTL <= 0 {
 		return nil, usageError{fmt.Errorf("serve: --session-ttl %s: want a positive duration such as 30m", cfg.sessionTTL)}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,6 +10,8 @@ import (
 	"runtime/debug"
 	"sync/atomic"
 	"time"
+
+	"github.com/fsnotify/fsnotify"
 
 	"github.com/grpcdouble/grpcdouble/admin"
 	"github.com/grpcdouble/grpcdouble/cassette"
@@ -73,6 +76,25 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 			return nil
 		}))
 	}
+	// Watch before serving, so a folder that cannot be watched fails the
+	// start rather than a later edit.
+	var watcher *fsnotify.Watcher
+	if cfg.watch {
+		if watcher, err = watchStubs(cfg.stubs); err != nil {
+			return err
+		}
+		defer watcher.Close()
+	}
+	rl := &reloader{paths: cfg.stubs, log: log, reload: func() (expect.StubChange, error) {
+		if len(cfg.stubs) == 0 {
+			return expect.StubChange{}, errors.New("there is no --stubs to reload")
+		}
+		ch, err := admin.ReloadStubFiles(srv, sessions, format, cfg.stubs...)
+		if err != nil {
+			return ch, fmt.Errorf("--stubs: %w", err)
+		}
+		return ch, nil
+	}}
 	in, err := start(&cfg.commonConfig, d, sources, adminOpts, stdout, log, func(s *mockserver.Server) error {
 		srv = s
 		if len(cfg.stubs) == 0 {
@@ -88,13 +110,21 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 	}
 	closeSources()
 	log.Info("stubs loaded", "count", len(sessions.Global().Mock().Stubs()))
-	expired := make(chan struct{})
+	background := make(chan struct{}, 2)
 	go func() {
-		defer close(expired)
+		defer func() { background <- struct{}{} }()
 		expireSessions(ctx, sessions, cfg.sessionTTL, log)
 	}()
+	go func() {
+		defer func() { background <- struct{}{} }()
+		rl.run(ctx, watcher)
+	}()
+	if watcher != nil {
+		log.Info("watching the stub files", "stubs", []string(cfg.stubs))
+	}
 	<-ctx.Done()
-	<-expired
+	<-background
+	<-background
 	in.stop()
 	log.Info("stopped")
 	return nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -123,7 +124,42 @@ func TestPageInBrowser(t *testing.T) {
 		t.Errorf("marked lines %q, but the error says %q", marked, msg)
 	}
 
+	// Filters: by method, and matched or missed.
+	if _, err := client.GetFeature(ctx, &pb.Point{Latitude: 404}); err == nil {
+		t.Fatal("a call no stub matches was answered")
+	}
+	b.Do("back to the calls", chromedp.Click(chromedp.ID("tab-calls")))
+	b.WaitFor("the missed call shows", `(() => { const r = document.querySelector('#calls tbody tr[data-id="3"]'); return r && r.textContent.includes('missed'); })()`, uiWait)
+	rows := func(step string) []string {
+		return browser.Eval[[]string](b, step, `[...document.querySelectorAll('#calls tbody tr')].map(r => r.dataset.id)`)
+	}
+	filter := func(step, method, matched string) {
+		b.Do(step, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+			const m = document.querySelector('#f-method'), a = document.querySelector('#f-matched');
+			m.value = %q; a.value = %q;
+			a.dispatchEvent(new Event('input'));
+		})()`, method, matched)))
+	}
+	filter("show missed calls only", "", "missed")
+	if got := rows("read the missed rows"); strings.Join(got, ",") != "3" {
+		t.Errorf("missed filter shows calls %q, want 3", got)
+	}
+	filter("show matched calls to RouteChat", "chat", "matched")
+	if got := rows("read the filtered rows"); strings.Join(got, ",") != "2" {
+		t.Errorf("matched+method filter shows calls %q, want 2", got)
+	}
+	filter("clear the filters", "", "")
+
+	// The misses view names the nearest stub.
+	b.Do("open the misses", chromedp.Click(chromedp.ID("tab-misses")))
+	b.WaitFor("the miss shows", `document.querySelectorAll('#misses .miss').length === 1`, uiWait)
+	miss := browser.Eval[string](b, "read the miss", `document.querySelector('#misses .miss').textContent`)
+	if !strings.Contains(miss, "GetFeature") || !strings.Contains(miss, "feature-") {
+		t.Errorf("the miss does not name the method and the nearest stub:\n%s", miss)
+	}
+
 	if shots := os.Getenv("GRPCDOUBLE_SCREENSHOTS"); shots != "" {
+		b.Screenshot(filepath.Join(shots, "misses.png"))
 		b.Do("back to the call", chromedp.Click(chromedp.ID("tab-calls")), chromedp.Click(chromedp.CSS(`#calls tbody tr[data-id="2"]`)))
 		b.WaitFor("detail", `document.querySelectorAll('#detail .ev').length >= 4`, uiWait)
 		b.Screenshot(filepath.Join(shots, "calls.png"))
@@ -170,6 +206,45 @@ func TestPageWithToken(t *testing.T) {
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("GET %s without the token: %d, want 401", path, resp.StatusCode)
 		}
+	}
+	if errs := b.ConsoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors on the page:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// TestPageActions: the page's actions change the server: delete a stub,
+// add one, reset.
+func TestPageActions(t *testing.T) {
+	b := browser.Start(t)
+	p := startUIServer(t)
+	client := dialUI(t, p)
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	b.Do("open the stubs", chromedp.Navigate("http://"+p.AdminAddr+"/ui/"), chromedp.Click(chromedp.ID("tab-stubs")))
+	b.WaitFor("the stubs list", `document.querySelector('#stubs tbody tr[data-id="feature-1-2"]') !== null`, uiWait)
+	b.Do("delete a stub", chromedp.Click(chromedp.CSS(`#stubs tbody tr[data-id="feature-1-2"] button`), chromedp.NodeVisible))
+	b.WaitFor("it is gone", `document.querySelector('#stubs tbody tr[data-id="feature-1-2"]') === null`, uiWait)
+	if _, err := client.GetFeature(ctx, &pb.Point{Latitude: 1, Longitude: 2}); err == nil {
+		t.Error("the deleted stub still answers")
+	}
+	b.Do("add a stub", chromedp.SetValue(chromedp.ID("add-yaml"), "- id: pasted\n  method: /routeguide.RouteGuide/GetFeature\n  response: {name: pasted}\n"), chromedp.Click(chromedp.ID("add")))
+	b.WaitFor("it is listed", `document.querySelector('#stubs tbody tr[data-id="pasted"]') !== null`, uiWait)
+	f, err := client.GetFeature(ctx, &pb.Point{Latitude: 1, Longitude: 2})
+	if err != nil || f.GetName() != "pasted" {
+		t.Fatalf("the pasted stub answered %v, %v", f, err)
+	}
+	b.Do("back to the calls", chromedp.Click(chromedp.ID("tab-calls")))
+	b.WaitFor("two calls", `document.querySelectorAll('#calls tbody tr').length === 2`, uiWait)
+	b.Do("reset (two clicks)", chromedp.Click(chromedp.ID("reset")), chromedp.Click(chromedp.ID("reset")))
+	b.WaitFor("no calls", `document.querySelectorAll('#calls tbody tr').length === 0`, uiWait)
+	resp, err := http.Get("http://" + p.AdminAddr + "/calls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.TrimSpace(string(body)) != "[]" {
+		t.Errorf("after the page's reset GET /calls is %s", body)
 	}
 	if errs := b.ConsoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors on the page:\n%s", strings.Join(errs, "\n"))

@@ -1,12 +1,20 @@
 // Package routeguide is the example service that grpcdouble's examples and
-// tests run against. Its generated code is committed; regenerate it with
+// tests run against. Its generated code (grpc-go here, connect-go in
+// routeguideconnect) is committed; regenerate it with
 //
 //	go generate ./examples/routeguide
 //
-// which needs protoc (Debian's protobuf-compiler) and the pinned plugins:
+// which runs gen.go and needs protoc (Debian's protobuf-compiler) and the
+// pinned plugins on PATH:
 //
 //	go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.10
 //	go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
+//	go install connectrpc.com/connect/cmd/protoc-gen-connect-go@v1.21.1
+//
+// routeguide.proto carries google.api.http annotations, so the double
+// answers it over REST too. Its import of google/api/annotations.proto needs
+// no googleapis checkout: gen.go hands protoc the descriptors linked into the
+// google.golang.org/genproto/googleapis/api module.
 package routeguide
 
-//go:generate protoc -I . --go_out=. --go_opt=paths=source_relative --go-grpc_out=. --go-grpc_opt=paths=source_relative routeguide.proto
+//go:generate go run gen.go

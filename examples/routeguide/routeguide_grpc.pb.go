@@ -34,9 +34,11 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 type RouteGuideClient interface {
-	// Unary.
+	// Unary. Over REST: GET /v1/features/{latitude}?longitude=N, or POST
+	// /v1/features:lookup with the Point as the JSON body.
 	GetFeature(ctx context.Context, in *Point, opts ...grpc.CallOption) (*Feature, error)
-	// Server streaming.
+	// Server streaming. Over REST: POST /v1/features:list with the Rectangle
+	// as the JSON body.
 	ListFeatures(ctx context.Context, in *Rectangle, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Feature], error)
 	// Client streaming.
 	RecordRoute(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[Point, RouteSummary], error)
@@ -111,9 +113,11 @@ type RouteGuide_RouteChatClient = grpc.BidiStreamingClient[RouteNote, RouteNote]
 // All implementations must embed UnimplementedRouteGuideServer
 // for forward compatibility.
 type RouteGuideServer interface {
-	// Unary.
+	// Unary. Over REST: GET /v1/features/{latitude}?longitude=N, or POST
+	// /v1/features:lookup with the Point as the JSON body.
 	GetFeature(context.Context, *Point) (*Feature, error)
-	// Server streaming.
+	// Server streaming. Over REST: POST /v1/features:list with the Rectangle
+	// as the JSON body.
 	ListFeatures(*Rectangle, grpc.ServerStreamingServer[Feature]) error
 	// Client streaming.
 	RecordRoute(grpc.ClientStreamingServer[Point, RouteSummary]) error

@@ -19,7 +19,7 @@ import (
 )
 
 // Timeout bounds a whole browser test.
-const Timeout = 60 * time.Second
+const Timeout = 3 * time.Minute
 
 // Path finds Chromium: $CHROMIUM, or chromium / chromium-browser /
 // google-chrome on PATH. It says why when there is none.

@@ -346,14 +346,24 @@
     }
   }
 
+  const lastShown = {};
+  function renderIfChanged(key, data, render) {
+    const text = JSON.stringify(data);
+    if (lastShown[key] === text) return;
+    lastShown[key] = text;
+    render(data);
+  }
+
   async function refreshSide() {
     try {
       const [stubs, misses, scenarios, sessions] = await Promise.all([
         load('/stubs', 'stubs'), load('/misses', 'misses'), load('/scenarios', 'scenarios'), load('/sessions', 'sessions')]);
-      renderStubs(stubs);
-      renderMisses(misses);
-      renderScenarios(scenarios);
-      renderSessions(sessions);
+      // Rebuild a view only when its data changed, so a row does not
+      // vanish under the pointer (or the keyboard focus) for nothing.
+      renderIfChanged('stubs', stubs, renderStubs);
+      renderIfChanged('misses', misses, renderMisses);
+      renderIfChanged('scenarios', scenarios, renderScenarios);
+      renderIfChanged('sessions', sessions, renderSessions);
       notice('');
     } catch (e) {
       notice('admin API: ' + e.message);
@@ -390,7 +400,7 @@
   }
 
   // Lines such as "location.latitude: want 1, got 5" become a table.
-  const diffLine = /^\s*[-*]?\s*([\w.\[\]"'@/-]+): want (.*?), got (.*)$/;
+  const diffLine = /^\s*[-*]?\s*(?:field\s+)?([\w.\[\]"'@/-]+): want (.*?), got (.*)$/;
   function renderReasonLines(lines) {
     const frag = document.createDocumentFragment();
     let table = null;

@@ -1,0 +1,192 @@
+package expect
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/testing/protocmp"
+)
+
+// How a miss explains a message that differs from the one wanted: one line
+// per differing field, by its path ("location.latitude: want 1, got 5"),
+// then for whole-message matches a (-want +got) diff, as go-cmp with
+// protocmp.Transform writes it but without the transform's wrapping.
+
+// maxFieldDiffs bounds the field lines of one explanation.
+const maxFieldDiffs = 20
+
+// fieldDiffs lists the fields in which got differs from want. With partial,
+// only the fields set in want count.
+func fieldDiffs(want, got proto.Message, partial bool) []string {
+	var out []string
+	diffMessage(&out, "", want.ProtoReflect(), got.ProtoReflect(), partial)
+	if len(out) > maxFieldDiffs {
+		n := len(out) - maxFieldDiffs
+		out = append(out[:maxFieldDiffs], fmt.Sprintf("... and %d more", n))
+	}
+	return out
+}
+
+func diffMessage(out *[]string, path string, w, g protoreflect.Message, partial bool) {
+	fields := w.Descriptor().Fields()
+	for i := range fields.Len() {
+		fd := fields.Get(i)
+		wh, gh := w.Has(fd), g.Has(fd)
+		if !wh && (!gh || partial) {
+			continue
+		}
+		p := fieldPath(path, fd)
+		switch {
+		case fd.IsList():
+			diffList(out, p, fd, w.Get(fd).List(), g.Get(fd).List())
+		case fd.IsMap():
+			diffMap(out, p, fd, w.Get(fd).Map(), g.Get(fd).Map())
+		case fd.Message() != nil && wh && gh:
+			diffMessage(out, p, w.Get(fd).Message(), g.Get(fd).Message(), partial)
+		case wh != gh || !w.Get(fd).Equal(g.Get(fd)):
+			*out = append(*out, fmt.Sprintf("%s: want %s, got %s", p, fieldText(fd, w, wh), fieldText(fd, g, gh)))
+		}
+	}
+}
+
+func fieldPath(path string, fd protoreflect.FieldDescriptor) string {
+	name := fd.JSONName()
+	if fd.IsExtension() {
+		name = "[" + string(fd.FullName()) + "]"
+	}
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+// fieldText shows a field's value, or "unset" for a field with presence
+// that is not set (a field without presence reads as its zero value).
+func fieldText(fd protoreflect.FieldDescriptor, m protoreflect.Message, has bool) string {
+	if !has && (fd.HasPresence() || fd.Message() != nil) {
+		return "unset"
+	}
+	return elemText(fd, m.Get(fd))
+}
+
+func diffList(out *[]string, path string, fd protoreflect.FieldDescriptor, w, g protoreflect.List) {
+	if w.Len() != g.Len() {
+		*out = append(*out, fmt.Sprintf("%s: want %d elements, got %d", path, w.Len(), g.Len()))
+	}
+	for i := range max(w.Len(), g.Len()) {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		switch {
+		case i >= g.Len():
+			*out = append(*out, fmt.Sprintf("%s: want %s, got none", p, elemText(fd, w.Get(i))))
+		case i >= w.Len():
+			*out = append(*out, fmt.Sprintf("%s: want none, got %s", p, elemText(fd, g.Get(i))))
+		case fd.Message() != nil:
+			diffMessage(out, p, w.Get(i).Message(), g.Get(i).Message(), false)
+		case !w.Get(i).Equal(g.Get(i)):
+			*out = append(*out, fmt.Sprintf("%s: want %s, got %s", p, elemText(fd, w.Get(i)), elemText(fd, g.Get(i))))
+		}
+	}
+}
+
+func diffMap(out *[]string, path string, fd protoreflect.FieldDescriptor, w, g protoreflect.Map) {
+	var keys []protoreflect.MapKey
+	seen := map[any]bool{}
+	add := func(k protoreflect.MapKey, _ protoreflect.Value) bool {
+		if !seen[k.Interface()] {
+			seen[k.Interface()] = true
+			keys = append(keys, k)
+		}
+		return true
+	}
+	w.Range(add)
+	g.Range(add)
+	slices.SortFunc(keys, func(a, b protoreflect.MapKey) int { return strings.Compare(keyText(a), keyText(b)) })
+	vd := fd.MapValue()
+	for _, k := range keys {
+		p := fmt.Sprintf("%s[%s]", path, keyText(k))
+		wv, gv := w.Get(k), g.Get(k)
+		switch {
+		case !g.Has(k):
+			*out = append(*out, fmt.Sprintf("%s: want %s, got none", p, elemText(vd, wv)))
+		case !w.Has(k):
+			*out = append(*out, fmt.Sprintf("%s: want none, got %s", p, elemText(vd, gv)))
+		case vd.Message() != nil:
+			diffMessage(out, p, wv.Message(), gv.Message(), false)
+		case !wv.Equal(gv):
+			*out = append(*out, fmt.Sprintf("%s: want %s, got %s", p, elemText(vd, wv), elemText(vd, gv)))
+		}
+	}
+}
+
+func keyText(k protoreflect.MapKey) string {
+	if s, ok := k.Interface().(string); ok {
+		return strconv.Quote(s)
+	}
+	return k.String()
+}
+
+// elemText shows one value of fd's kind (a list's element, a map's
+// value, a singular field): messages in protojson, strings quoted, enums
+// by name.
+func elemText(fd protoreflect.FieldDescriptor, v protoreflect.Value) string {
+	switch {
+	case fd.Message() != nil:
+		return messageText(v.Message().Interface())
+	case fd.Enum() != nil:
+		if ev := fd.Enum().Values().ByNumber(v.Enum()); ev != nil {
+			return string(ev.Name())
+		}
+		return strconv.Itoa(int(v.Enum()))
+	case fd.Kind() == protoreflect.StringKind:
+		return strconv.Quote(v.String())
+	case fd.Kind() == protoreflect.BytesKind:
+		return fmt.Sprintf("%q", v.Bytes())
+	}
+	return fmt.Sprint(v.Interface())
+}
+
+var (
+	// The first line of a protocmp diff: "(*pkg.Msg)(Inverse(protocmp.Transform, protocmp.Message{".
+	diffHead = regexp.MustCompile(`^(\s*)(?:\(\*[\w.]+\)|any)\(Inverse\(protocmp\.Transform, protocmp\.Message\{$`)
+	// An unchanged "@type" line: the type is the message's, said once above.
+	diffType = regexp.MustCompile(`^\s+"@type":\s+s"[^"]*",$`)
+	// Scalars in Go syntax: int32(5), string("a").
+	diffScalar = regexp.MustCompile(`\b(?:u?int(?:32|64)|float(?:32|64)|string|bool)\((.*)\)(,?)$`)
+	// Enum values: s"TERRAIN_FOREST".
+	diffEnum = regexp.MustCompile(`(:\s+)s"([^"]*)"(,?)$`)
+)
+
+// messageDiff is cmp.Diff(want, got, protocmp.Transform()), readable: the
+// transform's wrapping and type annotations removed, "" when equal.
+func messageDiff(want, got proto.Message) string {
+	d := cmp.Diff(want, got, protocmp.Transform())
+	if d == "" {
+		return ""
+	}
+	// cmp marks its output with non-breaking spaces to discourage parsing;
+	// people and line-based tools read plain ones better.
+	lines := strings.Split(strings.TrimRight(strings.ReplaceAll(d, "\u00a0", " "), "\n "), "\n")
+	out := lines[:0]
+	name := string(want.ProtoReflect().Descriptor().FullName())
+	for i, l := range lines {
+		switch {
+		case i == 0 && diffHead.MatchString(l):
+			l = diffHead.ReplaceAllString(l, "${1}"+name+"{")
+		case i == len(lines)-1 && strings.HasSuffix(l, "}))"):
+			l = strings.TrimSuffix(l, "))")
+		case diffType.MatchString(l):
+			continue
+		}
+		l = strings.ReplaceAll(l, "protocmp.Message{", "{")
+		l = diffScalar.ReplaceAllString(l, "$1$2")
+		l = diffEnum.ReplaceAllString(l, "$1$2$3")
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n")
+}
