@@ -128,7 +128,7 @@ func New(h Handler, opts ...Option) (*Server, error) {
 	}
 	cfg := newConfig(opts)
 	s := &Server{cfg: cfg, handler: h, methods: map[string]*method{}, served: make(chan struct{}), live: map[*Call]context.CancelCauseFunc{}}
-	s.journal.limit = cfg.journalLimit
+	s.journal.init(cfg.journalLimit, cfg.journalBytes)
 	s.frames = !cfg.noJournal && len(cfg.serverOpts) == 0
 
 	ctx := context.Background()
@@ -474,7 +474,7 @@ func (s *Server) serveUnaryFrame(c *Call, req proto.Message, dec func(any) error
 		s.end(c, status.Convert(err))
 		return nil, err
 	}
-	c.rec.add(EventRecv, c.rframe.off, c.rframe.n)
+	c.rec.addRecv(&c.rframe)
 	c.rframe = recvFrame{}
 	return s.answerUnary(c)
 }
@@ -519,7 +519,7 @@ func (s *Server) begin(c *Call) {
 	if s.cfg.noJournal {
 		return
 	}
-	c.rec = newRecord(c.m, c.ctx, c.md)
+	c.rec = newRecord(c.m, c.ctx, c.md, &s.journal)
 	s.journal.add(c.rec)
 }
 
@@ -646,6 +646,10 @@ func (s *Server) MaxSendSize() int {
 	}
 	return DefaultMaxSendSize
 }
+
+// JournalStats says what the journal holds, its bounds, and how many calls
+// they dropped since the last ResetJournal.
+func (s *Server) JournalStats() JournalStats { return s.journal.stats() }
 
 // ResetJournal forgets every call received so far.
 func (s *Server) ResetJournal() { s.journal.reset() }
