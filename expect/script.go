@@ -159,10 +159,17 @@ type headerStep struct{}
 func (headerStep) run(r *run) error { return r.sendHeader() }
 func (headerStep) String() string   { return "send headers" }
 
-type statusStep struct{ st *status.Status }
+type statusStep struct {
+	st  *status.Status
+	msg *tmpl // a templated message, or nil
+}
 
 func (s statusStep) run(r *run) error {
-	r.final = s.st
+	st, err := r.statusText(s.st, s.msg)
+	if err != nil {
+		return err
+	}
+	r.final = st
 	return errStop
 }
 func (s statusStep) String() string { return fmt.Sprintf("end with %s", s.st.Code()) }
@@ -208,6 +215,11 @@ type run struct {
 	sent       int // messages sent
 	final      *status.Status
 	one        [1]proto.Message // got's backing array for a single request
+
+	hit   int           // this call's number among the expectation's calls
+	last  proto.Message // the client message received last
+	hdr   metadata.MD   // response headers, templates rendered
+	tdata *tmplData
 }
 
 // ctx is the call's context. It is asked for only when a step waits: a
@@ -226,6 +238,7 @@ func (r *run) recv() (proto.Message, error) {
 	if len(r.pending) > 0 {
 		msg := r.pending[0]
 		r.pending = r.pending[1:]
+		r.last = msg
 		return msg, nil
 	}
 	if r.closed {
@@ -238,6 +251,7 @@ func (r *run) recv() (proto.Message, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.last = msg
 	if r.rec != nil {
 		r.e.mu.Lock()
 		r.rec.Messages = append(r.rec.Messages, msg)
@@ -257,7 +271,7 @@ func (r *run) sendHeader() error {
 		return nil
 	}
 	r.headerSent = true
-	return r.call.SendHeader(r.e.header)
+	return r.call.SendHeader(r.hdr)
 }
 
 // fail records that the stream broke its script and ends the call with
@@ -273,8 +287,15 @@ func (r *run) fail(format string, args ...any) error {
 // exec is the one runner every expectation's script goes through.
 func (r *run) exec() error {
 	e, c := r.e, r.call
-	if len(e.trailer) > 0 {
-		c.SetTrailer(e.trailer)
+	trailer, err := r.outMD(e.trailer, e.trailerT)
+	if err != nil {
+		return err
+	}
+	if len(trailer) > 0 {
+		c.SetTrailer(trailer)
+	}
+	if r.hdr, err = r.outMD(e.header, e.headerT); err != nil {
+		return err
 	}
 	switch e.headerAt {
 	case headersAtStart:
@@ -290,8 +311,8 @@ func (r *run) exec() error {
 			r.headerWait = true
 		}
 	default:
-		if len(e.header) > 0 {
-			if err := c.SetHeader(e.header); err != nil {
+		if len(r.hdr) > 0 {
+			if err := c.SetHeader(r.hdr); err != nil {
 				return err
 			}
 		}
@@ -358,7 +379,7 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 		r.one[0] = msg
 		r.got = r.one[:]
 	case mockserver.ClientStream:
-		if e := set.only(md); e != nil && e.headerAt == headersAtStart && len(e.header) > 0 {
+		if e := set.only(md); e != nil && e.headerAt == headersAtStart && len(e.header) > 0 && len(e.headerT) == 0 {
 			// One expectation fits: its headers may go before the messages.
 			if err := c.SendHeader(e.header); err != nil {
 				return err
@@ -395,13 +416,13 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 	if !m.cfg.discardCalls {
 		keep = a
 	}
-	e, rec := set.claim(c, md, r.got, inOrder, keep)
+	e, rec, hit := set.claim(c, md, r.got, inOrder, keep)
 	if e == nil {
 		ms := set.nearest(c.FullMethod(), md, slices.Clone(r.got))
 		m.miss(ms)
 		return status.Errorf(NoMatchCode, "grpcdouble: %v: %s", ErrNoMatch, ms)
 	}
-	r.e, r.rec = e, rec
+	r.e, r.rec, r.hit = e, rec, hit
 	return r.exec()
 }
 
@@ -480,21 +501,21 @@ type answer struct {
 // claim picks the expectation for a call and counts the call against it.
 // With keep it also starts the call's Received in keep, which Calls will
 // return; without, the Received is nil.
-func (s *methodSet) claim(c *mockserver.Call, md metadata.MD, got []proto.Message, inOrder bool, keep *answer) (*expectation, *Received) {
+func (s *methodSet) claim(c *mockserver.Call, md metadata.MD, got []proto.Message, inOrder bool, keep *answer) (*expectation, *Received, int) {
 	if s == nil {
-		return nil, nil
+		return nil, nil, 0
 	}
 	s.mu.Lock()
 	found := s.pick(md, got, inOrder)
 	if found == nil {
 		s.mu.Unlock()
-		return nil, nil
+		return nil, nil, 0
 	}
-	found.hits.Add(1)
+	hit := int(found.hits.Add(1))
 	found.enterState()
 	s.mu.Unlock()
 	if keep == nil {
-		return found, nil
+		return found, nil, hit
 	}
 	rec := &keep.rec
 	*rec = Received{Method: c.FullMethod(), Metadata: md, Messages: append(keep.one[:0:len(keep.one)], got...)}
@@ -502,7 +523,7 @@ func (s *methodSet) claim(c *mockserver.Call, md metadata.MD, got []proto.Messag
 	found.mu.Lock()
 	found.calls = append(found.calls, rec)
 	found.mu.Unlock()
-	return found, rec
+	return found, rec, hit
 }
 
 // mdMatch reports whether the metadata matchers accept md; mdReasons says
