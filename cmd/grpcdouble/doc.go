@@ -5,6 +5,8 @@
 //
 //	grpcdouble serve   [flags]  serve stubs and cassettes
 //	grpcdouble record  [flags]  proxy to a live server, recording a cassette
+//	grpcdouble verify  [flags]  check cassettes against the live server
+//	grpcdouble lint    [flags]  check stubs and cassettes against the .proto
 //	grpcdouble convert [flags]  convert gripmock or WireMock stub files to native ones
 //	grpcdouble version          print the version
 //	grpcdouble help [command]   print help
@@ -17,6 +19,12 @@
 // each finished call to --cassette. serve reads gripmock and WireMock stub
 // files as they are (told by their shape, or --stubs-format), and convert
 // writes them as native stub files (docs/MIGRATING.md).
+//
+// verify sends each interaction of --cassette to the live --upstream and
+// reports how its answers differ (replay.Check); it exits 0 when all match,
+// 1 on drift and 2 when it could not check, and --update rewrites what
+// drifted. lint checks --stubs and --cassette against the descriptors with
+// serve's own loaders, reporting every problem as file:line: field: what.
 //
 // Both print "listening on ADDR" on standard output once ready (and
 // "admin listening on ADDR" when --admin is set), log with log/slog to
