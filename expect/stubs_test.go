@@ -293,4 +293,5 @@ func TestStubsTableNamesGoMethods(t *testing.T) {
 // exported are package-level functions the table may name.
 var exported = map[string]any{
 	"Anything": expect.Anything, "Messages": expect.Messages, "Partial": expect.Partial, "Field": expect.Field,
+	"Each": expect.Each, "Some": expect.Some,
 }
