@@ -401,6 +401,9 @@ func (a *API) postExplain(w http.ResponseWriter, r *http.Request) {
 type Misses struct {
 	Stubs     []string `json:"stubs"`
 	Cassettes []string `json:"cassettes,omitempty"`
+	// Upstream lists the journal's calls that no stub or cassette
+	// answered and the proxy fallback sent upstream, with how they ended.
+	Upstream []string `json:"upstream,omitempty"`
 }
 
 func (a *API) getMisses(w http.ResponseWriter, r *http.Request) {
@@ -409,6 +412,15 @@ func (a *API) getMisses(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := Misses{Stubs: st.Misses()}
+	for _, rec := range st.calls() {
+		if rec.Answer == "upstream" {
+			line := fmt.Sprintf("%s (call %d): sent upstream", rec.Method, rec.ID)
+			if rec.Done {
+				line += ", answered " + rec.Status.Code().String()
+			}
+			out.Upstream = append(out.Upstream, line)
+		}
+	}
 	if out.Stubs == nil {
 		out.Stubs = []string{}
 	}

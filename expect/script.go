@@ -353,10 +353,15 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 	}
 	e, rec := set.claim(c, md, r.got, inOrder, !m.cfg.discardCalls)
 	if e == nil {
+		if f := m.cfg.fallback; f != nil && !r.headerSent {
+			return f.Serve(c, r.got, r.closed)
+		}
+		c.SetAnswer("miss")
 		ms := set.nearest(c.FullMethod(), md, r.got)
 		m.miss(ms)
 		return status.Errorf(NoMatchCode, "grpcdouble: %v: %s", ErrNoMatch, ms)
 	}
+	c.SetAnswer("stub:" + e.id)
 	r.e, r.rec = e, rec
 	return r.exec()
 }

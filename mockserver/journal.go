@@ -72,6 +72,9 @@ type CallRecord struct {
 	Header      metadata.MD // response headers set or sent
 	Trailer     metadata.MD
 	Status      *status.Status // nil while running
+	// Answer is what answered the call, as the handler said with
+	// Call.SetAnswer: "stub:ID", "cassette", "upstream", "miss", or "".
+	Answer string
 }
 
 // Received returns the client messages in order.
@@ -169,6 +172,7 @@ func (r *record) snapshot() CallRecord {
 		Header:      r.header.Copy(),
 		Trailer:     r.trailer.Copy(),
 		Status:      r.status,
+		Answer:      r.answer,
 	}
 	if r.ctx != nil { // still running
 		out.Metadata, out.Peer = incoming(r.ctx)

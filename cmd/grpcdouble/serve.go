@@ -17,6 +17,7 @@ import (
 	"github.com/grpcdouble/grpcdouble/cassette"
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/mockserver"
+	"github.com/grpcdouble/grpcdouble/record"
 	"github.com/grpcdouble/grpcdouble/replay"
 	"github.com/grpcdouble/grpcdouble/stubformat"
 )
@@ -30,7 +31,39 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 	}
 	defer closeSources()
 
-	sessions := expect.NewSessions(expect.DiscardCalls())
+	mockOpts := []expect.Option{expect.DiscardCalls()}
+	var replayOpts []replay.Option
+	var recorder *record.Recorder
+	if cfg.upstream != "" {
+		conn, err := cfg.dialUpstream()
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		proxy := record.Passthrough(conn)
+		if cfg.record != "" {
+			// Opened now, so a path that cannot be written fails the
+			// start, not the first call sent upstream.
+			if recorder, err = record.Append(cfg.record, cfg.recordOptions()...); err != nil {
+				return fmt.Errorf("--record %s: %w", cfg.record, err)
+			}
+			defer func() {
+				if err := recorder.Close(); err != nil {
+					log.Error("--record: closing the cassette", "cassette", cfg.record, "err", err)
+				}
+			}()
+			proxy = recorder.Proxy(conn)
+		}
+		if !cfg.hasDescriptors() {
+			log.Info("no descriptor flag: asking the upstream for its services by reflection", "upstream", cfg.upstream)
+			sources = append(sources, named{"--upstream " + cfg.upstream, mockserver.Reflection(conn)})
+		}
+		log.Info("calls no stub or cassette answers go upstream", "upstream", cfg.upstream, "record", cfg.record)
+		up := &upstreamFallback{addr: cfg.upstream, proxy: proxy}
+		mockOpts = append(mockOpts, expect.WithFallback(up))
+		replayOpts = append(replayOpts, replay.WithFallback(up))
+	}
+	sessions := expect.NewSessions(mockOpts...)
 	d := &dispatcher{sessions: sessions}
 	format, _ := stubformat.ParseFormat(cfg.stubsFormat) // checked by parseServe
 	adminOpts := []admin.Option{admin.WithSessions(sessions), admin.WithStubFiles(cfg.stubs...), admin.WithStubsFormat(format)}
@@ -51,7 +84,7 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 				}
 				cs = append(cs, c)
 			}
-			h, err := replay.New(cs, cfg.replayOptions()...)
+			h, err := replay.New(cs, append(cfg.replayOptions(), replayOpts...)...)
 			if err != nil {
 				return nil, fmt.Errorf("--cassette: %w", err)
 			}
@@ -126,6 +159,10 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 	<-background
 	<-background
 	in.stop()
+	if recorder != nil {
+		log.Info("stopped", "recorded", recorder.Recorded(), "cassette", cfg.record)
+		return nil
+	}
 	log.Info("stopped")
 	return nil
 }

@@ -34,6 +34,9 @@ type Call struct {
 	Header     map[string][]string `json:"header,omitempty"`
 	Trailer    map[string][]string `json:"trailer,omitempty"`
 	Status     *Status             `json:"status,omitempty"`
+	// Answer says what answered the call: "stub:ID", "cassette",
+	// "upstream" (the proxy fallback) or "miss".
+	Answer string `json:"answer,omitempty"`
 }
 
 // Event is one event of a Call, in the order it happened.
@@ -67,6 +70,7 @@ func CallJSON(rec mockserver.CallRecord) Call {
 		Events:    []Event{},
 		Header:    mdJSON(rec.Header),
 		Trailer:   mdJSON(rec.Trailer),
+		Answer:    rec.Answer,
 	}
 	if rec.HasDeadline {
 		d := rec.Deadline
