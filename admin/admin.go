@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -474,6 +476,9 @@ func (a *API) deleteCalls(w http.ResponseWriter, r *http.Request) {
 		st.session.ForgetCalls()
 	} else {
 		a.srv.ResetJournal()
+		// Give the memory back now, not at the runtime's leisure: the
+		// journal may have held its whole budget.
+		debug.FreeOSMemory()
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -581,6 +586,8 @@ func (a *API) getCalls(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// What the journal's bounds dropped since the last reset, oldest first.
+	w.Header().Set("Grpcdouble-Journal-Dropped-Calls", strconv.Itoa(a.srv.JournalStats().DroppedCalls))
 	out := []Call{}
 	for _, rec := range st.calls() {
 		if method != "" && rec.Method != method {

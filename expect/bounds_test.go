@@ -1,14 +1,20 @@
 package expect_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/stats"
 
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
 	"github.com/grpcdouble/grpcdouble/expect"
@@ -117,4 +123,74 @@ func TestLoadStubsSkipsEditorFiles(t *testing.T) {
 	stubs, err := expect.LoadStubs(nil, dir)
 	require.NoError(t, err)
 	assert.Len(t, stubs, 1)
+}
+
+// payloads signals once the server's handlers have received n messages.
+type payloads struct {
+	n    atomic.Int64
+	want int64
+	done chan struct{}
+}
+
+func (p *payloads) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
+func (p *payloads) HandleRPC(_ context.Context, s stats.RPCStats) {
+	if _, ok := s.(*stats.InPayload); ok && p.n.Add(1) == p.want {
+		close(p.done)
+	}
+}
+func (p *payloads) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
+func (p *payloads) HandleConn(context.Context, stats.ConnStats)                       {}
+
+// A recvAll that matches nothing, or only counts, keeps no message: it
+// kept every one, and a 300 MB stream took the server to 524 MB.
+func TestRecvAllKeepsOnlyWhatItMatches(t *testing.T) {
+	const (
+		msgs    = 48
+		size    = 1 << 20
+		maxHeap = 30 << 20 // the stream is 48 MiB
+		// streamTimeout bounds the stream: 48 MiB through bufconn under
+		// the race detector on a shared machine.
+		streamTimeout = 60 * time.Second
+	)
+	for _, tc := range []struct {
+		name    string
+		declare func(b *expect.BidiExpectation) *expect.BidiExpectation
+	}{
+		{"RecvAll", func(b *expect.BidiExpectation) *expect.BidiExpectation { return b.RecvAll() }},
+		{"Count", func(b *expect.BidiExpectation) *expect.BidiExpectation { return b.RecvAllMatching(expect.Count(msgs)) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := expect.New(t, expect.DiscardCalls())
+			tc.declare(m.Bidi(routeChat)).Send(note("done"))
+			p := &payloads{want: msgs, done: make(chan struct{})}
+			srv := mockserver.Start(t, m, mockserver.WithoutJournal(), mockserver.WithServerOptions(grpc.StatsHandler(p)))
+			ctx, cancel := context.WithTimeout(context.Background(), streamTimeout)
+			defer cancel()
+			s, err := pb.NewRouteGuideClient(srv.ClientConn()).RouteChat(ctx)
+			require.NoError(t, err)
+			big := &pb.RouteNote{Message: strings.Repeat("m", size)}
+			for range msgs {
+				require.NoError(t, s.Send(big))
+			}
+			select {
+			case <-p.done:
+			case <-ctx.Done():
+				t.Fatal("the server did not receive every message in time")
+			}
+			heap := heapInUse()
+			t.Logf("heap in use with %d MiB received: %.1f MiB", msgs*size>>20, float64(heap)/(1<<20))
+			assert.Less(t, heap, uint64(maxHeap))
+			require.NoError(t, s.CloseSend())
+			got, err := s.Recv()
+			require.NoError(t, err)
+			assert.Equal(t, "done", got.GetMessage())
+		})
+	}
+}
+
+func heapInUse() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapInuse
 }

@@ -20,6 +20,7 @@ import (
 	// error details, so stub files can name them in status details.
 	_ "google.golang.org/genproto/googleapis/rpc/errdetails"
 
+	"github.com/grpcdouble/grpcdouble/internal/newest"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 )
 
@@ -88,7 +89,7 @@ func WithFallback(f Fallback) Option {
 func InOrder() Option { return optionFunc(func(c *config) { c.inOrder = true }) }
 
 // DiscardCalls makes the Mock count calls but keep none for Calls, and keep
-// only the newest thousand or so calls nothing matched. A long-running
+// only the newest thousand calls nothing matched. A long-running
 // server (the grpcdouble command) answers without end, and the server's
 // journal, which has a limit, already keeps what was received; kept here
 // too, every call would stay in memory for good.
@@ -115,8 +116,8 @@ type Mock struct {
 	all      []*expectation // declared order, for listing and verifying
 	bound    mockserver.Methods
 	setupErr []error
-	reported int // setupErr[:reported] were reported on tb
-	misses   []Miss
+	reported int                // setupErr[:reported] were reported on tb
+	misses   *newest.List[Miss] // with DiscardCalls, the newest keptMisses
 	nextID   int
 
 	states scenarioStates
@@ -160,6 +161,11 @@ func NewMock(opts ...Option) *Mock {
 	for _, o := range opts {
 		o.apply(&m.cfg)
 	}
+	limit := 0 // a test reports every unexpected call
+	if m.cfg.discardCalls {
+		limit = keptMisses
+	}
+	m.misses = newest.New[Miss](limit)
 	return m
 }
 
@@ -493,17 +499,12 @@ func (m Miss) String() string {
 func (m *Mock) Unexpected() []Miss {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return slices.Clone(m.misses)
+	return slices.Clone(m.misses.Items())
 }
 
 func (m *Mock) miss(ms Miss) {
 	m.mu.Lock()
-	m.misses = append(m.misses, ms)
-	if m.cfg.discardCalls && len(m.misses) >= 2*keptMisses {
-		// A long-running server keeps the newest misses only; copying
-		// once every keptMisses calls keeps the backing array bounded.
-		m.misses = slices.Clone(m.misses[len(m.misses)-keptMisses:])
-	}
+	m.misses.Add(ms)
 	m.mu.Unlock()
 }
 
@@ -527,7 +528,7 @@ func (m *Mock) problems(atCleanup bool) []error {
 	}
 	broken := len(m.setupErr) > 0
 	exps := slices.Clone(m.all)
-	misses := slices.Clone(m.misses)
+	misses := slices.Clone(m.misses.Items())
 	m.mu.RUnlock()
 	if broken {
 		// A broken setup explains every other problem; say it alone.
@@ -623,7 +624,7 @@ func (m *Mock) Reset() {
 		set.mu.Unlock()
 	}
 	m.all = nil
-	m.misses = nil
+	m.misses.Reset()
 	m.setupErr = nil
 	m.reported = 0
 	m.states.reset()

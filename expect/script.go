@@ -108,7 +108,18 @@ func (s recvStep) String() string { return "recv " + s.m.String() }
 type recvAllStep struct{ m ListMatcher }
 
 func (s recvAllStep) run(r *run) error {
+	// Keep only what the matcher needs: nothing to count, one past the
+	// list it wants (then it fails anyway). A recvAll without a matcher
+	// kept every message of a 300 MB stream.
+	keep := -1 // all
+	switch m := s.m.(type) {
+	case nil, countMatcher:
+		keep = 0
+	case listMatcher:
+		keep = len(m) + 1
+	}
 	var got []proto.Message
+	n := 0
 	for {
 		msg, err := r.recv()
 		if err == io.EOF {
@@ -117,12 +128,28 @@ func (s recvAllStep) run(r *run) error {
 		if err != nil {
 			return err
 		}
-		got = append(got, msg)
+		n++
+		if keep < 0 || len(got) < keep {
+			got = append(got, msg)
+		}
 	}
-	if s.m != nil && !s.m.MatchAll(got) {
-		return r.fail("received messages do not match: %s", explainList(s.m, got))
+	if s.m == nil {
+		return nil
 	}
-	return nil
+	ok := false
+	switch m := s.m.(type) {
+	case countMatcher:
+		ok = n == int(m)
+	default:
+		ok = n == len(got) && s.m.MatchAll(got)
+	}
+	if ok {
+		return nil
+	}
+	if n != len(got) || keep == 0 {
+		return r.fail("received messages do not match: got %d messages, want %s", n, s.m)
+	}
+	return r.fail("received messages do not match: %s", explainList(s.m, got))
 }
 func (s recvAllStep) String() string { return "recv until the client closes" }
 
@@ -403,7 +430,7 @@ func (s *methodSet) needPeek(md metadata.MD) bool {
 		if len(e.script) == 0 {
 			return false
 		}
-		if _, ok := e.script[0].(recvStep); !ok {
+		if firstRecv(e.script) == nil {
 			return false
 		}
 		n++
@@ -478,8 +505,8 @@ func (e *expectation) matches(md metadata.MD, got []proto.Message) bool {
 		return e.reqs == nil || e.reqs.MatchAll(got)
 	case mockserver.BidiStream:
 		if len(got) > 0 && len(e.script) > 0 {
-			if rs, ok := e.script[0].(recvStep); ok {
-				return rs.m.Match(got[0])
+			if m := firstRecv(e.script); m != nil {
+				return m.Match(got[0])
 			}
 		}
 	}
@@ -511,8 +538,8 @@ func (e *expectation) reasons(md metadata.MD, got []proto.Message) []string {
 		}
 	case mockserver.BidiStream:
 		if len(got) > 0 && len(e.script) > 0 {
-			if rs, ok := e.script[0].(recvStep); ok && !rs.m.Match(got[0]) {
-				out = append(out, "first message: "+explain(rs.m, got[0]))
+			if m := firstRecv(e.script); m != nil && !m.Match(got[0]) {
+				out = append(out, "first message: "+explain(m, got[0]))
 			}
 		}
 	}

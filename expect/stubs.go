@@ -105,6 +105,8 @@ type stepDoc struct {
 
 	DropConnection bool         `yaml:"dropConnection"`
 	SendOversized  *oversizeDoc `yaml:"sendOversized"`
+
+	ForEach []ruleDoc `yaml:"forEach"` // foreach.go
 }
 
 type fileDoc struct {
@@ -418,7 +420,7 @@ func jsonSyntaxError(file string, data []byte) (string, bool) {
 var yamlLine = regexp.MustCompile(`line (\d+): `)
 
 var yamlTypes = strings.NewReplacer(
-	"expect.stubDoc", "stub", "expect.stepDoc", "step", "expect.matchDoc", "message match",
+	"expect.stubDoc", "stub", "expect.stepDoc", "step", "expect.ruleDoc", "forEach rule", "expect.matchDoc", "message match",
 	"expect.listDoc", "messages match", "expect.statusDoc", "status", "expect.fileDoc", "stub file",
 )
 
@@ -1029,8 +1031,15 @@ func (s Stub) step(e *expectation, n *yaml.Node, field string, d *stepDoc, kind 
 		}
 		st = append(st, sendStep{msg: msg, padTo: *o.Size})
 	}
+	if d.ForEach != nil {
+		fe, err := s.forEach(mapChild(n, "forEach"), field+".forEach", d.ForEach, kind, in, out)
+		if err != nil {
+			return nil, err
+		}
+		st = append(st, fe)
+	}
 	if len(st) != 1 {
-		return nil, s.errf(n, field, "a step does exactly one of send, recv, recvAll, delay, sendHeader, status, keepOpen, dropConnection, sendOversized (got %d)", len(st))
+		return nil, s.errf(n, field, "a step does exactly one of send, recv, recvAll, delay, sendHeader, status, keepOpen, dropConnection, sendOversized, forEach (got %d)", len(st))
 	}
 	return st[0], nil
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -18,6 +19,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
@@ -214,7 +216,7 @@ func (c *Call) Recv() (proto.Message, error) {
 		return nil, err
 	}
 	if c.frames {
-		c.rec.add(EventRecv, c.rframe.off, c.rframe.n)
+		c.rec.addRecv(&c.rframe)
 		c.rframe = recvFrame{}
 	} else {
 		c.rec.message(EventRecv, msg)
@@ -258,7 +260,11 @@ func (c *Call) send(msg proto.Message) error {
 			if err != nil {
 				return err
 			}
-			c.rec.add(EventSend, off, len(b))
+			if off < 0 { // too large to keep whole: see keepCut
+				c.rec.keepCut(EventSend, b)
+			} else {
+				c.rec.add(EventSend, off, len(b))
+			}
 			return nil
 		}
 		// msg does not marshal: let gRPC's codec fail it as it would.
@@ -360,6 +366,7 @@ func statusOf(err error) *status.Status {
 // scans them.
 type record struct {
 	mu          sync.Mutex
+	j           *journal        // for the byte bound; nil: none
 	id          uint64          // CallRecord.ID
 	gen         atomic.Uint64   // the journal's generation when it last changed
 	m           *method         // its message types decode wire
@@ -382,6 +389,22 @@ type record struct {
 	trailer     metadata.MD
 	status      *status.Status
 	answer      string // Call.SetAnswer
+
+	// The byte bound (see WithJournalBytes). size is what the record
+	// holds, counted in j.bytes; an evicted record (dropped from the
+	// journal) holds and keeps nothing more.
+	size         int
+	evicted      bool
+	cuts         []cut // messages kept truncated
+	droppedMsgs  int   // messages not kept at all: the call was over its share
+	droppedBytes int
+	mdCut        bool // the incoming metadata was truncated
+}
+
+// cut is a message too large to keep whole: wire[off:off+n] holds its
+// leading whole fields, of full bytes.
+type cut struct {
+	off, n, full int
 }
 
 // entry is an event with its payload out of line: wire[off:off+n] for a
@@ -397,7 +420,11 @@ type entry struct {
 const (
 	inSide  = -1
 	isReply = -2
+	isCut   = -3 // cuts[off]
 )
+
+// entrySize is what one event costs the journal, counted in its bytes.
+const entrySize = int(unsafe.Sizeof(entry{}))
 
 func newRecord(m *method, ctx context.Context) *record {
 	r := &record{m: m, ctx: ctx, start: time.Now()}
@@ -432,7 +459,98 @@ func (r *record) appendTo(o proto.MarshalOptions, msg proto.Message) (off, n int
 		return 0, 0, err
 	}
 	r.wire = wire
+	r.grow(len(wire) - off)
 	return off, len(wire) - off, nil
+}
+
+// grow counts n more bytes held. The caller holds r.mu, and calls r.trim
+// once it has let go of it.
+func (r *record) grow(n int) {
+	r.size += n
+	if r.j != nil {
+		r.j.bytes.Add(int64(n))
+	}
+}
+
+// trim drops the oldest calls while the journal is over its byte bound.
+// The caller must not hold r.mu.
+func (r *record) trim() {
+	if r.j != nil && r.j.budget > 0 && r.j.bytes.Load() > r.j.budget {
+		r.j.trim()
+	}
+}
+
+// fits reports whether a message of n bytes is kept whole: it is below the
+// journal's largest message, and the call is within its share. The caller
+// holds r.mu.
+func (r *record) fits(n int) bool {
+	if r.evicted {
+		return false
+	}
+	if r.j == nil || r.j.budget <= 0 {
+		return true
+	}
+	return int64(n) <= r.j.msgMax() && int64(r.size+n) <= r.j.callMax()
+}
+
+// keepCut keeps a message that does not fit: its leading whole fields, up
+// to cutKeep bytes, marked as cut; nothing but a count once the call is
+// over its share of the journal.
+func (r *record) keepCut(t EventType, b []byte) {
+	if r == nil {
+		return
+	}
+	at := time.Since(r.start)
+	r.mu.Lock()
+	r.keepCutLocked(t, b, at)
+	r.mu.Unlock()
+	r.trim()
+}
+
+func (r *record) keepCutLocked(t EventType, b []byte, at time.Duration) {
+	if r.evicted {
+		return
+	}
+	i, ok := r.cut(b)
+	if !ok {
+		r.droppedMsgs++
+		r.droppedBytes += len(b)
+		return
+	}
+	r.events = append(r.events, entry{at: at, off: i, n: isCut, typ: t})
+	r.grow(entrySize)
+}
+
+// cut keeps b's leading whole fields and returns their index in cuts; false
+// when the call is over its share. The caller holds r.mu.
+func (r *record) cut(b []byte) (int, bool) {
+	if r.j != nil && r.j.budget > 0 && int64(r.size) >= r.j.callMax() {
+		return 0, false
+	}
+	p := wholeFields(b[:min(len(b), cutKeep)])
+	r.room()
+	off := len(r.wire)
+	r.wire = append(r.wire, p...)
+	r.cuts = append(r.cuts, cut{off: off, n: len(p), full: len(b)})
+	r.grow(len(p) + int(unsafe.Sizeof(cut{})))
+	return len(r.cuts) - 1, true
+}
+
+// cutKeep is how much of a message too large for the journal it keeps.
+const cutKeep = 4 << 10
+
+// wholeFields is the longest prefix of b made of whole fields, so a cut
+// message still decodes (to its leading fields).
+func wholeFields(b []byte) []byte {
+	n := 0
+	for n < len(b) {
+		_, _, k := protowire.ConsumeField(b[n:])
+		if k < 0 {
+			break
+		}
+		n += k
+	}
+	return b[:n]
 }
 
 // message records msg, as it is now, as sent or received.
@@ -441,21 +559,40 @@ func (r *record) message(t EventType, msg proto.Message) {
 		return
 	}
 	at := time.Since(r.start) // monotonic; read outside the lock
+	size := proto.Size(msg)
 	r.mu.Lock()
+	defer r.trim()
+	defer r.mu.Unlock()
+	if r.evicted {
+		return
+	}
+	if !r.fits(size) {
+		if b, err := journalMarshal.Marshal(msg); err == nil {
+			r.keepCutLocked(t, b, at)
+			return
+		}
+	}
 	if off, n, err := r.appendTo(journalMarshal, msg); err == nil {
 		r.events = append(r.events, entry{at: at, off: off, n: int32(n), typ: t})
 	} else { // keep the message itself rather than lose it
 		r.events = append(r.events, entry{at: at, off: len(r.side), n: inSide, typ: t})
 		r.side = append(r.side, msg)
 	}
-	r.mu.Unlock()
+	r.grow(entrySize)
 }
 
 // marshal marshals msg onto wire for sending and returns its bytes, which
-// are not an event until sent says they went out.
+// are not an event until add says they went out. A message that does not
+// fit (see fits) is marshaled apart, off -1: keepCut keeps what it can.
 func (r *record) marshal(msg proto.Message) (b []byte, off int, ok bool) {
+	size := proto.Size(msg)
 	r.mu.Lock()
+	defer r.trim()
 	defer r.mu.Unlock()
+	if !r.fits(size) {
+		b, err := wireMarshal.Marshal(msg)
+		return b, -1, err == nil
+	}
 	off, n, err := r.appendTo(wireMarshal, msg)
 	if err != nil {
 		return nil, 0, false
@@ -467,23 +604,44 @@ func (r *record) marshal(msg proto.Message) (b []byte, off int, ok bool) {
 // bytes in wire; add makes them an event.
 func (r *record) unmarshal(data mem.BufferSlice, f *recvFrame) error {
 	r.mu.Lock()
+	if !r.fits(data.Len()) {
+		r.mu.Unlock()
+		b := data.Materialize()
+		if err := proto.Unmarshal(b, f.msg); err != nil {
+			return err
+		}
+		f.off, f.n, f.apart = -1, len(b), b
+		return nil
+	}
 	r.room()
 	off := len(r.wire)
 	for _, b := range data {
 		r.wire = append(r.wire, b.ReadOnlyData()...)
 	}
 	b := r.wire[off:len(r.wire):len(r.wire)]
+	r.grow(len(b))
 	r.mu.Unlock()
 	if err := proto.Unmarshal(b, f.msg); err != nil {
 		r.mu.Lock()
-		if len(r.wire) == off+len(b) { // nobody appended since: take them back
+		if !r.evicted && len(r.wire) == off+len(b) { // nobody appended since: take them back
 			r.wire = r.wire[:off]
+			r.grow(-len(b))
 		}
 		r.mu.Unlock()
 		return err
 	}
+	r.trim()
 	f.off, f.n = off, len(b)
 	return nil
+}
+
+// addRecv records a message unmarshal received.
+func (r *record) addRecv(f *recvFrame) {
+	if f.off < 0 {
+		r.keepCut(EventRecv, f.apart)
+		return
+	}
+	r.add(EventRecv, f.off, f.n)
 }
 
 // add records an event whose message, if any, unmarshal or marshal put at
@@ -494,8 +652,12 @@ func (r *record) add(typ EventType, off, n int) {
 	}
 	at := time.Since(r.start)
 	r.mu.Lock()
-	r.events = append(r.events, entry{at: at, off: off, n: int32(n), typ: typ})
+	if !r.evicted {
+		r.events = append(r.events, entry{at: at, off: off, n: int32(n), typ: typ})
+		r.grow(entrySize)
+	}
 	r.mu.Unlock()
+	r.trim()
 }
 
 // pending records a unary response, which gRPC marshals only once the
@@ -506,8 +668,11 @@ func (r *record) pending(msg proto.Message) {
 	}
 	at := time.Since(r.start)
 	r.mu.Lock()
-	r.reply, r.replyAt = msg, len(r.events)
-	r.events = append(r.events, entry{at: at, n: isReply, typ: EventSend})
+	if !r.evicted {
+		r.reply, r.replyAt = msg, len(r.events)
+		r.events = append(r.events, entry{at: at, n: isReply, typ: EventSend})
+		r.grow(entrySize)
+	}
 	r.mu.Unlock()
 }
 
@@ -519,11 +684,32 @@ func (r *record) settle(frames bool) (b []byte, ok bool) {
 		return nil, false
 	}
 	r.mu.Lock()
+	defer r.trim()
 	defer r.mu.Unlock()
-	if r.reply == nil {
+	if r.reply == nil || r.evicted {
 		return nil, false
 	}
 	e := &r.events[r.replyAt]
+	if size := proto.Size(r.reply); !r.fits(size) {
+		o := journalMarshal
+		if frames {
+			o = wireMarshal
+		}
+		b, err := o.Marshal(r.reply)
+		if err != nil {
+			return nil, false
+		}
+		r.reply = nil
+		if i, ok := r.cut(b); ok {
+			e.off, e.n = i, isCut
+		} else {
+			r.events = slices.Delete(r.events, r.replyAt, r.replyAt+1)
+			r.grow(-entrySize)
+			r.droppedMsgs++
+			r.droppedBytes += len(b)
+		}
+		return b, frames
+	}
 	if frames {
 		if off, n, err := r.appendTo(wireMarshal, r.reply); err == nil {
 			e.off, e.n, r.reply = off, int32(n), nil
@@ -548,6 +734,14 @@ func (r *record) expand() []Event {
 		switch {
 		case e.n == isReply:
 			ev.Message = r.reply
+		case e.n == isCut:
+			c := r.cuts[e.off]
+			mt := r.m.in
+			if e.typ == EventSend {
+				mt = r.m.out
+			}
+			ev.Message = decode(mt, r.wire[c.off:c.off+c.n])
+			ev.Truncated, ev.Size = true, c.full
 		case e.n == inSide:
 			switch v := r.side[e.off].(type) {
 			case proto.Message:
@@ -582,12 +776,31 @@ func (r *record) addHeader(md metadata.MD, sent bool) {
 		return
 	}
 	r.mu.Lock()
+	if r.evicted {
+		r.mu.Unlock()
+		return
+	}
 	r.header = metadata.Join(r.header, md)
+	r.grow(mdSize(md))
 	if sent {
 		r.events = append(r.events, entry{at: time.Since(r.start), off: len(r.side), n: inSide, typ: EventHeader})
 		r.side = append(r.side, r.header.Copy())
+		r.grow(entrySize + mdSize(r.header))
 	}
 	r.mu.Unlock()
+	r.trim()
+}
+
+// mdSize is about what md holds, in bytes.
+func mdSize(md metadata.MD) int {
+	n := 0
+	for k, vs := range md {
+		n += len(k)
+		for _, v := range vs {
+			n += len(v)
+		}
+	}
+	return n
 }
 
 func (r *record) addTrailer(md metadata.MD) {
@@ -595,8 +808,12 @@ func (r *record) addTrailer(md metadata.MD) {
 		return
 	}
 	r.mu.Lock()
-	r.trailer = metadata.Join(r.trailer, md)
+	if !r.evicted {
+		r.trailer = metadata.Join(r.trailer, md)
+		r.grow(mdSize(md))
+	}
 	r.mu.Unlock()
+	r.trim()
 }
 
 func (r *record) finish(st *status.Status) {
@@ -605,22 +822,52 @@ func (r *record) finish(st *status.Status) {
 	}
 	now := time.Now()
 	md, peer := incoming(r.ctx)
-	packed := packMD(md)
+	limit := -1
+	if r.j != nil && r.j.budget > 0 {
+		limit = int(r.j.msgMax())
+	}
+	packed, cut := packMD(md, limit)
 	protocol := protocolOf(r.ctx, md)
 	r.mu.Lock()
-	r.md, r.peer, r.protocol = packed, peer, protocol
+	if !r.evicted {
+		r.md, r.mdCut = packed, cut
+		r.grow(len(packed))
+	}
+	r.peer, r.protocol = peer, protocol
 	r.ctx = nil
 	r.end = now
 	r.done = true
 	r.status = st
 	r.mu.Unlock()
+	r.trim()
+}
+
+// evict empties a record dropped from the journal, giving its bytes back;
+// it keeps nothing more. The caller holds the journal's lock.
+func (r *record) evict() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.evicted {
+		return
+	}
+	r.evicted = true
+	if r.j != nil {
+		r.j.bytes.Add(-int64(r.size))
+	}
+	r.size = 0
+	r.wire, r.events, r.side, r.cuts, r.md = nil, nil, nil, nil, nil
+	r.reply = nil
 }
 
 // packMD flattens metadata into one pointer-free buffer. A journal may hold
 // thousands of finished calls; kept as maps, their metadata is thousands of
 // small pointer-holding objects the GC must trace on every cycle, which
 // showed in the unary benchmarks as mark work the baseline never does.
-func packMD(md metadata.MD) []byte {
+//
+// With a limit (>= 0), values are cut so that keys and values hold at most
+// limit bytes, and cut reports whether any was: a call may carry 16 MiB of
+// metadata (gRPC's default bound), and a journal of whole ones held 1.6 GB.
+func packMD(md metadata.MD, limit int) (b []byte, cut bool) {
 	n := 0
 	for k, vs := range md {
 		n += 2*binary.MaxVarintLen32 + len(k)
@@ -628,17 +875,35 @@ func packMD(md metadata.MD) []byte {
 			n += binary.MaxVarintLen32 + len(v)
 		}
 	}
-	b := make([]byte, 0, n)
+	if limit >= 0 && n > limit {
+		n = limit + len(md)*2*binary.MaxVarintLen32
+	}
+	left := limit
+	take := func(s string) string {
+		if limit < 0 {
+			return s
+		}
+		if len(s) > left {
+			s, cut = s[:max(left, 0)], true
+		}
+		left -= len(s)
+		return s
+	}
+	b = make([]byte, 0, n)
 	for k, vs := range md {
 		b = binary.AppendUvarint(b, uint64(len(k)))
 		b = append(b, k...)
+		if limit >= 0 {
+			left -= len(k)
+		}
 		b = binary.AppendUvarint(b, uint64(len(vs)))
 		for _, v := range vs {
+			v = take(v)
 			b = binary.AppendUvarint(b, uint64(len(v)))
 			b = append(b, v...)
 		}
 	}
-	return b
+	return b, cut
 }
 
 // unpackMD is packMD's inverse, for a snapshot.

@@ -10,6 +10,8 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/grpcdouble/grpcdouble/internal/newest"
 )
 
 // EventType says what happened in one step of a call.
@@ -43,6 +45,11 @@ type Event struct {
 	Message  proto.Message // for EventRecv and EventSend: see CallRecord
 	Metadata metadata.MD   // for EventHeader: every header sent
 	Time     time.Time
+	// Truncated is set on a message too large for the journal to keep
+	// whole (see WithJournalBytes): Message holds only its leading whole
+	// fields, and Size is how many bytes it had on the wire.
+	Truncated bool
+	Size      int
 }
 
 // CallRecord is a snapshot of one received call. Snapshots of calls still
@@ -75,6 +82,14 @@ type CallRecord struct {
 	// Answer is what answered the call, as the handler said with
 	// Call.SetAnswer: "stub:ID", "cassette", "upstream", "miss", or "".
 	Answer string
+
+	// What the journal's byte bound (WithJournalBytes) left out of this
+	// call: the messages it did not keep at all once the call had taken
+	// its share (see also Event.Truncated), and whether incoming metadata
+	// values were cut.
+	DroppedMessages   int
+	DroppedBytes      int
+	MetadataTruncated bool
 }
 
 // Received returns the client messages in order.
@@ -96,37 +111,68 @@ func (r CallRecord) messages(t EventType) []proto.Message {
 	return out
 }
 
-// journal keeps the calls a server received, oldest first.
+// journal keeps the calls a server received, oldest first: the newest
+// limit calls, within budget bytes.
 type journal struct {
 	mu     sync.Mutex
-	calls  []*record
-	limit  int // 0: keep all
+	calls  *newest.List[*record]
+	budget int64        // bytes; 0: no bound
+	bytes  atomic.Int64 // what the kept records hold
 	nextID uint64
 	gen    atomic.Uint64 // bumped by every change, for CallsSince
 	watch  watchers
+}
+
+func (j *journal) init(limit int, budget int64) {
+	j.calls, j.budget = newest.New[*record](limit), max(budget, 0)
 }
 
 func (j *journal) add(r *record) {
 	j.mu.Lock()
 	j.nextID++
 	r.id = j.nextID
-	j.calls = append(j.calls, r)
-	if j.limit > 0 && len(j.calls) >= 2*j.limit {
-		// Drop the oldest; copy so the backing array does not grow for
-		// ever. Only every limit calls, so a busy server does not copy the
-		// whole journal on every call; readers see the newest limit.
-		j.calls = slices.Clone(j.calls[len(j.calls)-j.limit:])
+	r.j = j
+	if old, ok := j.calls.Add(r); ok {
+		old.evict()
 	}
 	j.mu.Unlock()
 	j.touch(r)
 }
 
-// kept is the journal as readers see it: the newest limit calls.
-func (j *journal) kept() []*record {
-	if j.limit > 0 && len(j.calls) > j.limit {
-		return j.calls[len(j.calls)-j.limit:]
+// msgMax is the largest message kept whole: a sixteenth of the budget.
+func (j *journal) msgMax() int64 { return j.budget / 16 }
+
+// callMax is the most one call keeps: half the budget. A call that has
+// taken it keeps its events' count, not their messages.
+func (j *journal) callMax() int64 { return j.budget / 2 }
+
+// trim drops the oldest calls while the journal holds more than its
+// budget, keeping the newest whatever its size (callMax bounds it).
+func (j *journal) trim() {
+	j.mu.Lock()
+	for j.bytes.Load() > j.budget && j.calls.Len() > 1 {
+		old, _ := j.calls.DropOldest()
+		old.evict()
 	}
-	return j.calls
+	j.mu.Unlock()
+}
+
+// kept is the journal as readers see it. The caller holds j.mu.
+func (j *journal) kept() []*record { return j.calls.Items() }
+
+// JournalStats says what the journal holds and what its bounds dropped.
+type JournalStats struct {
+	Calls        int   // calls kept
+	Bytes        int64 // about what they hold
+	DroppedCalls int   // calls dropped since the last reset, oldest first, by either bound
+	Limit        int   // WithJournalLimit (0: none)
+	ByteLimit    int64 // WithJournalBytes (0: none)
+}
+
+func (j *journal) stats() JournalStats {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return JournalStats{Calls: j.calls.Len(), Bytes: j.bytes.Load(), DroppedCalls: j.calls.Dropped(), Limit: j.calls.Limit(), ByteLimit: j.budget}
 }
 
 // snapshot snapshots the calls to method, or every call for "". It picks
@@ -150,7 +196,10 @@ func (j *journal) snapshot(method string) []CallRecord {
 
 func (j *journal) reset() {
 	j.mu.Lock()
-	j.calls = nil
+	for _, r := range j.calls.Items() {
+		r.evict()
+	}
+	j.calls.Reset()
 	j.mu.Unlock()
 	j.gen.Add(1)
 	j.watch.notify()
@@ -173,6 +222,10 @@ func (r *record) snapshot() CallRecord {
 		Trailer:     r.trailer.Copy(),
 		Status:      r.status,
 		Answer:      r.answer,
+
+		DroppedMessages:   r.droppedMsgs,
+		DroppedBytes:      r.droppedBytes,
+		MetadataTruncated: r.mdCut,
 	}
 	if r.ctx != nil { // still running
 		out.Metadata, out.Peer = incoming(r.ctx)

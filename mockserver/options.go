@@ -25,6 +25,7 @@ type config struct {
 	reflection   bool
 	health       bool
 	journalLimit int
+	journalBytes int64
 	noJournal    bool
 	serverOpts   []grpc.ServerOption
 	dialOpts     []grpc.DialOption
@@ -32,7 +33,7 @@ type config struct {
 }
 
 func newConfig(opts []Option) *config {
-	c := &config{reflection: true, health: true, bufSize: defaultBufSize}
+	c := &config{reflection: true, health: true, bufSize: defaultBufSize, journalBytes: DefaultJournalBytes}
 	for _, o := range opts {
 		o.apply(c)
 	}
@@ -87,6 +88,23 @@ func WithoutHealth() Option { return optionFunc(func(c *config) { c.health = fal
 // WithJournalLimit keeps only the newest n calls in the journal (0: all).
 // Long-running servers should set one.
 func WithJournalLimit(n int) Option { return optionFunc(func(c *config) { c.journalLimit = n }) }
+
+// DefaultJournalBytes bounds what the journal holds, in bytes, unless
+// WithJournalBytes says otherwise: 64 MiB.
+const DefaultJournalBytes = 64 << 20
+
+// WithJournalBytes bounds what the journal holds to about n bytes of
+// messages, metadata and events (n <= 0: no bound). Over it, the oldest
+// calls are dropped (JournalStats counts them). One call keeps at most half
+// of n: past that its messages are counted (CallRecord.DroppedMessages),
+// not kept. A message over n/16 bytes, or incoming metadata over that, is
+// kept truncated: the message's leading whole fields, up to 4 KiB, marked
+// Event.Truncated with its real Size; metadata values cut, marked
+// CallRecord.MetadataTruncated. Without it, 60 calls of 50 MB each held
+// 5 GB.
+func WithJournalBytes(n int64) Option {
+	return optionFunc(func(c *config) { c.journalBytes = max(n, 0) })
+}
 
 // WithoutJournal keeps no journal at all: Calls returns nothing.
 func WithoutJournal() Option { return optionFunc(func(c *config) { c.noJournal = true }) }

@@ -117,7 +117,7 @@ func New(h Handler, opts ...Option) (*Server, error) {
 	}
 	cfg := newConfig(opts)
 	s := &Server{cfg: cfg, handler: h, methods: map[string]*method{}, served: make(chan struct{}), live: map[*Call]context.CancelCauseFunc{}}
-	s.journal.limit = cfg.journalLimit
+	s.journal.init(cfg.journalLimit, cfg.journalBytes)
 	s.frames = !cfg.noJournal && len(cfg.serverOpts) == 0
 
 	ctx, cancel := context.WithTimeout(context.Background(), sourceTimeout)
@@ -452,7 +452,7 @@ func (s *Server) serveUnaryFrame(ctx context.Context, m *method, req proto.Messa
 		s.end(c, status.Convert(err))
 		return nil, err
 	}
-	c.rec.add(EventRecv, f.off, f.n)
+	c.rec.addRecv(&f)
 	return s.answerUnary(c)
 }
 
@@ -613,6 +613,10 @@ func (s *Server) MaxSendSize() int {
 	}
 	return DefaultMaxSendSize
 }
+
+// JournalStats says what the journal holds, its bounds, and how many calls
+// they dropped since the last ResetJournal.
+func (s *Server) JournalStats() JournalStats { return s.journal.stats() }
 
 // ResetJournal forgets every call received so far.
 func (s *Server) ResetJournal() { s.journal.reset() }

@@ -64,7 +64,8 @@ func (c wireCodec) Unmarshal(data mem.BufferSlice, v any) error {
 type recvFrame struct {
 	rec    *record
 	msg    proto.Message
-	off, n int // where the bytes went in rec.wire
+	off, n int    // where the bytes went in rec.wire; off -1: in apart
+	apart  []byte // a message too large to keep whole (see record.fits)
 }
 
 // foreignCodec returns the codec a call's content-subtype names when it is

@@ -126,11 +126,29 @@ func equalNorm(h *Handler, s step, m proto.Message) bool {
 	return proto.Equal(s.norm, h.normalize(m))
 }
 
-// Misses returns the errors of the calls no interaction matched, in order.
+// Misses returns the errors of the calls no interaction matched, in order:
+// the newest KeptMisses of them.
 func (h *Handler) Misses() []error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]error(nil), h.misses...)
+	return append([]error(nil), h.misses.Items()...)
+}
+
+// MissesDropped is how many misses were dropped to keep the newest
+// KeptMisses.
+func (h *Handler) MissesDropped() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.misses.Dropped()
+}
+
+// missErrors is Misses, with a line for those dropped.
+func (h *Handler) missErrors() []error {
+	errs := h.Misses()
+	if n := h.MissesDropped(); n > 0 {
+		errs = append([]error{fmt.Errorf("replay: %w: %d earlier misses not kept (the newest %d follow)", ErrNoMatch, n, KeptMisses)}, errs...)
+	}
+	return errs
 }
 
 // Unused returns the interactions no call used.
@@ -161,7 +179,7 @@ func (h *Handler) unusedErrors() []error {
 // Verify returns every miss and, unless AllowUnused, every unused
 // interaction, joined; nil when there are none.
 func (h *Handler) Verify() error {
-	errs := h.Misses()
+	errs := h.missErrors()
 	if !h.cfg.allowUnused {
 		errs = append(errs, h.unusedErrors()...)
 	}
@@ -171,7 +189,7 @@ func (h *Handler) Verify() error {
 func (h *Handler) report() {
 	t := h.cfg.t
 	t.Helper()
-	for _, err := range h.Misses() {
+	for _, err := range h.missErrors() {
 		t.Errorf("%v", err)
 	}
 	for _, err := range h.unusedErrors() {

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/grpcdouble/grpcdouble/cassette"
+	"github.com/grpcdouble/grpcdouble/internal/newest"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 )
 
@@ -56,8 +57,13 @@ type Handler struct {
 	order     []*entry
 
 	mu     sync.Mutex
-	misses []error
+	misses *newest.List[error] // the newest KeptMisses
 }
+
+// KeptMisses is how many misses a Handler keeps for Misses and Verify: the
+// newest. Unmatched traffic to a long-running server must not grow it for
+// ever (400,000 misses held 200 MB); MissesDropped counts the rest.
+const KeptMisses = 1000
 
 type methodIndex struct {
 	name    string
@@ -116,7 +122,7 @@ func OpenAll(paths []string, opts ...Option) (*Handler, error) {
 // New builds a Handler from loaded cassettes. Messages are decoded when a
 // server binds the handler (or on a method's first call).
 func New(cassettes []*cassette.Cassette, opts ...Option) (*Handler, error) {
-	h := &Handler{cfg: newConfig(opts), cassettes: cassettes, methods: map[string]*methodIndex{}}
+	h := &Handler{cfg: newConfig(opts), cassettes: cassettes, methods: map[string]*methodIndex{}, misses: newest.New[error](KeptMisses)}
 	for _, c := range cassettes {
 		for _, in := range c.Interactions {
 			e := &entry{in: in, where: in.Where(c.Path)}
@@ -659,7 +665,7 @@ func (cs *callState) miss(claimable []*entry, reason string) error {
 	}
 	err := fmt.Errorf("replay: %w: %s call (%s): %s", ErrNoMatch, cs.c.FullMethod(), cs.describe(), reason)
 	h.mu.Lock()
-	h.misses = append(h.misses, err)
+	h.misses.Add(err)
 	h.mu.Unlock()
 	return status.Error(NoMatchCode, err.Error())
 }

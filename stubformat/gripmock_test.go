@@ -130,6 +130,11 @@ var gripmockStreamCalls = []call{
 	{name: "client stream, one message short", do: stream(upload, `{"uploadId": "f1", "sequence": 1}`), noMatch: true},
 	{name: "bidi: message i by inputs[i], answered with stream[i]", do: pingPong(chat, `{"user": "alice", "text": "hello"}`, `{"user": "carol", "text": "how are you"}`),
 		want: ok(`{"user":"bob","text":"hello alice"}`, `{"user":"bob","text":"fine, thanks"}`)},
+	{name: "bidi: each message answered by the best stub", do: pingPong(chat, `{"user": "dave", "text": "ping"}`, `{"user": "dave", "text": "hello"}`, `{"user": "dave", "text": "ping"}`),
+		want: ok(`{"user":"bot","text":"pong"}`, `{"user":"bot","text":"hi dave"}`, `{"user":"bot","text":"pong"}`)},
+	{name: "bidi: a stub's error ends the stream", do: pingPong(chat, `{"user": "dave", "text": "ping"}`, `{"user": "dave", "text": "bye"}`),
+		want: answer{Messages: []string{`{"user":"bot","text":"pong"}`}, Code: codes.Aborted, Message: "bye now"}},
+	{name: "bidi: a message no stub matches", do: pingPong(chat, `{"user": "dave", "text": "ping"}`, `{"user": "erin", "text": "ping"}`), noMatch: true},
 }
 
 func TestGripmockAsIs(t *testing.T) {

@@ -28,6 +28,14 @@ var wiremockCalls = []call{
 	}, want: failed(codes.DeadlineExceeded, "")},
 	{name: "grpc-status-name and grpc-status-reason", do: unary(getItem, `{"id": "w-missing"}`), want: failed(codes.NotFound, "no item w-missing")},
 	{name: "priority: the fallback comes last", do: unary(getItem, `{"id": "other"}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "matchesJsonPath: presence, filter, expression, regex filter", do: unary(getItem, `{"id": "bulk-7", "userId": "b2b-acme", "quantity": 12, "filter": {"category": "mugs"}}`),
+		want: ok(`{"name":"bulk order"}`)},
+	{name: "matchesJsonPath: too few", do: unary(getItem, `{"id": "bulk-7", "userId": "b2b-acme", "quantity": 9, "filter": {"category": "mugs"}}`),
+		want: failed(codes.Unavailable, "fallback")},
+	{name: "matchesJsonPath: absent field", do: unary(getItem, `{"id": "bulk-7", "userId": "b2b-acme", "quantity": 12}`),
+		want: failed(codes.Unavailable, "fallback")},
+	{name: "matchesJsonPath: expression matches the whole value", do: unary(getItem, `{"id": "bulk-7x", "userId": "b2b-acme", "quantity": 12, "filter": {"category": "mugs"}}`),
+		want: failed(codes.Unavailable, "fallback")},
 	{name: "server stream from a string body", do: stream(listItems, `{"category": "w"}`), want: ok(`{"id":"ws-1"}`)},
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/internal/boundedfile"
+	"github.com/grpcdouble/grpcdouble/mockserver"
 	"github.com/grpcdouble/grpcdouble/record"
 	"github.com/grpcdouble/grpcdouble/replay"
 	"github.com/grpcdouble/grpcdouble/stubformat"
@@ -52,6 +53,7 @@ type commonConfig struct {
 	adminToken string
 
 	journalLimit int
+	journalBytes int64
 	maxFileSize  int64
 	logLevel     string
 	logFormat    string
@@ -139,6 +141,7 @@ func (c *commonConfig) registerServing(fs *flag.FlagSet) {
 	// prints the token.
 	fs.StringVar(&c.adminToken, "admin-token", "", "require \"Authorization: Bearer `TOKEN`\" on every admin request (default: $"+adminTokenEnv+")")
 	fs.IntVar(&c.journalLimit, "journal-limit", 1000, "keep only the newest `N` calls in the journal (0: all)")
+	fs.Int64Var(&c.journalBytes, "journal-bytes", mockserver.DefaultJournalBytes, "keep about `BYTES` of calls in the journal at most (0: no bound); a message over a sixteenth of it is kept truncated")
 	fs.Int64Var(&c.maxFileSize, "max-file-size", defaultMaxFileSize, "read no --stubs, --protoset, --cassette or TLS file larger than `BYTES` (at most 1 GiB)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log `LEVEL`: debug (logs every call), info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log `FORMAT`: text or json")
@@ -176,6 +179,9 @@ func (c *commonConfig) validate() error {
 	}
 	if c.maxFileSize <= 0 || c.maxFileSize > boundedfile.Limit {
 		return fmt.Errorf("--max-file-size: %d: want 1 to %d bytes", c.maxFileSize, boundedfile.Limit)
+	}
+	if c.journalBytes < 0 {
+		return fmt.Errorf("--journal-bytes: %d is negative", c.journalBytes)
 	}
 	if c.journalLimit < 0 {
 		return fmt.Errorf("--journal-limit: %d is negative", c.journalLimit)

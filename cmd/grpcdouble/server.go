@@ -108,7 +108,7 @@ func start(c *commonConfig, h mockserver.Handler, sources []mockserver.Source, a
 		in.closeAdminListener()
 		return nil, err
 	}
-	opts := append([]mockserver.Option{mockserver.WithTCP(c.listen), mockserver.WithJournalLimit(c.journalLimit)}, sourceOptions(sources)...)
+	opts := append([]mockserver.Option{mockserver.WithTCP(c.listen), mockserver.WithJournalLimit(c.journalLimit), mockserver.WithJournalBytes(c.journalBytes)}, sourceOptions(sources)...)
 	if tlsCfg != nil {
 		opts = append(opts, mockserver.WithTLS(tlsCfg))
 	}

@@ -37,6 +37,11 @@ type Call struct {
 	// Answer says what answered the call: "stub:ID", "cassette",
 	// "upstream" (the proxy fallback) or "miss".
 	Answer string `json:"answer,omitempty"`
+	// What the journal's byte bound left out (mockserver.WithJournalBytes):
+	// messages not kept at all, and whether metadata values were cut.
+	DroppedMessages   int  `json:"droppedMessages,omitempty"`
+	DroppedBytes      int  `json:"droppedBytes,omitempty"`
+	MetadataTruncated bool `json:"metadataTruncated,omitempty"`
 }
 
 // Event is one event of a Call, in the order it happened.
@@ -45,6 +50,10 @@ type Event struct {
 	Time     time.Time           `json:"time"`
 	Message  json.RawMessage     `json:"message,omitempty"`
 	Metadata map[string][]string `json:"metadata,omitempty"`
+	// Truncated: the message was too large to keep whole; message holds
+	// its leading whole fields, and size its bytes on the wire.
+	Truncated bool `json:"truncated,omitempty"`
+	Size      int  `json:"size,omitempty"`
 }
 
 // Status is the status a Call ended with.
@@ -71,6 +80,10 @@ func CallJSON(rec mockserver.CallRecord) Call {
 		Header:    mdJSON(rec.Header),
 		Trailer:   mdJSON(rec.Trailer),
 		Answer:    rec.Answer,
+
+		DroppedMessages:   rec.DroppedMessages,
+		DroppedBytes:      rec.DroppedBytes,
+		MetadataTruncated: rec.MetadataTruncated,
 	}
 	if rec.HasDeadline {
 		d := rec.Deadline
@@ -83,7 +96,10 @@ func CallJSON(rec mockserver.CallRecord) Call {
 		c.Status = statusJSON(rec.Status)
 	}
 	for _, e := range rec.Events {
-		ej := Event{Type: e.Type.String(), Time: e.Time, Metadata: mdJSON(e.Metadata)}
+		ej := Event{Type: e.Type.String(), Time: e.Time, Metadata: mdJSON(e.Metadata), Truncated: e.Truncated}
+		if e.Truncated {
+			ej.Size = e.Size
+		}
 		if e.Message != nil {
 			ej.Message = messageJSON(e.Message)
 			switch e.Type {

@@ -61,6 +61,7 @@ func Read(file string, root *yaml.Node, resolver mockserver.Methods) native.Resu
 	for _, item := range native.Items(root) {
 		r.stub(item)
 	}
+	r.flushBidi()
 	return native.Result{Stubs: r.out, Problems: r.problems}
 }
 
@@ -71,6 +72,11 @@ type reader struct {
 	out      []native.Stub
 	problems []native.Problem
 	failed   bool // the current stub has a problem
+
+	// bidi gathers, by method, the rules of bidi stubs without inputs:
+	// gripmock answers each message of such a stream by the best of them.
+	bidi      map[string][]bidiRule
+	bidiOrder []string
 }
 
 func (r *reader) problem(n *yaml.Node, construct, format string, args ...any) {
@@ -187,12 +193,12 @@ func (r *reader) stub(st *yaml.Node) {
 	if r.failed {
 		return
 	}
-	if input != nil && (kind == mockserver.ClientStream || kind == mockserver.BidiStream) {
-		if kind == mockserver.BidiStream {
-			r.notYet(input, "input", "a bidi stub answering each message by its input (answer-per-message rules)")
-		} else {
-			r.notYet(input, "input", "one pattern for every message of a client stream (use inputs, one per message)")
-		}
+	if kind == mockserver.BidiStream && inputs == nil {
+		r.bidiRules(st, full, meth, inputAlts, headerAlts, out)
+		return
+	}
+	if input != nil && kind == mockserver.ClientStream {
+		r.notYet(input, "input", "one pattern for every message of a client stream (use inputs, one per message)")
 		return
 	}
 

@@ -48,7 +48,7 @@ func ExampleRead() {
 func TestProblemsNameTheLine(t *testing.T) {
 	for _, tc := range []struct{ src, want string }{
 		{`{"request": {"urlPath": "/a.S/M", "method": "GET"}, "response": {}}`, `f.json:1: request.method: gRPC calls are POST; got "GET"`},
-		{"{\"request\": {\"urlPath\": \"/a.S/M\",\n \"bodyPatterns\": [{\"matchesJsonPath\": \"$.x\"}]}, \"response\": {}}", `f.json:2: request.bodyPatterns[0].matchesJsonPath: not supported yet: JSON path matchers need field matchers`},
+		{"{\"request\": {\"urlPath\": \"/a.S/M\",\n \"bodyPatterns\": [{\"matchesJsonPath\": \"$.items[0]\"}]}, \"response\": {}}", `f.json:2: request.bodyPatterns[0].matchesJsonPath: not supported yet: the JSON path "$.items[0]" (the reader takes $.field.field and $[?(@.field OP value)])`},
 		{"{\"request\": {\"urlPath\": \"/a.S/M\"},\n \"scenarioName\": \"s\", \"response\": {}}", `f.json:2: scenarioName: not supported yet: WireMock scenarios`},
 		{"{\"request\": {\"urlPath\": \"/a.S/M\",\n \"headers\": {\"x\": {\"doesNotMatch\": \"a\"}}}, \"response\": {}}", `f.json:2: request.headers.x.doesNotMatch: unsupported header matcher (want equalTo, contains, matches or absent)`},
 		{"{\"request\": {\"urlPath\": \"/a.S/M\"}, \"response\": {\"transformers\": [\"response-template\"]}}", `f.json:1: response.transformers: not supported yet: WireMock response templates`},

@@ -201,50 +201,164 @@ func (r *reader) body(b *yaml.Node) *yaml.Node {
 		r.problem(b, "request.bodyPatterns", "want a list of body patterns")
 		return nil
 	}
-	if len(b.Content) == 0 {
-		return nil
-	}
-	if len(b.Content) > 1 {
-		r.problem(b.Content[1], "request.bodyPatterns[1]", "not supported yet: more than one body pattern")
-		return nil
-	}
-	p := b.Content[0]
-	var match *yaml.Node
-	native.Pairs(p, func(k, v *yaml.Node) {
-		switch k.Value {
-		case "equalToJson":
-			js := v
-			if v.Kind == yaml.ScalarNode {
-				var doc yaml.Node
-				if err := yaml.Unmarshal([]byte(v.Value), &doc); err != nil || native.Doc(&doc) == nil {
-					r.problem(v, "request.bodyPatterns[0].equalToJson", "not JSON: %v", err)
+	match := native.Map(b.Line)
+	fields := native.Map(b.Line)
+	whole := false
+	for i, p := range b.Content {
+		where := fmt.Sprintf("request.bodyPatterns[%d]", i)
+		native.Pairs(p, func(k, v *yaml.Node) {
+			switch k.Value {
+			case "equalToJson":
+				if whole {
+					r.problem(k, where+".equalToJson", "not supported yet: more than one equalToJson")
 					return
 				}
-				js = native.Doc(&doc)
-				shift(js, v.Line-1)
+				whole = true
+				js := v
+				if v.Kind == yaml.ScalarNode {
+					var doc yaml.Node
+					if err := yaml.Unmarshal([]byte(v.Value), &doc); err != nil || native.Doc(&doc) == nil {
+						r.problem(v, where+".equalToJson", "not JSON: %v", err)
+						return
+					}
+					js = native.Doc(&doc)
+					shift(js, v.Line-1)
+				}
+				if hasPlaceholder(js) {
+					r.problem(v, where+".equalToJson", "not supported yet: json-unit placeholders")
+					return
+				}
+				how := "equal"
+				if x := native.Get(p, "ignoreExtraElements"); x != nil && x.Value == "true" {
+					how = "partial"
+				}
+				if x := native.Get(p, "ignoreArrayOrder"); x != nil && x.Value == "true" {
+					r.problem(x, where+".ignoreArrayOrder", "not supported yet: lists compared in any order")
+					return
+				}
+				native.Set(match, how, native.Clone(js))
+			case "ignoreExtraElements", "ignoreArrayOrder":
+			case "matchesJsonPath":
+				path, op, ok := r.jsonPath(v, where+".matchesJsonPath")
+				if !ok {
+					return
+				}
+				if native.Get(fields, path) != nil {
+					r.problem(v, where+".matchesJsonPath", "not supported yet: two JSON paths on the field %s", path)
+					return
+				}
+				native.Set(fields, path, op)
+			default:
+				r.problem(k, where+"."+k.Value, "unsupported body matcher (want equalToJson, with ignoreExtraElements, or matchesJsonPath)")
 			}
-			if strings.Contains(v.Value, "${json-unit.") || hasPlaceholder(js) {
-				r.problem(v, "request.bodyPatterns[0].equalToJson", "not supported yet: json-unit placeholders")
-				return
-			}
-			how := "equal"
-			if x := native.Get(p, "ignoreExtraElements"); x != nil && x.Value == "true" {
-				how = "partial"
-			}
-			if x := native.Get(p, "ignoreArrayOrder"); x != nil && x.Value == "true" {
-				r.problem(x, "request.bodyPatterns[0].ignoreArrayOrder", "not supported yet: lists compared in any order")
-				return
-			}
-			match = native.Map(v.Line)
-			native.Set(match, how, native.Clone(js))
-		case "ignoreExtraElements", "ignoreArrayOrder":
-		case "matchesJsonPath":
-			r.problem(k, "request.bodyPatterns[0].matchesJsonPath", "not supported yet: JSON path matchers need field matchers")
-		default:
-			r.problem(k, "request.bodyPatterns[0]."+k.Value, "unsupported body matcher (want equalToJson, with ignoreExtraElements, or matchesJsonPath)")
-		}
-	})
+		})
+	}
+	if len(fields.Content) > 0 {
+		native.Set(match, "fields", fields)
+	}
+	if len(match.Content) == 0 {
+		return nil
+	}
 	return match
+}
+
+// A JSON path the reader translates: $.a.b, or a filter $[?(@.a.b OP value)].
+var (
+	plainPath  = regexp.MustCompile(`^\$((?:\.[A-Za-z_][A-Za-z0-9_]*)+)$`)
+	filterPath = regexp.MustCompile(`^\$\[\?\(@((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*(==|>=|<=|>|<|=~)\s*(.+?)\s*\)\]$`)
+)
+
+// jsonPath translates matchesJsonPath into a field path and an operator:
+// "$.a.b" (present), "$[?(@.a == 'x')]" (==, <, <=, >, >=, =~ /re/), or
+// {"expression": "$.a", "equalTo" | "contains" | "matches" | "absent": ...}.
+func (r *reader) jsonPath(v *yaml.Node, where string) (string, *yaml.Node, bool) {
+	op := native.Map(v.Line)
+	if v.Kind == yaml.MappingNode {
+		expr := native.Get(v, "expression")
+		if expr == nil {
+			r.problem(v, where, "want an expression")
+			return "", nil, false
+		}
+		m := plainPath.FindStringSubmatch(expr.Value)
+		if m == nil {
+			r.problem(expr, where+".expression", "not supported yet: the JSON path %q (the reader takes $.field.field)", expr.Value)
+			return "", nil, false
+		}
+		ok := true
+		native.Pairs(v, func(k, x *yaml.Node) {
+			switch k.Value {
+			case "expression":
+			case "equalTo":
+				native.Set(op, "equal", native.Clone(x))
+			case "contains":
+				native.Set(op, "contains", native.Clone(x))
+			case "matches":
+				if _, err := regexp.Compile(x.Value); err != nil {
+					r.problem(x, where+".matches", "invalid regular expression %q: %v", x.Value, err)
+					ok = false
+					return
+				}
+				native.Set(op, "regex", native.Str(x.Line, "^(?:"+x.Value+")$"))
+			case "absent":
+				if x.Value == "true" {
+					native.Set(op, "absent", native.Bool(x.Line, true))
+				} else {
+					native.Set(op, "present", native.Bool(x.Line, true))
+				}
+			default:
+				r.problem(k, where+"."+k.Value, "unsupported JSON path matcher (want equalTo, contains, matches or absent)")
+				ok = false
+			}
+		})
+		if !ok {
+			return "", nil, false
+		}
+		if len(op.Content) == 0 {
+			native.Set(op, "present", native.Bool(v.Line, true))
+		}
+		return strings.TrimPrefix(m[1], "."), op, true
+	}
+	if m := plainPath.FindStringSubmatch(v.Value); m != nil {
+		native.Set(op, "present", native.Bool(v.Line, true))
+		return strings.TrimPrefix(m[1], "."), op, true
+	}
+	m := filterPath.FindStringSubmatch(v.Value)
+	if m == nil {
+		r.problem(v, where, "not supported yet: the JSON path %q (the reader takes $.field.field and $[?(@.field OP value)])", v.Value)
+		return "", nil, false
+	}
+	path, cmp, lit := strings.TrimPrefix(m[1], "."), m[2], m[3]
+	if cmp == "=~" {
+		re := strings.TrimSuffix(strings.TrimPrefix(lit, "/"), "/")
+		if !strings.HasPrefix(lit, "/") || !strings.HasSuffix(lit, "/") || len(lit) < 2 {
+			r.problem(v, where, "want =~ /regular expression/, got %s", lit)
+			return "", nil, false
+		}
+		if _, err := regexp.Compile(re); err != nil {
+			r.problem(v, where, "invalid regular expression %q: %v", re, err)
+			return "", nil, false
+		}
+		// Jayway's =~ matches the whole value.
+		native.Set(op, "regex", native.Str(v.Line, "^(?:"+re+")$"))
+		return path, op, true
+	}
+	var operand *yaml.Node
+	if len(lit) >= 2 && (lit[0] == '\'' || lit[0] == '"') && lit[len(lit)-1] == lit[0] {
+		operand = native.Str(v.Line, lit[1:len(lit)-1])
+	} else if _, err := strconv.ParseFloat(lit, 64); err == nil {
+		operand = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: lit, Line: v.Line}
+		if _, err := strconv.Atoi(lit); err == nil {
+			operand.Tag = "!!int"
+		}
+	} else if lit == "true" || lit == "false" {
+		operand = native.Bool(v.Line, lit == "true")
+	} else {
+		r.problem(v, where, "want a string, number or boolean to compare with, got %s", lit)
+		return "", nil, false
+	}
+	name := map[string]string{"==": "equal", ">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}[cmp]
+	native.Set(op, name, operand)
+	return path, op, true
 }
 
 func hasPlaceholder(n *yaml.Node) bool {

@@ -1,0 +1,238 @@
+package expect
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/grpcdouble/grpcdouble/mockserver"
+)
+
+// Rule answers one message of a bidi stream, in BidiExpectation.ForEach:
+// the messages it sends, or the status it ends the call with. Make one with
+// OnMessage.
+type Rule struct {
+	m     Matcher
+	delay time.Duration
+	send  []proto.Message
+	st    *status.Status
+	err   error // a setup error, reported when the rule is added
+}
+
+// OnMessage starts a rule for the messages m accepts.
+func OnMessage(m Matcher) *Rule {
+	r := &Rule{m: m}
+	if m == nil {
+		r.err = errors.New("OnMessage: nil Matcher")
+	}
+	return r
+}
+
+// Send answers the message with msgs, in order.
+func (r *Rule) Send(msgs ...proto.Message) *Rule { r.send = append(r.send, msgs...); return r }
+
+// Delay waits d (honouring the call's context) before answering.
+func (r *Rule) Delay(d time.Duration) *Rule { r.delay = d; return r }
+
+// ReturnError ends the call with code and msg after what the rule sends.
+func (r *Rule) ReturnError(code codes.Code, msg string, details ...proto.Message) *Rule {
+	st, err := newStatus(code, msg, details)
+	if err != nil {
+		r.err = fmt.Errorf("ReturnError: %w", err)
+	}
+	r.st = st
+	return r
+}
+
+// ReturnStatus ends the call with st after what the rule sends.
+func (r *Rule) ReturnStatus(st *status.Status) *Rule { r.st = st; return r }
+
+// ReturnCode ends the call with code (OK too) after what the rule sends.
+func (r *Rule) ReturnCode(code codes.Code) *Rule { r.st = status.New(code, ""); return r }
+
+func (r *Rule) String() string {
+	var do []string
+	for _, m := range r.send {
+		do = append(do, "send "+messageText(m))
+	}
+	if r.st != nil {
+		do = append(do, fmt.Sprintf("end with %s", r.st.Code()))
+	}
+	if len(do) == 0 {
+		do = []string{"nothing"}
+	}
+	return fmt.Sprintf("on a message %s: %s", r.m, strings.Join(do, ", "))
+}
+
+// ForEach answers every message the client sends by the first rule that
+// matches it, until the client half-closes; the script then goes on (with
+// nothing after it, the call ends OK). A message no rule matches ends the
+// call with NoMatchCode, naming the message, and Verify reports it. This is
+// how chat-style doubles answer, and how gripmock answers bidi streams.
+//
+//	m.Bidi("/chat.Chat/Talk").ForEach(
+//		expect.OnMessage(expect.Partial(&pb.Msg{Text: "hi"})).Send(&pb.Msg{Text: "hello"}),
+//		expect.OnMessage(expect.Anything()).ReturnError(codes.NotFound, "who?"),
+//	)
+//
+// As the first step it also tells bidi expectations of one method apart:
+// a call takes the first whose rules accept its first message.
+func (b *BidiExpectation) ForEach(rules ...*Rule) *BidiExpectation {
+	for i, r := range rules {
+		if r == nil {
+			b.e.setupErr(fmt.Errorf("ForEach: rule %d is nil", i))
+			continue
+		}
+		if r.err != nil {
+			b.e.setupErr(fmt.Errorf("ForEach: rule %d: %w", i, r.err))
+		}
+		b.e.bindInput(fmt.Sprintf("ForEach: rule %d", i), r.m)
+		b.e.checkOut(fmt.Sprintf("ForEach: rule %d: Send", i), r.send...)
+	}
+	b.e.script = append(b.e.script, forEachStep{rules: rules})
+	return b
+}
+
+type forEachStep struct{ rules []*Rule }
+
+func (s forEachStep) find(msg proto.Message) *Rule {
+	for _, r := range s.rules {
+		if r != nil && r.m != nil && r.m.Match(msg) {
+			return r
+		}
+	}
+	return nil
+}
+
+func (s forEachStep) run(r *run) error {
+	for {
+		msg, err := r.recv()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rule := s.find(msg)
+		if rule == nil {
+			return r.fail("no rule matches the message received, %s", messageText(msg))
+		}
+		if rule.delay > 0 {
+			if err := sleep(r.ctx, rule.delay); err != nil {
+				return err
+			}
+		}
+		for _, m := range rule.send {
+			if err := (sendStep{msg: m}).run(r); err != nil {
+				return err
+			}
+		}
+		if rule.st != nil {
+			r.final = rule.st
+			return errStop
+		}
+	}
+}
+
+func (s forEachStep) String() string {
+	return fmt.Sprintf("answer each message by %d rules until the client closes", len(s.rules))
+}
+
+// Match reports whether some rule accepts msg: a forEach that starts a
+// script tells expectations apart by the first message as a recv does.
+func (s forEachStep) Match(msg proto.Message) bool { return s.find(msg) != nil }
+
+// firstRecv is the matcher the first message of a bidi call must pass for
+// the script to take it: its first step's, when that step receives.
+func firstRecv(script []step) Matcher {
+	if len(script) == 0 {
+		return nil
+	}
+	switch s := script[0].(type) {
+	case recvStep:
+		return s.m
+	case forEachStep:
+		return forEachMatcher{s}
+	}
+	return nil
+}
+
+type forEachMatcher struct{ s forEachStep }
+
+func (m forEachMatcher) Match(msg proto.Message) bool { return m.s.Match(msg) }
+func (m forEachMatcher) String() string {
+	parts := make([]string, 0, len(m.s.rules))
+	for _, r := range m.s.rules {
+		if r != nil && r.m != nil {
+			parts = append(parts, r.m.String())
+		}
+	}
+	return "one of: " + strings.Join(parts, "; ")
+}
+
+// ruleDoc is one rule of a stub's forEach step.
+type ruleDoc struct {
+	Recv   *matchDoc  `yaml:"recv"`
+	Delay  yaml.Node  `yaml:"delay"`
+	Send   yaml.Node  `yaml:"send"`
+	Status *statusDoc `yaml:"status"`
+}
+
+// forEach compiles a stub's forEach step: a list of rules, each a recv
+// match and what to answer (send: a message or a list; status).
+func (s Stub) forEach(n *yaml.Node, field string, rules []ruleDoc, kind mockserver.Kind, in, out protoreflect.MessageDescriptor) (step, error) {
+	if kind != mockserver.BidiStream {
+		return nil, s.errf(n, field, "only bidi streams answer message by message")
+	}
+	if len(rules) == 0 {
+		return nil, s.errf(n, field, "want a list of rules, each {recv: ..., send: ... or status: ...}")
+	}
+	st := forEachStep{}
+	for i := range rules {
+		d := &rules[i]
+		rn := seqItem(n, i)
+		where := fmt.Sprintf("%s[%d]", field, i)
+		if d.Recv == nil {
+			return nil, s.errf(rn, where+".recv", "each rule needs recv: the messages it answers ({any: true} for every one)")
+		}
+		m, err := s.matcher(mapChild(rn, "recv"), where+".recv", d.Recv, in)
+		if err != nil {
+			return nil, err
+		}
+		r := &Rule{m: m}
+		if r.delay, err = s.duration(&d.Delay, where+".delay"); err != nil {
+			return nil, err
+		}
+		if present(d.Send) {
+			msgs := []*yaml.Node{&d.Send}
+			if d.Send.Kind == yaml.SequenceNode {
+				msgs = d.Send.Content
+			}
+			for j, mn := range msgs {
+				msg, err := s.message(mn, fmt.Sprintf("%s.send[%d]", where, j), out)
+				if err != nil {
+					return nil, err
+				}
+				r.send = append(r.send, msg)
+			}
+		}
+		if d.Status != nil {
+			if r.st, err = s.status(mapChild(rn, "status"), where+".status", d.Status); err != nil {
+				return nil, err
+			}
+		}
+		if len(r.send) == 0 && r.st == nil {
+			return nil, s.errf(rn, where, "a rule answers: give send (a message or a list) or status")
+		}
+		st.rules = append(st.rules, r)
+	}
+	return st, nil
+}
