@@ -94,6 +94,11 @@ func TestFailingTestReport(t *testing.T) {
 			t.Errorf("the miss on the report lacks %q:\n%s", s, miss)
 		}
 	}
+	// The diff reads as field, want and got, not as go-cmp output.
+	row := browser.Eval[[]string](b, "read the diff table", `[...document.querySelectorAll('#misses table.diff tr')].slice(1).map(r => [...r.cells].map(c => c.textContent).join('|'))`)
+	if len(row) != 1 || row[0] != "request|latitude|1|5" {
+		t.Errorf("the miss's diff table rows: %q, want [request|latitude|1|5]", row)
+	}
 	if errs := b.ConsoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors on the report:\n%s", strings.Join(errs, "\n"))
 	}

@@ -341,7 +341,9 @@
   async function load(path, key) {
     if (report) return report[key];
     try { return await apiJSON(withSession(path)); } catch (e) {
-      if (e.status === 404) return null;
+      // 404: an older server; 409: this server has no such thing (a
+      // recording proxy has no stubs, an in-process test no sessions).
+      if (e.status === 404 || e.status === 409) return null;
       throw e;
     }
   }
@@ -399,24 +401,33 @@
     }
   }
 
-  // Lines such as "location.latitude: want 1, got 5" become a table.
-  const diffLine = /^\s*[-*]?\s*(?:field\s+)?([\w.\[\]"'@/-]+): want (.*?), got (.*)$/;
+  // Lines such as "- request: location.latitude: want 1, got 5" become a
+  // table row (where, field, want, got); the rest (a whole-message diff)
+  // stays as text, one block per run of lines so its indentation holds.
+  const diffLine = /^\s*[-*]?\s*(?:([A-Za-z][\w ]*?):\s+)??(?:field\s+)?([\w.\[\]"'@\/-]+): want (.*?), got (.*)$/;
   function renderReasonLines(lines) {
     const frag = document.createDocumentFragment();
     let table = null;
+    let text = [];
+    const flush = () => {
+      if (text.some((l) => l.trim())) frag.append(el('pre', { class: 'reason', text: text.join('\n') }));
+      text = [];
+    };
     for (const line of lines) {
       const m = diffLine.exec(line);
       if (m) {
+        flush();
         if (!table) {
-          table = el('table', { class: 'diff' }, el('tr', {}, el('th', { scope: 'col', text: 'field' }), el('th', { scope: 'col', text: 'want' }), el('th', { scope: 'col', text: 'got' })));
+          table = el('table', { class: 'diff' }, el('tr', {}, el('th', { scope: 'col', text: 'in' }), el('th', { scope: 'col', text: 'field' }), el('th', { scope: 'col', text: 'want' }), el('th', { scope: 'col', text: 'got' })));
           frag.append(table);
         }
-        table.append(el('tr', {}, el('td', { class: 'mono', text: m[1] }), el('td', { class: 'mono want', text: m[2] }), el('td', { class: 'mono got', text: m[3] })));
+        table.append(el('tr', {}, el('td', { text: m[1] || '' }), el('td', { class: 'mono', text: m[2] }), el('td', { class: 'mono want', text: m[3] }), el('td', { class: 'mono got', text: m[4] })));
       } else {
         table = null;
-        if (line.trim()) frag.append(el('pre', { text: line }));
+        text.push(line);
       }
     }
+    flush();
     return frag;
   }
 
