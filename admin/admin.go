@@ -135,7 +135,9 @@ func LoadStubFiles(srv *mockserver.Server, m *expect.Mock, paths ...string) erro
 func ReloadStubFiles(srv *mockserver.Server, s *expect.Sessions, format stubformat.Format, paths ...string) (expect.StubChange, error) {
 	parsed, err := stubformat.Load(srv, format, paths...)
 	if err != nil {
-		return expect.StubChange{}, err
+		// Every problem at once: also what adding the stubs that did
+		// parse would say. grpcdouble lint reports through here too.
+		return expect.StubChange{}, errors.Join(err, expect.CheckStubs(srv, parsed...))
 	}
 	return s.ReplaceFiles(parsed)
 }

@@ -37,7 +37,9 @@ func (s *stubs) load() error {
 	}
 	parsed, err := stubformat.Load(s.srv, s.format, s.paths...)
 	if err != nil {
-		return err
+		// Every problem at once: also what adding the stubs that did
+		// parse would say. grpcdouble lint reports through here too.
+		return errors.Join(err, expect.CheckStubs(s.srv, parsed...))
 	}
 	if _, err := s.mock.AddStubs(parsed...); err != nil {
 		return err

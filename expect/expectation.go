@@ -51,6 +51,8 @@ type expectation struct {
 	header   metadata.MD
 	headerAt headerTiming
 	trailer  metadata.MD
+	headerT  []mdTmpl      // templated header values
+	trailerT []mdTmpl      // templated trailer values
 	delay    time.Duration // before the script
 	pace     time.Duration // before every message sent
 	padTo    int           // pad every message sent to this many bytes (0: no)
@@ -268,9 +270,9 @@ func (e *expectation) errorStep(code codes.Code, msg string, details []proto.Mes
 	st, err := newStatus(code, msg, details)
 	if err != nil {
 		e.setupErr(err)
-		return statusStep{status.New(codes.Internal, err.Error())}
+		return statusStep{st: status.New(codes.Internal, err.Error())}
 	}
-	return statusStep{st}
+	return statusStep{st: st}
 }
 
 //go:generate go run ./internal/methodgen
@@ -521,7 +523,7 @@ func (u *UnaryExpectation) ReturnError(code codes.Code, msg string, details ...p
 // ReturnStatus answers with st.
 func (u *UnaryExpectation) ReturnStatus(st *status.Status) *UnaryExpectation {
 	u.e.tb().Helper()
-	u.e.script = []step{statusStep{st}}
+	u.e.script = []step{statusStep{st: st}}
 	return u
 }
 
@@ -575,7 +577,7 @@ func (s *ServerStreamExpectation) Pace(d time.Duration) *ServerStreamExpectation
 // without any ReturnCode the stream ends OK after its last message).
 func (s *ServerStreamExpectation) ReturnCode(code codes.Code) *ServerStreamExpectation {
 	s.e.tb().Helper()
-	s.e.script = append(s.e.script, statusStep{status.New(code, code.String())})
+	s.e.script = append(s.e.script, statusStep{st: status.New(code, code.String())})
 	return s
 }
 
@@ -589,7 +591,7 @@ func (s *ServerStreamExpectation) ReturnError(code codes.Code, msg string, detai
 // ReturnStatus ends the stream with st.
 func (s *ServerStreamExpectation) ReturnStatus(st *status.Status) *ServerStreamExpectation {
 	s.e.tb().Helper()
-	s.e.script = append(s.e.script, statusStep{st})
+	s.e.script = append(s.e.script, statusStep{st: st})
 	return s
 }
 
@@ -663,7 +665,7 @@ func (c *ClientStreamExpectation) ReturnError(code codes.Code, msg string, detai
 // ReturnStatus answers with st.
 func (c *ClientStreamExpectation) ReturnStatus(st *status.Status) *ClientStreamExpectation {
 	c.e.tb().Helper()
-	c.e.script = []step{statusStep{st}}
+	c.e.script = []step{statusStep{st: st}}
 	return c
 }
 
@@ -761,7 +763,7 @@ func (b *BidiExpectation) Pace(d time.Duration) *BidiExpectation {
 // ReturnCode ends the stream at once with a status code.
 func (b *BidiExpectation) ReturnCode(code codes.Code) *BidiExpectation {
 	b.e.tb().Helper()
-	b.e.script = append(b.e.script, statusStep{status.New(code, code.String())})
+	b.e.script = append(b.e.script, statusStep{st: status.New(code, code.String())})
 	return b
 }
 
@@ -775,7 +777,7 @@ func (b *BidiExpectation) ReturnError(code codes.Code, msg string, details ...pr
 // ReturnStatus ends the stream at once with st.
 func (b *BidiExpectation) ReturnStatus(st *status.Status) *BidiExpectation {
 	b.e.tb().Helper()
-	b.e.script = append(b.e.script, statusStep{st})
+	b.e.script = append(b.e.script, statusStep{st: st})
 	return b
 }
 

@@ -70,6 +70,17 @@ func fuzzResolver(f *testing.F) methodMap {
 func FuzzParseStubs(f *testing.F) {
 	res := fuzzResolver(f)
 	f.Add([]byte("- method: routeguide.RouteGuide/GetFeature\n  response: {name: x}\n"))
+	// Templates and field matchers (issue 15).
+	f.Add([]byte("- method: routeguide.RouteGuide/GetFeature\n  request: {fields: {latitude: {gt: 0, lt: 9}, longitude: {anyOf: [1, {gte: 5}]}}}\n" +
+		"  headers: {x-t: '{{ header \"x-t\" | upper }}'}\n  response: {name: '{{ .Request.latitude }}', location: {latitude: '{{ add .Hit 1 }}'}}\n"))
+	f.Add([]byte("- method: routeguide.RouteGuide/ListFeatures\n  priority: 3\n  scenario: s\n  whenState: A\n  setState: B\n" +
+		"  responses: {template: '[{{ range until 3 }}{\"name\": \"{{ . }}\"},{{ end }}{}]'}\n"))
+	f.Add([]byte("- method: echo.v1.EchoService/Echo\n  request: {partial: {note: \"\"}, fields: {envelope.labels: {contains: a}, mood: MOOD_HAPPY, payload: {absent: true}}}\n" +
+		"  response: {template: '{\"message\": \"{{ .Request.message }}\", \"seen\": [{{ range $k, $v := .Request.envelope.labels }}\"{{ $k }}\",{{ end }}\"x\"]}'}\n"))
+	f.Add([]byte("- method: echo.v1.EchoService/Chat\n  steps:\n    - recv: {fields: {message: {regex: \"^a\", len: 3}}}\n    - send: {message: '{{ .Message.message }} {{ .Index }}'}\n" +
+		"    - status: {code: NOT_FOUND, message: '{{ .Method }}'}\n"))
+	f.Add([]byte("- method: echo.v1.EchoService/Collect\n  requests: {fields: [{message: {prefix: a}}, {envelope.sentAt: {gt: \"2024-01-01T00:00:00Z\"}}]}\n" +
+		"  response: {index: '{{ len .Requests }}'}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const name = "fuzz.yaml"
 		stubs, err := expect.ParseStubs(name, data, res)

@@ -97,7 +97,14 @@ func DiscardCalls() Option { return optionFunc(func(c *config) { c.discardCalls 
 
 // WithResolver looks method names up in r (for example a running
 // *mockserver.Server, or descriptors loaded from .proto files) before the
-// compiled Go types. Bind sets it too.
+// compiled Go types, so expectations on a service known only from a .proto
+// file are checked as they are declared. Bind sets it too. For .proto
+// files, load them once and hand the result to both the Mock and the
+// server:
+//
+//	files, err := mockserver.Load(ctx, mockserver.ProtoFiles([]string{"protos"}, "routeguide.proto"))
+//	m := expect.New(t, expect.WithResolver(files))
+//	srv := mockserver.Start(t, m, mockserver.WithSource(files))
 func WithResolver(r mockserver.Methods) Option {
 	return optionFunc(func(c *config) { c.resolver = r })
 }

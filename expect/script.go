@@ -158,10 +158,17 @@ type headerStep struct{}
 func (headerStep) run(r *run) error { return r.sendHeader() }
 func (headerStep) String() string   { return "send headers" }
 
-type statusStep struct{ st *status.Status }
+type statusStep struct {
+	st  *status.Status
+	msg *tmpl // a templated message, or nil
+}
 
 func (s statusStep) run(r *run) error {
-	r.final = s.st
+	st, err := r.statusText(s.st, s.msg)
+	if err != nil {
+		return err
+	}
+	r.final = st
 	return errStop
 }
 func (s statusStep) String() string { return fmt.Sprintf("end with %s", s.st.Code()) }
@@ -206,6 +213,11 @@ type run struct {
 	stepNo     int
 	sent       int // messages sent
 	final      *status.Status
+
+	hit   int           // this call's number among the expectation's calls
+	last  proto.Message // the client message received last
+	hdr   metadata.MD   // response headers, templates rendered
+	tdata *tmplData
 }
 
 func (r *run) first() proto.Message {
@@ -219,6 +231,7 @@ func (r *run) recv() (proto.Message, error) {
 	if len(r.pending) > 0 {
 		msg := r.pending[0]
 		r.pending = r.pending[1:]
+		r.last = msg
 		return msg, nil
 	}
 	if r.closed {
@@ -231,6 +244,7 @@ func (r *run) recv() (proto.Message, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.last = msg
 	if r.rec != nil {
 		r.e.mu.Lock()
 		r.rec.Messages = append(r.rec.Messages, msg)
@@ -250,7 +264,7 @@ func (r *run) sendHeader() error {
 		return nil
 	}
 	r.headerSent = true
-	return r.call.SendHeader(r.e.header)
+	return r.call.SendHeader(r.hdr)
 }
 
 // fail records that the stream broke its script and ends the call with
@@ -266,8 +280,15 @@ func (r *run) fail(format string, args ...any) error {
 // exec is the one runner every expectation's script goes through.
 func (r *run) exec() error {
 	e, c := r.e, r.call
-	if len(e.trailer) > 0 {
-		c.SetTrailer(e.trailer)
+	trailer, err := r.outMD(e.trailer, e.trailerT)
+	if err != nil {
+		return err
+	}
+	if len(trailer) > 0 {
+		c.SetTrailer(trailer)
+	}
+	if r.hdr, err = r.outMD(e.header, e.headerT); err != nil {
+		return err
 	}
 	switch e.headerAt {
 	case headersAtStart:
@@ -283,8 +304,8 @@ func (r *run) exec() error {
 			r.headerWait = true
 		}
 	default:
-		if len(e.header) > 0 {
-			if err := c.SetHeader(e.header); err != nil {
+		if len(r.hdr) > 0 {
+			if err := c.SetHeader(r.hdr); err != nil {
 				return err
 			}
 		}
@@ -346,7 +367,7 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 		}
 		r.got = []proto.Message{msg}
 	case mockserver.ClientStream:
-		if e := set.only(md); e != nil && e.headerAt == headersAtStart && len(e.header) > 0 {
+		if e := set.only(md); e != nil && e.headerAt == headersAtStart && len(e.header) > 0 && len(e.headerT) == 0 {
 			// One expectation fits: its headers may go before the messages.
 			if err := c.SendHeader(e.header); err != nil {
 				return err
@@ -378,7 +399,7 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 			}
 		}
 	}
-	e, rec := set.claim(c, md, r.got, inOrder, !m.cfg.discardCalls)
+	e, rec, hit := set.claim(c, md, r.got, inOrder, !m.cfg.discardCalls)
 	if e == nil {
 		if f := m.cfg.fallback; f != nil && !r.headerSent {
 			return f.Serve(c, r.got, r.closed)
@@ -389,7 +410,7 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 		return status.Errorf(NoMatchCode, "grpcdouble: %v: %s", ErrNoMatch, ms)
 	}
 	c.SetAnswer("stub:" + e.id)
-	r.e, r.rec = e, rec
+	r.e, r.rec, r.hit = e, rec, hit
 	return r.exec()
 }
 
@@ -459,28 +480,28 @@ func (s *methodSet) pick(md metadata.MD, got []proto.Message, inOrder bool) *exp
 // claim picks the expectation for a call and counts the call against it.
 // With keep it also starts the call's Received, which Calls will return;
 // without, the Received is nil.
-func (s *methodSet) claim(c *mockserver.Call, md metadata.MD, got []proto.Message, inOrder, keep bool) (*expectation, *Received) {
+func (s *methodSet) claim(c *mockserver.Call, md metadata.MD, got []proto.Message, inOrder, keep bool) (*expectation, *Received, int) {
 	if s == nil {
-		return nil, nil
+		return nil, nil, 0
 	}
 	s.mu.Lock()
 	found := s.pick(md, got, inOrder)
 	if found == nil {
 		s.mu.Unlock()
-		return nil, nil
+		return nil, nil, 0
 	}
-	found.hits.Add(1)
+	hit := int(found.hits.Add(1))
 	found.enterState()
 	s.mu.Unlock()
 	if !keep {
-		return found, nil
+		return found, nil, hit
 	}
 	rec := &Received{Method: c.FullMethod(), Metadata: md, Messages: append([]proto.Message(nil), got...)}
 	rec.Deadline, rec.HasDeadline = c.Deadline()
 	found.mu.Lock()
 	found.calls = append(found.calls, rec)
 	found.mu.Unlock()
-	return found, rec
+	return found, rec, hit
 }
 
 // mdMatch reports whether the metadata matchers accept md; mdReasons says

@@ -58,8 +58,6 @@ func ParseStubNodes(filename string, nodes []*yaml.Node, resolver mockserver.Met
 		}
 		out = append(out, s)
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return out, nil
+	// As ParseStubs: the stubs that parsed come back beside the errors.
+	return out, errors.Join(errs...)
 }

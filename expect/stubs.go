@@ -45,7 +45,7 @@ type stubDoc struct {
 	Delay     yaml.Node            `yaml:"delay"`
 	Pace      yaml.Node            `yaml:"pace"`
 	Response  yaml.Node            `yaml:"response"`
-	Responses []yaml.Node          `yaml:"responses"`
+	Responses yaml.Node            `yaml:"responses"` // a list of messages, or {template: ...}
 	Steps     []stepDoc            `yaml:"steps"`
 	Status    *statusDoc           `yaml:"status"`
 	KeepOpen  bool                 `yaml:"keepOpen"`
@@ -132,7 +132,9 @@ func (s Stub) Source() string { return fmt.Sprintf("%s:%d", s.File, s.Line) }
 // are protojson, resolved against the method's descriptor: found through
 // resolver (nil: none) or else among the compiled Go types. Stubs whose
 // method neither knows are checked when added to a Mock that is bound to a
-// server. Errors wrap ErrStubFile and name file, line and field.
+// server. Errors wrap ErrStubFile and name file, line and field; every
+// stub's first problem is reported, and the stubs without one are returned
+// beside the error.
 func ParseStubs(filename string, data []byte, resolver mockserver.Methods) ([]Stub, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
@@ -202,10 +204,10 @@ func ParseStubs(filename string, data []byte, resolver mockserver.Methods) ([]St
 		}
 		out = append(out, s)
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return out, nil
+	// The stubs that parsed come back with the errors of the others, so
+	// that a check (grpcdouble lint, CheckStubs) can report what adding
+	// them would say too: every problem at once.
+	return out, errors.Join(errs...)
 }
 
 func lookupWith(resolver mockserver.Methods, full string) (protoreflect.MethodDescriptor, error) {
@@ -276,9 +278,8 @@ func LoadStubs(resolver mockserver.Methods, paths ...string) ([]Stub, error) {
 		stubs, err := ParseStubs(f, data, resolver)
 		if err != nil {
 			errs = append(errs, err)
-			continue
 		}
-		all = append(all, stubs...)
+		all = append(all, stubs...) // those that parsed, beside the errors
 	}
 	return all, errors.Join(errs...)
 }
@@ -350,7 +351,7 @@ func (m *Mock) compileStubs(stubs []Stub) ([]*expectation, error) {
 	for i, s := range stubs {
 		e, err := m.prepare(s.Method, -1, s.Source())
 		if err != nil {
-			errs = append(errs, s.errf(s.node, "method", "%v", err))
+			errs = append(errs, s.errf(mapChild(s.node, "method"), "method", "%v", err))
 			continue
 		}
 		e.min, e.max = 0, -1
@@ -846,6 +847,12 @@ func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 	if e.trailer, err = s.metadataOut(d.Trailers, "trailers"); err != nil {
 		return err
 	}
+	if e.headerT, err = s.outTmpls(d.Headers, "headers", md); err != nil {
+		return err
+	}
+	if e.trailerT, err = s.outTmpls(d.Trailers, "trailers", md); err != nil {
+		return err
+	}
 	if present(d.HeadersAt) {
 		switch d.HeadersAt.Value {
 		case "message":
@@ -898,22 +905,33 @@ func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 		if kind != mockserver.Unary && kind != mockserver.ClientStream {
 			return s.errf(&d.Response, "response", "is for unary and client-stream methods; %s is %s (use responses or steps)", e.method, kind)
 		}
-		msg, err := s.message(&d.Response, "response", out)
+		st, err := s.sendStep(&d.Response, "response", md)
 		if err != nil {
 			return err
 		}
-		script = append(script, sendStep{msg: msg})
+		script = append(script, st)
 	}
-	if len(d.Responses) > 0 {
+	if present(d.Responses) {
 		if kind != mockserver.ServerStream && kind != mockserver.BidiStream {
 			return wrongKind("responses", "server-stream and bidi")
 		}
-		for i := range d.Responses {
-			msg, err := s.message(&d.Responses[i], fmt.Sprintf("responses[%d]", i), out)
+		switch rs := &d.Responses; {
+		case rs.Kind == yaml.SequenceNode:
+			for i, item := range rs.Content {
+				st, err := s.sendStep(item, fmt.Sprintf("responses[%d]", i), md)
+				if err != nil {
+					return err
+				}
+				script = append(script, st)
+			}
+		case rs.Kind == yaml.MappingNode && mapChild(rs, "template") != nil && len(rs.Content) == 2:
+			st, err := s.sendStep(rs, "responses", md)
 			if err != nil {
 				return err
 			}
-			script = append(script, sendStep{msg: msg})
+			script = append(script, st)
+		default:
+			return s.errf(rs, "responses", "want a list of messages, or {template: ...} rendering a JSON array of them")
 		}
 	}
 	if len(d.Steps) > 0 {
@@ -937,7 +955,11 @@ func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 		if err != nil {
 			return err
 		}
-		script = append(script, statusStep{st})
+		t, err := s.statusTmpl(mapChild(n, "status"), "status", d.Status.Message, md)
+		if err != nil {
+			return err
+		}
+		script = append(script, statusStep{st: st, msg: t})
 	}
 	if d.KeepOpen {
 		if kind == mockserver.Unary || kind == mockserver.ClientStream {
@@ -964,11 +986,11 @@ func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 func (s Stub) step(e *expectation, n *yaml.Node, field string, d *stepDoc, kind mockserver.Kind, in, out protoreflect.MessageDescriptor) (step, error) {
 	var st []step
 	if present(d.Send) {
-		msg, err := s.message(&d.Send, field+".send", out)
+		ss, err := s.sendStep(&d.Send, field+".send", e.md)
 		if err != nil {
 			return nil, err
 		}
-		st = append(st, sendStep{msg: msg})
+		st = append(st, ss)
 	}
 	if d.Recv != nil {
 		if kind != mockserver.BidiStream {
@@ -1005,7 +1027,11 @@ func (s Stub) step(e *expectation, n *yaml.Node, field string, d *stepDoc, kind 
 		if err != nil {
 			return nil, err
 		}
-		st = append(st, statusStep{sts})
+		t, err := s.statusTmpl(mapChild(n, "status"), field+".status", d.Status.Message, e.md)
+		if err != nil {
+			return nil, err
+		}
+		st = append(st, statusStep{st: sts, msg: t})
 	}
 	if d.KeepOpen {
 		st = append(st, holdStep{})

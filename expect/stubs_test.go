@@ -294,3 +294,24 @@ func TestStubsTableNamesGoMethods(t *testing.T) {
 var exported = map[string]any{
 	"Anything": expect.Anything, "Messages": expect.Messages, "Partial": expect.Partial, "Field": expect.Field,
 }
+
+// A file with bad stubs still returns the others, and CheckStubs says
+// what adding those would: together, every problem at once.
+func TestParseStubsReturnsTheGoodOnesAndCheckStubsTheRest(t *testing.T) {
+	srv := mockserver.Start(t, expect.NewMock(), mockserver.WithServices("routeguide.RouteGuide"))
+	stubs, err := expect.ParseStubs("s.yaml", []byte(`- method: /routeguide.RouteGuide/GetFeature
+  response: {nmae: x}
+- method: /routeguide.RouteGuide/GetFeatur
+  response: {}
+- {id: dup, method: /routeguide.RouteGuide/GetFeature, response: {name: a}}
+- {id: dup, method: /routeguide.RouteGuide/GetFeature, response: {name: b}}
+`), srv)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `s.yaml:2: response: not a routeguide.Feature: unknown field "nmae"`)
+	assert.Contains(t, err.Error(), `s.yaml:3: method: service routeguide.RouteGuide has no method GetFeatur`)
+	require.Len(t, stubs, 2, "the two that parsed")
+	err = expect.CheckStubs(srv, stubs...)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `s.yaml:6: duplicate stub id "dup" (first at s.yaml:5)`)
+	require.NoError(t, expect.CheckStubs(srv, stubs[0]))
+}

@@ -8,6 +8,12 @@
 // type when it is linked into the binary and into dynamicpb messages
 // otherwise.
 //
+// A test against a service known only from a .proto file loads it once
+// with Load: the Descriptors it returns are a Source for the server and a
+// resolver for expect.WithResolver, and both they and a Server build
+// messages by name (NewMessage("routeguide.Feature")). Package
+// examples/dynamic shows such a test start to finish.
+//
 // The server listens in memory on a bufconn listener by default (or on TCP),
 // hands out a ready *grpc.ClientConn, serves reflection and health, and keeps
 // a journal of every call received: metadata, messages in order, headers,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bufbuild/protocompile"
@@ -53,6 +54,30 @@ func (g goTypes) Services(context.Context) ([]protoreflect.ServiceDescriptor, er
 	return out, nil
 }
 
+// AllGoTypes is the source of every service compiled into the binary,
+// whatever its name, except reflection and health (which the server adds
+// itself). A recording proxy uses it to serve whatever the client calls
+// when the upstream offers no reflection.
+func AllGoTypes() Source { return allGoTypes{} }
+
+type allGoTypes struct{}
+
+func (allGoTypes) Services(context.Context) ([]protoreflect.ServiceDescriptor, error) {
+	var out []protoreflect.ServiceDescriptor
+	protoregistry.GlobalFiles.RangeFiles(func(f protoreflect.FileDescriptor) bool {
+		for i := 0; i < f.Services().Len(); i++ {
+			if sd := f.Services().Get(i); !isInfraService(string(sd.FullName())) {
+				out = append(out, sd)
+			}
+		}
+		return true
+	})
+	slices.SortFunc(out, func(a, b protoreflect.ServiceDescriptor) int {
+		return strings.Compare(string(a.FullName()), string(b.FullName()))
+	})
+	return out, nil
+}
+
 func globalService(name string) (protoreflect.ServiceDescriptor, error) {
 	d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(name))
 	if err != nil {
@@ -78,6 +103,8 @@ func descriptorKind(d protoreflect.Descriptor) string {
 		return "a field"
 	case protoreflect.MethodDescriptor:
 		return "a method (name its service)"
+	case protoreflect.ServiceDescriptor:
+		return "a service"
 	}
 	return fmt.Sprintf("a %T", d)
 }

@@ -1,14 +1,19 @@
 package record
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/grpcdouble/grpcdouble/mockserver"
 	"github.com/grpcdouble/grpcdouble/replay"
@@ -74,7 +79,12 @@ func ModeFromEnv(def Mode) (Mode, error) {
 // Connect gives a test a connection that records to or replays from the
 // cassette at path, according to the mode (WithMode, overridden by
 // GRPCDOUBLE_RECORD). Recording needs Upstream or UpstreamConn; replaying
-// needs neither, so a test replays with no live server. Everything is
+// needs neither, so a test replays with no live server. A recording serves
+// the services the upstream's reflection lists, or, when the upstream has
+// no reflection, every service whose generated code is linked into the
+// test; WithServerOptions names the descriptors instead (WithServices,
+// WithProtoFiles, WithProtoset, WithSource). A recording that cannot start
+// leaves no cassette behind. Everything is
 // closed at the test's cleanup, where misses, unused interactions (see
 // package replay) and write errors fail the test.
 func Connect(t testing.TB, path string, opts ...Option) *grpc.ClientConn {
@@ -103,7 +113,7 @@ func Connect(t testing.TB, path string, opts ...Option) *grpc.ClientConn {
 		}
 		t.Cleanup(func() { _ = closeFn() })
 		if len(cfg.serverOpts) == 0 {
-			serverOpts = append(serverOpts, mockserver.WithSource(mockserver.Reflection(cc)))
+			serverOpts = append(serverOpts, mockserver.WithSource(upstreamServices{cc}))
 		}
 		return cc
 	}
@@ -133,18 +143,22 @@ func Connect(t testing.TB, path string, opts ...Option) *grpc.ClientConn {
 		return h
 	}
 
+	// A handler that writes a new cassette is made only once the server
+	// has its descriptors: a setup that fails leaves no empty cassette (nor
+	// replaces a good one with one).
 	var h mockserver.Handler
+	var later func() mockserver.Handler
 	switch mode {
 	case ModeReplay:
 		h = openReplay()
 	case ModeRecord:
 		up := upstream()
-		h = openRecorder(Create).Proxy(up)
+		later = func() mockserver.Handler { return openRecorder(Create).Proxy(up) }
 	case ModeReplayNew:
 		up := upstream()
 		_, statErr := os.Stat(path)
 		if statErr != nil {
-			h = openRecorder(Append).Proxy(up)
+			later = func() mockserver.Handler { return openRecorder(Append).Proxy(up) }
 			break
 		}
 		// Replay loads the file first; Append then cuts any torn tail.
@@ -160,8 +174,47 @@ func Connect(t testing.TB, path string, opts ...Option) *grpc.ClientConn {
 	default:
 		t.Fatalf("record.Connect: unknown mode %v", mode)
 	}
-	srv := mockserver.Start(t, h, serverOpts...)
+	var late *lateHandler
+	if later != nil {
+		late = &lateHandler{}
+		h = late
+	}
+	srv, err := mockserver.New(h, serverOpts...)
+	if err != nil {
+		t.Fatalf("record.Connect: %v", err)
+	}
+	if late != nil {
+		late.h.Store(&handlerBox{later()})
+	}
+	// Registered after the recorder's, so the server stops (and every call
+	// is written) before the cassette is closed.
+	t.Cleanup(func() { _ = srv.Close() })
 	return srv.ClientConn()
+}
+
+// lateHandler is a handler set once the server started, before any call
+// can come (the connection is not handed out yet).
+type lateHandler struct{ h atomic.Pointer[handlerBox] }
+
+type handlerBox struct{ mockserver.Handler }
+
+func (l *lateHandler) Handle(c *mockserver.Call) error { return l.h.Load().Handle(c) }
+
+// upstreamServices are the services a recording serves: those the
+// upstream's reflection lists, or, for an upstream without reflection,
+// every service whose generated code is linked into the test.
+type upstreamServices struct{ cc grpc.ClientConnInterface }
+
+func (u upstreamServices) Services(ctx context.Context) ([]protoreflect.ServiceDescriptor, error) {
+	sds, err := mockserver.Reflection(u.cc).Services(ctx)
+	if status.Code(err) != codes.Unimplemented {
+		return sds, err
+	}
+	linked, _ := mockserver.AllGoTypes().Services(ctx)
+	if len(linked) == 0 {
+		return nil, fmt.Errorf("the upstream serves no reflection (%w), and no generated service code is linked into the test: import the service's generated package, or name its descriptors with record.WithServerOptions(mockserver.WithProtoFiles(...)), or with mockserver.WithProtoset or mockserver.WithSource in it", err)
+	}
+	return linked, nil
 }
 
 type fallbackFunc func(c *mockserver.Call, received []proto.Message, halfClosed bool) error

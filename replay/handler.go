@@ -83,6 +83,7 @@ type methodIndex struct {
 type entry struct {
 	in      *cassette.Interaction
 	where   string
+	path    string // the cassette file
 	steps   []step
 	trailer metadata.MD
 	err     error // the recorded status as an error; nil for OK
@@ -125,7 +126,7 @@ func New(cassettes []*cassette.Cassette, opts ...Option) (*Handler, error) {
 	h := &Handler{cfg: newConfig(opts), cassettes: cassettes, methods: map[string]*methodIndex{}, misses: newest.New[error](KeptMisses)}
 	for _, c := range cassettes {
 		for _, in := range c.Interactions {
-			e := &entry{in: in, where: in.Where(c.Path)}
+			e := &entry{in: in, where: in.Where(c.Path), path: c.Path}
 			mi := h.methods[in.Method]
 			if mi == nil {
 				mi = &methodIndex{name: in.Method}
@@ -154,18 +155,54 @@ func (h *Handler) Methods() []string { return append([]string(nil), h.names...) 
 
 // Bind decodes every recorded message with the served descriptors
 // (mockserver.Binder). Errors name the cassette file, line and field.
+//
+// Every problem is reported, each an *InteractionError: every interaction
+// of a method the server does not serve, of another RPC kind than the
+// method's, or with a message or status detail that does not decode.
+// grpcdouble serve and grpcdouble lint both check cassettes through here.
 func (h *Handler) Bind(methods mockserver.Methods) error {
+	var errs []error
 	for _, name := range h.names {
 		mi := h.methods[name]
 		md, err := methods.Method(name)
 		if err != nil {
-			return fmt.Errorf("replay: %s: %w", mi.entries[0].where, err)
+			for _, e := range mi.entries {
+				errs = append(errs, e.problem(fmt.Errorf("method: %w", err)))
+			}
+			continue
 		}
 		if err := h.prepare(mi, md); err != nil {
-			return err
+			if j, ok := err.(interface{ Unwrap() []error }); ok {
+				errs = append(errs, j.Unwrap()...) // one flat list
+			} else {
+				errs = append(errs, err)
+			}
 		}
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// InteractionError is a problem with one recorded interaction, found when
+// a Handler is bound to a server's descriptors.
+type InteractionError struct {
+	Path  string // the cassette file
+	Line  int    // the line the interaction starts on
+	Index int    // its position in the file, from 0
+	// Err says what is wrong; its text starts with the field:
+	// "method: ...", "kind: ...", "events[3].message: ...",
+	// "status.details[0]: ...".
+	Err error
+}
+
+func (e *InteractionError) Error() string {
+	where := (&cassette.Interaction{Line: e.Line, Index: e.Index}).Where(e.Path)
+	return fmt.Sprintf("replay: %s: %v", where, e.Err)
+}
+
+func (e *InteractionError) Unwrap() error { return e.Err }
+
+func (e *entry) problem(err error) error {
+	return &InteractionError{Path: e.path, Line: e.in.Line, Index: e.in.Index, Err: err}
 }
 
 // messageType picks the type a mockserver uses for a descriptor: the
@@ -189,10 +226,16 @@ func (h *Handler) prepare(mi *methodIndex, md protoreflect.MethodDescriptor) err
 	if len(mi.entries) >= minIndexed {
 		index = map[uint64][]*entry{}
 	}
+	var errs []error
+	kind := mockserver.KindOf(md).String()
 	for _, e := range mi.entries {
+		if e.in.Kind != "" && e.in.Kind != kind {
+			errs = append(errs, e.problem(fmt.Errorf("kind: recorded as %s, but %s is %s", e.in.Kind, mi.name, kind)))
+			continue
+		}
 		if err := h.prepareEntry(e, in, out); err != nil {
-			mi.err = fmt.Errorf("replay: %s: %w", e.where, err)
-			return mi.err
+			errs = append(errs, e.problem(err))
+			continue
 		}
 		if index == nil {
 			continue
@@ -206,6 +249,10 @@ func (h *Handler) prepare(mi *methodIndex, md protoreflect.MethodDescriptor) err
 			continue
 		}
 		index[key] = append(index[key], e)
+	}
+	if len(errs) > 0 {
+		mi.err = errors.Join(errs...)
+		return mi.err
 	}
 	mi.byFirst = index
 	return nil

@@ -379,3 +379,30 @@ func TestInventoryCassetteIsTrue(t *testing.T) {
 	assert.Equal(t, allMatch, outcomes(rep))
 	assert.NotContains(t, s.Authorizations(), cassette.Redacted)
 }
+
+// Bind reports every interaction that does not fit the descriptors, each
+// an InteractionError: what serve refuses and grpcdouble lint lists.
+func TestBindReportsEveryProblem(t *testing.T) {
+	c, err := cassette.Parse([]byte(`{"format": "grpcdouble-cassette", "version": 1}
+{"method": "/routeguide.RouteGuide/GetFeatur", "events": [], "status": {"code": "OK"}}
+{"method": "/routeguide.RouteGuide/GetFeatur", "events": [], "status": {"code": "OK"}}
+{"method": "/routeguide.RouteGuide/GetFeature", "kind": "bidi-stream", "events": [], "status": {"code": "OK"}}
+{"method": "/routeguide.RouteGuide/GetFeature", "kind": "unary",
+ "events": [{"type": "client_message", "message": {"latitude": "north"}}], "status": {"code": "OK"}}
+{"method": "/routeguide.RouteGuide/GetFeature", "kind": "unary", "events": [], "status": {"code": "OK"}}
+`), "c.cassette")
+	require.NoError(t, err)
+	h, err := replay.New([]*cassette.Cassette{c})
+	require.NoError(t, err)
+	srv := mockserver.Start(t, mockserver.HandlerFunc(func(*mockserver.Call) error { return nil }), mockserver.WithServices("routeguide.RouteGuide"))
+	err = h.Bind(srv)
+	require.Error(t, err)
+	var got []string
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var ie *replay.InteractionError
+		require.ErrorAs(t, e, &ie)
+		got = append(got, fmt.Sprintf("%d: %s", ie.Line, strings.SplitN(ie.Err.Error(), ":", 2)[0]))
+	}
+	assert.ElementsMatch(t, []string{"2: method", "3: method", "4: kind", "5: events[0].message"}, got, "%v", err)
+	assert.Contains(t, err.Error(), "replay: c.cassette:4 (interaction #3): kind: recorded as bidi-stream, but /routeguide.RouteGuide/GetFeature is unary")
+}

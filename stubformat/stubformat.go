@@ -202,10 +202,9 @@ func Load(resolver mockserver.Methods, format Format, paths ...string) ([]expect
 		res, stubs, err := readFile(f, data, format, resolver)
 		if err != nil {
 			errs = append(errs, err)
-			continue
 		}
 		if res == nil {
-			all = append(all, stubs...)
+			all = append(all, stubs...) // those that parsed, beside the errors
 			continue
 		}
 		pending = append(pending, foreign{f, res, len(all)})
@@ -220,12 +219,13 @@ func Load(resolver mockserver.Methods, format Format, paths ...string) ([]expect
 		stubs, err := expect.ParseStubNodes(p.name, nodes(p.res.Stubs), resolver)
 		if err != nil {
 			errs = append(errs, err)
-			continue
 		}
 		copy(all[p.at:], stubs)
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		// The stubs that parsed come back too, so that a check
+		// (expect.CheckStubs, grpcdouble lint) reports every problem.
+		return slices.DeleteFunc(all, func(s expect.Stub) bool { return s.Method == "" }), err
 	}
 	return all, nil
 }

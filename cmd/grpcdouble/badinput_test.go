@@ -169,6 +169,27 @@ func TestBadInputCatalog(t *testing.T) {
   steps:
     - recv: {fields: {message: {regex: "[a-"}}}
 `)
+	stubTmplSyntax := file("tmpl-syntax.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  response:
+    name: '{{ .Request.latitude '
+`)
+	stubTmplField := file("tmpl-field.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  response:
+    name: '{{ .Request.lattitude }}'
+`)
+	stubTmplFunc := file("tmpl-func.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  response:
+    name: '{{ env "HOME" }}'
+`)
+	stubTmplOutput := file("tmpl-output.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  response:
+    template: '{"name": "x", "location": "{{ .Method }}"}'
+`)
+	stubStuckState := file("stuck-state.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  scenario: login
+  setState: LoggedIn
+  response: {}
+`)
 	stubBadPriority := file("bad-priority.yaml", `- method: /routeguide.RouteGuide/GetFeature
   priority: first
   response: {}
@@ -427,6 +448,40 @@ func TestBadInputCatalog(t *testing.T) {
 			want:   []string{stubBadFieldRegex + ":3: steps[0].recv.fields.message.regex: error parsing regexp: missing closing ]"},
 		},
 		{
+			name:   "template syntax error in a stub",
+			args:   serve("--stubs", stubTmplSyntax),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubTmplSyntax + ":3: response.name: template: line 1: unclosed action"},
+		},
+		{
+			name:   "unknown field in a stub template",
+			args:   serve("--stubs", stubTmplField),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubTmplField + `:3: response.name: template: .Request.lattitude: routeguide.Point has no field "lattitude" (did you mean latitude?)`},
+		},
+		{
+			name:   "unknown function in a stub template",
+			args:   serve("--stubs", stubTmplFunc),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubTmplFunc + `:3: response.name: template: line 1: function "env" not defined`},
+		},
+		{
+			name:   "stub template output that is not the message type",
+			args:   serve("--stubs", stubTmplOutput),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubTmplOutput + ":3: response.template: for a request with every field zero, the template's output is not a routeguide.Feature"},
+		},
+		{
+			name:   "setState that no stub waits on",
+			args:   serve("--stubs", stubStuckState),
+			serves: true,
+			want:   []string{`level=WARN msg="stub file warning" warning="` + stubStuckState + `:1: setState: scenario \"login\" moves to state \"LoggedIn\", which no expectation waits on (whenState)"`},
+		},
+		{
 			name:   "priority that is not an integer",
 			args:   serve("--stubs", stubBadPriority),
 			exit:   1,
@@ -560,7 +615,7 @@ func TestBadInputCatalog(t *testing.T) {
 			args:   serve("--cassette", casUnknownMethod),
 			exit:   1,
 			wantIs: []error{mockserver.ErrUnknownMethod},
-			want:   []string{"descriptors: --cassette: replay: " + casUnknownMethod + ":2 (interaction #1): unknown method /routeguide.RouteGuide/GetFeatur; closest served methods: /routeguide.RouteGuide/GetFeature"},
+			want:   []string{"descriptors: --cassette: replay: " + casUnknownMethod + ":2 (interaction #1): method: unknown method /routeguide.RouteGuide/GetFeatur; closest served methods: /routeguide.RouteGuide/GetFeature"},
 		},
 		{
 			name: "cassette for an unknown method (replay Bind)",
@@ -579,7 +634,7 @@ func TestBadInputCatalog(t *testing.T) {
 				return h.Bind(srv)
 			},
 			wantIs: []error{mockserver.ErrUnknownMethod},
-			want:   []string{"replay: " + casUnknownMethod + ":2 (interaction #1): unknown method /routeguide.RouteGuide/GetFeatur"},
+			want:   []string{"replay: " + casUnknownMethod + ":2 (interaction #1): method: unknown method /routeguide.RouteGuide/GetFeatur"},
 		},
 		{
 			name:   "cassette for a service no source has",
@@ -971,6 +1026,30 @@ func TestBadInputCatalog(t *testing.T) {
 			args: []string{"verify", "--cassette", inventoryCassette, "--upstream", inventoryAddr, "--header-env", "authorization=GRPCDOUBLE_TEST_UNSET_TOKEN"},
 			exit: 2,
 			want: []string{"verify: --header-env authorization=GRPCDOUBLE_TEST_UNSET_TOKEN: the environment variable GRPCDOUBLE_TEST_UNSET_TOKEN is not set"},
+		},
+		{
+			name: "lint: no descriptors",
+			args: []string{"lint", "--stubs", filepath.Join(root, "testdata/lint/stubs.yaml")},
+			exit: 2,
+			want: []string{"lint: no descriptors to check against: give --proto FILE (with --import-path DIR), --protoset FILE or --reflect ADDR"},
+		},
+		{
+			name: "lint: nothing to check",
+			args: []string{"lint", "--proto", filepath.Join(root, "testdata/lint/v2")},
+			exit: 2,
+			want: []string{"lint: nothing to check: give --stubs PATH or --cassette FILE"},
+		},
+		{
+			name: "lint: a stub folder that does not exist",
+			args: []string{"lint", "--proto", filepath.Join(root, "testdata/lint/v2"), "--stubs", filepath.Join(dir, "no-such-stubs")},
+			exit: 2,
+			want: []string{"lint: --stubs " + filepath.Join(dir, "no-such-stubs") + ": no such file or directory"},
+		},
+		{
+			name: "lint: a cassette that does not parse",
+			args: []string{"lint", "--proto", filepath.Join(root, "testdata/lint/v2"), "--cassette", filepath.Join(root, "testdata/lint/stubs.yaml")},
+			exit: 1,
+			want: []string{"lint: 1 problem(s), checked against lintdemo.v1.Shop"},
 		},
 		{
 			name: "verify: no --upstream",

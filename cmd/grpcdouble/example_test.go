@@ -19,6 +19,7 @@ func Example_help() {
 	//   grpcdouble serve   [flags]  serve stub files and cassettes on a TCP port
 	//   grpcdouble record  [flags]  proxy to a live server, recording every call to a cassette
 	//   grpcdouble verify  [flags]  check cassettes against the live server they were recorded from
+	//   grpcdouble lint    [flags]  check stub files and cassettes against the current .proto
 	//   grpcdouble convert [flags]  convert gripmock or WireMock stub files to native ones
 	//   grpcdouble version          print the version
 	//   grpcdouble help [command]   print help for a command

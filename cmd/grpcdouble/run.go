@@ -44,6 +44,7 @@ Usage:
   grpcdouble serve   [flags]  serve stub files and cassettes on a TCP port
   grpcdouble record  [flags]  proxy to a live server, recording every call to a cassette
   grpcdouble verify  [flags]  check cassettes against the live server they were recorded from
+  grpcdouble lint    [flags]  check stub files and cassettes against the current .proto
   grpcdouble convert [flags]  convert gripmock or WireMock stub files to native ones
   grpcdouble version          print the version
   grpcdouble help [command]   print help for a command
@@ -55,7 +56,7 @@ Run "grpcdouble help COMMAND" for the flags of a command.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, topUsage)
-		return usageError{errors.New("no command given; want serve, record, verify, convert, version or help")}
+		return usageError{errors.New("no command given; want serve, record, verify, lint, convert, version or help")}
 	}
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "serve":
@@ -76,6 +77,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return helpIsNoError(err)
 		}
 		return runVerify(ctx, cfg, stdout, stderr)
+	case "lint":
+		cfg, err := parseLint(rest, stderr)
+		if err != nil {
+			return helpIsNoError(err)
+		}
+		return runLint(cfg, stdout, stderr)
 	case "convert":
 		cfg, err := parseConvert(rest, stderr)
 		if err != nil {
@@ -89,7 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return help(rest, stdout)
 	default:
 		fmt.Fprint(stderr, topUsage)
-		return usageError{fmt.Errorf("unknown command %q; want serve, record, verify, convert, version or help", cmd)}
+		return usageError{fmt.Errorf("unknown command %q; want serve, record, verify, lint, convert, version or help", cmd)}
 	}
 }
 
@@ -106,13 +113,15 @@ func help(args []string, stdout io.Writer) error {
 		fs, _ = recordFlags(stdout)
 	case "verify":
 		fs, _ = verifyFlags(stdout)
+	case "lint":
+		fs, _ = lintFlags(stdout)
 	case "convert":
 		fs, _ = convertFlags(stdout)
 	case "version":
 		fmt.Fprintln(stdout, "usage: grpcdouble version\n\nPrints the module version and VCS revision the binary was built from.")
 		return nil
 	default:
-		return usageError{fmt.Errorf("help: unknown command %q; want serve, record, verify, convert or version", args[0])}
+		return usageError{fmt.Errorf("help: unknown command %q; want serve, record, verify, lint, convert or version", args[0])}
 	}
 	fs.Usage()
 	return nil

@@ -143,6 +143,9 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 	}
 	closeSources()
 	log.Info("stubs loaded", "count", len(sessions.Global().Mock().Stubs()))
+	for _, w := range sessions.Global().Mock().Warnings() {
+		log.Warn("stub file warning", "warning", w)
+	}
 	background := make(chan struct{}, 2)
 	go func() {
 		defer func() { background <- struct{}{} }()

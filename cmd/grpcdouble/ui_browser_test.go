@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
 	"github.com/grpcdouble/grpcdouble/internal/browser"
@@ -246,6 +247,46 @@ func TestPageActions(t *testing.T) {
 	if strings.TrimSpace(string(body)) != "[]" {
 		t.Errorf("after the page's reset GET /calls is %s", body)
 	}
+	if errs := b.ConsoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors on the page:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// TestPageSessions: the page lists the sessions and, with one chosen,
+// shows its calls and its stubs only.
+func TestPageSessions(t *testing.T) {
+	b := browser.Start(t)
+	p := startUIServer(t)
+	client := dialUI(t, p)
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	// A stub only team-a sees, then a call from each team.
+	req, _ := http.NewRequest("POST", "http://"+p.AdminAddr+"/stubs?session=team-a", strings.NewReader("- id: only-a\n  method: /routeguide.RouteGuide/GetFeature\n  request: {partial: {latitude: 7}}\n  response: {name: team a}\n"))
+	req.Header.Set("Content-Type", "application/yaml")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST /stubs?session=team-a: %s", resp.Status)
+	}
+	for _, team := range []string{"team-a", "team-b"} {
+		sctx := metadata.AppendToOutgoingContext(ctx, "grpcdouble-session", team)
+		_, _ = client.GetFeature(sctx, &pb.Point{Latitude: 7})
+	}
+	b.Do("open the page", chromedp.Navigate("http://"+p.AdminAddr+"/ui/"))
+	b.WaitFor("both calls", `document.querySelectorAll('#calls tbody tr').length === 2`, uiWait)
+	b.WaitFor("the sessions are offered", `[...document.querySelectorAll('#session option')].map(o => o.value).includes('team-a')`, uiWait)
+	b.Do("choose team-a", chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('#session'); s.value = 'team-a'; s.dispatchEvent(new Event('change')); })()`))
+	got := browser.Eval[[]string](b, "read the rows", `[...document.querySelectorAll('#calls tbody tr')].map(r => r.cells[5].textContent)`)
+	if strings.Join(got, ",") != "team-a" {
+		t.Errorf("with team-a chosen the page shows calls of sessions %q", got)
+	}
+	b.Do("open the stubs", chromedp.Click(chromedp.ID("tab-stubs")))
+	b.WaitFor("team-a's stub is listed", `document.querySelector('#stubs tbody tr[data-id="only-a"]') !== null`, uiWait)
+	b.Do("open the sessions", chromedp.Click(chromedp.ID("tab-sessions")))
+	b.WaitFor("both sessions are listed", `document.querySelectorAll('#sessions tbody tr').length >= 2`, uiWait)
 	if errs := b.ConsoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors on the page:\n%s", strings.Join(errs, "\n"))
 	}

@@ -1,0 +1,655 @@
+package expect
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"strings"
+	"text/template"
+	"text/template/parse"
+	"time"
+
+	"github.com/Masterminds/sprig/v3"
+	"github.com/google/uuid"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// maxTemplateOutput caps what one template may write.
+const maxTemplateOutput = 4 << 20
+
+// maxTemplateList caps the lists sequence functions (until, seq, ...) make.
+const maxTemplateList = 100_000
+
+// tmpl is one text/template of an expectation, parsed and checked at load.
+type tmpl struct {
+	t     *template.Template
+	where string // "file:line: field", for errors
+}
+
+// tmplFuncs are the functions a template may call: sprig's hermetic set,
+// less what is random, reads the clock, or can be made to burn memory or
+// CPU (key and certificate generation), plus ours. Nothing reads the
+// environment, files or the network. header, randInt, randFloat and
+// randString are rewritten to methods of the call's data at parse time:
+// they need the call.
+var tmplFuncs = func() template.FuncMap {
+	fm := sprig.HermeticTxtFuncMap()
+	for _, name := range []string{
+		"ago", "randInt", "shuffle", "genPrivateKey", "derivePassword", "buildCustomCert",
+		"genCA", "genCAWithKey", "genSelfSignedCert", "genSelfSignedCertWithKey", "genSignedCert",
+		"genSignedCertWithKey", "encryptAES", "decryptAES", "bcrypt", "htpasswd", "randBytes",
+		"getHostByName", "env", "expandenv", "now", "date", "dateInZone", "date_in_zone",
+		"dateModify", "date_modify", "htmlDate", "htmlDateInZone", "mustDateModify", "must_date_modify",
+		"unixEpoch", "toDate", "mustToDate", "duration", "durationRound",
+	} {
+		delete(fm, name)
+	}
+	fm["repeat"] = func(n int, s string) (string, error) {
+		if n < 0 || n*max(len(s), 1) > maxTemplateOutput {
+			return "", fmt.Errorf("repeat %d: the output would pass %d bytes", n, maxTemplateOutput)
+		}
+		return strings.Repeat(s, n), nil
+	}
+	fm["until"] = func(n int) ([]int, error) { return intRange(0, n, 1) }
+	fm["untilStep"] = func(start, stop, step int) ([]int, error) { return intRange(start, stop, step) }
+	fm["seq"] = func(args ...int) ([]int, error) {
+		switch len(args) {
+		case 1:
+			return intRange(1, args[0]+1, 1)
+		case 2:
+			return intRange(args[0], args[1]+1, 1)
+		case 3:
+			return intRange(args[0], args[2]+1, args[1])
+		}
+		return nil, fmt.Errorf("seq wants 1 to 3 numbers")
+	}
+	fm["uuid"] = uuid.NewString
+	fm["now"] = func(layout ...string) string {
+		l := time.RFC3339Nano
+		if len(layout) > 0 {
+			l = layout[0]
+		}
+		return time.Now().UTC().Format(l)
+	}
+	// Placeholders for parsing; rewritten to $.Header etc. (see rewrites).
+	for name := range rewrites {
+		fm[name] = func(...any) string { return "" }
+	}
+	return fm
+}()
+
+// rewrites maps the functions that need the call to the methods of
+// tmplData that implement them.
+var rewrites = map[string]string{
+	"header": "Header", "randInt": "RandInt", "randFloat": "RandFloat", "randString": "RandString",
+}
+
+func intRange(start, stop, step int) ([]int, error) {
+	if step == 0 {
+		return nil, fmt.Errorf("step 0")
+	}
+	n := (stop - start) / step
+	if n > maxTemplateList {
+		return nil, fmt.Errorf("a list of %d numbers is more than the %d a template may make", n, maxTemplateList)
+	}
+	var out []int
+	for i := start; (step > 0 && i < stop) || (step < 0 && i > stop); i += step {
+		out = append(out, i)
+	}
+	return out, nil
+}
+
+// isTemplate reports whether a string is a template.
+func isTemplate(s string) bool { return strings.Contains(s, "{{") }
+
+// tmplEnv is what a template is checked against at load.
+type tmplEnv struct {
+	in     protoreflect.MessageDescriptor // the method's input
+	method string
+}
+
+// parseTemplate parses text, rewrites the functions that need the call and
+// checks every field reference it can against the message types.
+func parseTemplate(where, text string, env tmplEnv) (*tmpl, error) {
+	t, err := template.New(where).Funcs(tmplFuncs).Option("missingkey=error").Parse(text)
+	if err != nil {
+		return nil, fmt.Errorf("template: %s", cleanTmplErr(where, err))
+	}
+	c := &tmplChecker{env: env}
+	for _, tr := range t.Templates() {
+		if tr.Tree == nil || tr.Root == nil {
+			continue
+		}
+		c.list(tr.Root, rootType())
+	}
+	if c.err != nil {
+		return nil, fmt.Errorf("template: %w", c.err)
+	}
+	return &tmpl{t: t, where: where}, nil
+}
+
+// cleanTmplErr drops the template's name from text/template's errors:
+// "template: NAME:1:3: executing "NAME" at <.x>: ..." reads "line 1:3: at <.x>: ...".
+func cleanTmplErr(where string, err error) string {
+	s := err.Error()
+	s = strings.TrimPrefix(s, "template: ")
+	s = strings.TrimPrefix(s, where+":")
+	s = strings.Replace(s, fmt.Sprintf("executing %q at ", where), "at ", 1)
+	if s != "" && s[0] >= '0' && s[0] <= '9' {
+		return "line " + s
+	}
+	return s
+}
+
+// render runs the template into at most maxTemplateOutput bytes.
+func (t *tmpl) render(d *tmplData) (string, error) {
+	var b capped
+	if err := t.t.Execute(&b, d); err != nil {
+		return "", fmt.Errorf("%s: template: %s", t.where, cleanTmplErr(t.where, err))
+	}
+	return b.String(), nil
+}
+
+type capped struct{ bytes.Buffer }
+
+var errTooLong = fmt.Errorf("the output passed %d bytes", maxTemplateOutput)
+
+func (c *capped) Write(p []byte) (int, error) {
+	if c.Len()+len(p) > maxTemplateOutput {
+		return 0, errTooLong
+	}
+	return c.Buffer.Write(p)
+}
+
+// tmplType is what the checker knows of a value in a template.
+type tmplType struct {
+	root    bool
+	msg     protoreflect.MessageDescriptor // a message (as a map of its fields)
+	list    bool                           // .Requests or a repeated field: elem is msg
+	known   bool                           // a scalar whose type is known (no fields)
+	name    string                         // what it is, for errors
+	unknown bool
+}
+
+func rootType() tmplType { return tmplType{root: true} }
+
+type tmplChecker struct {
+	env tmplEnv
+	err error
+}
+
+func (c *tmplChecker) fail(format string, args ...any) {
+	if c.err == nil {
+		c.err = fmt.Errorf(format, args...)
+	}
+}
+
+func (c *tmplChecker) list(l *parse.ListNode, dot tmplType) {
+	if l == nil {
+		return
+	}
+	for _, n := range l.Nodes {
+		c.node(n, dot)
+	}
+}
+
+func (c *tmplChecker) node(n parse.Node, dot tmplType) {
+	switch n := n.(type) {
+	case *parse.ActionNode:
+		c.pipe(n.Pipe, dot)
+	case *parse.IfNode:
+		c.pipe(n.Pipe, dot)
+		c.list(n.List, dot)
+		c.list(n.ElseList, dot)
+	case *parse.RangeNode:
+		t := c.pipe(n.Pipe, dot)
+		elem := tmplType{unknown: true}
+		if t.list && t.msg != nil {
+			elem = tmplType{msg: t.msg}
+		}
+		if len(n.Pipe.Decl) > 0 {
+			elem = tmplType{unknown: true} // $i, $x := range: dot is still set, but keep it simple
+			if t.list && t.msg != nil {
+				elem = tmplType{msg: t.msg}
+			}
+		}
+		c.list(n.List, elem)
+		c.list(n.ElseList, dot)
+	case *parse.WithNode:
+		t := c.pipe(n.Pipe, dot)
+		inner := tmplType{unknown: true}
+		if t.msg != nil && !t.list {
+			inner = t
+		}
+		c.list(n.List, inner)
+		c.list(n.ElseList, dot)
+	case *parse.TemplateNode:
+		c.pipe(n.Pipe, dot)
+	case *parse.ListNode:
+		c.list(n, dot)
+	}
+}
+
+// pipe checks a pipeline and returns the type of its value when it is a
+// single field reference.
+func (c *tmplChecker) pipe(p *parse.PipeNode, dot tmplType) tmplType {
+	if p == nil {
+		return tmplType{unknown: true}
+	}
+	out := tmplType{unknown: true}
+	for _, cmd := range p.Cmds {
+		for i, arg := range cmd.Args {
+			switch a := arg.(type) {
+			case *parse.IdentifierNode:
+				if m, ok := rewrites[a.Ident]; ok {
+					cmd.Args[i] = &parse.VariableNode{NodeType: parse.NodeVariable, Pos: a.Pos, Ident: []string{"$", m}}
+				}
+			case *parse.FieldNode:
+				t := c.chain(dot, a.Ident, "."+strings.Join(a.Ident, "."))
+				if len(p.Cmds) == 1 && len(cmd.Args) == 1 {
+					out = t
+				}
+			case *parse.VariableNode:
+				if a.Ident[0] == "$" && len(a.Ident) > 1 {
+					t := c.chain(rootType(), a.Ident[1:], "$."+strings.Join(a.Ident[1:], "."))
+					if len(p.Cmds) == 1 && len(cmd.Args) == 1 {
+						out = t
+					}
+				}
+			case *parse.PipeNode:
+				c.pipe(a, dot)
+			case *parse.ChainNode:
+				if pn, ok := a.Node.(*parse.PipeNode); ok {
+					c.pipe(pn, dot)
+				}
+			}
+		}
+	}
+	return out
+}
+
+var rootFields = "Request, Requests, Message, Method, Hit, Index and State"
+
+// chain checks a reference like .Request.location.latitude.
+func (c *tmplChecker) chain(t tmplType, idents []string, text string) tmplType {
+	for i, id := range idents {
+		switch {
+		case t.unknown:
+			return t
+		case t.root:
+			switch id {
+			case "Request", "Message":
+				t = tmplType{msg: c.env.in}
+				if c.env.in == nil {
+					t = tmplType{unknown: true}
+				}
+			case "Requests":
+				t = tmplType{msg: c.env.in, list: true, name: "Requests"}
+				if c.env.in == nil {
+					t = tmplType{unknown: true}
+				}
+			case "Method", "State":
+				t = tmplType{known: true, name: id + " (a string)"}
+			case "Hit", "Index":
+				t = tmplType{known: true, name: id + " (a number)"}
+			case "Header", "RandInt", "RandFloat", "RandString":
+				return tmplType{unknown: true}
+			default:
+				c.fail("%s: a template has no value %s (it has %s)%s", text, id, rootFields, didYouMean(id, strings.Split(strings.ReplaceAll(rootFields, " and ", ", "), ", ")))
+				return tmplType{unknown: true}
+			}
+		case t.list:
+			c.fail("%s: %s is a list: use index or range", text, t.name)
+			return tmplType{unknown: true}
+		case t.known:
+			c.fail("%s: %s has no field %s", text, t.name, id)
+			return tmplType{unknown: true}
+		case t.msg != nil:
+			fd := t.msg.Fields().ByJSONName(id)
+			if fd == nil {
+				var names []string
+				for j := range t.msg.Fields().Len() {
+					names = append(names, t.msg.Fields().Get(j).JSONName())
+				}
+				hint := didYouMean(id, names)
+				c.fail("%s: %s has no field %q%s", text, t.msg.FullName(), id, hint)
+				return tmplType{unknown: true}
+			}
+			switch {
+			case fd.IsMap():
+				t = tmplType{unknown: true}
+			case fd.IsList():
+				t = tmplType{list: true, name: fd.JSONName() + " (repeated)"}
+				if fd.Message() != nil && !isWellKnown(fd.Message()) {
+					t.msg = fd.Message()
+				} else {
+					t.msg = nil
+				}
+			case fd.Message() != nil && !isWellKnown(fd.Message()):
+				t = tmplType{msg: fd.Message()}
+			default:
+				t = tmplType{known: true, name: fmt.Sprintf("%s (%s)", fd.JSONName(), fieldKind(fd))}
+			}
+			_ = i
+		}
+	}
+	return t
+}
+
+func isWellKnown(md protoreflect.MessageDescriptor) bool {
+	return md.ParentFile() != nil && strings.HasPrefix(string(md.FullName()), "google.protobuf.")
+}
+
+// tmplData is what a template sees: one per call, built lazily.
+type tmplData struct {
+	in     protoreflect.MessageDescriptor
+	got    []proto.Message // client messages received before the script ran
+	last   proto.Message   // the message just received (bidi)
+	md     metadata.MD
+	method string
+	hit    int
+	index  int
+	state  func() string
+	seed   uint64
+
+	req  map[string]any
+	reqs []any
+	rnd  *rand.Rand
+}
+
+// Request is the first client message as a protojson-like object, with
+// every field present (unset ones as zero values).
+func (d *tmplData) Request() map[string]any {
+	if d.req == nil {
+		var m proto.Message
+		if len(d.got) > 0 {
+			m = d.got[0]
+		}
+		d.req = d.object(m)
+	}
+	return d.req
+}
+
+// Requests is every client message received, as objects.
+func (d *tmplData) Requests() []any {
+	if d.reqs == nil {
+		d.reqs = make([]any, len(d.got))
+		for i, m := range d.got {
+			d.reqs[i] = d.object(m)
+		}
+	}
+	return d.reqs
+}
+
+// Message is the client message just received (bidi), or the request.
+func (d *tmplData) Message() map[string]any {
+	if d.last == nil {
+		return d.Request()
+	}
+	return d.object(d.last)
+}
+
+func (d *tmplData) object(m proto.Message) map[string]any {
+	if m == nil {
+		if d.in == nil {
+			return map[string]any{}
+		}
+		return messageObject(messageType(d.in).Zero(), 0)
+	}
+	return messageObject(m.ProtoReflect(), 0)
+}
+
+// Method is the call's full method name.
+func (d *tmplData) Method() string { return d.method }
+
+// Hit is the number of this call among the expectation's calls, from 1.
+func (d *tmplData) Hit() int { return d.hit }
+
+// Index is the index of the message being sent, from 0.
+func (d *tmplData) Index() int { return d.index }
+
+// State is the state of the expectation's scenario ("" outside one).
+func (d *tmplData) State() string {
+	if d.state == nil {
+		return ""
+	}
+	return d.state()
+}
+
+// Header is the first value of a request metadata key, or "".
+func (d *tmplData) Header(key string) string {
+	if v := d.md.Get(key); len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// rand is seeded by the expectation and the call's number, so a test sees
+// the same numbers on every run.
+func (d *tmplData) rand() *rand.Rand {
+	if d.rnd == nil {
+		d.rnd = rand.New(rand.NewPCG(d.seed, uint64(d.hit)))
+	}
+	return d.rnd
+}
+
+// RandInt is a seeded random integer in [lo, hi).
+func (d *tmplData) RandInt(lo, hi int) (int, error) {
+	if hi <= lo {
+		return 0, fmt.Errorf("randInt %d %d: want lo < hi", lo, hi)
+	}
+	return lo + d.rand().IntN(hi-lo), nil
+}
+
+// RandFloat is a seeded random number in [0, 1).
+func (d *tmplData) RandFloat() float64 { return d.rand().Float64() }
+
+// RandString is a seeded random string of n letters and digits.
+func (d *tmplData) RandString(n int) (string, error) {
+	if n < 0 || n > maxTemplateOutput {
+		return "", fmt.Errorf("randString %d: want 0 to %d", n, maxTemplateOutput)
+	}
+	const chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = chars[d.rand().IntN(len(chars))]
+	}
+	return string(b), nil
+}
+
+func seedOf(source string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(source))
+	return h.Sum64()
+}
+
+// maxZeroDepth bounds how deep unset messages are filled with zero values
+// (a recursive message type would go on for ever).
+const maxZeroDepth = 4
+
+// messageObject is a message as a template sees it: JSON names to values,
+// every field present. Well-known types read as their protojson form.
+func messageObject(m protoreflect.Message, zeroDepth int) map[string]any {
+	fields := m.Descriptor().Fields()
+	out := make(map[string]any, fields.Len())
+	for i := range fields.Len() {
+		fd := fields.Get(i)
+		switch {
+		case fd.IsList():
+			l := m.Get(fd).List()
+			vals := make([]any, l.Len())
+			for j := range vals {
+				vals[j] = scalarObject(fd, l.Get(j))
+			}
+			out[fd.JSONName()] = vals
+		case fd.IsMap():
+			mv := m.Get(fd).Map()
+			vals := make(map[string]any, mv.Len())
+			mv.Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
+				vals[k.String()] = scalarObject(fd.MapValue(), v)
+				return true
+			})
+			out[fd.JSONName()] = vals
+		case fd.Message() != nil && !isWellKnown(fd.Message()):
+			if m.Has(fd) {
+				out[fd.JSONName()] = messageObject(m.Get(fd).Message(), 0)
+			} else if zeroDepth < maxZeroDepth {
+				out[fd.JSONName()] = messageObject(m.Get(fd).Message(), zeroDepth+1)
+			} else {
+				out[fd.JSONName()] = map[string]any{}
+			}
+		default:
+			out[fd.JSONName()] = scalarObject(fd, m.Get(fd))
+		}
+	}
+	return out
+}
+
+func scalarObject(fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
+	switch fd.Kind() {
+	case protoreflect.BoolKind:
+		return v.Bool()
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind,
+		protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+		return v.Int()
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind, protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		return v.Uint()
+	case protoreflect.FloatKind, protoreflect.DoubleKind:
+		return v.Float()
+	case protoreflect.StringKind:
+		return v.String()
+	case protoreflect.BytesKind:
+		return base64.StdEncoding.EncodeToString(v.Bytes())
+	case protoreflect.EnumKind:
+		if ev := fd.Enum().Values().ByNumber(v.Enum()); ev != nil {
+			return string(ev.Name())
+		}
+		return int64(v.Enum())
+	case protoreflect.MessageKind, protoreflect.GroupKind:
+		if !isWellKnown(fd.Message()) {
+			return messageObject(v.Message(), 0)
+		}
+		b, err := protojson.Marshal(v.Message().Interface())
+		if err != nil {
+			return nil
+		}
+		var out any
+		if json.Unmarshal(b, &out) != nil {
+			return nil
+		}
+		return out
+	}
+	return v.Interface()
+}
+
+// msgTmpl makes a message from templates: a whole-message template, or a
+// message whose strings are templates. Either way the text is protojson,
+// parsed into the declared type.
+type msgTmpl struct {
+	out   protoreflect.MessageDescriptor
+	whole *tmpl
+	parts []tmplPart
+	where string
+	many  bool // a whole-message template may render a JSON array: several messages
+}
+
+// tmplPart is literal JSON, or a template whose output goes in as a JSON
+// string (quote) or, when it is valid JSON, as is.
+type tmplPart struct {
+	lit   []byte
+	t     *tmpl
+	quote bool
+}
+
+// build renders the message, or with many the messages of a JSON array.
+func (m *msgTmpl) build(d *tmplData) ([]proto.Message, error) {
+	var js []byte
+	if m.whole != nil {
+		s, err := m.whole.render(d)
+		if err != nil {
+			return nil, err
+		}
+		js = []byte(s)
+	} else {
+		var b bytes.Buffer
+		for _, p := range m.parts {
+			if p.t == nil {
+				b.Write(p.lit)
+				continue
+			}
+			s, err := p.t.render(d)
+			if err != nil {
+				return nil, err
+			}
+			switch t := strings.TrimSpace(s); {
+			case !p.quote && t == "":
+				b.WriteString("null") // nothing rendered: the field keeps its zero value
+			case !p.quote && json.Valid([]byte(t)) && t[0] != '"':
+				b.WriteString(t)
+			default:
+				q, _ := json.Marshal(s)
+				b.Write(q)
+			}
+			if b.Len() > maxTemplateOutput {
+				return nil, fmt.Errorf("%s: %w", m.where, errTooLong)
+			}
+		}
+		js = b.Bytes()
+	}
+	items := []json.RawMessage{js}
+	if t := bytes.TrimSpace(js); m.many && len(t) > 0 && t[0] == '[' {
+		items = nil
+		if err := json.Unmarshal(t, &items); err != nil {
+			return nil, fmt.Errorf("%s: %w a list of %s: %v (output: %.200s)", m.where, errBadOutput, m.out.FullName(), err, js)
+		}
+	}
+	out := make([]proto.Message, len(items))
+	for i, item := range items {
+		msg := messageType(m.out).New().Interface()
+		if err := protojson.Unmarshal(item, msg); err != nil {
+			text := protoErrPrefix.ReplaceAllString(strings.ReplaceAll(err.Error(), "\u00a0", " "), "")
+			return nil, fmt.Errorf("%s: %w a %s: %s (output: %.200s)", m.where, errBadOutput, m.out.FullName(), text, item)
+		}
+		out[i] = msg
+	}
+	return out, nil
+}
+
+// tmplStep sends what a msgTmpl renders for the call.
+type tmplStep struct{ mt *msgTmpl }
+
+func (s tmplStep) run(r *run) error {
+	msgs, err := s.mt.build(r.data())
+	if err != nil {
+		return r.tmplFail(err)
+	}
+	for _, msg := range msgs {
+		if err := (sendStep{msg: msg}).run(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s tmplStep) String() string { return "send the template of " + s.mt.where }
+
+// dryRun renders m for a request with every field zero, to refuse at load
+// a template whose output cannot be the declared type. A template that
+// fails to execute on that request is not refused: it may need a real one.
+func (m *msgTmpl) dryRun(env tmplEnv) error {
+	d := &tmplData{in: env.in, method: env.method, hit: 1, md: metadata.MD{}}
+	if _, err := m.build(d); errors.Is(err, errBadOutput) {
+		return err
+	}
+	return nil
+}
+
+// errBadOutput marks template output that is not the declared type.
+var errBadOutput = errors.New("the template's output is not")
