@@ -240,11 +240,13 @@ func (a *API) routes() http.Handler {
 	mux.HandleFunc("POST /verify", a.withStubs(a.postVerify))
 	mux.HandleFunc("POST /explain", a.withStubs(a.postExplain))
 	mux.HandleFunc("GET /misses", a.withStubs(a.getMisses))
+	mux.HandleFunc("GET /scenarios", a.withStubs(a.getScenarios))
+	mux.HandleFunc("PUT /scenarios/{name}", a.withStubs(a.putScenario))
 	mux.HandleFunc("GET /sessions", a.withSessions(a.getSessions))
 	mux.HandleFunc("DELETE /sessions/{name}", a.withSessions(a.deleteSession))
 	a.pageRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s; the admin API has GET /calls, DELETE /calls, GET /services, POST /reset, POST /stubs, GET /stubs, DELETE /stubs/{id}, POST /verify, POST /explain, GET /misses, GET /sessions, DELETE /sessions/{name}, GET /calls/{id}, GET /events, and the page at /ui/", r.Method, r.URL.Path))
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s; the admin API has GET /calls, DELETE /calls, GET /services, POST /reset, POST /stubs, GET /stubs, DELETE /stubs/{id}, POST /verify, POST /explain, GET /misses, GET /scenarios, PUT /scenarios/{name}, GET /sessions, DELETE /sessions/{name}, GET /calls/{id}, GET /events, and the page at /ui/", r.Method, r.URL.Path))
 	})
 	return a.withPage(a.authenticate(mux))
 }

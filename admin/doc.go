@@ -22,6 +22,8 @@
 //	POST   /verify             check hit counts ({"id": ..., "times": n})
 //	POST   /explain            why a request matches no stub
 //	GET    /misses             the calls no stub (or cassette) answered
+//	GET    /scenarios          every scenario the stubs name, with its state
+//	PUT    /scenarios/{name}   {"state": "..."} sets one
 //	POST   /reset              empty the journal, restore the stub files
 //	GET    /sessions           the sessions (with WithSessions)
 //	DELETE /sessions/{name}    drop a session

@@ -79,6 +79,7 @@ type proc struct {
 	cmd       *exec.Cmd
 	Addr      string // from "listening on"
 	AdminAddr string // from "admin listening on"
+	HTTPAddr  string // from "http listening on" (--http)
 	stderr    *syncBuffer
 	exited    chan struct{}
 	waitErr   error
@@ -174,7 +175,7 @@ func startExec(t testing.TB, cmd *exec.Cmd) *proc {
 			t.Logf("grpcdouble %s stderr:\n%s", strings.Join(args, " "), p.stderr.String())
 		}
 	})
-	p.Addr, p.AdminAddr, err = awaitListening(lines, readyTimeout)
+	p.Addr, p.AdminAddr, p.HTTPAddr, err = awaitListening(lines, readyTimeout)
 	switch {
 	case errors.Is(err, errEndedBeforeListening):
 		<-p.exited
@@ -206,26 +207,28 @@ var errEndedBeforeListening = errors.New(`output ended before "listening on"`)
 // "admin listening on ADDR", and then reads the rest in the background so
 // the writer never blocks. On errEndedBeforeListening or a timeout the
 // caller must read lines to their end itself.
-func awaitListening(lines <-chan string, timeout time.Duration) (addr, adminAddr string, err error) {
+func awaitListening(lines <-chan string, timeout time.Duration) (addr, adminAddr, httpAddr string, err error) {
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	for {
 		select {
 		case line, ok := <-lines:
 			if !ok {
-				return "", adminAddr, errEndedBeforeListening
+				return "", adminAddr, httpAddr, errEndedBeforeListening
 			}
 			if a, ok := strings.CutPrefix(line, "admin listening on "); ok {
 				adminAddr = a
+			} else if a, ok := strings.CutPrefix(line, "http listening on "); ok {
+				httpAddr = a
 			} else if a, ok := strings.CutPrefix(line, "listening on "); ok {
 				go func() {
 					for range lines {
 					}
 				}()
-				return a, adminAddr, nil
+				return a, adminAddr, httpAddr, nil
 			}
 		case <-timer.C:
-			return "", adminAddr, fmt.Errorf("no \"listening on\" within %v", timeout)
+			return "", adminAddr, httpAddr, fmt.Errorf("no \"listening on\" within %v", timeout)
 		}
 	}
 }

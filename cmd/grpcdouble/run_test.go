@@ -50,7 +50,7 @@ func runInProcess(t *testing.T, args ...string) (addr, adminAddr string, stop fu
 		return runErr
 	}
 	t.Cleanup(func() { _ = stop() })
-	addr, adminAddr, err := awaitListening(lines, readyTimeout)
+	addr, adminAddr, _, err := awaitListening(lines, readyTimeout)
 	switch {
 	case errors.Is(err, errEndedBeforeListening):
 		t.Fatalf("run ended before listening: %v\n%s", stop(), stderr.String())

@@ -85,6 +85,9 @@ type instance struct {
 	http    *http.Server
 	log     *slog.Logger
 	served  chan error
+
+	web       *http.Server // --http: gRPC-Web, Connect, REST
+	webServed chan error
 }
 
 // start listens (admin first, so a taken admin port fails before anything
@@ -142,6 +145,16 @@ func start(c *commonConfig, h mockserver.Handler, sources []mockserver.Source, a
 			in.closeAdminListener()
 			return nil, err
 		}
+	}
+	if c.httpListen != "" {
+		web, ln, err := listenHTTP(c, srv, tlsCfg, log, stdout)
+		if err != nil {
+			srv.Close()
+			in.closeAdminListener()
+			return nil, err
+		}
+		in.web, in.webServed = web, make(chan error, 1)
+		go func() { in.webServed <- web.Serve(ln) }()
 	}
 	var names []string
 	for _, sd := range srv.Services() {
@@ -221,6 +234,14 @@ func (in *instance) stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
 	in.log.Info("stopping", "grace", stopTimeout.String())
+	if in.web != nil {
+		// First, as stopping the gRPC server ends the calls it serves
+		// through net/http at once rather than letting them finish.
+		if err := in.web.Shutdown(ctx); err != nil {
+			_ = in.web.Close()
+		}
+		<-in.webServed
+	}
 	in.srv.GracefulStop(ctx)
 	if in.http != nil {
 		if err := in.http.Shutdown(ctx); err != nil {

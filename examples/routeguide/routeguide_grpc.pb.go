@@ -37,8 +37,8 @@ type RouteGuideClient interface {
 	// Unary. Over REST: GET /v1/features/{latitude}?longitude=N, or POST
 	// /v1/features:lookup with the Point as the JSON body.
 	GetFeature(ctx context.Context, in *Point, opts ...grpc.CallOption) (*Feature, error)
-	// Server streaming. Over REST: POST /v1/features:list with the Rectangle
-	// as the JSON body.
+	// Server streaming. (Not over REST: vanguard maps only unary methods,
+	// and streams of google.api.HttpBody.)
 	ListFeatures(ctx context.Context, in *Rectangle, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Feature], error)
 	// Client streaming.
 	RecordRoute(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[Point, RouteSummary], error)
@@ -116,8 +116,8 @@ type RouteGuideServer interface {
 	// Unary. Over REST: GET /v1/features/{latitude}?longitude=N, or POST
 	// /v1/features:lookup with the Point as the JSON body.
 	GetFeature(context.Context, *Point) (*Feature, error)
-	// Server streaming. Over REST: POST /v1/features:list with the Rectangle
-	// as the JSON body.
+	// Server streaming. (Not over REST: vanguard maps only unary methods,
+	// and streams of google.api.HttpBody.)
 	ListFeatures(*Rectangle, grpc.ServerStreamingServer[Feature]) error
 	// Client streaming.
 	RecordRoute(grpc.ClientStreamingServer[Point, RouteSummary]) error

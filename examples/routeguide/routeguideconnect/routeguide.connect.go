@@ -53,8 +53,8 @@ type RouteGuideClient interface {
 	// Unary. Over REST: GET /v1/features/{latitude}?longitude=N, or POST
 	// /v1/features:lookup with the Point as the JSON body.
 	GetFeature(context.Context, *connect.Request[routeguide.Point]) (*connect.Response[routeguide.Feature], error)
-	// Server streaming. Over REST: POST /v1/features:list with the Rectangle
-	// as the JSON body.
+	// Server streaming. (Not over REST: vanguard maps only unary methods,
+	// and streams of google.api.HttpBody.)
 	ListFeatures(context.Context, *connect.Request[routeguide.Rectangle]) (*connect.ServerStreamForClient[routeguide.Feature], error)
 	// Client streaming.
 	RecordRoute(context.Context) *connect.ClientStreamForClient[routeguide.Point, routeguide.RouteSummary]
@@ -133,8 +133,8 @@ type RouteGuideHandler interface {
 	// Unary. Over REST: GET /v1/features/{latitude}?longitude=N, or POST
 	// /v1/features:lookup with the Point as the JSON body.
 	GetFeature(context.Context, *connect.Request[routeguide.Point]) (*connect.Response[routeguide.Feature], error)
-	// Server streaming. Over REST: POST /v1/features:list with the Rectangle
-	// as the JSON body.
+	// Server streaming. (Not over REST: vanguard maps only unary methods,
+	// and streams of google.api.HttpBody.)
 	ListFeatures(context.Context, *connect.Request[routeguide.Rectangle], *connect.ServerStream[routeguide.Feature]) error
 	// Client streaming.
 	RecordRoute(context.Context, *connect.ClientStream[routeguide.Point]) (*connect.Response[routeguide.RouteSummary], error)
