@@ -609,7 +609,7 @@ func (s *methodSet) nearest(method string, md metadata.MD, got []proto.Message) 
 	defer s.mu.Unlock()
 	var best *expectation
 	var bestReasons []string
-	for _, e := range s.exps {
+	for _, e := range closest(s.exps, md, got) {
 		rs := e.reasons(md, got)
 		if best == nil || len(rs) < len(bestReasons) || (bestReasons != nil && len(rs) == len(bestReasons) && best.broken && !e.broken) {
 			best, bestReasons = e, rs
