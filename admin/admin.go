@@ -44,6 +44,7 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
+	metrics   http.Handler
 	mock      *expect.Mock
 	sessions  *expect.Sessions
 	files     []string
@@ -95,6 +96,10 @@ func WithCassettes(current func() *replay.Handler) Option {
 func OnReset(f func() error) Option {
 	return optionFunc(func(c *config) { c.reset = append(c.reset, f) })
 }
+
+// WithMetrics serves h, the Prometheus metrics (package admin/metrics), at
+// GET /metrics. Package admin does not link a Prometheus client itself.
+func WithMetrics(h http.Handler) Option { return optionFunc(func(c *config) { c.metrics = h }) }
 
 // WithToken demands "Authorization: Bearer TOKEN" on every request; an empty
 // token demands nothing.
@@ -242,6 +247,9 @@ func (a *API) routes() http.Handler {
 	mux.HandleFunc("GET /misses", a.withStubs(a.getMisses))
 	mux.HandleFunc("GET /scenarios", a.withStubs(a.getScenarios))
 	mux.HandleFunc("PUT /scenarios/{name}", a.withStubs(a.putScenario))
+	if a.cfg.metrics != nil {
+		mux.Handle("GET /metrics", a.cfg.metrics)
+	}
 	mux.HandleFunc("GET /sessions", a.withSessions(a.getSessions))
 	mux.HandleFunc("DELETE /sessions/{name}", a.withSessions(a.deleteSession))
 	a.pageRoutes(mux)

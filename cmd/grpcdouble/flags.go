@@ -54,6 +54,7 @@ type commonConfig struct {
 
 	admin      string
 	adminToken string
+	metrics    string // serve --metrics: /metrics alone, on this address
 
 	journalLimit int
 	journalBytes int64
@@ -295,6 +296,7 @@ func serveFlags(output io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.StringVar(&cfg.record, "record", "", "append the calls forwarded to --upstream to the cassette `FILE` (created when missing), redacted as record redacts")
 	cfg.registerRedaction(fs)
 	fs.BoolVar(&cfg.watch, "watch", false, "reload the --stubs files and folders when they change (SIGHUP reloads them too)")
+	fs.StringVar(&cfg.metrics, "metrics", "", "serve Prometheus metrics at /metrics on `ADDR`, without the admin API (with --admin they are at its /metrics too)")
 	fs.DurationVar(&cfg.sessionTTL, "session-ttl", 30*time.Minute, "drop a session (calls with metadata grpcdouble-session: NAME) after it is idle this `LONG`")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `usage: grpcdouble serve [flags]

@@ -39,7 +39,7 @@ func runRecord(ctx context.Context, cfg *recordConfig, stdout, stderr io.Writer)
 	if err != nil {
 		return fmt.Errorf("--cassette %s: %w", cfg.cassette, err)
 	}
-	in, err := start(&cfg.commonConfig, rec.Proxy(upstream), sources, nil, stdout, log, nil)
+	in, err := start(&cfg.commonConfig, rec.Proxy(upstream), sources, nil, nil, stdout, log, nil)
 	if err != nil {
 		return errors.Join(err, rec.Close())
 	}
