@@ -531,7 +531,7 @@ func (u *UnaryExpectation) ReturnStatus(st *status.Status) *UnaryExpectation {
 // error that becomes the status (keep its code with status.Error).
 func (u *UnaryExpectation) ReturnFunc(f func(ctx context.Context, req proto.Message) (proto.Message, error)) *UnaryExpectation {
 	u.e.tb().Helper()
-	u.e.script = []step{sendStep{fn: func(r *run) (proto.Message, error) { return f(r.ctx, r.first()) }}}
+	u.e.script = []step{sendStep{fn: func(r *run) (proto.Message, error) { return f(r.ctx(), r.first()) }}}
 	return u
 }
 
@@ -672,7 +672,7 @@ func (c *ClientStreamExpectation) ReturnStatus(st *status.Status) *ClientStreamE
 // ReturnFunc answers with what f makes of every message received.
 func (c *ClientStreamExpectation) ReturnFunc(f func(ctx context.Context, reqs []proto.Message) (proto.Message, error)) *ClientStreamExpectation {
 	c.e.tb().Helper()
-	c.e.script = []step{sendStep{fn: func(r *run) (proto.Message, error) { return f(r.ctx, r.got) }}}
+	c.e.script = []step{sendStep{fn: func(r *run) (proto.Message, error) { return f(r.ctx(), r.got) }}}
 	return c
 }
 

@@ -40,7 +40,7 @@ func (dropStep) run(r *run) error {
 		return status.Errorf(codes.Internal, "grpcdouble: %s: drop the connection: %v", r.e.describe(), err)
 	}
 	// The transport notices the closed connection and cancels the call.
-	<-r.ctx.Done()
+	<-r.ctx().Done()
 	return status.Error(codes.Unavailable, "grpcdouble: connection dropped by the script")
 }
 func (dropStep) String() string { return "drop the connection" }

@@ -126,7 +126,7 @@ func (s forEachStep) run(r *run) error {
 			return r.fail("no rule matches the message received, %s", messageText(msg))
 		}
 		if rule.delay > 0 {
-			if err := sleep(r.ctx, rule.delay); err != nil {
+			if err := sleep(r.ctx(), rule.delay); err != nil {
 				return err
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,7 +51,7 @@ type sendStep struct {
 
 func (s sendStep) run(r *run) error {
 	if r.e.pace > 0 {
-		if err := sleep(r.ctx, r.e.pace); err != nil {
+		if err := sleep(r.ctx(), r.e.pace); err != nil {
 			return err
 		}
 	}
@@ -85,7 +86,7 @@ func (s sendStep) String() string {
 
 type waitStep struct{ d time.Duration }
 
-func (s waitStep) run(r *run) error { return sleep(r.ctx, s.d) }
+func (s waitStep) run(r *run) error { return sleep(r.ctx(), s.d) }
 func (s waitStep) String() string   { return "wait " + s.d.String() }
 
 type recvStep struct{ m Matcher }
@@ -176,8 +177,9 @@ func (s statusStep) String() string { return fmt.Sprintf("end with %s", s.st.Cod
 type holdStep struct{}
 
 func (holdStep) run(r *run) error {
-	<-r.ctx.Done()
-	return r.ctx.Err()
+	ctx := r.ctx()
+	<-ctx.Done()
+	return ctx.Err()
 }
 func (holdStep) String() string { return "keep open until the client cancels" }
 
@@ -201,7 +203,6 @@ func sleep(ctx context.Context, d time.Duration) error {
 type run struct {
 	m    *Mock
 	call *mockserver.Call
-	ctx  context.Context
 	e    *expectation
 	rec  *Received
 
@@ -213,12 +214,18 @@ type run struct {
 	stepNo     int
 	sent       int // messages sent
 	final      *status.Status
+	one        [1]proto.Message // got's backing array for a single request
 
 	hit   int           // this call's number among the expectation's calls
 	last  proto.Message // the client message received last
 	hdr   metadata.MD   // response headers, templates rendered
 	tdata *tmplData
 }
+
+// ctx is the call's context. It is asked for only when a step waits: a
+// call's context is one more the server has to track (mockserver's
+// Call.Context), which a plain unary answer never needs.
+func (r *run) ctx() context.Context { return r.call.Context() }
 
 func (r *run) first() proto.Message {
 	if len(r.got) == 0 {
@@ -311,7 +318,7 @@ func (r *run) exec() error {
 		}
 	}
 	if e.delay > 0 {
-		if err := sleep(r.ctx, e.delay); err != nil {
+		if err := sleep(r.ctx(), e.delay); err != nil {
 			return err
 		}
 	}
@@ -357,7 +364,11 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 	set := m.byMethod[c.FullMethod()]
 	inOrder := m.cfg.inOrder
 	m.mu.RUnlock()
-	r := &run{m: m, call: c, ctx: c.Context()}
+	a := &answer{run: run{m: m, call: c}}
+	// The Received outlives the call; what the run holds (the call, and
+	// through its context the transport) must not.
+	defer func() { a.run = run{} }()
+	r := &a.run
 	md := c.Metadata()
 	switch c.Kind() {
 	case mockserver.Unary, mockserver.ServerStream:
@@ -365,7 +376,8 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 		if err != nil {
 			return err
 		}
-		r.got = []proto.Message{msg}
+		r.one[0] = msg
+		r.got = r.one[:]
 	case mockserver.ClientStream:
 		if e := set.only(md); e != nil && e.headerAt == headersAtStart && len(e.header) > 0 && len(e.headerT) == 0 {
 			// One expectation fits: its headers may go before the messages.
@@ -394,14 +406,19 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 			case err != nil:
 				return err
 			default:
-				r.got = []proto.Message{msg}
+				r.one[0] = msg
+				r.got = r.one[:]
 				r.pending = r.got
 			}
 		}
 	}
-	e, rec, hit := set.claim(c, md, r.got, inOrder, !m.cfg.discardCalls)
+	var keep *answer
+	if !m.cfg.discardCalls {
+		keep = a
+	}
+	e, rec, hit := set.claim(c, md, r.got, inOrder, keep)
 	if e == nil {
-		ms := set.nearest(c.FullMethod(), md, r.got)
+		ms := set.nearest(c.FullMethod(), md, slices.Clone(r.got))
 		m.miss(ms)
 		return status.Errorf(NoMatchCode, "grpcdouble: %v: %s", ErrNoMatch, ms)
 	}
@@ -472,10 +489,19 @@ func (s *methodSet) pick(md metadata.MD, got []proto.Message, inOrder bool) *exp
 	return nil
 }
 
+// answer is what answering one call allocates, at once: the run, and the
+// Received that Calls returns, which keeps the answer's memory (with its
+// run emptied) for as long as the Mock lives.
+type answer struct {
+	run
+	rec Received
+	one [1]proto.Message // rec.Messages' first backing array
+}
+
 // claim picks the expectation for a call and counts the call against it.
-// With keep it also starts the call's Received, which Calls will return;
-// without, the Received is nil.
-func (s *methodSet) claim(c *mockserver.Call, md metadata.MD, got []proto.Message, inOrder, keep bool) (*expectation, *Received, int) {
+// With keep it also starts the call's Received in keep, which Calls will
+// return; without, the Received is nil.
+func (s *methodSet) claim(c *mockserver.Call, md metadata.MD, got []proto.Message, inOrder bool, keep *answer) (*expectation, *Received, int) {
 	if s == nil {
 		return nil, nil, 0
 	}
@@ -488,10 +514,11 @@ func (s *methodSet) claim(c *mockserver.Call, md metadata.MD, got []proto.Messag
 	hit := int(found.hits.Add(1))
 	found.enterState()
 	s.mu.Unlock()
-	if !keep {
+	if keep == nil {
 		return found, nil, hit
 	}
-	rec := &Received{Method: c.FullMethod(), Metadata: md, Messages: append([]proto.Message(nil), got...)}
+	rec := &keep.rec
+	*rec = Received{Method: c.FullMethod(), Metadata: md, Messages: append(keep.one[:0:len(keep.one)], got...)}
 	rec.Deadline, rec.HasDeadline = c.Deadline()
 	found.mu.Lock()
 	found.calls = append(found.calls, rec)

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"syscall"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/test/bufconn"
 
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
 	"github.com/grpcdouble/grpcdouble/mockserver"
@@ -42,15 +45,85 @@ var benchHandler = mockserver.HandlerFunc(func(c *mockserver.Call) error {
 				return err
 			}
 		}
+	case *pb.RouteNote: // a ping-pong: one note back per note, until the client closes
+		for {
+			if err := c.Send(&pb.RouteNote{Message: r.GetMessage()}); err != nil {
+				return err
+			}
+			m, err := c.Recv()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			r = m.(*pb.RouteNote)
+		}
 	}
 	return nil
 })
+
+// benchGenerated is the baseline with RouteChat too: what benchHandler does.
+type benchGenerated struct{ routeGuideServer }
+
+func (benchGenerated) RouteChat(s grpc.BidiStreamingServer[pb.RouteNote, pb.RouteNote]) error {
+	for {
+		n, err := s.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.Send(&pb.RouteNote{Message: n.GetMessage()}); err != nil {
+			return err
+		}
+	}
+}
+
+// generatedBuf is the baseline's bufconn buffer: 1 MiB, as grpc-go's
+// examples and most hand-written tests have it.
+const generatedBuf = 1 << 20
+
+// generated is a hand-written generated server on bufconn, as a test
+// starts one; stop it with stop.
+type generated struct {
+	lis    *bufconn.Listener
+	srv    *grpc.Server
+	served chan struct{}
+}
+
+func startGenerated() *generated {
+	g := &generated{lis: bufconn.Listen(generatedBuf), srv: grpc.NewServer(), served: make(chan struct{})}
+	pb.RegisterRouteGuideServer(g.srv, benchGenerated{})
+	go func() { defer close(g.served); _ = g.srv.Serve(g.lis) }()
+	return g
+}
+
+func (g *generated) client() (*grpc.ClientConn, error) {
+	return grpc.NewClient("passthrough:///bufnet",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return g.lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+}
+
+func (g *generated) stop() { g.srv.Stop(); <-g.served }
+
+func startGeneratedConn(b *testing.B) *grpc.ClientConn {
+	g := startGenerated()
+	b.Cleanup(g.stop)
+	cc, err := g.client()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = cc.Close() })
+	return cc
+}
 
 func benchServers(b *testing.B) map[string]*grpc.ClientConn {
 	srv := mockserver.Start(b, benchHandler, mockserver.WithServices(routeGuide))
 	bare := mockserver.Start(b, benchHandler, mockserver.WithServices(routeGuide), mockserver.WithoutJournal())
 	return map[string]*grpc.ClientConn{
-		"generated":            startGeneratedServer(b),
+		"generated":            startGeneratedConn(b),
 		"mockserver":           srv.ClientConn(),
 		"mockserver-nojournal": bare.ClientConn(),
 	}
@@ -136,7 +209,10 @@ func BenchmarkServerStream100(b *testing.B) {
 
 // BenchmarkPaired makes one call to the generated server and one to
 // mockserver (journal on, as users get it) per iteration, timing each, and
-// reports the ratio of the totals.
+// reports the ratio of the totals. pingpong10 is ten rounds of a bidi
+// stream; cycle is a test's whole use of a server: start, ClientConn, the
+// first unary, Close (the baseline: bufconn.Listen, NewServer, Serve,
+// NewClient, the first unary, conn Close, Stop).
 func BenchmarkPaired(b *testing.B) {
 	const n = 100
 	calls := map[string]func(pb.RouteGuideClient) error{
@@ -167,7 +243,8 @@ func BenchmarkPaired(b *testing.B) {
 			return nil
 		},
 	}
-	for _, name := range []string{"unary", "stream100"} {
+	calls["pingpong10"] = pingPong
+	for _, name := range []string{"unary", "stream100", "pingpong10"} {
 		call := calls[name]
 		b.Run(name, func(b *testing.B) {
 			conns := benchServers(b)
@@ -196,4 +273,110 @@ func BenchmarkPaired(b *testing.B) {
 			}
 		})
 	}
+	b.Run("cycle", func(b *testing.B) {
+		cycles := [2]func() error{
+			func() error {
+				g := startGenerated()
+				defer g.stop()
+				cc, err := g.client()
+				if err != nil {
+					return err
+				}
+				defer cc.Close()
+				return getFeature(pb.NewRouteGuideClient(cc))
+			},
+			func() error {
+				srv, err := mockserver.New(benchHandler, mockserver.WithServices(routeGuide))
+				if err != nil {
+					return err
+				}
+				defer srv.Close()
+				return getFeature(pb.NewRouteGuideClient(srv.ClientConn()))
+			},
+		}
+		var total [2]time.Duration
+		for i := 0; b.Loop(); i++ {
+			for j := range 2 {
+				k := (i + j) % 2
+				start := time.Now()
+				if err := cycles[k](); err != nil {
+					b.Fatal(err)
+				}
+				total[k] += time.Since(start)
+			}
+		}
+		if total[0] > 0 {
+			b.ReportMetric(float64(total[1])/float64(total[0]), "x-generated")
+		}
+	})
+}
+
+func getFeature(c pb.RouteGuideClient) error {
+	f, err := c.GetFeature(context.Background(), &pb.Point{Latitude: 1, Longitude: 2})
+	if err == nil && f.GetLocation().GetLatitude() != 1 {
+		err = fmt.Errorf("got %v", f)
+	}
+	return err
+}
+
+// pingPong is ten rounds of RouteChat, then the client closes its side.
+func pingPong(c pb.RouteGuideClient) error {
+	s, err := c.RouteChat(context.Background())
+	if err != nil {
+		return err
+	}
+	for i := range 10 {
+		msg := fmt.Sprint("n", i)
+		if err := s.Send(&pb.RouteNote{Message: msg}); err != nil {
+			return err
+		}
+		n, err := s.Recv()
+		if err != nil {
+			return err
+		}
+		if n.GetMessage() != msg {
+			return fmt.Errorf("round %d: got %q, want %q", i, n.GetMessage(), msg)
+		}
+	}
+	if err := s.CloseSend(); err != nil {
+		return err
+	}
+	if _, err := s.Recv(); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("after the last round: got %v, want io.EOF", err)
+	}
+	return nil
+}
+
+// BenchmarkStarts is what a suite of many small tests pays per server:
+// Start, ClientConn (which waits until connected), the first unary and
+// Close, each phase's wall time per start, and "s/5000-starts", what 5,000
+// such tests spend on it. None of it is a sleep or a poll: ClientConn's
+// wait is the connection's own handshake, the same a generated client's
+// first call waits for (BenchmarkPaired/connect in package expect).
+func BenchmarkStarts(b *testing.B) {
+	var start, connect, call, stop time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		srv, err := mockserver.New(benchHandler, mockserver.WithServices(routeGuide))
+		if err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		conn := srv.ClientConn()
+		t2 := time.Now()
+		err = getFeature(pb.NewRouteGuideClient(conn))
+		t3 := time.Now()
+		_ = srv.Close()
+		t4 := time.Now()
+		if err != nil {
+			b.Fatal(err)
+		}
+		start, connect, call, stop = start+t1.Sub(t0), connect+t2.Sub(t1), call+t3.Sub(t2), stop+t4.Sub(t3)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(start)/n, "start-ns")
+	b.ReportMetric(float64(connect)/n, "connect-ns")
+	b.ReportMetric(float64(call)/n, "first-call-ns")
+	b.ReportMetric(float64(stop)/n, "close-ns")
+	b.ReportMetric(float64(start+connect+call+stop)/n*5000/1e9, "s/5000-starts")
 }

@@ -121,9 +121,23 @@ var ErrNoResponse = errors.New("mockserver: handler returned without a response"
 // A Call is safe for use by one goroutine at a time for receiving and one for
 // sending, like grpc.ServerStream.
 type Call struct {
+	s      *Server
 	m      *method
-	ctx    context.Context
+	ctx    context.Context   // gRPC's, for the call
 	stream grpc.ServerStream // nil for unary calls
+
+	// Context's own, made on first use: only a handler that asks for the
+	// context needs one the server can cancel when it stops (see
+	// Server.live), and most unary handlers never ask.
+	ctxMu  sync.Mutex
+	cctx   context.Context
+	cancel context.CancelCauseFunc
+	ended  bool
+
+	// md is the incoming metadata, read once at the start for the journal
+	// and the codec; the first Metadata call hands it over.
+	md      metadata.MD
+	mdGiven atomic.Bool
 
 	unaryReq  proto.Message // unary: the request, until Recv takes it
 	unaryDone bool
@@ -140,7 +154,28 @@ type Call struct {
 // deadline passes or the server stops. When the server stopped it,
 // context.Cause says so, and a handler that returns an error then answers
 // codes.Unavailable.
-func (c *Call) Context() context.Context { return c.ctx }
+func (c *Call) Context() context.Context {
+	c.ctxMu.Lock()
+	defer c.ctxMu.Unlock()
+	if c.cctx == nil {
+		if c.ended || c.s == nil {
+			// The call is over, and gRPC has ended its context.
+			return c.ctx
+		}
+		c.cctx, c.cancel = context.WithCancelCause(c.ctx)
+		c.s.track(c, c.cancel)
+	}
+	return c.cctx
+}
+
+// stoppedByServer reports whether the server's stopping cancelled the
+// call's context.
+func (c *Call) stoppedByServer() bool {
+	c.ctxMu.Lock()
+	cctx := c.cctx
+	c.ctxMu.Unlock()
+	return cctx != nil && context.Cause(cctx) == errStopping
+}
 
 // Method is the descriptor of the called method.
 func (c *Call) Method() protoreflect.MethodDescriptor { return c.m.desc }
@@ -154,6 +189,9 @@ func (c *Call) Kind() Kind { return c.m.kind }
 // Metadata is the incoming metadata (request headers), keys lower case.
 // The returned map is a copy the caller may keep.
 func (c *Call) Metadata() metadata.MD {
+	if c.md != nil && c.mdGiven.CompareAndSwap(false, true) {
+		return c.md // the journal packed its own copy at the start
+	}
 	md, _ := metadata.FromIncomingContext(c.ctx)
 	return md
 }
@@ -334,11 +372,9 @@ func statusOf(err error) *status.Status {
 // record is the journal's view of a call. The handler's goroutine writes it
 // while tests read snapshots, so it has its own lock.
 //
-// While the call runs the record reads metadata, peer and deadline from the
-// call's context; when it ends it keeps copies and lets the context go. The
-// context holds the server transport and, through it, the connection and its
-// buffers (2 MiB on bufconn): a journal kept after Close must not keep those.
-// All methods are no-ops on a nil record (no journal).
+// The record copies metadata, peer and deadline from the call's context at
+// the start and keeps no reference to the context (see newRecord). All
+// methods are no-ops on a nil record (no journal).
 //
 // Messages are kept marshaled, back to back in wire, and decoded only when a
 // snapshot is taken. A journal keeps every call until the test ends: kept as
@@ -348,14 +384,13 @@ func statusOf(err error) *status.Status {
 // scans them.
 type record struct {
 	mu          sync.Mutex
-	j           *journal        // for the byte bound; nil: none
-	id          uint64          // CallRecord.ID
-	gen         atomic.Uint64   // the journal's generation when it last changed
-	m           *method         // its message types decode wire
-	ctx         context.Context // nil once the call ended
-	md          []byte          // incoming metadata, captured at the end (see packMD)
+	j           *journal      // for the byte bound; nil: none
+	id          uint64        // CallRecord.ID
+	gen         atomic.Uint64 // the journal's generation when it last changed
+	m           *method       // its message types decode wire
+	mdN         int           // wire[:mdN] is the incoming metadata (see appendMD)
 	peer        string
-	protocol    Protocol // captured at the end
+	protocol    Protocol
 	deadline    time.Time
 	hasDeadline bool
 	start       time.Time
@@ -380,7 +415,15 @@ type record struct {
 	droppedMsgs  int   // messages not kept at all: the call was over its share
 	droppedBytes int
 	mdCut        bool // the incoming metadata was truncated
+
+	// inline is wire's first backing array, so a small call's metadata and
+	// messages cost no allocation of their own. It comes last, after every
+	// pointer, so the GC does not scan it.
+	inline [inlineWire]byte
 }
+
+// inlineWire holds a unary call's usual metadata, request and response.
+const inlineWire = 256
 
 // cut is a message too large to keep whole: wire[off:off+n] holds its
 // leading whole fields, of full bytes.
@@ -407,10 +450,26 @@ const (
 // entrySize is what one event costs the journal, counted in its bytes.
 const entrySize = int(unsafe.Sizeof(entry{}))
 
-func newRecord(m *method, ctx context.Context) *record {
-	r := &record{m: m, ctx: ctx, start: time.Now()}
+// newRecord starts the record of a call for journal j with its incoming
+// metadata, which a call cannot change, and its peer and deadline. It keeps
+// nothing of ctx, which holds the server transport and, through it, the
+// connection and its buffers: a journal kept after Close must not keep
+// those.
+func newRecord(m *method, ctx context.Context, md metadata.MD, j *journal) *record {
+	r := &record{m: m, j: j, start: time.Now()}
 	r.events = r.first[:0]
+	limit := -1
+	if j != nil && j.budget > 0 {
+		limit = int(j.msgMax())
+	}
+	r.wire, r.mdCut = appendMD(r.inline[:0], md, limit)
+	r.mdN = len(r.wire)
+	r.grow(r.mdN)
 	r.deadline, r.hasDeadline = ctx.Deadline()
+	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+		r.peer = p.Addr.String()
+	}
+	r.protocol = protocolOf(ctx, md)
 	return r
 }
 
@@ -423,17 +482,8 @@ var (
 	journalMarshal = proto.MarshalOptions{AllowPartial: true}
 )
 
-// room makes room for a few small messages at the first, so a unary call's
-// two fit in one allocation and a stream's start without a string of them.
-func (r *record) room() {
-	if r.wire == nil {
-		r.wire = make([]byte, 0, 64)
-	}
-}
-
 // appendTo marshals msg onto wire.
 func (r *record) appendTo(o proto.MarshalOptions, msg proto.Message) (off, n int, err error) {
-	r.room()
 	off = len(r.wire)
 	wire, err := o.MarshalAppend(r.wire, msg)
 	if err != nil {
@@ -509,7 +559,6 @@ func (r *record) cut(b []byte) (int, bool) {
 		return 0, false
 	}
 	p := wholeFields(b[:min(len(b), cutKeep)])
-	r.room()
 	off := len(r.wire)
 	r.wire = append(r.wire, p...)
 	r.cuts = append(r.cuts, cut{off: off, n: len(p), full: len(b)})
@@ -594,7 +643,6 @@ func (r *record) unmarshal(data mem.BufferSlice, f *recvFrame) error {
 		f.off, f.n, f.apart = -1, len(b), b
 		return nil
 	}
-	r.room()
 	off := len(r.wire)
 	for _, b := range data {
 		r.wire = append(r.wire, b.ReadOnlyData()...)
@@ -802,20 +850,7 @@ func (r *record) finish(st *status.Status) {
 		return
 	}
 	now := time.Now()
-	md, peer := incoming(r.ctx)
-	limit := -1
-	if r.j != nil && r.j.budget > 0 {
-		limit = int(r.j.msgMax())
-	}
-	packed, cut := packMD(md, limit)
-	protocol := protocolOf(r.ctx, md)
 	r.mu.Lock()
-	if !r.evicted {
-		r.md, r.mdCut = packed, cut
-		r.grow(len(packed))
-	}
-	r.peer, r.protocol = peer, protocol
-	r.ctx = nil
 	r.end = now
 	r.done = true
 	r.status = st
@@ -836,29 +871,20 @@ func (r *record) evict() {
 		r.j.bytes.Add(-int64(r.size))
 	}
 	r.size = 0
-	r.wire, r.events, r.side, r.cuts, r.md = nil, nil, nil, nil, nil
+	r.wire, r.events, r.side, r.cuts, r.mdN = nil, nil, nil, nil, 0
 	r.reply = nil
 }
 
-// packMD flattens metadata into one pointer-free buffer. A journal may hold
-// thousands of finished calls; kept as maps, their metadata is thousands of
-// small pointer-holding objects the GC must trace on every cycle, which
-// showed in the unary benchmarks as mark work the baseline never does.
+// appendMD flattens metadata onto b, with no pointer in it. A journal may
+// hold thousands of finished calls; kept as maps, their metadata is
+// thousands of small pointer-holding objects the GC must trace on every
+// cycle, which showed in the unary benchmarks as mark work the baseline
+// never does.
 //
 // With a limit (>= 0), values are cut so that keys and values hold at most
 // limit bytes, and cut reports whether any was: a call may carry 16 MiB of
 // metadata (gRPC's default bound), and a journal of whole ones held 1.6 GB.
-func packMD(md metadata.MD, limit int) (b []byte, cut bool) {
-	n := 0
-	for k, vs := range md {
-		n += 2*binary.MaxVarintLen32 + len(k)
-		for _, v := range vs {
-			n += binary.MaxVarintLen32 + len(v)
-		}
-	}
-	if limit >= 0 && n > limit {
-		n = limit + len(md)*2*binary.MaxVarintLen32
-	}
+func appendMD(b []byte, md metadata.MD, limit int) (_ []byte, cut bool) {
 	left := limit
 	take := func(s string) string {
 		if limit < 0 {
@@ -870,7 +896,6 @@ func packMD(md metadata.MD, limit int) (b []byte, cut bool) {
 		left -= len(s)
 		return s
 	}
-	b = make([]byte, 0, n)
 	for k, vs := range md {
 		b = binary.AppendUvarint(b, uint64(len(k)))
 		b = append(b, k...)
@@ -887,7 +912,7 @@ func packMD(md metadata.MD, limit int) (b []byte, cut bool) {
 	return b, cut
 }
 
-// unpackMD is packMD's inverse, for a snapshot.
+// unpackMD is appendMD's inverse, for a snapshot.
 func unpackMD(b []byte) metadata.MD {
 	md := metadata.MD{}
 	str := func() string {
@@ -907,14 +932,4 @@ func unpackMD(b []byte) metadata.MD {
 		md[key] = vs
 	}
 	return md
-}
-
-// incoming reads a call's metadata and peer address from its context.
-func incoming(ctx context.Context) (metadata.MD, string) {
-	md, _ := metadata.FromIncomingContext(ctx)
-	var addr string
-	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
-		addr = p.Addr.String()
-	}
-	return md, addr
 }

@@ -223,11 +223,6 @@ func (r *record) snapshot() CallRecord {
 		DroppedBytes:      r.droppedBytes,
 		MetadataTruncated: r.mdCut,
 	}
-	if r.ctx != nil { // still running
-		out.Metadata, out.Peer = incoming(r.ctx)
-		out.Protocol = protocolOf(r.ctx, out.Metadata)
-	} else {
-		out.Metadata, out.Peer, out.Protocol = unpackMD(r.md), r.peer, r.protocol
-	}
+	out.Metadata, out.Peer, out.Protocol = unpackMD(r.wire[:r.mdN]), r.peer, r.protocol
 	return out
 }

@@ -68,7 +68,10 @@ func WithTCP(addr string) Option { return optionFunc(func(c *config) { c.tcpAddr
 // Unix socket); a *bufconn.Listener is dialled in memory.
 func WithListener(l net.Listener) Option { return optionFunc(func(c *config) { c.listener = l }) }
 
-// WithBufferSize sets the bufconn buffer size in bytes (default 1 MiB).
+// WithBufferSize sets the size in bytes of each direction's bufconn buffer
+// (default 64 KiB). Every connection allocates two, zeroed, when it is
+// made: at 1 MiB that was most of what starting a server and its first call
+// cost. Messages larger than the buffer still pass, in pieces.
 func WithBufferSize(n int) Option { return optionFunc(func(c *config) { c.bufSize = n }) }
 
 // WithTLS serves TLS with the given configuration; set ClientAuth and

@@ -815,3 +815,83 @@ func requireStopped(t *testing.T, err error) {
 	require.Equal(t, codes.Unavailable, status.Code(err), "%v", err)
 	require.ErrorContains(t, err, "mockserver: the server stopped while the call ran")
 }
+
+// Call.Metadata is each caller's own copy: a handler that changes the map it
+// got changes neither a later Metadata nor the journal.
+func TestMetadataIsTheCallersCopy(t *testing.T) {
+	second := make(chan metadata.MD, 1)
+	h := mockserver.HandlerFunc(func(c *mockserver.Call) error {
+		md := c.Metadata()
+		md.Set("k", "changed")
+		md.Set("added", "x")
+		second <- c.Metadata()
+		if _, err := c.Recv(); err != nil {
+			return err
+		}
+		return c.Send(&pb.Feature{})
+	})
+	for _, journal := range []bool{true, false} {
+		t.Run(fmt.Sprintf("journal=%v", journal), func(t *testing.T) {
+			opts := []mockserver.Option{mockserver.WithServices(routeGuide)}
+			if !journal {
+				opts = append(opts, mockserver.WithoutJournal())
+			}
+			srv := mockserver.Start(t, h, opts...)
+			ctx := metadata.AppendToOutgoingContext(testContext(t), "k", "v")
+			_, err := pb.NewRouteGuideClient(srv.ClientConn()).GetFeature(ctx, &pb.Point{})
+			require.NoError(t, err)
+			md := waitFor(t, second, "the handler")
+			require.Equal(t, []string{"v"}, md.Get("k"))
+			require.Empty(t, md.Get("added"))
+			if journal {
+				calls := srv.Calls()
+				require.Len(t, calls, 1)
+				require.Equal(t, []string{"v"}, calls[0].Metadata.Get("k"))
+				require.Empty(t, calls[0].Metadata.Get("added"))
+			}
+		})
+	}
+}
+
+// A handler that never asks for its context still ends with the server:
+// Close with nothing running stops at once, and one with a call in flight
+// drains it, whether or not its handler asked for the context.
+func TestCloseWithAndWithoutRunningCalls(t *testing.T) {
+	t.Run("idle", func(t *testing.T) {
+		srv, err := mockserver.New(kindHandler, mockserver.WithServices(routeGuide))
+		require.NoError(t, err)
+		_, err = pb.NewRouteGuideClient(srv.ClientConn()).GetFeature(testContext(t), &pb.Point{})
+		require.NoError(t, err)
+		require.NoError(t, srv.Close())
+		_, err = pb.NewRouteGuideClient(srv.ClientConn()).GetFeature(testContext(t), &pb.Point{})
+		require.Error(t, err)
+		require.Len(t, srv.Calls(), 1, "the journal outlives Close")
+	})
+	t.Run("running, context never asked for", func(t *testing.T) {
+		entered, release := make(chan struct{}), make(chan struct{})
+		h := mockserver.HandlerFunc(func(c *mockserver.Call) error {
+			if _, err := c.Recv(); err != nil {
+				return err
+			}
+			close(entered)
+			<-release
+			return c.Send(&pb.Feature{Name: "finished"})
+		})
+		srv, err := mockserver.New(h, mockserver.WithServices(routeGuide))
+		require.NoError(t, err)
+		got := make(chan error, 1)
+		go func() {
+			f, err := pb.NewRouteGuideClient(srv.ClientConn()).GetFeature(testContext(t), &pb.Point{})
+			if err == nil && f.GetName() != "finished" {
+				err = fmt.Errorf("got %v", f)
+			}
+			got <- err
+		}()
+		waitFor(t, entered, "the handler")
+		closed := make(chan struct{})
+		go func() { defer close(closed); _ = srv.Close() }()
+		close(release) // the handler answers while Close drains
+		waitFor(t, closed, "Close")
+		require.NoError(t, waitFor(t, got, "the call"), "a call running at Close is drained, not cut")
+	})
+}

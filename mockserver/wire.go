@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"context"
 	"strings"
 
 	"google.golang.org/grpc/encoding"
@@ -71,8 +70,8 @@ type recvFrame struct {
 // foreignCodec returns the codec a call's content-subtype names when it is
 // not proto, found as gRPC finds it; nil for proto, and for a subtype no
 // codec is registered for, which gRPC answers with proto too.
-func foreignCodec(ctx context.Context) encoding.CodecV2 {
-	ct := metadata.ValueFromIncomingContext(ctx, "content-type")
+func foreignCodec(md metadata.MD) encoding.CodecV2 {
+	ct := md["content-type"]
 	if len(ct) == 0 {
 		return nil
 	}
