@@ -111,6 +111,7 @@ type Mock struct {
 	reported int                // setupErr[:reported] were reported on tb
 	misses   *newest.List[Miss] // with DiscardCalls, the newest keptMisses
 	nextID   int
+	ids      map[string]*expectation // every live expectation by ID
 
 	states scenarioStates
 }
@@ -119,6 +120,9 @@ type Mock struct {
 type methodSet struct {
 	mu   sync.Mutex
 	exps []*expectation
+
+	idx     *reqIndex // nil: scan (index.go)
+	indexed bool      // idx is built for exps as they are
 }
 
 // New returns a Mock for a test: setup errors are reported on t at once, and
@@ -149,7 +153,7 @@ func New(t TB, opts ...Option) *Mock {
 // NewMock returns a Mock that belongs to no test, for a standalone server:
 // check it with Verify and Err.
 func NewMock(opts ...Option) *Mock {
-	m := &Mock{byMethod: map[string]*methodSet{}}
+	m := &Mock{byMethod: map[string]*methodSet{}, ids: map[string]*expectation{}}
 	for _, o := range opts {
 		o.apply(&m.cfg)
 	}
@@ -375,15 +379,14 @@ func (m *Mock) prepare(method string, kind mockserver.Kind, source string) (*exp
 func (m *Mock) insert(e *expectation, id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.nextID++
 	if id == "" {
-		id = strconv.Itoa(m.nextID)
+		id = m.freeID(nil)
+	} else if o, dup := m.ids[id]; dup {
+		return fmt.Errorf("duplicate stub id %q (first at %s)", id, o.source)
+	} else {
+		m.nextID++
 	}
-	for _, o := range m.all {
-		if o.id == id {
-			return fmt.Errorf("duplicate stub id %q (first at %s)", id, o.source)
-		}
-	}
+	m.ids[id] = e
 	e.id = id
 	set := m.byMethod[e.method]
 	if set == nil {
@@ -396,6 +399,22 @@ func (m *Mock) insert(e *expectation, id string) error {
 	set.mu.Unlock()
 	m.all = append(m.all, e)
 	return nil
+}
+
+// freeID hands out the next number no expectation has as its ID, nor one
+// in also. The caller holds m.mu.
+func (m *Mock) freeID(also map[string]string) string {
+	for {
+		m.nextID++
+		id := strconv.Itoa(m.nextID)
+		if _, taken := m.ids[id]; taken {
+			continue
+		}
+		if _, taken := also[id]; taken {
+			continue
+		}
+		return id
+	}
 }
 
 // declare is add for the Go DSL: errors are setup errors, and the
@@ -589,12 +608,12 @@ func (m *Mock) Stubs() []StubInfo {
 func (m *Mock) Delete(id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	i := slices.IndexFunc(m.all, func(e *expectation) bool { return e.id == id })
-	if i < 0 {
+	e := m.ids[id]
+	if e == nil {
 		return fmt.Errorf("%w: %q", ErrUnknownStub, id)
 	}
-	e := m.all[i]
-	m.all = slices.Delete(m.all, i, i+1)
+	delete(m.ids, id)
+	m.all = slices.DeleteFunc(m.all, func(o *expectation) bool { return o == e })
 	if set := m.byMethod[e.method]; set != nil {
 		set.mu.Lock()
 		set.exps = slices.DeleteFunc(set.exps, func(o *expectation) bool { return o == e })
@@ -616,6 +635,7 @@ func (m *Mock) Reset() {
 		set.mu.Unlock()
 	}
 	m.all = nil
+	m.ids = map[string]*expectation{}
 	m.misses.Reset()
 	m.setupErr = nil
 	m.reported = 0

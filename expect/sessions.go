@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -473,15 +474,40 @@ func withIDs(stubs []Stub, ids []string) []Stub {
 
 // definition is what makes two stubs the same: where the stub is, and what
 // it says.
+//
+// The stub's YAML is written as a compact key of its nodes, not marshaled:
+// marshaling every stub was most of the cost of loading 100,000.
 func (s Stub) definition() string {
 	if s.node == nil {
 		return s.Source()
 	}
-	b, err := yaml.Marshal(s.node)
-	if err != nil {
-		return s.Source()
+	var b strings.Builder
+	b.WriteString(s.Source())
+	b.WriteByte('\n')
+	nodeKey(&b, s.node)
+	return b.String()
+}
+
+// nodeKey writes n's kind, tag and value, and its children's, each length
+// prefixed so that no two different trees write the same key.
+func nodeKey(b *strings.Builder, n *yaml.Node) {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
 	}
-	return s.Source() + "\n" + string(b)
+	b.WriteString(strconv.Itoa(int(n.Kind)))
+	b.WriteByte(':')
+	b.WriteString(strconv.Itoa(len(n.Tag)))
+	b.WriteByte(':')
+	b.WriteString(n.Tag)
+	b.WriteString(strconv.Itoa(len(n.Value)))
+	b.WriteByte(':')
+	b.WriteString(n.Value)
+	b.WriteString(strconv.Itoa(len(n.Content)))
+	b.WriteByte('(')
+	for _, c := range n.Content {
+		nodeKey(b, c)
+	}
+	b.WriteByte(')')
 }
 
 // addStubs is AddStubs, with shared for a session's copies of global stubs.
@@ -502,18 +528,23 @@ func (m *Mock) replaceStubs(remove []string, stubs []Stub, shared bool) ([]strin
 	defer m.mu.Unlock()
 	gone := map[*expectation]bool{}
 	for _, id := range remove {
-		if i := slices.IndexFunc(m.all, func(e *expectation) bool { return e.id == id }); i >= 0 {
-			gone[m.all[i]] = true
+		if e := m.ids[id]; e != nil {
+			gone[e] = true
 		}
 	}
 	// Keep what comes again unchanged.
+	goneByDef := map[string][]*expectation{}
+	for o := range gone {
+		goneByDef[o.def] = append(goneByDef[o.def], o)
+	}
 	add := make([]*expectation, 0, len(fresh))
 	final := make([]*expectation, len(fresh))
 	for i, e := range fresh {
 		final[i] = e
-		for o := range gone {
-			if o.def == e.def && (stubs[i].ID == "" || stubs[i].ID == o.id) {
+		for j, o := range goneByDef[e.def] {
+			if gone[o] && (stubs[i].ID == "" || stubs[i].ID == o.id) {
 				delete(gone, o)
+				goneByDef[e.def] = slices.Delete(goneByDef[e.def], j, j+1)
 				final[i] = o
 				break
 			}
@@ -524,26 +555,36 @@ func (m *Mock) replaceStubs(remove []string, stubs []Stub, shared bool) ([]strin
 			add = append(add, e)
 		}
 	}
-	// Check the IDs before changing anything.
-	taken := map[string]string{}
-	for _, e := range m.all {
-		if !gone[e] {
-			taken[e.id] = e.source
-		}
-	}
-	next := m.nextID
+	// Check the IDs before changing anything: the explicit ones first, so
+	// that a number handed out cannot be one a later stub names.
+	batch := map[string]string{}
 	for _, e := range add {
-		next++
-		e.seq = next
 		if e.id == "" {
-			e.id = strconv.Itoa(next)
+			continue
 		}
-		if src, dup := taken[e.id]; dup {
+		if o, dup := m.ids[e.id]; dup && !gone[o] {
+			return nil, fmt.Errorf("%w: %s: duplicate stub id %q (first at %s)", ErrStubFile, e.source, e.id, o.source)
+		}
+		if src, dup := batch[e.id]; dup {
 			return nil, fmt.Errorf("%w: %s: duplicate stub id %q (first at %s)", ErrStubFile, e.source, e.id, src)
 		}
-		taken[e.id] = e.source
+		batch[e.id] = e.source
 	}
-	m.nextID = next
+	for _, e := range add {
+		if e.id == "" {
+			e.id = m.freeID(batch)
+			batch[e.id] = e.source
+		} else {
+			m.nextID++
+		}
+		e.seq = m.nextID
+	}
+	for o := range gone {
+		delete(m.ids, o.id)
+	}
+	for _, e := range add {
+		m.ids[e.id] = e
+	}
 	// Change each method's set under its lock.
 	methods := map[string]bool{}
 	for e := range gone {

@@ -180,6 +180,10 @@ func ParseStubs(filename string, data []byte, resolver mockserver.Methods) ([]St
 	out := make([]Stub, 0, len(docs))
 	for i, d := range docs {
 		s := Stub{ID: d.ID, File: filename, Line: items[i].Line, doc: d, node: items[i]}
+		if d.ID != "" && !validID.MatchString(d.ID) {
+			errs = append(errs, s.errf(mapChild(items[i], "id"), "id", "%q: want at most 128 letters, digits and . _ : - starting with a letter, digit or _ (an ID is a URL path segment: DELETE /stubs/{id})", d.ID))
+			continue
+		}
 		full, err := mockserver.NormalizeMethod(d.Method)
 		if d.Method == "" {
 			err = errors.New("method is required")
@@ -209,6 +213,10 @@ func ParseStubs(filename string, data []byte, resolver mockserver.Methods) ([]St
 	// them would say too: every problem at once.
 	return out, errors.Join(errs...)
 }
+
+// validID is the form of a stub ID: safe in a URL path as it is, so the
+// admin API can always delete a stub by its own ID.
+var validID = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$`)
 
 func lookupWith(resolver mockserver.Methods, full string) (protoreflect.MethodDescriptor, error) {
 	if resolver != nil {
@@ -328,20 +336,10 @@ func editorFile(name string) bool {
 
 // AddStubs adds stubs as expectations and returns their IDs. A stub without
 // "times" may be called any number of times. Nothing is added if any stub
-// fails.
+// fails, a duplicate ID included. A stub without an ID gets the next number
+// no expectation has.
 func (m *Mock) AddStubs(stubs ...Stub) ([]string, error) {
-	exps, err := m.compileStubs(stubs)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]string, len(stubs))
-	for i, e := range exps {
-		if err := m.insert(e, stubs[i].ID); err != nil {
-			return ids[:i], fmt.Errorf("%w: %s: %w", ErrStubFile, stubs[i].Source(), err)
-		}
-		ids[i] = e.id
-	}
-	return ids, nil
+	return m.addStubs(stubs, false)
 }
 
 // compileStubs builds the expectations of stubs, inserting none.
