@@ -253,6 +253,11 @@ func TestBadInputCatalog(t *testing.T) {
 		t.Fatal(err)
 	}
 	bigCassette := file("big.cassette", header+whole)
+	casTwoHeaders := file("two-headers.cassette", header+strings.Replace(whole, `{"type": "half_close"},`, `{"type": "half_close"},
+    {"type": "header", "metadata": {"x-a": ["1"]}},
+    {"type": "header", "metadata": {"x-b": ["2"]}},`, 1))
+	casTwoResponses := file("two-responses.cassette", header+strings.Replace(whole, `{"type": "half_close"},`, `{"type": "half_close"},
+    {"type": "server_message", "message": {"name": "first"}},`, 1))
 
 	// TLS material: a key that is not the certificate's, and files that
 	// are not PEM.
@@ -536,6 +541,19 @@ func TestBadInputCatalog(t *testing.T) {
 			exit:   2,
 			wantIs: []error{boundedfile.ErrNotRegular},
 			want:   []string{"serve: --protoset /dev/zero: not a regular file (it is a character device)"},
+		},
+		{
+			name:   "cassette with two headers in one call",
+			args:   serve("--cassette", casTwoHeaders),
+			exit:   1,
+			wantIs: []error{cassette.ErrFormat},
+			want:   []string{"--cassette: replay: malformed cassette: " + casTwoHeaders + ":2: interaction #1: events[3].type: a second header event: a call sends its headers once"},
+		},
+		{
+			name: "cassette with two responses to a unary call",
+			args: serve("--cassette", casTwoResponses),
+			exit: 1,
+			want: []string{casTwoResponses + ":2 (interaction #1): events[3].type: a second server_message in a unary call, which answers with one"},
 		},
 		{
 			name:   "cassette that is a device",
