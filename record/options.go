@@ -39,13 +39,16 @@ func newConfig(opts []Option) *config {
 }
 
 // Redact adds metadata keys whose values are replaced with
-// cassette.Redacted, on top of DefaultRedacted.
+// cassette.Redacted, on top of the default: every key that names a
+// credential (cassette.DefaultRedacts: keys containing token, api-key,
+// apikey, secret, password, cookie, authorization, session or credential,
+// grpcdouble-session excepted).
 func Redact(keys ...string) Option {
 	return optionFunc(func(c *config) { c.redact = append(c.redact, keys...) })
 }
 
-// Keep records these metadata keys as they are, even those in
-// DefaultRedacted (for a test token a test asserts on).
+// Keep records these metadata keys as they are, even those redacted by
+// default (for a test token a test asserts on).
 func Keep(keys ...string) Option {
 	return optionFunc(func(c *config) { c.keep = append(c.keep, keys...) })
 }

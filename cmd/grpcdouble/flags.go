@@ -290,7 +290,7 @@ func recordFlags(output io.Writer) (*flag.FlagSet, *recordConfig) {
 	cfg.registerUpstream(fs, "the live server's `ADDR` to forward every call to (required)")
 	fs.StringVar(&cfg.cassette, "cassette", "", "the cassette `FILE` to write (required; replaced unless --append)")
 	fs.BoolVar(&cfg.appendCassette, "append", false, "add to an existing --cassette instead of replacing it")
-	fs.Var(&cfg.redact, "redact", "a metadata `KEY` whose values are written as [REDACTED] (repeatable; authorization, cookie, set-cookie, x-api-key and proxy-authorization always are)")
+	fs.Var(&cfg.redact, "redact", "a metadata `KEY` whose values are written as [REDACTED] (repeatable; every key containing token, api-key, apikey, secret, password, cookie, authorization, session or credential already is, grpcdouble-session excepted)")
 	fs.Var(&cfg.keep, "keep", "a metadata `KEY` to record as is, even one redacted by default (repeatable)")
 	fs.BoolVar(&cfg.withoutTiming, "without-timing", false, "record no offsets, durations or timeouts, so re-recording the same traffic gives the same file")
 	fs.Usage = func() {
