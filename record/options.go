@@ -22,6 +22,7 @@ type config struct {
 	beforeSave   []func(*cassette.Interaction)
 	timing       bool
 	writerOpts   []cassette.WriterOption
+	onWriteError []func(*cassette.Interaction, error)
 
 	// Connect only.
 	mode       Mode
@@ -51,6 +52,14 @@ func Redact(keys ...string) Option {
 // default (for a test token a test asserts on).
 func Keep(keys ...string) Option {
 	return optionFunc(func(c *config) { c.keep = append(c.keep, keys...) })
+}
+
+// OnWriteError runs f at once for each interaction the Sink failed to
+// write (a full disk: the cassette writer has cut the file back to its last
+// whole interaction), so the failure is seen while recording goes on, not
+// only at Close. Later interactions are still written.
+func OnWriteError(f func(in *cassette.Interaction, err error)) Option {
+	return optionFunc(func(c *config) { c.onWriteError = append(c.onWriteError, f) })
 }
 
 // AfterCapture runs f on each interaction as captured, before redaction.

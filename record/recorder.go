@@ -35,9 +35,10 @@ type Recorder struct {
 	redact map[string]bool // Redact's keys
 	keep   map[string]bool // Keep's keys
 
-	mu  sync.Mutex
-	err error
-	n   int
+	mu     sync.Mutex
+	err    error
+	n      int
+	failed int
 }
 
 // New returns a Recorder writing to sink.
@@ -94,6 +95,13 @@ func (r *Recorder) Err() error {
 	return r.err
 }
 
+// Failed is how many interactions the Sink failed to write.
+func (r *Recorder) Failed() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failed
+}
+
 // Recorded is how many interactions were written.
 func (r *Recorder) Recorded() int {
 	r.mu.Lock()
@@ -115,9 +123,15 @@ func (r *Recorder) save(in *cassette.Interaction) {
 		h(in)
 	}
 	err := r.sink.Write(in)
+	if err != nil {
+		for _, f := range r.cfg.onWriteError {
+			f(in, err)
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err != nil {
+		r.failed++
 		if r.err == nil {
 			r.err = err
 		}
