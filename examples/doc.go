@@ -1,4 +1,8 @@
 // Package examples holds runnable tests a user can copy: one per RPC kind,
 // metadata assertions, errors with details, deadlines, retries and stub
-// files, all against the routeguide example service.
+// files, all against the routeguide example service. dynamic_test.go and
+// dynamic/dynamic.yaml show stubs that answer from what they receive:
+// templates (an echo, a stream built with range), field matchers, a
+// catch-all with a low priority, and scenarios (a retry, register then
+// login).
 package examples

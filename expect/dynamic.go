@@ -119,4 +119,4 @@ func checkScript(script []step) error {
 
 // changed tells the methodSet its expectations changed. The caller holds
 // s.mu.
-func (s *methodSet) changed() {}
+func (s *methodSet) changed() { s.idx, s.indexed = nil, false }

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"google.golang.org/protobuf/proto"
 )
 
 // StubFields lists the fields of each part of the stub format, by the name
@@ -25,4 +27,24 @@ func StubFields() map[string][]string {
 		out[name] = fields
 	}
 	return out
+}
+
+// PickBoth returns the ID of the expectation a request would use, found
+// through the method's index and by trying every expectation, and whether
+// the method has an index.
+func PickBoth(m *Mock, method string, req proto.Message) (indexed, scanned string, hasIndex bool) {
+	m.mu.RLock()
+	set := m.byMethod[method]
+	m.mu.RUnlock()
+	set.mu.Lock()
+	defer set.mu.Unlock()
+	got := []proto.Message{req}
+	id := func(e *expectation) string {
+		if e == nil {
+			return ""
+		}
+		return e.id
+	}
+	indexed = id(set.pick(nil, got, false))
+	return indexed, id(set.pickScan(nil, got, false)), set.idx != nil
 }

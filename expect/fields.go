@@ -216,6 +216,9 @@ type boundCheck struct {
 	fds  []protoreflect.FieldDescriptor // the path, resolved
 	test func(v protoreflect.Value, has bool) bool
 	desc string // the operator, for people
+
+	eqKey string // an Eq on an indexable field: the value, as an index key
+	eqOK  bool
 }
 
 // bind resolves every check against md; the error names the path.
@@ -443,7 +446,13 @@ func bindCheck(c fieldCheck, md protoreflect.MessageDescriptor) (boundCheck, err
 	if err != nil {
 		return boundCheck{}, fmt.Errorf("field %s (%s): %w", c.path, fieldKind(fd), err)
 	}
-	return boundCheck{path: c.path, fds: fds, test: test, desc: c.op.String()}, nil
+	bc := boundCheck{path: c.path, fds: fds, test: test, desc: c.op.String()}
+	if c.op.kind == opEq && indexable(fd) {
+		if v, err := parseOperand(fd, c.op.operand, false); err == nil {
+			bc.eqKey, bc.eqOK = valueKey(fd, v), true
+		}
+	}
+	return bc, nil
 }
 
 // parseOperand reads a JSON operand as a value of field fd (as an element

@@ -120,6 +120,9 @@ type Mock struct {
 type methodSet struct {
 	mu   sync.Mutex
 	exps []*expectation
+
+	idx     *reqIndex // nil: scan (index.go)
+	indexed bool      // idx is built for exps as they are
 }
 
 // New returns a Mock for a test: setup errors are reported on t at once, and

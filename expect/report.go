@@ -37,14 +37,14 @@ type reportStub struct {
 }
 
 type reportData struct {
-	Title     string            `json:"title"`
-	Generated string            `json:"generated"`
-	Failure   string            `json:"failure,omitempty"`
-	Calls     []webpage.Call    `json:"calls"`
-	Stubs     []reportStub      `json:"stubs"`
-	Misses    map[string]any    `json:"misses"`
-	Scenarios map[string]string `json:"scenarios,omitempty"`
-	Sessions  []string          `json:"sessions"`
+	Title     string         `json:"title"`
+	Generated string         `json:"generated"`
+	Failure   string         `json:"failure,omitempty"`
+	Calls     []webpage.Call `json:"calls"`
+	Stubs     []reportStub   `json:"stubs"`
+	Misses    map[string]any `json:"misses"`
+	Scenarios []Scenario     `json:"scenarios"`
+	Sessions  []string       `json:"sessions"`
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
@@ -100,6 +100,10 @@ func (m *Mock) report(t TB, problems []error) (string, error) {
 		misses = append(misses, ms.String())
 	}
 	data.Misses = map[string]any{"stubs": misses}
+	data.Scenarios = m.Scenarios()
+	if data.Scenarios == nil {
+		data.Scenarios = []Scenario{}
+	}
 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("%s: %w", ReportDirEnv, err)

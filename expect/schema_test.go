@@ -20,7 +20,7 @@ import (
 func TestSchemaAcceptsShippedStubFiles(t *testing.T) {
 	schema := compileSchema(t)
 	var files []string
-	for _, dir := range []string{"../examples/stubs", "../testdata/stubs", "../testdata/standalone/stubs"} {
+	for _, dir := range []string{"../examples/stubs", "../examples/dynamic", "../testdata/stubs", "../testdata/standalone/stubs"} {
 		for _, pat := range []string{"*.yaml", "*.yml", "*.json"} {
 			m, err := filepath.Glob(filepath.Join(dir, pat))
 			require.NoError(t, err)

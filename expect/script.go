@@ -478,6 +478,16 @@ func (e *expectation) usable() bool {
 // pick returns the expectation a call would use, or nil. The caller holds
 // s.mu.
 func (s *methodSet) pick(md metadata.MD, got []proto.Message, inOrder bool) *expectation {
+	if !inOrder {
+		if e, ok := s.pickIndexed(md, got); ok {
+			return e
+		}
+	}
+	return s.pickScan(md, got, inOrder)
+}
+
+// pickScan is pick by trying every expectation in turn.
+func (s *methodSet) pickScan(md metadata.MD, got []proto.Message, inOrder bool) *expectation {
 	for _, e := range s.exps {
 		if e.usable() && e.matches(md, got) {
 			return e

@@ -86,6 +86,8 @@ type listDoc struct {
 	Partial []yaml.Node `yaml:"partial"`
 	Count   *int        `yaml:"count"`
 	Fields  []yaml.Node `yaml:"fields"`
+	Each    *matchDoc   `yaml:"each"` // listeach.go
+	Some    *matchDoc   `yaml:"some"`
 }
 
 type statusDoc struct {
@@ -575,6 +577,9 @@ func (s Stub) matcher(n *yaml.Node, field string, m *matchDoc, md protoreflect.M
 }
 
 func (s Stub) listMatcher(n *yaml.Node, field string, l *listDoc, md protoreflect.MessageDescriptor) (ListMatcher, error) {
+	if l.Each != nil || l.Some != nil {
+		return s.listEach(n, field, l, md)
+	}
 	if l.Fields != nil {
 		return s.listFields(n, field, l, md)
 	}

@@ -323,6 +323,10 @@ func (ck *checker) check(ctx context.Context, path string, in *cassette.Interact
 		r.Outcome, r.Reason = Failed, fmt.Sprintf("the live service's descriptors have no such method: %v", err)
 		return r
 	}
+	if kind := mockserver.KindOf(md).String(); in.Kind != "" && in.Kind != kind {
+		r.Outcome, r.Reason = Failed, fmt.Sprintf("recorded as a %s call, but the method is %s now", in.Kind, kind)
+		return r
+	}
 	r.Kind = mockserver.KindOf(md).String()
 	if !safe(md) && !ck.allow[in.Method] {
 		r.Outcome = Skipped

@@ -406,3 +406,17 @@ func TestBindReportsEveryProblem(t *testing.T) {
 	assert.ElementsMatch(t, []string{"2: method", "3: method", "4: kind", "5: events[0].message"}, got, "%v", err)
 	assert.Contains(t, err.Error(), "replay: c.cassette:4 (interaction #3): kind: recorded as bidi-stream, but /routeguide.RouteGuide/GetFeature is unary")
 }
+
+func TestCheckKindChanged(t *testing.T) {
+	_, addr, conn := live(t)
+	path := recordInventory(t, addr)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	// The first interaction, GetItem, as if recorded when it streamed.
+	data = []byte(strings.Replace(string(data), `"kind": "unary"`, `"kind": "server-stream"`, 1))
+	require.NoError(t, os.WriteFile(path, data, 0o644))
+	rep := check(t, path, conn)
+	assert.Equal(t, replay.Failed, rep.Results[0].Outcome)
+	assert.Equal(t, "recorded as a server-stream call, but the method is unary now", rep.Results[0].Reason)
+	assert.Equal(t, replay.Match, rep.Results[1].Outcome)
+}

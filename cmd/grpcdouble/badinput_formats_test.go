@@ -76,11 +76,11 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			want:   []string{gmBadRegex + ":5: headers.matches.authorization: invalid regular expression \"^Bearer ([\": error parsing regexp: missing closing ]"},
 		},
 		{
-			name:   "gripmock stub with a template",
+			name:   "gripmock template with an unknown function",
 			args:   serve("--stubs", gmTemplate),
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
-			want:   []string{gmTemplate + ":7: output.data.name: not supported yet: a dynamic template"},
+			want:   []string{gmTemplate + `:7: output.data.name: unknown gripmock template function "shout"`},
 		},
 		{
 			name:   "gripmock stub with effects",

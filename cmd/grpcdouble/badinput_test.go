@@ -743,6 +743,24 @@ func TestBadInputCatalog(t *testing.T) {
 			want: []string{"serve: --watch: there is nothing to watch; give --stubs PATH"},
 		},
 		{
+			name: "--cors-origin without --http",
+			args: serve("--cors-origin", "http://localhost:3000"),
+			exit: 2,
+			want: []string{"serve: --cors-origin is for the --http port, and no --http was given"},
+		},
+		{
+			name: "--cors-origin that is not an origin",
+			args: serve("--http", "127.0.0.1:0", "--cors-origin", "localhost:3000/app"),
+			exit: 2,
+			want: []string{`serve: --cors-origin "localhost:3000/app": want * or an origin such as http://localhost:3000 (scheme and host, no path)`},
+		},
+		{
+			name: "--http address that cannot be listened on",
+			args: []string{"serve", "--listen", "127.0.0.1:0", "--proto", routeProtos, "--http", "256.0.0.1:1"},
+			exit: 1,
+			want: []string{"--http 256.0.0.1:1: listen tcp"},
+		},
+		{
 			name: "session TTL of zero",
 			args: serve("--session-ttl", "0s"),
 			exit: 2,

@@ -5,6 +5,8 @@
 //
 //	grpcdouble serve   [flags]  serve stubs and cassettes
 //	grpcdouble record  [flags]  proxy to a live server, recording a cassette
+//	grpcdouble verify  [flags]  check cassettes against the live server
+//	grpcdouble lint    [flags]  check stubs and cassettes against the .proto
 //	grpcdouble convert [flags]  convert gripmock or WireMock stub files to native ones
 //	grpcdouble version          print the version
 //	grpcdouble help [command]   print help
@@ -30,6 +32,12 @@
 // with --http), log with log/slog to
 // standard error, and stop gracefully on SIGINT or SIGTERM with every
 // finished call saved.
+//
+// verify sends each interaction of --cassette to the live --upstream and
+// reports how its answers differ (replay.Check); it exits 0 when all match,
+// 1 on drift and 2 when it could not check, and --update rewrites what
+// drifted. lint checks --stubs and --cassette against the descriptors with
+// serve's own loaders, reporting every problem as file:line: field: what.
 //
 // The admin API (--admin ADDR, JSON over HTTP, optional --admin-token bearer
 // token) adds, lists and deletes stubs, lists received calls, verifies how

@@ -54,7 +54,7 @@ func TestDockerImage(t *testing.T) {
 	}
 	t.Parallel()
 	root := moduleRoot(t)
-	bin := binary(t)
+	bin := staticBinary(t)
 
 	// A build context holding just what the "local" stage copies.
 	bctx := t.TempDir()

@@ -109,6 +109,14 @@ func TestLintFindsEveryKindOfProblem(t *testing.T) {
     equal: {category: CATEGORY_FOOD}
 - method: /lintdemo.v1.Cart/Add
   response: {}
+- method: /lintdemo.v1.Shop/GetProduct
+  request:
+    fields:
+      skew: {prefix: A}
+  response: {sku: A1}
+- method: /lintdemo.v1.Shop/GetProduct
+  response:
+    sku: '{{ .Request.skew }}'
 `)
 	casFile := filepath.Join(dir, "c.cassette")
 	writeFile(t, casFile, `{"format": "grpcdouble-cassette", "version": 1}
@@ -132,6 +140,9 @@ func TestLintFindsEveryKindOfProblem(t *testing.T) {
 		stubFile + `:7: response: not a lintdemo.v1.Product: invalid value for int64 field priceCents: "lots"`,
 		stubFile + `:10: request.equal: not a lintdemo.v1.ListProductsRequest: invalid value for enum field category: "CATEGORY_FOOD"`,
 		stubFile + ":11: method: unknown method /lintdemo.v1.Cart/Add",
+		// Field paths and templates are checked at load time too.
+		stubFile + `:16: request.fields.skew: field skew: lintdemo.v1.GetProductRequest has no field "skew" (did you mean sku?)`,
+		stubFile + `:20: response.sku: template: .Request.skew: lintdemo.v1.GetProductRequest has no field "skew" (did you mean sku?)`,
 	} {
 		if !strings.Contains(out, want+"\n") && !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
@@ -139,7 +150,7 @@ func TestLintFindsEveryKindOfProblem(t *testing.T) {
 	}
 	// One problem of an interaction per interaction: the enum stops the
 	// second before its server message.
-	if n := strings.Count(out, "\n"); n != 6 {
-		t.Errorf("%d problems, want 6:\n%s", n, out)
+	if n := strings.Count(out, "\n"); n != 8 {
+		t.Errorf("%d problems, want 8:\n%s", n, out)
 	}
 }

@@ -13,7 +13,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
 	"github.com/grpcdouble/grpcdouble/internal/browser"
@@ -287,6 +289,49 @@ func TestPageSessions(t *testing.T) {
 	b.WaitFor("team-a's stub is listed", `document.querySelector('#stubs tbody tr[data-id="only-a"]') !== null`, uiWait)
 	b.Do("open the sessions", chromedp.Click(chromedp.ID("tab-sessions")))
 	b.WaitFor("both sessions are listed", `document.querySelectorAll('#sessions tbody tr').length >= 2`, uiWait)
+	if errs := b.ConsoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors on the page:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// TestPageScenarios: the page lists scenarios with their states, and
+// setting one there changes what the server answers.
+func TestPageScenarios(t *testing.T) {
+	b := browser.Start(t)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "login.yaml"), `
+- id: before-login
+  method: /routeguide.RouteGuide/GetFeature
+  scenario: login
+  whenState: Started
+  status: {code: UNAUTHENTICATED, message: log in first}
+- id: after-login
+  method: /routeguide.RouteGuide/GetFeature
+  scenario: login
+  whenState: LoggedIn
+  response: {name: welcome back}
+`)
+	p := startProc(t, "serve",
+		"--proto", "examples/routeguide/routeguide.proto", "--import-path", "examples/routeguide",
+		"--stubs", dir, "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0")
+	client := dialUI(t, p)
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	if _, err := client.GetFeature(ctx, &pb.Point{}); status.Code(err) != codes.Unauthenticated {
+		t.Fatalf("before login: %v", err)
+	}
+	b.Do("open the scenarios", chromedp.Navigate("http://"+p.AdminAddr+"/ui/"), chromedp.Click(chromedp.ID("tab-scenarios")))
+	b.WaitFor("login is listed in Started", `(() => { const r = document.querySelector('#scenarios tbody tr'); return r && r.cells[0].textContent === 'login' && r.cells[1].textContent === 'Started'; })()`, uiWait)
+	b.Do("set LoggedIn", chromedp.Evaluate[chromedp.Void](`(() => {
+		const f = document.querySelector('#scenarios tbody tr form');
+		f.querySelector('input').value = 'LoggedIn';
+		f.requestSubmit();
+	})()`))
+	b.WaitFor("the page shows LoggedIn", `document.querySelector('#scenarios tbody tr').cells[1].textContent === 'LoggedIn'`, uiWait)
+	f, err := client.GetFeature(ctx, &pb.Point{})
+	if err != nil || f.GetName() != "welcome back" {
+		t.Errorf("after the page set LoggedIn: %v, %v", f, err)
+	}
 	if errs := b.ConsoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors on the page:\n%s", strings.Join(errs, "\n"))
 	}

@@ -13,8 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"connectrpc.com/connect"
 	"connectrpc.com/vanguard"
 	"google.golang.org/grpc/test/bufconn"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/dynamicpb"
@@ -82,6 +84,12 @@ func Handler(ms *mockserver.Server, opts ...Option) (http.Handler, error) {
 		ms.ServeHTTP(w, r.WithContext(mockserver.WithProtocol(r.Context(), mockserver.Protocol{Name: mockserver.ProtocolGRPC, Codec: "proto"})))
 	})
 	tc, err := vanguard.NewTranscoder(vs,
+		vanguard.WithCodec(func(res vanguard.TypeResolver) vanguard.Codec {
+			c := vanguard.NewJSONCodec(res)
+			c.UnmarshalOptions.DiscardUnknown = false
+			return strictJSON{c}
+		}),
+		vanguard.WithCodec(func(res vanguard.TypeResolver) vanguard.Codec { return strictProto{vanguard.NewProtoCodec(res)} }),
 		vanguard.WithDefaultServiceOptions(
 			vanguard.WithTargetProtocols(vanguard.ProtocolGRPC),
 			vanguard.WithTargetCodecs(vanguard.CodecProto),
@@ -100,8 +108,20 @@ func Handler(ms *mockserver.Server, opts ...Option) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("transcoder: %w", err)
 	}
+	rpcPaths := map[string]bool{}
+	for _, sd := range services {
+		for i := 0; i < sd.Methods().Len(); i++ {
+			rpcPaths["/"+string(sd.FullName())+"/"+string(sd.Methods().Get(i).Name())] = true
+		}
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := classify(r)
+		if r.Method == http.MethodPost && rpcPaths[r.URL.Path] && !rpcContentType(r) {
+			// vanguard would take it for REST and find no route.
+			http.Error(w, fmt.Sprintf("grpcdouble: %s: content-type %q is none of the RPC protocols': application/json or application/proto (Connect unary), application/connect+json|proto, application/grpc-web[+json|+proto], application/grpc[+json|+proto]",
+				r.URL.Path, r.Header.Get("Content-Type")), http.StatusUnsupportedMediaType)
+			return
+		}
 		if p.Name == mockserver.ProtocolGRPC && p.Codec == "proto" && r.ProtoMajor == 2 {
 			grpcDirect(w, r)
 			return
@@ -119,6 +139,34 @@ var protocolHeaders = []string{
 	"X-User-Agent", "X-Grpc-Web", "Accept-Encoding", "Content-Length",
 }
 
+// strictJSON is vanguard's JSON codec that rejects unknown fields (a typo
+// in a test's request should not pass unnoticed) and says a body that does
+// not decode is the client's fault: InvalidArgument, HTTP 400, where
+// vanguard would answer Unknown.
+type strictJSON struct{ *vanguard.JSONCodec }
+
+func (c strictJSON) Unmarshal(b []byte, msg proto.Message) error {
+	if err := c.JSONCodec.Unmarshal(b, msg); err != nil {
+		return invalidBody("JSON", msg, err)
+	}
+	return nil
+}
+
+// strictProto is vanguard's proto codec, with strictJSON's errors.
+type strictProto struct{ *vanguard.ProtoCodec }
+
+func (c strictProto) Unmarshal(b []byte, msg proto.Message) error {
+	if err := c.ProtoCodec.Unmarshal(b, msg); err != nil {
+		return invalidBody("protobuf", msg, err)
+	}
+	return nil
+}
+
+func invalidBody(format string, msg proto.Message, err error) error {
+	return connect.NewError(connect.CodeInvalidArgument,
+		fmt.Errorf("the message is not valid %s for %s: %w", format, msg.ProtoReflect().Descriptor().FullName(), err))
+}
+
 // eofAfterData holds back an io.EOF that comes with data. Vanguard's
 // transcoded request body (v0.4.0) returns one after the envelope of an
 // empty message (a Point{} marshals to no bytes) even when more messages
@@ -132,6 +180,17 @@ func (b eofAfterData) Read(p []byte) (int, error) {
 		err = nil
 	}
 	return n, err
+}
+
+// rpcContentType reports a content-type one of the RPC protocols posts.
+func rpcContentType(r *http.Request) bool {
+	base, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	base = strings.TrimSpace(strings.ToLower(base))
+	switch base {
+	case "application/json", "application/proto":
+		return true
+	}
+	return strings.HasPrefix(base, "application/connect+") || strings.HasPrefix(base, "application/grpc")
 }
 
 func isGRPC(r *http.Request) bool {

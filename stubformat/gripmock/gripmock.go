@@ -161,10 +161,6 @@ func (r *reader) stub(st *yaml.Node) {
 			r.problem(inputs, "inputs", "is for client-stream and bidi methods; %s is %s (use input)", full, kind)
 			return
 		}
-		if len(inputs.Content) == 1 {
-			r.notYet(inputs, "inputs", "one pattern that every message must match (give one matcher per message)")
-			return
-		}
 		for i, in := range inputs.Content {
 			a := r.matcher(in, fmt.Sprintf("inputs[%d]", i), false)
 			if len(a) != 1 {
@@ -197,8 +193,8 @@ func (r *reader) stub(st *yaml.Node) {
 		r.bidiRules(st, full, meth, inputAlts, headerAlts, out)
 		return
 	}
-	if input != nil && kind == mockserver.ClientStream {
-		r.notYet(input, "input", "one pattern for every message of a client stream (use inputs, one per message)")
+	if input != nil && kind == mockserver.ClientStream && len(inputAlts) > 1 {
+		r.notYet(native.Get(input, "anyOf"), "input.anyOf", "anyOf on a client stream's input")
 		return
 	}
 
@@ -270,14 +266,28 @@ func (r *reader) stub(st *yaml.Node) {
 			if ha.metadata != nil {
 				native.Set(m, "metadata", ha.metadata)
 			}
-			if ia.partial != nil {
+			if ia.partial != nil && kind != mockserver.ClientStream {
 				rq := native.Map(ia.partial.Line)
 				native.Set(rq, "fields", ia.partial)
 				native.Set(m, "request", rq)
 			}
-			if stream != nil && kind == mockserver.ClientStream {
+			switch {
+			case stream != nil && kind == mockserver.ClientStream && len(stream) == 1:
+				// One pattern: gripmock wants every message to pass it.
+				rq, each := native.Map(inputs.Line), native.Map(inputs.Line)
+				native.Set(each, "fields", stream[0])
+				native.Set(rq, "each", each)
+				native.Set(m, "requests", rq)
+			case stream != nil && kind == mockserver.ClientStream:
 				rq := native.Map(inputs.Line)
 				native.Set(rq, "fields", native.Seq(inputs.Line, stream...))
+				native.Set(m, "requests", rq)
+			case input != nil && kind == mockserver.ClientStream && ia.partial != nil:
+				// input on a client stream: gripmock takes the stub when
+				// some message passes it.
+				rq, some := native.Map(input.Line), native.Map(input.Line)
+				native.Set(some, "fields", ia.partial)
+				native.Set(rq, "some", some)
 				native.Set(m, "requests", rq)
 			}
 			answer.into(m, stream)

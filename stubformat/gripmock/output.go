@@ -299,16 +299,27 @@ func (r *reader) metadata(h *yaml.Node, where string) *yaml.Node {
 	return md
 }
 
-// templates fails on any string holding a template: grpcdouble's own
-// templates come with issue 15.
+// templates translates, in place, every string of the output holding a
+// gripmock template into a template of grpcdouble's engine; what cannot be
+// translated is a problem naming the line and the construct.
 func (r *reader) templates(n *yaml.Node, where string) {
 	var walk func(n *yaml.Node, path string)
 	walk = func(n *yaml.Node, path string) {
 		switch n.Kind {
 		case yaml.ScalarNode:
-			if strings.Contains(n.Value, "{{") {
-				r.notYet(n, path, "a dynamic template")
+			if !isTemplateText(n.Value) {
+				return
 			}
+			if path == "output.delay" || strings.HasSuffix(path, "._gripmock.delay") {
+				r.notYet(n, path, "a delay computed by a template")
+				return
+			}
+			text, err := translateTemplate(n.Value, r.in)
+			if err != nil {
+				r.problem(n, path, "%v", err)
+				return
+			}
+			n.Value = text
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				walk(n.Content[i+1], path+"."+n.Content[i].Value)

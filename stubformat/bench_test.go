@@ -1,0 +1,82 @@
+package stubformat_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/mockserver"
+	"github.com/grpcdouble/grpcdouble/stubformat"
+)
+
+// manyStubs writes n stubs of GetItem, each for its own id, as a gripmock
+// file and as the native file a person would write for the same stubs.
+func manyStubs(b *testing.B, n int) (gripmockFile, nativeFile string) {
+	b.Helper()
+	dir := b.TempDir()
+	var g, nat strings.Builder
+	for i := range n {
+		fmt.Fprintf(&g, "- service: shop.v1.ShopService\n  method: GetItem\n  input:\n    equals:\n      id: item-%d\n  output:\n    data:\n      name: item %d\n      price: %d\n", i, i, i)
+		fmt.Fprintf(&nat, "- method: shop.v1.ShopService/GetItem\n  request:\n    fields:\n      id: item-%d\n  response:\n    name: item %d\n    price: %d\n", i, i, i)
+	}
+	gripmockFile, nativeFile = filepath.Join(dir, "gripmock.yaml"), filepath.Join(dir, "native.yaml")
+	if err := os.WriteFile(gripmockFile, []byte(g.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(nativeFile, []byte(nat.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return gripmockFile, nativeFile
+}
+
+// BenchmarkLoad10kPaired loads 10,000 gripmock stubs and the same 10,000
+// as native stubs, alternating load by load against one server's
+// descriptors, and reports the time ratio (gripmock/native): drift of a
+// shared machine hits both sides alike.
+func BenchmarkLoad10kPaired(b *testing.B) {
+	const n = 10_000
+	gripmockFile, nativeFile := manyStubs(b, n)
+	srv, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protoDir}, shopProto))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	load := func(f func() ([]expect.Stub, error)) time.Duration {
+		start := time.Now()
+		stubs, err := f()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := expect.NewMock().AddStubs(stubs...); err != nil {
+			b.Fatal(err)
+		}
+		if len(stubs) != n {
+			b.Fatalf("loaded %d stubs, want %d", len(stubs), n)
+		}
+		return time.Since(start)
+	}
+	var g, nat time.Duration
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		gm := func() time.Duration {
+			return load(func() ([]expect.Stub, error) { return stubformat.Load(srv, stubformat.Auto, gripmockFile) })
+		}
+		nt := func() time.Duration {
+			return load(func() ([]expect.Stub, error) { return expect.LoadStubs(srv, nativeFile) })
+		}
+		if i%2 == 0 {
+			g += gm()
+			nat += nt()
+		} else {
+			nat += nt()
+			g += gm()
+		}
+	}
+	b.ReportMetric(float64(g)/float64(nat), "gripmock/native")
+	b.ReportMetric(float64(g.Milliseconds())/float64(b.N), "gripmock-ms/load")
+	b.ReportMetric(float64(nat.Milliseconds())/float64(b.N), "native-ms/load")
+}

@@ -1,0 +1,248 @@
+package gripmock
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"text/template/parse"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// gripmock's template functions (its builtins plugin), and what each
+// becomes in grpcdouble's template engine. "" keeps the name (the same
+// function there); notYet marks those whose behaviour differs (gripmock's
+// math works on floats and slices, its time functions on time.Time) or that
+// need a library grpcdouble does not ship (faker).
+var gripmockFuncs = map[string]string{
+	"upper": "", "lower": "", "title": "upper", // gripmock's title is strings.ToTitle
+	"sprintf": "printf", "json": "toJson", "uuid": "",
+	"split": "splitList", // split(s, sep): the arguments swap
+	"join":  notYet, "str": notYet,
+	"add": notYet, "sub": notYet, "div": notYet, "mod": notYet, "sum": notYet, "mul": notYet,
+	"avg": notYet, "min": notYet, "max": notYet, "int": notYet, "int64": notYet, "float": notYet,
+	"round": notYet, "floor": notYet, "ceil": notYet, "decimal": notYet,
+	"gt": notYet, "gte": notYet, "lt": notYet, "lte": notYet,
+	"now": notYet, "duration": notYet, "regressive": notYet, "backoff": notYet, "jitter": notYet,
+	"unix": notYet, "format": notYet, "extract": notYet, "uuid2base64": notYet, "uuid2bytes": notYet,
+	"uuid2int64": notYet, "string2base64": notYet, "bytes2base64": notYet, "bytes": notYet, "faker": notYet,
+}
+
+// Go's own template functions, the same in both engines.
+var builtinFuncs = map[string]bool{
+	"and": true, "or": true, "not": true, "len": true, "index": true, "slice": true, "print": true,
+	"printf": true, "println": true, "eq": true, "ne": true, "le": true, "ge": true, "html": true, "js": true,
+	"urlquery": true, "call": true,
+}
+
+const notYet = "-"
+
+// The data gripmock gives a template, and grpcdouble's name for it.
+var gripmockData = map[string]string{"Request": "Request", "Requests": "Requests", "MessageIndex": "Index"}
+
+func isTemplateText(s string) bool { return strings.Contains(s, "{{") }
+
+// translateTemplate rewrites a gripmock template into one for grpcdouble's
+// template engine: .Request.user_id becomes .Request.userId (templates there
+// see protojson names), index .Headers "k" and .Headers.k become header "k",
+// .MessageIndex becomes .Index, and the functions take their names there.
+// in is the request type, when known, for the JSON names.
+func translateTemplate(text string, in protoreflect.MessageDescriptor) (string, error) {
+	funcs := map[string]any{}
+	for name := range gripmockFuncs {
+		funcs[name] = true
+	}
+	trees, err := parse.Parse("gripmock", text, "{{", "}}", funcs, builtinValues())
+	if err != nil {
+		if m := undefinedFunc.FindStringSubmatch(err.Error()); m != nil {
+			return "", fmt.Errorf("unknown gripmock template function %q", m[1])
+		}
+		return "", fmt.Errorf("template: %v", strings.TrimPrefix(err.Error(), "template: gripmock:"))
+	}
+	t := trees["gripmock"]
+	tr := &translator{in: in}
+	tr.node(t.Root)
+	if tr.err != nil {
+		return "", tr.err
+	}
+	return t.Root.String(), nil
+}
+
+var undefinedFunc = regexp.MustCompile(`function "([^"]+)" not defined`)
+
+func builtinValues() map[string]any {
+	out := map[string]any{}
+	for name := range builtinFuncs {
+		out[name] = true
+	}
+	return out
+}
+
+type translator struct {
+	in  protoreflect.MessageDescriptor
+	err error
+}
+
+func (t *translator) fail(format string, args ...any) {
+	if t.err == nil {
+		t.err = fmt.Errorf(format, args...)
+	}
+}
+
+func (t *translator) node(n parse.Node) {
+	switch x := n.(type) {
+	case *parse.ListNode:
+		if x == nil {
+			return
+		}
+		for _, c := range x.Nodes {
+			t.node(c)
+		}
+	case *parse.ActionNode:
+		t.pipe(x.Pipe)
+	case *parse.IfNode:
+		t.pipe(x.Pipe)
+		t.node(x.List)
+		t.node(x.ElseList)
+	case *parse.RangeNode:
+		t.pipe(x.Pipe)
+		t.node(x.List)
+		t.node(x.ElseList)
+	case *parse.WithNode:
+		t.pipe(x.Pipe)
+		t.node(x.List)
+		t.node(x.ElseList)
+	case *parse.TemplateNode, *parse.TextNode, *parse.CommentNode, *parse.BreakNode, *parse.ContinueNode:
+	default:
+		t.fail("not supported yet: the template construct %s", n)
+	}
+}
+
+func (t *translator) pipe(p *parse.PipeNode) {
+	if p == nil {
+		return
+	}
+	for i, c := range p.Cmds {
+		t.command(c, i > 0)
+	}
+}
+
+func (t *translator) command(c *parse.CommandNode, piped bool) {
+	// index .Headers "k" is header "k".
+	if len(c.Args) == 3 {
+		if id, ok := c.Args[0].(*parse.IdentifierNode); ok && id.Ident == "index" {
+			if f, ok := c.Args[1].(*parse.FieldNode); ok && len(f.Ident) == 1 && f.Ident[0] == "Headers" {
+				if s, ok := c.Args[2].(*parse.StringNode); ok {
+					c.Args = []parse.Node{&parse.IdentifierNode{NodeType: parse.NodeIdentifier, Ident: "header"}, s}
+					return
+				}
+			}
+		}
+	}
+	for i, a := range c.Args {
+		c.Args[i] = t.arg(a, i == 0)
+	}
+	if id, ok := c.Args[0].(*parse.IdentifierNode); ok && id.Ident == "splitList" {
+		switch {
+		case len(c.Args) == 3 && !piped:
+			c.Args[1], c.Args[2] = c.Args[2], c.Args[1]
+		default:
+			t.fail("not supported yet: gripmock's split other than split STRING SEP")
+		}
+	}
+}
+
+func (t *translator) arg(a parse.Node, first bool) parse.Node {
+	switch x := a.(type) {
+	case *parse.IdentifierNode:
+		if builtinFuncs[x.Ident] {
+			return x
+		}
+		to, ok := gripmockFuncs[x.Ident]
+		switch {
+		case !ok:
+			t.fail("unknown gripmock template function %q", x.Ident)
+		case to == notYet:
+			t.fail("not supported yet: gripmock's template function %q", x.Ident)
+		case to != "":
+			x.Ident = to
+		}
+		return x
+	case *parse.FieldNode:
+		return t.field(x)
+	case *parse.ChainNode:
+		if p, ok := x.Node.(*parse.PipeNode); ok {
+			t.pipe(p)
+		} else {
+			x.Node = t.arg(x.Node, false)
+		}
+		// (index .Requests 0).user_id: a message's fields.
+		for i, f := range x.Field {
+			x.Field[i] = jsonName(nil, f)
+		}
+		return x
+	case *parse.PipeNode:
+		t.pipe(x)
+		return x
+	case *parse.VariableNode, *parse.DotNode, *parse.StringNode, *parse.NumberNode, *parse.BoolNode, *parse.NilNode:
+		return x
+	}
+	t.fail("not supported yet: the template construct %s", a)
+	return a
+}
+
+func (t *translator) field(f *parse.FieldNode) parse.Node {
+	head := f.Ident[0]
+	if head == "Headers" {
+		if len(f.Ident) != 2 {
+			t.fail("not supported yet: .Headers other than .Headers.NAME or index .Headers \"name\"")
+			return f
+		}
+		return &parse.PipeNode{NodeType: parse.NodePipe, Cmds: []*parse.CommandNode{{NodeType: parse.NodeCommand, Args: []parse.Node{
+			&parse.IdentifierNode{NodeType: parse.NodeIdentifier, Ident: "header"},
+			&parse.StringNode{NodeType: parse.NodeString, Quoted: fmt.Sprintf("%q", f.Ident[1]), Text: f.Ident[1]},
+		}}}}
+	}
+	to, ok := gripmockData[head]
+	if !ok {
+		t.fail("not supported yet: the template data .%s", head)
+		return f
+	}
+	f.Ident[0] = to
+	if head == "Request" {
+		md := t.in
+		for i := 1; i < len(f.Ident); i++ {
+			name := f.Ident[i]
+			f.Ident[i] = jsonName(md, name)
+			if fd := fieldOf(md, name); fd != nil && fd.Message() != nil && !fd.IsList() && !fd.IsMap() {
+				md = fd.Message()
+			} else {
+				md = nil
+			}
+		}
+	}
+	return f
+}
+
+// jsonName is a field's protojson name: from md when it has the field,
+// else the usual lowerCamelCase of a .proto name.
+func jsonName(md protoreflect.MessageDescriptor, name string) string {
+	if fd := fieldOf(md, name); fd != nil {
+		return fd.JSONName()
+	}
+	var b strings.Builder
+	up := false
+	for _, r := range name {
+		if r == '_' {
+			up = true
+			continue
+		}
+		if up {
+			b.WriteString(strings.ToUpper(string(r)))
+			up = false
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
