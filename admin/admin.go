@@ -44,6 +44,7 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
+	metrics   http.Handler
 	mock      *expect.Mock
 	sessions  *expect.Sessions
 	files     []string
@@ -95,6 +96,10 @@ func WithCassettes(current func() *replay.Handler) Option {
 func OnReset(f func() error) Option {
 	return optionFunc(func(c *config) { c.reset = append(c.reset, f) })
 }
+
+// WithMetrics serves h, the Prometheus metrics (package admin/metrics), at
+// GET /metrics. Package admin does not link a Prometheus client itself.
+func WithMetrics(h http.Handler) Option { return optionFunc(func(c *config) { c.metrics = h }) }
 
 // WithToken demands "Authorization: Bearer TOKEN" on every request; an empty
 // token demands nothing.
@@ -242,6 +247,9 @@ func (a *API) routes() http.Handler {
 	mux.HandleFunc("GET /misses", a.withStubs(a.getMisses))
 	mux.HandleFunc("GET /scenarios", a.withStubs(a.getScenarios))
 	mux.HandleFunc("PUT /scenarios/{name}", a.withStubs(a.putScenario))
+	if a.cfg.metrics != nil {
+		mux.Handle("GET /metrics", a.cfg.metrics)
+	}
 	mux.HandleFunc("GET /sessions", a.withSessions(a.getSessions))
 	mux.HandleFunc("DELETE /sessions/{name}", a.withSessions(a.deleteSession))
 	a.pageRoutes(mux)
@@ -407,6 +415,9 @@ func (a *API) postExplain(w http.ResponseWriter, r *http.Request) {
 type Misses struct {
 	Stubs     []string `json:"stubs"`
 	Cassettes []string `json:"cassettes,omitempty"`
+	// Upstream lists the journal's calls that no stub or cassette
+	// answered and the proxy fallback sent upstream, with how they ended.
+	Upstream []string `json:"upstream,omitempty"`
 }
 
 func (a *API) getMisses(w http.ResponseWriter, r *http.Request) {
@@ -415,6 +426,15 @@ func (a *API) getMisses(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := Misses{Stubs: st.Misses()}
+	for _, rec := range st.calls() {
+		if rec.Answer == "upstream" {
+			line := fmt.Sprintf("%s (call %d): sent upstream", rec.Method, rec.ID)
+			if rec.Done {
+				line += ", answered " + rec.Status.Code().String()
+			}
+			out.Upstream = append(out.Upstream, line)
+		}
+	}
 	if out.Stubs == nil {
 		out.Stubs = []string{}
 	}

@@ -48,3 +48,19 @@ func PickBoth(m *Mock, method string, req proto.Message) (indexed, scanned strin
 	indexed = id(set.pick(nil, got, false))
 	return indexed, id(set.pickScan(nil, got, false)), set.idx != nil
 }
+
+// RenderBoth renders a template for a request the fast way (when the
+// template is simple enough for it) and through text/template.
+func RenderBoth(text string, req proto.Message) (fast, slow string, isFast bool, err error) {
+	in := req.ProtoReflect().Descriptor()
+	t, err := parseTemplate("t", text, tmplEnv{in: in, method: "/a.B/C"})
+	if err != nil {
+		return "", "", false, err
+	}
+	d := &tmplData{in: in, got: []proto.Message{req}, method: "/a.B/C", hit: 3, index: 2}
+	slow, err = (&tmpl{t: t.t, where: t.where}).render(d)
+	if t.fast != nil {
+		fast = renderFast(t.fast, d)
+	}
+	return fast, slow, t.fast != nil, err
+}

@@ -14,6 +14,8 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/grpcdouble/grpcdouble/internal/protodiff"
 )
 
 // Op is a test on one field of a message, for WithRequestField and Field:
@@ -721,13 +723,13 @@ func valueText(fd protoreflect.FieldDescriptor, v protoreflect.Value) string {
 	case fd.IsList():
 		parts := make([]string, v.List().Len())
 		for i := range parts {
-			parts[i] = elemText(fd, v.List().Get(i))
+			parts[i] = protodiff.Value(fd, v.List().Get(i))
 		}
 		return "[" + strings.Join(parts, " ") + "]"
 	case fd.IsMap():
 		return fmt.Sprint(v.Interface())
 	}
-	return elemText(fd, v)
+	return protodiff.Value(fd, v)
 }
 
 // andMatcher holds when every matcher holds.

@@ -7,10 +7,10 @@ import (
 	"strings"
 
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/grpcdouble/grpcdouble/internal/protodiff"
 )
 
 // Matcher decides whether a client message is the one an expectation wants.
@@ -54,9 +54,9 @@ func (m equalMatcher) Diff(got proto.Message) string {
 	}
 	var head string
 	if wd == gd {
-		head = fieldLines(fieldDiffs(m.want, got, false))
+		head = fieldLines(protodiff.Fields(m.want, got, false))
 	}
-	return head + "(-want +got):\n" + messageDiff(m.want, got)
+	return head + "(-want +got):\n" + protodiff.Diff(m.want, got)
 }
 
 // fieldLines renders field differences as the head of an explanation.
@@ -85,7 +85,7 @@ func (m partialMatcher) Diff(got proto.Message) string {
 	if got.ProtoReflect().Descriptor() != m.want.ProtoReflect().Descriptor() {
 		return fmt.Sprintf("got %s, want %s", article(got.ProtoReflect().Descriptor().FullName()), article(m.want.ProtoReflect().Descriptor().FullName()))
 	}
-	return strings.TrimSuffix(fieldLines(fieldDiffs(m.want, got, true)), "\n")
+	return strings.TrimSuffix(fieldLines(protodiff.Fields(m.want, got, true)), "\n")
 }
 
 type anyMatcher struct{}
@@ -143,18 +143,7 @@ func partialEqual(w, g protoreflect.Message) bool {
 }
 
 // messageText is a one-line rendering of a message for messages to people.
-func messageText(m proto.Message) string {
-	if m == nil {
-		return "<nil>"
-	}
-	b, err := protojson.MarshalOptions{}.Marshal(m)
-	if err != nil {
-		return prototext.MarshalOptions{}.Format(m)
-	}
-	// protojson's spacing is deliberately unstable; make it stable for text.
-	s := strings.Join(strings.Fields(string(b)), " ")
-	return fmt.Sprintf("%s %s", m.ProtoReflect().Descriptor().FullName(), s)
-}
+func messageText(m proto.Message) string { return protodiff.Text(m) }
 
 // explain says why got does not match m.
 func explain(m Matcher, got proto.Message) string {

@@ -65,6 +65,21 @@ type config struct {
 	inOrder      bool
 	discardCalls bool
 	resolver     mockserver.Methods
+	fallback     Fallback
+}
+
+// Fallback answers the calls no expectation matches, in place of the
+// NoMatchCode status: a *record.Proxy forwarding them to a live server is
+// one (record.Passthrough). It gets the client messages the Mock already
+// read, and whether the client had half-closed.
+type Fallback interface {
+	Serve(c *mockserver.Call, received []proto.Message, halfClosed bool) error
+}
+
+// WithFallback hands the calls no expectation matches to f. They are not
+// misses: Unexpected and Verify do not report them.
+func WithFallback(f Fallback) Option {
+	return optionFunc(func(c *config) { c.fallback = f })
 }
 
 // InOrder makes the expectations of each method match in the order they

@@ -418,10 +418,15 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 	}
 	e, rec, hit := set.claim(c, md, r.got, inOrder, keep)
 	if e == nil {
+		if f := m.cfg.fallback; f != nil && !r.headerSent {
+			return f.Serve(c, r.got, r.closed)
+		}
+		c.SetAnswer("miss")
 		ms := set.nearest(c.FullMethod(), md, slices.Clone(r.got))
 		m.miss(ms)
 		return status.Errorf(NoMatchCode, "grpcdouble: %v: %s", ErrNoMatch, ms)
 	}
+	c.SetAnswer("stub:" + e.id)
 	r.e, r.rec, r.hit = e, rec, hit
 	return r.exec()
 }

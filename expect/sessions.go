@@ -62,6 +62,8 @@ type Sessions struct {
 	files   []Stub // global stubs from files: ReplaceFiles swaps them
 	added   []Stub // global stubs added at run time
 	byName  sync.Map
+	// named holds the IDs the files gave their stubs (FromFiles).
+	named atomic.Pointer[map[string]bool]
 }
 
 // Session is one session: a Mock, and when it was last used.
@@ -430,12 +432,27 @@ func (s *Sessions) ReplaceFiles(stubs []Stub) (StubChange, error) {
 	// The global Mock named the new stubs: sessions copy them by those IDs.
 	named := withIDs(stubs, ids)
 	s.files = named
+	given := map[string]bool{}
+	for _, st := range stubs {
+		if st.ID != "" {
+			given[st.ID] = true
+		}
+	}
+	s.named.Store(&given)
 	s.each(func(o *Session) {
 		if o.name != "" {
 			_, _ = o.Mock().replaceStubs(oldIDs, named, true)
 		}
 	})
 	return changeOf(old, named), nil
+}
+
+// FromFiles reports whether id names a stub loaded from the files (by
+// ReplaceFiles) with an ID of its own: a bounded set, fit to be a metric
+// label, unlike the IDs of stubs added at run time.
+func (s *Sessions) FromFiles(id string) bool {
+	p := s.named.Load()
+	return p != nil && (*p)[id]
 }
 
 func changeOf(old, cur []Stub) StubChange {

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
 	"github.com/grpcdouble/grpcdouble/expect"
@@ -279,4 +280,35 @@ func TestReplaceFilesAtomic(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+// echoFallback answers a call with how many messages the Mock had read.
+type echoFallback struct{}
+
+func (echoFallback) Serve(c *mockserver.Call, received []proto.Message, halfClosed bool) error {
+	return c.Send(&pb.Feature{Name: fmt.Sprintf("fallback: %d read, half-closed %v", len(received), halfClosed)})
+}
+
+// TestFallback: with WithFallback, a call no expectation matches goes to
+// the fallback with the messages already read, is not a miss, and the
+// journal says what answered each call.
+func TestFallback(t *testing.T) {
+	m := expect.NewMock(expect.WithFallback(echoFallback{}))
+	_, err := m.AddStubs(parse(t, "s.yaml", "- {id: one, method: routeguide.RouteGuide/GetFeature, request: {equal: {latitude: 1}}, response: {name: stub}}\n")...)
+	require.NoError(t, err)
+	srv := mockserver.Start(t, m)
+	client := pb.NewRouteGuideClient(srv.ClientConn())
+	f, err := client.GetFeature(ctx(t), &pb.Point{Latitude: 1})
+	require.NoError(t, err)
+	assert.Equal(t, "stub", f.GetName())
+	f, err = client.GetFeature(ctx(t), &pb.Point{Latitude: 2})
+	require.NoError(t, err)
+	assert.Equal(t, "fallback: 1 read, half-closed false", f.GetName())
+	assert.Empty(t, m.Unexpected())
+	require.NoError(t, m.Verify())
+	var answers []string
+	for _, c := range srv.Calls() {
+		answers = append(answers, c.Answer)
+	}
+	assert.Equal(t, []string{"stub:one", ""}, answers, "the fallback sets its own answer")
 }

@@ -30,7 +30,8 @@ const maxTemplateList = 100_000
 // tmpl is one text/template of an expectation, parsed and checked at load.
 type tmpl struct {
 	t     *template.Template
-	where string // "file:line: field", for errors
+	where string     // "file:line: field", for errors
+	fast  []fastPart // when the template is that simple (template_fast.go)
 }
 
 // tmplFuncs are the functions a template may call: sprig's hermetic set,
@@ -132,7 +133,7 @@ func parseTemplate(where, text string, env tmplEnv) (*tmpl, error) {
 	if c.err != nil {
 		return nil, fmt.Errorf("template: %w", c.err)
 	}
-	return &tmpl{t: t, where: where}, nil
+	return &tmpl{t: t, where: where, fast: fastParts(t.Tree, env.in)}, nil
 }
 
 // cleanTmplErr drops the template's name from text/template's errors:
@@ -150,6 +151,9 @@ func cleanTmplErr(where string, err error) string {
 
 // render runs the template into at most maxTemplateOutput bytes.
 func (t *tmpl) render(d *tmplData) (string, error) {
+	if t.fast != nil {
+		return renderFast(t.fast, d), nil
+	}
 	var b capped
 	if err := t.t.Execute(&b, d); err != nil {
 		return "", fmt.Errorf("%s: template: %s", t.where, cleanTmplErr(t.where, err))

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -14,6 +15,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
 	"github.com/grpcdouble/grpcdouble/expect"
@@ -311,4 +313,34 @@ func TestTemplateGoDSLSetupErrors(t *testing.T) {
 	assert.Contains(t, m.Err().Error(), `template_test.go:`)
 	assert.Contains(t, m.Err().Error(), `ReturnTemplate: template: .Request.lattitude: routeguide.Point has no field "lattitude" (did you mean latitude?)`)
 	ft.finish()
+}
+
+// Simple templates skip text/template; what they print must not change.
+func TestTemplateFastPathPrintsTheSame(t *testing.T) {
+	at := timestamppb.New(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+	for _, req := range []*pb.Feature{
+		{}, {Name: "n", Location: &pb.Point{Latitude: -7, Longitude: 1 << 30}, Terrain: pb.Terrain_TERRAIN_WATER, ObservedAt: at},
+		{Detail: &pb.Feature_Photo_{Photo: &pb.Feature_Photo{Data: []byte{0, 1, 2}, MimeType: "image/png"}}},
+	} {
+		for _, tc := range []struct {
+			text string
+			fast bool
+		}{
+			{"{{ .Request.name }}", true},
+			{"at {{ .Request.location.latitude }},{{ $.Request.location.longitude }} ({{ .Request.terrain }}) {{ .Method }} {{ .Hit }} {{ .Index }}", true},
+			{"{{ .Request.photo.data }}/{{ .Request.photo.mimeType }}", true},
+			{"{{ .Message.name }}", true},
+			{"{{ .Request.observedAt }}", false},
+			{"{{ .Request.location }}", false},
+			{"{{ .Request.tags }}", false},
+			{"{{ .Request.name | upper }}", false},
+		} {
+			fast, slow, isFast, err := expect.RenderBoth(tc.text, req)
+			require.NoError(t, err, tc.text)
+			assert.Equal(t, tc.fast, isFast, tc.text)
+			if isFast {
+				assert.Equal(t, slow, fast, "%s for %v", tc.text, req)
+			}
+		}
+	}
 }

@@ -144,6 +144,7 @@ type Call struct {
 	unaryResp proto.Message // unary: what Send stored
 
 	rec    *record          // nil when the server keeps no journal
+	answer string           // see SetAnswer
 	frames bool             // see Server.frames
 	frame  wireFrame        // the frame being sent
 	rframe recvFrame        // the frame being received
@@ -185,6 +186,23 @@ func (c *Call) FullMethod() string { return c.m.fullName }
 
 // Kind is the RPC's kind.
 func (c *Call) Kind() Kind { return c.m.kind }
+
+// SetAnswer records what answered the call, for the journal
+// (CallRecord.Answer) and for whoever wraps the handler (Answer). The
+// packages of this module write "stub:ID" (an expectation), "cassette",
+// "upstream" (a proxy) and "miss" (nothing matched). A later call
+// replaces an earlier one.
+func (c *Call) SetAnswer(source string) {
+	c.answer = source
+	if r := c.rec; r != nil {
+		r.mu.Lock()
+		r.answer = source
+		r.mu.Unlock()
+	}
+}
+
+// Answer is what SetAnswer last recorded, or "".
+func (c *Call) Answer() string { return c.answer }
 
 // Metadata is the incoming metadata (request headers), keys lower case.
 // The returned map is a copy the caller may keep.
@@ -405,6 +423,7 @@ type record struct {
 	header      metadata.MD
 	trailer     metadata.MD
 	status      *status.Status
+	answer      string // Call.SetAnswer
 
 	// The byte bound (see WithJournalBytes). size is what the record
 	// holds, counted in j.bytes; an evicted record (dropped from the

@@ -79,6 +79,9 @@ type CallRecord struct {
 	Header      metadata.MD // response headers set or sent
 	Trailer     metadata.MD
 	Status      *status.Status // nil while running
+	// Answer is what answered the call, as the handler said with
+	// Call.SetAnswer: "stub:ID", "cassette", "upstream", "miss", or "".
+	Answer string
 
 	// What the journal's byte bound (WithJournalBytes) left out of this
 	// call: the messages it did not keep at all once the call had taken
@@ -218,6 +221,7 @@ func (r *record) snapshot() CallRecord {
 		Header:      r.header.Copy(),
 		Trailer:     r.trailer.Copy(),
 		Status:      r.status,
+		Answer:      r.answer,
 
 		DroppedMessages:   r.droppedMsgs,
 		DroppedBytes:      r.droppedBytes,

@@ -29,7 +29,7 @@ func TestMissesKeepTheNewest(t *testing.T) {
 	require.Len(t, misses, replay.KeptMisses)
 	assert.Equal(t, extra, h.MissesDropped())
 	// The newest are kept: the last call's latitude is the last miss's.
-	assert.Contains(t, misses[len(misses)-1].Error(), fmt.Sprintf("int32(%d)", replay.KeptMisses+extra+1))
+	assert.Contains(t, misses[len(misses)-1].Error(), fmt.Sprintf("latitude: recorded 1, got %d", replay.KeptMisses+extra+1))
 	err := h.Verify()
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, replay.ErrNoMatch))

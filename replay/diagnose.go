@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/testing/protocmp"
 
 	"github.com/grpcdouble/grpcdouble/cassette"
+	"github.com/grpcdouble/grpcdouble/internal/protodiff"
 )
 
 // nearest names the recorded interaction of the call's method closest to
@@ -109,8 +108,7 @@ func (cs *callState) clientDiff(e *entry) string {
 		case i >= len(steps) || steps[i].typ == cassette.HalfClose:
 			return fmt.Sprintf("recorded %d client message(s) then a half-close, got message #%d", i, i+1)
 		case !equalNorm(cs.h, steps[i], m):
-			return fmt.Sprintf("client message #%d differs (-recorded +got):\n%s", i+1,
-				cmp.Diff(steps[i].norm, cs.h.normalize(m), protocmp.Transform()))
+			return clientMessageDiff(i+1, steps[i].norm, cs.h.normalize(m))
 		}
 	}
 	if cs.halfClosed {
@@ -199,4 +197,18 @@ func (h *Handler) report() {
 			t.Errorf("%v", err)
 		}
 	}
+}
+
+// clientMessageDiff says how a client message differs from the recorded
+// one: the fields by path, then a (-recorded +got) diff.
+func clientMessageDiff(n int, recorded, got proto.Message) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "client message #%d differs", n)
+	if recorded.ProtoReflect().Descriptor() == got.ProtoReflect().Descriptor() {
+		for _, f := range protodiff.Fields(recorded, got, false) {
+			b.WriteString("\n  " + strings.Replace(f, ": want ", ": recorded ", 1))
+		}
+	}
+	fmt.Fprintf(&b, "\n(-recorded +got):\n%s", protodiff.Diff(recorded, got))
+	return b.String()
 }

@@ -446,6 +446,7 @@ func (h *Handler) Handle(c *mockserver.Call) error {
 			if e == nil {
 				return cs.miss(ended, "")
 			}
+			c.SetAnswer("cassette")
 			done = true
 			return cs.finish(e)
 		}
@@ -476,6 +477,7 @@ func (h *Handler) Handle(c *mockserver.Call) error {
 			if e == nil {
 				return cs.miss(eligible, "")
 			}
+			c.SetAnswer("cassette")
 			s := e.steps[pos]
 			cands = append(cands[:0], e)
 			for _, o := range eligible {
@@ -726,6 +728,7 @@ func (cs *callState) miss(claimable []*entry, reason string) error {
 		cs.held = nil
 		return h.cfg.fallback.Serve(cs.c, cs.received, cs.halfClosed)
 	}
+	cs.c.SetAnswer("miss")
 	if reason == "" {
 		reason = cs.nearest(claimable)
 	}

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/grpcdouble/grpcdouble/cassette"
+	"github.com/grpcdouble/grpcdouble/internal/protodiff"
 )
 
 // Outcome is what checking one interaction found.
@@ -186,7 +187,7 @@ func indent(s, pre string) string {
 // diffText is cmp.Diff with protocmp, its non-breaking spaces made plain
 // so the report reads the same in every terminal and in JSON.
 func diffText(want, got any, opts ...cmp.Option) string {
-	return strings.ReplaceAll(cmp.Diff(want, got, append([]cmp.Option{protocmp.Transform()}, opts...)...), "\u00a0", " ")
+	return protodiff.DiffAny(want, got, opts...)
 }
 
 // compare fills r.Diffs and r.Ignored.

@@ -730,6 +730,24 @@ func TestBadInputCatalog(t *testing.T) {
 
 		// Sessions.
 		{
+			name: "record cassette path under a file",
+			args: serve("--upstream", "127.0.0.1:1", "--record", filepath.Join(notPEM, "x.cassette")),
+			exit: 1,
+			want: []string{"--record " + filepath.Join(notPEM, "x.cassette") + ": cassette: ", "not a directory"},
+		},
+		{
+			name: "record cassette path that is a folder",
+			args: serve("--upstream", "127.0.0.1:1", "--record", dir),
+			exit: 2,
+			want: []string{"serve: --record " + dir + ": is a directory, want a file"},
+		},
+		{
+			name: "record without an upstream",
+			args: serve("--record", filepath.Join(dir, "x.cassette")),
+			exit: 2,
+			want: []string{"serve: --record: only the calls sent to --upstream are recorded; give --upstream ADDR"},
+		},
+		{
 			name:   "watch on a missing folder",
 			args:   serve("--stubs", filepath.Join(dir, "no-such-folder"), "--watch"),
 			exit:   2,

@@ -13,6 +13,7 @@ import (
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/internal/boundedfile"
 	"github.com/grpcdouble/grpcdouble/mockserver"
+	"github.com/grpcdouble/grpcdouble/record"
 	"github.com/grpcdouble/grpcdouble/replay"
 	"github.com/grpcdouble/grpcdouble/stubformat"
 )
@@ -53,6 +54,7 @@ type commonConfig struct {
 
 	admin      string
 	adminToken string
+	metrics    string // serve --metrics: /metrics alone, on this address
 
 	journalLimit int
 	journalBytes int64
@@ -72,16 +74,44 @@ type serveConfig struct {
 	replayMatchMetadata  stringList
 	sessionTTL           time.Duration
 	watch                bool
+	upstreamConfig       // --upstream: the proxy fallback
+	redaction
+	record string // --record: append the calls sent upstream to this cassette
 }
 
 type recordConfig struct {
 	commonConfig
 	upstreamConfig
+	redaction
 	cassette       string
 	appendCassette bool
-	redact         stringList
-	keep           stringList
-	withoutTiming  bool
+}
+
+// redaction is how record, and serve --record, write calls.
+type redaction struct {
+	redact        stringList
+	keep          stringList
+	withoutTiming bool
+}
+
+func (r *redaction) registerRedaction(fs *flag.FlagSet) {
+	fs.Var(&r.redact, "redact", "a metadata `KEY` whose values are written as [REDACTED] (repeatable; every key containing token, api-key, apikey, secret, password, cookie, authorization, session or credential already is, grpcdouble-session excepted)")
+	fs.Var(&r.keep, "keep", "a metadata `KEY` to record as is, even one redacted by default (repeatable)")
+	fs.BoolVar(&r.withoutTiming, "without-timing", false, "record no offsets, durations or timeouts, so re-recording the same traffic gives the same file")
+}
+
+func (r *redaction) recordOptions() []record.Option {
+	var opts []record.Option
+	if len(r.redact) > 0 {
+		opts = append(opts, record.Redact(r.redact...))
+	}
+	if len(r.keep) > 0 {
+		opts = append(opts, record.Keep(r.keep...))
+	}
+	if r.withoutTiming {
+		opts = append(opts, record.WithoutTiming())
+	}
+	return opts
 }
 
 const defaultListen = "127.0.0.1:50051"
@@ -262,7 +292,11 @@ func serveFlags(output io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.BoolVar(&cfg.replayInOrder, "replay-in-order", false, "match calls to interactions in recorded order, whatever the method")
 	fs.Var(&cfg.replayIgnoreMetadata, "replay-ignore-metadata", "a request metadata `KEY` left out of cassette matching (repeatable)")
 	fs.Var(&cfg.replayMatchMetadata, "replay-match-metadata", "match request metadata on this `KEY` only (repeatable; by default every recorded key must match)")
+	cfg.registerUpstream(fs, "forward the calls no stub or cassette answers to the live server at `ADDR`")
+	fs.StringVar(&cfg.record, "record", "", "append the calls forwarded to --upstream to the cassette `FILE` (created when missing), redacted as record redacts")
+	cfg.registerRedaction(fs)
 	fs.BoolVar(&cfg.watch, "watch", false, "reload the --stubs files and folders when they change (SIGHUP reloads them too)")
+	fs.StringVar(&cfg.metrics, "metrics", "", "serve Prometheus metrics at /metrics on `ADDR`, without the admin API (with --admin they are at its /metrics too)")
 	fs.DurationVar(&cfg.sessionTTL, "session-ttl", 30*time.Minute, "drop a session (calls with metadata grpcdouble-session: NAME) after it is idle this `LONG`")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `usage: grpcdouble serve [flags]
@@ -290,9 +324,7 @@ func recordFlags(output io.Writer) (*flag.FlagSet, *recordConfig) {
 	cfg.registerUpstream(fs, "the live server's `ADDR` to forward every call to (required)")
 	fs.StringVar(&cfg.cassette, "cassette", "", "the cassette `FILE` to write (required; replaced unless --append)")
 	fs.BoolVar(&cfg.appendCassette, "append", false, "add to an existing --cassette instead of replacing it")
-	fs.Var(&cfg.redact, "redact", "a metadata `KEY` whose values are written as [REDACTED] (repeatable; every key containing token, api-key, apikey, secret, password, cookie, authorization, session or credential already is, grpcdouble-session excepted)")
-	fs.Var(&cfg.keep, "keep", "a metadata `KEY` to record as is, even one redacted by default (repeatable)")
-	fs.BoolVar(&cfg.withoutTiming, "without-timing", false, "record no offsets, durations or timeouts, so re-recording the same traffic gives the same file")
+	cfg.registerRedaction(fs)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `usage: grpcdouble record --upstream ADDR --cassette FILE [flags]
 
@@ -332,8 +364,8 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, usageError{fmt.Errorf("serve: %w", err)}
 	}
-	if !cfg.hasDescriptors() {
-		return nil, usageError{errors.New("serve: no services to serve: give --proto FILE (with --import-path DIR), --protoset FILE or --reflect ADDR")}
+	if !cfg.hasDescriptors() && cfg.upstream == "" {
+		return nil, usageError{errors.New("serve: no services to serve: give --proto FILE (with --import-path DIR), --protoset FILE, --reflect ADDR or --upstream ADDR")}
 	}
 	if _, err := stubformat.ParseFormat(cfg.stubsFormat); err != nil {
 		return nil, usageError{fmt.Errorf("serve: --stubs-format: %w", err)}
@@ -356,6 +388,24 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 		if err := cfg.mustBeFile("--cassette", p); err != nil {
 			return nil, usageError{fmt.Errorf("serve: %w", err)}
 		}
+	}
+	if cfg.record != "" && cfg.upstream == "" {
+		return nil, usageError{errors.New("serve: --record: only the calls sent to --upstream are recorded; give --upstream ADDR")}
+	}
+	if cfg.upstream != "" {
+		if err := cfg.upstreamPeer().pairError(); err != nil {
+			return nil, usageError{fmt.Errorf("serve: %w", err)}
+		}
+		for _, f := range []struct{ flag, path string }{
+			{"--upstream-ca", cfg.upstreamCA}, {"--upstream-cert", cfg.upstreamCert}, {"--upstream-key", cfg.upstreamKey},
+		} {
+			if err := cfg.mustBeFile(f.flag, f.path); err != nil {
+				return nil, usageError{fmt.Errorf("serve: %w", err)}
+			}
+		}
+	}
+	if st, err := os.Stat(cfg.record); cfg.record != "" && err == nil && st.IsDir() {
+		return nil, usageError{fmt.Errorf("serve: --record %s: is a directory, want a file", cfg.record)}
 	}
 	if cfg.watch && len(cfg.stubs) == 0 {
 		return nil, usageError{errors.New("serve: --watch: there is nothing to watch; give --stubs PATH")}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	"google.golang.org/grpc"
-
 	"github.com/grpcdouble/grpcdouble/cassette"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 	"github.com/grpcdouble/grpcdouble/record"
@@ -17,15 +15,9 @@ import (
 // writing every finished call to --cassette.
 func runRecord(ctx context.Context, cfg *recordConfig, stdout, stderr io.Writer) error {
 	log := cfg.logger(stderr)
-	opts, err := dialOptions(cfg.upstreamPeer())
+	upstream, err := cfg.dialUpstream()
 	if err != nil {
 		return err
-	}
-	// The proxy relays messages of any size the two ends agree on.
-	opts = append(opts, grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessageBytes), grpc.MaxCallSendMsgSize(maxMessageBytes)), codecDialOption())
-	upstream, err := grpc.NewClient(cfg.upstream, opts...)
-	if err != nil {
-		return fmt.Errorf("--upstream %s: %w", cfg.upstream, err)
 	}
 	defer upstream.Close()
 
@@ -39,17 +31,7 @@ func runRecord(ctx context.Context, cfg *recordConfig, stdout, stderr io.Writer)
 		sources = append(sources, named{"--upstream " + cfg.upstream, mockserver.Reflection(upstream)})
 	}
 
-	var recOpts []record.Option
-	if len(cfg.redact) > 0 {
-		recOpts = append(recOpts, record.Redact(cfg.redact...))
-	}
-	if len(cfg.keep) > 0 {
-		recOpts = append(recOpts, record.Keep(cfg.keep...))
-	}
-	if cfg.withoutTiming {
-		recOpts = append(recOpts, record.WithoutTiming())
-	}
-	recOpts = append(recOpts, record.OnWriteError(func(in *cassette.Interaction, err error) {
+	recOpts := append(cfg.recordOptions(), record.OnWriteError(func(in *cassette.Interaction, err error) {
 		log.Error("cassette write failed: the file is cut back to its last whole interaction, and recording goes on", "cassette", cfg.cassette, "method", in.Method, "err", err)
 	}))
 	open := record.Create
@@ -60,7 +42,7 @@ func runRecord(ctx context.Context, cfg *recordConfig, stdout, stderr io.Writer)
 	if err != nil {
 		return fmt.Errorf("--cassette %s: %w", cfg.cassette, err)
 	}
-	in, err := start(&cfg.commonConfig, rec.Proxy(upstream), sources, nil, stdout, log, nil)
+	in, err := start(&cfg.commonConfig, rec.Proxy(upstream), sources, nil, nil, stdout, log, nil)
 	if err != nil {
 		return errors.Join(err, rec.Close())
 	}

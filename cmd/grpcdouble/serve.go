@@ -14,9 +14,11 @@ import (
 	"github.com/fsnotify/fsnotify"
 
 	"github.com/grpcdouble/grpcdouble/admin"
+	"github.com/grpcdouble/grpcdouble/admin/metrics"
 	"github.com/grpcdouble/grpcdouble/cassette"
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/mockserver"
+	"github.com/grpcdouble/grpcdouble/record"
 	"github.com/grpcdouble/grpcdouble/replay"
 	"github.com/grpcdouble/grpcdouble/stubformat"
 )
@@ -30,7 +32,39 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 	}
 	defer closeSources()
 
-	sessions := expect.NewSessions(expect.DiscardCalls())
+	mockOpts := []expect.Option{expect.DiscardCalls()}
+	var replayOpts []replay.Option
+	var recorder *record.Recorder
+	if cfg.upstream != "" {
+		conn, err := cfg.dialUpstream()
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		proxy := record.Passthrough(conn)
+		if cfg.record != "" {
+			// Opened now, so a path that cannot be written fails the
+			// start, not the first call sent upstream.
+			if recorder, err = record.Append(cfg.record, cfg.recordOptions()...); err != nil {
+				return fmt.Errorf("--record %s: %w", cfg.record, err)
+			}
+			defer func() {
+				if err := recorder.Close(); err != nil {
+					log.Error("--record: closing the cassette", "cassette", cfg.record, "err", err)
+				}
+			}()
+			proxy = recorder.Proxy(conn)
+		}
+		if !cfg.hasDescriptors() {
+			log.Info("no descriptor flag: asking the upstream for its services by reflection", "upstream", cfg.upstream)
+			sources = append(sources, named{"--upstream " + cfg.upstream, mockserver.Reflection(conn)})
+		}
+		log.Info("calls no stub or cassette answers go upstream", "upstream", cfg.upstream, "record", cfg.record)
+		up := &upstreamFallback{addr: cfg.upstream, proxy: proxy}
+		mockOpts = append(mockOpts, expect.WithFallback(up))
+		replayOpts = append(replayOpts, replay.WithFallback(up))
+	}
+	sessions := expect.NewSessions(mockOpts...)
 	d := &dispatcher{sessions: sessions}
 	format, _ := stubformat.ParseFormat(cfg.stubsFormat) // checked by parseServe
 	adminOpts := []admin.Option{admin.WithSessions(sessions), admin.WithStubFiles(cfg.stubs...), admin.WithStubsFormat(format)}
@@ -51,7 +85,7 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 				}
 				cs = append(cs, c)
 			}
-			h, err := replay.New(cs, cfg.replayOptions()...)
+			h, err := replay.New(cs, append(cfg.replayOptions(), replayOpts...)...)
 			if err != nil {
 				return nil, fmt.Errorf("--cassette: %w", err)
 			}
@@ -95,7 +129,12 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 		}
 		return ch, nil
 	}}
-	in, err := start(&cfg.commonConfig, d, sources, adminOpts, stdout, log, func(s *mockserver.Server) error {
+	var met *metrics.Metrics
+	if cfg.admin != "" || cfg.metrics != "" {
+		met = newMetrics(sessions, func() *mockserver.Server { return srv }, rl)
+		d.metrics = true
+	}
+	in, err := start(&cfg.commonConfig, d, sources, adminOpts, met, stdout, log, func(s *mockserver.Server) error {
 		srv = s
 		if len(cfg.stubs) == 0 {
 			return nil
@@ -129,6 +168,10 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 	<-background
 	<-background
 	in.stop()
+	if recorder != nil {
+		log.Info("stopped", "recorded", recorder.Recorded(), "cassette", cfg.record)
+		return nil
+	}
 	log.Info("stopped")
 	return nil
 }
@@ -163,6 +206,7 @@ func expireSessions(ctx context.Context, sessions *expect.Sessions, ttl time.Dur
 // method, to the cassettes otherwise (and to the stubs, for their "no
 // stub matches" answer, when there are no cassettes).
 type dispatcher struct {
+	metrics   bool // tell admin/metrics what answered each call
 	sessions  *expect.Sessions
 	cassettes atomic.Pointer[replay.Handler] // nil without --cassette
 }
@@ -174,9 +218,36 @@ func (d *dispatcher) Handle(call *mockserver.Call) error {
 	}
 	m := ss.Mock()
 	if h := d.cassettes.Load(); h != nil && !m.HasExpectation(call.FullMethod()) {
-		return h.Handle(call)
+		err = h.Handle(call)
+	} else {
+		err = m.Handle(call)
 	}
-	return m.Handle(call)
+	if d.metrics {
+		metrics.Answered(call.Context(), call.Answer())
+	}
+	return err
+}
+
+// newMetrics counts serve's calls, and exports the state beside them: the
+// stubs loaded, the journal, the sessions and the reloads. Stub ids are
+// labels only for stubs from the --stubs files, so stubs added at run time
+// cannot grow the label set without end.
+func newMetrics(sessions *expect.Sessions, srv func() *mockserver.Server, rl *reloader) *metrics.Metrics {
+	return metrics.New(
+		metrics.LabelStub(sessions.FromFiles),
+		metrics.Gauge("stubs_loaded", "Global stubs: from the --stubs files and added without a session.", func() float64 {
+			return float64(len(sessions.Global().Mock().Stubs()))
+		}),
+		metrics.Gauge("journal_calls", "Calls kept in the journal (--journal-limit bounds it).", func() float64 {
+			if s := srv(); s != nil {
+				return float64(s.JournalStats().Calls)
+			}
+			return 0
+		}),
+		metrics.Gauge("sessions", "Sessions open (--session-ttl drops idle ones).", func() float64 { return float64(len(sessions.List())) }),
+		metrics.Counter("reloads_total", "Reloads of the --stubs files (--watch or SIGHUP) that took.", func() float64 { return float64(rl.reloads.Load()) }),
+		metrics.Counter("reload_errors_total", "Reloads of the --stubs files refused for a bad file; the last good set kept answering.", func() float64 { return float64(rl.failures.Load()) }),
+	)
 }
 
 // Bind checks the stubs and the cassettes against the served descriptors.

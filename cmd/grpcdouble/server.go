@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/grpcdouble/grpcdouble/admin"
+	"github.com/grpcdouble/grpcdouble/admin/metrics"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 )
 
@@ -88,16 +89,31 @@ type instance struct {
 
 	web       *http.Server // --http: gRPC-Web, Connect, REST
 	webServed chan error
+
+	metricsLn net.Listener // --metrics, serving /metrics alone
+	metrics   *http.Server
+	mserved   chan error
 }
 
 // start listens (admin first, so a taken admin port fails before anything
 // serves), starts the gRPC server and prints the addresses. The admin API
 // gets adminOpts, with the token and the logger.
-func start(c *commonConfig, h mockserver.Handler, sources []mockserver.Source, adminOpts []admin.Option, stdout io.Writer, log *slog.Logger, ready func(*mockserver.Server) error) (*instance, error) {
+//
+// met, when not nil, counts every call, and serves /metrics on the admin
+// address and on c.metrics.
+func start(c *commonConfig, h mockserver.Handler, sources []mockserver.Source, adminOpts []admin.Option, met *metrics.Metrics, stdout io.Writer, log *slog.Logger, ready func(*mockserver.Server) error) (*instance, error) {
 	in := &instance{log: log}
+	if met != nil && c.metrics != "" {
+		ln, err := net.Listen("tcp", c.metrics)
+		if err != nil {
+			return nil, fmt.Errorf("--metrics %s: %w", c.metrics, err)
+		}
+		in.metricsLn = ln
+	}
 	if c.admin != "" {
 		ln, err := net.Listen("tcp", c.admin)
 		if err != nil {
+			in.closeAdminListener()
 			return nil, fmt.Errorf("--admin %s: %w", c.admin, err)
 		}
 		in.adminLn = ln
@@ -123,6 +139,9 @@ func start(c *commonConfig, h mockserver.Handler, sources []mockserver.Source, a
 		// would cost every call for nothing. With no journal there is no
 		// fast path to keep, and the dynamic codec is the quicker one.
 		opts = append(opts, mockserver.WithoutJournal(), mockserver.WithServerOptions(codecServerOption()))
+	}
+	if met != nil {
+		opts = append(opts, mockserver.WithServerOptions(grpc.StatsHandler(met)))
 	}
 	if log.Enabled(context.Background(), slog.LevelDebug) {
 		opts = append(opts, mockserver.WithServerOptions(
@@ -162,7 +181,11 @@ func start(c *commonConfig, h mockserver.Handler, sources []mockserver.Source, a
 	}
 	log.Info("serving", "listen", srv.Addr(), "tls", tlsCfg != nil, "mtls", tlsCfg != nil && tlsCfg.ClientCAs != nil, "services", names)
 	if in.adminLn != nil {
-		api := admin.New(srv, append(adminOpts, admin.WithToken(c.adminToken), admin.WithLogger(log))...)
+		adminOpts = append(adminOpts, admin.WithToken(c.adminToken), admin.WithLogger(log))
+		if met != nil {
+			adminOpts = append(adminOpts, admin.WithMetrics(met.Handler()))
+		}
+		api := admin.New(srv, adminOpts...)
 		in.http = &http.Server{
 			Handler:           api,
 			ReadHeaderTimeout: 10 * time.Second,
@@ -175,6 +198,21 @@ func start(c *commonConfig, h mockserver.Handler, sources []mockserver.Source, a
 		go func() { in.served <- in.http.Serve(in.adminLn) }()
 		fmt.Fprintf(stdout, "admin listening on %s\n", in.adminLn.Addr())
 		log.Info("admin API", "listen", in.adminLn.Addr().String(), "token", c.adminToken != "")
+	}
+	if in.metricsLn != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", met.Handler())
+		in.metrics = &http.Server{
+			Handler:           mux,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       time.Minute,
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
+		in.mserved = make(chan error, 1)
+		go func() { in.mserved <- in.metrics.Serve(in.metricsLn) }()
+		fmt.Fprintf(stdout, "metrics listening on %s\n", in.metricsLn.Addr())
+		log.Info("metrics", "listen", in.metricsLn.Addr().String(), "path", "/metrics")
 	}
 	fmt.Fprintf(stdout, "listening on %s\n", srv.Addr())
 	return in, nil
@@ -227,6 +265,9 @@ func (in *instance) closeAdminListener() {
 	if in.adminLn != nil {
 		_ = in.adminLn.Close()
 	}
+	if in.metricsLn != nil {
+		_ = in.metricsLn.Close()
+	}
 }
 
 // stop stops gracefully: no new calls, running calls get stopTimeout to end.
@@ -248,6 +289,12 @@ func (in *instance) stop() {
 			_ = in.http.Close()
 		}
 		<-in.served
+	}
+	if in.metrics != nil {
+		if err := in.metrics.Shutdown(ctx); err != nil {
+			_ = in.metrics.Close()
+		}
+		<-in.mserved
 	}
 }
 

@@ -104,8 +104,8 @@ func TestVerifyCommand(t *testing.T) { // not parallel: it sets an environment v
 	out, _, _ = verify()
 	for _, want := range []string{
 		"(interaction #2): drift /verifytest.v1.Inventory/GetItem\n  server message #1 (-recorded +live):\n",
-		`string("bucket")`,
-		`string("pail")`,
+		"- \t\"name\":        \"bucket\",",
+		"+ \t\"name\":        \"pail\",",
 		`  trailer x-stock: recorded ["7"], live ["3"]`,
 	} {
 		if !strings.Contains(out, want) {

@@ -34,6 +34,9 @@ type Call struct {
 	Header     map[string][]string `json:"header,omitempty"`
 	Trailer    map[string][]string `json:"trailer,omitempty"`
 	Status     *Status             `json:"status,omitempty"`
+	// Answer says what answered the call: "stub:ID", "cassette",
+	// "upstream" (the proxy fallback) or "miss".
+	Answer string `json:"answer,omitempty"`
 	// What the journal's byte bound left out (mockserver.WithJournalBytes):
 	// messages not kept at all, and whether metadata values were cut.
 	DroppedMessages   int  `json:"droppedMessages,omitempty"`
@@ -76,6 +79,7 @@ func CallJSON(rec mockserver.CallRecord) Call {
 		Events:    []Event{},
 		Header:    mdJSON(rec.Header),
 		Trailer:   mdJSON(rec.Trailer),
+		Answer:    rec.Answer,
 
 		DroppedMessages:   rec.DroppedMessages,
 		DroppedBytes:      rec.DroppedBytes,

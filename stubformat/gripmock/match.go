@@ -168,6 +168,10 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 		sub = fd.Message()
 	}
 	isMap := fd != nil && fd.IsMap()
+	if hasTemplateValue(v) {
+		r.notYet(k, construct, "a template in a matcher (gripmock renders it once, at load)")
+		return
+	}
 	if v.Kind == yaml.MappingNode && fd != nil && sub == nil && !isMap {
 		r.problem(k, construct, "%s is a %s field, not a message", fd.Name(), fieldKind(fd))
 		return
@@ -241,6 +245,28 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 			add(path, k, op("regex", native.Str(v.Line, expr)), construct, true)
 		}
 	}
+}
+
+// hasTemplateValue reports a {{ ... }} in a matcher's value: written
+// unquoted in YAML, it parses as a mapping with a mapping for a key.
+func hasTemplateValue(v *yaml.Node) bool {
+	switch v.Kind {
+	case yaml.ScalarNode:
+		return isTemplateText(v.Value)
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(v.Content); i += 2 {
+			if v.Content[i].Kind != yaml.ScalarNode || hasTemplateValue(v.Content[i+1]) {
+				return true
+			}
+		}
+	case yaml.SequenceNode:
+		for _, c := range v.Content {
+			if hasTemplateValue(c) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func fieldKind(fd protoreflect.FieldDescriptor) string {

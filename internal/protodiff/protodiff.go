@@ -1,4 +1,4 @@
-package expect
+package protodiff
 
 import (
 	"fmt"
@@ -8,22 +8,19 @@ import (
 	"strings"
 
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/testing/protocmp"
 )
 
-// How a miss explains a message that differs from the one wanted: one line
-// per differing field, by its path ("location.latitude: want 1, got 5"),
-// then for whole-message matches a (-want +got) diff, as go-cmp with
-// protocmp.Transform writes it but without the transform's wrapping.
-
 // maxFieldDiffs bounds the field lines of one explanation.
 const maxFieldDiffs = 20
 
-// fieldDiffs lists the fields in which got differs from want. With partial,
+// Fields lists the fields in which got differs from want. With partial,
 // only the fields set in want count.
-func fieldDiffs(want, got proto.Message, partial bool) []string {
+func Fields(want, got proto.Message, partial bool) []string {
 	var out []string
 	diffMessage(&out, "", want.ProtoReflect(), got.ProtoReflect(), partial)
 	if len(out) > maxFieldDiffs {
@@ -72,7 +69,7 @@ func fieldText(fd protoreflect.FieldDescriptor, m protoreflect.Message, has bool
 	if !has && (fd.HasPresence() || fd.Message() != nil) {
 		return "unset"
 	}
-	return elemText(fd, m.Get(fd))
+	return Value(fd, m.Get(fd))
 }
 
 func diffList(out *[]string, path string, fd protoreflect.FieldDescriptor, w, g protoreflect.List) {
@@ -83,13 +80,13 @@ func diffList(out *[]string, path string, fd protoreflect.FieldDescriptor, w, g 
 		p := fmt.Sprintf("%s[%d]", path, i)
 		switch {
 		case i >= g.Len():
-			*out = append(*out, fmt.Sprintf("%s: want %s, got none", p, elemText(fd, w.Get(i))))
+			*out = append(*out, fmt.Sprintf("%s: want %s, got none", p, Value(fd, w.Get(i))))
 		case i >= w.Len():
-			*out = append(*out, fmt.Sprintf("%s: want none, got %s", p, elemText(fd, g.Get(i))))
+			*out = append(*out, fmt.Sprintf("%s: want none, got %s", p, Value(fd, g.Get(i))))
 		case fd.Message() != nil:
 			diffMessage(out, p, w.Get(i).Message(), g.Get(i).Message(), false)
 		case !w.Get(i).Equal(g.Get(i)):
-			*out = append(*out, fmt.Sprintf("%s: want %s, got %s", p, elemText(fd, w.Get(i)), elemText(fd, g.Get(i))))
+			*out = append(*out, fmt.Sprintf("%s: want %s, got %s", p, Value(fd, w.Get(i)), Value(fd, g.Get(i))))
 		}
 	}
 }
@@ -113,13 +110,13 @@ func diffMap(out *[]string, path string, fd protoreflect.FieldDescriptor, w, g p
 		wv, gv := w.Get(k), g.Get(k)
 		switch {
 		case !g.Has(k):
-			*out = append(*out, fmt.Sprintf("%s: want %s, got none", p, elemText(vd, wv)))
+			*out = append(*out, fmt.Sprintf("%s: want %s, got none", p, Value(vd, wv)))
 		case !w.Has(k):
-			*out = append(*out, fmt.Sprintf("%s: want none, got %s", p, elemText(vd, gv)))
+			*out = append(*out, fmt.Sprintf("%s: want none, got %s", p, Value(vd, gv)))
 		case vd.Message() != nil:
 			diffMessage(out, p, wv.Message(), gv.Message(), false)
 		case !wv.Equal(gv):
-			*out = append(*out, fmt.Sprintf("%s: want %s, got %s", p, elemText(vd, wv), elemText(vd, gv)))
+			*out = append(*out, fmt.Sprintf("%s: want %s, got %s", p, Value(vd, wv), Value(vd, gv)))
 		}
 	}
 }
@@ -131,13 +128,13 @@ func keyText(k protoreflect.MapKey) string {
 	return k.String()
 }
 
-// elemText shows one value of fd's kind (a list's element, a map's
+// Value shows one value of fd's kind (a list's element, a map's
 // value, a singular field): messages in protojson, strings quoted, enums
 // by name.
-func elemText(fd protoreflect.FieldDescriptor, v protoreflect.Value) string {
+func Value(fd protoreflect.FieldDescriptor, v protoreflect.Value) string {
 	switch {
 	case fd.Message() != nil:
-		return messageText(v.Message().Interface())
+		return Text(v.Message().Interface())
 	case fd.Enum() != nil:
 		if ev := fd.Enum().Values().ByNumber(v.Enum()); ev != nil {
 			return string(ev.Name())
@@ -158,35 +155,63 @@ var (
 	diffType = regexp.MustCompile(`^\s+"@type":\s+s"[^"]*",$`)
 	// Scalars in Go syntax: int32(5), string("a").
 	diffScalar = regexp.MustCompile(`\b(?:u?int(?:32|64)|float(?:32|64)|string|bool)\((.*)\)(,?)$`)
+	// A message inside another value: "(*pkg.Msg)(Inverse(protocmp.Transform, protocmp.Message{".
+	diffInner = regexp.MustCompile(`(?:(?:\(\*[\w.]+\)|any)\()?Inverse\(protocmp\.Transform, protocmp\.Message\{`)
+	// Where such a message ends: "}))" or "})".
+	diffClose = regexp.MustCompile(`\}\)\)?(,?)$`)
 	// Enum values: s"TERRAIN_FOREST".
 	diffEnum = regexp.MustCompile(`(:\s+)s"([^"]*)"(,?)$`)
 )
 
-// messageDiff is cmp.Diff(want, got, protocmp.Transform()), readable: the
-// transform's wrapping and type annotations removed, "" when equal.
-func messageDiff(want, got proto.Message) string {
-	d := cmp.Diff(want, got, protocmp.Transform())
+// Diff is cmp.Diff(want, got, protocmp.Transform(), opts...), readable:
+// the transform's wrapping and Go type annotations removed, "" when equal.
+func Diff(want, got proto.Message, opts ...cmp.Option) string {
+	return DiffAny(want, got, opts...)
+}
+
+// DiffAny is Diff for values that hold messages (a slice of status details,
+// a struct of them), or messages themselves.
+func DiffAny(want, got any, opts ...cmp.Option) string {
+	d := cmp.Diff(want, got, append([]cmp.Option{protocmp.Transform()}, opts...)...)
 	if d == "" {
 		return ""
+	}
+	head := "{"
+	if m, ok := want.(proto.Message); ok && m != nil {
+		head = string(m.ProtoReflect().Descriptor().FullName()) + "{"
 	}
 	// cmp marks its output with non-breaking spaces to discourage parsing;
 	// people and line-based tools read plain ones better.
 	lines := strings.Split(strings.TrimRight(strings.ReplaceAll(d, "\u00a0", " "), "\n "), "\n")
 	out := lines[:0]
-	name := string(want.ProtoReflect().Descriptor().FullName())
 	for i, l := range lines {
 		switch {
 		case i == 0 && diffHead.MatchString(l):
-			l = diffHead.ReplaceAllString(l, "${1}"+name+"{")
-		case i == len(lines)-1 && strings.HasSuffix(l, "}))"):
-			l = strings.TrimSuffix(l, "))")
+			l = diffHead.ReplaceAllString(l, "${1}"+head)
 		case diffType.MatchString(l):
 			continue
 		}
+		l = diffInner.ReplaceAllString(l, "{")
+		l = diffClose.ReplaceAllString(l, "}$1")
 		l = strings.ReplaceAll(l, "protocmp.Message{", "{")
 		l = diffScalar.ReplaceAllString(l, "$1$2")
 		l = diffEnum.ReplaceAllString(l, "$1$2$3")
 		out = append(out, l)
 	}
 	return strings.Join(out, "\n")
+}
+
+// Text is a one-line rendering of a message for people: its full name and
+// compact protojson ("routeguide.Point {"latitude":1}").
+func Text(m proto.Message) string {
+	if m == nil {
+		return "<nil>"
+	}
+	b, err := protojson.MarshalOptions{}.Marshal(m)
+	if err != nil {
+		return prototext.MarshalOptions{}.Format(m)
+	}
+	// protojson's spacing is deliberately unstable; make it stable for text.
+	s := strings.Join(strings.Fields(string(b)), " ")
+	return fmt.Sprintf("%s %s", m.ProtoReflect().Descriptor().FullName(), s)
 }
