@@ -561,7 +561,8 @@ type msgTmpl struct {
 	whole *tmpl
 	parts []tmplPart
 	where string
-	many  bool // a whole-message template may render a JSON array: several messages
+	many  bool          // a whole-message template may render a JSON array: several messages
+	base  proto.Message // set: build by cloning it and setting the templated fields (template_direct.go)
 }
 
 // tmplPart is literal JSON, or a template whose output goes in as a JSON
@@ -570,10 +571,14 @@ type tmplPart struct {
 	lit   []byte
 	t     *tmpl
 	quote bool
+	path  []protoreflect.FieldDescriptor // a singular scalar field from the root message, or nil
 }
 
 // build renders the message, or with many the messages of a JSON array.
 func (m *msgTmpl) build(d *tmplData) ([]proto.Message, error) {
+	if m.base != nil {
+		return m.buildDirect(d)
+	}
 	var js []byte
 	if m.whole != nil {
 		s, err := m.whole.render(d)

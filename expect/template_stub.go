@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -72,6 +73,7 @@ func (s Stub) msgTmpl(n *yaml.Node, field string, md protoreflect.MethodDescript
 	b.flush()
 	where := s.where(n, field)
 	mt := &msgTmpl{out: out, parts: b.parts, where: where}
+	mt.prepareDirect()
 	if err := mt.dryRun(env); err != nil {
 		return nil, s.errf(n, field, "for a request with every field zero, %v", trimWhere(err, where))
 	}
@@ -103,6 +105,9 @@ type partsBuilder struct {
 	env   tmplEnv
 	parts []tmplPart
 	lit   bytes.Buffer
+
+	path     []protoreflect.FieldDescriptor // from the root message to here
+	indirect int                            // inside a list or a map: no path
 }
 
 func (b *partsBuilder) flush() {
@@ -143,7 +148,19 @@ func (b *partsBuilder) node(n *yaml.Node, fd protoreflect.FieldDescriptor, md pr
 			if sub != nil && sub.Message() != nil && !sub.IsMap() {
 				subMD = sub.Message()
 			}
-			if err := b.node(v, sub, subMD, field+"."+k.Value); err != nil {
+			isMap := fd != nil && fd.IsMap()
+			if isMap || sub == nil {
+				b.indirect++
+			} else {
+				b.path = append(b.path, sub)
+			}
+			err := b.node(v, sub, subMD, field+"."+k.Value)
+			if isMap || sub == nil {
+				b.indirect--
+			} else {
+				b.path = b.path[:len(b.path)-1]
+			}
+			if err != nil {
 				return err
 			}
 		}
@@ -155,7 +172,10 @@ func (b *partsBuilder) node(n *yaml.Node, fd protoreflect.FieldDescriptor, md pr
 			if i > 0 {
 				b.lit.WriteByte(',')
 			}
-			if err := b.node(c, fd, md, fmt.Sprintf("%s[%d]", field, i)); err != nil {
+			b.indirect++
+			err := b.node(c, fd, md, fmt.Sprintf("%s[%d]", field, i))
+			b.indirect--
+			if err != nil {
 				return err
 			}
 		}
@@ -169,7 +189,11 @@ func (b *partsBuilder) node(n *yaml.Node, fd protoreflect.FieldDescriptor, md pr
 			}
 			b.flush()
 			quote := fd != nil && (fd.Kind() == protoreflect.StringKind || fd.Kind() == protoreflect.BytesKind)
-			b.parts = append(b.parts, tmplPart{t: t, quote: quote})
+			part := tmplPart{t: t, quote: quote}
+			if b.indirect == 0 && fd != nil && fd.Message() == nil && !fd.IsList() && !fd.IsMap() {
+				part.path = slices.Clone(b.path)
+			}
+			b.parts = append(b.parts, part)
 			return nil
 		}
 		var v any

@@ -162,6 +162,9 @@ func TestTemplateCallFailure(t *testing.T) {
 - method: routeguide.RouteGuide/GetFeature
   request: {equal: {latitude: 4}}
   response: {location: '{{ if eq (int .Request.latitude) 4 }}not json{{ else }}{}{{ end }}'}
+- method: routeguide.RouteGuide/GetFeature
+  request: {equal: {latitude: 5}}
+  response: {location: {latitude: '{{ if eq (int .Request.latitude) 5 }}north{{ else }}1{{ end }}'}}
 `)
 	client, stop := serve(t, m, ft)
 	for lat, want := range map[int32]string{
@@ -169,13 +172,14 @@ func TestTemplateCallFailure(t *testing.T) {
 		2: "t.yaml:7: response.name: template: the output passed 4194304 bytes",
 		3: "t.yaml:10: response.name: template: line 1:3: at <fail \"no such tree\">: error calling fail: no such tree",
 		4: "t.yaml:13: response: the template's output is not a routeguide.Feature",
+		5: `t.yaml:16: response: the template's output is not a routeguide.Feature: invalid value for int32 field latitude: "north"`,
 	} {
 		_, err := client.GetFeature(ctx(t), &pb.Point{Latitude: lat})
 		assert.Equal(t, codes.Internal, status.Code(err), "latitude %d", lat)
 		assert.Contains(t, status.Convert(err).Message(), "grpcdouble: template failed: "+want, "latitude %d", lat)
 	}
 	misses := m.Unexpected()
-	require.Len(t, misses, 4)
+	require.Len(t, misses, 5)
 	assert.Contains(t, misses[0].Reasons[0], "its template failed: t.yaml:")
 	report := stop()
 	assert.Contains(t, report, "its template failed")

@@ -71,7 +71,7 @@ func TestPageInBrowser(t *testing.T) {
 	b.WaitFor("the call appears without a reload", `document.querySelector('#calls tbody tr[data-id="1"]') !== null`, uiWait)
 	t.Logf("the call showed on the page %v after it returned", time.Since(done).Round(time.Millisecond))
 
-	b.Do("open the call", chromedp.Click(chromedp.CSS(`#calls tbody tr[data-id="1"]`)))
+	b.Click("open the call", `#calls tbody tr[data-id="1"]`)
 	b.WaitFor("its events show", `document.querySelectorAll('#detail .ev').length >= 3`, uiWait)
 	got := browser.Eval[[]string](b, "read the events", `[...document.querySelectorAll('#detail .ev')].map(e => e.dataset.type)`)
 	want := []string{"client message", "headers", "server message", "trailers", "status"}
@@ -105,7 +105,7 @@ func TestPageInBrowser(t *testing.T) {
 		}
 	}
 	b.WaitFor("the bidi call appears, finished", `(() => { const r = document.querySelector('#calls tbody tr[data-id="2"]'); return r && !r.textContent.includes('running'); })()`, uiWait)
-	b.Do("open the bidi call", chromedp.Click(chromedp.CSS(`#calls tbody tr[data-id="2"]`)))
+	b.Click("open the bidi call", `#calls tbody tr[data-id="2"]`)
 	b.WaitFor("its events show", `document.querySelectorAll('#detail .ev').length >= 4 && document.querySelector('#detail h2').textContent.includes('RouteChat')`, uiWait)
 	sides := browser.Eval[[]string](b, "read the sides", `[...document.querySelectorAll('#detail .ev')].filter(e => e.dataset.type.endsWith('message')).map(e => e.classList.contains('client') ? 'client' : 'server')`)
 	if strings.Join(sides, ",") != "client,server,client,server" {
@@ -163,7 +163,8 @@ func TestPageInBrowser(t *testing.T) {
 
 	if shots := os.Getenv("GRPCDOUBLE_SCREENSHOTS"); shots != "" {
 		b.Screenshot(filepath.Join(shots, "misses.png"))
-		b.Do("back to the call", chromedp.Click(chromedp.ID("tab-calls")), chromedp.Click(chromedp.CSS(`#calls tbody tr[data-id="2"]`)))
+		b.Do("back to the calls", chromedp.Click(chromedp.ID("tab-calls")))
+		b.Click("open the bidi call", `#calls tbody tr[data-id="2"]`)
 		b.WaitFor("detail", `document.querySelectorAll('#detail .ev').length >= 4`, uiWait)
 		b.Screenshot(filepath.Join(shots, "calls.png"))
 		b.Do("stubs", chromedp.Click(chromedp.ID("tab-stubs")))
@@ -225,7 +226,7 @@ func TestPageActions(t *testing.T) {
 	defer cancel()
 	b.Do("open the stubs", chromedp.Navigate("http://"+p.AdminAddr+"/ui/"), chromedp.Click(chromedp.ID("tab-stubs")))
 	b.WaitFor("the stubs list", `document.querySelector('#stubs tbody tr[data-id="feature-1-2"]') !== null`, uiWait)
-	b.Do("delete a stub", chromedp.Click(chromedp.CSS(`#stubs tbody tr[data-id="feature-1-2"] button`), chromedp.NodeVisible))
+	b.Click("delete a stub", `#stubs tbody tr[data-id="feature-1-2"] button`)
 	b.WaitFor("it is gone", `document.querySelector('#stubs tbody tr[data-id="feature-1-2"]') === null`, uiWait)
 	if _, err := client.GetFeature(ctx, &pb.Point{Latitude: 1, Longitude: 2}); err == nil {
 		t.Error("the deleted stub still answers")

@@ -216,3 +216,17 @@ func (b *Browser) Screenshot(path string) {
 		b.t.Fatal(err)
 	}
 }
+
+// Click clicks the element css selects, found and clicked in one
+// evaluation, so a page that re-renders cannot swap the node in between.
+func (b *Browser) Click(step, css string) {
+	b.t.Helper()
+	expr := fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false; e.click(); return true; })()`, css)
+	ok, err := chromedp.Run(b.Ctx, chromedp.Evaluate[bool](expr))
+	if err == nil && !ok {
+		err = fmt.Errorf("nothing matches %s", css)
+	}
+	if err != nil {
+		b.Fail(step, err)
+	}
+}

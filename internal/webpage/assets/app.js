@@ -184,28 +184,50 @@
     return isNaN(d) ? '' : d.toLocaleTimeString(undefined, { hour12: false }) + '.' + String(d.getMilliseconds()).padStart(3, '0');
   }
 
-  function renderCalls() {
-    const tbody = clear($('#calls tbody'));
-    const all = [...state.calls.values()].sort((a, b) => b.id - a.id);
-    const shown = all.filter(passes);
-    $('#count-calls').textContent = all.length;
-    $('#calls-empty').hidden = shown.length > 0;
-    for (const c of shown.slice(0, MAX_ROWS)) {
-      const codeClass = !c.done ? 'muted' : c.code === 'OK' ? 'code-OK' : 'code-bad';
-      const row = el('tr', {
-        tabindex: 0, 'data-id': c.id, 'aria-selected': c.id === state.selected,
+  // Rows are kept by call id and updated in place, so a row a user is
+  // about to click (or has focused) is never replaced under them.
+  const rowCache = new Map();
+  function callRow(c) {
+    let row = rowCache.get(c.id);
+    if (!row) {
+      row = el('tr', {
+        tabindex: 0, 'data-id': c.id,
         onclick: () => showCall(c.id),
         onkeydown: (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); showCall(c.id); } },
-      },
-      el('td', { class: 'muted', text: c.id }),
-      el('td', { class: 'mono', text: relTime(c.start) }),
-      el('td', { class: 'mono' }, c.method, c.missed ? el('span', { class: 'code-bad', text: ' (missed)' }) : ''),
-      el('td', { class: codeClass, text: c.done ? c.code : 'running' }),
-      el('td', { text: c.durationMs !== undefined && c.durationMs !== null ? c.durationMs.toFixed(1) : '' }),
-      el('td', { text: c.session || '' }));
-      tbody.append(row);
+      }, el('td', { class: 'muted' }), el('td', { class: 'mono' }), el('td', { class: 'mono' }), el('td'), el('td'), el('td'));
+      rowCache.set(c.id, row);
     }
-    const more = shown.length > MAX_ROWS ? `showing the newest ${MAX_ROWS} of ${shown.length}. ` : '';
+    const key = [c.done, c.code, c.missed, c.durationMs, c.session].join('|');
+    if (row.dataset.key !== key) {
+      row.dataset.key = key;
+      const [id, time, method, code, ms, session] = row.cells;
+      id.textContent = c.id;
+      time.textContent = relTime(c.start);
+      clear(method).append(c.method, c.missed ? el('span', { class: 'code-bad', text: ' (missed)' }) : '');
+      code.className = !c.done ? 'muted' : c.code === 'OK' ? 'code-OK' : 'code-bad';
+      code.textContent = c.done ? c.code : 'running';
+      ms.textContent = c.durationMs !== undefined && c.durationMs !== null ? c.durationMs.toFixed(1) : '';
+      session.textContent = c.session || '';
+    }
+    row.setAttribute('aria-selected', String(c.id === state.selected));
+    return row;
+  }
+
+  function renderCalls() {
+    const tbody = $('#calls tbody');
+    const all = [...state.calls.values()].sort((a, b) => b.id - a.id);
+    const shown = all.filter(passes).slice(0, MAX_ROWS);
+    $('#count-calls').textContent = all.length;
+    $('#calls-empty').hidden = shown.length > 0;
+    for (const id of rowCache.keys()) if (!state.calls.has(id)) rowCache.delete(id);
+    const rows = shown.map(callRow);
+    // Put the rows in order, moving only those out of place.
+    rows.forEach((row, i) => {
+      if (tbody.children[i] !== row) tbody.insertBefore(row, tbody.children[i] || null);
+    });
+    while (tbody.children.length > rows.length) tbody.removeChild(tbody.lastChild);
+    const total = all.filter(passes).length;
+    const more = total > MAX_ROWS ? `showing the newest ${MAX_ROWS} of ${total}. ` : '';
     const lost = state.coalesced ? `${state.coalesced} call updates were coalesced or dropped while the page fell behind; the list holds what the server still keeps.` : '';
     $('#dropped').textContent = more + lost;
   }
