@@ -1,6 +1,43 @@
 package cassette
 
-// DefaultRedacted are the metadata keys whose values recorders write as
-// Redacted unless told to keep them, and that a rewrite of a recorded
-// answer (grpcdouble verify --update) redacts again.
+import "strings"
+
+// DefaultRedacted are metadata keys whose values recorders write as
+// Redacted unless told to keep them. Every key DefaultRedacts reports is
+// redacted too; these are the common ones, named.
 var DefaultRedacted = []string{"authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization"}
+
+// RedactedPatterns are the words that make a metadata key a credential:
+// a key containing any of them (case-insensitive) is redacted by default,
+// so x-goog-api-key, x-auth-token, x-amz-security-token, x-csrf-token,
+// api-key, token, authorization-bin and grpc-metadata-cookie are all
+// written as Redacted.
+var RedactedPatterns = []string{"token", "api-key", "apikey", "secret", "password", "cookie", "authorization", "session", "credential"}
+
+// NeverRedacted are keys that match a pattern but are not secrets:
+// grpcdouble-session names a test session, and replay must see it to
+// route a call to its session's stubs.
+var NeverRedacted = []string{"grpcdouble-session"}
+
+// DefaultRedacts reports whether recorders redact the metadata key by
+// default (a rewrite of a recorded answer, grpcdouble verify --update,
+// redacts the same keys again).
+func DefaultRedacts(key string) bool {
+	key = strings.ToLower(key)
+	for _, k := range NeverRedacted {
+		if key == k {
+			return false
+		}
+	}
+	for _, k := range DefaultRedacted {
+		if key == k {
+			return true
+		}
+	}
+	for _, p := range RedactedPatterns {
+		if strings.Contains(key, p) {
+			return true
+		}
+	}
+	return false
+}

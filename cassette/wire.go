@@ -114,6 +114,7 @@ func (w *wireInteraction) toInteraction() (*Interaction, error) {
 		return nil, ferr("trailer", err)
 	}
 	in.Events = make([]Event, len(w.Events))
+	headers, responses := 0, 0
 	for i, we := range w.Events {
 		field := fmt.Sprintf("events[%d]", i)
 		if !we.Type.valid() {
@@ -132,6 +133,18 @@ func (w *wireInteraction) toInteraction() (*Interaction, error) {
 		}
 		if !isMsg && we.Message != nil {
 			return nil, ferr(field+".message", fmt.Errorf("a %s event has no message", we.Type))
+		}
+		// Shapes no server can play back: gRPC sends headers once, and a
+		// unary or client-stream call answers with one message.
+		switch we.Type {
+		case Header:
+			if headers++; headers > 1 {
+				return nil, ferr(field+".type", errors.New("a second header event: a call sends its headers once"))
+			}
+		case ServerMessage:
+			if responses++; responses > 1 && (w.Kind == "unary" || w.Kind == "client-stream") {
+				return nil, ferr(field+".type", fmt.Errorf("a second server_message in a %s call, which answers with one", w.Kind))
+			}
 		}
 		in.Events[i] = e
 	}

@@ -34,9 +34,15 @@
 //
 // # Secrets
 //
-// The values of authorization, cookie, set-cookie, x-api-key and
-// proxy-authorization metadata (request headers, response headers and
-// trailers) are replaced with cassette.Redacted before anything is written.
+// The values of every metadata key that names a credential (request
+// headers, response headers and trailers) are replaced with
+// cassette.Redacted before anything is written: a key containing token,
+// api-key, apikey, secret, password, cookie, authorization, session or
+// credential (cassette.RedactedPatterns), which covers authorization,
+// cookie, set-cookie, x-api-key, x-goog-api-key, x-auth-token,
+// x-amz-security-token, x-csrf-token and authorization-bin. The one
+// exception is grpcdouble-session, which names a test session, not a
+// secret (cassette.NeverRedacted).
 // Redact adds keys, Keep exempts them, and the AfterCapture and BeforeSave
 // hooks can change an interaction any other way: AfterCapture sees it as
 // captured, BeforeSave after the built-in redaction, just before the write.

@@ -22,6 +22,7 @@ type config struct {
 	beforeSave   []func(*cassette.Interaction)
 	timing       bool
 	writerOpts   []cassette.WriterOption
+	onWriteError []func(*cassette.Interaction, error)
 
 	// Connect only.
 	mode       Mode
@@ -39,15 +40,26 @@ func newConfig(opts []Option) *config {
 }
 
 // Redact adds metadata keys whose values are replaced with
-// cassette.Redacted, on top of DefaultRedacted.
+// cassette.Redacted, on top of the default: every key that names a
+// credential (cassette.DefaultRedacts: keys containing token, api-key,
+// apikey, secret, password, cookie, authorization, session or credential,
+// grpcdouble-session excepted).
 func Redact(keys ...string) Option {
 	return optionFunc(func(c *config) { c.redact = append(c.redact, keys...) })
 }
 
-// Keep records these metadata keys as they are, even those in
-// DefaultRedacted (for a test token a test asserts on).
+// Keep records these metadata keys as they are, even those redacted by
+// default (for a test token a test asserts on).
 func Keep(keys ...string) Option {
 	return optionFunc(func(c *config) { c.keep = append(c.keep, keys...) })
+}
+
+// OnWriteError runs f at once for each interaction the Sink failed to
+// write (a full disk: the cassette writer has cut the file back to its last
+// whole interaction), so the failure is seen while recording goes on, not
+// only at Close. Later interactions are still written.
+func OnWriteError(f func(in *cassette.Interaction, err error)) Option {
+	return optionFunc(func(c *config) { c.onWriteError = append(c.onWriteError, f) })
 }
 
 // AfterCapture runs f on each interaction as captured, before redaction.

@@ -423,3 +423,42 @@ func TestSecretsRedactedByDefault(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, []string{cassette.Redacted}, hdr.Get("set-cookie"))
 }
+
+// Every key that names a credential is redacted, not only a short list:
+// these were written as they were. grpcdouble-session is not a secret, and
+// Keep exempts a key.
+func TestCredentialKeysRedactedByPattern(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "secret.cassette")
+	upstream, _ := startReal(t)
+	rec, err := record.Create(path, record.Keep("x-debug-token"))
+	require.NoError(t, err)
+	srv := mockserver.Start(t, rec.Proxy(upstream), mockserver.WithServices("routeguide.RouteGuide"))
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	secrets := map[string]string{
+		"x-goog-api-key": "s-1", "x-auth-token": "s-2", "x-amz-security-token": "s-3", "x-csrf-token": "s-4",
+		"x-access-token": "s-5", "api-key": "s-6", "token": "s-7", "authorization-bin": "s-8",
+		"grpc-metadata-cookie": "s-9", "x-client-secret": "s-10", "x-password": "s-11", "x-session-id": "s-12",
+	}
+	var kv []string
+	for k, v := range secrets {
+		kv = append(kv, k, "secret-"+v)
+	}
+	kv = append(kv, "grpcdouble-session", "alice", "x-debug-token", "kept-on-purpose")
+	_, err = pb.NewRouteGuideClient(srv.ClientConn()).GetFeature(metadata.AppendToOutgoingContext(ctx, kv...), &pb.Point{Latitude: 1})
+	require.NoError(t, err)
+	require.NoError(t, srv.Close())
+	require.NoError(t, rec.Close())
+
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NotContains(t, string(data), "secret-")
+	c, err := cassette.Load(path)
+	require.NoError(t, err)
+	md := c.Interactions[0].Metadata
+	for k := range secrets {
+		require.Equal(t, []string{cassette.Redacted}, md.Get(k), k)
+	}
+	require.Equal(t, []string{"alice"}, md.Get("grpcdouble-session"), "a session name is not a secret")
+	require.Equal(t, []string{"kept-on-purpose"}, md.Get("x-debug-token"), "Keep exempts a key")
+}

@@ -16,7 +16,7 @@ import (
 	"github.com/grpcdouble/grpcdouble/mockserver"
 )
 
-// DefaultRedacted are the metadata keys whose values are redacted unless
+// DefaultRedacted are common metadata keys whose values are redacted unless
 // Keep says otherwise.
 var DefaultRedacted = cassette.DefaultRedacted
 
@@ -32,24 +32,24 @@ type Recorder struct {
 	cfg    *config
 	sink   Sink
 	closer func() error
-	redact map[string]bool
+	redact map[string]bool // Redact's keys
+	keep   map[string]bool // Keep's keys
 
-	mu  sync.Mutex
-	err error
-	n   int
+	mu     sync.Mutex
+	err    error
+	n      int
+	failed int
 }
 
 // New returns a Recorder writing to sink.
 func New(sink Sink, opts ...Option) *Recorder {
 	cfg := newConfig(opts)
-	r := &Recorder{cfg: cfg, sink: sink, redact: map[string]bool{}}
-	for _, k := range DefaultRedacted {
-		r.redact[k] = true
-	}
+	r := &Recorder{cfg: cfg, sink: sink, redact: map[string]bool{}, keep: map[string]bool{}}
 	for _, k := range cfg.redact {
 		r.redact[strings.ToLower(k)] = true
 	}
 	for _, k := range cfg.keep {
+		r.keep[strings.ToLower(k)] = true
 		delete(r.redact, strings.ToLower(k))
 	}
 	return r
@@ -95,6 +95,13 @@ func (r *Recorder) Err() error {
 	return r.err
 }
 
+// Failed is how many interactions the Sink failed to write.
+func (r *Recorder) Failed() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failed
+}
+
 // Recorded is how many interactions were written.
 func (r *Recorder) Recorded() int {
 	r.mu.Lock()
@@ -116,9 +123,15 @@ func (r *Recorder) save(in *cassette.Interaction) {
 		h(in)
 	}
 	err := r.sink.Write(in)
+	if err != nil {
+		for _, f := range r.cfg.onWriteError {
+			f(in, err)
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err != nil {
+		r.failed++
 		if r.err == nil {
 			r.err = err
 		}
@@ -127,9 +140,19 @@ func (r *Recorder) save(in *cassette.Interaction) {
 	r.n++
 }
 
+// redacts reports whether the key's values are written as Redacted: a
+// key Redact named, or one cassette.DefaultRedacts reports, unless Keep
+// named it.
+func (r *Recorder) redacts(k string) bool {
+	if r.keep[k] {
+		return false
+	}
+	return r.redact[k] || cassette.DefaultRedacts(k)
+}
+
 func (r *Recorder) redactMD(md metadata.MD) {
 	for k, vs := range md {
-		if r.redact[k] {
+		if r.redacts(k) {
 			red := make([]string, len(vs))
 			for i := range red {
 				red[i] = cassette.Redacted

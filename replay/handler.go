@@ -233,6 +233,10 @@ func (h *Handler) prepare(mi *methodIndex, md protoreflect.MethodDescriptor) err
 			errs = append(errs, e.problem(fmt.Errorf("kind: recorded as %s, but %s is %s", e.in.Kind, mi.name, kind)))
 			continue
 		}
+		if err := oneResponse(e.in, mockserver.KindOf(md)); err != nil {
+			mi.err = fmt.Errorf("replay: %s: %w", e.where, err)
+			return mi.err
+		}
 		if err := h.prepareEntry(e, in, out); err != nil {
 			errs = append(errs, e.problem(err))
 			continue
@@ -275,6 +279,24 @@ func msgKey(m proto.Message) (uint64, bool) {
 		return 0, false
 	}
 	return maphash.Bytes(keySeed, b), true
+}
+
+// oneResponse refuses a unary or client-stream interaction with more than
+// one server message, which no server can play back: it loaded, then failed
+// every call with "SendHeader called multiple times".
+func oneResponse(in *cassette.Interaction, kind mockserver.Kind) error {
+	if kind != mockserver.Unary && kind != mockserver.ClientStream {
+		return nil
+	}
+	n := 0
+	for i, ev := range in.Events {
+		if ev.Type == cassette.ServerMessage {
+			if n++; n > 1 {
+				return fmt.Errorf("events[%d].type: a second server_message in a %s call, which answers with one", i, kind)
+			}
+		}
+	}
+	return nil
 }
 
 func (h *Handler) prepareEntry(e *entry, in, out protoreflect.MessageType) error {

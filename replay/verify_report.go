@@ -99,7 +99,7 @@ func (r *Report) String() string {
 // returns how many it replaced. The rest of the file is left byte for
 // byte, the write is atomic (cassette.Rewrite), and redaction holds: the
 // request is kept as recorded, and response metadata keys that were
-// redacted, or are in cassette.DefaultRedacted, are written redacted.
+// redacted, or cassette.DefaultRedacts, are written redacted.
 func (r *Report) Update() (int, error) {
 	repl := map[int]*cassette.Interaction{}
 	for _, res := range r.Drifted() {
@@ -394,7 +394,7 @@ func redactLike(md, was metadata.MD) metadata.MD {
 		out = metadata.MD{}
 	}
 	for k, vs := range out {
-		if redacted(was[k]) || slices.Contains(cassette.DefaultRedacted, k) {
+		if redacted(was[k]) || cassette.DefaultRedacts(k) {
 			red := make([]string, len(vs))
 			for i := range red {
 				red[i] = cassette.Redacted

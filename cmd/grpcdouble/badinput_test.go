@@ -253,6 +253,24 @@ func TestBadInputCatalog(t *testing.T) {
 		t.Fatal(err)
 	}
 	bigCassette := file("big.cassette", header+whole)
+	recTarget := file("target.cassette", header)
+	recLink := filepath.Join(dir, "link.cassette")
+	if err := os.Symlink(recTarget, recLink); err != nil {
+		t.Fatal(err)
+	}
+	recReadOnly := file("read-only.cassette", header)
+	if err := os.Chmod(recReadOnly, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	recHeld := filepath.Join(dir, "held.cassette")
+	recordTo := func(path string, extra ...string) []string {
+		return append([]string{"record", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:1", "--proto", routeProtos, "--cassette", path}, extra...)
+	}
+	casTwoHeaders := file("two-headers.cassette", header+strings.Replace(whole, `{"type": "half_close"},`, `{"type": "half_close"},
+    {"type": "header", "metadata": {"x-a": ["1"]}},
+    {"type": "header", "metadata": {"x-b": ["2"]}},`, 1))
+	casTwoResponses := file("two-responses.cassette", header+strings.Replace(whole, `{"type": "half_close"},`, `{"type": "half_close"},
+    {"type": "server_message", "message": {"name": "first"}},`, 1))
 
 	// TLS material: a key that is not the certificate's, and files that
 	// are not PEM.
@@ -536,6 +554,59 @@ func TestBadInputCatalog(t *testing.T) {
 			exit:   2,
 			wantIs: []error{boundedfile.ErrNotRegular},
 			want:   []string{"serve: --protoset /dev/zero: not a regular file (it is a character device)"},
+		},
+		{
+			name:   "cassette with two headers in one call",
+			args:   serve("--cassette", casTwoHeaders),
+			exit:   1,
+			wantIs: []error{cassette.ErrFormat},
+			want:   []string{"--cassette: replay: malformed cassette: " + casTwoHeaders + ":2: interaction #1: events[3].type: a second header event: a call sends its headers once"},
+		},
+		{
+			name: "cassette with two responses to a unary call",
+			args: serve("--cassette", casTwoResponses),
+			exit: 1,
+			want: []string{casTwoResponses + ":2 (interaction #1): events[3].type: a second server_message in a unary call, which answers with one"},
+		},
+		{
+			name:   "record onto a symbolic link",
+			args:   recordTo(recLink),
+			exit:   1,
+			wantIs: []error{cassette.ErrTarget},
+			want:   []string{"--cassette " + recLink + ": cassette: " + recLink + ": not a cassette file to write: it is a symbolic link to " + recTarget + "; give the file itself"},
+		},
+		{
+			name:   "record onto a read-only cassette",
+			args:   recordTo(recReadOnly),
+			exit:   1,
+			wantIs: []error{cassette.ErrTarget},
+			want:   []string{"not a cassette file to write: it is read-only"},
+		},
+		{
+			name:   "record --append onto a read-only cassette",
+			args:   recordTo(recReadOnly, "--append"),
+			exit:   1,
+			wantIs: []error{cassette.ErrTarget},
+			want:   []string{"not a cassette file to write: it is read-only"},
+		},
+		{
+			name: "record onto a cassette another recorder holds",
+			act: func(t *testing.T) error {
+				w, err := cassette.Create(recHeld)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer w.Close()
+				ctx, cancel := context.WithTimeout(context.Background(), catalogTimeout)
+				defer cancel()
+				stderr, listened, err := runUntilReady(ctx, t, recordTo(recHeld, "--append"))
+				if listened {
+					t.Errorf("a second recorder served; stderr:\n%s", stderr)
+				}
+				return err
+			},
+			wantIs: []error{cassette.ErrLocked},
+			want:   []string{"cassette is being written by another recorder (holder: pid " + fmt.Sprint(os.Getpid()) + "; lock file " + recHeld + ".lock)"},
 		},
 		{
 			name:   "cassette that is a device",

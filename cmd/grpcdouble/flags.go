@@ -95,7 +95,7 @@ type redaction struct {
 }
 
 func (r *redaction) registerRedaction(fs *flag.FlagSet) {
-	fs.Var(&r.redact, "redact", "a metadata `KEY` whose values are written as [REDACTED] (repeatable; authorization, cookie, set-cookie, x-api-key and proxy-authorization always are)")
+	fs.Var(&r.redact, "redact", "a metadata `KEY` whose values are written as [REDACTED] (repeatable; every key containing token, api-key, apikey, secret, password, cookie, authorization, session or credential already is, grpcdouble-session excepted)")
 	fs.Var(&r.keep, "keep", "a metadata `KEY` to record as is, even one redacted by default (repeatable)")
 	fs.BoolVar(&r.withoutTiming, "without-timing", false, "record no offsets, durations or timeouts, so re-recording the same traffic gives the same file")
 }

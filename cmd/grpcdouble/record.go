@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/grpcdouble/grpcdouble/cassette"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 	"github.com/grpcdouble/grpcdouble/record"
 )
@@ -30,7 +31,9 @@ func runRecord(ctx context.Context, cfg *recordConfig, stdout, stderr io.Writer)
 		sources = append(sources, named{"--upstream " + cfg.upstream, mockserver.Reflection(upstream)})
 	}
 
-	recOpts := cfg.recordOptions()
+	recOpts := append(cfg.recordOptions(), record.OnWriteError(func(in *cassette.Interaction, err error) {
+		log.Error("cassette write failed: the file is cut back to its last whole interaction, and recording goes on", "cassette", cfg.cassette, "method", in.Method, "err", err)
+	}))
 	open := record.Create
 	if cfg.appendCassette {
 		open = record.Append
@@ -47,9 +50,9 @@ func runRecord(ctx context.Context, cfg *recordConfig, stdout, stderr io.Writer)
 	log.Info("recording", "upstream", cfg.upstream, "cassette", cfg.cassette)
 	<-ctx.Done()
 	in.stop()
-	n := rec.Recorded()
+	n, failed := rec.Recorded(), rec.Failed()
 	if err := rec.Close(); err != nil {
-		return fmt.Errorf("--cassette %s: %w", cfg.cassette, err)
+		return fmt.Errorf("--cassette %s: %d interaction(s) not saved (%d saved): %w", cfg.cassette, failed, n, err)
 	}
 	log.Info("stopped", "cassette", cfg.cassette, "recorded", n)
 	return nil
