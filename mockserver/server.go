@@ -31,6 +31,8 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/dynamicpb"
+
+	"github.com/grpcdouble/grpcdouble/internal/editdistance"
 )
 
 const (
@@ -588,7 +590,7 @@ func (s *Server) suggest(name string) string {
 	}
 	cands := make([]cand, 0, len(s.methods))
 	for full := range s.methods {
-		cands = append(cands, cand{full, editDistance(strings.ToLower(name), strings.ToLower(full))})
+		cands = append(cands, cand{full, editdistance.Of(strings.ToLower(name), strings.ToLower(full))})
 	}
 	sort.Slice(cands, func(i, j int) bool {
 		if cands[i].d != cands[j].d {
@@ -602,26 +604,6 @@ func (s *Server) suggest(name string) string {
 		names[i] = cands[i].name
 	}
 	return "closest served methods: " + strings.Join(names, ", ")
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // Calls returns a snapshot of the journal: every call received so far,
