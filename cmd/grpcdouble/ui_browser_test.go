@@ -79,7 +79,7 @@ func TestPageInBrowser(t *testing.T) {
 		t.Errorf("unary call events on the page: %q, want %q", got, want)
 	}
 	detail := browser.Eval[string](b, "read the detail", `document.querySelector('#detail').textContent`)
-	for _, s := range []string{"Stub feature at 1,2", "x-stub", "x-cost", "OK"} {
+	for _, s := range []string{"Stub feature at 1,2", "x-stub", "x-cost", "OK", "answered by stub:feature-1-2"} {
 		if !strings.Contains(detail, s) {
 			t.Errorf("the call's detail lacks %q:\n%s", s, detail)
 		}

@@ -177,6 +177,7 @@ type Summary struct {
 	Code       string    `json:"code,omitempty"`
 	Message    string    `json:"message,omitempty"`
 	Session    string    `json:"session,omitempty"`
+	Answer     string    `json:"answer,omitempty"` // as Call.Answer
 	Missed     bool      `json:"missed"`
 }
 
@@ -185,7 +186,7 @@ const SessionKey = "grpcdouble-session"
 
 // SummaryOf summarises rec.
 func SummaryOf(rec mockserver.CallRecord) Summary {
-	s := Summary{ID: rec.ID, Method: rec.Method, Kind: kindName(rec.Kind), Start: rec.Start, Done: rec.Done}
+	s := Summary{ID: rec.ID, Method: rec.Method, Kind: kindName(rec.Kind), Start: rec.Start, Done: rec.Done, Answer: rec.Answer}
 	if v := rec.Metadata.Get(SessionKey); len(v) > 0 {
 		s.Session = v[0]
 	}
@@ -193,13 +194,14 @@ func SummaryOf(rec mockserver.CallRecord) Summary {
 		ms := float64(rec.End.Sub(rec.Start).Microseconds()) / 1000
 		s.DurationMS = &ms
 		s.Code, s.Message = rec.Status.Code().String(), rec.Status.Message()
-		s.Missed = Missed(rec.Status)
+		s.Missed = rec.Answer == "miss" || rec.Answer == "" && Missed(rec.Status)
 	}
 	return s
 }
 
 // Missed reports whether st is the status expect and replay answer a call
-// nothing matched with: FailedPrecondition, with a message of ours.
+// nothing matched with: FailedPrecondition, with a message of ours. It
+// stands in for Call.Answer where a handler does not say what answered.
 func Missed(st *status.Status) bool {
 	return st.Code() == codes.FailedPrecondition && strings.HasPrefix(st.Message(), "grpcdouble: ")
 }

@@ -141,7 +141,7 @@
       id: c.id, method: c.method, kind: c.kind, start: c.start, done: c.done,
       durationMs: c.durationMs, code: c.status ? c.status.codeName : '',
       message: c.status ? c.status.message : '', session: (md['grpcdouble-session'] || [''])[0],
-      missed: c.missed !== undefined ? c.missed : isMiss(c.status), source: c.source,
+      answer: c.answer, missed: c.answer ? c.answer === 'miss' : isMiss(c.status),
     };
   }
   function isMiss(st) {
@@ -197,13 +197,14 @@
       }, el('td', { class: 'muted' }), el('td', { class: 'mono' }), el('td', { class: 'mono' }), el('td'), el('td'), el('td'));
       rowCache.set(c.id, row);
     }
-    const key = [c.done, c.code, c.missed, c.durationMs, c.session].join('|');
+    const key = [c.done, c.code, c.missed, c.durationMs, c.session, c.answer].join('|');
     if (row.dataset.key !== key) {
       row.dataset.key = key;
       const [id, time, method, code, ms, session] = row.cells;
       id.textContent = c.id;
       time.textContent = relTime(c.start);
-      clear(method).append(c.method, c.missed ? el('span', { class: 'code-bad', text: ' (missed)' }) : '');
+      clear(method).append(c.method, c.missed ? el('span', { class: 'code-bad', text: ' (missed)' }) : '',
+        c.answer === 'upstream' ? el('span', { class: 'muted', text: ' (upstream)' }) : '');
       code.className = !c.done ? 'muted' : c.code === 'OK' ? 'code-OK' : 'code-bad';
       code.textContent = c.done ? c.code : 'running';
       ms.textContent = c.durationMs !== undefined && c.durationMs !== null ? c.durationMs.toFixed(1) : '';
@@ -271,7 +272,7 @@
       c.durationMs !== undefined ? el('span', { class: 'muted', text: ' · ' + c.durationMs.toFixed(2) + ' ms' }) : '',
       c.deadline ? el('span', { class: 'muted', text: ' · deadline ' + since(c.start, c.deadline) }) : '',
       c.protocol ? el('span', { class: 'muted', text: ' · ' + c.protocol + (c.codec ? ' (' + c.codec + ')' : '') }) : '',
-      c.source ? el('span', { class: 'muted', text: ' · answered by ' + c.source }) : ''));
+      c.answer ? el('span', { class: 'muted', text: ' · answered by ' + c.answer }) : ''));
     d.append(el('h3', { text: 'Request metadata' }), mdTable(c.metadata));
     d.append(el('h3', { text: 'Events' }));
     const tl = el('div', { class: 'timeline', role: 'list', 'aria-label': 'Events in the order they happened' },
