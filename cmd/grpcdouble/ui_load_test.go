@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"sort"
@@ -23,7 +24,8 @@ import (
 // calls a second for 10 seconds. It asserts only what must hold whatever
 // the machine (every call answered, the page keeps up to the last call,
 // the admin API answers meanwhile); the figures go to the log. It takes
-// about 15 s, so it runs when GRPCDOUBLE_LOAD=1:
+// about 15 s, so it runs when GRPCDOUBLE_LOAD=1. A second reader of the
+// event stream reads nothing all along.
 //
 //	GRPCDOUBLE_LOAD=1 go test ./cmd/grpcdouble -run TestPageUnderLoad -v
 func TestPageUnderLoad(t *testing.T) {
@@ -39,6 +41,16 @@ func TestPageUnderLoad(t *testing.T) {
 	client := dialUI(t, p)
 	b.Do("open the page", chromedp.Navigate("http://"+p.AdminAddr+"/ui/"))
 	b.WaitFor("live", `document.querySelector('#conn').textContent === 'live'`, uiWait)
+	// A second reader of the event stream that never reads: the server
+	// must neither buffer for it without bound nor slow down for it.
+	stalled, err := net.Dial("tcp", p.AdminAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stalled.Close()
+	if _, err := fmt.Fprintf(stalled, "GET /events HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n\r\n", p.AdminAddr); err != nil {
+		t.Fatal(err)
+	}
 	before := procRSS(t, p.cmd.Process.Pid)
 
 	ctx, cancel := context.WithTimeout(context.Background(), duration+30*time.Second)
