@@ -121,7 +121,7 @@ func TestToken(t *testing.T) {
 	for _, tc := range []struct {
 		auth string
 		want int
-	}{{"", http.StatusUnauthorized}, {"Bearer wrong", http.StatusUnauthorized}, {"Bearer s3cret", http.StatusOK}} {
+	}{{"", http.StatusUnauthorized}, {"Bearer wrong", http.StatusUnauthorized}, {"Bearer s3cret", http.StatusOK}, {"bearer s3cret", http.StatusOK}, {"BEARER s3cret", http.StatusOK}, {"Basic s3cret", http.StatusUnauthorized}, {"Bearer  s3cret", http.StatusUnauthorized}} {
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		req, err := http.NewRequestWithContext(ctx, "GET", web.URL+"/stubs", nil)
 		if err != nil {

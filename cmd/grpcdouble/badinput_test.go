@@ -629,6 +629,12 @@ func TestBadInputCatalog(t *testing.T) {
 			want: []string{"serve: --max-file-size: 2000000000: want 1 to 1073741824 bytes"},
 		},
 		{
+			name: "admin token with surrounding spaces",
+			args: serve("--admin", "127.0.0.1:0", "--admin-token", " s3cret "),
+			exit: 2,
+			want: []string{"serve: --admin-token (or $GRPCDOUBLE_ADMIN_TOKEN): the token starts or ends with white space, which no client sends; remove it"},
+		},
+		{
 			name:   "stub path that does not exist",
 			args:   serve("--stubs", filepath.Join(dir, "no-stubs")),
 			exit:   2,

@@ -168,6 +168,9 @@ func (c *commonConfig) validate() error {
 	if c.listen == "" {
 		return errors.New("--listen: empty address")
 	}
+	if c.adminToken != strings.TrimSpace(c.adminToken) {
+		return errors.New("--admin-token (or $" + adminTokenEnv + "): the token starts or ends with white space, which no client sends; remove it")
+	}
 	if len(c.corsOrigins) > 0 && c.httpListen == "" {
 		return errors.New("--cors-origin is for the --http port, and no --http was given")
 	}
