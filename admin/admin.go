@@ -256,7 +256,7 @@ func (a *API) routes() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s; the admin API has GET /calls, DELETE /calls, GET /services, POST /reset, POST /stubs, GET /stubs, DELETE /stubs/{id}, POST /verify, POST /explain, GET /misses, GET /scenarios, PUT /scenarios/{name}, GET /sessions, DELETE /sessions/{name}, GET /calls/{id}, GET /events, and the page at /ui/", r.Method, r.URL.Path))
 	})
-	return a.withPage(a.authenticate(mux))
+	return a.withPage(sameOrigin(a.authenticate(mux)))
 }
 
 // authenticate demands the bearer token, when there is one, on every request.

@@ -193,3 +193,36 @@ func TestEventsCoalesce(t *testing.T) {
 	require.Less(t, batches, calls/4, "%d calls came as %d batches: they did not coalesce", calls, batches)
 	t.Logf("%d calls reached a reader that had read nothing as %d batches", calls, batches)
 }
+
+// TestCrossSiteWritesRefused: a page on another site cannot change the
+// admin API with a "simple" request (text/plain, no preflight); the
+// admin's own page and non-browser clients can.
+func TestCrossSiteWritesRefused(t *testing.T) {
+	m := expect.NewMock()
+	srv := mockserver.Start(t, m, mockserver.WithServices("routeguide.RouteGuide"))
+	web := httptest.NewServer(admin.New(srv, admin.WithMock(m)))
+	t.Cleanup(web.Close)
+	stub := "- id: x\n  method: /routeguide.RouteGuide/GetFeature\n  response: {name: x}\n"
+	post := func(origin string) int {
+		req, _ := http.NewRequest("POST", web.URL+"/stubs", strings.NewReader(stub))
+		req.Header.Set("Content-Type", "text/plain")
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	require.Equal(t, http.StatusForbidden, post("http://evil.example"))
+	require.Equal(t, http.StatusForbidden, post("null"))
+	require.Empty(t, m.Stubs(), "a refused request added a stub")
+	require.Equal(t, http.StatusCreated, post(web.URL), "the admin's own page")
+	require.Len(t, m.Stubs(), 1)
+	req, _ := http.NewRequest("GET", web.URL+"/stubs", nil)
+	req.Header.Set("Origin", "http://evil.example")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, "reads are left to CORS, which this API does not grant")
+}
