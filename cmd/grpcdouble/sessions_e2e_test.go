@@ -330,7 +330,9 @@ func TestSessionsLoad(t *testing.T) {
 	after := rssKB(t, p.cmd.Process.Pid)
 	t.Logf("RSS: baseline %d kB, with %d sessions after %d calls each %d kB, after they expired %d kB (%+.1f%% from baseline)",
 		baseline, sessions, calls, loaded, after, 100*float64(after-baseline)/float64(baseline))
-	if float64(after) > 1.2*float64(baseline) {
+	// The server is this test binary run as the command, so under -race it
+	// carries the race detector's memory, which is never handed back.
+	if !raceBuild && float64(after) > 1.2*float64(baseline) {
 		t.Errorf("RSS after the sessions expired is %d kB, more than 20%% above the baseline %d kB", after, baseline)
 	}
 }
