@@ -122,7 +122,16 @@ func TestCounts(t *testing.T) {
 		}
 	}
 
+	// A client sees its call end before the server's stats handler has
+	// seen it end: wait, bounded, until no call is in flight.
 	fams := scrape(t, met.Handler())
+	for value(t, fams, "grpcdouble_calls_in_flight", nil) != 0 {
+		if ctx.Err() != nil {
+			t.Fatal("calls still in flight after every client call returned")
+		}
+		time.Sleep(time.Millisecond) // polling a gauge, bounded by ctx
+		fams = scrape(t, met.Handler())
+	}
 	get, list := "/routeguide.RouteGuide/GetFeature", "/routeguide.RouteGuide/ListFeatures"
 	ok, miss := codes.OK.String(), expect.NoMatchCode.String()
 	for _, tc := range []struct {
