@@ -7,7 +7,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -178,7 +177,7 @@ type Summary struct {
 	Message    string    `json:"message,omitempty"`
 	Session    string    `json:"session,omitempty"`
 	Answer     string    `json:"answer,omitempty"` // as Call.Answer
-	Missed     bool      `json:"missed"`
+	Missed     bool      `json:"missed"`           // Answer is "miss"
 }
 
 // SessionKey is the metadata key that puts a call in a session.
@@ -194,14 +193,7 @@ func SummaryOf(rec mockserver.CallRecord) Summary {
 		ms := float64(rec.End.Sub(rec.Start).Microseconds()) / 1000
 		s.DurationMS = &ms
 		s.Code, s.Message = rec.Status.Code().String(), rec.Status.Message()
-		s.Missed = rec.Answer == "miss" || rec.Answer == "" && Missed(rec.Status)
+		s.Missed = rec.Answer == "miss"
 	}
 	return s
-}
-
-// Missed reports whether st is the status expect and replay answer a call
-// nothing matched with: FailedPrecondition, with a message of ours. It
-// stands in for Call.Answer where a handler does not say what answered.
-func Missed(st *status.Status) bool {
-	return st.Code() == codes.FailedPrecondition && strings.HasPrefix(st.Message(), "grpcdouble: ")
 }

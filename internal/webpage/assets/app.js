@@ -141,11 +141,8 @@
       id: c.id, method: c.method, kind: c.kind, start: c.start, done: c.done,
       durationMs: c.durationMs, code: c.status ? c.status.codeName : '',
       message: c.status ? c.status.message : '', session: (md['grpcdouble-session'] || [''])[0],
-      answer: c.answer, missed: c.answer ? c.answer === 'miss' : isMiss(c.status),
+      answer: c.answer, missed: c.answer === 'miss',
     };
-  }
-  function isMiss(st) {
-    return !!st && st.codeName === 'FailedPrecondition' && /^grpcdouble: /.test(st.message || '');
   }
 
   function onCalls(batch) {
