@@ -156,12 +156,15 @@ func ReloadStubFiles(srv *mockserver.Server, s *expect.Sessions, format stubform
 }
 
 // sessionOf is the session a request names: the query parameter "session",
-// else the header.
+// else the header (grpcdouble-session, or gripmock's X-Gripmock-Session).
 func sessionOf(r *http.Request) string {
 	if v := r.URL.Query().Get("session"); v != "" {
 		return v
 	}
-	return r.Header.Get(expect.SessionKey)
+	if v := r.Header.Get(expect.SessionKey); v != "" {
+		return v
+	}
+	return r.Header.Get(expect.GripmockSessionKey)
 }
 
 // target is the stubs a request is about; on failure it has answered.
@@ -221,11 +224,7 @@ func (st *stubs) filter(recs []mockserver.CallRecord) []mockserver.CallRecord {
 	since := st.session.Since()
 	out := recs[:0:0]
 	for _, rec := range recs {
-		name := ""
-		if v := rec.Metadata.Get(expect.SessionKey); len(v) > 0 {
-			name = v[0]
-		}
-		if name == st.name && !rec.Start.Before(since) {
+		if name := expect.SessionOf(rec.Metadata); name == st.name && !rec.Start.Before(since) {
 			out = append(out, rec)
 		}
 	}
