@@ -691,6 +691,9 @@ func (s Stub) message(n *yaml.Node, field string, md protoreflect.MessageDescrip
 }
 
 func (s Stub) decodeJSON(n *yaml.Node, field string, msg proto.Message) error {
+	if js, ok := appendNodeJSON(nil, n, 0); ok && protojson.Unmarshal(js, msg) == nil {
+		return nil
+	}
 	var v any
 	if err := n.Decode(&v); err != nil {
 		return s.errf(n, field, "%v", err)
