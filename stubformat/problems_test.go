@@ -2,6 +2,9 @@ package stubformat_test
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -73,5 +76,48 @@ func TestForeignStubReportsEveryProblem(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Convert lists every problem of a stub it leaves out, one Problem each.
+func TestConvertListsEveryProblem(t *testing.T) {
+	resolver, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protoDir}, shopProto))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resolver.Close()
+	path := filepath.Join(t.TempDir(), "g.yaml")
+	if err := os.WriteFile(path, []byte(`- service: shop.v1.ShopService
+  method: GetItem
+  input:
+    equals:
+      idd: item-1
+  output:
+    data:
+      nmae: Blue mug
+      price: lots
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	files, problems, err := stubformat.Convert(resolver, stubformat.Gripmock, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range problems {
+		got = append(got, fmt.Sprintf("%d: %s: %s", p.Line, p.Construct, p.Reason))
+	}
+	want := []string{
+		`5: request.fields.idd: field idd: shop.v1.GetItemRequest has no field "idd" (did you mean id?)`,
+		`8: response: not a shop.v1.Item: unknown field "nmae"`,
+		`9: response: not a shop.v1.Item: invalid value for int64 field price: "lots"`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, f := range files {
+		if f.Stubs != 0 {
+			t.Errorf("%s: %d stubs converted", f.Name, f.Stubs)
+		}
 	}
 }
