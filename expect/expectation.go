@@ -44,6 +44,7 @@ type expectation struct {
 	broken bool                          // a setup error: never matches
 
 	mdm      []mdMatcher
+	session  string      // answer only calls in this session ("": any)
 	req      Matcher     // unary and server-stream: the request (nil: any)
 	fields   []Matcher   // unary and server-stream: field tests, all must hold
 	reqs     ListMatcher // client-stream: every message (nil: any)
@@ -307,6 +308,19 @@ func (b base[B]) Calls() []Received {
 
 func (b base[B]) addMD(m mdMatcher) B {
 	b.e.mdm = append(b.e.mdm, m)
+	return b.self
+}
+
+// WithSession matches only calls in the named session: calls whose metadata
+// SessionKey (or gripmock's GripmockSessionKey) is name. Under Sessions
+// such a stub, even a global one, answers in that session alone.
+func (b base[B]) WithSession(name string) B {
+	b.e.tb().Helper()
+	if err := CheckSessionName(name); err != nil {
+		b.e.setupErr(fmt.Errorf("WithSession: %w", err))
+		return b.self
+	}
+	b.e.session = name
 	return b.self
 }
 

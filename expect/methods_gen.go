@@ -65,6 +65,14 @@ func (u *UnaryExpectation) Calls() []Received {
 	return u.request.Calls()
 }
 
+// WithSession matches only calls in the named session: calls whose metadata
+// SessionKey (or gripmock's GripmockSessionKey) is name. Under Sessions
+// such a stub, even a global one, answers in that session alone.
+func (u *UnaryExpectation) WithSession(name string) *UnaryExpectation {
+	u.e.tb().Helper()
+	return u.request.WithSession(name)
+}
+
 // WithMetadata matches calls whose request metadata key has exactly these
 // values (in order). Keys are case-insensitive; -bin keys compare decoded
 // bytes.
@@ -259,6 +267,14 @@ func (s *ServerStreamExpectation) Calls() []Received {
 	return s.request.Calls()
 }
 
+// WithSession matches only calls in the named session: calls whose metadata
+// SessionKey (or gripmock's GripmockSessionKey) is name. Under Sessions
+// such a stub, even a global one, answers in that session alone.
+func (s *ServerStreamExpectation) WithSession(name string) *ServerStreamExpectation {
+	s.e.tb().Helper()
+	return s.request.WithSession(name)
+}
+
 // WithMetadata matches calls whose request metadata key has exactly these
 // values (in order). Keys are case-insensitive; -bin keys compare decoded
 // bytes.
@@ -418,6 +434,14 @@ func (c *ClientStreamExpectation) Calls() []Received {
 	return c.base.Calls()
 }
 
+// WithSession matches only calls in the named session: calls whose metadata
+// SessionKey (or gripmock's GripmockSessionKey) is name. Under Sessions
+// such a stub, even a global one, answers in that session alone.
+func (c *ClientStreamExpectation) WithSession(name string) *ClientStreamExpectation {
+	c.e.tb().Helper()
+	return c.base.WithSession(name)
+}
+
 // WithMetadata matches calls whose request metadata key has exactly these
 // values (in order). Keys are case-insensitive; -bin keys compare decoded
 // bytes.
@@ -575,6 +599,14 @@ func (b *BidiExpectation) ID() string {
 func (b *BidiExpectation) Calls() []Received {
 	b.e.tb().Helper()
 	return b.base.Calls()
+}
+
+// WithSession matches only calls in the named session: calls whose metadata
+// SessionKey (or gripmock's GripmockSessionKey) is name. Under Sessions
+// such a stub, even a global one, answers in that session alone.
+func (b *BidiExpectation) WithSession(name string) *BidiExpectation {
+	b.e.tb().Helper()
+	return b.base.WithSession(name)
 }
 
 // WithMetadata matches calls whose request metadata key has exactly these

@@ -544,6 +544,9 @@ func (s *methodSet) claim(c *mockserver.Call, md metadata.MD, got []proto.Messag
 // mdMatch reports whether the metadata matchers accept md; mdReasons says
 // why not, for misses only.
 func (e *expectation) mdMatch(md metadata.MD) bool {
+	if e.session != "" && SessionOf(md) != e.session {
+		return false
+	}
 	for _, m := range e.mdm {
 		if !m.match(md[m.key]) {
 			return false
@@ -573,6 +576,14 @@ func (e *expectation) matches(md metadata.MD, got []proto.Message) bool {
 
 func (e *expectation) mdReasons(md metadata.MD) []string {
 	var out []string
+	if got := SessionOf(md); e.session != "" && got != e.session {
+		if got == "" {
+			got = "none: the global session"
+		} else {
+			got = fmt.Sprintf("%q", got)
+		}
+		out = append(out, fmt.Sprintf("session: it answers only calls in session %q (metadata %s); this call's session: %s", e.session, SessionKey, got))
+	}
 	for _, m := range e.mdm {
 		if r := m.check(md); r != "" {
 			out = append(out, r)

@@ -24,6 +24,22 @@ import (
 // "grpcdouble-session: NAME".
 const SessionKey = "grpcdouble-session"
 
+// GripmockSessionKey is gripmock's session metadata, accepted when a call
+// has no SessionKey, so that gripmock's clients keep their sessions.
+const GripmockSessionKey = "x-gripmock-session"
+
+// SessionOf is the session a call with metadata md is in: the first value of
+// SessionKey, else of GripmockSessionKey; "" for none (the global session).
+func SessionOf(md metadata.MD) string {
+	if v := md[SessionKey]; len(v) > 0 {
+		return v[0]
+	}
+	if v := md[GripmockSessionKey]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 var (
 	// ErrUnknownSession: no session has the given name.
 	ErrUnknownSession = errors.New("no such session")
@@ -185,13 +201,13 @@ func (s *Sessions) global() []Stub { return append(slices.Clone(s.files), s.adde
 // For returns the session a call with metadata md belongs to, creating it
 // on its first call.
 func (s *Sessions) For(md metadata.MD) (*Session, error) {
-	name := ""
-	if v := md.Get(SessionKey); len(v) > 0 {
-		name = v[0]
-	}
-	ss, err := s.Open(name)
+	ss, err := s.Open(SessionOf(md))
 	if err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, "grpcdouble: metadata %s: %v", SessionKey, err)
+		key := SessionKey
+		if len(md[SessionKey]) == 0 {
+			key = GripmockSessionKey
+		}
+		return nil, status.Errorf(codes.InvalidArgument, "grpcdouble: metadata %s: %v", key, err)
 	}
 	return ss, nil
 }

@@ -312,3 +312,53 @@ func TestFallback(t *testing.T) {
 	}
 	assert.Equal(t, []string{"stub:one", ""}, answers, "the fallback sets its own answer")
 }
+
+// TestStubSession: a global stub with session answers only calls in that
+// session, named by grpcdouble-session or by gripmock's x-gripmock-session;
+// other sessions and calls without one get the stub for everyone.
+func TestStubSession(t *testing.T) {
+	s := expect.NewSessions()
+	srv := mockserver.Start(t, s, mockserver.WithServices("routeguide.RouteGuide"))
+	client := pb.NewRouteGuideClient(srv.ClientConn())
+	_, err := s.ReplaceFiles(parse(t, "global.yaml", `
+- {id: team, method: routeguide.RouteGuide/GetFeature, session: team-a, response: {name: team a}}
+- {id: all, method: routeguide.RouteGuide/GetFeature, response: {name: everyone}}
+`))
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		key, session, want string
+	}{
+		{expect.SessionKey, "team-a", "team a"},
+		{expect.GripmockSessionKey, "team-a", "team a"},
+		{expect.SessionKey, "team-b", "everyone"},
+		{"", "", "everyone"},
+	} {
+		c := ctx(t)
+		if tc.key != "" {
+			c = metadata.AppendToOutgoingContext(c, tc.key, tc.session)
+		}
+		f, err := client.GetFeature(c, &pb.Point{})
+		require.NoError(t, err, "%s: %s", tc.key, tc.session)
+		assert.Equal(t, tc.want, f.GetName(), "%s: %s", tc.key, tc.session)
+	}
+	ss, err := s.Lookup("team-a")
+	require.NoError(t, err)
+	assert.Equal(t, 2, hitsOf(ss.Mock())["team"], "both calls in team-a, by either key, counted in team-a")
+	assert.Equal(t, 0, hitsOf(s.Global().Mock())["team"])
+}
+
+// TestWithSession: the Go form on a plain Mock; a miss names the session.
+func TestWithSession(t *testing.T) {
+	m := expect.New(t)
+	m.Unary("/routeguide.RouteGuide/GetFeature").WithSession("s1").Return(&pb.Feature{Name: "s1"}).AnyTimes()
+	srv := mockserver.Start(t, m)
+	client := pb.NewRouteGuideClient(srv.ClientConn())
+	f, err := client.GetFeature(metadata.AppendToOutgoingContext(ctx(t), expect.GripmockSessionKey, "s1"), &pb.Point{})
+	require.NoError(t, err)
+	assert.Equal(t, "s1", f.GetName())
+	x, err := m.Explain("/routeguide.RouteGuide/GetFeature", []byte(`{}`), metadata.Pairs(expect.SessionKey, "s2"))
+	require.NoError(t, err)
+	require.Len(t, x.Reasons, 1)
+	assert.Contains(t, x.Reasons[0], `answers only calls in session "s1"`)
+	assert.Contains(t, x.Reasons[0], `this call's session: "s2"`)
+}

@@ -38,6 +38,7 @@ type stubDoc struct {
 	Method    string               `yaml:"method"`
 	Times     yaml.Node            `yaml:"times"`
 	Metadata  map[string]yaml.Node `yaml:"metadata"`
+	Session   string               `yaml:"session"`
 	Request   *matchDoc            `yaml:"request"`
 	Requests  *listDoc             `yaml:"requests"`
 	Headers   map[string]yaml.Node `yaml:"headers"`
@@ -926,6 +927,13 @@ func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 		if !p.add(err) {
 			e.mdm = append(e.mdm, mm)
 		}
+	}
+
+	if d.Session != "" {
+		if err := CheckSessionName(d.Session); err != nil {
+			return s.errf(mapChild(n, "session"), "session", "%v", err)
+		}
+		e.session = d.Session
 	}
 
 	// Request messages.

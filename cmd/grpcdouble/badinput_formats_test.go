@@ -39,6 +39,12 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
     - action: delete
       id: 8f2d9b80-8c66-42a6-9f3d-c331f3aee6dd
 `)
+	gmBadSession := file("gm-bad-session.yaml", `- service: routeguide.RouteGuide
+  method: GetFeature
+  session: "team a"
+  output:
+    data: {name: x}
+`)
 	gmBadMessage := file("gm-bad-message.yaml", `- service: RouteGuide
   method: GetFeature
   output:
@@ -88,6 +94,13 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{gmEffects + ":6: effects: not supported yet: upsert and delete of other stubs when this one matches"},
+		},
+		{
+			name:   "gripmock stub with a bad session name",
+			args:   serve("--stubs", gmBadSession),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{gmBadSession + `:3: session: bad session name "team a": want 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`},
 		},
 		{
 			name:   "gripmock stub with an unknown field in its output",

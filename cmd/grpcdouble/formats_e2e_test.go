@@ -10,9 +10,11 @@ import (
 	"testing"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
+	"github.com/grpcdouble/grpcdouble/expect"
 )
 
 const gripmockRouteGuide = `# gripmock stubs for the route guide
@@ -157,5 +159,63 @@ func TestConvertUsage(t *testing.T) {
 		if err == nil || exitCode(err) != 2 || err.Error() != tc.want {
 			t.Errorf("%q: err %v (exit %d), want %q, exit 2", tc.args, err, exitCode(err), tc.want)
 		}
+	}
+}
+
+// TestServeGripmockSessions: a gripmock stub's session, from a file and
+// through the admin API with gripmock's X-Gripmock-Session header, answers
+// only calls carrying x-gripmock-session with that name.
+func TestServeGripmockSessions(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "gripmock.yaml"), `- service: RouteGuide
+  method: GetFeature
+  session: team-a
+  input: {equals: {latitude: 1}}
+  output: {data: {name: team a}}
+- service: RouteGuide
+  method: GetFeature
+  input: {equals: {latitude: 1}}
+  output: {data: {name: everyone}}
+`)
+	addr, adminAddr, stop := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
+		"--proto", filepath.Join(moduleRoot(t), "testdata/standalone/protos"), "--stubs", dir)
+	defer func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	client := pb.NewRouteGuideClient(dial(t, addr, nil))
+	call := func(session string, lat int32) string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		if session != "" {
+			ctx = metadata.AppendToOutgoingContext(ctx, "x-gripmock-session", session)
+		}
+		f, err := client.GetFeature(ctx, &pb.Point{Latitude: lat})
+		if err != nil {
+			return status.Code(err).String()
+		}
+		return f.GetName()
+	}
+	if got := call("team-a", 1); got != "team a" {
+		t.Errorf("team-a: got %q, want the session's stub", got)
+	}
+	if got := call("team-b", 1); got != "everyone" {
+		t.Errorf("team-b: got %q, want the global stub", got)
+	}
+	if got := call("", 1); got != "everyone" {
+		t.Errorf("no session: got %q, want the global stub", got)
+	}
+	code := adminDoHeader(t, "POST", "http://"+adminAddr+"/stubs", map[string]string{"X-Gripmock-Session": "team-b"},
+		`{"service": "RouteGuide", "method": "GetFeature", "input": {"equals": {"latitude": 2}}, "output": {"data": {"name": "team b's own"}}}`, nil)
+	if code != http.StatusCreated {
+		t.Fatalf("POST /stubs with X-Gripmock-Session: %d", code)
+	}
+	if got := call("team-b", 2); got != "team b's own" {
+		t.Errorf("team-b, the stub it added: got %q", got)
+	}
+	if got := call("team-a", 2); got != expect.NoMatchCode.String() {
+		t.Errorf("team-a, team-b's stub: got %q, want no match", got)
 	}
 }

@@ -52,7 +52,7 @@ func TestProblemsNameTheLine(t *testing.T) {
 		{"- service: S\n  method: M\n  output: {data: {name: \"{{ .Request.name | shout }}\"}}\n", "f.yaml:3: output.data.name: unknown gripmock template function \"shout\""},
 		{"- service: S\n  method: M\n  output: {data: {name: \"{{ sum 1 2 }}\"}}\n", "f.yaml:3: output.data.name: not supported yet: gripmock's template function \"sum\""},
 		{"- service: S\n  method: M\n  output: {data: {name: \"{{ .RequestTime }}\"}}\n", "f.yaml:3: output.data.name: not supported yet: the template data .RequestTime"},
-		{"- service: S\n  method: M\n  session: a\n  output: {data: {}}\n", "f.yaml:3: session: not supported yet: gripmock sessions"},
+		{"- service: S\n  method: M\n  session: [a]\n  output: {data: {}}\n", "f.yaml:3: session: want a session name"},
 		{"- service: S\n  method: M\n  options: {times: -1}\n  output: {data: {}}\n", "f.yaml:3: options.times: want a count, 0 or more, got \"-1\""},
 		{"- service: S\n  method: M\n  output: {code: 99}\n", "f.yaml:3: output.code: want a gRPC status code 0-16, got \"99\""},
 		{"- service: S\n  method: M\n  output: {delay: soon, data: {}}\n", "f.yaml:3: output.delay: want a duration like 100ms or 2.5s, got \"soon\""},

@@ -121,8 +121,9 @@ func (r *reader) stub(st *yaml.Node) {
 	if e := native.Get(st, "effects"); e != nil && !(e.Kind == yaml.SequenceNode && len(e.Content) == 0) && !native.IsNull(e) {
 		r.notYet(e, "effects", "upsert and delete of other stubs when this one matches")
 	}
-	if s := native.Get(st, "session"); s != nil && s.Value != "" {
-		r.notYet(s, "session", "gripmock sessions")
+	session := native.Get(st, "session")
+	if session != nil && (session.Kind != yaml.ScalarNode || native.IsNull(session)) {
+		r.problem(session, "session", "want a session name")
 	}
 	if r.failed {
 		return
@@ -265,6 +266,9 @@ func (r *reader) stub(st *yaml.Node) {
 			}
 			if ha.metadata != nil {
 				native.Set(m, "metadata", ha.metadata)
+			}
+			if session != nil && session.Value != "" {
+				native.Set(m, "session", native.Str(session.Line, session.Value))
 			}
 			if ia.partial != nil && kind != mockserver.ClientStream {
 				rq := native.Map(ia.partial.Line)
