@@ -1198,6 +1198,21 @@ func TestBadInputCatalog(t *testing.T) {
 			want: []string{"--admin-show-secrets is for the admin API, and no --admin was given"},
 		},
 		{
+			name: "admin: reset while a --stubs file has a typo",
+			act: func(t *testing.T) error {
+				file := filepath.Join(t.TempDir(), "stubs.yaml")
+				writeFile(t, file, "- {id: a, method: /routeguide.RouteGuide/GetFeature, response: {}}\n")
+				_, adminAddr, _ := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--proto", routeProtos, "--stubs", file)
+				writeFile(t, file, "- {id: a, method: /routeguide.RouteGuide/GetFeature, response: {}}\n- {id: b, method: /routeguide.RouteGuide/GetFeature, reponse: {}}\n")
+				var e admin.ErrorBody
+				if code := adminDo(t, "POST", "http://"+adminAddr+"/reset", "", "", &e); code != http.StatusUnprocessableEntity {
+					return fmt.Errorf("status %d, want 422: %s", code, e.Error)
+				}
+				return errors.New(strings.ReplaceAll(e.Error, file, "stubs.yaml"))
+			},
+			want: []string{"reset: nothing was reset, the stubs answering now go on answering: ", "bad stub file: stubs.yaml:2: field reponse not found in type stub"},
+		},
+		{
 			name:   "admin: delete of an unknown stub",
 			admin:  &adminCall{nil, "DELETE", "/stubs/nope", ""},
 			status: http.StatusNotFound,
