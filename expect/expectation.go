@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,13 +66,14 @@ type expectation struct {
 	// global stub, tried after the session's own (sessions.go).
 	def    string
 	shared bool
-	dyn    // priority, scenario, templates (dynamic.go)
+	answer string // what it answers as (mockserver.Call.SetAnswer), set once it takes calls
+	dyn           // priority, scenario, templates (dynamic.go)
 
 	min, max int          // max < 0: no limit
 	hits     atomic.Int64 // written under the methodSet's lock
 
 	mu       sync.Mutex
-	calls    []*Received
+	calls    callLog // what it answered, for Calls (kept.go)
 	failures []string
 }
 
@@ -292,16 +292,17 @@ func (b base[B]) ID() string {
 	return b.e.id
 }
 
-// Calls returns the calls this expectation answered, oldest first.
+// Calls returns the calls this expectation answered, oldest first. Their
+// messages and metadata are copies, decoded afresh on each Calls once the
+// call has ended; changing them changes nothing kept.
 func (b base[B]) Calls() []Received {
 	b.e.tb().Helper()
 	e := b.e
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := make([]Received, len(e.calls))
-	for i, r := range e.calls {
-		out[i] = *r
-		out[i].Messages = slices.Clone(r.Messages)
+	out := make([]Received, len(e.calls.calls))
+	for i := range out {
+		out[i] = e.calls.received(i)
 	}
 	return out
 }
