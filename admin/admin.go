@@ -98,8 +98,11 @@ func WithCassettes(current func() *replay.Handler) Option {
 	return optionFunc(func(c *config) { c.cassettes = current })
 }
 
-// OnReset runs f on every POST /reset, after the journal and the stubs are
-// reset; an error answers 500 with its text.
+// OnReset runs f on every POST /reset of the global session, once the stub
+// files are read and checked and before the journal and the stubs are
+// reset; an error answers 500 with its text and resets nothing else, so f
+// should change nothing when it fails (as the command's cassette reload
+// keeps the cassettes answering).
 func OnReset(f func() error) Option {
 	return optionFunc(func(c *config) { c.reset = append(c.reset, f) })
 }
@@ -146,11 +149,9 @@ func LoadStubFiles(srv *mockserver.Server, m *expect.Mock, paths ...string) erro
 // them at once, and on an error, which names file, line and field, nothing
 // changes.
 func ReloadStubFiles(srv *mockserver.Server, s *expect.Sessions, format stubformat.Format, paths ...string) (expect.StubChange, error) {
-	parsed, err := stubformat.Load(srv, format, paths...)
+	parsed, err := parseStubFiles(srv, format, paths)
 	if err != nil {
-		// Every problem at once: also what adding the stubs that did
-		// parse would say. grpcdouble lint reports through here too.
-		return expect.StubChange{}, errors.Join(err, expect.CheckStubs(srv, parsed...))
+		return expect.StubChange{}, err
 	}
 	return s.ReplaceFiles(parsed)
 }
@@ -248,6 +249,7 @@ func (a *API) routes() http.Handler {
 	mux.HandleFunc("POST /reset", a.postReset)
 	mux.HandleFunc("POST /stubs", a.withStubs(a.postStubs))
 	mux.HandleFunc("GET /stubs", a.withStubs(a.getStubs))
+	mux.HandleFunc("GET /stubs/{id}", a.withStubs(a.getStub))
 	mux.HandleFunc("DELETE /stubs/{id}", a.withStubs(a.deleteStub))
 	mux.HandleFunc("POST /verify", a.withStubs(a.postVerify))
 	mux.HandleFunc("POST /explain", a.withStubs(a.postExplain))
@@ -261,7 +263,7 @@ func (a *API) routes() http.Handler {
 	mux.HandleFunc("DELETE /sessions/{name}", a.withSessions(a.deleteSession))
 	a.pageRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s; the admin API has GET /calls, DELETE /calls, GET /services, POST /reset, POST /stubs, GET /stubs, DELETE /stubs/{id}, POST /verify, POST /explain, GET /misses, GET /scenarios, PUT /scenarios/{name}, GET /sessions, DELETE /sessions/{name}, GET /calls/{id}, GET /events, and the page at /ui/", r.Method, r.URL.Path))
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s; the admin API has GET /calls, DELETE /calls, GET /services, POST /reset, POST /stubs, GET /stubs, GET /stubs/{id}, DELETE /stubs/{id}, POST /verify, POST /explain, GET /misses, GET /scenarios, PUT /scenarios/{name}, GET /sessions, DELETE /sessions/{name}, GET /calls/{id}, GET /events, and the page at /ui/", r.Method, r.URL.Path))
 	})
 	return a.sameSite(a.withPage(a.authenticate(mux)))
 }
@@ -361,6 +363,21 @@ func (a *API) getStubs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, st.List())
+}
+
+func (a *API) getStub(w http.ResponseWriter, r *http.Request) {
+	st, ok := a.target(w, r, false)
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	for _, in := range st.mock.Stubs() {
+		if in.ID == id {
+			writeJSON(w, http.StatusOK, toStubJSON(in))
+			return
+		}
+	}
+	writeError(w, http.StatusNotFound, fmt.Sprintf("not found: %v: %q (GET /stubs lists them)", expect.ErrUnknownStub, id))
 }
 
 func (a *API) deleteStub(w http.ResponseWriter, r *http.Request) {
@@ -471,26 +488,36 @@ func (a *API) postReset(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// Whole or not at all: first what can fail, changing nothing.
+	apply := func() error { return nil }
+	if st.mock != nil {
+		var err error
+		if apply, err = st.prepareReset(); err != nil {
+			writeError(w, http.StatusUnprocessableEntity, "reset: nothing was reset, the stubs answering now go on answering: "+err.Error())
+			return
+		}
+	}
+	global := st.session == nil || st.name == ""
+	if global {
+		// A session's reset leaves the server's shared state alone.
+		for _, f := range a.cfg.reset {
+			if err := f(); err != nil {
+				writeError(w, http.StatusInternalServerError, "reset: the stubs and the journal were not reset: "+err.Error())
+				return
+			}
+		}
+	}
 	if st.session == nil {
 		a.srv.ResetJournal()
 	}
-	if st.mock != nil {
-		if err := st.Reset(); err != nil {
-			writeError(w, http.StatusInternalServerError, "reset: "+err.Error())
-			return
-		}
+	if err := apply(); err != nil {
+		writeError(w, http.StatusInternalServerError, "reset: "+err.Error())
+		return
 	}
-	if st.session != nil && st.name != "" {
-		// A session's reset leaves the server's shared state alone.
+	if !global {
 		a.cfg.log.Info("admin: reset", "session", st.name, "remote", r.RemoteAddr)
 		writeJSON(w, http.StatusOK, map[string]string{"status": "reset", "session": st.name})
 		return
-	}
-	for _, f := range a.cfg.reset {
-		if err := f(); err != nil {
-			writeError(w, http.StatusInternalServerError, "reset: "+err.Error())
-			return
-		}
 	}
 	a.cfg.log.Info("admin: reset", "remote", r.RemoteAddr)
 	writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})

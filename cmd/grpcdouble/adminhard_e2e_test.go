@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -188,5 +189,81 @@ func (s *syncBuffer) waitWrite(timeout time.Duration) {
 	select {
 	case <-ch:
 	case <-t.C:
+	}
+}
+
+// TestResetWithBadStubFileE2E: POST /reset while a --stubs file has a typo
+// answers 422 naming file and line and resets nothing (the last good stubs
+// and the admin's own keep answering); once fixed, the reset goes through.
+func TestResetWithBadStubFileE2E(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "feature.yaml")
+	writeFile(t, file, featureStub("v1"))
+	p := startProc(t, serveArgs("--stubs", file, "--admin", "127.0.0.1:0")...)
+	base := "http://" + p.AdminAddr
+	client := pb.NewRouteGuideClient(dial(t, p.Addr, nil))
+	if code := adminDo(t, "POST", base+"/stubs", "", "id: by-admin\nmethod: /routeguide.RouteGuide/RecordRoute\nresponse: {pointCount: 7}\n", nil); code != http.StatusCreated {
+		t.Fatalf("POST /stubs: %d", code)
+	}
+	replaceFile(t, file, "stubs:\n  - id: watched\n    method: /routeguide.RouteGuide/GetFeature\n    response: {name: v2, colour: red}\n")
+	var e admin.ErrorBody
+	if code := adminDo(t, "POST", base+"/reset", "", "", &e); code != http.StatusUnprocessableEntity {
+		t.Fatalf("POST /reset with a bad file: %d %q, want 422", code, e.Error)
+	}
+	if want := file + `:4: response: not a routeguide.Feature: unknown field "colour"`; !strings.Contains(e.Error, want) || !strings.Contains(e.Error, "nothing was reset") {
+		t.Fatalf("POST /reset: %q, want it to say %q and that nothing was reset", e.Error, want)
+	}
+	if got := featureName(t, client); got != "v1" {
+		t.Fatalf("GetFeature after a failed reset: %q, want the last good v1", got)
+	}
+	var list []admin.Stub
+	adminDo(t, "GET", base+"/stubs", "", "", &list)
+	if len(list) != 2 {
+		t.Fatalf("GET /stubs after a failed reset: %+v, want the file's stub and the admin's", list)
+	}
+	replaceFile(t, file, featureStub("v2"))
+	if code := adminDo(t, "POST", base+"/reset", "", "", &e); code != http.StatusOK {
+		t.Fatalf("POST /reset once fixed: %d %q", code, e.Error)
+	}
+	if got := featureName(t, client); got != "v2" {
+		t.Fatalf("GetFeature after the reset: %q, want v2", got)
+	}
+	list = nil
+	adminDo(t, "GET", base+"/stubs", "", "", &list)
+	if len(list) != 1 || list[0].ID != "watched" {
+		t.Fatalf("GET /stubs after the reset: %+v, want the file's stub only", list)
+	}
+}
+
+// TestStubIDsByURLE2E: through the real binary, ids at the edges of the
+// allowed set are fetched and deleted by their own URL, and an id outside
+// it is refused naming it.
+func TestStubIDsByURLE2E(t *testing.T) {
+	t.Parallel()
+	p := startProc(t, serveArgs("--admin", "127.0.0.1:0")...)
+	base := "http://" + p.AdminAddr
+	ids := []string{"a..", "b.", "0:0", "_", "Z-", strings.Repeat("q", 128)}
+	var body strings.Builder
+	for _, id := range ids {
+		body.WriteString("- {id: '" + id + "', method: /routeguide.RouteGuide/GetFeature, response: {}}\n")
+	}
+	if code := adminDo(t, "POST", base+"/stubs", "", body.String(), nil); code != http.StatusCreated {
+		t.Fatalf("POST /stubs: %d", code)
+	}
+	for _, id := range ids {
+		var s admin.Stub
+		if code := adminDo(t, "GET", base+"/stubs/"+id, "", "", &s); code != http.StatusOK || s.ID != id {
+			t.Fatalf("GET /stubs/%s: %d %+v", id, code, s)
+		}
+		if code := adminDo(t, "DELETE", base+"/stubs/"+id, "", "", nil); code != http.StatusNoContent {
+			t.Fatalf("DELETE /stubs/%s: %d", id, code)
+		}
+		if code := adminDo(t, "GET", base+"/stubs/"+id, "", "", nil); code != http.StatusNotFound {
+			t.Fatalf("GET /stubs/%s after DELETE: %d, want 404", id, code)
+		}
+	}
+	var e admin.ErrorBody
+	if code := adminDo(t, "POST", base+"/stubs", "", "- {id: 'a%2Fb', method: /routeguide.RouteGuide/GetFeature, response: {}}\n", &e); code != http.StatusBadRequest || !strings.Contains(e.Error, `id: "a%2Fb": want at most 128 letters`) {
+		t.Fatalf("POST /stubs with id a%%2Fb: %d %q", code, e.Error)
 	}
 }

@@ -139,6 +139,13 @@ func TestBadInputCatalog(t *testing.T) {
 	stubUnknownKey := file("unknown-key.yaml", `- method: /routeguide.RouteGuide/GetFeature
   respnse: {name: x}
 `)
+	stubManyProblems := file("many-problems.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  respnse: {name: x}
+  delay: soon
+  request:
+    equal: {latitude: north, altitude: 3}
+  status: {code: NOPE}
+`)
 	stubRenamedKey := file("renamed-key.yaml", `- method: /routeguide.RouteGuide/RouteChat
   steps:
     - send: {message: hi}
@@ -418,6 +425,19 @@ func TestBadInputCatalog(t *testing.T) {
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{"--stubs: bad stub file: " + stubUnknownKey + ":2: field respnse not found in type stub"},
+		},
+		{
+			name:   "several problems in one stub",
+			args:   serve("--stubs", stubManyProblems),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want: []string{
+				"--stubs: bad stub file: " + stubManyProblems + ":2: field respnse not found in type stub\n",
+				"bad stub file: " + stubManyProblems + `:3: delay: want a duration like 250ms or 2s, got "soon"` + "\n",
+				"bad stub file: " + stubManyProblems + `:5: request.equal: not a routeguide.Point: invalid value for int32 field latitude: "north"` + "\n",
+				"bad stub file: " + stubManyProblems + `:5: request.equal: not a routeguide.Point: unknown field "altitude"` + "\n",
+				"bad stub file: " + stubManyProblems + `:6: status.code: unknown status code "NOPE"`,
+			},
 		},
 		{
 			name:   "key the stub format renamed",
@@ -1196,6 +1216,45 @@ func TestBadInputCatalog(t *testing.T) {
 			args: serve("--admin-show-secrets"),
 			exit: 2,
 			want: []string{"--admin-show-secrets is for the admin API, and no --admin was given"},
+		},
+		{
+			name: "admin: reset while a --stubs file has a typo",
+			act: func(t *testing.T) error {
+				file := filepath.Join(t.TempDir(), "stubs.yaml")
+				writeFile(t, file, "- {id: a, method: /routeguide.RouteGuide/GetFeature, response: {}}\n")
+				_, adminAddr, _ := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--proto", routeProtos, "--stubs", file)
+				writeFile(t, file, "- {id: a, method: /routeguide.RouteGuide/GetFeature, response: {}}\n- {id: b, method: /routeguide.RouteGuide/GetFeature, reponse: {}}\n")
+				var e admin.ErrorBody
+				if code := adminDo(t, "POST", "http://"+adminAddr+"/reset", "", "", &e); code != http.StatusUnprocessableEntity {
+					return fmt.Errorf("status %d, want 422: %s", code, e.Error)
+				}
+				return errors.New(strings.ReplaceAll(e.Error, file, "stubs.yaml"))
+			},
+			want: []string{"reset: nothing was reset, the stubs answering now go on answering: ", "bad stub file: stubs.yaml:2: field reponse not found in type stub"},
+		},
+		{
+			name:   "admin: a stub id that is a dot",
+			admin:  &adminCall{nil, "POST", "/stubs", "- {id: '.', method: /routeguide.RouteGuide/GetFeature, response: {}}\n"},
+			status: http.StatusBadRequest,
+			want:   []string{`stub: bad stub file: admin POST /stubs:1: id: ".": want at most 128 letters, digits and . _ : - starting with a letter, digit or _ (an ID is a URL path segment: DELETE /stubs/{id})`},
+		},
+		{
+			name:   "admin: a stub id that is an escaped slash",
+			admin:  &adminCall{nil, "POST", "/stubs", "- {id: 'a%2Fb', method: /routeguide.RouteGuide/GetFeature, response: {}}\n"},
+			status: http.StatusBadRequest,
+			want:   []string{`stub: bad stub file: admin POST /stubs:1: id: "a%2Fb": want at most 128 letters, digits and . _ : - starting with a letter, digit or _ (an ID is a URL path segment: DELETE /stubs/{id})`},
+		},
+		{
+			name:   "admin: a stub id that is an escaped NUL",
+			admin:  &adminCall{nil, "POST", "/stubs", "- {id: '%00', method: /routeguide.RouteGuide/GetFeature, response: {}}\n"},
+			status: http.StatusBadRequest,
+			want:   []string{`stub: bad stub file: admin POST /stubs:1: id: "%00": want at most 128 letters, digits and . _ : - starting with a letter, digit or _ (an ID is a URL path segment: DELETE /stubs/{id})`},
+		},
+		{
+			name:   "admin: get of an unknown stub",
+			admin:  &adminCall{nil, "GET", "/stubs/nope", ""},
+			status: http.StatusNotFound,
+			want:   []string{`not found: no such stub: "nope" (GET /stubs lists them)`},
 		},
 		{
 			name:   "admin: delete of an unknown stub",
