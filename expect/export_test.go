@@ -1,10 +1,12 @@
 package expect
 
 import (
+	"encoding/json"
 	"reflect"
 	"slices"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -74,4 +76,22 @@ func MatchWire(m Matcher, got proto.Message, wire []byte) (match, byBytes bool) 
 			got.ProtoReflect().Descriptor().FullName() == e.name
 	}
 	return matchWith(m, got, wire), byBytes
+}
+
+// NodeJSON is the JSON appendNodeJSON writes for a YAML value, and the JSON
+// yaml's decoder and encoding/json make of it; ok says appendNodeJSON wrote
+// it.
+func NodeJSON(src string) (fast, slow []byte, ok bool, err error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal([]byte(src), &root); err != nil || len(root.Content) == 0 {
+		return nil, nil, false, err
+	}
+	n := root.Content[0]
+	fast, ok = appendNodeJSON(nil, n, 0)
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return fast, nil, ok, err
+	}
+	slow, err = json.Marshal(v)
+	return fast, slow, ok, err
 }
