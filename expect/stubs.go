@@ -1447,6 +1447,9 @@ func parseMessages(md protoreflect.MethodDescriptor, js []byte) ([]proto.Message
 		if err := json.Unmarshal(js, &raws); err != nil {
 			return nil, fmt.Errorf("request: %w", err)
 		}
+		if !md.IsStreamingClient() {
+			return nil, fmt.Errorf("request: a list of %d message(s), but /%s/%s is a %s method and takes one %s: give it as an object, not a list", len(raws), md.Parent().FullName(), md.Name(), mockserver.KindOf(md), md.Input().FullName())
+		}
 	} else {
 		raws = []json.RawMessage{js}
 	}
