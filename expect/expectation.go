@@ -58,6 +58,7 @@ type expectation struct {
 	pace     time.Duration // before every message sent
 	padTo    int           // pad every message sent to this many bytes (0: no)
 	abort    *abort        // end the stream after n messages sent
+	then     []thenOp      // effects once it takes a call (then.go)
 
 	deferred []func(md protoreflect.MethodDescriptor) error
 	resolver mockserver.Methods // ParseStubs' resolver, for a Mock-less check

@@ -61,6 +61,8 @@ type stubDoc struct {
 	AbortAfter     *abortDoc `yaml:"abortAfter"`
 	DropConnection bool      `yaml:"dropConnection"`
 	PadTo          *int      `yaml:"padTo"`
+
+	Then []thenDoc `yaml:"then"` // then.go
 }
 
 type abortDoc struct {
@@ -182,32 +184,10 @@ func ParseStubs(filename string, data []byte, resolver mockserver.Methods) ([]St
 	var errs []error
 	out := make([]Stub, 0, len(docs))
 	for i, d := range docs {
-		s := Stub{ID: d.ID, File: filename, Line: items[i].Line, doc: d, node: items[i]}
-		if d.ID != "" && !validID.MatchString(d.ID) {
-			errs = append(errs, s.errf(mapChild(items[i], "id"), "id", "%q: want at most 128 letters, digits and . _ : - starting with a letter, digit or _ (an ID is a URL path segment: DELETE /stubs/{id})", d.ID))
-			continue
-		}
-		full, err := mockserver.NormalizeMethod(d.Method)
-		if d.Method == "" {
-			err = errors.New("method is required")
-		}
+		s, err := stubOf(filename, d, items[i], resolver)
 		if err != nil {
-			errs = append(errs, s.errf(items[i], "method", "%v", err))
+			errs = append(errs, err)
 			continue
-		}
-		s.Method = full
-		// Check it now if the method is known.
-		md, err := lookupWith(resolver, full)
-		if err != nil {
-			errs = append(errs, s.errf(items[i], "method", "%v", err))
-			continue
-		}
-		if md != nil {
-			e := &expectation{method: full, kind: mockserver.KindOf(md), md: md, resolver: resolver}
-			if err := s.compile(e, md); err != nil {
-				errs = append(errs, err)
-				continue
-			}
 		}
 		out = append(out, s)
 	}
@@ -215,6 +195,34 @@ func ParseStubs(filename string, data []byte, resolver mockserver.Methods) ([]St
 	// that a check (grpcdouble lint, CheckStubs) can report what adding
 	// them would say too: every problem at once.
 	return out, errors.Join(errs...)
+}
+
+// stubOf makes the Stub of a decoded stub document at node n, checking it
+// now when resolver (or the compiled Go types) knows its method.
+func stubOf(filename string, d stubDoc, n *yaml.Node, resolver mockserver.Methods) (Stub, error) {
+	s := Stub{ID: d.ID, File: filename, Line: n.Line, doc: d, node: n}
+	if d.ID != "" && !validID.MatchString(d.ID) {
+		return s, s.errf(mapChild(n, "id"), "id", "%q: want at most 128 letters, digits and . _ : - starting with a letter, digit or _ (an ID is a URL path segment: DELETE /stubs/{id})", d.ID)
+	}
+	full, err := mockserver.NormalizeMethod(d.Method)
+	if d.Method == "" {
+		err = errors.New("method is required")
+	}
+	if err != nil {
+		return s, s.errf(n, "method", "%v", err)
+	}
+	s.Method = full
+	md, err := lookupWith(resolver, full)
+	if err != nil {
+		return s, s.errf(n, "method", "%v", err)
+	}
+	if md != nil {
+		e := &expectation{method: full, kind: mockserver.KindOf(md), md: md, resolver: resolver}
+		if err := s.compile(e, md); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
 }
 
 // validID is the form of a stub ID: safe in a URL path as it is, so the
@@ -991,6 +999,9 @@ func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 		return s.errf(n, "steps", "%v", err)
 	}
 	e.script = script
+	if err := s.compileThen(e); err != nil {
+		return err
+	}
 	return s.compileDyn(e)
 }
 
