@@ -8,12 +8,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/grpcdouble/grpcdouble/cassette"
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/internal/webpage"
 	"github.com/grpcdouble/grpcdouble/mockserver"
@@ -27,9 +29,10 @@ const MaxBodyBytes = 4 << 20
 // API is the HTTP admin API over one server. It is an http.Handler: serve
 // it on any listener, or call it from a test through httptest.
 type API struct {
-	srv     *mockserver.Server
-	handler http.Handler
-	cfg     config
+	srv      *mockserver.Server
+	handler  http.Handler
+	cfg      config
+	rejected *rejectLog
 
 	done      chan struct{} // closed by CloseStreams
 	doneOnce  sync.Once
@@ -53,6 +56,10 @@ type config struct {
 	reset     []func() error
 	token     string
 	log       *slog.Logger
+	// allowHosts are the Host names WithAllowedHosts lets through.
+	allowHosts []string
+	// showSecrets shows credential metadata in the journal as it is.
+	showSecrets bool
 }
 
 // WithMock serves the stub endpoints (POST, GET and DELETE /stubs, /verify,
@@ -91,8 +98,11 @@ func WithCassettes(current func() *replay.Handler) Option {
 	return optionFunc(func(c *config) { c.cassettes = current })
 }
 
-// OnReset runs f on every POST /reset, after the journal and the stubs are
-// reset; an error answers 500 with its text.
+// OnReset runs f on every POST /reset of the global session, once the stub
+// files are read and checked and before the journal and the stubs are
+// reset; an error answers 500 with its text and resets nothing else, so f
+// should change nothing when it fails (as the command's cassette reload
+// keeps the cassettes answering).
 func OnReset(f func() error) Option {
 	return optionFunc(func(c *config) { c.reset = append(c.reset, f) })
 }
@@ -119,6 +129,7 @@ func New(srv *mockserver.Server, opts ...Option) *API {
 	if a.cfg.log == nil {
 		a.cfg.log = slog.New(slog.DiscardHandler)
 	}
+	a.rejected = &rejectLog{log: a.cfg.log, now: time.Now}
 	a.handler = a.routes()
 	return a
 }
@@ -138,11 +149,9 @@ func LoadStubFiles(srv *mockserver.Server, m *expect.Mock, paths ...string) erro
 // them at once, and on an error, which names file, line and field, nothing
 // changes.
 func ReloadStubFiles(srv *mockserver.Server, s *expect.Sessions, format stubformat.Format, paths ...string) (expect.StubChange, error) {
-	parsed, err := stubformat.Load(srv, format, paths...)
+	parsed, err := parseStubFiles(srv, format, paths)
 	if err != nil {
-		// Every problem at once: also what adding the stubs that did
-		// parse would say. grpcdouble lint reports through here too.
-		return expect.StubChange{}, errors.Join(err, expect.CheckStubs(srv, parsed...))
+		return expect.StubChange{}, err
 	}
 	return s.ReplaceFiles(parsed)
 }
@@ -255,7 +264,7 @@ func (a *API) routes() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s; the admin API has GET /calls, DELETE /calls, GET /services, POST /reset, POST /stubs, GET /stubs, DELETE /stubs/{id}, POST /verify, POST /explain, GET /misses, GET /scenarios, PUT /scenarios/{name}, GET /sessions, DELETE /sessions/{name}, GET /calls/{id}, GET /events, and the page at /ui/", r.Method, r.URL.Path))
 	})
-	return a.withPage(sameOrigin(a.authenticate(mux)))
+	return a.sameSite(a.withPage(a.authenticate(mux)))
 }
 
 // authenticate demands the bearer token, when there is one, on every request.
@@ -270,7 +279,7 @@ func (a *API) authenticate(next http.Handler) http.Handler {
 		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(token), want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="grpcdouble admin"`)
 			writeError(w, http.StatusUnauthorized, "missing or wrong admin token: send Authorization: Bearer TOKEN")
-			a.cfg.log.Warn("admin: rejected request without the right token", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
+			a.rejected.warn("admin: rejected request without the right token", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -315,6 +324,12 @@ func readBody(w http.ResponseWriter, r *http.Request, allowEmpty bool) ([]byte, 
 		}
 		writeError(w, http.StatusBadRequest, "reading request body: "+err.Error())
 		return nil, false
+	}
+	if len(body) > 0 {
+		if msg := contentTypeError(r); msg != "" {
+			writeError(w, http.StatusUnsupportedMediaType, msg)
+			return nil, false
+		}
 	}
 	if !allowEmpty && len(strings.TrimSpace(string(body))) == 0 {
 		writeError(w, http.StatusBadRequest, "empty request body")
@@ -426,6 +441,9 @@ func (a *API) getMisses(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := Misses{Stubs: st.Misses()}
+	for i, m := range out.Stubs {
+		out.Stubs[i] = a.scrub(m)
+	}
 	for _, rec := range st.calls() {
 		if rec.Answer == "upstream" {
 			line := fmt.Sprintf("%s (call %d): sent upstream", rec.Method, rec.ID)
@@ -442,7 +460,7 @@ func (a *API) getMisses(w http.ResponseWriter, r *http.Request) {
 		out.Cassettes = []string{}
 		if h := a.cfg.cassettes(); h != nil {
 			for _, err := range h.Misses() {
-				out.Cassettes = append(out.Cassettes, err.Error())
+				out.Cassettes = append(out.Cassettes, a.scrub(err.Error()))
 			}
 		}
 	}
@@ -454,26 +472,36 @@ func (a *API) postReset(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// Whole or not at all: first what can fail, changing nothing.
+	apply := func() error { return nil }
+	if st.mock != nil {
+		var err error
+		if apply, err = st.prepareReset(); err != nil {
+			writeError(w, http.StatusUnprocessableEntity, "reset: nothing was reset, the stubs answering now go on answering: "+err.Error())
+			return
+		}
+	}
+	global := st.session == nil || st.name == ""
+	if global {
+		// A session's reset leaves the server's shared state alone.
+		for _, f := range a.cfg.reset {
+			if err := f(); err != nil {
+				writeError(w, http.StatusInternalServerError, "reset: the stubs and the journal were not reset: "+err.Error())
+				return
+			}
+		}
+	}
 	if st.session == nil {
 		a.srv.ResetJournal()
 	}
-	if st.mock != nil {
-		if err := st.Reset(); err != nil {
-			writeError(w, http.StatusInternalServerError, "reset: "+err.Error())
-			return
-		}
+	if err := apply(); err != nil {
+		writeError(w, http.StatusInternalServerError, "reset: "+err.Error())
+		return
 	}
-	if st.session != nil && st.name != "" {
-		// A session's reset leaves the server's shared state alone.
+	if !global {
 		a.cfg.log.Info("admin: reset", "session", st.name, "remote", r.RemoteAddr)
 		writeJSON(w, http.StatusOK, map[string]string{"status": "reset", "session": st.name})
 		return
-	}
-	for _, f := range a.cfg.reset {
-		if err := f(); err != nil {
-			writeError(w, http.StatusInternalServerError, "reset: "+err.Error())
-			return
-		}
 	}
 	a.cfg.log.Info("admin: reset", "remote", r.RemoteAddr)
 	writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
@@ -605,9 +633,55 @@ func (a *API) getCalls(w http.ResponseWriter, r *http.Request) {
 		if method != "" && rec.Method != method {
 			continue
 		}
-		out = append(out, toCallJSON(rec))
+		out = append(out, a.callJSON(rec))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
-func toCallJSON(rec mockserver.CallRecord) Call { return webpage.CallJSON(rec) }
+// callJSON is a journal entry as the API shows it: with the values of
+// credential metadata (cassette.DefaultRedacts: the keys recorders redact)
+// shown as [REDACTED], unless WithSecretsShown.
+func (a *API) callJSON(rec mockserver.CallRecord) Call {
+	c := webpage.CallJSON(rec) // its maps are copies
+	if a.cfg.showSecrets {
+		return c
+	}
+	cassette.RedactMD(c.Metadata, nil)
+	cassette.RedactMD(c.Header, nil)
+	cassette.RedactMD(c.Trailer, nil)
+	for _, e := range c.Events {
+		cassette.RedactMD(e.Metadata, nil)
+	}
+	if c.Status != nil {
+		// A miss's status names what the call sent.
+		c.Status.Message = a.scrub(c.Status.Message)
+	}
+	return c
+}
+
+// WithSecretsShown shows the values of credential metadata (authorization,
+// cookies, tokens: every key cassette.DefaultRedacts reports, the keys a
+// recorder redacts) in GET /calls, the page and GET /misses. By default
+// they read [REDACTED], so neither a page nor a log of the journal leaks
+// what clients sent.
+func WithSecretsShown() Option { return optionFunc(func(c *config) { c.showSecrets = true }) }
+
+// mdReason finds a miss's reason about one metadata key, as expect and
+// replay word it: metadata "KEY": what was wanted, and what the call sent.
+var mdReason = regexp.MustCompile(`metadata ("(?:[^"\\\n]|\\.)*"): [^\n]*`)
+
+// scrub hides, in a miss's text, what a call sent for credential metadata
+// (unless WithSecretsShown).
+func (a *API) scrub(text string) string {
+	if a.cfg.showSecrets {
+		return text
+	}
+	return mdReason.ReplaceAllStringFunc(text, func(reason string) string {
+		m := mdReason.FindStringSubmatch(reason)
+		key, err := strconv.Unquote(m[1])
+		if err != nil || !cassette.DefaultRedacts(key) {
+			return reason
+		}
+		return "metadata " + m[1] + ": " + cassette.Redacted + " (the admin API shows secrets with --admin-show-secrets)"
+	})
+}

@@ -30,7 +30,11 @@ const callTimeout = 10 * time.Second
 func do(t *testing.T, h http.Handler, method, path, body string, out any) int {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader(body)))
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/yaml") // JSON is YAML too
+	}
+	h.ServeHTTP(rec, req)
 	if out != nil {
 		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
 			t.Fatalf("%s %s: %d %q: %v", method, path, rec.Code, rec.Body, err)

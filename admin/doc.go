@@ -34,4 +34,12 @@
 //
 // Errors are JSON objects {"error": "..."} with a 4xx code that says what
 // was wrong; WithToken demands a bearer token on every request.
+//
+// What a web page could make a browser send is refused: a request whose
+// Host is not where the API listens (DNS rebinding; WithAllowedHosts adds
+// names), a change from another site's page (its Origin), and a body that
+// is not JSON or YAML by its Content-Type (415). The journal's credential
+// metadata (the keys cassette.DefaultRedacts reports) reads [REDACTED]
+// unless WithSecretsShown. Rejected requests are logged at most ten a
+// second, then counted.
 package admin

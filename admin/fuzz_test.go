@@ -47,7 +47,9 @@ func FuzzAdminBodies(f *testing.F) {
 			path = "/verify"
 		}
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest("POST", path, strings.NewReader(body)))
+		req := httptest.NewRequest("POST", path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/yaml")
+		h.ServeHTTP(rec, req)
 		if rec.Code >= 500 {
 			t.Fatalf("POST %s %q: %d %s", path, body, rec.Code, rec.Body)
 		}

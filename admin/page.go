@@ -60,7 +60,7 @@ func (a *API) getCall(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no call %d in the journal (reset, or dropped as the journal filled)", id))
 		return
 	}
-	writeJSON(w, http.StatusOK, toCallJSON(rec))
+	writeJSON(w, http.StatusOK, a.callJSON(rec))
 }
 
 // eventBatch is one "calls" event of GET /events.

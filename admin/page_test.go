@@ -203,9 +203,9 @@ func TestCrossSiteWritesRefused(t *testing.T) {
 	web := httptest.NewServer(admin.New(srv, admin.WithMock(m)))
 	t.Cleanup(web.Close)
 	stub := "- id: x\n  method: /routeguide.RouteGuide/GetFeature\n  response: {name: x}\n"
-	post := func(origin string) int {
+	post := func(origin string, contentType ...string) int {
 		req, _ := http.NewRequest("POST", web.URL+"/stubs", strings.NewReader(stub))
-		req.Header.Set("Content-Type", "text/plain")
+		req.Header.Set("Content-Type", append(contentType, "text/plain")[0])
 		if origin != "" {
 			req.Header.Set("Origin", origin)
 		}
@@ -217,7 +217,8 @@ func TestCrossSiteWritesRefused(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, post("http://evil.example"))
 	require.Equal(t, http.StatusForbidden, post("null"))
 	require.Empty(t, m.Stubs(), "a refused request added a stub")
-	require.Equal(t, http.StatusCreated, post(web.URL), "the admin's own page")
+	require.Equal(t, http.StatusUnsupportedMediaType, post(web.URL), "a text/plain body, even from the admin's own page")
+	require.Equal(t, http.StatusCreated, post(web.URL, "application/yaml"), "the admin's own page")
 	require.Len(t, m.Stubs(), 1)
 	req, _ := http.NewRequest("GET", web.URL+"/stubs", nil)
 	req.Header.Set("Origin", "http://evil.example")

@@ -35,16 +35,26 @@ func (s *stubs) load() error {
 	if len(s.paths) == 0 {
 		return nil
 	}
-	parsed, err := stubformat.Load(s.srv, s.format, s.paths...)
+	parsed, err := parseStubFiles(s.srv, s.format, s.paths)
 	if err != nil {
-		// Every problem at once: also what adding the stubs that did
-		// parse would say. grpcdouble lint reports through here too.
-		return errors.Join(err, expect.CheckStubs(s.srv, parsed...))
+		return err
 	}
 	if _, err := s.mock.AddStubs(parsed...); err != nil {
 		return err
 	}
 	return nil
+}
+
+// parseStubFiles parses the stub files and folders at paths; errors name
+// file, line and field.
+func parseStubFiles(srv *mockserver.Server, format stubformat.Format, paths []string) ([]expect.Stub, error) {
+	parsed, err := stubformat.Load(srv, format, paths...)
+	if err != nil {
+		// Every problem at once: also what adding the stubs that did
+		// parse would say. grpcdouble lint reports through here too.
+		return nil, errors.Join(err, expect.CheckStubs(srv, parsed...))
+	}
+	return parsed, nil
 }
 
 // Stub is one stub (or Go expectation) as GET /stubs lists it, and as
@@ -150,19 +160,38 @@ func (s *stubs) Delete(id string) error {
 	return nil
 }
 
-func (s *stubs) Reset() error {
-	if s.sessions == nil {
-		s.mock.Reset()
-		return s.load()
+// prepareReset reads and checks the stub files a reset restores, and
+// changes nothing: apply then resets. On an error, which names file, line
+// and field, the stubs answering now go on answering.
+func (s *stubs) prepareReset() (apply func() error, err error) {
+	reload := len(s.paths) > 0 && s.name == ""
+	var parsed []expect.Stub
+	if reload {
+		if parsed, err = parseStubFiles(s.srv, s.format, s.paths); err != nil {
+			return nil, err
+		}
+		// What adding them to an empty Mock would say (duplicate ids):
+		// the reset must not start before it is known to succeed.
+		if err := expect.CheckStubs(s.srv, parsed...); err != nil {
+			return nil, err
+		}
 	}
-	if err := s.sessions.Reset(s.name); err != nil {
+	return func() error {
+		if s.sessions == nil {
+			s.mock.Reset()
+			_, err := s.mock.AddStubs(parsed...)
+			return err
+		}
+		if err := s.sessions.Reset(s.name); err != nil {
+			return err
+		}
+		if !reload {
+			return nil
+		}
+		// The one swap --watch and SIGHUP use: all the files' stubs at once.
+		_, err := s.sessions.ReplaceFiles(parsed)
 		return err
-	}
-	if s.name != "" || len(s.paths) == 0 {
-		return nil
-	}
-	_, err := ReloadStubFiles(s.srv, s.sessions, s.format, s.paths...)
-	return err
+	}, nil
 }
 
 // verifyRequest asks how often a stub, or a method, was called. With neither

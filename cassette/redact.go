@@ -1,6 +1,10 @@
 package cassette
 
-import "strings"
+import (
+	"strings"
+
+	"google.golang.org/grpc/metadata"
+)
 
 // DefaultRedacted are metadata keys whose values recorders write as
 // Redacted unless told to keep them. Every key DefaultRedacts reports is
@@ -40,4 +44,22 @@ func DefaultRedacts(key string) bool {
 		}
 	}
 	return false
+}
+
+// RedactMD replaces, in place, every value of each key of md that redacts
+// reports (DefaultRedacts when nil) with Redacted. Recorders redact what
+// they write with it, and the admin API what it shows of the journal.
+func RedactMD(md metadata.MD, redacts func(key string) bool) {
+	if redacts == nil {
+		redacts = DefaultRedacts
+	}
+	for k, vs := range md {
+		if redacts(k) {
+			red := make([]string, len(vs))
+			for i := range red {
+				red[i] = Redacted
+			}
+			md[k] = red
+		}
+	}
 }

@@ -203,11 +203,27 @@ type baseline struct {
 // and most hand-written tests use 1 MiB.
 const baselineBuf = 1 << 20
 
-func startBaseline() *baseline {
-	bl := &baseline{lis: bufconn.Listen(baselineBuf), srv: grpc.NewServer(), served: make(chan struct{})}
+// doubleBuf is the double's own bufconn buffer size (mockserver's default,
+// see mockserver.WithBufferSize), for baselines on the same buffers.
+const doubleBuf = 64 << 10
+
+func startBaseline() *baseline { return startBaselineWith(baselineBuf) }
+
+// startBaselineWith is the baseline on buffers of buf bytes, its gRPC
+// server made with opts.
+func startBaselineWith(buf int, opts ...grpc.ServerOption) *baseline {
+	bl := &baseline{lis: bufconn.Listen(buf), srv: grpc.NewServer(opts...), served: make(chan struct{})}
 	testpb.RegisterTestServiceServer(bl.srv, testService{})
 	go func() { defer close(bl.served); _ = bl.srv.Serve(bl.lis) }()
 	return bl
+}
+
+// sameOptions are the gRPC server settings the double uses (see
+// mockserver's serverOptions): its buffer size, and handlers run on one
+// long-lived goroutine per CPU. A baseline made with them shows what the
+// double costs beyond a generated server set up as it is.
+func startSameOptions() *baseline {
+	return startBaselineWith(doubleBuf, grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))))
 }
 
 func (bl *baseline) client() (*grpc.ClientConn, error) {
@@ -357,88 +373,100 @@ func paired(b *testing.B, gen, dbl pairedOp) {
 // NewServer, Serve, NewClient, first unary, conn Close, Stop); connect is
 // ClientConn()'s wait against a generated client's NewClient + Connect +
 // wait until ready, on servers started untimed.
+//
+// Each is measured twice: against the baseline as a hand-written test
+// makes it (gRPC's defaults on a 1 MiB bufconn), and, named "-sameopts",
+// against a baseline given the double's own gRPC settings (its 64 KiB
+// bufconn and a handler goroutine per CPU), which is the double's cost
+// beyond a generated server set up as it is.
 func BenchmarkPaired(b *testing.B) {
 	calls := map[string]func(grpc.ClientConnInterface) error{"unary": unaryCall, "stream100": streamCall, "pingpong10": pingPong}
+	baselines := map[string]func() *baseline{"": startBaseline, "-sameopts": startSameOptions}
 	for _, name := range []string{"unary", "stream100", "pingpong10"} {
-		call := calls[name]
-		b.Run(name, func(b *testing.B) {
-			bl := startBaseline()
-			b.Cleanup(bl.stop)
-			cc, err := bl.client()
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { _ = cc.Close() })
-			m := tsMock()
-			srv, err := mockserver.New(m)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() {
-				_ = srv.Close()
-				if err := m.Verify(); err != nil {
-					b.Error(err)
+		for _, variant := range []string{"", "-sameopts"} {
+			call, start := calls[name], baselines[variant]
+			b.Run(name+variant, func(b *testing.B) {
+				bl := start()
+				b.Cleanup(bl.stop)
+				cc, err := bl.client()
+				if err != nil {
+					b.Fatal(err)
 				}
+				b.Cleanup(func() { _ = cc.Close() })
+				m := tsMock()
+				srv, err := mockserver.New(m)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() {
+					_ = srv.Close()
+					if err := m.Verify(); err != nil {
+						b.Error(err)
+					}
+				})
+				conn := srv.ClientConn()
+				paired(b, timed(func() error { return call(cc) }), timed(func() error { return call(conn) }))
 			})
-			conn := srv.ClientConn()
-			paired(b, timed(func() error { return call(cc) }), timed(func() error { return call(conn) }))
+		}
+	}
+	for _, variant := range []string{"", "-sameopts"} {
+		startBL := baselines[variant]
+		b.Run("cycle"+variant, func(b *testing.B) {
+			gen := timed(func() error {
+				bl := startBL()
+				defer bl.stop()
+				cc, err := bl.client()
+				if err != nil {
+					return err
+				}
+				defer cc.Close()
+				return unaryCall(cc)
+			})
+			dbl := timed(func() error {
+				m := expect.NewMock()
+				m.Unary(tsUnary).WithRequest(tsReq).Return(tsResp)
+				srv, err := mockserver.New(m)
+				if err != nil {
+					return err
+				}
+				err = unaryCall(srv.ClientConn())
+				_ = srv.Close()
+				return errors.Join(err, m.Verify())
+			})
+			paired(b, gen, dbl)
+		})
+		b.Run("connect"+variant, func(b *testing.B) {
+			gen := func() (time.Duration, error) {
+				bl := startBL()
+				defer bl.stop()
+				start := time.Now()
+				cc, err := bl.client()
+				if err != nil {
+					return 0, err
+				}
+				defer cc.Close()
+				if err := awaitReady(cc); err != nil {
+					return 0, err
+				}
+				return time.Since(start), nil
+			}
+			dbl := func() (time.Duration, error) {
+				m := expect.NewMock()
+				m.Unary(tsUnary).WithRequest(tsReq).Return(tsResp).Optional()
+				srv, err := mockserver.New(m)
+				if err != nil {
+					return 0, err
+				}
+				defer srv.Close()
+				start := time.Now()
+				if st := srv.ClientConn().GetState(); st != connectivity.Ready {
+					return 0, fmt.Errorf("ClientConn came back %v", st)
+				}
+				return time.Since(start), nil
+			}
+			paired(b, gen, dbl)
 		})
 	}
-	b.Run("cycle", func(b *testing.B) {
-		gen := timed(func() error {
-			bl := startBaseline()
-			defer bl.stop()
-			cc, err := bl.client()
-			if err != nil {
-				return err
-			}
-			defer cc.Close()
-			return unaryCall(cc)
-		})
-		dbl := timed(func() error {
-			m := expect.NewMock()
-			m.Unary(tsUnary).WithRequest(tsReq).Return(tsResp)
-			srv, err := mockserver.New(m)
-			if err != nil {
-				return err
-			}
-			err = unaryCall(srv.ClientConn())
-			_ = srv.Close()
-			return errors.Join(err, m.Verify())
-		})
-		paired(b, gen, dbl)
-	})
-	b.Run("connect", func(b *testing.B) {
-		gen := func() (time.Duration, error) {
-			bl := startBaseline()
-			defer bl.stop()
-			start := time.Now()
-			cc, err := bl.client()
-			if err != nil {
-				return 0, err
-			}
-			defer cc.Close()
-			if err := awaitReady(cc); err != nil {
-				return 0, err
-			}
-			return time.Since(start), nil
-		}
-		dbl := func() (time.Duration, error) {
-			m := expect.NewMock()
-			m.Unary(tsUnary).WithRequest(tsReq).Return(tsResp).Optional()
-			srv, err := mockserver.New(m)
-			if err != nil {
-				return 0, err
-			}
-			defer srv.Close()
-			start := time.Now()
-			if st := srv.ClientConn().GetState(); st != connectivity.Ready {
-				return 0, fmt.Errorf("ClientConn came back %v", st)
-			}
-			return time.Since(start), nil
-		}
-		paired(b, gen, dbl)
-	})
 }
 
 // awaitReady connects cc and waits until it is ready.

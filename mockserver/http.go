@@ -31,13 +31,16 @@ func (s *Server) TLSConfig() (server, client *tls.Config) {
 const (
 	ProtocolGRPC    = "grpc"
 	ProtocolGRPCWeb = "grpc-web"
-	ProtocolConnect = "connect"
-	ProtocolREST    = "rest"
+	// ProtocolGRPCWebText is gRPC-Web's text mode
+	// (application/grpc-web-text): gRPC-Web with base64 bodies.
+	ProtocolGRPCWebText = "grpc-web-text"
+	ProtocolConnect     = "connect"
+	ProtocolREST        = "rest"
 )
 
 // Protocol is the wire protocol and codec a call came in on.
 type Protocol struct {
-	Name  string // ProtocolGRPC, ProtocolGRPCWeb, ProtocolConnect or ProtocolREST
+	Name  string // ProtocolGRPC, ProtocolGRPCWeb, ProtocolGRPCWebText, ProtocolConnect or ProtocolREST
 	Codec string // "proto", "json", ...
 }
 

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -894,4 +896,40 @@ func TestCloseWithAndWithoutRunningCalls(t *testing.T) {
 		waitFor(t, closed, "Close")
 		require.NoError(t, waitFor(t, got, "the call"), "a call running at Close is drained, not cut")
 	})
+}
+
+// Handlers run on a few long-lived goroutines rather than one new goroutine
+// per call: a new goroutine starts with a small stack and grows it (copying
+// it, more than once for a handler as deep as expect's) on every call, which
+// profiles showed as the largest cost a unary call had beyond a generated
+// server's work.
+func TestHandlersReuseGoroutines(t *testing.T) {
+	var mu sync.Mutex
+	ids := map[string]int{}
+	h := mockserver.HandlerFunc(func(c *mockserver.Call) error {
+		buf := make([]byte, 64)
+		buf = buf[:runtime.Stack(buf, false)]
+		id, _, _ := strings.Cut(strings.TrimPrefix(string(buf), "goroutine "), " ")
+		mu.Lock()
+		ids[id]++
+		mu.Unlock()
+		if _, err := c.Recv(); err != nil {
+			return err
+		}
+		return c.Send(&pb.Feature{})
+	})
+	srv := mockserver.Start(t, h, mockserver.WithServices(routeGuide))
+	client := pb.NewRouteGuideClient(srv.ClientConn())
+	const calls = 20
+	for range calls {
+		_, err := client.GetFeature(testContext(t), &pb.Point{})
+		require.NoError(t, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// One call after another: each finds a worker idle. A call that
+	// arrives while every worker is still finishing its last one gets a
+	// goroutine of its own, which a loaded machine makes happen now and
+	// then, hence the slack; one goroutine per call would be 20.
+	require.LessOrEqual(t, len(ids), calls/2, "goroutines that ran the handler: %v", ids)
 }

@@ -150,17 +150,7 @@ func (r *Recorder) redacts(k string) bool {
 	return r.redact[k] || cassette.DefaultRedacts(k)
 }
 
-func (r *Recorder) redactMD(md metadata.MD) {
-	for k, vs := range md {
-		if r.redacts(k) {
-			red := make([]string, len(vs))
-			for i := range red {
-				red[i] = cassette.Redacted
-			}
-			md[k] = red
-		}
-	}
-}
+func (r *Recorder) redactMD(md metadata.MD) { cassette.RedactMD(md, r.redacts) }
 
 // cleanMD copies md without transport headers.
 func cleanMD(md metadata.MD) metadata.MD {

@@ -51,6 +51,9 @@ type badInputRow struct {
 }
 
 type adminCall struct {
+	// header is set on the request after Content-Type: application/yaml
+	// (for a body); "" removes a header, and "Host" sets the Host.
+	header             map[string]string
 	method, path, body string
 }
 
@@ -914,163 +917,163 @@ func TestBadInputCatalog(t *testing.T) {
 		// Admin API bodies.
 		{
 			name:   "admin: empty stub body",
-			admin:  &adminCall{"POST", "/stubs", " \n"},
+			admin:  &adminCall{nil, "POST", "/stubs", " \n"},
 			status: http.StatusBadRequest,
 			want:   []string{"empty request body"},
 		},
 		{
 			name:   "admin: malformed stub YAML",
-			admin:  &adminCall{"POST", "/stubs", "method: /routeguide.RouteGuide/GetFeature\nresponse: [unclosed\n"},
+			admin:  &adminCall{nil, "POST", "/stubs", "method: /routeguide.RouteGuide/GetFeature\nresponse: [unclosed\n"},
 			status: http.StatusBadRequest,
 			want:   []string{"stub: bad stub file: admin POST /stubs:1: did not find expected ',' or ']'"},
 		},
 		{
 			name:   "admin: malformed stub JSON",
-			admin:  &adminCall{"POST", "/stubs", "{\"method\": \"/routeguide.RouteGuide/GetFeature\",\n \"response\": {\"name\": \"x\"}\n"},
+			admin:  &adminCall{nil, "POST", "/stubs", "{\"method\": \"/routeguide.RouteGuide/GetFeature\",\n \"response\": {\"name\": \"x\"}\n"},
 			status: http.StatusBadRequest,
 			want:   []string{"stub: bad stub file: admin POST /stubs:2: unexpected end of JSON input"},
 		},
 		{
 			name:   "admin: unknown field in a stub message",
-			admin:  &adminCall{"POST", "/stubs", "{\"method\": \"/routeguide.RouteGuide/GetFeature\",\n \"response\": {\"name\": \"x\",\n  \"colour\": \"red\"}}\n"},
+			admin:  &adminCall{nil, "POST", "/stubs", "{\"method\": \"/routeguide.RouteGuide/GetFeature\",\n \"response\": {\"name\": \"x\",\n  \"colour\": \"red\"}}\n"},
 			status: http.StatusBadRequest,
 			want:   []string{`stub: bad stub file: admin POST /stubs:3: response: not a routeguide.Feature: unknown field "colour"`},
 		},
 		{
 			name:   "admin: wrong type in a stub message",
-			admin:  &adminCall{"POST", "/stubs", "{\"method\": \"/routeguide.RouteGuide/GetFeature\",\n \"response\": {\"location\": {\"latitude\": \"north\"}}}\n"},
+			admin:  &adminCall{nil, "POST", "/stubs", "{\"method\": \"/routeguide.RouteGuide/GetFeature\",\n \"response\": {\"location\": {\"latitude\": \"north\"}}}\n"},
 			status: http.StatusBadRequest,
 			want:   []string{`stub: bad stub file: admin POST /stubs:2: response: not a routeguide.Feature: invalid value for int32 field latitude: "north"`},
 		},
 		{
 			name:   "admin: wrong type for a stub field",
-			admin:  &adminCall{"POST", "/stubs", "{\"method\": \"/routeguide.RouteGuide/GetFeature\", \"response\": {}, \"times\": \"often\"}"},
+			admin:  &adminCall{nil, "POST", "/stubs", "{\"method\": \"/routeguide.RouteGuide/GetFeature\", \"response\": {}, \"times\": \"often\"}"},
 			status: http.StatusBadRequest,
 			want:   []string{`stub: bad stub file: admin POST /stubs:1: times: want a count, "any", or {min, max}; got "often"`},
 		},
 		{
 			name:   "admin: stub for an unknown method",
-			admin:  &adminCall{"POST", "/stubs", `{"method": "/routeguide.RouteGuide/GetFeatur", "response": {}}`},
+			admin:  &adminCall{nil, "POST", "/stubs", `{"method": "/routeguide.RouteGuide/GetFeatur", "response": {}}`},
 			status: http.StatusBadRequest,
 			want:   []string{"stub: bad stub file: admin POST /stubs:1: method: service routeguide.RouteGuide has no method GetFeatur (it has GetFeature, ListFeatures, RecordRoute, RouteChat)"},
 		},
 		{
 			name:   "admin: stub padTo above the server's maximum send size",
-			admin:  &adminCall{"POST", "/stubs", "{method: /routeguide.RouteGuide/GetFeature, response: {name: a}, padTo: 100000000000}\n"},
+			admin:  &adminCall{nil, "POST", "/stubs", "{method: /routeguide.RouteGuide/GetFeature, response: {name: a}, padTo: 100000000000}\n"},
 			status: http.StatusBadRequest,
 			want:   []string{"admin POST /stubs:1: padTo: 100000000000 bytes is above the server's maximum send size plus one (67108865 bytes)"},
 		},
 		{
 			name:   "admin: stub body of the wrong shape",
-			admin:  &adminCall{"POST", "/stubs", `"just a string"`},
+			admin:  &adminCall{nil, "POST", "/stubs", `"just a string"`},
 			status: http.StatusBadRequest,
 			want:   []string{`stub: bad stub file: admin POST /stubs:1: want a list of stubs, a mapping with "stubs", or one stub`},
 		},
 		{
 			name:   "admin: unknown session",
-			admin:  &adminCall{"GET", "/calls?session=nobody", ""},
+			admin:  &adminCall{nil, "GET", "/calls?session=nobody", ""},
 			status: http.StatusNotFound,
 			want:   []string{`session: no such session "nobody" (GET /sessions lists the sessions; adding a stub with POST /stubs?session=nobody starts one)`},
 		},
 		{
 			name:   "admin: verify in an unknown session",
-			admin:  &adminCall{"POST", "/verify?session=nobody", `{"id": "feature-1-2"}`},
+			admin:  &adminCall{nil, "POST", "/verify?session=nobody", `{"id": "feature-1-2"}`},
 			status: http.StatusNotFound,
 			want:   []string{`session: no such session "nobody"`},
 		},
 		{
 			name:   "admin: dropping an unknown session",
-			admin:  &adminCall{"DELETE", "/sessions/nobody", ""},
+			admin:  &adminCall{nil, "DELETE", "/sessions/nobody", ""},
 			status: http.StatusNotFound,
 			want:   []string{`session: no such session "nobody"`},
 		},
 		{
 			name:   "admin: session name with odd characters",
-			admin:  &adminCall{"POST", "/stubs?session=a%20b%2F..", "{method: /routeguide.RouteGuide/GetFeature, response: {}}"},
+			admin:  &adminCall{nil, "POST", "/stubs?session=a%20b%2F..", "{method: /routeguide.RouteGuide/GetFeature, response: {}}"},
 			status: http.StatusBadRequest,
 			want:   []string{`session: bad session name "a b/..": want 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`},
 		},
 		{
 			name:   "admin: session name too long",
-			admin:  &adminCall{"GET", "/stubs?session=" + strings.Repeat("s", 65), ""},
+			admin:  &adminCall{nil, "GET", "/stubs?session=" + strings.Repeat("s", 65), ""},
 			status: http.StatusBadRequest,
 			want:   []string{`session: bad session name "` + strings.Repeat("s", 65) + `": want 1 to 64 letters`},
 		},
 		{
 			name:   "admin: oversized stub body",
-			admin:  &adminCall{"POST", "/stubs", "# " + strings.Repeat("x", admin.MaxBodyBytes) + "\n"},
+			admin:  &adminCall{nil, "POST", "/stubs", "# " + strings.Repeat("x", admin.MaxBodyBytes) + "\n"},
 			status: http.StatusRequestEntityTooLarge,
 			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", admin.MaxBodyBytes)},
 		},
 		{
 			name:   "admin: oversized verify body",
-			admin:  &adminCall{"POST", "/verify", `{"id": "` + strings.Repeat("x", admin.MaxBodyBytes) + `"}`},
+			admin:  &adminCall{nil, "POST", "/verify", `{"id": "` + strings.Repeat("x", admin.MaxBodyBytes) + `"}`},
 			status: http.StatusRequestEntityTooLarge,
 			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", admin.MaxBodyBytes)},
 		},
 		{
 			name:   "admin: oversized explain body",
-			admin:  &adminCall{"POST", "/explain", `{"method": "` + strings.Repeat("x", admin.MaxBodyBytes) + `"}`},
+			admin:  &adminCall{nil, "POST", "/explain", `{"method": "` + strings.Repeat("x", admin.MaxBodyBytes) + `"}`},
 			status: http.StatusRequestEntityTooLarge,
 			want:   []string{fmt.Sprintf("request body too large: the limit is %d bytes", admin.MaxBodyBytes)},
 		},
 		{
 			name:   "admin: malformed verify body",
-			admin:  &adminCall{"POST", "/verify", `{"id": `},
+			admin:  &adminCall{nil, "POST", "/verify", `{"id": `},
 			status: http.StatusBadRequest,
 			want:   []string{`verify: body: unexpected EOF (want {"id": ...} or {"method": ...}, with "times", "atLeast" or "atMost")`},
 		},
 		{
 			name:   "admin: verify body of the wrong types",
-			admin:  &adminCall{"POST", "/verify", `{"id": "feature-1-2", "times": "two"}`},
+			admin:  &adminCall{nil, "POST", "/verify", `{"id": "feature-1-2", "times": "two"}`},
 			status: http.StatusBadRequest,
 			want:   []string{"verify: body: json: cannot unmarshal string into Go struct field verifyRequest.times of type int"},
 		},
 		{
 			name:   "admin: verify body with an unknown field",
-			admin:  &adminCall{"POST", "/verify", `{"idd": "feature-1-2"}`},
+			admin:  &adminCall{nil, "POST", "/verify", `{"idd": "feature-1-2"}`},
 			status: http.StatusBadRequest,
 			want:   []string{`verify: body: json: unknown field "idd"`},
 		},
 		{
 			name:   "admin: verify of an unknown method",
-			admin:  &adminCall{"POST", "/verify", `{"method": "/routeguide.RouteGuide/GetFeatur"}`},
+			admin:  &adminCall{nil, "POST", "/verify", `{"method": "/routeguide.RouteGuide/GetFeatur"}`},
 			status: http.StatusNotFound,
 			want:   []string{"verify: not found: unknown method /routeguide.RouteGuide/GetFeatur; closest served methods: /routeguide.RouteGuide/GetFeature"},
 		},
 		{
 			name:   "admin: malformed explain body",
-			admin:  &adminCall{"POST", "/explain", `{"method": "/routeguide.RouteGuide/GetFeature",`},
+			admin:  &adminCall{nil, "POST", "/explain", `{"method": "/routeguide.RouteGuide/GetFeature",`},
 			status: http.StatusBadRequest,
 			want:   []string{`explain: body: unexpected EOF (want {"method": ..., "request": {...}, "metadata": {...}})`},
 		},
 		{
 			name:   "admin: explain body of the wrong types",
-			admin:  &adminCall{"POST", "/explain", `{"method": 7}`},
+			admin:  &adminCall{nil, "POST", "/explain", `{"method": 7}`},
 			status: http.StatusBadRequest,
 			want:   []string{"explain: body: json: cannot unmarshal number into Go struct field explainRequest.method of type string"},
 		},
 		{
 			name:   "admin: explain metadata of the wrong type",
-			admin:  &adminCall{"POST", "/explain", `{"method": "/routeguide.RouteGuide/GetFeature", "metadata": {"x-k": 1}}`},
+			admin:  &adminCall{nil, "POST", "/explain", `{"method": "/routeguide.RouteGuide/GetFeature", "metadata": {"x-k": 1}}`},
 			status: http.StatusBadRequest,
 			want:   []string{`explain: body: metadata "x-k": want a string or a list of strings`},
 		},
 		{
 			name:   "admin: explain request of the wrong type",
-			admin:  &adminCall{"POST", "/explain", `{"method": "/routeguide.RouteGuide/GetFeature", "request": {"latitude": "north"}}`},
+			admin:  &adminCall{nil, "POST", "/explain", `{"method": "/routeguide.RouteGuide/GetFeature", "request": {"latitude": "north"}}`},
 			status: http.StatusBadRequest,
 			want:   []string{"explain: request message 1: not a routeguide.Point: ", `invalid value for int32 field latitude: "north"`},
 		},
 		{
 			name:   "admin: explain of an unknown method",
-			admin:  &adminCall{"POST", "/explain", `{"method": "/routeguide.RouteGuide/GetFeatur"}`},
+			admin:  &adminCall{nil, "POST", "/explain", `{"method": "/routeguide.RouteGuide/GetFeatur"}`},
 			status: http.StatusBadRequest,
 			want:   []string{"explain: unknown method /routeguide.RouteGuide/GetFeatur; closest served methods: /routeguide.RouteGuide/GetFeature"},
 		},
 		{
 			name:   "admin: malformed method in a query",
-			admin:  &adminCall{"GET", "/calls?method=GetFeature", ""},
+			admin:  &adminCall{nil, "GET", "/calls?method=GetFeature", ""},
 			status: http.StatusBadRequest,
 			want:   []string{`query parameter method: method "GetFeature": want the form /package.Service/Method`},
 		},
@@ -1153,8 +1156,65 @@ func TestBadInputCatalog(t *testing.T) {
 			want: []string{"verify: --upstream ADDR is required"},
 		},
 		{
+			name:   "admin: a body sent as text/plain (a cross-site form could)",
+			admin:  &adminCall{map[string]string{"Content-Type": "text/plain"}, "POST", "/stubs", "{method: /routeguide.RouteGuide/GetFeature, response: {}}"},
+			status: http.StatusUnsupportedMediaType,
+			want:   []string{`Content-Type "text/plain": the request body must be JSON or YAML, sent as one of application/json, application/yaml, application/x-yaml, text/yaml`},
+		},
+		{
+			name:   "admin: a body without a content type",
+			admin:  &adminCall{map[string]string{"Content-Type": ""}, "POST", "/verify", `{"id": "feature-1-2"}`},
+			status: http.StatusUnsupportedMediaType,
+			want:   []string{`the request body has no Content-Type: send it as one of application/json, application/yaml, application/x-yaml, text/yaml`},
+		},
+		{
+			name:   "admin: a request for another host (DNS rebinding)",
+			admin:  &adminCall{map[string]string{"Host": "rebind.example:80"}, "GET", "/calls", ""},
+			status: http.StatusForbidden,
+			want:   []string{`GET /calls for host "rebind.example:80": the admin API listens at 127.0.0.1:`, "--admin-allow-host NAME"},
+		},
+		{
+			name: "--admin-allow-host without --admin",
+			args: serve("--admin-allow-host", "mock.internal"),
+			exit: 2,
+			want: []string{"--admin-allow-host is for the admin API, and no --admin was given"},
+		},
+		{
+			name: "--admin-allow-host with a scheme",
+			args: serve("--admin", "127.0.0.1:0", "--admin-allow-host", "http://mock.internal/"),
+			exit: 2,
+			want: []string{`--admin-allow-host "http://mock.internal/": want a host NAME or NAME:PORT as a Host header carries it`},
+		},
+		{
+			name: "--admin-allow-host with a bad port",
+			args: serve("--admin", "127.0.0.1:0", "--admin-allow-host", "mock.internal:99999"),
+			exit: 2,
+			want: []string{`--admin-allow-host "mock.internal:99999": port "99999": want a number from 1 to 65535`},
+		},
+		{
+			name: "--admin-show-secrets without --admin",
+			args: serve("--admin-show-secrets"),
+			exit: 2,
+			want: []string{"--admin-show-secrets is for the admin API, and no --admin was given"},
+		},
+		{
+			name: "admin: reset while a --stubs file has a typo",
+			act: func(t *testing.T) error {
+				file := filepath.Join(t.TempDir(), "stubs.yaml")
+				writeFile(t, file, "- {id: a, method: /routeguide.RouteGuide/GetFeature, response: {}}\n")
+				_, adminAddr, _ := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--proto", routeProtos, "--stubs", file)
+				writeFile(t, file, "- {id: a, method: /routeguide.RouteGuide/GetFeature, response: {}}\n- {id: b, method: /routeguide.RouteGuide/GetFeature, reponse: {}}\n")
+				var e admin.ErrorBody
+				if code := adminDo(t, "POST", "http://"+adminAddr+"/reset", "", "", &e); code != http.StatusUnprocessableEntity {
+					return fmt.Errorf("status %d, want 422: %s", code, e.Error)
+				}
+				return errors.New(strings.ReplaceAll(e.Error, file, "stubs.yaml"))
+			},
+			want: []string{"reset: nothing was reset, the stubs answering now go on answering: ", "bad stub file: stubs.yaml:2: field reponse not found in type stub"},
+		},
+		{
 			name:   "admin: delete of an unknown stub",
-			admin:  &adminCall{"DELETE", "/stubs/nope", ""},
+			admin:  &adminCall{nil, "DELETE", "/stubs/nope", ""},
 			status: http.StatusNotFound,
 			want:   []string{`not found: no such stub: "nope"`},
 		},
@@ -1290,6 +1350,19 @@ func checkAdminRow(t *testing.T, adminAddr string, tc badInputRow) {
 	req, err := http.NewRequestWithContext(ctx, tc.admin.method, "http://"+adminAddr+tc.admin.path, strings.NewReader(tc.admin.body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if tc.admin.body != "" {
+		req.Header.Set("Content-Type", "application/yaml") // JSON is YAML too
+	}
+	for k, v := range tc.admin.header {
+		switch {
+		case k == "Host":
+			req.Host = v
+		case v == "":
+			req.Header.Del(k)
+		default:
+			req.Header.Set(k, v)
+		}
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

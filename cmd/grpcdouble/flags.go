@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,9 +54,11 @@ type commonConfig struct {
 	httpListen  string
 	corsOrigins stringList
 
-	admin      string
-	adminToken string
-	metrics    string // serve --metrics: /metrics alone, on this address
+	admin            string
+	adminToken       string
+	adminAllowHosts  stringList
+	adminShowSecrets bool
+	metrics          string // serve --metrics: /metrics alone, on this address
 
 	journalLimit int
 	journalBytes int64
@@ -146,6 +150,8 @@ func (c *commonConfig) registerServing(fs *flag.FlagSet) {
 	// The environment default is applied after parsing, so help never
 	// prints the token.
 	fs.StringVar(&c.adminToken, "admin-token", "", "require \"Authorization: Bearer `TOKEN`\" on every admin request (default: $"+adminTokenEnv+")")
+	fs.Var(&c.adminAllowHosts, "admin-allow-host", "also answer admin requests whose Host header is `NAME` (any port) or NAME:PORT, as when the admin is reached by a DNS name or through a port mapped to another (repeatable; * allows any). By default only the address it listens at, and localhost, 127.0.0.1 or [::1] at its port, are answered, against DNS rebinding")
+	fs.BoolVar(&c.adminShowSecrets, "admin-show-secrets", false, "show credential metadata (every key containing token, api-key, apikey, secret, password, cookie, authorization, session or credential, grpcdouble-session excepted) as sent in the admin API's /calls, /misses and page; by default it reads [REDACTED]")
 	fs.IntVar(&c.journalLimit, "journal-limit", 1000, "keep only the newest `N` calls in the journal (0: all)")
 	fs.Int64Var(&c.journalBytes, "journal-bytes", mockserver.DefaultJournalBytes, "keep about `BYTES` of calls in the journal at most (0: no bound); a message over a sixteenth of it is kept truncated")
 	fs.Int64Var(&c.maxFileSize, "max-file-size", defaultMaxFileSize, "read no --stubs, --protoset, --cassette or TLS file larger than `BYTES` (at most 1 GiB)")
@@ -170,6 +176,17 @@ func (c *commonConfig) validate() error {
 	}
 	if c.adminToken != strings.TrimSpace(c.adminToken) {
 		return errors.New("--admin-token (or $" + adminTokenEnv + "): the token starts or ends with white space, which no client sends; remove it")
+	}
+	for _, h := range c.adminAllowHosts {
+		if c.admin == "" {
+			return errors.New("--admin-allow-host is for the admin API, and no --admin was given")
+		}
+		if err := checkAllowHost(h); err != nil {
+			return fmt.Errorf("--admin-allow-host %q: %w", h, err)
+		}
+	}
+	if c.adminShowSecrets && c.admin == "" {
+		return errors.New("--admin-show-secrets is for the admin API, and no --admin was given")
 	}
 	if len(c.corsOrigins) > 0 && c.httpListen == "" {
 		return errors.New("--cors-origin is for the --http port, and no --http was given")
@@ -468,4 +485,24 @@ func (c *serveConfig) replayOptions() []replay.Option {
 		opts = append(opts, replay.MatchMetadata(c.replayMatchMetadata...))
 	}
 	return opts
+}
+
+// checkAllowHost checks one --admin-allow-host: a host name or address, with
+// a port or without, as a Host header carries it (or *).
+func checkAllowHost(h string) error {
+	if h == "*" {
+		return nil
+	}
+	if h == "" || strings.ContainsAny(h, "/ \t@?#") || strings.Contains(h, "*") {
+		return errors.New("want a host NAME or NAME:PORT as a Host header carries it (no scheme, path or wildcard; * alone allows any host)")
+	}
+	if host, port, err := net.SplitHostPort(h); err == nil {
+		if host == "" {
+			return errors.New("the name before the port is empty")
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("port %q: want a number from 1 to 65535", port)
+		}
+	}
+	return nil
 }

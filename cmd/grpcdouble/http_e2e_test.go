@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"net/http"
@@ -53,6 +55,33 @@ func httpDo(t *testing.T, c *http.Client, req *http.Request) (int, string) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, string(b)
+}
+
+// textFrames splits a gRPC-Web text-mode body into its frames' payloads;
+// each frame is base64 padded on its own.
+func textFrames(t *testing.T, body string) [][]byte {
+	t.Helper()
+	var frames [][]byte
+	for body != "" {
+		if len(body) < 8 {
+			t.Fatalf("a text-mode body ends in %q", body)
+		}
+		head, err := base64.StdEncoding.DecodeString(body[:8])
+		if err != nil {
+			t.Fatalf("%q: %v", body, err)
+		}
+		n := base64.StdEncoding.EncodedLen(5 + int(binary.BigEndian.Uint32(head[1:5])))
+		if n > len(body) {
+			t.Fatalf("a frame of %d characters in %q", n, body)
+		}
+		b, err := base64.StdEncoding.DecodeString(body[:n])
+		if err != nil {
+			t.Fatalf("a frame is not base64 padded on its own: %q: %v", body[:n], err)
+		}
+		frames = append(frames, b[5:])
+		body = body[n:]
+	}
+	return frames
 }
 
 func httpPost(t *testing.T, url, contentType, body string, header ...string) (int, string) {
@@ -151,6 +180,29 @@ func TestServeHTTPProtocols(t *testing.T) {
 		}
 		if !strings.Contains(body, "no stub") && !strings.Contains(strings.ToLower(body), "nearest") {
 			t.Errorf("a call no stub matches should say why: %s", body)
+		}
+	})
+	t.Run("grpc-web-text http/1.1", func(t *testing.T) {
+		// No Go client speaks the text mode: the request is built as
+		// grpc-web's JavaScript client sends it, a base64 frame of
+		// Point{latitude: 1, longitude: 2}.
+		point := base64.StdEncoding.EncodeToString([]byte{0, 0, 0, 0, 4, 0x08, 0x01, 0x10, 0x02})
+		code, body := httpPost(t, base+"/routeguide.RouteGuide/GetFeature", "application/grpc-web-text", point,
+			"Accept", "application/grpc-web-text", "X-Grpc-Web", "1")
+		frames := textFrames(t, body)
+		if code != http.StatusOK || len(frames) != 2 || !strings.Contains(string(frames[0]), "Stub feature at 1,2") ||
+			!strings.Contains(string(frames[1]), "grpc-status: 0") || !strings.Contains(string(frames[1]), "x-cost: 1") {
+			t.Errorf("GetFeature: %d %q", code, frames)
+		}
+		empty := base64.StdEncoding.EncodeToString([]byte{0, 0, 0, 0, 0})
+		code, body = httpPost(t, base+"/routeguide.RouteGuide/ListFeatures", "application/grpc-web-text+proto", empty)
+		frames = textFrames(t, body)
+		if code != http.StatusOK || len(frames) != 4 || !strings.Contains(string(frames[2]), "third") {
+			t.Errorf("ListFeatures: %d %q", code, frames)
+		}
+		code, body = httpPost(t, base+"/routeguide.RouteGuide/GetFeature", "application/grpc-web-text", "AAAA*AAA")
+		if code != http.StatusOK || len(textFrames(t, body)) != 0 {
+			t.Errorf("invalid base64: %d %q", code, body)
 		}
 	})
 	t.Run("grpc on --listen", func(t *testing.T) {

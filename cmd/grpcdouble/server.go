@@ -181,7 +181,10 @@ func start(c *commonConfig, h mockserver.Handler, sources []mockserver.Source, a
 	}
 	log.Info("serving", "listen", srv.Addr(), "tls", tlsCfg != nil, "mtls", tlsCfg != nil && tlsCfg.ClientCAs != nil, "services", names)
 	if in.adminLn != nil {
-		adminOpts = append(adminOpts, admin.WithToken(c.adminToken), admin.WithLogger(log))
+		adminOpts = append(adminOpts, admin.WithToken(c.adminToken), admin.WithLogger(log), admin.WithAllowedHosts(c.adminAllowHosts...))
+		if c.adminShowSecrets {
+			adminOpts = append(adminOpts, admin.WithSecretsShown())
+		}
 		if met != nil {
 			adminOpts = append(adminOpts, admin.WithMetrics(met.Handler()))
 		}

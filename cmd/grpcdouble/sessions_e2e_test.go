@@ -183,6 +183,9 @@ func adminDoHeader(t *testing.T, method, url string, header map[string]string, b
 	if err != nil {
 		t.Fatal(err)
 	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/yaml") // JSON is YAML too
+	}
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}

@@ -2,6 +2,7 @@ package transcoder_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"strings"
@@ -43,6 +44,25 @@ func TestBadHTTPInput(t *testing.T) {
 		{name: "truncated gRPC-Web frame", method: "POST", path: "/routeguide.RouteGuide/GetFeature",
 			header: map[string]string{"Content-Type": "application/grpc-web+proto"},
 			body:   frame(10, []byte{0x08, 0x01}), wantStatus: 200, wantGRPC: "13", want: []string{"unexpected EOF"}},
+		{name: "gRPC-Web text: invalid base64", method: "POST", path: "/routeguide.RouteGuide/GetFeature",
+			header: map[string]string{"Content-Type": "application/grpc-web-text"},
+			body:   []byte("AAAAAAIIAQ*="), wantStatus: 200, wantGRPC: "3", want: []string{"grpc-web-text: the request body is not valid base64: '*' at offset 10"}},
+		{name: "gRPC-Web text: truncated frame", method: "POST", path: "/routeguide.RouteGuide/GetFeature",
+			header: map[string]string{"Content-Type": "application/grpc-web-text+proto"},
+			body:   []byte(base64.StdEncoding.EncodeToString(frame(10, []byte{0x08, 0x01}))), wantStatus: 200, wantGRPC: "3",
+			want: []string{"grpc-web-text: the request body ends inside a frame: its header says 10 bytes, 2 came"}},
+		{name: "gRPC-Web text: truncated frame header", method: "POST", path: "/routeguide.RouteGuide/GetFeature",
+			header: map[string]string{"Content-Type": "application/grpc-web-text"},
+			body:   []byte(base64.StdEncoding.EncodeToString([]byte{0, 0, 0})), wantStatus: 200, wantGRPC: "3",
+			want: []string{"ends inside a frame header (3 of its 5 bytes)"}},
+		{name: "gRPC-Web text: oversized message", method: "POST", path: "/routeguide.RouteGuide/GetFeature",
+			header: map[string]string{"Content-Type": "application/grpc-web-text"},
+			body:   []byte(base64.StdEncoding.EncodeToString(frame(4096, nil))), wantStatus: 200, wantGRPC: "8",
+			want: []string{"the request message is 4096 bytes, more than the limit of 1024"}},
+		{name: "gRPC-Web text: two messages for a unary method", method: "POST", path: "/routeguide.RouteGuide/GetFeature",
+			header: map[string]string{"Content-Type": "application/grpc-web-text"},
+			body:   []byte(base64.StdEncoding.EncodeToString(frame(0, nil)) + base64.StdEncoding.EncodeToString(frame(0, nil))), wantStatus: 200, wantGRPC: "3",
+			want: []string{"routeguide.RouteGuide.GetFeature takes one request message"}},
 		{name: "REST path variable of the wrong type", method: "GET", path: "/v1/features/north",
 			wantStatus: 400, want: []string{"latitude"}},
 		{name: "REST query variable of the wrong type", method: "GET", path: "/v1/features/1?longitude=east",

@@ -14,6 +14,16 @@
 // (connect-timeout-ms as grpc-timeout). Plain gRPC with the proto codec
 // skips vanguard and goes straight to the server.
 //
+// gRPC-Web's text mode (application/grpc-web-text[+proto], what grpc-web's
+// JavaScript client sends in its grpcwebtext mode), which vanguard does
+// not serve, is done here in front of it: the base64 request body (in
+// chunks each padded on its own, if the client flushed so) is decoded to
+// binary gRPC-Web, and each response frame, messages and trailers, is
+// base64-encoded and flushed as it comes, under the content-type
+// application/grpc-web-text+proto. For unary and server-streaming methods
+// the request is decoded and checked whole before the call, so a body that
+// is not base64 or ends inside a frame gets InvalidArgument saying where.
+//
 // Handler gives the http.Handler to mount on any server; New and Start also
 // serve it on an in-memory listener, speaking HTTP/2 cleartext (TLS when the
 // mockserver has TLS) and HTTP/1.1, and hand out an *http.Client and base
@@ -29,6 +39,6 @@
 // The package is apart from mockserver so that a test using only gRPC does
 // not link vanguard and connect-go.
 //
-// Not supported, because vanguard does not do them: gRPC-Web's text mode
-// (application/grpc-web-text), and bidirectional streams over HTTP/1.1.
+// Not supported: bidirectional streams over HTTP/1.1, which the protocol
+// cannot carry.
 package transcoder

@@ -108,15 +108,22 @@ func Handler(ms *mockserver.Server, opts ...Option) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("transcoder: %w", err)
 	}
-	rpcPaths := map[string]bool{}
+	rpcPaths := map[string]protoreflect.MethodDescriptor{}
 	for _, sd := range services {
 		for i := 0; i < sd.Methods().Len(); i++ {
-			rpcPaths["/"+string(sd.FullName())+"/"+string(sd.Methods().Get(i).Name())] = true
+			md := sd.Methods().Get(i)
+			rpcPaths["/"+string(sd.FullName())+"/"+string(md.Name())] = md
 		}
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	serve := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := classify(r)
-		if r.Method == http.MethodPost && rpcPaths[r.URL.Path] && !rpcContentType(r) {
+		if p.Name == mockserver.ProtocolGRPCWebText {
+			webText(w, r, p, rpcPaths[r.URL.Path], cfg.maxMsg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				tc.ServeHTTP(w, r.WithContext(mockserver.WithProtocol(r.Context(), p)))
+			}))
+			return
+		}
+		if r.Method == http.MethodPost && rpcPaths[r.URL.Path] != nil && !rpcContentType(r) {
 			// vanguard would take it for REST and find no route.
 			http.Error(w, fmt.Sprintf("grpcdouble: %s: content-type %q is none of the RPC protocols': application/json or application/proto (Connect unary), application/connect+json|proto, application/grpc-web[+json|+proto], application/grpc[+json|+proto]",
 				r.URL.Path, r.Header.Get("Content-Type")), http.StatusUnsupportedMediaType)
@@ -127,7 +134,8 @@ func Handler(ms *mockserver.Server, opts ...Option) (http.Handler, error) {
 			return
 		}
 		tc.ServeHTTP(w, r.WithContext(mockserver.WithProtocol(r.Context(), p)))
-	}), nil
+	})
+	return serve, nil
 }
 
 // protocolHeaders are the Connect and gRPC-Web transport headers left once
@@ -211,6 +219,8 @@ func classify(r *http.Request) mockserver.Protocol {
 		return "proto"
 	}
 	switch {
+	case base == grpcWebTextType || strings.HasPrefix(base, grpcWebTextType+"+"):
+		return mockserver.Protocol{Name: mockserver.ProtocolGRPCWebText, Codec: sub(grpcWebTextType)}
 	case base == "application/grpc-web" || strings.HasPrefix(base, "application/grpc-web+"):
 		return mockserver.Protocol{Name: mockserver.ProtocolGRPCWeb, Codec: sub("application/grpc-web")}
 	case base == "application/grpc" || strings.HasPrefix(base, "application/grpc+"):

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/grpcdouble/grpcdouble/internal/browser"
+)
+
+// webTextPage calls the double's --http port (TARGET) as grpc-web's
+// JavaScript client does in its default grpcwebtext mode: an XHR POST of
+// application/grpc-web-text, the frame in base64 (here in two chunks, each
+// padded on its own), and the answer read from responseText four
+// characters at a time, frames and trailers decoded in the page.
+const webTextPage = `<!doctype html>
+<html><head><meta charset="utf-8"><title>grpc-web-text from a browser</title></head>
+<body><pre id="out">waiting</pre>
+<script>
+const TARGET = %q;
+function frame(payload) {
+  const f = new Uint8Array(5 + payload.length);
+  new DataView(f.buffer).setUint32(1, payload.length);
+  f.set(payload, 5);
+  return f;
+}
+function b64(bytes) { return btoa(String.fromCharCode(...bytes)); }
+function unb64(text) { // each frame is padded on its own, so decode group by group
+  const out = [];
+  for (let i = 0; i + 4 <= text.length; i += 4) {
+    for (const c of atob(text.substr(i, 4))) out.push(c.charCodeAt(0));
+  }
+  return new Uint8Array(out);
+}
+function frames(bytes) {
+  const res = [];
+  for (let i = 0; i + 5 <= bytes.length;) {
+    const n = new DataView(bytes.buffer, i + 1, 4).getUint32(0);
+    res.push({trailer: (bytes[i] & 0x80) !== 0, payload: bytes.slice(i + 5, i + 5 + n)});
+    i += 5 + n;
+  }
+  return res;
+}
+function field1(payload) { // a Feature's name: field 1, length-delimited, short
+  if (payload[0] !== 0x0a) return null;
+  return new TextDecoder().decode(payload.slice(2, 2 + payload[1]));
+}
+function trailers(payload) { // as grpc-web's client parses them: names as they come
+  const t = {};
+  for (const line of new TextDecoder().decode(payload).trim().split("\r\n")) {
+    const at = line.indexOf(":");
+    t[line.substring(0, at).trim()] = line.substring(at + 1).trim();
+  }
+  return t;
+}
+function call(method, body, headers) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", TARGET + "/routeguide.RouteGuide/" + method);
+    const h = Object.assign({"Content-Type": "application/grpc-web-text", "Accept": "application/grpc-web-text",
+      "X-Grpc-Web": "1", "X-User-Agent": "grpc-web-javascript/0.1"}, headers);
+    for (const k in h) xhr.setRequestHeader(k, h[k]);
+    xhr.onload = () => {
+      const fs = frames(unb64(xhr.responseText));
+      const data = fs.filter(f => !f.trailer).map(f => field1(f.payload));
+      const tr = fs.filter(f => f.trailer).map(f => trailers(f.payload))[0] || {};
+      const status = tr["grpc-status"] ?? xhr.getResponseHeader("grpc-status");
+      const message = tr["grpc-message"] ?? xhr.getResponseHeader("grpc-message") ?? "";
+      resolve({contentType: xhr.getResponseHeader("content-type"), header: xhr.getResponseHeader("x-stub"),
+        data, trailers: tr, status, message: decodeURIComponent(message)});
+    };
+    xhr.onerror = () => reject(new Error("XHR refused"));
+    xhr.send(body);
+  });
+}
+window.result = (async () => {
+  let res;
+  try {
+    const point = frame(new Uint8Array([0x08, 0x01, 0x10, 0x02])); // Point{latitude: 1, longitude: 2}
+    const ok = await call("GetFeature", b64(point.slice(0, 4)) + b64(point.slice(4)), {});
+    const denied = await call("GetFeature", b64(frame(new Uint8Array([0x08, 42]))), {"Authorization": "Bearer let-me-in"});
+    const stream = await call("ListFeatures", b64(frame(new Uint8Array([]))), {});
+    res = {contentType: ok.contentType, name: ok.data[0], stub: ok.header, status: ok.status, cost: ok.trailers["x-cost"],
+      deniedStatus: denied.status, deniedMessage: denied.message,
+      stream: stream.data.join(","), streamStatus: stream.status};
+  } catch (e) {
+    res = {refused: String(e)};
+  }
+  document.getElementById("out").textContent = JSON.stringify(res);
+  return res;
+})();
+</script></body></html>`
+
+// TestBrowserGRPCWebText: headless Chromium calls "serve --http" in
+// gRPC-Web's text mode, as grpc-web's JavaScript client does, unary and
+// server streaming, a stub's answer with its header and trailer and a
+// stub's error with its code and message. With no --cors-origin the
+// browser refuses the call; with the page's origin allowed it goes through.
+func TestBrowserGRPCWebText(t *testing.T) {
+	b := browser.Start(t)
+	var target string
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write([]byte(strings.Replace(webTextPage, "%q", `"`+target+`"`, 1)))
+	}))
+	t.Cleanup(page.Close)
+	run := func(step string) map[string]any {
+		b.Do("open the page: "+step, chromedp.Navigate(page.URL+"/"))
+		b.WaitFor("the page is done: "+step, `document.querySelector('#out').textContent !== 'waiting'`, uiWait)
+		return browser.Eval[map[string]any](b, "read the result: "+step, `window.result`)
+	}
+
+	refusing := startProc(t, serveArgs("--stubs", "testdata/standalone/stubs", "--http", "127.0.0.1:0")...)
+	target = "http://" + refusing.HTTPAddr
+	if got := run("no --cors-origin"); got["refused"] != "Error: XHR refused" {
+		t.Errorf("without --cors-origin the browser should refuse the call; the page got %v", got)
+	}
+
+	allowing := startProc(t, serveArgs("--stubs", "testdata/standalone/stubs", "--http", "127.0.0.1:0", "--cors-origin", page.URL)...)
+	target = "http://" + allowing.HTTPAddr
+	got := run("--cors-origin " + page.URL)
+	want := map[string]any{
+		"contentType": "application/grpc-web-text+proto",
+		"name":        "Stub feature at 1,2", "stub": "feature-1-2", "status": "0", "cost": "1",
+		"deniedStatus": "7", "deniedMessage": "Zutritt verboten — 立入禁止",
+		"stream": "first,second,third", "streamStatus": "0",
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("with --cors-origin, the page got %s = %v, want %v (all: %v)", k, got[k], v, got)
+		}
+	}
+}
