@@ -249,6 +249,7 @@ func (a *API) routes() http.Handler {
 	mux.HandleFunc("POST /reset", a.postReset)
 	mux.HandleFunc("POST /stubs", a.withStubs(a.postStubs))
 	mux.HandleFunc("GET /stubs", a.withStubs(a.getStubs))
+	mux.HandleFunc("GET /stubs/{id}", a.withStubs(a.getStub))
 	mux.HandleFunc("DELETE /stubs/{id}", a.withStubs(a.deleteStub))
 	mux.HandleFunc("POST /verify", a.withStubs(a.postVerify))
 	mux.HandleFunc("POST /explain", a.withStubs(a.postExplain))
@@ -262,7 +263,7 @@ func (a *API) routes() http.Handler {
 	mux.HandleFunc("DELETE /sessions/{name}", a.withSessions(a.deleteSession))
 	a.pageRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s; the admin API has GET /calls, DELETE /calls, GET /services, POST /reset, POST /stubs, GET /stubs, DELETE /stubs/{id}, POST /verify, POST /explain, GET /misses, GET /scenarios, PUT /scenarios/{name}, GET /sessions, DELETE /sessions/{name}, GET /calls/{id}, GET /events, and the page at /ui/", r.Method, r.URL.Path))
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s; the admin API has GET /calls, DELETE /calls, GET /services, POST /reset, POST /stubs, GET /stubs, GET /stubs/{id}, DELETE /stubs/{id}, POST /verify, POST /explain, GET /misses, GET /scenarios, PUT /scenarios/{name}, GET /sessions, DELETE /sessions/{name}, GET /calls/{id}, GET /events, and the page at /ui/", r.Method, r.URL.Path))
 	})
 	return a.sameSite(a.withPage(a.authenticate(mux)))
 }
@@ -362,6 +363,21 @@ func (a *API) getStubs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, st.List())
+}
+
+func (a *API) getStub(w http.ResponseWriter, r *http.Request) {
+	st, ok := a.target(w, r, false)
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	for _, in := range st.mock.Stubs() {
+		if in.ID == id {
+			writeJSON(w, http.StatusOK, toStubJSON(in))
+			return
+		}
+	}
+	writeError(w, http.StatusNotFound, fmt.Sprintf("not found: %v: %q (GET /stubs lists them)", expect.ErrUnknownStub, id))
 }
 
 func (a *API) deleteStub(w http.ResponseWriter, r *http.Request) {

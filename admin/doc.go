@@ -18,6 +18,7 @@
 //	GET    /services           the services and methods served
 //	POST   /stubs              add stubs (YAML or JSON, the stub-file format)
 //	GET    /stubs              list stubs with their hit counts
+//	GET    /stubs/{id}         one stub
 //	DELETE /stubs/{id}         delete one stub
 //	POST   /verify             check hit counts ({"id": ..., "times": n})
 //	POST   /explain            why a request matches no stub

@@ -11,7 +11,6 @@ import (
 // dyn is what an expectation holds for priority and scenarios.
 type dyn struct {
 	priority  int
-	seq       int    // declared order, among the Mock's expectations
 	scenario  string // "" : in no scenario
 	whenState string // the state it answers in ("" : StartedState)
 	setState  string // the state to move to once it takes a call ("" : stay)

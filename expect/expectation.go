@@ -43,6 +43,30 @@ type expectation struct {
 	source string                        // where it was declared
 	broken bool                          // a setup error: never matches
 
+	compiled // what to match and answer
+
+	deferred []func(md protoreflect.MethodDescriptor) error
+	resolver mockserver.Methods // ParseStubs' resolver, for a Mock-less check
+
+	// def is the stub an expectation was built from, as Stub.definition
+	// gives it ("" for the Go DSL); shared marks a session's copy of a
+	// global stub, tried after the session's own (sessions.go).
+	def    string
+	shared bool
+	seq    int // declared order, among the Mock's expectations
+
+	hits atomic.Int64 // written under the methodSet's lock
+
+	mu       sync.Mutex
+	calls    []*Received
+	failures []string
+}
+
+// compiled is what an expectation matches and answers: what a stub file
+// compiles to, once (Stub.compileFor copies it), and what the Go DSL sets.
+// Nothing in it changes once calls can see it, so expectations share its
+// values.
+type compiled struct {
 	mdm      []mdMatcher
 	session  string      // answer only calls in this session ("": any)
 	req      Matcher     // unary and server-stream: the request (nil: any)
@@ -59,23 +83,9 @@ type expectation struct {
 	padTo    int           // pad every message sent to this many bytes (0: no)
 	abort    *abort        // end the stream after n messages sent
 	then     []thenOp      // effects once it takes a call (then.go)
+	dyn                    // priority, scenario (dynamic.go)
 
-	deferred []func(md protoreflect.MethodDescriptor) error
-	resolver mockserver.Methods // ParseStubs' resolver, for a Mock-less check
-
-	// def is the stub an expectation was built from, as Stub.definition
-	// gives it ("" for the Go DSL); shared marks a session's copy of a
-	// global stub, tried after the session's own (sessions.go).
-	def    string
-	shared bool
-	dyn    // priority, scenario, templates (dynamic.go)
-
-	min, max int          // max < 0: no limit
-	hits     atomic.Int64 // written under the methodSet's lock
-
-	mu       sync.Mutex
-	calls    []*Received
-	failures []string
+	min, max int // max < 0: no limit
 }
 
 func (e *expectation) hitCount() int { return int(e.hits.Load()) }

@@ -176,7 +176,7 @@ func (s Stub) listFields(n *yaml.Node, field string, l *listDoc, md protoreflect
 
 // compileDyn reads priority and the scenario keys.
 func (s Stub) compileDyn(e *expectation) error {
-	d, n := &s.doc, s.node
+	d, n := &s.src.doc, s.src.node
 	if present(d.Priority) {
 		p, err := strconv.Atoi(d.Priority.Value)
 		if d.Priority.Kind != yaml.ScalarNode || err != nil {

@@ -1,6 +1,7 @@
 package expect
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"regexp"
@@ -516,17 +517,20 @@ func withIDs(stubs []Stub, ids []string) []Stub {
 // definition is what makes two stubs the same: where the stub is, and what
 // it says.
 //
-// The stub's YAML is written as a compact key of its nodes, not marshaled:
-// marshaling every stub was most of the cost of loading 100,000.
+// The stub's YAML is written as a compact key of its nodes, not marshaled
+// (marshaling every stub was most of the cost of loading 100,000), and kept
+// as its SHA-256: a stub keeps no YAML once parsed.
 func (s Stub) definition() string {
-	if s.node == nil {
+	if s.def != "" {
+		return s.def
+	}
+	if s.src == nil || s.src.node == nil {
 		return s.Source()
 	}
 	var b strings.Builder
-	b.WriteString(s.Source())
-	b.WriteByte('\n')
-	nodeKey(&b, s.node)
-	return b.String()
+	nodeKey(&b, s.src.node)
+	sum := sha256.Sum256([]byte(b.String()))
+	return s.Source() + "\n" + string(sum[:])
 }
 
 // nodeKey writes n's kind, tag and value, and its children's, each length

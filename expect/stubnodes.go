@@ -20,6 +20,7 @@ import (
 func ParseStubNodes(filename string, nodes []*yaml.Node, resolver mockserver.Methods) ([]Stub, error) {
 	var errs []error
 	out := make([]Stub, 0, len(nodes))
+	names := map[string]string{}
 	for _, n := range nodes {
 		if n == nil || n.Kind != yaml.MappingNode {
 			line := 0
@@ -34,28 +35,14 @@ func ParseStubNodes(filename string, nodes []*yaml.Node, resolver mockserver.Met
 			errs = append(errs, fmt.Errorf("%w: %s", ErrStubFile, yamlError(filename, err)))
 			continue
 		}
-		s := Stub{ID: d.ID, File: filename, Line: n.Line, doc: d, node: n}
-		full, err := mockserver.NormalizeMethod(d.Method)
-		if d.Method == "" {
-			err = errors.New("method is required")
-		}
+		// The nodes are the reader's, built for this call: kept, as
+		// there is no file to read them from again.
+		s, err := parseStub(filename, 0, n, d, resolver, true, names)
 		if err != nil {
-			errs = append(errs, s.errf(n, "method", "%v", err))
+			errs = append(errs, err)
 			continue
 		}
-		s.Method = full
-		md, err := lookupWith(resolver, full)
-		if err != nil {
-			errs = append(errs, s.errf(n, "method", "%v", err))
-			continue
-		}
-		if md != nil {
-			e := &expectation{method: full, kind: mockserver.KindOf(md), md: md}
-			if err := s.compile(e, md); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-		}
+		s.index = -1
 		out = append(out, s)
 	}
 	// As ParseStubs: the stubs that parsed come back beside the errors.

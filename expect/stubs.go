@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -120,17 +121,41 @@ type fileDoc struct {
 
 // Stub is one parsed stub: the declarative form of an expectation. Add it to
 // a Mock with AddStubs.
+//
+// A stub parsed for a known method is compiled once, at parse; adding it to
+// a Mock (or to every session's) copies what it compiled to. It keeps no
+// YAML: 100,000 stubs holding their node trees took 1.5 GB.
 type Stub struct {
 	ID     string // from the file; "" gets a number when added
 	Method string // "/pkg.Service/Method"
 	File   string
 	Line   int
-	doc    stubDoc
-	node   *yaml.Node // the stub's mapping, for line numbers
+
+	methodLine int         // the line of its method key
+	def        string      // definition, computed at parse
+	built      *built      // compiled at parse, when the method was known
+	src        *stubSource // what compile reads; nil once built from a file it can read again
+	file       *stubData   // the file it came from, to read it again
+	index      int         // its place among the file's stubs
+}
+
+// stubSource is a stub's document: decoded, and its nodes for line numbers.
+type stubSource struct {
+	doc  stubDoc
+	node *yaml.Node // the stub's mapping
+}
+
+// built is a stub compiled at parse, for md: each Mock's expectation of it
+// copies c.
+type built struct {
+	c       compiled
+	md      protoreflect.MethodDescriptor
+	limit   int // the send limit it was checked against (knownSendLimit)
+	limitOK bool
 }
 
 // Source is "file:line".
-func (s Stub) Source() string { return fmt.Sprintf("%s:%d", s.File, s.Line) }
+func (s Stub) Source() string { return s.File + ":" + strconv.Itoa(s.Line) }
 
 // ParseStubs parses a stub file (YAML or JSON) into stubs. A file holds a
 // list of stubs, a mapping with a "stubs" list, or a single stub. Messages
@@ -148,8 +173,86 @@ func ParseStubs(filename string, data []byte, resolver mockserver.Methods) ([]St
 		}
 		return nil, fmt.Errorf("%w: %s", ErrStubFile, yamlError(filename, err))
 	}
+	return ParseStubTree(filename, data, &root, resolver)
+}
+
+// ParseStubTree is ParseStubs for a file its caller has parsed already
+// (yaml.Unmarshal of data into root), such as a reader that looked at the
+// file's shape first: the file is parsed once. It takes root over: the
+// stubs' nodes are let go as each stub is compiled.
+func ParseStubTree(filename string, data []byte, root *yaml.Node, resolver mockserver.Methods) ([]Stub, error) {
 	if root.Kind == 0 || len(root.Content) == 0 {
 		return nil, nil
+	}
+	file := &stubData{name: filename, data: data}
+	items, err := stubItems(filename, root)
+	if errors.Is(err, errFileShape) {
+		return decodeWhole(filename, data, file, resolver)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if rerr := renamedKeys(filename, items); rerr != nil {
+		return nil, rerr
+	}
+	var errs []error
+	out := make([]Stub, 0, len(items))
+	names := map[string]string{}
+	// Each stub is decoded from its nodes, checked for unknown fields,
+	// compiled and let go, one at a time. A file with a decoding problem
+	// anywhere is decoded again whole by yaml's decoder instead, whose
+	// errors (every one, in order) are the file's.
+	for i, it := range items {
+		var d stubDoc
+		if err := it.Decode(&d); err != nil || !knownFields(it, stubDocType) {
+			return decodeWhole(filename, data, file, resolver)
+		}
+		s, err := parseStub(filename, i, it, d, resolver, false, names)
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			s.release(file)
+			out = append(out, s)
+		}
+		items[i] = nil
+	}
+	// The stubs that parsed come back with the errors of the others, so
+	// that a check (grpcdouble lint, CheckStubs) can report what adding
+	// them would say too: every problem at once.
+	return out, errors.Join(errs...)
+}
+
+// stubItems are the stubs' mappings of a parsed file (root): the list's
+// items, the "stubs" list's, or the one stub. The slice is the tree's own.
+func stubItems(filename string, root *yaml.Node) ([]*yaml.Node, error) {
+	doc := root.Content[0]
+	switch {
+	case doc.Kind == yaml.SequenceNode:
+		return doc.Content, nil
+	case doc.Kind == yaml.MappingNode && mapChild(doc, "stubs") != nil:
+		if len(doc.Content) != 2 {
+			return nil, errFileShape // other keys: the decoder names them
+		}
+		if s := mapChild(doc, "stubs"); s.Kind == yaml.SequenceNode {
+			return s.Content, nil
+		}
+		return nil, errFileShape
+	case doc.Kind == yaml.MappingNode:
+		return []*yaml.Node{doc}, nil
+	}
+	return nil, fmt.Errorf("%w: %s:%d: want a list of stubs, a mapping with \"stubs\", or one stub", ErrStubFile, filename, doc.Line)
+}
+
+// errFileShape is a file stubItems leaves to decodeWhole.
+var errFileShape = errors.New("decode the file whole")
+
+// decodeWhole parses a file as yaml's decoder does, unknown fields refused:
+// the path of a file with a problem somewhere, so that its errors are the
+// decoder's, every one and in order.
+func decodeWhole(filename string, data []byte, file *stubData, resolver mockserver.Methods) ([]Stub, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrStubFile, yamlError(filename, err))
 	}
 	doc := root.Content[0]
 	var items []*yaml.Node
@@ -168,12 +271,10 @@ func ParseStubs(filename string, data []byte, resolver mockserver.Methods) ([]St
 		if s := mapChild(doc, "stubs"); s.Kind == yaml.SequenceNode {
 			items = s.Content
 		}
-	case doc.Kind == yaml.MappingNode:
+	default:
 		items = []*yaml.Node{doc}
 		docs = make([]stubDoc, 1)
 		err = dec.Decode(&docs[0])
-	default:
-		return nil, fmt.Errorf("%w: %s:%d: want a list of stubs, a mapping with \"stubs\", or one stub", ErrStubFile, filename, doc.Line)
 	}
 	if rerr := renamedKeys(filename, items); rerr != nil {
 		return nil, rerr
@@ -183,46 +284,128 @@ func ParseStubs(filename string, data []byte, resolver mockserver.Methods) ([]St
 	}
 	var errs []error
 	out := make([]Stub, 0, len(docs))
+	names := map[string]string{}
 	for i, d := range docs {
-		s, err := stubOf(filename, d, items[i], resolver)
+		if i >= len(items) {
+			// Cannot be: the decoder found the stubs the nodes hold.
+			errs = append(errs, fmt.Errorf("%w: %s: stub %d: not found in the file's nodes", ErrStubFile, filename, i))
+			continue
+		}
+		s, err := parseStub(filename, i, items[i], d, resolver, false, names)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
+		s.release(file)
 		out = append(out, s)
 	}
-	// The stubs that parsed come back with the errors of the others, so
-	// that a check (grpcdouble lint, CheckStubs) can report what adding
-	// them would say too: every problem at once.
 	return out, errors.Join(errs...)
 }
 
-// stubOf makes the Stub of a decoded stub document at node n, checking it
-// now when resolver (or the compiled Go types) knows its method.
-func stubOf(filename string, d stubDoc, n *yaml.Node, resolver mockserver.Methods) (Stub, error) {
-	s := Stub{ID: d.ID, File: filename, Line: n.Line, doc: d, node: n}
-	if d.ID != "" && !validID.MatchString(d.ID) {
-		return s, s.errf(mapChild(n, "id"), "id", "%q: want at most 128 letters, digits and . _ : - starting with a letter, digit or _ (an ID is a URL path segment: DELETE /stubs/{id})", d.ID)
+// parseStub checks and compiles the stub at item, the file's i-th.
+// Nodes a program built (ParseStubNodes, foreign) may carry IDs of any
+// form, as they always could.
+func parseStub(filename string, i int, item *yaml.Node, d stubDoc, resolver mockserver.Methods, foreign bool, names map[string]string) (Stub, error) {
+	s := Stub{ID: d.ID, File: filename, Line: item.Line, methodLine: item.Line, index: i, src: &stubSource{doc: d, node: item}}
+	if k := mapChild(item, "method"); k != nil {
+		s.methodLine = k.Line
+	}
+	if d.ID != "" && !foreign && !validID.MatchString(d.ID) {
+		return s, s.errf(mapChild(item, "id"), "id", "%q: want at most 128 letters, digits and . _ : - starting with a letter, digit or _ (an ID is a URL path segment: DELETE /stubs/{id})", d.ID)
 	}
 	full, err := mockserver.NormalizeMethod(d.Method)
 	if d.Method == "" {
 		err = errors.New("method is required")
 	}
 	if err != nil {
-		return s, s.errf(n, "method", "%v", err)
+		return s, s.errf(item, "method", "%v", err)
+	}
+	if in, ok := names[full]; ok {
+		full = in // one string for every stub of a method
+	} else if names != nil {
+		names[full] = full
 	}
 	s.Method = full
+	s.def = s.definition()
+	// Check it now if the method is known.
 	md, err := lookupWith(resolver, full)
 	if err != nil {
-		return s, s.errf(n, "method", "%v", err)
+		return s, s.errf(item, "method", "%v", err)
 	}
 	if md != nil {
 		e := &expectation{method: full, kind: mockserver.KindOf(md), md: md, resolver: resolver}
+		e.min, e.max = 0, -1
 		if err := s.compile(e, md); err != nil {
 			return s, err
 		}
+		c := e.compiled
+		// Clipped, so that nothing appending to one copy's lists can
+		// write into another's.
+		c.mdm, c.fields, c.script = slices.Clip(c.mdm), slices.Clip(c.fields), slices.Clip(c.script)
+		c.headerT, c.trailerT = slices.Clip(c.headerT), slices.Clip(c.trailerT)
+		b := &built{c: c, md: md}
+		b.limit, b.limitOK = e.knownSendLimit()
+		s.built = b
 	}
 	return s, nil
+}
+
+// release lets go of the stub's nodes once it is built: it can read its
+// file again should a Mock need it compiled otherwise (compileFor).
+func (s *Stub) release(file *stubData) {
+	if s.built != nil && file != nil && file.data != nil {
+		s.src, s.file = nil, file
+	}
+}
+
+// stubData is a stub file's bytes, read again (and parsed once) only for a
+// stub that must be compiled anew.
+type stubData struct {
+	name string
+	data []byte
+
+	mu    sync.Mutex
+	items []*yaml.Node
+}
+
+// source is what compile reads: the stub's own, or its file's read again.
+func (s Stub) source() (*stubSource, error) {
+	if s.src != nil {
+		return s.src, nil
+	}
+	if s.file == nil {
+		return nil, fmt.Errorf("%w: %s: the stub's definition is gone", ErrStubFile, s.Source())
+	}
+	f := s.file
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.items == nil {
+		var root yaml.Node
+		if err := yaml.Unmarshal(f.data, &root); err != nil {
+			return nil, fmt.Errorf("%w: %s", ErrStubFile, yamlError(f.name, err))
+		}
+		if root.Kind == 0 || len(root.Content) == 0 {
+			return nil, fmt.Errorf("%w: %s: the file is empty now", ErrStubFile, f.name)
+		}
+		items, err := stubItems(f.name, &root)
+		if err != nil {
+			if s := mapChild(root.Content[0], "stubs"); s != nil && s.Kind == yaml.SequenceNode {
+				items = s.Content
+			} else {
+				return nil, err
+			}
+		}
+		f.items = items
+	}
+	if s.index >= len(f.items) {
+		return nil, fmt.Errorf("%w: %s: the stub is gone from the file", ErrStubFile, s.Source())
+	}
+	n := f.items[s.index]
+	var d stubDoc
+	if err := n.Decode(&d); err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrStubFile, yamlError(f.name, err))
+	}
+	return &stubSource{doc: d, node: n}, nil
 }
 
 // validID is the form of a stub ID: safe in a URL path as it is, so the
@@ -357,29 +540,51 @@ func (m *Mock) AddStubs(stubs ...Stub) ([]string, error) {
 func (m *Mock) compileStubs(stubs []Stub) ([]*expectation, error) {
 	exps := make([]*expectation, len(stubs))
 	var errs []error
-	for i, s := range stubs {
+	for i := range stubs {
+		s := &stubs[i]
 		e, err := m.prepare(s.Method, -1, s.Source())
 		if err != nil {
-			errs = append(errs, s.errf(mapChild(s.node, "method"), "method", "%v", err))
+			errs = append(errs, fmt.Errorf("%w: %s:%d: method: %v", ErrStubFile, s.File, s.methodLine, err))
 			continue
 		}
 		e.min, e.max = 0, -1
 		if e.md != nil {
-			if err := s.compile(e, e.md); err != nil {
+			if err := s.compileFor(e, e.md); err != nil {
 				errs = append(errs, err)
 				continue
 			}
 		} else {
-			s := s
-			e.deferred = append(e.deferred, func(md protoreflect.MethodDescriptor) error { return s.compile(e, md) })
+			s := *s
+			e.deferred = append(e.deferred, func(md protoreflect.MethodDescriptor) error { return s.compileFor(e, md) })
 		}
-		e.def = s.definition()
+		e.def = s.def
+		if e.def == "" {
+			e.def = s.definition()
+		}
 		exps[i] = e
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return exps, nil
+}
+
+// compileFor fills e from the stub, for the method md: a copy of what the
+// stub compiled to at parse when that was for md and the same send limit,
+// else compiled anew.
+func (s Stub) compileFor(e *expectation, md protoreflect.MethodDescriptor) error {
+	if b := s.built; b != nil && b.md == md {
+		if limit, ok := e.knownSendLimit(); limit == b.limit && ok == b.limitOK {
+			e.compiled = b.c
+			return nil
+		}
+	}
+	src, err := s.source()
+	if err != nil {
+		return err
+	}
+	s.src = src
+	return s.compile(e, md)
 }
 
 // LoadStubs loads stub files and folders (see the package-level LoadStubs)
@@ -774,7 +979,7 @@ func (s Stub) checkPad(e *expectation, n *yaml.Node, field string, size int) err
 
 // compile fills e from the stub, for the method md.
 func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
-	d, n := &s.doc, s.node
+	d, n := &s.src.doc, s.src.node
 	kind := mockserver.KindOf(md)
 	in, out := md.Input(), md.Output()
 	wrongKind := func(field, want string) error {

@@ -112,7 +112,7 @@ type thenDoc struct {
 // compileThen reads a stub's then: each putStubs stub is parsed (and
 // checked, when its method is known) as a stub of the same file.
 func (s Stub) compileThen(e *expectation) error {
-	d, n := &s.doc, s.node
+	d, n := &s.src.doc, s.src.node
 	if len(d.Then) == 0 {
 		return nil
 	}
@@ -128,7 +128,10 @@ func (s Stub) compileThen(e *expectation) error {
 		puts := mapChild(item, "putStubs")
 		for j, pd := range td.PutStubs {
 			pn := seqItem(puts, j)
-			ps, err := stubOf(s.File, pd, pn, e.resolver)
+			if pn == nil {
+				return s.errf(item, field+".putStubs", "stub %d not found in the file's nodes", j)
+			}
+			ps, err := parseStub(s.File, j, pn, pd, e.resolver, false, nil)
 			if err != nil {
 				return err
 			}

@@ -255,6 +255,9 @@ func NormalizeMethod(name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if len(name) == len(svc)+len(m)+2 && name[0] == '/' && name[1:1+len(svc)] == svc && name[1+len(svc)] == '/' {
+		return name, nil // normal already: not one string more per stub
+	}
 	return "/" + svc + "/" + m, nil
 }
 

@@ -80,3 +80,31 @@ func BenchmarkLoad10kPaired(b *testing.B) {
 	b.ReportMetric(float64(g.Milliseconds())/float64(b.N), "gripmock-ms/load")
 	b.ReportMetric(float64(nat.Milliseconds())/float64(b.N), "native-ms/load")
 }
+
+// BenchmarkServeLoad100k does what grpcdouble serve does with --stubs: read
+// a native file of 100,000 stubs in the Auto format and put them in a
+// Sessions' global Mock. Run with -benchtime=1x and -memprofile/-cpuprofile
+// to see where loading goes.
+func BenchmarkServeLoad100k(b *testing.B) {
+	const n = 100_000
+	_, nativeFile := manyStubs(b, n)
+	srv, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protoDir}, shopProto))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	b.ResetTimer()
+	for b.Loop() {
+		stubs, err := stubformat.Load(srv, stubformat.Auto, nativeFile)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s := expect.NewSessions()
+		if _, err := s.ReplaceFiles(stubs); err != nil {
+			b.Fatal(err)
+		}
+		if len(s.Global().Mock().Stubs()) != n {
+			b.Fatalf("loaded %d stubs, want %d", len(s.Global().Mock().Stubs()), n)
+		}
+	}
+}

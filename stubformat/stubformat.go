@@ -253,7 +253,8 @@ func readFile(filename string, data []byte, format Format, resolver mockserver.M
 		return nil, nil, err
 	}
 	if res == nil {
-		stubs, err := expect.ParseStubs(filename, data, resolver)
+		// Native: parsed once, from the tree read for Detect.
+		stubs, err := expect.ParseStubTree(filename, data, &root, resolver)
 		return nil, stubs, err
 	}
 	if err := problems(res.Problems); err != nil {

@@ -234,3 +234,36 @@ func TestResetWithBadStubFileE2E(t *testing.T) {
 		t.Fatalf("GET /stubs after the reset: %+v, want the file's stub only", list)
 	}
 }
+
+// TestStubIDsByURLE2E: through the real binary, ids at the edges of the
+// allowed set are fetched and deleted by their own URL, and an id outside
+// it is refused naming it.
+func TestStubIDsByURLE2E(t *testing.T) {
+	t.Parallel()
+	p := startProc(t, serveArgs("--admin", "127.0.0.1:0")...)
+	base := "http://" + p.AdminAddr
+	ids := []string{"a..", "b.", "0:0", "_", "Z-", strings.Repeat("q", 128)}
+	var body strings.Builder
+	for _, id := range ids {
+		body.WriteString("- {id: '" + id + "', method: /routeguide.RouteGuide/GetFeature, response: {}}\n")
+	}
+	if code := adminDo(t, "POST", base+"/stubs", "", body.String(), nil); code != http.StatusCreated {
+		t.Fatalf("POST /stubs: %d", code)
+	}
+	for _, id := range ids {
+		var s admin.Stub
+		if code := adminDo(t, "GET", base+"/stubs/"+id, "", "", &s); code != http.StatusOK || s.ID != id {
+			t.Fatalf("GET /stubs/%s: %d %+v", id, code, s)
+		}
+		if code := adminDo(t, "DELETE", base+"/stubs/"+id, "", "", nil); code != http.StatusNoContent {
+			t.Fatalf("DELETE /stubs/%s: %d", id, code)
+		}
+		if code := adminDo(t, "GET", base+"/stubs/"+id, "", "", nil); code != http.StatusNotFound {
+			t.Fatalf("GET /stubs/%s after DELETE: %d, want 404", id, code)
+		}
+	}
+	var e admin.ErrorBody
+	if code := adminDo(t, "POST", base+"/stubs", "", "- {id: 'a%2Fb', method: /routeguide.RouteGuide/GetFeature, response: {}}\n", &e); code != http.StatusBadRequest || !strings.Contains(e.Error, `id: "a%2Fb": want at most 128 letters`) {
+		t.Fatalf("POST /stubs with id a%%2Fb: %d %q", code, e.Error)
+	}
+}

@@ -1213,6 +1213,30 @@ func TestBadInputCatalog(t *testing.T) {
 			want: []string{"reset: nothing was reset, the stubs answering now go on answering: ", "bad stub file: stubs.yaml:2: field reponse not found in type stub"},
 		},
 		{
+			name:   "admin: a stub id that is a dot",
+			admin:  &adminCall{nil, "POST", "/stubs", "- {id: '.', method: /routeguide.RouteGuide/GetFeature, response: {}}\n"},
+			status: http.StatusBadRequest,
+			want:   []string{`stub: bad stub file: admin POST /stubs:1: id: ".": want at most 128 letters, digits and . _ : - starting with a letter, digit or _ (an ID is a URL path segment: DELETE /stubs/{id})`},
+		},
+		{
+			name:   "admin: a stub id that is an escaped slash",
+			admin:  &adminCall{nil, "POST", "/stubs", "- {id: 'a%2Fb', method: /routeguide.RouteGuide/GetFeature, response: {}}\n"},
+			status: http.StatusBadRequest,
+			want:   []string{`stub: bad stub file: admin POST /stubs:1: id: "a%2Fb": want at most 128 letters, digits and . _ : - starting with a letter, digit or _ (an ID is a URL path segment: DELETE /stubs/{id})`},
+		},
+		{
+			name:   "admin: a stub id that is an escaped NUL",
+			admin:  &adminCall{nil, "POST", "/stubs", "- {id: '%00', method: /routeguide.RouteGuide/GetFeature, response: {}}\n"},
+			status: http.StatusBadRequest,
+			want:   []string{`stub: bad stub file: admin POST /stubs:1: id: "%00": want at most 128 letters, digits and . _ : - starting with a letter, digit or _ (an ID is a URL path segment: DELETE /stubs/{id})`},
+		},
+		{
+			name:   "admin: get of an unknown stub",
+			admin:  &adminCall{nil, "GET", "/stubs/nope", ""},
+			status: http.StatusNotFound,
+			want:   []string{`not found: no such stub: "nope" (GET /stubs lists them)`},
+		},
+		{
 			name:   "admin: delete of an unknown stub",
 			admin:  &adminCall{nil, "DELETE", "/stubs/nope", ""},
 			status: http.StatusNotFound,
