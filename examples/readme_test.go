@@ -143,7 +143,6 @@ func TestREADMEVerify(t *testing.T) {
 
 	conn, _ := grpc.NewClient(os.Getenv("STAGING_ADDR"), creds)
 	replay.Verify(t, "testdata/routeguide.cassette", conn,
-		replay.AllowMethod("routeguide.RouteGuide/GetFeature"), // routeguide marks no method idempotent
 		replay.SetMetadata("authorization", "Bearer "+os.Getenv("STAGING_TOKEN")),
 		replay.IgnoreField("routeguide.Feature.observed_at"))
 

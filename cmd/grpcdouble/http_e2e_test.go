@@ -57,6 +57,10 @@ func httpDo(t *testing.T, c *http.Client, req *http.Request) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
 // textFrames splits a gRPC-Web text-mode body into its frames' payloads;
 // each frame is base64 padded on its own.
 func textFrames(t *testing.T, body string) [][]byte {
@@ -180,6 +184,29 @@ func TestServeHTTPProtocols(t *testing.T) {
 		}
 		if !strings.Contains(body, "no stub") && !strings.Contains(strings.ToLower(body), "nearest") {
 			t.Errorf("a call no stub matches should say why: %s", body)
+		}
+	})
+	t.Run("connect GET", func(t *testing.T) {
+		// GetFeature is marked NO_SIDE_EFFECTS in the .proto the double
+		// parsed, so connect-go's WithHTTPGet calls it with GET.
+		for _, hc := range []*http.Client{h2cClient(nil), http.DefaultClient} {
+			next := hc.Transport
+			if next == nil {
+				next = http.DefaultTransport
+			}
+			var methods []string
+			rec := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				methods = append(methods, r.Method)
+				return next.RoundTrip(r)
+			})}
+			client := routeguideconnect.NewRouteGuideClient(rec, base, connect.WithHTTPGet(), connect.WithProtoJSON())
+			f, err := client.GetFeature(ctx, connect.NewRequest(&pb.Point{Latitude: 1, Longitude: 2}))
+			if err != nil || f.Msg.Name != "Stub feature at 1,2" || f.Header().Get("x-stub") != "feature-1-2" {
+				t.Fatalf("%v, %v", f, err)
+			}
+			if strings.Join(methods, ",") != "GET" {
+				t.Errorf("the client sent %v, want one GET", methods)
+			}
 		}
 	})
 	t.Run("grpc-web-text http/1.1", func(t *testing.T) {

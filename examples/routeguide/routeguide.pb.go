@@ -531,11 +531,11 @@ const file_routeguide_proto_rawDesc = "" +
 	"\x13TERRAIN_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fTERRAIN_ROAD\x10\x01\x12\x12\n" +
 	"\x0eTERRAIN_FOREST\x10\x02\x12\x11\n" +
-	"\rTERRAIN_WATER\x10\x032\xb8\x02\n" +
+	"\rTERRAIN_WATER\x10\x032\xbb\x02\n" +
 	"\n" +
-	"RouteGuide\x12o\n" +
+	"RouteGuide\x12r\n" +
 	"\n" +
-	"GetFeature\x12\x11.routeguide.Point\x1a\x13.routeguide.Feature\"9\x82\xd3\xe4\x93\x023Z\x18:\x01*\"\x13/v1/features:lookup\x12\x17/v1/features/{latitude}\x12<\n" +
+	"GetFeature\x12\x11.routeguide.Point\x1a\x13.routeguide.Feature\"<\x82\xd3\xe4\x93\x023Z\x18:\x01*\"\x13/v1/features:lookup\x12\x17/v1/features/{latitude}\x90\x02\x01\x12<\n" +
 	"\fListFeatures\x12\x15.routeguide.Rectangle\x1a\x13.routeguide.Feature0\x01\x12<\n" +
 	"\vRecordRoute\x12\x11.routeguide.Point\x1a\x18.routeguide.RouteSummary(\x01\x12=\n" +
 	"\tRouteChat\x12\x15.routeguide.RouteNote\x1a\x15.routeguide.RouteNote(\x010\x01BAZ?github.com/grpcdouble/grpcdouble/examples/routeguide;routeguideb\x06proto3"

@@ -35,7 +35,9 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 type RouteGuideClient interface {
 	// Unary. Over REST: GET /v1/features/{latitude}?longitude=N, or POST
-	// /v1/features:lookup with the Point as the JSON body.
+	// /v1/features:lookup with the Point as the JSON body. It has no side
+	// effects, so Connect clients may call it with HTTP GET
+	// (connect.WithHTTPGet).
 	GetFeature(ctx context.Context, in *Point, opts ...grpc.CallOption) (*Feature, error)
 	// Server streaming. (Not over REST: vanguard maps only unary methods,
 	// and streams of google.api.HttpBody.)
@@ -114,7 +116,9 @@ type RouteGuide_RouteChatClient = grpc.BidiStreamingClient[RouteNote, RouteNote]
 // for forward compatibility.
 type RouteGuideServer interface {
 	// Unary. Over REST: GET /v1/features/{latitude}?longitude=N, or POST
-	// /v1/features:lookup with the Point as the JSON body.
+	// /v1/features:lookup with the Point as the JSON body. It has no side
+	// effects, so Connect clients may call it with HTTP GET
+	// (connect.WithHTTPGet).
 	GetFeature(context.Context, *Point) (*Feature, error)
 	// Server streaming. (Not over REST: vanguard maps only unary methods,
 	// and streams of google.api.HttpBody.)

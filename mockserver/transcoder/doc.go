@@ -9,7 +9,8 @@
 // that prefers the generated Go types and falls back to dynamicpb, so all
 // four descriptor sources work, REST included when the methods carry
 // google.api.http annotations. It translates Connect (proto and JSON,
-// unary and streaming, GET and POST), gRPC-Web (binary) and REST into gRPC
+// unary and streaming, POST, and GET for methods marked idempotency_level =
+// NO_SIDE_EFFECTS), gRPC-Web (binary; text mode below) and REST into gRPC
 // and back: errors with their details, headers, trailers, and deadlines
 // (connect-timeout-ms as grpc-timeout). Plain gRPC with the proto codec
 // skips vanguard and goes straight to the server.

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -318,5 +321,78 @@ func TestDeadlineAndCancel(t *testing.T) {
 				t.Fatal("the call never returned")
 			}
 		})
+	}
+}
+
+// methodRecorder passes requests on, noting each one's HTTP method and
+// query, to show what a connect-go client really sent.
+type methodRecorder struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	seen []string
+}
+
+func (m *methodRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	m.mu.Lock()
+	m.seen = append(m.seen, r.Method+" "+r.URL.Query().Get("connect")+" "+r.URL.Query().Get("encoding"))
+	m.mu.Unlock()
+	return m.next.RoundTrip(r)
+}
+
+func (m *methodRecorder) methods() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.seen)
+}
+
+// TestConnectGET: GetFeature is marked idempotency_level NO_SIDE_EFFECTS,
+// so a connect-go client with WithHTTPGet calls it with HTTP GET (the
+// message in the query), over HTTP/2 and HTTP/1.1 with both codecs; it
+// reaches the handler like a POST, with its header and trailer, and an
+// error keeps its code, message and details.
+func TestConnectGET(t *testing.T) {
+	h := mockserver.HandlerFunc(func(c *mockserver.Call) error {
+		req, err := c.Recv()
+		if err != nil {
+			return err
+		}
+		p := req.(*pb.Point)
+		if p.Latitude == 42 {
+			return status.Error(codes.NotFound, "nothing at 42 — rien")
+		}
+		if err := c.SetHeader(metadata.Pairs("x-header", "h")); err != nil {
+			return err
+		}
+		c.SetTrailer(metadata.Pairs("x-trailer", "t"))
+		return c.Send(&pb.Feature{Name: fmt.Sprintf("at %d,%d", p.Latitude, p.Longitude)})
+	})
+	ms, web := start(t, h)
+	for _, hc := range []struct {
+		name string
+		c    *http.Client
+	}{{"h2", web.Client()}, {"http1", web.HTTP1Client()}} {
+		for _, c := range codecs {
+			t.Run(hc.name+"/"+c.name, func(t *testing.T) {
+				rec := &methodRecorder{next: hc.c.Transport}
+				client := routeguideconnect.NewRouteGuideClient(&http.Client{Transport: rec}, web.URL(),
+					append([]connect.ClientOption{connect.WithHTTPGet()}, c.opt...)...)
+				ctx := testContext(t)
+				before := len(ms.Calls())
+				got, err := client.GetFeature(ctx, connect.NewRequest(&pb.Point{Latitude: 3, Longitude: 4}))
+				require.NoError(t, err)
+				assert.Equal(t, "at 3,4", got.Msg.Name)
+				assert.Equal(t, "h", got.Header().Get("x-header"))
+				assert.Equal(t, "t", got.Trailer().Get("x-trailer"))
+				_, err = client.GetFeature(ctx, connect.NewRequest(&pb.Point{Latitude: 42}))
+				assert.Equal(t, connect.CodeNotFound, connect.CodeOf(err), "%v", err)
+				assert.Contains(t, err.Error(), "nothing at 42 — rien")
+				assert.Equal(t, []string{"GET v1 " + c.name, "GET v1 " + c.name}, rec.methods())
+
+				calls := ms.Calls()[before:]
+				require.Len(t, calls, 2)
+				assert.Equal(t, mockserver.Protocol{Name: mockserver.ProtocolConnect, Codec: c.name}, calls[0].Protocol)
+				protoDiff(t, &pb.Point{Latitude: 3, Longitude: 4}, calls[0].Received()[0])
+			})
+		}
 	}
 }

@@ -51,7 +51,9 @@ const (
 // RouteGuideClient is a client for the routeguide.RouteGuide service.
 type RouteGuideClient interface {
 	// Unary. Over REST: GET /v1/features/{latitude}?longitude=N, or POST
-	// /v1/features:lookup with the Point as the JSON body.
+	// /v1/features:lookup with the Point as the JSON body. It has no side
+	// effects, so Connect clients may call it with HTTP GET
+	// (connect.WithHTTPGet).
 	GetFeature(context.Context, *connect.Request[routeguide.Point]) (*connect.Response[routeguide.Feature], error)
 	// Server streaming. (Not over REST: vanguard maps only unary methods,
 	// and streams of google.api.HttpBody.)
@@ -77,6 +79,7 @@ func NewRouteGuideClient(httpClient connect.HTTPClient, baseURL string, opts ...
 			httpClient,
 			baseURL+RouteGuideGetFeatureProcedure,
 			connect.WithSchema(routeGuideMethods.ByName("GetFeature")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		listFeatures: connect.NewClient[routeguide.Rectangle, routeguide.Feature](
@@ -131,7 +134,9 @@ func (c *routeGuideClient) RouteChat(ctx context.Context) *connect.BidiStreamFor
 // RouteGuideHandler is an implementation of the routeguide.RouteGuide service.
 type RouteGuideHandler interface {
 	// Unary. Over REST: GET /v1/features/{latitude}?longitude=N, or POST
-	// /v1/features:lookup with the Point as the JSON body.
+	// /v1/features:lookup with the Point as the JSON body. It has no side
+	// effects, so Connect clients may call it with HTTP GET
+	// (connect.WithHTTPGet).
 	GetFeature(context.Context, *connect.Request[routeguide.Point]) (*connect.Response[routeguide.Feature], error)
 	// Server streaming. (Not over REST: vanguard maps only unary methods,
 	// and streams of google.api.HttpBody.)
@@ -153,6 +158,7 @@ func NewRouteGuideHandler(svc RouteGuideHandler, opts ...connect.HandlerOption) 
 		RouteGuideGetFeatureProcedure,
 		svc.GetFeature,
 		connect.WithSchema(routeGuideMethods.ByName("GetFeature")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	routeGuideListFeaturesHandler := connect.NewServerStreamHandler(
