@@ -131,7 +131,7 @@ func (s Stub) compileThen(e *expectation) error {
 			if pn == nil {
 				return s.errf(item, field+".putStubs", "stub %d not found in the file's nodes", j)
 			}
-			ps, err := parseStub(s.File, j, pn, pd, e.resolver, false, nil)
+			ps, err := parseStub(s.File, j, pn, pd, e.resolver, false, false, nil)
 			if err != nil {
 				return err
 			}

@@ -139,6 +139,13 @@ func TestBadInputCatalog(t *testing.T) {
 	stubUnknownKey := file("unknown-key.yaml", `- method: /routeguide.RouteGuide/GetFeature
   respnse: {name: x}
 `)
+	stubManyProblems := file("many-problems.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  respnse: {name: x}
+  delay: soon
+  request:
+    equal: {latitude: north, altitude: 3}
+  status: {code: NOPE}
+`)
 	stubRenamedKey := file("renamed-key.yaml", `- method: /routeguide.RouteGuide/RouteChat
   steps:
     - send: {message: hi}
@@ -418,6 +425,19 @@ func TestBadInputCatalog(t *testing.T) {
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{"--stubs: bad stub file: " + stubUnknownKey + ":2: field respnse not found in type stub"},
+		},
+		{
+			name:   "several problems in one stub",
+			args:   serve("--stubs", stubManyProblems),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want: []string{
+				"--stubs: bad stub file: " + stubManyProblems + ":2: field respnse not found in type stub\n",
+				"bad stub file: " + stubManyProblems + `:3: delay: want a duration like 250ms or 2s, got "soon"` + "\n",
+				"bad stub file: " + stubManyProblems + `:5: request.equal: not a routeguide.Point: invalid value for int32 field latitude: "north"` + "\n",
+				"bad stub file: " + stubManyProblems + `:5: request.equal: not a routeguide.Point: unknown field "altitude"` + "\n",
+				"bad stub file: " + stubManyProblems + `:6: status.code: unknown status code "NOPE"`,
+			},
 		},
 		{
 			name:   "key the stub format renamed",

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -152,5 +153,81 @@ func TestLintFindsEveryKindOfProblem(t *testing.T) {
 	// second before its server message.
 	if n := strings.Count(out, "\n"); n != 8 {
 		t.Errorf("%d problems, want 8:\n%s", n, out)
+	}
+}
+
+// everyProblemStub is one stub with seven independent problems.
+const everyProblemStub = `- method: /lintdemo.v1.Shop/GetProduct
+  request:
+    partial: {skew: A1}
+    fields:
+      skuu: {prefix: A}
+  headers:
+    x-sku: '{{ .Request.skuu }}'
+  response:
+    title: Old
+    priceCents: lots
+    category: CATEGORY_FOOD
+  steps:
+    - send: {}
+`
+
+// everyProblemWant is what lint says of everyProblemStub, after "file:".
+var everyProblemWant = []string{
+	`3: request.partial: not a lintdemo.v1.GetProductRequest: unknown field "skew"`,
+	`5: request.fields.skuu: field skuu: lintdemo.v1.GetProductRequest has no field "skuu" (did you mean sku?)`,
+	`7: headers.x-sku: template: .Request.skuu: lintdemo.v1.GetProductRequest has no field "skuu" (did you mean sku?)`,
+	`9: response: not a lintdemo.v1.Product: unknown field "title"`,
+	`10: response: not a lintdemo.v1.Product: invalid value for int64 field priceCents: "lots"`,
+	`11: response: not a lintdemo.v1.Product: invalid value for enum field category: "CATEGORY_FOOD"`,
+	`13: steps: is for server-stream and bidi methods; /lintdemo.v1.Shop/GetProduct is unary`,
+}
+
+// Within one stub, every independent problem, each at its line, in text
+// and as GitHub annotations; serve's refusal names each too.
+func TestLintReportsEveryProblemOfAStub(t *testing.T) {
+	t.Parallel()
+	v2 := filepath.Join(moduleRoot(t), "testdata/lint/v2")
+	stubFile := filepath.Join(t.TempDir(), "s.yaml")
+	writeFile(t, stubFile, everyProblemStub)
+
+	out, errOut, code := runOnce(t, "lint", "--proto", v2, "--stubs", stubFile)
+	if code != 1 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	want := ""
+	for _, w := range everyProblemWant {
+		want += stubFile + ":" + w + "\n"
+	}
+	if out != want {
+		t.Errorf("report:\n%s\nwant:\n%s", out, want)
+	}
+	if !strings.Contains(errOut, fmt.Sprintf("lint: %d problem(s)", len(everyProblemWant))) {
+		t.Errorf("stderr: %s", errOut)
+	}
+
+	out, _, code = runOnce(t, "lint", "--proto", v2, "--stubs", stubFile, "--format", "github")
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if code != 1 || len(lines) != len(everyProblemWant) {
+		t.Fatalf("--format github: exit %d, %d lines, want %d:\n%s", code, len(lines), len(everyProblemWant), out)
+	}
+	file := strings.ReplaceAll(stubFile, ":", "%3A")
+	for i, w := range everyProblemWant {
+		n, what, _ := strings.Cut(w, ": ")
+		if want := "::error file=" + file + ",line=" + n + ",title=grpcdouble lint::" + what; lines[i] != want {
+			t.Errorf("--format github line %d:\n got %s\nwant %s", i+1, lines[i], want)
+		}
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), catalogTimeout)
+	defer cancel()
+	stderr, listened, err := runUntilReady(ctx, t, []string{"serve", "--listen", "127.0.0.1:0", "--proto", v2, "--stubs", stubFile})
+	if listened || err == nil {
+		t.Fatalf("serve started; stderr:\n%s", stderr)
+	}
+	for _, w := range everyProblemWant {
+		if got := strings.Count(err.Error(), stubFile+":"+w+"\n"); got != 1 && !strings.HasSuffix(err.Error(), stubFile+":"+w) {
+			t.Errorf("serve's error has %q %d times:\n%v", w, got, err)
+		}
 	}
 }
