@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -527,32 +526,36 @@ func (s Stub) definition() string {
 	if s.src == nil || s.src.node == nil {
 		return s.Source()
 	}
-	var b strings.Builder
-	nodeKey(&b, s.src.node)
-	sum := sha256.Sum256([]byte(b.String()))
+	bp := keyBufs.Get().(*[]byte)
+	b := nodeKey((*bp)[:0], s.src.node)
+	sum := sha256.Sum256(b)
+	*bp = b
+	keyBufs.Put(bp)
 	return s.Source() + "\n" + string(sum[:])
 }
 
-// nodeKey writes n's kind, tag and value, and its children's, each length
+var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// nodeKey appends n's kind, tag and value, and its children's, each length
 // prefixed so that no two different trees write the same key.
-func nodeKey(b *strings.Builder, n *yaml.Node) {
+func nodeKey(b []byte, n *yaml.Node) []byte {
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
-	b.WriteString(strconv.Itoa(int(n.Kind)))
-	b.WriteByte(':')
-	b.WriteString(strconv.Itoa(len(n.Tag)))
-	b.WriteByte(':')
-	b.WriteString(n.Tag)
-	b.WriteString(strconv.Itoa(len(n.Value)))
-	b.WriteByte(':')
-	b.WriteString(n.Value)
-	b.WriteString(strconv.Itoa(len(n.Content)))
-	b.WriteByte('(')
+	b = strconv.AppendInt(b, int64(n.Kind), 10)
+	b = append(b, ':')
+	b = strconv.AppendInt(b, int64(len(n.Tag)), 10)
+	b = append(b, ':')
+	b = append(b, n.Tag...)
+	b = strconv.AppendInt(b, int64(len(n.Value)), 10)
+	b = append(b, ':')
+	b = append(b, n.Value...)
+	b = strconv.AppendInt(b, int64(len(n.Content)), 10)
+	b = append(b, '(')
 	for _, c := range n.Content {
-		nodeKey(b, c)
+		b = nodeKey(b, c)
 	}
-	b.WriteByte(')')
+	return append(b, ')')
 }
 
 // addStubs is AddStubs, with shared for a session's copies of global stubs.

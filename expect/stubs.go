@@ -746,6 +746,9 @@ func (s Stub) message(n *yaml.Node, field string, md protoreflect.MessageDescrip
 }
 
 func (s Stub) decodeJSON(n *yaml.Node, field string, msg proto.Message) error {
+	if js, ok := appendNodeJSON(nil, n, 0); ok && protojson.Unmarshal(js, msg) == nil {
+		return nil
+	}
 	var v any
 	if err := n.Decode(&v); err != nil {
 		return s.errf(n, field, "%v", err)
@@ -1449,6 +1452,9 @@ func parseMessages(md protoreflect.MethodDescriptor, js []byte) ([]proto.Message
 	if js[0] == '[' {
 		if err := json.Unmarshal(js, &raws); err != nil {
 			return nil, fmt.Errorf("request: %w", err)
+		}
+		if !md.IsStreamingClient() {
+			return nil, fmt.Errorf("request: a list of %d message(s), but /%s/%s is a %s method and takes one %s: give it as an object, not a list", len(raws), md.Parent().FullName(), md.Name(), mockserver.KindOf(md), md.Input().FullName())
 		}
 	} else {
 		raws = []json.RawMessage{js}

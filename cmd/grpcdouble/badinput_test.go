@@ -1251,6 +1251,30 @@ func TestBadInputCatalog(t *testing.T) {
 			want:   []string{`stub: bad stub file: admin POST /stubs:1: id: "%00": want at most 128 letters, digits and . _ : - starting with a letter, digit or _ (an ID is a URL path segment: DELETE /stubs/{id})`},
 		},
 		{
+			name:   "admin: verify with a negative count",
+			admin:  &adminCall{nil, "POST", "/verify", `{"id": "feature-1-2", "times": -1}`},
+			status: http.StatusBadRequest,
+			want:   []string{`verify: body: "times" is -1: want a count of 0 or more`},
+		},
+		{
+			name:   "admin: verify with atLeast above atMost",
+			admin:  &adminCall{nil, "POST", "/verify", `{"method": "/routeguide.RouteGuide/GetFeature", "atLeast": 3, "atMost": 1}`},
+			status: http.StatusBadRequest,
+			want:   []string{`verify: body: "atLeast" (3) is above "atMost" (1): no count of calls is both`},
+		},
+		{
+			name:   "admin: explain with data after the JSON object",
+			admin:  &adminCall{nil, "POST", "/explain", `{"method": "/routeguide.RouteGuide/GetFeature"} {"method": "x"}`},
+			status: http.StatusBadRequest,
+			want:   []string{`explain: body: unexpected data after the JSON object, at byte 47`},
+		},
+		{
+			name:   "admin: explain with a list of requests for a unary method",
+			admin:  &adminCall{nil, "POST", "/explain", `{"method": "/routeguide.RouteGuide/GetFeature", "request": [{"latitude": 1}, {"latitude": 2}]}`},
+			status: http.StatusBadRequest,
+			want:   []string{`explain: request: a list of 2 message(s), but /routeguide.RouteGuide/GetFeature is a unary method and takes one routeguide.Point: give it as an object, not a list`},
+		},
+		{
 			name:   "admin: get of an unknown stub",
 			admin:  &adminCall{nil, "GET", "/stubs/nope", ""},
 			status: http.StatusNotFound,
