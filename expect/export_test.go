@@ -1,10 +1,12 @@
 package expect
 
 import (
+	"encoding/json"
 	"reflect"
 	"slices"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -63,4 +65,22 @@ func RenderBoth(text string, req proto.Message) (fast, slow string, isFast bool,
 		fast = renderFast(t.fast, d)
 	}
 	return fast, slow, t.fast != nil, err
+}
+
+// NodeJSON is the JSON appendNodeJSON writes for a YAML value, and the JSON
+// yaml's decoder and encoding/json make of it; ok says appendNodeJSON wrote
+// it.
+func NodeJSON(src string) (fast, slow []byte, ok bool, err error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal([]byte(src), &root); err != nil || len(root.Content) == 0 {
+		return nil, nil, false, err
+	}
+	n := root.Content[0]
+	fast, ok = appendNodeJSON(nil, n, 0)
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return fast, nil, ok, err
+	}
+	slow, err = json.Marshal(v)
+	return fast, slow, ok, err
 }

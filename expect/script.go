@@ -427,6 +427,9 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 		return status.Errorf(NoMatchCode, "grpcdouble: %v: %s", ErrNoMatch, ms)
 	}
 	c.SetAnswer("stub:" + e.id)
+	if len(e.then) > 0 {
+		m.applyThen(e)
+	}
 	r.e, r.rec, r.hit = e, rec, hit
 	return r.exec()
 }

@@ -63,6 +63,8 @@ type stubDoc struct {
 	AbortAfter     *abortDoc `yaml:"abortAfter"`
 	DropConnection bool      `yaml:"dropConnection"`
 	PadTo          *int      `yaml:"padTo"`
+
+	Then []thenDoc `yaml:"then"` // then.go
 }
 
 type abortDoc struct {
@@ -744,6 +746,9 @@ func (s Stub) message(n *yaml.Node, field string, md protoreflect.MessageDescrip
 }
 
 func (s Stub) decodeJSON(n *yaml.Node, field string, msg proto.Message) error {
+	if js, ok := appendNodeJSON(nil, n, 0); ok && protojson.Unmarshal(js, msg) == nil {
+		return nil
+	}
 	var v any
 	if err := n.Decode(&v); err != nil {
 		return s.errf(n, field, "%v", err)
@@ -1296,6 +1301,7 @@ func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 	}
 	p.add(sp.err())
 	e.script = script
+	p.add(s.compileThen(e))
 	p.add(s.compileDyn(e))
 	return p.err()
 }
