@@ -82,6 +82,7 @@ type compiled struct {
 	pace     time.Duration // before every message sent
 	padTo    int           // pad every message sent to this many bytes (0: no)
 	abort    *abort        // end the stream after n messages sent
+	then     []thenOp      // effects once it takes a call (then.go)
 	dyn                    // priority, scenario (dynamic.go)
 
 	min, max int // max < 0: no limit

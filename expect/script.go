@@ -441,6 +441,9 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 		return status.Errorf(NoMatchCode, "grpcdouble: %v: %s", ErrNoMatch, ms)
 	}
 	c.SetAnswer(e.answer)
+	if len(e.then) > 0 {
+		m.applyThen(e)
+	}
 	r.e, r.hit = e, hit
 	return r.exec()
 }
