@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -191,6 +192,22 @@ func TestCallsRedactSecrets(t *testing.T) {
 			require.NotContains(t, text, v, "GET %s", path)
 		}
 	}
+	// The page's list: the first event holds both calls, the miss with
+	// its status message.
+	web := httptest.NewServer(hidden)
+	t.Cleanup(web.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", web.URL+"/events", nil)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	first := readBatch(t, bufio.NewReader(resp.Body))
+	cancel()
+	resp.Body.Close()
+	require.Len(t, first.Calls, 2)
+	require.Contains(t, first.Calls[0].Message, `metadata "authorization": [REDACTED]`)
+	require.NotContains(t, first.Calls[0].Message, "wrong-s3cret")
+
 	misses := body(hidden, "/misses")
 	require.Contains(t, misses, `metadata \"authorization\": [REDACTED]`, "the miss still says which key differed")
 

@@ -63,6 +63,8 @@ type stubDoc struct {
 	AbortAfter     *abortDoc `yaml:"abortAfter"`
 	DropConnection bool      `yaml:"dropConnection"`
 	PadTo          *int      `yaml:"padTo"`
+
+	Then []thenDoc `yaml:"then"` // then.go
 }
 
 type abortDoc struct {
@@ -1299,6 +1301,7 @@ func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 	}
 	p.add(sp.err())
 	e.script = script
+	p.add(s.compileThen(e))
 	p.add(s.compileDyn(e))
 	return p.err()
 }
