@@ -231,3 +231,63 @@ func TestLintReportsEveryProblemOfAStub(t *testing.T) {
 		}
 	}
 }
+
+// A cassette with several malformed interactions: lint lists each at its
+// line, reading on past a syntax error, and checks the well-formed rest
+// against the descriptors too; serve refuses the file, naming each.
+func TestLintReportsEveryMalformedInteraction(t *testing.T) {
+	t.Parallel()
+	v2 := filepath.Join(moduleRoot(t), "testdata/lint/v2")
+	cas := filepath.Join(t.TempDir(), "c.cassette")
+	writeFile(t, cas, `{"format": "grpcdouble-cassette", "version": 1}
+{
+  "method": "/lintdemo.v1.Shop/GetProduct",
+  "kind": "unary",
+  "events": [
+    {"type": "client_message", "message": {"sku": "A1"}},
+    {"type": "server_message", "message": {"sku": "A1", "title": "anvil"}}
+  ],
+  "status": {"code": "OK"
+}
+{
+  "method": "/lintdemo.v1.Shop/GetProduct",
+  "kind": "unary",
+  "events": [
+    {"type": "client_message", "message": {"sku": "A1"}},
+    {"type": "server_message", "message": {"sku": "A1", "title": "anvil"}}
+  ],
+  "status": {"code": "OK"}
+}
+{
+  "method": "/lintdemo.v1.Shop/GetProduct",
+  "kind": "unary",
+  "timeout": 5,
+  "events": [],
+  "status": {"code": "OK"}
+}
+`)
+	want := strings.Join([]string{
+		cas + `:11: interaction #1 (from line 2): invalid character '{' after object key:value pair`,
+		cas + `:16: events[1].message: as lintdemo.v1.Product: unknown field "title"`,
+		cas + `:23: interaction #3 (from line 20): json: cannot unmarshal number into Go struct field wireInteraction.timeout of type string`,
+	}, "\n") + "\n"
+	out, errOut, code := runOnce(t, "lint", "--proto", v2, "--cassette", cas)
+	if code != 1 || out != want {
+		t.Errorf("exit %d, report:\n%s\nwant:\n%s\n%s", code, out, want, errOut)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), catalogTimeout)
+	defer cancel()
+	stderr, listened, err := runUntilReady(ctx, t, []string{"serve", "--listen", "127.0.0.1:0", "--proto", v2, "--cassette", cas})
+	if listened || err == nil {
+		t.Fatalf("serve started with a malformed cassette; stderr:\n%s", stderr)
+	}
+	for _, w := range []string{
+		cas + `:11: interaction #1 (from line 2): invalid character '{' after object key:value pair`,
+		cas + `:23: interaction #3 (from line 20): json: cannot unmarshal number`,
+	} {
+		if strings.Count(err.Error(), w) != 1 {
+			t.Errorf("serve's error does not name %q once:\n%v", w, err)
+		}
+	}
+}
