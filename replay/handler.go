@@ -302,8 +302,10 @@ func (h *Handler) prepare(mi *methodIndex, md protoreflect.MethodDescriptor) err
 			mi.err = fmt.Errorf("replay: %s: %w", e.where, err)
 			return mi.err
 		}
-		if err := h.prepareEntry(e, in, out); err != nil {
-			errs = append(errs, e.problem(err))
+		if perrs := h.prepareEntry(e, in, out); len(perrs) > 0 {
+			for _, err := range perrs {
+				errs = append(errs, e.problem(err))
+			}
 			continue
 		}
 	}
@@ -386,7 +388,10 @@ func oneResponse(in *cassette.Interaction, kind mockserver.Kind) error {
 	return nil
 }
 
-func (h *Handler) prepareEntry(e *entry, in, out protoreflect.MessageType) error {
+// prepareEntry decodes an interaction's messages and status for in and
+// out; it returns every problem, each message's and the status's apart.
+func (h *Handler) prepareEntry(e *entry, in, out protoreflect.MessageType) []error {
+	var errs []error
 	e.md = e.in.Metadata
 	e.trailer = e.in.Trailer
 	e.steps = make([]step, len(e.in.Events))
@@ -400,7 +405,8 @@ func (h *Handler) prepareEntry(e *entry, in, out protoreflect.MessageType) error
 			}
 			m, err := ev.Message.Decode(mt)
 			if err != nil {
-				return fmt.Errorf("events[%d].message: %w", i, err)
+				errs = append(errs, fmt.Errorf("events[%d].message: %w", i, err))
+				continue
 			}
 			s.msg, s.norm = m, m
 			if ev.Type == cassette.ClientMessage {
@@ -420,10 +426,11 @@ func (h *Handler) prepareEntry(e *entry, in, out protoreflect.MessageType) error
 	}
 	st, err := e.in.Status.Proto()
 	if err != nil {
-		return err
+		errs = append(errs, err)
+	} else {
+		e.err = st.Err()
 	}
-	e.err = st.Err()
-	return nil
+	return errs
 }
 
 // normalize clears ignored fields, wherever their message type appears.
