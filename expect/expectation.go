@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,12 +52,13 @@ type expectation struct {
 	// global stub, tried after the session's own (sessions.go).
 	def    string
 	shared bool
-	seq    int // declared order, among the Mock's expectations
+	seq    int    // declared order, among the Mock's expectations
+	answer string // what it answers as (mockserver.Call.SetAnswer), set once it takes calls
 
 	hits atomic.Int64 // written under the methodSet's lock
 
 	mu       sync.Mutex
-	calls    []*Received
+	calls    callLog // what it answered, for Calls (kept.go)
 	failures []string
 }
 
@@ -303,16 +303,17 @@ func (b base[B]) ID() string {
 	return b.e.id
 }
 
-// Calls returns the calls this expectation answered, oldest first.
+// Calls returns the calls this expectation answered, oldest first. Their
+// messages and metadata are copies, decoded afresh on each Calls once the
+// call has ended; changing them changes nothing kept.
 func (b base[B]) Calls() []Received {
 	b.e.tb().Helper()
 	e := b.e
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := make([]Received, len(e.calls))
-	for i, r := range e.calls {
-		out[i] = *r
-		out[i].Messages = slices.Clone(r.Messages)
+	out := make([]Received, len(e.calls.calls))
+	for i := range out {
+		out[i] = e.calls.received(i)
 	}
 	return out
 }

@@ -47,8 +47,9 @@ func PickBoth(m *Mock, method string, req proto.Message) (indexed, scanned strin
 		}
 		return e.id
 	}
-	indexed = id(set.pick(nil, got, false))
-	return indexed, id(set.pickScan(nil, got, false)), set.idx != nil
+	wire, _ := proto.Marshal(req) // as a client sends it
+	indexed = id(set.pick(nil, got, wire, false))
+	return indexed, id(set.pickScan(nil, got, wire, false)), set.idx != nil
 }
 
 // RenderBoth renders a template for a request the fast way (when the
@@ -65,6 +66,16 @@ func RenderBoth(text string, req proto.Message) (fast, slow string, isFast bool,
 		fast = renderFast(t.fast, d)
 	}
 	return fast, slow, t.fast != nil, err
+}
+
+// MatchWire is m's answer for got, a message that arrived as wire, and
+// whether the bytes alone answered it (Equal's fast path).
+func MatchWire(m Matcher, got proto.Message, wire []byte) (match, byBytes bool) {
+	if e, ok := m.(equalMatcher); ok {
+		byBytes = e.wire != nil && wire != nil && string(e.wire) == string(wire) &&
+			got.ProtoReflect().Descriptor().FullName() == e.name
+	}
+	return matchWith(m, got, wire), byBytes
 }
 
 // NodeJSON is the JSON appendNodeJSON writes for a YAML value, and the JSON

@@ -59,7 +59,9 @@ func (u *UnaryExpectation) ID() string {
 	return u.request.ID()
 }
 
-// Calls returns the calls this expectation answered, oldest first.
+// Calls returns the calls this expectation answered, oldest first. Their
+// messages and metadata are copies, decoded afresh on each Calls once the
+// call has ended; changing them changes nothing kept.
 func (u *UnaryExpectation) Calls() []Received {
 	u.e.tb().Helper()
 	return u.request.Calls()
@@ -273,7 +275,9 @@ func (s *ServerStreamExpectation) ID() string {
 	return s.request.ID()
 }
 
-// Calls returns the calls this expectation answered, oldest first.
+// Calls returns the calls this expectation answered, oldest first. Their
+// messages and metadata are copies, decoded afresh on each Calls once the
+// call has ended; changing them changes nothing kept.
 func (s *ServerStreamExpectation) Calls() []Received {
 	s.e.tb().Helper()
 	return s.request.Calls()
@@ -452,7 +456,9 @@ func (c *ClientStreamExpectation) ID() string {
 	return c.base.ID()
 }
 
-// Calls returns the calls this expectation answered, oldest first.
+// Calls returns the calls this expectation answered, oldest first. Their
+// messages and metadata are copies, decoded afresh on each Calls once the
+// call has ended; changing them changes nothing kept.
 func (c *ClientStreamExpectation) Calls() []Received {
 	c.e.tb().Helper()
 	return c.base.Calls()
@@ -631,7 +637,9 @@ func (b *BidiExpectation) ID() string {
 	return b.base.ID()
 }
 
-// Calls returns the calls this expectation answered, oldest first.
+// Calls returns the calls this expectation answered, oldest first. Their
+// messages and metadata are copies, decoded afresh on each Calls once the
+// call has ended; changing them changes nothing kept.
 func (b *BidiExpectation) Calls() []Received {
 	b.e.tb().Helper()
 	return b.base.Calls()

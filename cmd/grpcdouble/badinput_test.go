@@ -249,6 +249,19 @@ func TestBadInputCatalog(t *testing.T) {
   "status": {"code": "OK"}
 }
 `)
+	casManyMalformed := file("many-malformed.cassette", header+`{
+  "method": "/routeguide.RouteGuide/GetFeature",
+  "events": [
+    {"type": "client_message", "message": {"latitude": 1}},
+  ],
+  "status": {"code": "OK"}
+}
+{
+  "method": "/routeguide.RouteGuide/GetFeature",
+  "events": [],
+  "status": {"code": "MOSTLY_OK"}
+}
+`)
 	casNotOne := file("not-one.cassette", "method: /routeguide.RouteGuide/GetFeature\n")
 	casBadCode := file("bad-code.cassette", header+strings.Replace(whole, `"code": "OK"`, `"code": "MOSTLY_OK"`, 1))
 	casTorn := file("torn.cassette", header+whole+whole[:len(whole)/2])
@@ -666,6 +679,16 @@ func TestBadInputCatalog(t *testing.T) {
 		},
 
 		// Cassettes.
+		{
+			name:   "cassette with two malformed interactions",
+			args:   serve("--cassette", casManyMalformed),
+			exit:   1,
+			wantIs: []error{cassette.ErrFormat},
+			want: []string{
+				"--cassette: replay: malformed cassette: " + casManyMalformed + ":6: interaction #1 (from line 2): invalid character ']'",
+				"\nmalformed cassette: " + casManyMalformed + `:9: interaction #2: status.code: unknown status code "MOSTLY_OK"`,
+			},
+		},
 		{
 			name:   "malformed cassette",
 			args:   serve("--cassette", casMalformed),
