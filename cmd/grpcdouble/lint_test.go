@@ -137,6 +137,8 @@ func TestLintFindsEveryKindOfProblem(t *testing.T) {
 	for _, want := range []string{
 		casFile + ":2: kind: recorded as server-stream, but /lintdemo.v1.Shop/GetProduct is unary",
 		casFile + `:7: events[0].message: as lintdemo.v1.ListProductsRequest: invalid value for enum field category: "CATEGORY_FOOD"`,
+		// Every message of an interaction is checked, not only the first.
+		casFile + `:8: events[1].message: as lintdemo.v1.Product: invalid value for string field sku: 7`,
 		stubFile + ":3: responses: is for server-stream and bidi methods; /lintdemo.v1.Shop/GetProduct is unary",
 		stubFile + `:7: response: not a lintdemo.v1.Product: invalid value for int64 field priceCents: "lots"`,
 		stubFile + `:10: request.equal: not a lintdemo.v1.ListProductsRequest: invalid value for enum field category: "CATEGORY_FOOD"`,
@@ -149,10 +151,8 @@ func TestLintFindsEveryKindOfProblem(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
 	}
-	// One problem of an interaction per interaction: the enum stops the
-	// second before its server message.
-	if n := strings.Count(out, "\n"); n != 8 {
-		t.Errorf("%d problems, want 8:\n%s", n, out)
+	if n := strings.Count(out, "\n"); n != 9 {
+		t.Errorf("%d problems, want 9:\n%s", n, out)
 	}
 }
 
