@@ -393,11 +393,11 @@ type liveCall struct {
 	// headerLate: the headers were recorded before a client event, and
 	// the live service had sent none when the client carried on.
 	headerLate bool
-	msgs      []proto.Message
-	ended     bool
-	status    *status.Status
-	trailer   metadata.MD
-	cancelled string // the recorded reason the client ended the call; "" when it did not
+	msgs       []proto.Message
+	ended      bool
+	status     *status.Status
+	trailer    metadata.MD
+	cancelled  string // the recorded reason the client ended the call; "" when it did not
 }
 
 type liveEvent struct {
