@@ -207,6 +207,14 @@ func (c *Call) SetAnswer(source string) {
 	}
 }
 
+// MaxSendSize is the largest message the server sends (Server.MaxSendSize).
+func (c *Call) MaxSendSize() int {
+	if c.s == nil {
+		return DefaultMaxSendSize
+	}
+	return c.s.MaxSendSize()
+}
+
 // Answer is what SetAnswer last recorded, or "".
 func (c *Call) Answer() string { return c.answer }
 
