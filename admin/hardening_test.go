@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -62,14 +63,16 @@ func TestHostChecked(t *testing.T) {
 	_, port, err := net.SplitHostPort(addr)
 	require.NoError(t, err)
 
-	for _, host := range []string{"", addr, "localhost:" + port, "LOCALHOST:" + port, "127.0.0.1:" + port, "[::1]:" + port} {
+	// The loopback names at any port: a port published by Docker may
+	// differ from the one listened on.
+	for _, host := range []string{"", addr, "localhost:" + port, "LOCALHOST:" + port, "127.0.0.1:" + port, "[::1]:" + port, "localhost:1", "127.0.0.1:8080", "localhost"} {
 		code, msg := send(t, "GET", web.URL+"/calls", host, "", "")
 		require.Equal(t, http.StatusOK, code, "GET /calls with Host %q: %s", host, msg)
 	}
 	code, _ := send(t, "GET", web.URL+"/ui/", addr, "", "")
 	require.Equal(t, http.StatusOK, code, "the page at its own address")
 
-	for _, host := range []string{"evil.example:" + port, "evil.example", "localhost:1", "127.0.0.2:" + port, "localhost.evil.example:" + port} {
+	for _, host := range []string{"evil.example:" + port, "evil.example", "127.0.0.2:" + port, "10.0.0.1:" + port, "localhost.evil.example:" + port} {
 		for _, path := range []string{"/calls", "/stubs", "/ui/", "/misses"} {
 			code, msg := send(t, "GET", web.URL+path, host, "", "")
 			require.Equal(t, http.StatusForbidden, code, "GET %s with Host %q", path, host)
@@ -191,6 +194,22 @@ func TestCallsRedactSecrets(t *testing.T) {
 			require.NotContains(t, text, v, "GET %s", path)
 		}
 	}
+	// The page's list: the first event holds both calls, the miss with
+	// its status message.
+	web := httptest.NewServer(hidden)
+	t.Cleanup(web.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", web.URL+"/events", nil)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	first := readBatch(t, bufio.NewReader(resp.Body))
+	cancel()
+	resp.Body.Close()
+	require.Len(t, first.Calls, 2)
+	require.Contains(t, first.Calls[0].Message, `metadata "authorization": [REDACTED]`)
+	require.NotContains(t, first.Calls[0].Message, "wrong-s3cret")
+
 	misses := body(hidden, "/misses")
 	require.Contains(t, misses, `metadata \"authorization\": [REDACTED]`, "the miss still says which key differed")
 

@@ -18,7 +18,8 @@ import (
 // at that port only, and "*" turns the check off (behind a proxy that
 // rewrites Host, say). By default the admin API answers only requests
 // addressed to where it listens: the address the connection arrived on,
-// or localhost, 127.0.0.1 or [::1] at that port. A page that points its
+// or localhost, 127.0.0.1 or [::1] (at any port, as a port Docker
+// publishes may differ from the one listened on). A page that points its
 // own domain name at 127.0.0.1 (DNS rebinding) sends its own name, and is
 // refused even for reads such as GET /calls.
 func WithAllowedHosts(hosts ...string) Option {
@@ -100,15 +101,14 @@ func (a *API) hostAllowed(r *http.Request) (want string, ok bool) {
 			return want, true
 		}
 	}
-	if port != lport {
-		return want, false
-	}
 	switch host {
-	case lhost, "localhost", "127.0.0.1", "::1":
-		// The loopback names reach this port only from this machine (or
-		// through a port published to it, as Docker's): a rebinding page
-		// sends its own name, never these.
+	case "localhost", "127.0.0.1", "::1":
+		// A loopback name reaches the API only from this machine, at its
+		// own port or one published to it (Docker's -p 8080:9090): a
+		// rebinding page sends its own name, never these.
 		return want, true
+	case lhost:
+		return want, port == lport
 	}
 	return want, false
 }

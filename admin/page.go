@@ -100,7 +100,9 @@ func (a *API) getEvents(w http.ResponseWriter, r *http.Request) {
 			calls = calls[len(calls)-eventsBatch:]
 		}
 		for _, c := range calls {
-			b.Calls = append(b.Calls, webpage.SummaryOf(c))
+			sum := webpage.SummaryOf(c)
+			sum.Message = a.scrub(sum.Message) // a miss's status names what the call sent
+			b.Calls = append(b.Calls, sum)
 		}
 		data, err := json.Marshal(b)
 		if err != nil {

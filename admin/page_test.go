@@ -65,6 +65,7 @@ type batch struct {
 		Code    string `json:"code"`
 		Session string `json:"session"`
 		Missed  bool   `json:"missed"`
+		Message string `json:"message"`
 	} `json:"calls"`
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"google.golang.org/grpc/metadata"
@@ -223,12 +224,15 @@ func (s *stubs) Verify(body []byte) (any, bool, error) {
 	if len(strings.TrimSpace(string(body))) > 0 {
 		dec := json.NewDecoder(strings.NewReader(string(body)))
 		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
+		if err := decodeOne(dec, &req); err != nil {
 			return nil, false, fmt.Errorf("body: %v (want {\"id\": ...} or {\"method\": ...}, with \"times\", \"atLeast\" or \"atMost\")", err)
 		}
 	}
 	if req.ID != "" && req.Method != "" {
 		return nil, false, errors.New("give \"id\" or \"method\", not both")
+	}
+	if err := req.check(); err != nil {
+		return nil, false, err
 	}
 	switch {
 	case req.ID != "":
@@ -282,6 +286,26 @@ func (s *stubs) Verify(body []byte) (any, bool, error) {
 	return res, res.OK, nil
 }
 
+// check refuses a count that no number of calls could meet, or that says
+// two things.
+func (req verifyRequest) check() error {
+	for _, f := range []struct {
+		name string
+		v    *int
+	}{{"times", req.Times}, {"atLeast", req.AtLeast}, {"atMost", req.AtMost}} {
+		if f.v != nil && *f.v < 0 {
+			return fmt.Errorf("body: %q is %d: want a count of 0 or more", f.name, *f.v)
+		}
+	}
+	if req.Times != nil && (req.AtLeast != nil || req.AtMost != nil) {
+		return errors.New("body: give \"times\" (exactly), or \"atLeast\" and \"atMost\", not both")
+	}
+	if req.AtLeast != nil && req.AtMost != nil && *req.AtLeast > *req.AtMost {
+		return fmt.Errorf("body: \"atLeast\" (%d) is above \"atMost\" (%d): no count of calls is both", *req.AtLeast, *req.AtMost)
+	}
+	return nil
+}
+
 // count is the count the request states.
 func (req verifyRequest) count() count {
 	var c count
@@ -295,6 +319,19 @@ func (req verifyRequest) count() count {
 		c.max, c.limited = *req.AtMost, true
 	}
 	return c
+}
+
+// decodeOne decodes the one JSON value of a body into v, and refuses
+// anything after it.
+func decodeOne(dec *json.Decoder, v any) error {
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	end := dec.InputOffset()
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("unexpected data after the JSON object, at byte %d", end)
+	}
+	return nil
 }
 
 // splitJoined lists the errors an errors.Join holds, one per entry.
@@ -335,7 +372,7 @@ func (s *stubs) Explain(body []byte) (any, error) {
 	var req explainRequest
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	if err := decodeOne(dec, &req); err != nil {
 		return nil, fmt.Errorf("body: %v (want {\"method\": ..., \"request\": {...}, \"metadata\": {...}})", err)
 	}
 	if req.Method == "" {

@@ -41,7 +41,12 @@
 // file holding every call that finished before the kill; at worst the last
 // document is cut short. Load tolerates exactly that case: it keeps every
 // complete interaction and reports the torn tail in Cassette.Torn. Damage
-// anywhere else is an error naming the file, the line and the field.
+// anywhere else is an error naming the file, the line and the field: a
+// FormatErrors listing every malformed interaction (after a syntax error,
+// reading goes on at the next line that opens an object in its first
+// column, where the recorder starts each interaction). Such a cassette is
+// not returned for serving; the error's Read holds the well-formed rest,
+// for a check such as grpcdouble lint.
 //
 // # Fuzzing
 //

@@ -1,6 +1,7 @@
 package cassette_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -72,4 +73,24 @@ func Example() {
 	//   }
 	// }
 	// x.cassette:5 (interaction #1) summit
+}
+
+// A cassette with malformed interactions is not returned; the error lists
+// every one at its line, and holds the well-formed rest for a check.
+func ExampleFormatErrors() {
+	data := []byte(`{"format": "grpcdouble-cassette", "version": 1}
+{"method": "/a.S/M", "events": [}], "status": {"code": "OK"}}
+{"method": "/a.S/M", "events": [], "status": {"code": "OK"}}
+{"method": "/a.S/M", "events": [], "status": {"code": "MOSTLY_OK"}}
+`)
+	_, err := cassette.Parse(data, "x.cassette")
+	fmt.Println(err)
+	var fe *cassette.FormatErrors
+	if errors.As(err, &fe) {
+		fmt.Println(len(fe.Read.Interactions), "well-formed, from line", fe.Read.Interactions[0].Line)
+	}
+	// Output:
+	// malformed cassette: x.cassette:2: interaction #1 (from line 2): invalid character '}' looking for beginning of value
+	// malformed cassette: x.cassette:4: interaction #3: status.code: unknown status code "MOSTLY_OK" (want a name such as NOT_FOUND)
+	// 1 well-formed, from line 3
 }

@@ -235,8 +235,13 @@ func Parse(data []byte, name string) (*Cassette, error) {
 	}
 	c.Version = h.Version
 	dec.DisallowUnknownFields()
+	// base is where dec's input starts in data: after a syntax error the
+	// reading goes on with a new decoder at the next interaction.
+	base := 0
+	var errs []error
 	for n := 0; ; n++ {
-		start = skipSpace(data, int(dec.InputOffset()))
+		before := base + int(dec.InputOffset())
+		start = skipSpace(data, before)
 		if start == len(data) {
 			break
 		}
@@ -252,20 +257,86 @@ func Parse(data []byte, name string) (*Cassette, error) {
 			var te *json.UnmarshalTypeError
 			switch {
 			case errors.As(err, &se):
-				where = lines.at(int(se.Offset) - 1)
+				where = lines.at(base + int(se.Offset) - 1)
 			case errors.As(err, &te):
-				where = lines.at(int(te.Offset) - 1)
+				// The offset is in the document, which the decoder read
+				// from where it stood.
+				where = lines.at(before + int(te.Offset) - 1)
 			}
-			return nil, fmt.Errorf("%w: %s:%d: interaction #%d (from line %d): %v", ErrFormat, name, where, n+1, line, err)
+			errs = append(errs, fmt.Errorf("%w: %s:%d: interaction #%d (from line %d): %v", ErrFormat, name, where, n+1, line, err))
+			if se == nil {
+				continue // the decoder read the whole document: on to the next
+			}
+			// A syntax error stops the decoder: go on at the next line
+			// that opens an object in its first column, as each
+			// interaction the recorder writes does.
+			next := nextDocument(data, start, base+int(se.Offset)-1)
+			if next < 0 {
+				break
+			}
+			base = next
+			dec = json.NewDecoder(bytes.NewReader(data[next:]))
+			dec.DisallowUnknownFields()
+			continue
 		}
 		in, err := w.toInteraction()
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s:%d: interaction #%d: %v", ErrFormat, name, line, n+1, err)
+			errs = append(errs, fmt.Errorf("%w: %s:%d: interaction #%d: %v", ErrFormat, name, line, n+1, err))
+			continue
 		}
 		in.Line, in.Index = line, n
 		c.Interactions = append(c.Interactions, in)
 	}
+	if len(errs) > 0 {
+		return nil, &FormatErrors{Read: c, Errs: errs}
+	}
 	return c, nil
+}
+
+// FormatErrors is the error of a cassette with malformed interactions:
+// every one of them, each naming the file and its line, in file order.
+// Each wraps ErrFormat. Read is the rest of the cassette, the well-formed
+// interactions, for a check to go on with (grpcdouble lint); a cassette
+// with a malformed interaction is never served.
+type FormatErrors struct {
+	Read *Cassette
+	Errs []error
+}
+
+func (e *FormatErrors) Error() string {
+	msgs := make([]string, len(e.Errs))
+	for i, err := range e.Errs {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// Unwrap is the malformed interactions' errors.
+func (e *FormatErrors) Unwrap() []error { return e.Errs }
+
+// nextDocument finds where to read on after a syntax error at off in the
+// interaction starting at start: the start of the first line, from the
+// error's own on, that opens an object in its first column (the error's
+// line when it is the next interaction that broke an unclosed one); -1
+// when there is none.
+func nextDocument(data []byte, start, off int) int {
+	off = min(max(off, start), len(data))
+	i := bytes.LastIndexByte(data[:off], '\n') + 1 // the error's line
+	if i <= start {
+		i = off
+	} else if i < len(data) && data[i] == '{' {
+		return i
+	}
+	for {
+		nl := bytes.IndexByte(data[i:], '\n')
+		if nl < 0 {
+			return -1
+		}
+		i += nl + 1
+		if i < len(data) && data[i] == '{' {
+			return i
+		}
+	}
 }
 
 // Encode writes a whole cassette: the header, then every interaction.

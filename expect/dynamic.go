@@ -18,14 +18,14 @@ type dyn struct {
 
 // reqMatch checks the request of a unary or server-stream call against the
 // request matcher and every field test.
-func (e *expectation) reqMatch(got []proto.Message) bool {
+func (e *expectation) reqMatch(got []proto.Message, wire []byte) bool {
 	if e.req == nil && len(e.fields) == 0 {
 		return true
 	}
 	if len(got) != 1 {
 		return false
 	}
-	if e.req != nil && !e.req.Match(got[0]) {
+	if e.req != nil && !matchWith(e.req, got[0], wire) {
 		return false
 	}
 	for _, f := range e.fields {
@@ -77,6 +77,7 @@ func before(a, b *expectation) bool {
 
 // add puts e in its place. The caller holds s.mu.
 func (s *methodSet) add(e *expectation) {
+	e.answer = "stub:" + e.id
 	i := sort.Search(len(s.exps), func(i int) bool { return before(e, s.exps[i]) })
 	s.exps = slices.Insert(s.exps, i, e)
 	s.changed()

@@ -72,3 +72,35 @@ func ExampleParseStubs_error() {
 	// Output:
 	// bad stub file: bad.yaml:5: response: not a routeguide.Feature: unknown field "nmae"
 }
+
+// A stub that, once called, puts another stub and deletes itself.
+func ExampleUnaryExpectation_Then() {
+	login, err := expect.ParseStubs("login.yaml", []byte(`
+{id: login, method: routeguide.RouteGuide/GetFeature, request: {partial: {latitude: 2}}, response: {name: welcome}}`), nil)
+	if err != nil {
+		panic(err)
+	}
+	m := expect.NewMock()
+	register := m.Unary("/routeguide.RouteGuide/GetFeature").
+		WithRequest(&pb.Point{Latitude: 1}).
+		Return(&pb.Feature{Name: "registered"})
+	register.Then(expect.PutStubs(login...), expect.DeleteStubs(register.ID()))
+	srv, err := mockserver.New(m)
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	client := pb.NewRouteGuideClient(srv.ClientConn())
+	for _, lat := range []int32{2, 1, 1, 2} {
+		f, err := client.GetFeature(ctx, &pb.Point{Latitude: lat})
+		fmt.Println(lat, f.GetName(), status.Code(err))
+	}
+	// Output:
+	// 2  FailedPrecondition
+	// 1 registered OK
+	// 1  FailedPrecondition
+	// 2 welcome OK
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,12 +52,13 @@ type expectation struct {
 	// global stub, tried after the session's own (sessions.go).
 	def    string
 	shared bool
-	seq    int // declared order, among the Mock's expectations
+	seq    int    // declared order, among the Mock's expectations
+	answer string // what it answers as (mockserver.Call.SetAnswer), set once it takes calls
 
 	hits atomic.Int64 // written under the methodSet's lock
 
 	mu       sync.Mutex
-	calls    []*Received
+	calls    callLog // what it answered, for Calls (kept.go)
 	failures []string
 }
 
@@ -82,6 +82,7 @@ type compiled struct {
 	pace     time.Duration // before every message sent
 	padTo    int           // pad every message sent to this many bytes (0: no)
 	abort    *abort        // end the stream after n messages sent
+	then     []thenOp      // effects once it takes a call (then.go)
 	dyn                    // priority, scenario (dynamic.go)
 
 	min, max int // max < 0: no limit
@@ -302,16 +303,17 @@ func (b base[B]) ID() string {
 	return b.e.id
 }
 
-// Calls returns the calls this expectation answered, oldest first.
+// Calls returns the calls this expectation answered, oldest first. Their
+// messages and metadata are copies, decoded afresh on each Calls once the
+// call has ended; changing them changes nothing kept.
 func (b base[B]) Calls() []Received {
 	b.e.tb().Helper()
 	e := b.e
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := make([]Received, len(e.calls))
-	for i, r := range e.calls {
-		out[i] = *r
-		out[i].Messages = slices.Clone(r.Messages)
+	out := make([]Received, len(e.calls.calls))
+	for i := range out {
+		out[i] = e.calls.received(i)
 	}
 	return out
 }

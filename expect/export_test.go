@@ -1,10 +1,12 @@
 package expect
 
 import (
+	"encoding/json"
 	"reflect"
 	"slices"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -45,8 +47,9 @@ func PickBoth(m *Mock, method string, req proto.Message) (indexed, scanned strin
 		}
 		return e.id
 	}
-	indexed = id(set.pick(nil, got, false))
-	return indexed, id(set.pickScan(nil, got, false)), set.idx != nil
+	wire, _ := proto.Marshal(req) // as a client sends it
+	indexed = id(set.pick(nil, got, wire, false))
+	return indexed, id(set.pickScan(nil, got, wire, false)), set.idx != nil
 }
 
 // RenderBoth renders a template for a request the fast way (when the
@@ -63,4 +66,32 @@ func RenderBoth(text string, req proto.Message) (fast, slow string, isFast bool,
 		fast = renderFast(t.fast, d)
 	}
 	return fast, slow, t.fast != nil, err
+}
+
+// MatchWire is m's answer for got, a message that arrived as wire, and
+// whether the bytes alone answered it (Equal's fast path).
+func MatchWire(m Matcher, got proto.Message, wire []byte) (match, byBytes bool) {
+	if e, ok := m.(equalMatcher); ok {
+		byBytes = e.wire != nil && wire != nil && string(e.wire) == string(wire) &&
+			got.ProtoReflect().Descriptor().FullName() == e.name
+	}
+	return matchWith(m, got, wire), byBytes
+}
+
+// NodeJSON is the JSON appendNodeJSON writes for a YAML value, and the JSON
+// yaml's decoder and encoding/json make of it; ok says appendNodeJSON wrote
+// it.
+func NodeJSON(src string) (fast, slow []byte, ok bool, err error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal([]byte(src), &root); err != nil || len(root.Content) == 0 {
+		return nil, nil, false, err
+	}
+	n := root.Content[0]
+	fast, ok = appendNodeJSON(nil, n, 0)
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return fast, nil, ok, err
+	}
+	slow, err = json.Marshal(v)
+	return fast, slow, ok, err
 }

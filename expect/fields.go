@@ -717,9 +717,11 @@ func valueText(fd protoreflect.FieldDescriptor, v protoreflect.Value) string {
 // andMatcher holds when every matcher holds.
 type andMatcher []Matcher
 
-func (a andMatcher) Match(got proto.Message) bool {
+func (a andMatcher) Match(got proto.Message) bool { return a.matchWire(got, nil) }
+
+func (a andMatcher) matchWire(got proto.Message, wire []byte) bool {
 	for _, m := range a {
-		if !m.Match(got) {
+		if !matchWith(m, got, wire) {
 			return false
 		}
 	}

@@ -27,12 +27,18 @@ func (s Stub) fieldsMatcher(n *yaml.Node, field string, md protoreflect.MessageD
 		return nil, s.errf(n, field, "want a mapping from a field path to an operator (%s)", opList)
 	}
 	f := &fieldsMatcher{}
+	var p problems
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		path, on := n.Content[i].Value, n.Content[i+1]
 		where := field + "." + path
 		op, err := s.op(on, where)
 		if err != nil {
-			return nil, err
+			// The operator is wrong; the path may be too.
+			p.add(err)
+			if _, perr := resolvePath(md, path); perr != nil {
+				p.add(s.errf(n.Content[i], where, "%v", perr))
+			}
+			continue
 		}
 		c := fieldCheck{path: path, op: op}
 		if _, err := bindCheck(c, md); err != nil {
@@ -40,9 +46,13 @@ func (s Stub) fieldsMatcher(n *yaml.Node, field string, md protoreflect.MessageD
 			if _, perr := resolvePath(md, path); perr == nil {
 				at = on // the path is fine: the operand is wrong
 			}
-			return nil, s.errf(at, where, "%v", err)
+			p.add(s.errf(at, where, "%v", err))
+			continue
 		}
 		f.checks = append(f.checks, c)
+	}
+	if err := p.err(); err != nil {
+		return nil, err
 	}
 	if len(f.checks) == 0 {
 		return nil, s.errf(n, field, "no field tests: want a mapping from a field path to an operator (%s)", opList)
@@ -64,53 +74,15 @@ func (s Stub) op(n *yaml.Node, field string) (*opSpec, error) {
 		return &opSpec{kind: opEq, operand: raw, text: string(raw)}, nil
 	}
 	var ops []*opSpec
+	var p problems
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		key, vn := n.Content[i].Value, n.Content[i+1]
-		kind, ok := opKeys[key]
-		if !ok {
-			return nil, s.errf(n.Content[i], field, "unknown operator %q (want %s)", key, opList)
+		o, err := s.op1(n.Content[i], n.Content[i+1], field)
+		if !p.add(err) {
+			ops = append(ops, o)
 		}
-		where := field + "." + key
-		o := &opSpec{kind: kind}
-		switch kind {
-		case opPresent, opAbsent:
-			if vn.Kind != yaml.ScalarNode || vn.Value != "true" {
-				return nil, s.errf(vn, where, "want true")
-			}
-		case opRegex:
-			if vn.Kind != yaml.ScalarNode {
-				return nil, s.errf(vn, where, "want a regular expression")
-			}
-			re, err := regexp.Compile(vn.Value)
-			if err != nil {
-				return nil, s.errf(vn, where, "%v", err)
-			}
-			o.re, o.text = re, strconv.Quote(vn.Value)
-		case opLen:
-			k, err := strconv.Atoi(vn.Value)
-			if vn.Kind != yaml.ScalarNode || err != nil || k < 0 {
-				return nil, s.errf(vn, where, "want a count (0 or more), got %q", vn.Value)
-			}
-			o.n, o.text = k, vn.Value
-		case opAnyOf:
-			if vn.Kind != yaml.SequenceNode || len(vn.Content) == 0 {
-				return nil, s.errf(vn, where, "want a list of operators")
-			}
-			for j, c := range vn.Content {
-				sub, err := s.op(c, fmt.Sprintf("%s[%d]", where, j))
-				if err != nil {
-					return nil, err
-				}
-				o.subs = append(o.subs, sub)
-			}
-		default:
-			raw, err := s.operand(vn, where)
-			if err != nil {
-				return nil, err
-			}
-			o.operand, o.text = raw, string(raw)
-		}
-		ops = append(ops, o)
+	}
+	if err := p.err(); err != nil {
+		return nil, err
 	}
 	switch len(ops) {
 	case 0:
@@ -119,6 +91,58 @@ func (s Stub) op(n *yaml.Node, field string) (*opSpec, error) {
 		return ops[0], nil
 	}
 	return &opSpec{kind: opAll, subs: ops}, nil
+}
+
+// op1 reads one operator of a mapping: its key and its value.
+func (s Stub) op1(kn, vn *yaml.Node, field string) (*opSpec, error) {
+	key := kn.Value
+	kind, ok := opKeys[key]
+	if !ok {
+		return nil, s.errf(kn, field, "unknown operator %q (want %s)", key, opList)
+	}
+	where := field + "." + key
+	o := &opSpec{kind: kind}
+	switch kind {
+	case opPresent, opAbsent:
+		if vn.Kind != yaml.ScalarNode || vn.Value != "true" {
+			return nil, s.errf(vn, where, "want true")
+		}
+	case opRegex:
+		if vn.Kind != yaml.ScalarNode {
+			return nil, s.errf(vn, where, "want a regular expression")
+		}
+		re, err := regexp.Compile(vn.Value)
+		if err != nil {
+			return nil, s.errf(vn, where, "%v", err)
+		}
+		o.re, o.text = re, strconv.Quote(vn.Value)
+	case opLen:
+		k, err := strconv.Atoi(vn.Value)
+		if vn.Kind != yaml.ScalarNode || err != nil || k < 0 {
+			return nil, s.errf(vn, where, "want a count (0 or more), got %q", vn.Value)
+		}
+		o.n, o.text = k, vn.Value
+	case opAnyOf:
+		if vn.Kind != yaml.SequenceNode || len(vn.Content) == 0 {
+			return nil, s.errf(vn, where, "want a list of operators")
+		}
+		var p problems
+		for j, c := range vn.Content {
+			if sub, err := s.op(c, fmt.Sprintf("%s[%d]", where, j)); !p.add(err) {
+				o.subs = append(o.subs, sub)
+			}
+		}
+		if err := p.err(); err != nil {
+			return nil, err
+		}
+	default:
+		raw, err := s.operand(vn, where)
+		if err != nil {
+			return nil, err
+		}
+		o.operand, o.text = raw, string(raw)
+	}
+	return o, nil
 }
 
 // operand is a YAML value as JSON.
@@ -153,16 +177,15 @@ func (s Stub) listFields(n *yaml.Node, field string, l *listDoc, md protoreflect
 		return nil, s.errf(n, field, "fields has %d entries and %s %d: want one of each per message", len(l.Fields), kind, len(others))
 	}
 	ms := make([]Matcher, len(l.Fields))
+	var p problems
 	for i := range l.Fields {
 		f, err := s.fieldsMatcher(&l.Fields[i], fmt.Sprintf("%s.fields[%d]", field, i), md)
-		if err != nil {
-			return nil, err
-		}
+		p.add(err)
 		ms[i] = f
 		if others != nil {
-			msg, err := s.message(&others[i], fmt.Sprintf("%s.%s[%d]", field, kind, i), md)
-			if err != nil {
-				return nil, err
+			msg, merr := s.message(&others[i], fmt.Sprintf("%s.%s[%d]", field, kind, i), md)
+			if p.add(merr) || err != nil {
+				continue
 			}
 			if kind == "equal" {
 				ms[i] = and(Equal(msg), f)
@@ -171,27 +194,31 @@ func (s Stub) listFields(n *yaml.Node, field string, l *listDoc, md protoreflect
 			}
 		}
 	}
+	if err := p.err(); err != nil {
+		return nil, err
+	}
 	return Messages(ms...), nil
 }
 
 // compileDyn reads priority and the scenario keys.
 func (s Stub) compileDyn(e *expectation) error {
 	d, n := &s.src.doc, s.src.node
+	var probs problems
 	if present(d.Priority) {
 		p, err := strconv.Atoi(d.Priority.Value)
 		if d.Priority.Kind != yaml.ScalarNode || err != nil {
-			return s.errf(&d.Priority, "priority", "want an integer (higher is tried first), got %q", d.Priority.Value)
+			probs.add(s.errf(&d.Priority, "priority", "want an integer (higher is tried first), got %q", d.Priority.Value))
 		}
 		e.priority = p
 	}
 	if d.Scenario == "" {
 		for _, k := range []string{"whenState", "setState"} {
 			if c := mapChild(n, k); c != nil {
-				return s.errf(c, k, "needs scenario: the name of the state machine it belongs to")
+				probs.add(s.errf(c, k, "needs scenario: the name of the state machine it belongs to"))
 			}
 		}
-		return nil
+		return probs.err()
 	}
 	e.scenario, e.whenState, e.setState = d.Scenario, d.WhenState, d.SetState
-	return nil
+	return probs.err()
 }

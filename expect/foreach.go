@@ -196,43 +196,55 @@ func (s Stub) forEach(n *yaml.Node, field string, rules []ruleDoc, kind mockserv
 		return nil, s.errf(n, field, "want a list of rules, each {recv: ..., send: ... or status: ...}")
 	}
 	st := forEachStep{}
+	var p problems
 	for i := range rules {
-		d := &rules[i]
-		rn := seqItem(n, i)
-		where := fmt.Sprintf("%s[%d]", field, i)
-		if d.Recv == nil {
-			return nil, s.errf(rn, where+".recv", "each rule needs recv: the messages it answers ({any: true} for every one)")
+		r, err := s.rule(seqItem(n, i), fmt.Sprintf("%s[%d]", field, i), &rules[i], in, out)
+		if !p.add(err) {
+			st.rules = append(st.rules, r)
 		}
-		m, err := s.matcher(mapChild(rn, "recv"), where+".recv", d.Recv, in)
-		if err != nil {
-			return nil, err
+	}
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// rule compiles one rule of a forEach step; its parts are checked apart.
+func (s Stub) rule(rn *yaml.Node, where string, d *ruleDoc, in, out protoreflect.MessageDescriptor) (*Rule, error) {
+	r := &Rule{}
+	var p problems
+	if d.Recv == nil {
+		p.add(s.errf(rn, where+".recv", "each rule needs recv: the messages it answers ({any: true} for every one)"))
+	} else if m, err := s.matcher(mapChild(rn, "recv"), where+".recv", d.Recv, in); !p.add(err) {
+		r.m = m
+	}
+	var err error
+	if r.delay, err = s.duration(&d.Delay, where+".delay"); p.add(err) {
+		r.delay = 0
+	}
+	answers := d.Status != nil
+	if present(d.Send) {
+		msgs := []*yaml.Node{&d.Send}
+		if d.Send.Kind == yaml.SequenceNode {
+			msgs = d.Send.Content
 		}
-		r := &Rule{m: m}
-		if r.delay, err = s.duration(&d.Delay, where+".delay"); err != nil {
-			return nil, err
-		}
-		if present(d.Send) {
-			msgs := []*yaml.Node{&d.Send}
-			if d.Send.Kind == yaml.SequenceNode {
-				msgs = d.Send.Content
-			}
-			for j, mn := range msgs {
-				msg, err := s.message(mn, fmt.Sprintf("%s.send[%d]", where, j), out)
-				if err != nil {
-					return nil, err
-				}
+		answers = answers || len(msgs) > 0
+		for j, mn := range msgs {
+			if msg, err := s.message(mn, fmt.Sprintf("%s.send[%d]", where, j), out); !p.add(err) {
 				r.send = append(r.send, msg)
 			}
 		}
-		if d.Status != nil {
-			if r.st, err = s.status(mapChild(rn, "status"), where+".status", d.Status); err != nil {
-				return nil, err
-			}
-		}
-		if len(r.send) == 0 && r.st == nil {
-			return nil, s.errf(rn, where, "a rule answers: give send (a message or a list) or status")
-		}
-		st.rules = append(st.rules, r)
 	}
-	return st, nil
+	if d.Status != nil {
+		if r.st, err = s.status(mapChild(rn, "status"), where+".status", d.Status); p.add(err) {
+			r.st = nil
+		}
+	}
+	if !answers {
+		p.add(s.errf(rn, where, "a rule answers: give send (a message or a list) or status"))
+	}
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return r, nil
 }

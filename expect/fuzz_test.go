@@ -2,7 +2,9 @@ package expect_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -139,6 +141,37 @@ func FuzzRequestJSON(f *testing.F) {
 			if self.Match == "" {
 				t.Fatalf("%s: request %s does not match itself: %v", method, matcher, self)
 			}
+		}
+	})
+}
+
+// Messages in stub files are turned into JSON straight from their YAML
+// nodes where that is plain; whenever it is, the JSON means what yaml's
+// decoder and encoding/json make of the same value.
+func FuzzNodeJSON(f *testing.F) {
+	for _, s := range []string{
+		"{name: a, location: {latitude: 1, longitude: -2}}", "[1, -0, 01, 0x1f, 1.5, 1e3, .inf]",
+		"{a: 'quoted \"x\"', b: \"tab\\t\\u0001\", c: |\n  block\n  text\n}", "{a: ~, b: null, c: true, d: True, e: yes}",
+		"{a: 1, a: 2}", "{? [x] : 1}", "{<<: {a: 1}, b: 2}", "- &x {a: 1}\n- *x\n", "{a: !!str 12, b: !!binary aGk=}",
+		"{a: 123456789012345678, b: 1234567890123456789, c: -9}", "{a: 2024-05-01T12:00:00Z, b: '2024-05-01'}",
+		"{\"@type\": type.googleapis.com/x, ü: \"\\xff\"}",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		fast, slow, ok, err := expect.NodeJSON(src)
+		if !ok || err != nil {
+			return // the longer way is taken
+		}
+		var a, b any
+		if err := json.Unmarshal(fast, &a); err != nil {
+			t.Fatalf("%q: wrote %s, not JSON: %v", src, fast, err)
+		}
+		if err := json.Unmarshal(slow, &b); err != nil {
+			t.Fatalf("%q: %v", src, err)
+		}
+		if !reflect.DeepEqual(a, b) {
+			t.Fatalf("%q: wrote %s, yaml and encoding/json make %s", src, fast, slow)
 		}
 	})
 }

@@ -207,7 +207,7 @@ func (s *methodSet) buildIndex() *reqIndex {
 
 // pickIndexed is pick through the index; ok is false when the methodSet
 // has none (then the caller scans). The caller holds s.mu.
-func (s *methodSet) pickIndexed(md metadata.MD, got []proto.Message) (e *expectation, ok bool) {
+func (s *methodSet) pickIndexed(md metadata.MD, got []proto.Message, wire []byte) (e *expectation, ok bool) {
 	if !s.indexed {
 		s.idx = s.buildIndex()
 		s.indexed = true
@@ -227,7 +227,7 @@ func (s *methodSet) pickIndexed(md metadata.MD, got []proto.Message) (e *expecta
 		} else {
 			i, b = b[0], b[1:]
 		}
-		if c := s.exps[i]; c.usable() && c.matches(md, got) {
+		if c := s.exps[i]; c.usable() && c.matches(md, got, wire) {
 			return c, true
 		}
 	}

@@ -1,6 +1,7 @@
 package expect
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"slices"
@@ -26,7 +27,7 @@ type differ interface {
 }
 
 // Equal matches a message equal to want, by proto.Equal.
-func Equal(want proto.Message) Matcher { return equalMatcher{want} }
+func Equal(want proto.Message) Matcher { return newEqual(want) }
 
 // Partial matches a message whose fields equal those set in want; fields
 // unset in want are ignored, in nested messages too. Repeated and map fields
@@ -40,10 +41,79 @@ func Anything() Matcher { return anyMatcher{} }
 // another type does not match.
 func Func[T proto.Message](f func(T) bool) Matcher { return funcMatcher[T]{f} }
 
-type equalMatcher struct{ want proto.Message }
+type equalMatcher struct {
+	want proto.Message
+	// wire is want's deterministic marshaling, when a message that
+	// arrived as exactly these bytes is sure to equal want (see
+	// canonical); nil otherwise.
+	wire []byte
+	name protoreflect.FullName
+}
+
+func newEqual(want proto.Message) equalMatcher {
+	m := equalMatcher{want: want, wire: canonical(want)}
+	if m.wire != nil {
+		m.name = want.ProtoReflect().Descriptor().FullName()
+	}
+	return m
+}
 
 func (m equalMatcher) Match(got proto.Message) bool {
 	return proto.Equal(m.want, sameType(m.want, got))
+}
+
+// matchWire is Match for a message that arrived as wire (nil: not known).
+// Bytes equal to want's deterministic marshaling answer at once; any other
+// answer is proto.Equal's. On a unary call, proto.Equal was the largest
+// part of what matching cost.
+func (m equalMatcher) matchWire(got proto.Message, wire []byte) bool {
+	if m.wire != nil && wire != nil && bytes.Equal(m.wire, wire) && got != nil &&
+		got.ProtoReflect().Descriptor().FullName() == m.name {
+		return true
+	}
+	return m.Match(got)
+}
+
+// canonical returns want's deterministic marshaling when a message of
+// want's type that arrived as those very bytes is sure to equal want by
+// proto.Equal, and nil when that is not sure.
+//
+// proto.Equal promises that two valid messages with the same deterministic
+// marshaling are equal. A message decoded from want's bytes marshals to them
+// again, unless want holds what its bytes cannot say back: unknown fields
+// that name known ones, say, or a nil message (invalid, so equal to no
+// decoded one). So canonical decodes its bytes once and keeps them only if
+// the result equals want; it fails safe, to proto.Equal on every call.
+func canonical(want proto.Message) []byte {
+	if want == nil || !want.ProtoReflect().IsValid() {
+		return nil
+	}
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(want)
+	if err != nil {
+		return nil
+	}
+	back := want.ProtoReflect().New().Interface()
+	if proto.Unmarshal(b, back) != nil || !proto.Equal(want, back) {
+		return nil
+	}
+	if b == nil {
+		b = []byte{} // an empty message: nil means no fast path
+	}
+	return b
+}
+
+// wireMatcher is a Matcher that can use the bytes a message arrived as.
+type wireMatcher interface {
+	matchWire(got proto.Message, wire []byte) bool
+}
+
+// matchWith reports whether m accepts got, which arrived as wire (nil when
+// the server did not keep its bytes).
+func matchWith(m Matcher, got proto.Message, wire []byte) bool {
+	if w, ok := m.(wireMatcher); ok {
+		return w.matchWire(got, wire)
+	}
+	return m.Match(got)
 }
 func (m equalMatcher) String() string { return "equal to " + messageText(m.want) }
 func (m equalMatcher) Diff(got proto.Message) string {

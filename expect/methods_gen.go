@@ -59,7 +59,9 @@ func (u *UnaryExpectation) ID() string {
 	return u.request.ID()
 }
 
-// Calls returns the calls this expectation answered, oldest first.
+// Calls returns the calls this expectation answered, oldest first. Their
+// messages and metadata are copies, decoded afresh on each Calls once the
+// call has ended; changing them changes nothing kept.
 func (u *UnaryExpectation) Calls() []Received {
 	u.e.tb().Helper()
 	return u.request.Calls()
@@ -212,6 +214,18 @@ func (u *UnaryExpectation) SetState(state string) *UnaryExpectation {
 	return u.request.SetState(state)
 }
 
+// Then changes the stubs once the expectation takes a call, before it
+// answers, so the client's next call sees the change: each effect in turn,
+// PutStubs adding or replacing stubs, DeleteStubs deleting them (the
+// expectation itself too, by its ID). Calls already answering are not
+// affected. Under Sessions the change is the calling session's: a call in
+// a session changes that session's stubs, and a call without one the
+// global stubs, which every session sees.
+func (u *UnaryExpectation) Then(effects ...Effect) *UnaryExpectation {
+	u.e.tb().Helper()
+	return u.request.Then(effects...)
+}
+
 // WithRequest matches a request equal to msg (proto.Equal).
 func (s *ServerStreamExpectation) WithRequest(msg proto.Message) *ServerStreamExpectation {
 	s.e.tb().Helper()
@@ -261,7 +275,9 @@ func (s *ServerStreamExpectation) ID() string {
 	return s.request.ID()
 }
 
-// Calls returns the calls this expectation answered, oldest first.
+// Calls returns the calls this expectation answered, oldest first. Their
+// messages and metadata are copies, decoded afresh on each Calls once the
+// call has ended; changing them changes nothing kept.
 func (s *ServerStreamExpectation) Calls() []Received {
 	s.e.tb().Helper()
 	return s.request.Calls()
@@ -414,6 +430,18 @@ func (s *ServerStreamExpectation) SetState(state string) *ServerStreamExpectatio
 	return s.request.SetState(state)
 }
 
+// Then changes the stubs once the expectation takes a call, before it
+// answers, so the client's next call sees the change: each effect in turn,
+// PutStubs adding or replacing stubs, DeleteStubs deleting them (the
+// expectation itself too, by its ID). Calls already answering are not
+// affected. Under Sessions the change is the calling session's: a call in
+// a session changes that session's stubs, and a call without one the
+// global stubs, which every session sees.
+func (s *ServerStreamExpectation) Then(effects ...Effect) *ServerStreamExpectation {
+	s.e.tb().Helper()
+	return s.request.Then(effects...)
+}
+
 // Priority ranks the expectation among those of its method: a call tries a
 // higher priority first, and expectations of equal priority in the order
 // they were declared. The default is 0; a catch-all can take a negative one.
@@ -428,7 +456,9 @@ func (c *ClientStreamExpectation) ID() string {
 	return c.base.ID()
 }
 
-// Calls returns the calls this expectation answered, oldest first.
+// Calls returns the calls this expectation answered, oldest first. Their
+// messages and metadata are copies, decoded afresh on each Calls once the
+// call has ended; changing them changes nothing kept.
 func (c *ClientStreamExpectation) Calls() []Received {
 	c.e.tb().Helper()
 	return c.base.Calls()
@@ -581,6 +611,18 @@ func (c *ClientStreamExpectation) SetState(state string) *ClientStreamExpectatio
 	return c.base.SetState(state)
 }
 
+// Then changes the stubs once the expectation takes a call, before it
+// answers, so the client's next call sees the change: each effect in turn,
+// PutStubs adding or replacing stubs, DeleteStubs deleting them (the
+// expectation itself too, by its ID). Calls already answering are not
+// affected. Under Sessions the change is the calling session's: a call in
+// a session changes that session's stubs, and a call without one the
+// global stubs, which every session sees.
+func (c *ClientStreamExpectation) Then(effects ...Effect) *ClientStreamExpectation {
+	c.e.tb().Helper()
+	return c.base.Then(effects...)
+}
+
 // Priority ranks the expectation among those of its method: a call tries a
 // higher priority first, and expectations of equal priority in the order
 // they were declared. The default is 0; a catch-all can take a negative one.
@@ -595,7 +637,9 @@ func (b *BidiExpectation) ID() string {
 	return b.base.ID()
 }
 
-// Calls returns the calls this expectation answered, oldest first.
+// Calls returns the calls this expectation answered, oldest first. Their
+// messages and metadata are copies, decoded afresh on each Calls once the
+// call has ended; changing them changes nothing kept.
 func (b *BidiExpectation) Calls() []Received {
 	b.e.tb().Helper()
 	return b.base.Calls()
@@ -746,4 +790,16 @@ func (b *BidiExpectation) WhenState(state string) *BidiExpectation {
 func (b *BidiExpectation) SetState(state string) *BidiExpectation {
 	b.e.tb().Helper()
 	return b.base.SetState(state)
+}
+
+// Then changes the stubs once the expectation takes a call, before it
+// answers, so the client's next call sees the change: each effect in turn,
+// PutStubs adding or replacing stubs, DeleteStubs deleting them (the
+// expectation itself too, by its ID). Calls already answering are not
+// affected. Under Sessions the change is the calling session's: a call in
+// a session changes that session's stubs, and a call without one the
+// global stubs, which every session sees.
+func (b *BidiExpectation) Then(effects ...Effect) *BidiExpectation {
+	b.e.tb().Helper()
+	return b.base.Then(effects...)
 }

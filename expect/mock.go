@@ -129,6 +129,7 @@ type Mock struct {
 	ids      map[string]*expectation // every live expectation by ID
 
 	states scenarioStates
+	sink   effectSink // where Then's effects go; nil: the Mock itself
 }
 
 // methodSet is the expectations of one method, in declared order.

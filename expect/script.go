@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc/metadata"
@@ -17,6 +18,9 @@ import (
 )
 
 // Received is one call an expectation answered: what the server received.
+// Once the call has ended, the expectation keeps it packed, as bytes, and
+// each Calls decodes it afresh into the method's types (the generated ones
+// when linked in, dynamicpb otherwise), as the server's journal does.
 type Received struct {
 	Method      string
 	Metadata    metadata.MD     // incoming headers, keys lower case, -bin values decoded
@@ -99,7 +103,7 @@ func (s recvStep) run(r *run) error {
 	if err != nil {
 		return err
 	}
-	if !s.m.Match(msg) {
+	if !matchWith(s.m, msg, r.lastWire) {
 		return r.fail("received message does not match: %s", explain(s.m, msg))
 	}
 	return nil
@@ -207,6 +211,7 @@ type run struct {
 	rec  *Received
 
 	got        []proto.Message // messages received before the script ran
+	gotWire    [][]byte        // what each of got arrived as, or nil (mockserver.Call.Wire)
 	pending    []proto.Message // of those, the ones no step consumed yet
 	closed     bool            // the client half-closed
 	headerSent bool
@@ -215,6 +220,11 @@ type run struct {
 	sent       int // messages sent
 	final      *status.Status
 	one        [1]proto.Message // got's backing array for a single request
+	oneWire    [1][]byte        // gotWire's
+
+	recWire  [][]byte // what each of rec.Messages arrived as, or nil
+	lastWire []byte   // what last arrived as, or nil
+	logAt    int      // rec's place in e.calls
 
 	hit   int           // this call's number among the expectation's calls
 	last  proto.Message // the client message received last
@@ -238,7 +248,10 @@ func (r *run) recv() (proto.Message, error) {
 	if len(r.pending) > 0 {
 		msg := r.pending[0]
 		r.pending = r.pending[1:]
-		r.last = msg
+		r.last, r.lastWire = msg, nil
+		if len(r.got) > 0 && msg == r.got[0] {
+			r.lastWire = r.gotWire[0]
+		}
 		return msg, nil
 	}
 	if r.closed {
@@ -251,10 +264,11 @@ func (r *run) recv() (proto.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.last = msg
+	r.last, r.lastWire = msg, r.call.Wire(msg)
 	if r.rec != nil {
 		r.e.mu.Lock()
 		r.rec.Messages = append(r.rec.Messages, msg)
+		r.recWire = append(r.recWire, r.lastWire)
 		r.e.mu.Unlock()
 	}
 	if r.headerWait {
@@ -364,10 +378,9 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 	set := m.byMethod[c.FullMethod()]
 	inOrder := m.cfg.inOrder
 	m.mu.RUnlock()
-	a := &answer{run: run{m: m, call: c}}
-	// The Received outlives the call; what the run holds (the call, and
-	// through its context the transport) must not.
-	defer func() { a.run = run{} }()
+	a := answers.Get().(*answer)
+	a.run = run{m: m, call: c, logAt: -1}
+	defer a.done()
 	r := &a.run
 	md := c.Metadata()
 	switch c.Kind() {
@@ -376,8 +389,8 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 		if err != nil {
 			return err
 		}
-		r.one[0] = msg
-		r.got = r.one[:]
+		r.one[0], r.oneWire[0] = msg, c.Wire(msg)
+		r.got, r.gotWire = r.one[:], r.oneWire[:]
 	case mockserver.ClientStream:
 		if e := set.only(md); e != nil && e.headerAt == headersAtStart && len(e.header) > 0 && len(e.headerT) == 0 {
 			// One expectation fits: its headers may go before the messages.
@@ -396,6 +409,7 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 				return err
 			}
 			r.got = append(r.got, msg)
+			r.gotWire = append(r.gotWire, c.Wire(msg))
 		}
 	case mockserver.BidiStream:
 		if set.needPeek(md) {
@@ -406,8 +420,8 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 			case err != nil:
 				return err
 			default:
-				r.one[0] = msg
-				r.got = r.one[:]
+				r.one[0], r.oneWire[0] = msg, c.Wire(msg)
+				r.got, r.gotWire = r.one[:], r.oneWire[:]
 				r.pending = r.got
 			}
 		}
@@ -416,7 +430,7 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 	if !m.cfg.discardCalls {
 		keep = a
 	}
-	e, rec, hit := set.claim(c, md, r.got, inOrder, keep)
+	e, hit := set.claim(c, md, r.got, r.gotWire, inOrder, keep)
 	if e == nil {
 		if f := m.cfg.fallback; f != nil && !r.headerSent {
 			return f.Serve(c, r.got, r.closed)
@@ -426,8 +440,11 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 		m.miss(ms)
 		return status.Errorf(NoMatchCode, "grpcdouble: %v: %s", ErrNoMatch, ms)
 	}
-	c.SetAnswer("stub:" + e.id)
-	r.e, r.rec, r.hit = e, rec, hit
+	c.SetAnswer(e.answer)
+	if len(e.then) > 0 {
+		m.applyThen(e)
+	}
+	r.e, r.hit = e, hit
 	return r.exec()
 }
 
@@ -480,21 +497,22 @@ func (e *expectation) usable() bool {
 	return !e.broken && (e.max < 0 || e.hitCount() < e.max) && e.inState()
 }
 
-// pick returns the expectation a call would use, or nil. The caller holds
-// s.mu.
-func (s *methodSet) pick(md metadata.MD, got []proto.Message, inOrder bool) *expectation {
+// pick returns the expectation a call would use, or nil; wire is what
+// got's first message arrived as, or nil (see mockserver.Call.Wire). The
+// caller holds s.mu.
+func (s *methodSet) pick(md metadata.MD, got []proto.Message, wire []byte, inOrder bool) *expectation {
 	if !inOrder {
-		if e, ok := s.pickIndexed(md, got); ok {
+		if e, ok := s.pickIndexed(md, got, wire); ok {
 			return e
 		}
 	}
-	return s.pickScan(md, got, inOrder)
+	return s.pickScan(md, got, wire, inOrder)
 }
 
 // pickScan is pick by trying every expectation in turn.
-func (s *methodSet) pickScan(md metadata.MD, got []proto.Message, inOrder bool) *expectation {
+func (s *methodSet) pickScan(md metadata.MD, got []proto.Message, wire []byte, inOrder bool) *expectation {
 	for _, e := range s.exps {
-		if e.usable() && e.matches(md, got) {
+		if e.usable() && e.matches(md, got, wire) {
 			return e
 		}
 		if inOrder && !e.broken && e.hitCount() < e.min {
@@ -504,41 +522,61 @@ func (s *methodSet) pickScan(md metadata.MD, got []proto.Message, inOrder bool) 
 	return nil
 }
 
-// answer is what answering one call allocates, at once: the run, and the
-// Received that Calls returns, which keeps the answer's memory (with its
-// run emptied) for as long as the Mock lives.
+// answer is what answering one call needs: the run, and the Received that
+// Calls returns while the call runs. Answers are reused: when the call
+// ends its Received is packed into the expectation's log (see callLog).
 type answer struct {
 	run
 	rec Received
 	one [1]proto.Message // rec.Messages' first backing array
 }
 
-// claim picks the expectation for a call and counts the call against it.
-// With keep it also starts the call's Received in keep, which Calls will
-// return; without, the Received is nil.
-func (s *methodSet) claim(c *mockserver.Call, md metadata.MD, got []proto.Message, inOrder bool, keep *answer) (*expectation, *Received, int) {
+var answers = sync.Pool{New: func() any { return new(answer) }}
+
+// done packs the call's Received, if it was kept, and puts the answer back
+// for another call.
+func (a *answer) done() {
+	if e := a.e; e != nil && a.run.rec != nil {
+		e.mu.Lock()
+		e.calls.pack(a.logAt, a.run.rec, a.recWire)
+		e.mu.Unlock()
+	}
+	*a = answer{}
+	answers.Put(a)
+}
+
+// claim picks the expectation for a call and counts the call against it;
+// wires are what got arrived as (see pick). With keep it also starts the
+// call's Received in keep, which Calls will return.
+func (s *methodSet) claim(c *mockserver.Call, md metadata.MD, got []proto.Message, wires [][]byte, inOrder bool, keep *answer) (*expectation, int) {
 	if s == nil {
-		return nil, nil, 0
+		return nil, 0
+	}
+	var wire []byte
+	if len(wires) > 0 {
+		wire = wires[0]
 	}
 	s.mu.Lock()
-	found := s.pick(md, got, inOrder)
+	found := s.pick(md, got, wire, inOrder)
 	if found == nil {
 		s.mu.Unlock()
-		return nil, nil, 0
+		return nil, 0
 	}
 	hit := int(found.hits.Add(1))
 	found.enterState()
 	s.mu.Unlock()
 	if keep == nil {
-		return found, nil, hit
+		return found, hit
 	}
 	rec := &keep.rec
 	*rec = Received{Method: c.FullMethod(), Metadata: md, Messages: append(keep.one[:0:len(keep.one)], got...)}
 	rec.Deadline, rec.HasDeadline = c.Deadline()
+	keep.recWire = wires
+	keep.run.rec = rec
 	found.mu.Lock()
-	found.calls = append(found.calls, rec)
+	keep.logAt = found.calls.add(rec)
 	found.mu.Unlock()
-	return found, rec, hit
+	return found, hit
 }
 
 // mdMatch reports whether the metadata matchers accept md; mdReasons says
@@ -555,19 +593,19 @@ func (e *expectation) mdMatch(md metadata.MD) bool {
 	return true
 }
 
-func (e *expectation) matches(md metadata.MD, got []proto.Message) bool {
+func (e *expectation) matches(md metadata.MD, got []proto.Message, wire []byte) bool {
 	if !e.mdMatch(md) {
 		return false
 	}
 	switch e.kind {
 	case mockserver.Unary, mockserver.ServerStream:
-		return e.reqMatch(got)
+		return e.reqMatch(got, wire)
 	case mockserver.ClientStream:
 		return e.reqs == nil || e.reqs.MatchAll(got)
 	case mockserver.BidiStream:
 		if len(got) > 0 && len(e.script) > 0 {
 			if m := firstRecv(e.script); m != nil {
-				return m.Match(got[0])
+				return matchWith(m, got[0], wire)
 			}
 		}
 	}
@@ -697,7 +735,7 @@ func (m *Mock) Explain(method string, requestJSON []byte, md metadata.MD) (Expla
 		return x, nil
 	}
 	set.mu.Lock()
-	if e := set.pick(md, got, inOrder); e != nil {
+	if e := set.pick(md, got, nil, inOrder); e != nil {
 		x.Match = e.id
 	}
 	set.mu.Unlock()

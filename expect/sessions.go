@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -105,10 +104,18 @@ func NewSessions(opts ...Option) *Sessions {
 
 func (s *Sessions) newSession(name string, now time.Time) *Session {
 	ss := &Session{name: name, created: now}
-	ss.mock.Store(NewMock(s.mockOptions()...))
+	ss.mock.Store(s.newMock(name))
 	ss.last.Store(now.UnixNano())
 	ss.since.Store(now.UnixNano())
 	return ss
+}
+
+// newMock makes a Mock for the session named name, whose stubs' effects
+// (Then) change that session's stubs.
+func (s *Sessions) newMock(name string) *Mock {
+	m := NewMock(s.mockOptions()...)
+	m.sink = sessionSink{s: s, name: name}
+	return m
 }
 
 func (s *Sessions) mockOptions() []Option {
@@ -360,7 +367,7 @@ func (s *Sessions) Reset(session string) error {
 			}
 		})
 	}
-	m := NewMock(s.mockOptions()...)
+	m := s.newMock(session)
 	if session == "" {
 		_, err = m.addStubs(s.global(), false)
 		if err == nil && s.methods != nil {
@@ -519,32 +526,36 @@ func (s Stub) definition() string {
 	if s.src == nil || s.src.node == nil {
 		return s.Source()
 	}
-	var b strings.Builder
-	nodeKey(&b, s.src.node)
-	sum := sha256.Sum256([]byte(b.String()))
+	bp := keyBufs.Get().(*[]byte)
+	b := nodeKey((*bp)[:0], s.src.node)
+	sum := sha256.Sum256(b)
+	*bp = b
+	keyBufs.Put(bp)
 	return s.Source() + "\n" + string(sum[:])
 }
 
-// nodeKey writes n's kind, tag and value, and its children's, each length
+var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// nodeKey appends n's kind, tag and value, and its children's, each length
 // prefixed so that no two different trees write the same key.
-func nodeKey(b *strings.Builder, n *yaml.Node) {
+func nodeKey(b []byte, n *yaml.Node) []byte {
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
-	b.WriteString(strconv.Itoa(int(n.Kind)))
-	b.WriteByte(':')
-	b.WriteString(strconv.Itoa(len(n.Tag)))
-	b.WriteByte(':')
-	b.WriteString(n.Tag)
-	b.WriteString(strconv.Itoa(len(n.Value)))
-	b.WriteByte(':')
-	b.WriteString(n.Value)
-	b.WriteString(strconv.Itoa(len(n.Content)))
-	b.WriteByte('(')
+	b = strconv.AppendInt(b, int64(n.Kind), 10)
+	b = append(b, ':')
+	b = strconv.AppendInt(b, int64(len(n.Tag)), 10)
+	b = append(b, ':')
+	b = append(b, n.Tag...)
+	b = strconv.AppendInt(b, int64(len(n.Value)), 10)
+	b = append(b, ':')
+	b = append(b, n.Value...)
+	b = strconv.AppendInt(b, int64(len(n.Content)), 10)
+	b = append(b, '(')
 	for _, c := range n.Content {
-		nodeKey(b, c)
+		b = nodeKey(b, c)
 	}
-	b.WriteByte(')')
+	return append(b, ')')
 }
 
 // addStubs is AddStubs, with shared for a session's copies of global stubs.
@@ -557,6 +568,12 @@ func (m *Mock) addStubs(stubs []Stub, shared bool) ([]string, error) {
 // no call starts while they do. An expectation whose stub comes again
 // unchanged stays, with its counts. Nothing changes on an error.
 func (m *Mock) replaceStubs(remove []string, stubs []Stub, shared bool) ([]string, error) {
+	return m.replaceStubsUpsert(remove, stubs, shared, false)
+}
+
+// replaceStubsUpsert is replaceStubs; with upsert it also deletes the
+// expectations with the IDs of stubs, in the same step (then.go).
+func (m *Mock) replaceStubsUpsert(remove []string, stubs []Stub, shared, upsert bool) ([]string, error) {
 	fresh, err := m.compileStubs(stubs)
 	if err != nil {
 		return nil, err
@@ -567,6 +584,13 @@ func (m *Mock) replaceStubs(remove []string, stubs []Stub, shared bool) ([]strin
 	for _, id := range remove {
 		if e := m.ids[id]; e != nil {
 			gone[e] = true
+		}
+	}
+	if upsert {
+		for _, st := range stubs {
+			if e := m.ids[st.ID]; st.ID != "" && e != nil {
+				gone[e] = true
+			}
 		}
 	}
 	// Keep what comes again unchanged.
@@ -658,4 +682,69 @@ func (m *Mock) replaceStubs(remove []string, stubs []Stub, shared bool) ([]strin
 		ids[i] = e.id
 	}
 	return ids, nil
+}
+
+// sessionSink applies a call's effects (Then) to its session's stubs: a
+// call in a session changes that session's, a call without one the global
+// stubs, in every session.
+type sessionSink struct {
+	s    *Sessions
+	name string
+}
+
+func (k sessionSink) putStubs(stubs []Stub) error { return k.s.putStubs(k.name, stubs) }
+
+func (k sessionSink) deleteStubs(ids []string) error {
+	for _, id := range ids {
+		err := k.s.Delete(k.name, id)
+		if k.name != "" && errors.Is(err, ErrUnknownStub) {
+			// Not the session's own: its copy of a global stub, hidden in
+			// this session alone (until it is reset).
+			if ss, lerr := k.s.Lookup(k.name); lerr == nil {
+				err = ss.Mock().Delete(id)
+			}
+		}
+		if err != nil && !errors.Is(err, ErrUnknownStub) && !errors.Is(err, ErrUnknownSession) {
+			return err
+		}
+	}
+	return nil
+}
+
+// putStubs adds stubs to a session ("" global), each replacing the stub with
+// its ID, if any, in one step per Mock.
+func (s *Sessions) putStubs(session string, stubs []Stub) error {
+	ss, err := s.Lookup(session)
+	if err != nil {
+		return nil // the session was dropped meanwhile: nothing to change
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	stubs = slices.Clone(stubs)
+	if session != "" {
+		for i := range stubs {
+			if stubs[i].ID == "" {
+				ss.seq++
+				stubs[i].ID = session + "-" + strconv.Itoa(ss.seq)
+			}
+		}
+	}
+	ids, err := ss.Mock().putStubs(stubs, false)
+	if err != nil {
+		return err
+	}
+	named := withIDs(stubs, ids)
+	replaced := func(x Stub) bool { return slices.ContainsFunc(named, func(y Stub) bool { return y.ID == x.ID }) }
+	if session != "" {
+		ss.own = append(slices.DeleteFunc(ss.own, replaced), named...)
+		return nil
+	}
+	s.files = slices.DeleteFunc(s.files, replaced)
+	s.added = append(slices.DeleteFunc(s.added, replaced), named...)
+	s.each(func(o *Session) {
+		if o.name != "" {
+			_, _ = o.Mock().putStubs(named, true)
+		}
+	})
+	return nil
 }

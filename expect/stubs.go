@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -62,6 +63,8 @@ type stubDoc struct {
 	AbortAfter     *abortDoc `yaml:"abortAfter"`
 	DropConnection bool      `yaml:"dropConnection"`
 	PadTo          *int      `yaml:"padTo"`
+
+	Then []thenDoc `yaml:"then"` // then.go
 }
 
 type abortDoc struct {
@@ -141,6 +144,7 @@ type Stub struct {
 type stubSource struct {
 	doc  stubDoc
 	node *yaml.Node // the stub's mapping
+	torn bool       // yaml could not decode all of it: its whole is not checked
 }
 
 // built is a stub compiled at parse, for md: each Mock's expectation of it
@@ -161,8 +165,9 @@ func (s Stub) Source() string { return s.File + ":" + strconv.Itoa(s.Line) }
 // resolver (nil: none) or else among the compiled Go types. Stubs whose
 // method neither knows are checked when added to a Mock that is bound to a
 // server. Errors wrap ErrStubFile and name file, line and field; every
-// stub's first problem is reported, and the stubs without one are returned
-// beside the error.
+// problem of every stub is reported (but what hangs on another, such as
+// the rest of a stub whose method is unknown), one a line in the order of
+// the lines, and the stubs without one are returned beside the error.
 func ParseStubs(filename string, data []byte, resolver mockserver.Methods) ([]Stub, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
@@ -190,8 +195,9 @@ func ParseStubTree(filename string, data []byte, root *yaml.Node, resolver mocks
 	if err != nil {
 		return nil, err
 	}
-	if rerr := renamedKeys(filename, items); rerr != nil {
-		return nil, rerr
+	var renamed problems
+	if len(renamedKeys(filename, items, &renamed)) > 0 {
+		return decodeWhole(filename, data, file, resolver) // which says them all
 	}
 	var errs []error
 	out := make([]Stub, 0, len(items))
@@ -205,7 +211,7 @@ func ParseStubTree(filename string, data []byte, root *yaml.Node, resolver mocks
 		if err := it.Decode(&d); err != nil || !knownFields(it, stubDocType) {
 			return decodeWhole(filename, data, file, resolver)
 		}
-		s, err := parseStub(filename, i, it, d, resolver, false, names)
+		s, err := parseStub(filename, i, it, d, resolver, false, false, names)
 		if err != nil {
 			errs = append(errs, err)
 		} else {
@@ -274,49 +280,95 @@ func decodeWhole(filename string, data []byte, file *stubData, resolver mockserv
 		docs = make([]stubDoc, 1)
 		err = dec.Decode(&docs[0])
 	}
-	if rerr := renamedKeys(filename, items); rerr != nil {
-		return nil, rerr
-	}
+	var p problems
+	renamed := renamedKeys(filename, items, &p)
+	// yaml decodes what it can and names what it could not (an unknown
+	// key, a value of the wrong type), so the stubs are checked too; a
+	// stub with such a problem is not returned.
+	torn, err := typeErrors(filename, err, renamed, &p)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrStubFile, yamlError(filename, err))
 	}
-	var errs []error
 	out := make([]Stub, 0, len(docs))
 	names := map[string]string{}
 	for i, d := range docs {
-		if i >= len(items) {
-			// Cannot be: the decoder found the stubs the nodes hold.
-			errs = append(errs, fmt.Errorf("%w: %s: stub %d: not found in the file's nodes", ErrStubFile, filename, i))
-			continue
+		if i >= len(items) || items[i].Kind != yaml.MappingNode {
+			continue // not a stub: yaml said so
 		}
-		s, err := parseStub(filename, i, items[i], d, resolver, false, names)
-		if err != nil {
-			errs = append(errs, err)
-			continue
+		end := math.MaxInt
+		if i+1 < len(items) {
+			end = items[i+1].Line
 		}
-		s.release(file)
-		out = append(out, s)
+		torn := torn.in(items[i].Line, end)
+		s, err := parseStub(filename, i, items[i], d, resolver, false, torn, names)
+		if !p.add(err) && !torn {
+			s.release(file)
+			out = append(out, s)
+		}
 	}
-	return out, errors.Join(errs...)
+	// The stubs that parsed come back with the errors of the others, so
+	// that a check (grpcdouble lint, CheckStubs) can report what adding
+	// them would say too: every problem at once.
+	return out, p.err()
+}
+
+// lines is a set of lines of a file.
+type lines []int
+
+// in says whether a line in [from, to) is in the set.
+func (l lines) in(from, to int) bool {
+	for _, n := range l {
+		if n >= from && n < to {
+			return true
+		}
+	}
+	return false
+}
+
+// typeErrors adds the problems of a yaml.TypeError to p, but those on a
+// line of a renamed key (which say it better), and returns their lines.
+// Any other error is returned as it is.
+func typeErrors(file string, err error, renamed lines, p *problems) (lines, error) {
+	var te *yaml.TypeError
+	if err == nil || !errors.As(err, &te) {
+		return renamed, err
+	}
+	torn := renamed
+	for _, e := range te.Errors {
+		line := 0
+		if m := yamlLine.FindStringSubmatch(e); m != nil {
+			line, _ = strconv.Atoi(m[1])
+		}
+		if line > 0 && slices.Contains(renamed, line) {
+			continue
+		}
+		torn = append(torn, line)
+		p.add(&stubError{file: file, line: line, what: yamlTypes.Replace(yamlLine.ReplaceAllString(e, ""))})
+	}
+	return torn, nil
 }
 
 // parseStub checks and compiles the stub at item, the file's i-th.
 // Nodes a program built (ParseStubNodes, foreign) may carry IDs of any
 // form, as they always could.
-func parseStub(filename string, i int, item *yaml.Node, d stubDoc, resolver mockserver.Methods, foreign bool, names map[string]string) (Stub, error) {
-	s := Stub{ID: d.ID, File: filename, Line: item.Line, methodLine: item.Line, index: i, src: &stubSource{doc: d, node: item}}
+func parseStub(filename string, i int, item *yaml.Node, d stubDoc, resolver mockserver.Methods, foreign, torn bool, names map[string]string) (Stub, error) {
+	s := Stub{ID: d.ID, File: filename, Line: item.Line, methodLine: item.Line, index: i, src: &stubSource{doc: d, node: item, torn: torn}}
 	if k := mapChild(item, "method"); k != nil {
 		s.methodLine = k.Line
 	}
+	// Every problem is reported, but what hangs on another: nothing can
+	// be checked without the method.
+	var p problems
 	if d.ID != "" && !foreign && !validID.MatchString(d.ID) {
-		return s, s.errf(mapChild(item, "id"), "id", "%q: want at most 128 letters, digits and . _ : - starting with a letter, digit or _ (an ID is a URL path segment: DELETE /stubs/{id})", d.ID)
+		p.add(s.errf(mapChild(item, "id"), "id", "%q: want at most 128 letters, digits and . _ : - starting with a letter, digit or _ (an ID is a URL path segment: DELETE /stubs/{id})", d.ID))
 	}
 	full, err := mockserver.NormalizeMethod(d.Method)
 	if d.Method == "" {
 		err = errors.New("method is required")
 	}
 	if err != nil {
-		return s, s.errf(item, "method", "%v", err)
+		p.add(s.errf(item, "method", "%v", err))
+		return s, p.err()
 	}
 	if in, ok := names[full]; ok {
 		full = in // one string for every stub of a method
@@ -328,13 +380,14 @@ func parseStub(filename string, i int, item *yaml.Node, d stubDoc, resolver mock
 	// Check it now if the method is known.
 	md, err := lookupWith(resolver, full)
 	if err != nil {
-		return s, s.errf(item, "method", "%v", err)
+		p.add(s.errf(item, "method", "%v", err))
+		return s, p.err()
 	}
 	if md != nil {
 		e := &expectation{method: full, kind: mockserver.KindOf(md), md: md, resolver: resolver}
 		e.min, e.max = 0, -1
-		if err := s.compile(e, md); err != nil {
-			return s, err
+		if p.add(s.compile(e, md)) || !p.ok() {
+			return s, p.err()
 		}
 		c := e.compiled
 		// Clipped, so that nothing appending to one copy's lists can
@@ -345,7 +398,7 @@ func parseStub(filename string, i int, item *yaml.Node, d stubDoc, resolver mock
 		b.limit, b.limitOK = e.knownSendLimit()
 		s.built = b
 	}
-	return s, nil
+	return s, p.err()
 }
 
 // release lets go of the stub's nodes once it is built: it can read its
@@ -432,10 +485,11 @@ var (
 	}
 )
 
-// renamedKeys reports every renamed key in the stubs' mappings and their
-// steps, at its line, with the key to write instead.
-func renamedKeys(file string, items []*yaml.Node) error {
-	var errs []error
+// renamedKeys adds to p every renamed key in the stubs' mappings and
+// their steps, at its line, with the key to write instead, and returns
+// their lines.
+func renamedKeys(file string, items []*yaml.Node, p *problems) lines {
+	var at lines
 	check := func(n *yaml.Node, where string, renames map[string]string) {
 		if n == nil || n.Kind != yaml.MappingNode {
 			return
@@ -443,7 +497,8 @@ func renamedKeys(file string, items []*yaml.Node) error {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
 			if to, ok := renames[k.Value]; ok {
-				errs = append(errs, fmt.Errorf("%w: %s:%d: %s%s: unknown field; write %q instead", ErrStubFile, file, k.Line, where, k.Value, to))
+				p.add(&stubError{file: file, line: k.Line, field: where + k.Value, what: fmt.Sprintf("unknown field; write %q instead", to)})
+				at = append(at, k.Line)
 			}
 		}
 	}
@@ -455,7 +510,7 @@ func renamedKeys(file string, items []*yaml.Node) error {
 			}
 		}
 	}
-	return errors.Join(errs...)
+	return at
 }
 
 // LoadStubs reads stub files, and every .yaml, .yml and .json file under the
@@ -610,7 +665,7 @@ func (s Stub) errf(n *yaml.Node, field, format string, args ...any) error {
 	if n != nil && n.Line > 0 {
 		line = n.Line
 	}
-	return fmt.Errorf("%w: %s:%d: %s: %s", ErrStubFile, s.File, line, field, fmt.Sprintf(format, args...))
+	return &stubError{file: s.File, line: line, field: field, what: fmt.Sprintf(format, args...)}
 }
 
 // jsonSyntaxError names the line of a syntax error in a stub file written
@@ -691,6 +746,9 @@ func (s Stub) message(n *yaml.Node, field string, md protoreflect.MessageDescrip
 }
 
 func (s Stub) decodeJSON(n *yaml.Node, field string, msg proto.Message) error {
+	if js, ok := appendNodeJSON(nil, n, 0); ok && protojson.Unmarshal(js, msg) == nil {
+		return nil
+	}
 	var v any
 	if err := n.Decode(&v); err != nil {
 		return s.errf(n, field, "%v", err)
@@ -699,17 +757,91 @@ func (s Stub) decodeJSON(n *yaml.Node, field string, msg proto.Message) error {
 	if err != nil {
 		return s.errf(n, field, "%v", err)
 	}
-	if err := protojson.Unmarshal(js, msg); err != nil {
-		at := n
-		if m := fieldInError.FindStringSubmatch(err.Error()); m != nil {
-			if k := findKey(n, m[1]+m[2]); k != nil {
-				at = k
+	err = protojson.Unmarshal(js, msg)
+	if err == nil {
+		return nil
+	}
+	// protojson stops at its first problem: each field is checked on its
+	// own too, so that one wrong field does not hide the next.
+	md := msg.ProtoReflect().Descriptor()
+	var p problems
+	if m := resolveAlias(n); m.Kind == yaml.MappingNode && !isWellKnown(md) {
+		s.fieldProblems(m, field, md, md, &p)
+	}
+	if p.ok() { // a problem of the whole (a oneof set twice, ...)
+		p.add(s.protoError(n, n, field, md, err))
+	}
+	return p.err()
+}
+
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+// fieldProblems adds to p the problems of each field of the mapping n, a
+// message of type md inside the message top: an unknown key, or a value
+// protojson refuses when it decodes that field alone. The fields of the
+// messages inside (alone and in lists) are checked one by one too; the
+// well-known types, whose JSON is their own, as a whole.
+func (s Stub) fieldProblems(n *yaml.Node, field string, top, md protoreflect.MessageDescriptor, p *problems) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], resolveAlias(n.Content[i+1])
+		fd := fieldByName(md, k.Value)
+		var sub protoreflect.MessageDescriptor
+		if fd != nil && fd.Message() != nil && !fd.IsMap() && !isWellKnown(fd.Message()) {
+			sub = fd.Message()
+		}
+		switch {
+		case fd == nil && !strings.HasPrefix(k.Value, "["): // "[pkg.ext]" is an extension: protojson's to judge
+			p.add(s.errf(k, field, "not %s: unknown field %q", article(top.FullName()), k.Value))
+		case sub != nil && !fd.IsList() && v != nil && v.Kind == yaml.MappingNode:
+			s.fieldProblems(v, field, top, sub, p)
+		case sub != nil && fd.IsList() && v != nil && v.Kind == yaml.SequenceNode && allMappings(v):
+			for _, c := range v.Content {
+				s.fieldProblems(resolveAlias(c), field, top, sub, p)
+			}
+		default:
+			var val any
+			if err := v.Decode(&val); err != nil {
+				p.add(s.errf(v, field, "%v", err))
+				continue
+			}
+			js, err := json.Marshal(map[string]any{k.Value: val})
+			if err != nil {
+				p.add(s.errf(v, field, "%v", err))
+				continue
+			}
+			if err := protojson.Unmarshal(js, messageType(md).New().Interface()); err != nil {
+				pair := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{k, v}, Line: k.Line}
+				p.add(s.protoError(pair, k, field, top, err))
 			}
 		}
-		text := protoErrPrefix.ReplaceAllString(strings.ReplaceAll(err.Error(), "\u00a0", " "), "")
-		return s.errf(at, field, "not %s: %s", article(msg.ProtoReflect().Descriptor().FullName()), text)
 	}
-	return nil
+}
+
+func allMappings(n *yaml.Node) bool {
+	for _, c := range n.Content {
+		if c := resolveAlias(c); c == nil || c.Kind != yaml.MappingNode {
+			return false
+		}
+	}
+	return true
+}
+
+// protoError is a protojson error about a message of type md at the key
+// in n it is about, else at def.
+func (s Stub) protoError(n, def *yaml.Node, field string, md protoreflect.MessageDescriptor, err error) error {
+	at := def
+	if m := fieldInError.FindStringSubmatch(err.Error()); m != nil {
+		if k := findKey(n, m[1]+m[2]); k != nil {
+			at = k
+		}
+	}
+	text := protoErrPrefix.ReplaceAllString(strings.ReplaceAll(err.Error(), "\u00a0", " "), "")
+	return s.errf(at, field, "not %s: %s", article(md.FullName()), text)
 }
 
 func findKey(n *yaml.Node, key string) *yaml.Node {
@@ -750,40 +882,40 @@ func (s Stub) duration(n *yaml.Node, field string) (time.Duration, error) {
 func (s Stub) matcher(n *yaml.Node, field string, m *matchDoc, md protoreflect.MessageDescriptor) (Matcher, error) {
 	set := 0
 	var out Matcher = anyMatcher{}
+	var p problems
 	if m.Any {
 		set++
 	}
 	if present(m.Equal) {
 		set++
-		msg, err := s.message(&m.Equal, field+".equal", md)
-		if err != nil {
-			return nil, err
+		if msg, err := s.message(&m.Equal, field+".equal", md); !p.add(err) {
+			out = Equal(msg)
 		}
-		out = Equal(msg)
 	}
 	if present(m.Partial) {
 		set++
-		msg, err := s.message(&m.Partial, field+".partial", md)
-		if err != nil {
-			return nil, err
+		if msg, err := s.message(&m.Partial, field+".partial", md); !p.add(err) {
+			out = Partial(msg)
 		}
-		out = Partial(msg)
 	}
 	if set > 1 {
-		return nil, s.errf(n, field, "give one of equal, partial or any")
+		p.add(s.errf(n, field, "give one of equal, partial or any"))
 	}
 	if present(m.Fields) {
 		if m.Any {
-			return nil, s.errf(n, field, "any: true matches everything; drop it to test fields")
+			p.add(s.errf(n, field, "any: true matches everything; drop it to test fields"))
 		}
 		f, err := s.fieldsMatcher(&m.Fields, field+".fields", md)
-		if err != nil {
-			return nil, err
+		if p.add(err) || !p.ok() {
+			return nil, p.err()
 		}
 		if set == 0 {
 			return f, nil
 		}
 		return and(out, f), nil
+	}
+	if err := p.err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -798,22 +930,26 @@ func (s Stub) listMatcher(n *yaml.Node, field string, l *listDoc, md protoreflec
 	switch {
 	case l.Equal != nil && l.Partial == nil && l.Count == nil:
 		ms := make([]Matcher, len(l.Equal))
+		var p problems
 		for i := range l.Equal {
-			msg, err := s.message(&l.Equal[i], fmt.Sprintf("%s.equal[%d]", field, i), md)
-			if err != nil {
-				return nil, err
+			if msg, err := s.message(&l.Equal[i], fmt.Sprintf("%s.equal[%d]", field, i), md); !p.add(err) {
+				ms[i] = Equal(msg)
 			}
-			ms[i] = Equal(msg)
+		}
+		if err := p.err(); err != nil {
+			return nil, err
 		}
 		return Messages(ms...), nil
 	case l.Partial != nil && l.Equal == nil && l.Count == nil:
 		ms := make([]Matcher, len(l.Partial))
+		var p problems
 		for i := range l.Partial {
-			msg, err := s.message(&l.Partial[i], fmt.Sprintf("%s.partial[%d]", field, i), md)
-			if err != nil {
-				return nil, err
+			if msg, err := s.message(&l.Partial[i], fmt.Sprintf("%s.partial[%d]", field, i), md); !p.add(err) {
+				ms[i] = Partial(msg)
 			}
-			ms[i] = Partial(msg)
+		}
+		if err := p.err(); err != nil {
+			return nil, err
 		}
 		return Messages(ms...), nil
 	case l.Count != nil && l.Equal == nil && l.Partial == nil:
@@ -829,20 +965,23 @@ func (s Stub) listMatcher(n *yaml.Node, field string, l *listDoc, md protoreflec
 
 func (s Stub) status(n *yaml.Node, field string, d *statusDoc) (*status.Status, error) {
 	code := codes.OK
+	var probs problems
 	if present(d.Code) {
 		c, ok := parseCode(d.Code.Value)
 		if !ok {
-			return nil, s.errf(&d.Code, field+".code", "unknown status code %q (want a name like NOT_FOUND or a number 0-16)", d.Code.Value)
+			probs.add(s.errf(&d.Code, field+".code", "unknown status code %q (want a name like NOT_FOUND or a number 0-16)", d.Code.Value))
 		}
 		code = c
 	}
 	p := &spb.Status{Code: int32(code), Message: d.Message}
 	for i := range d.Details {
 		a := &anypb.Any{}
-		if err := s.decodeJSON(&d.Details[i], fmt.Sprintf("%s.details[%d]", field, i), a); err != nil {
-			return nil, err
+		if !probs.add(s.decodeJSON(&d.Details[i], fmt.Sprintf("%s.details[%d]", field, i), a)) {
+			p.Details = append(p.Details, a)
 		}
-		p.Details = append(p.Details, a)
+	}
+	if err := probs.err(); err != nil {
+		return nil, err
 	}
 	return status.FromProto(p), nil
 }
@@ -897,13 +1036,15 @@ func (s Stub) metadataOut(m map[string]yaml.Node, field string) (metadata.MD, er
 		return nil, nil
 	}
 	out := metadata.MD{}
+	var p problems
 	for _, k := range sortedKeys(m) {
 		n := m[k]
-		vals, err := s.mdValues(strings.ToLower(k), &n, field+"."+k)
-		if err != nil {
-			return nil, err
+		if vals, err := s.mdValues(strings.ToLower(k), &n, field+"."+k); !p.add(err) {
+			out[strings.ToLower(k)] = vals
 		}
-		out[strings.ToLower(k)] = vals
+	}
+	if err := p.err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -975,7 +1116,10 @@ func (s Stub) checkPad(e *expectation, n *yaml.Node, field string, size int) err
 	return nil
 }
 
-// compile fills e from the stub, for the method md.
+// compile fills e from the stub, for the method md. It checks everything
+// it can and reports every problem it finds, each at its line; a check
+// that needs an earlier part (the order of a script whose steps did not
+// compile) is left out when that part failed.
 func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 	d, n := &s.src.doc, s.src.node
 	kind := mockserver.KindOf(md)
@@ -983,53 +1127,18 @@ func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 	wrongKind := func(field, want string) error {
 		return s.errf(mapChild(n, field), field, "is for %s methods; %s is %s", want, e.method, kind)
 	}
+	var p problems
 
 	// Counts.
-	if present(d.Times) {
-		t := &d.Times
-		switch {
-		case t.Kind == yaml.ScalarNode && t.Value == "any":
-			e.min, e.max = 0, -1
-		case t.Kind == yaml.ScalarNode:
-			k, err := strconv.Atoi(t.Value)
-			if err != nil || k < 0 {
-				return s.errf(t, "times", "want a count, \"any\", or {min, max}; got %q", t.Value)
-			}
-			e.min, e.max = k, k
-		case t.Kind == yaml.MappingNode:
-			var mm struct {
-				Min *int `yaml:"min"`
-				Max *int `yaml:"max"`
-			}
-			if err := t.Decode(&mm); err != nil {
-				return s.errf(t, "times", "%v", err)
-			}
-			if (mm.Min != nil && *mm.Min < 0) || (mm.Max != nil && *mm.Max < 0) {
-				return s.errf(t, "times", "min and max are counts: want 0 or more")
-			}
-			e.min, e.max = 0, -1
-			if mm.Min != nil {
-				e.min = *mm.Min
-			}
-			if mm.Max != nil {
-				e.max = *mm.Max
-			}
-			if e.max >= 0 && e.max < e.min {
-				return s.errf(t, "times", "max %d is below min %d", e.max, e.min)
-			}
-		default:
-			return s.errf(t, "times", "want a count, \"any\", or {min, max}")
-		}
-	}
+	p.add(s.times(e))
 
 	// Request metadata.
 	for _, k := range sortedKeys(d.Metadata) {
 		v := d.Metadata[k]
 		mm, err := s.mdMatcher(strings.ToLower(k), &v, "metadata."+k)
-		if err != nil {
-			return err
+		if !p.add(err) {
+			e.mdm = append(e.mdm, mm)
 		}
-		e.mdm = append(e.mdm, mm)
 	}
 
 	if d.Session != "" {
@@ -1042,38 +1151,32 @@ func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 	// Request messages.
 	if d.Request != nil {
 		if kind != mockserver.Unary && kind != mockserver.ServerStream {
-			return wrongKind("request", "unary and server-stream")
+			p.add(wrongKind("request", "unary and server-stream"))
+		} else if m, err := s.matcher(mapChild(n, "request"), "request", d.Request, in); !p.add(err) {
+			e.req = m
 		}
-		m, err := s.matcher(mapChild(n, "request"), "request", d.Request, in)
-		if err != nil {
-			return err
-		}
-		e.req = m
 	}
 	if d.Requests != nil {
 		if kind != mockserver.ClientStream {
-			return wrongKind("requests", "client-stream")
+			p.add(wrongKind("requests", "client-stream"))
+		} else if l, err := s.listMatcher(mapChild(n, "requests"), "requests", d.Requests, in); !p.add(err) {
+			e.reqs = l
 		}
-		l, err := s.listMatcher(mapChild(n, "requests"), "requests", d.Requests, in)
-		if err != nil {
-			return err
-		}
-		e.reqs = l
 	}
 
 	// Headers, trailers, timing.
 	var err error
-	if e.header, err = s.metadataOut(d.Headers, "headers"); err != nil {
-		return err
+	if e.header, err = s.metadataOut(d.Headers, "headers"); p.add(err) {
+		e.header = nil
 	}
-	if e.trailer, err = s.metadataOut(d.Trailers, "trailers"); err != nil {
-		return err
+	if e.trailer, err = s.metadataOut(d.Trailers, "trailers"); p.add(err) {
+		e.trailer = nil
 	}
-	if e.headerT, err = s.outTmpls(d.Headers, "headers", md); err != nil {
-		return err
+	if e.headerT, err = s.outTmpls(d.Headers, "headers", md); p.add(err) {
+		e.headerT = nil
 	}
-	if e.trailerT, err = s.outTmpls(d.Trailers, "trailers", md); err != nil {
-		return err
+	if e.trailerT, err = s.outTmpls(d.Trailers, "trailers", md); p.add(err) {
+		e.trailerT = nil
 	}
 	if present(d.HeadersAt) {
 		switch d.HeadersAt.Value {
@@ -1084,210 +1187,255 @@ func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 		case "firstRequest":
 			e.headerAt = headersAfterFirstRequest
 		default:
-			return s.errf(&d.HeadersAt, "headersAt", "want message, start or firstRequest; got %q", d.HeadersAt.Value)
+			p.add(s.errf(&d.HeadersAt, "headersAt", "want message, start or firstRequest; got %q", d.HeadersAt.Value))
 		}
 	}
-	if e.delay, err = s.duration(&d.Delay, "delay"); err != nil {
-		return err
+	if e.delay, err = s.duration(&d.Delay, "delay"); p.add(err) {
+		e.delay = 0
 	}
-	if e.pace, err = s.duration(&d.Pace, "pace"); err != nil {
-		return err
+	if e.pace, err = s.duration(&d.Pace, "pace"); p.add(err) {
+		e.pace = 0
 	}
 	if d.PadTo != nil {
-		if *d.PadTo <= 0 {
-			return s.errf(mapChild(n, "padTo"), "padTo", "want a positive number of bytes, got %d", *d.PadTo)
+		switch {
+		case *d.PadTo <= 0:
+			p.add(s.errf(mapChild(n, "padTo"), "padTo", "want a positive number of bytes, got %d", *d.PadTo))
+		case !p.add(s.checkPad(e, mapChild(n, "padTo"), "padTo", *d.PadTo)):
+			e.padTo = *d.PadTo
 		}
-		if err := s.checkPad(e, mapChild(n, "padTo"), "padTo", *d.PadTo); err != nil {
-			return err
-		}
-		e.padTo = *d.PadTo
 	}
 	if d.AbortAfter != nil {
 		if kind != mockserver.ServerStream && kind != mockserver.BidiStream {
-			return wrongKind("abortAfter", "server-stream and bidi")
+			p.add(wrongKind("abortAfter", "server-stream and bidi"))
+		} else {
+			an := mapChild(n, "abortAfter")
+			a := d.AbortAfter
+			ok := true
+			if a.Messages == nil || *a.Messages < 0 {
+				ok = !p.add(s.errf(an, "abortAfter.messages", "want the number of messages to send before the abort (0 or more)"))
+			}
+			if !present(a.Code) {
+				ok = !p.add(s.errf(an, "abortAfter.code", "want the status to abort with, e.g. UNAVAILABLE"))
+			}
+			st, err := s.status(an, "abortAfter", &statusDoc{Code: a.Code, Message: a.Message, Details: a.Details})
+			if !p.add(err) && ok {
+				e.abort = &abort{n: *a.Messages, st: st}
+			}
 		}
-		an := mapChild(n, "abortAfter")
-		a := d.AbortAfter
-		if a.Messages == nil || *a.Messages < 0 {
-			return s.errf(an, "abortAfter.messages", "want the number of messages to send before the abort (0 or more)")
-		}
-		if !present(a.Code) {
-			return s.errf(an, "abortAfter.code", "want the status to abort with, e.g. UNAVAILABLE")
-		}
-		st, err := s.status(an, "abortAfter", &statusDoc{Code: a.Code, Message: a.Message, Details: a.Details})
-		if err != nil {
-			return err
-		}
-		e.abort = &abort{n: *a.Messages, st: st}
 	}
 
-	// The script.
+	// The script. Its last checks (one is needed, the end comes last) are
+	// about the whole: made only when every part of it compiled.
 	var script []step
+	var sp problems
 	if present(d.Response) {
 		if kind != mockserver.Unary && kind != mockserver.ClientStream {
-			return s.errf(&d.Response, "response", "is for unary and client-stream methods; %s is %s (use responses or steps)", e.method, kind)
+			sp.add(s.errf(&d.Response, "response", "is for unary and client-stream methods; %s is %s (use responses or steps)", e.method, kind))
+		} else if st, err := s.sendStep(&d.Response, "response", md); !sp.add(err) {
+			script = append(script, st)
 		}
-		st, err := s.sendStep(&d.Response, "response", md)
-		if err != nil {
-			return err
-		}
-		script = append(script, st)
 	}
 	if present(d.Responses) {
-		if kind != mockserver.ServerStream && kind != mockserver.BidiStream {
-			return wrongKind("responses", "server-stream and bidi")
-		}
 		switch rs := &d.Responses; {
+		case kind != mockserver.ServerStream && kind != mockserver.BidiStream:
+			sp.add(wrongKind("responses", "server-stream and bidi"))
 		case rs.Kind == yaml.SequenceNode:
 			for i, item := range rs.Content {
-				st, err := s.sendStep(item, fmt.Sprintf("responses[%d]", i), md)
-				if err != nil {
-					return err
+				if st, err := s.sendStep(item, fmt.Sprintf("responses[%d]", i), md); !sp.add(err) {
+					script = append(script, st)
 				}
-				script = append(script, st)
 			}
 		case rs.Kind == yaml.MappingNode && mapChild(rs, "template") != nil && len(rs.Content) == 2:
-			st, err := s.sendStep(rs, "responses", md)
-			if err != nil {
-				return err
+			if st, err := s.sendStep(rs, "responses", md); !sp.add(err) {
+				script = append(script, st)
 			}
-			script = append(script, st)
 		default:
-			return s.errf(rs, "responses", "want a list of messages, or {template: ...} rendering a JSON array of them")
+			sp.add(s.errf(rs, "responses", "want a list of messages, or {template: ...} rendering a JSON array of them"))
 		}
 	}
 	if len(d.Steps) > 0 {
 		if kind != mockserver.ServerStream && kind != mockserver.BidiStream {
-			return wrongKind("steps", "server-stream and bidi")
-		}
-		steps := mapChild(n, "steps")
-		for i := range d.Steps {
-			st, err := s.step(e, seqItem(steps, i), fmt.Sprintf("steps[%d]", i), &d.Steps[i], kind, in, out)
-			if err != nil {
-				return err
+			sp.add(wrongKind("steps", "server-stream and bidi"))
+		} else {
+			steps := mapChild(n, "steps")
+			for i := range d.Steps {
+				if st, err := s.step(e, seqItem(steps, i), fmt.Sprintf("steps[%d]", i), &d.Steps[i], kind, in, out); !sp.add(err) {
+					script = append(script, st)
+				}
 			}
-			script = append(script, st)
 		}
 	}
 	if d.Status != nil {
+		sn := mapChild(n, "status")
 		if present(d.Response) {
-			return s.errf(mapChild(n, "status"), "status", "give response or status, not both")
+			sp.add(s.errf(sn, "status", "give response or status, not both"))
 		}
-		st, err := s.status(mapChild(n, "status"), "status", d.Status)
-		if err != nil {
-			return err
+		st, err := s.status(sn, "status", d.Status)
+		sp.add(err)
+		t, terr := s.statusTmpl(sn, "status", d.Status.Message, md)
+		sp.add(terr)
+		if err == nil && terr == nil {
+			script = append(script, statusStep{st: st, msg: t})
 		}
-		t, err := s.statusTmpl(mapChild(n, "status"), "status", d.Status.Message, md)
-		if err != nil {
-			return err
-		}
-		script = append(script, statusStep{st: st, msg: t})
 	}
 	if d.KeepOpen {
 		if kind == mockserver.Unary || kind == mockserver.ClientStream {
-			return wrongKind("keepOpen", "server-stream and bidi")
+			sp.add(wrongKind("keepOpen", "server-stream and bidi"))
+		} else {
+			script = append(script, holdStep{})
 		}
-		script = append(script, holdStep{})
 	}
 	if d.DropConnection {
 		if d.Status != nil || d.KeepOpen || present(d.Response) {
-			return s.errf(mapChild(n, "dropConnection"), "dropConnection", "give one of response, status, keepOpen or dropConnection")
+			sp.add(s.errf(mapChild(n, "dropConnection"), "dropConnection", "give one of response, status, keepOpen or dropConnection"))
+		} else {
+			script = append(script, dropStep{})
 		}
-		script = append(script, dropStep{})
 	}
-	if len(script) == 0 && (kind == mockserver.Unary || kind == mockserver.ClientStream) {
-		return s.errf(n, "response", "%s %s needs a response, a status or dropConnection", kind, e.method)
+	if sp.ok() && !s.src.torn {
+		if len(script) == 0 && (kind == mockserver.Unary || kind == mockserver.ClientStream) {
+			sp.add(s.errf(n, "response", "%s %s needs a response, a status or dropConnection", kind, e.method))
+		} else if err := checkScript(script); err != nil {
+			sp.add(s.errf(n, "steps", "%v", err))
+		}
 	}
-	if err := checkScript(script); err != nil {
-		return s.errf(n, "steps", "%v", err)
-	}
+	p.add(sp.err())
 	e.script = script
-	return s.compileDyn(e)
+	p.add(s.compileThen(e))
+	p.add(s.compileDyn(e))
+	return p.err()
 }
 
+// times reads the stub's count.
+func (s Stub) times(e *expectation) error {
+	t := &s.src.doc.Times
+	if !present(*t) {
+		return nil
+	}
+	switch {
+	case t.Kind == yaml.ScalarNode && t.Value == "any":
+		e.min, e.max = 0, -1
+	case t.Kind == yaml.ScalarNode:
+		k, err := strconv.Atoi(t.Value)
+		if err != nil || k < 0 {
+			return s.errf(t, "times", "want a count, \"any\", or {min, max}; got %q", t.Value)
+		}
+		e.min, e.max = k, k
+	case t.Kind == yaml.MappingNode:
+		var mm struct {
+			Min *int `yaml:"min"`
+			Max *int `yaml:"max"`
+		}
+		if err := t.Decode(&mm); err != nil {
+			return s.errf(t, "times", "%v", err)
+		}
+		if (mm.Min != nil && *mm.Min < 0) || (mm.Max != nil && *mm.Max < 0) {
+			return s.errf(t, "times", "min and max are counts: want 0 or more")
+		}
+		e.min, e.max = 0, -1
+		if mm.Min != nil {
+			e.min = *mm.Min
+		}
+		if mm.Max != nil {
+			e.max = *mm.Max
+		}
+		if e.max >= 0 && e.max < e.min {
+			return s.errf(t, "times", "max %d is below min %d", e.max, e.min)
+		}
+	default:
+		return s.errf(t, "times", "want a count, \"any\", or {min, max}")
+	}
+	return nil
+}
+
+// step compiles one step of a script. A step does one thing: every part
+// given is checked, and more than one is a problem of its own.
 func (s Stub) step(e *expectation, n *yaml.Node, field string, d *stepDoc, kind mockserver.Kind, in, out protoreflect.MessageDescriptor) (step, error) {
 	var st []step
+	var p problems
+	given := 0
 	if present(d.Send) {
-		ss, err := s.sendStep(&d.Send, field+".send", e.md)
-		if err != nil {
-			return nil, err
+		given++
+		if ss, err := s.sendStep(&d.Send, field+".send", e.md); !p.add(err) {
+			st = append(st, ss)
 		}
-		st = append(st, ss)
 	}
 	if d.Recv != nil {
+		given++
 		if kind != mockserver.BidiStream {
-			return nil, s.errf(n, field+".recv", "only bidi streams receive in steps")
+			p.add(s.errf(n, field+".recv", "only bidi streams receive in steps"))
+		} else if m, err := s.matcher(mapChild(n, "recv"), field+".recv", d.Recv, in); !p.add(err) {
+			st = append(st, recvStep{m})
 		}
-		m, err := s.matcher(mapChild(n, "recv"), field+".recv", d.Recv, in)
-		if err != nil {
-			return nil, err
-		}
-		st = append(st, recvStep{m})
 	}
 	if d.RecvAll != nil {
+		given++
 		if kind != mockserver.BidiStream {
-			return nil, s.errf(n, field+".recvAll", "only bidi streams receive in steps")
+			p.add(s.errf(n, field+".recvAll", "only bidi streams receive in steps"))
+		} else if l, err := s.listMatcher(mapChild(n, "recvAll"), field+".recvAll", d.RecvAll, in); !p.add(err) {
+			st = append(st, recvAllStep{l})
 		}
-		l, err := s.listMatcher(mapChild(n, "recvAll"), field+".recvAll", d.RecvAll, in)
-		if err != nil {
-			return nil, err
-		}
-		st = append(st, recvAllStep{l})
 	}
 	if present(d.Delay) {
-		dur, err := s.duration(&d.Delay, field+".delay")
-		if err != nil {
-			return nil, err
+		given++
+		if dur, err := s.duration(&d.Delay, field+".delay"); !p.add(err) {
+			st = append(st, waitStep{dur})
 		}
-		st = append(st, waitStep{dur})
 	}
 	if d.SendHeader {
+		given++
 		st = append(st, headerStep{})
 	}
 	if d.Status != nil {
+		given++
 		sts, err := s.status(mapChild(n, "status"), field+".status", d.Status)
-		if err != nil {
-			return nil, err
+		p.add(err)
+		t, terr := s.statusTmpl(mapChild(n, "status"), field+".status", d.Status.Message, e.md)
+		p.add(terr)
+		if err == nil && terr == nil {
+			st = append(st, statusStep{st: sts, msg: t})
 		}
-		t, err := s.statusTmpl(mapChild(n, "status"), field+".status", d.Status.Message, e.md)
-		if err != nil {
-			return nil, err
-		}
-		st = append(st, statusStep{st: sts, msg: t})
 	}
 	if d.KeepOpen {
+		given++
 		st = append(st, holdStep{})
 	}
 	if d.DropConnection {
+		given++
 		st = append(st, dropStep{})
 	}
 	if o := d.SendOversized; o != nil {
+		given++
 		on := mapChild(n, "sendOversized")
+		ok := true
 		if o.Size == nil || *o.Size <= 0 {
-			return nil, s.errf(on, field+".sendOversized.size", "want a positive number of bytes")
-		}
-		if err := s.checkPad(e, mapChild(on, "size"), field+".sendOversized.size", *o.Size); err != nil {
-			return nil, err
+			ok = !p.add(s.errf(on, field+".sendOversized.size", "want a positive number of bytes"))
+		} else if p.add(s.checkPad(e, mapChild(on, "size"), field+".sendOversized.size", *o.Size)) {
+			ok = false
 		}
 		var msg proto.Message = messageType(out).New().Interface()
 		if present(o.Message) {
 			m, err := s.message(&o.Message, field+".sendOversized.message", out)
-			if err != nil {
-				return nil, err
+			if p.add(err) {
+				ok = false
 			}
 			msg = m
 		}
-		st = append(st, sendStep{msg: msg, padTo: *o.Size})
+		if ok {
+			st = append(st, sendStep{msg: msg, padTo: *o.Size})
+		}
 	}
 	if d.ForEach != nil {
-		fe, err := s.forEach(mapChild(n, "forEach"), field+".forEach", d.ForEach, kind, in, out)
-		if err != nil {
-			return nil, err
+		given++
+		if fe, err := s.forEach(mapChild(n, "forEach"), field+".forEach", d.ForEach, kind, in, out); !p.add(err) {
+			st = append(st, fe)
 		}
-		st = append(st, fe)
 	}
-	if len(st) != 1 {
-		return nil, s.errf(n, field, "a step does exactly one of send, recv, recvAll, delay, sendHeader, status, keepOpen, dropConnection, sendOversized, forEach (got %d)", len(st))
+	if given != 1 {
+		p.add(s.errf(n, field, "a step does exactly one of send, recv, recvAll, delay, sendHeader, status, keepOpen, dropConnection, sendOversized, forEach (got %d)", given))
+	}
+	if err := p.err(); err != nil {
+		return nil, err
 	}
 	return st[0], nil
 }
@@ -1304,6 +1452,9 @@ func parseMessages(md protoreflect.MethodDescriptor, js []byte) ([]proto.Message
 	if js[0] == '[' {
 		if err := json.Unmarshal(js, &raws); err != nil {
 			return nil, fmt.Errorf("request: %w", err)
+		}
+		if !md.IsStreamingClient() {
+			return nil, fmt.Errorf("request: a list of %d message(s), but /%s/%s is a %s method and takes one %s: give it as an object, not a list", len(raws), md.Parent().FullName(), md.Name(), mockserver.KindOf(md), md.Input().FullName())
 		}
 	} else {
 		raws = []json.RawMessage{js}

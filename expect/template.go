@@ -21,7 +21,8 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// maxTemplateOutput caps what one template may write.
+// maxTemplateOutput caps what one template may write, or the server's
+// largest message when that is less (tmplData.limit).
 const maxTemplateOutput = 4 << 20
 
 // maxTemplateList caps the lists sequence functions (until, seq, ...) make.
@@ -149,25 +150,31 @@ func cleanTmplErr(where string, err error) string {
 	return s
 }
 
-// render runs the template into at most maxTemplateOutput bytes.
+// render runs the template into at most d.max() bytes.
 func (t *tmpl) render(d *tmplData) (string, error) {
 	if t.fast != nil {
 		return renderFast(t.fast, d), nil
 	}
-	var b capped
+	b := capped{limit: d.max()}
 	if err := t.t.Execute(&b, d); err != nil {
 		return "", fmt.Errorf("%s: template: %s", t.where, cleanTmplErr(t.where, err))
 	}
 	return b.String(), nil
 }
 
-type capped struct{ bytes.Buffer }
+type capped struct {
+	bytes.Buffer
+	limit int
+}
 
-var errTooLong = fmt.Errorf("the output passed %d bytes", maxTemplateOutput)
+// tooLong is the error of output over limit bytes.
+type tooLong int
+
+func (n tooLong) Error() string { return fmt.Sprintf("the output passed %d bytes", int(n)) }
 
 func (c *capped) Write(p []byte) (int, error) {
-	if c.Len()+len(p) > maxTemplateOutput {
-		return 0, errTooLong
+	if c.Len()+len(p) > c.limit {
+		return 0, tooLong(c.limit)
 	}
 	return c.Buffer.Write(p)
 }
@@ -362,10 +369,20 @@ type tmplData struct {
 	index  int
 	state  func() string
 	seed   uint64
+	limit  int // the most a template may write (0: maxTemplateOutput)
 
 	req  map[string]any
 	reqs []any
 	rnd  *rand.Rand
+}
+
+// max is the most a template may write: maxTemplateOutput, or the
+// server's largest message when that is less.
+func (d *tmplData) max() int {
+	if d.limit > 0 && d.limit < maxTemplateOutput {
+		return d.limit
+	}
+	return maxTemplateOutput
 }
 
 // Request is the first client message as a protojson-like object, with
@@ -457,8 +474,8 @@ func (d *tmplData) RandFloat() float64 { return d.rand().Float64() }
 
 // RandString is a seeded random string of n letters and digits.
 func (d *tmplData) RandString(n int) (string, error) {
-	if n < 0 || n > maxTemplateOutput {
-		return "", fmt.Errorf("randString %d: want 0 to %d", n, maxTemplateOutput)
+	if n < 0 || n > d.max() {
+		return "", fmt.Errorf("randString %d: want 0 to %d", n, d.max())
 	}
 	const chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 	b := make([]byte, n)
@@ -606,8 +623,8 @@ func (m *msgTmpl) build(d *tmplData) ([]proto.Message, error) {
 				q, _ := json.Marshal(s)
 				b.Write(q)
 			}
-			if b.Len() > maxTemplateOutput {
-				return nil, fmt.Errorf("%s: %w", m.where, errTooLong)
+			if b.Len() > d.max() {
+				return nil, fmt.Errorf("%s: %w", m.where, tooLong(d.max()))
 			}
 		}
 		js = b.Bytes()

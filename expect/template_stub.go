@@ -125,6 +125,9 @@ func (b *partsBuilder) node(n *yaml.Node, fd protoreflect.FieldDescriptor, md pr
 	case yaml.AliasNode:
 		return b.node(n.Alias, fd, md, field)
 	case yaml.MappingNode:
+		// Every field of the mapping is checked; the parts are of no use
+		// once one is wrong, the problems are.
+		var p problems
 		b.lit.WriteByte('{')
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			if i > 0 {
@@ -141,7 +144,8 @@ func (b *partsBuilder) node(n *yaml.Node, fd protoreflect.FieldDescriptor, md pr
 			case md != nil && !isWellKnown(md):
 				sub = fieldByName(md, k.Value)
 				if sub == nil && k.Value != "@type" {
-					return b.s.errf(k, field, "not a %s: unknown field %q%s", md.FullName(), k.Value, didYouMean(k.Value, fieldNames(md)))
+					p.add(b.s.errf(k, field, "not a %s: unknown field %q%s", md.FullName(), k.Value, didYouMean(k.Value, fieldNames(md))))
+					continue
 				}
 			}
 			var subMD protoreflect.MessageDescriptor
@@ -160,27 +164,23 @@ func (b *partsBuilder) node(n *yaml.Node, fd protoreflect.FieldDescriptor, md pr
 			} else {
 				b.path = b.path[:len(b.path)-1]
 			}
-			if err != nil {
-				return err
-			}
+			p.add(err)
 		}
 		b.lit.WriteByte('}')
-		return nil
+		return p.err()
 	case yaml.SequenceNode:
+		var p problems
 		b.lit.WriteByte('[')
 		for i, c := range n.Content {
 			if i > 0 {
 				b.lit.WriteByte(',')
 			}
 			b.indirect++
-			err := b.node(c, fd, md, fmt.Sprintf("%s[%d]", field, i))
+			p.add(b.node(c, fd, md, fmt.Sprintf("%s[%d]", field, i)))
 			b.indirect--
-			if err != nil {
-				return err
-			}
 		}
 		b.lit.WriteByte(']')
-		return nil
+		return p.err()
 	case yaml.ScalarNode:
 		if isTemplate(n.Value) {
 			t, err := parseTemplate(b.s.where(n, field), n.Value, b.env)
@@ -213,6 +213,7 @@ func (b *partsBuilder) node(n *yaml.Node, fd protoreflect.FieldDescriptor, md pr
 // outTmpls finds the templates among response metadata values.
 func (s Stub) outTmpls(m map[string]yaml.Node, field string, md protoreflect.MethodDescriptor) ([]mdTmpl, error) {
 	var out []mdTmpl
+	var p problems
 	for _, k := range sortedKeys(m) {
 		n := m[k]
 		vals := []*yaml.Node{&n}
@@ -226,10 +227,14 @@ func (s Stub) outTmpls(m map[string]yaml.Node, field string, md protoreflect.Met
 			f := field + "." + k
 			t, err := parseTemplate(s.where(v, f), v.Value, s.env(md))
 			if err != nil {
-				return nil, s.errf(v, f, "%v", err)
+				p.add(s.errf(v, f, "%v", err))
+				continue
 			}
 			out = append(out, mdTmpl{key: strings.ToLower(k), i: i, t: t})
 		}
+	}
+	if err := p.err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -348,3 +348,31 @@ func TestTemplateFastPathPrintsTheSame(t *testing.T) {
 		}
 	}
 }
+
+// A template's output is capped at the server's own largest message when
+// that is under 4 MiB: a response the server could not send fails as a
+// template error naming the stub, not as a transport error.
+func TestTemplateOutputCappedAtServerLimit(t *testing.T) {
+	ft := &fakeT{}
+	m := expect.New(ft)
+	loadStubs(t, m, `
+- method: routeguide.RouteGuide/GetFeature
+  response: {name: '{{ repeat 3000 "x" }}'}
+- method: routeguide.RouteGuide/ListFeatures
+  responses: [{name: '{{ randString 5000 }}'}]
+`)
+	srv, err := mockserver.New(m, mockserver.WithMaxMessageSize(2000))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	client := pb.NewRouteGuideClient(srv.ClientConn())
+	_, err = client.GetFeature(ctx(t), &pb.Point{})
+	assert.Equal(t, codes.Internal, status.Code(err))
+	assert.Contains(t, status.Convert(err).Message(), "grpcdouble: template failed: t.yaml:3: response.name: template: the output passed 2000 bytes")
+	stream, err := client.ListFeatures(ctx(t), &pb.Rectangle{})
+	require.NoError(t, err)
+	_, err = stream.Recv()
+	assert.Equal(t, codes.Internal, status.Code(err))
+	assert.Contains(t, status.Convert(err).Message(), "randString 5000: want 0 to 2000")
+	_ = srv.Close()
+	assert.Contains(t, ft.finish(), "its template failed")
+}

@@ -2,7 +2,6 @@ package mockserver
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +21,8 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/grpcdouble/grpcdouble/internal/mdpack"
 )
 
 // Handler is the one seam between transport and behaviour: the server decodes
@@ -143,12 +144,17 @@ type Call struct {
 	unaryDone bool
 	unaryResp proto.Message // unary: what Send stored
 
-	rec    *record          // nil when the server keeps no journal
-	answer string           // see SetAnswer
-	frames bool             // see Server.frames
-	frame  wireFrame        // the frame being sent
-	rframe recvFrame        // the frame being received
-	codec  encoding.CodecV2 // see foreign; nil for proto
+	rec    *record   // nil when the server keeps no journal
+	answer string    // see SetAnswer
+	frames bool      // see Server.frames
+	frame  wireFrame // the frame being sent
+	rframe recvFrame // the frame being received
+
+	// The message Recv returned last and the bytes it came as, when the
+	// journal kept them (see Wire).
+	lastMsg  proto.Message
+	lastWire []byte
+	codec    encoding.CodecV2 // see foreign; nil for proto
 }
 
 // Context is the call's context: cancelled when the client cancels, the
@@ -199,6 +205,14 @@ func (c *Call) SetAnswer(source string) {
 		r.answer = source
 		r.mu.Unlock()
 	}
+}
+
+// MaxSendSize is the largest message the server sends (Server.MaxSendSize).
+func (c *Call) MaxSendSize() int {
+	if c.s == nil {
+		return DefaultMaxSendSize
+	}
+	return c.s.MaxSendSize()
 }
 
 // Answer is what SetAnswer last recorded, or "".
@@ -255,11 +269,27 @@ func (c *Call) Recv() (proto.Message, error) {
 	}
 	if c.frames {
 		c.rec.addRecv(&c.rframe)
+		c.lastMsg, c.lastWire = msg, c.rframe.b
 		c.rframe = recvFrame{}
 	} else {
 		c.rec.message(EventRecv, msg)
 	}
 	return msg, nil
+}
+
+// Wire returns the bytes msg arrived as, when msg is the message Recv
+// returned last (for a unary call, its request) and the server kept its
+// bytes: a journaled call on gRPC's proto codec. Otherwise it returns nil.
+//
+// Wire is plumbing, for matchers that compare a request with a wanted
+// message's deterministic marshaling before they fall back to proto.Equal,
+// and for keeping what a call received without marshaling it again. The
+// bytes are the journal's and stay valid: read them, never change them.
+func (c *Call) Wire(msg proto.Message) []byte {
+	if msg == nil || msg != c.lastMsg {
+		return nil
+	}
+	return c.lastWire
 }
 
 // Send sends a message to the client. Unary and client-streaming calls take
@@ -406,7 +436,7 @@ type record struct {
 	id          uint64        // CallRecord.ID
 	gen         atomic.Uint64 // the journal's generation when it last changed
 	m           *method       // its message types decode wire
-	mdN         int           // wire[:mdN] is the incoming metadata (see appendMD)
+	mdN         int           // wire[:mdN] is the incoming metadata (see mdpack)
 	peer        string
 	protocol    Protocol
 	deadline    time.Time
@@ -481,7 +511,7 @@ func newRecord(m *method, ctx context.Context, md metadata.MD, j *journal) *reco
 	if j != nil && j.budget > 0 {
 		limit = int(j.msgMax())
 	}
-	r.wire, r.mdCut = appendMD(r.inline[:0], md, limit)
+	r.wire, r.mdCut = mdpack.Append(r.inline[:0], md, limit)
 	r.mdN = len(r.wire)
 	r.grow(r.mdN)
 	r.deadline, r.hasDeadline = ctx.Deadline()
@@ -659,7 +689,7 @@ func (r *record) unmarshal(data mem.BufferSlice, f *recvFrame) error {
 		if err := proto.Unmarshal(b, f.msg); err != nil {
 			return err
 		}
-		f.off, f.n, f.apart = -1, len(b), b
+		f.off, f.n, f.apart, f.b = -1, len(b), b, b
 		return nil
 	}
 	off := len(r.wire)
@@ -679,7 +709,7 @@ func (r *record) unmarshal(data mem.BufferSlice, f *recvFrame) error {
 		return err
 	}
 	r.trim()
-	f.off, f.n = off, len(b)
+	f.off, f.n, f.b = off, len(b), b
 	return nil
 }
 
@@ -892,63 +922,4 @@ func (r *record) evict() {
 	r.size = 0
 	r.wire, r.events, r.side, r.cuts, r.mdN = nil, nil, nil, nil, 0
 	r.reply = nil
-}
-
-// appendMD flattens metadata onto b, with no pointer in it. A journal may
-// hold thousands of finished calls; kept as maps, their metadata is
-// thousands of small pointer-holding objects the GC must trace on every
-// cycle, which showed in the unary benchmarks as mark work the baseline
-// never does.
-//
-// With a limit (>= 0), values are cut so that keys and values hold at most
-// limit bytes, and cut reports whether any was: a call may carry 16 MiB of
-// metadata (gRPC's default bound), and a journal of whole ones held 1.6 GB.
-func appendMD(b []byte, md metadata.MD, limit int) (_ []byte, cut bool) {
-	left := limit
-	take := func(s string) string {
-		if limit < 0 {
-			return s
-		}
-		if len(s) > left {
-			s, cut = s[:max(left, 0)], true
-		}
-		left -= len(s)
-		return s
-	}
-	for k, vs := range md {
-		b = binary.AppendUvarint(b, uint64(len(k)))
-		b = append(b, k...)
-		if limit >= 0 {
-			left -= len(k)
-		}
-		b = binary.AppendUvarint(b, uint64(len(vs)))
-		for _, v := range vs {
-			v = take(v)
-			b = binary.AppendUvarint(b, uint64(len(v)))
-			b = append(b, v...)
-		}
-	}
-	return b, cut
-}
-
-// unpackMD is appendMD's inverse, for a snapshot.
-func unpackMD(b []byte) metadata.MD {
-	md := metadata.MD{}
-	str := func() string {
-		n, k := binary.Uvarint(b)
-		s := string(b[k : k+int(n)])
-		b = b[k+int(n):]
-		return s
-	}
-	for len(b) > 0 {
-		key := str()
-		count, k := binary.Uvarint(b)
-		b = b[k:]
-		vs := make([]string, count)
-		for i := range vs {
-			vs[i] = str()
-		}
-		md[key] = vs
-	}
-	return md
 }

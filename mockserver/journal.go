@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/grpcdouble/grpcdouble/internal/mdpack"
 	"github.com/grpcdouble/grpcdouble/internal/newest"
 )
 
@@ -227,6 +228,6 @@ func (r *record) snapshot() CallRecord {
 		DroppedBytes:      r.droppedBytes,
 		MetadataTruncated: r.mdCut,
 	}
-	out.Metadata, out.Peer, out.Protocol = unpackMD(r.wire[:r.mdN]), r.peer, r.protocol
+	out.Metadata, out.Peer, out.Protocol = mdpack.Unpack(r.wire[:r.mdN]), r.peer, r.protocol
 	return out
 }

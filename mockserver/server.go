@@ -489,6 +489,7 @@ func (s *Server) serveUnaryFrame(c *Call, req proto.Message, dec func(any) error
 		return nil, err
 	}
 	c.rec.addRecv(&c.rframe)
+	c.lastMsg, c.lastWire = req, c.rframe.b
 	c.rframe = recvFrame{}
 	return s.answerUnary(c)
 }

@@ -933,3 +933,68 @@ func TestHandlersReuseGoroutines(t *testing.T) {
 	// then, hence the slack; one goroutine per call would be 20.
 	require.LessOrEqual(t, len(ids), calls/2, "goroutines that ran the handler: %v", ids)
 }
+
+// Wire hands a handler the bytes each message arrived as, which the journal
+// keeps anyway, so a matcher can compare them with a wanted message's
+// bytes rather than run proto.Equal.
+func TestWireIsWhatArrived(t *testing.T) {
+	type seen struct {
+		wire, marshaled []byte
+		stale           []byte // Wire of an earlier message
+	}
+	for _, journal := range []bool{true, false} {
+		t.Run(fmt.Sprintf("journal=%v", journal), func(t *testing.T) {
+			got := make(chan seen, 10)
+			h := mockserver.HandlerFunc(func(c *mockserver.Call) error {
+				var prev proto.Message
+				for {
+					msg, err := c.Recv()
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						return err
+					}
+					b, err := proto.Marshal(msg)
+					if err != nil {
+						return err
+					}
+					s := seen{wire: c.Wire(msg), marshaled: b}
+					if prev != nil {
+						s.stale = c.Wire(prev)
+					}
+					got <- s
+					prev = msg
+					if c.Kind() == mockserver.Unary {
+						return c.Send(&pb.Feature{})
+					}
+				}
+				return c.Send(&pb.RouteSummary{})
+			})
+			var opts []mockserver.Option
+			if !journal {
+				opts = append(opts, mockserver.WithoutJournal())
+			}
+			srv := mockserver.Start(t, h, append(opts, mockserver.WithServices(routeGuide))...)
+			client := pb.NewRouteGuideClient(srv.ClientConn())
+			_, err := client.GetFeature(testContext(t), &pb.Point{Latitude: 7, Longitude: -3})
+			require.NoError(t, err)
+			stream, err := client.RecordRoute(testContext(t))
+			require.NoError(t, err)
+			for i := range 3 {
+				require.NoError(t, stream.Send(&pb.Point{Latitude: int32(i + 1)}))
+			}
+			_, err = stream.CloseAndRecv()
+			require.NoError(t, err)
+			for i := range 4 {
+				s := waitFor(t, got, "a message")
+				if !journal {
+					require.Nil(t, s.wire, "message %d: no journal, no bytes kept", i)
+					continue
+				}
+				require.Equal(t, s.marshaled, s.wire, "message %d", i)
+				require.Nil(t, s.stale, "message %d: Wire of a message not the last one", i)
+			}
+		})
+	}
+}

@@ -65,6 +65,7 @@ type recvFrame struct {
 	msg    proto.Message
 	off, n int    // where the bytes went in rec.wire; off -1: in apart
 	apart  []byte // a message too large to keep whole (see record.fits)
+	b      []byte // the bytes, wherever they went (see Call.Wire)
 }
 
 // foreignCodec returns the codec a call's content-subtype names when it is

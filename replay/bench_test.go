@@ -153,3 +153,73 @@ func BenchmarkLoadAndBind10k(b *testing.B) {
 		_ = srv.Close()
 	}
 }
+
+// identical is n recorded calls of one request, each answered with its own
+// feature ("feature 0", "feature 1", ...).
+func identical(n int) []*cassette.Interaction {
+	ins := make([]*cassette.Interaction, n)
+	for i := range ins {
+		ins[i] = unary(&pb.Point{Latitude: 7, Longitude: 7}, &pb.Feature{Name: fmt.Sprintf("feature %d", i)}, nil)
+	}
+	return ins
+}
+
+// BenchmarkReplayIdentical replays cassettes of n interactions of one
+// identical request, each used once, as a client making the same call
+// again and again gets them: in recorded order. A cassette used up is
+// loaded afresh (untimed). calls/s is the rate of the timed calls;
+// replay's work per call must not grow with n (the 10,000 case answered
+// 71 calls/s against 2,804 for 100).
+func BenchmarkReplayIdentical(b *testing.B) {
+	for _, n := range []int{100, 1000, 10000} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			c, err := cassette.Load(write(b, identical(n)...))
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			req := &pb.Point{Latitude: 7, Longitude: 7}
+			var srv *mockserver.Server
+			var client pb.RouteGuideClient
+			open := func() {
+				if srv != nil {
+					_ = srv.Close()
+				}
+				h, err := replay.New([]*cassette.Cassette{c})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if srv, err = mockserver.New(h, mockserver.WithoutJournal()); err != nil {
+					b.Fatal(err)
+				}
+				client = pb.NewRouteGuideClient(srv.ClientConn())
+			}
+			b.Cleanup(func() {
+				if srv != nil {
+					_ = srv.Close()
+				}
+			})
+			open()
+			var timed time.Duration
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if i > 0 && i%n == 0 {
+					b.StopTimer()
+					open()
+					b.StartTimer()
+				}
+				start := time.Now()
+				f, err := client.GetFeature(ctx, req)
+				timed += time.Since(start)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if want := fmt.Sprintf("feature %d", i%n); f.GetName() != want {
+					b.Fatalf("call %d got %q, want %q", i, f.GetName(), want)
+				}
+			}
+			b.ReportMetric(float64(b.N)/timed.Seconds(), "calls/s")
+		})
+	}
+}

@@ -18,11 +18,16 @@ func (cs *callState) nearest(claimable []*entry) string {
 	if len(claimable) > 0 {
 		return fmt.Sprintf("%s matches but was already used by another call (replay.Reusable lets an interaction answer many calls)", claimable[0].where)
 	}
-	entries := cs.mi.entries
+	// The first member of each class stands for it: every member scores
+	// alike, and the first in preference order wins a tie.
+	entries := make([]*entry, len(cs.mi.classes))
+	for i, c := range cs.mi.classes {
+		entries[i] = c.rep
+	}
 	if h.cfg.inOrder {
 		h.mu.Lock()
 		var next *entry
-		for _, e := range h.order {
+		for _, e := range h.order[h.orderNext:] { // those before are used
 			if e.owner == nil && e.used == 0 {
 				next = e
 				break

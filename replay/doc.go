@@ -17,7 +17,9 @@
 // redacted value matches any), and the call may carry no key the recording
 // lacks; transport headers never count. IgnoreFields, IgnoreMetadata and
 // MatchMetadata loosen this. Interactions match in any order and each
-// answers one call, unless InOrder or Reusable say otherwise.
+// answers one call, unless InOrder or Reusable say otherwise. Recordings of
+// the same request answer it in recorded order (with Reusable, the first
+// answers every time); a call costs the same however many there are.
 //
 // A stream is matched step by step, so a bidirectional exchange keeps its
 // interleaving: what the server sent before a client message is sent

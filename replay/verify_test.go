@@ -388,7 +388,8 @@ func TestBindReportsEveryProblem(t *testing.T) {
 {"method": "/routeguide.RouteGuide/GetFeatur", "events": [], "status": {"code": "OK"}}
 {"method": "/routeguide.RouteGuide/GetFeature", "kind": "bidi-stream", "events": [], "status": {"code": "OK"}}
 {"method": "/routeguide.RouteGuide/GetFeature", "kind": "unary",
- "events": [{"type": "client_message", "message": {"latitude": "north"}}], "status": {"code": "OK"}}
+ "events": [{"type": "client_message", "message": {"latitude": "north"}},
+            {"type": "server_message", "message": {"nmae": "x"}}], "status": {"code": "OK"}}
 {"method": "/routeguide.RouteGuide/GetFeature", "kind": "unary", "events": [], "status": {"code": "OK"}}
 `), "c.cassette")
 	require.NoError(t, err)
@@ -403,7 +404,8 @@ func TestBindReportsEveryProblem(t *testing.T) {
 		require.ErrorAs(t, e, &ie)
 		got = append(got, fmt.Sprintf("%d: %s", ie.Line, strings.SplitN(ie.Err.Error(), ":", 2)[0]))
 	}
-	assert.ElementsMatch(t, []string{"2: method", "3: method", "4: kind", "5: events[0].message"}, got, "%v", err)
+	// Every message of an interaction is checked, not only the first.
+	assert.ElementsMatch(t, []string{"2: method", "3: method", "4: kind", "5: events[0].message", "5: events[1].message"}, got, "%v", err)
 	assert.Contains(t, err.Error(), "replay: c.cassette:4 (interaction #3): kind: recorded as bidi-stream, but /routeguide.RouteGuide/GetFeature is unary")
 }
 

@@ -48,6 +48,8 @@ type double struct {
 	mock *expect.Mock
 	// timeout bounds each call; 0 is callTimeout.
 	timeout time.Duration
+	// session: each call carries x-gripmock-session with it, when set.
+	session string
 }
 
 func serveWith(t *testing.T, load func(mockserver.Methods) ([]expect.Stub, error)) *double {
@@ -118,6 +120,9 @@ func (d *double) ctx(md ...string) (context.Context, context.CancelFunc) {
 		timeout = d.timeout
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	if d.session != "" {
+		ctx = metadata.AppendToOutgoingContext(ctx, expect.GripmockSessionKey, d.session)
+	}
 	if len(md) > 0 {
 		ctx = metadata.AppendToOutgoingContext(ctx, md...)
 	}

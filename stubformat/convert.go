@@ -85,7 +85,7 @@ func Convert(resolver mockserver.Methods, from Format, paths ...string) ([]Conve
 		kept := f.res.Stubs[:0]
 		for _, s := range f.res.Stubs {
 			if _, err := expect.ParseStubNodes(f.name, []*yaml.Node{s.Node}, resolver); err != nil {
-				problems = append(problems, loadProblem(f.name, s.Line, err))
+				problems = append(problems, loadProblems(f.name, s.Line, err)...)
 				continue
 			}
 			kept = append(kept, s)
@@ -145,8 +145,21 @@ func render(from Format, file string, stubs []native.Stub) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// loadProblem turns expect's error for a translated stub ("bad stub file:
-// FILE:LINE: field: why") into a Problem.
+// loadProblems turns expect's (joined) error for a translated stub into
+// its Problems, one for each problem expect found.
+func loadProblems(file string, line int, err error) []Problem {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []Problem
+		for _, e := range j.Unwrap() {
+			out = append(out, loadProblems(file, line, e)...)
+		}
+		return out
+	}
+	return []Problem{loadProblem(file, line, err)}
+}
+
+// loadProblem turns one of expect's errors for a translated stub ("bad
+// stub file: FILE:LINE: field: why") into a Problem.
 func loadProblem(file string, line int, err error) Problem {
 	p := Problem{File: file, Line: line, Construct: "stub", Reason: err.Error()}
 	rest, ok := strings.CutPrefix(err.Error(), expect.ErrStubFile.Error()+": "+file+":")

@@ -46,3 +46,45 @@ func TestGripmockSessionConverted(t *testing.T) {
 	d := serveSessions(t, func(r mockserver.Methods) ([]expect.Stub, error) { return expect.LoadStubs(r, dir) })
 	runCalls(t, d, gripmockSessionCalls)
 }
+
+var gripmockEffectCalls = []call{
+	{name: "login before register", do: unary(getItem, `{"id": "login"}`), want: fallback},
+	{name: "profile", do: unary(getItem, `{"id": "profile"}`), want: ok(`{"name":"the profile"}`)},
+	{name: "register upserts login and deletes itself", do: unary(getItem, `{"id": "register"}`), want: ok(`{"name":"registered"}`)},
+	{name: "register is gone", do: unary(getItem, `{"id": "register"}`), want: fallback},
+	{name: "login, added by the effect", do: unary(getItem, `{"id": "login"}`), want: ok(`{"name":"logged in"}`)},
+	{name: "login's own effect deleted profile", do: unary(getItem, `{"id": "profile"}`), want: fallback},
+}
+
+func TestGripmockEffectsAsIs(t *testing.T) {
+	runCalls(t, serve(t, stubformat.Auto, "testdata/gripmock/effects.yaml"), gripmockEffectCalls)
+}
+
+func TestGripmockEffectsConverted(t *testing.T) {
+	runCalls(t, serveConverted(t, stubformat.Gripmock, "testdata/gripmock/effects.yaml"), gripmockEffectCalls)
+}
+
+// In a session, gripmock's effects change the session's stubs alone.
+func TestGripmockEffectsInSessions(t *testing.T) {
+	d := serveSessions(t, func(r mockserver.Methods) ([]expect.Stub, error) {
+		return stubformat.Load(r, stubformat.Auto, "testdata/gripmock/effects.yaml")
+	})
+	in := func(session string, cs []call) []call {
+		out := make([]call, len(cs))
+		for i, c := range cs {
+			req := c.do
+			out[i] = c
+			out[i].name = session + ": " + c.name
+			out[i].do = func(d *double) answer {
+				d.session = session
+				defer func() { d.session = "" }()
+				return req(d)
+			}
+		}
+		return out
+	}
+	runCalls(t, d, in("a", gripmockEffectCalls))
+	// Session b, and calls without a session, still have the stubs as loaded.
+	runCalls(t, d, in("b", gripmockEffectCalls[:3]))
+	runCalls(t, d, gripmockEffectCalls)
+}

@@ -267,3 +267,23 @@ func TestStubIDsByURLE2E(t *testing.T) {
 		t.Fatalf("POST /stubs with id a%%2Fb: %d %q", code, e.Error)
 	}
 }
+
+// TestVerifyExplainRefuseNonsenseE2E: through the real binary, counts no
+// number of calls can meet and /explain bodies that say too much are 400s
+// naming what was wrong.
+func TestVerifyExplainRefuseNonsenseE2E(t *testing.T) {
+	t.Parallel()
+	p := startProc(t, serveArgs("--admin", "127.0.0.1:0", "--stubs", "testdata/standalone/stubs")...)
+	base := "http://" + p.AdminAddr
+	for _, tc := range []struct{ path, body, want string }{
+		{"/verify", `{"id": "feature-1-2", "times": -1}`, `"times" is -1: want a count of 0 or more`},
+		{"/verify", `{"id": "feature-1-2", "atLeast": 2, "atMost": 1}`, `"atLeast" (2) is above "atMost" (1)`},
+		{"/explain", `{"method": "/routeguide.RouteGuide/GetFeature"}]`, `unexpected data after the JSON object, at byte 47`},
+		{"/explain", `{"method": "/routeguide.RouteGuide/GetFeature", "request": [{}, {}]}`, `is a unary method and takes one routeguide.Point`},
+	} {
+		var e admin.ErrorBody
+		if code := adminDo(t, "POST", base+tc.path, "", tc.body, &e); code != http.StatusBadRequest || !strings.Contains(e.Error, tc.want) {
+			t.Errorf("POST %s %s: %d %q, want 400 saying %q", tc.path, tc.body, code, e.Error, tc.want)
+		}
+	}
+}

@@ -36,7 +36,7 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
   output:
     data: {name: x}
   effects:
-    - action: delete
+    - action: replace
       id: 8f2d9b80-8c66-42a6-9f3d-c331f3aee6dd
 `)
 	gmBadSession := file("gm-bad-session.yaml", `- service: routeguide.RouteGuide
@@ -89,11 +89,18 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			want:   []string{gmTemplate + `:7: output.data.name: unknown gripmock template function "shout"`},
 		},
 		{
-			name:   "gripmock stub with effects",
+			name:   "gripmock effect with an unknown action",
 			args:   serve("--stubs", gmEffects),
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
-			want:   []string{gmEffects + ":6: effects: not supported yet: upsert and delete of other stubs when this one matches"},
+			want:   []string{gmEffects + `:6: effects[0].action: want upsert or delete, got "replace"`},
+		},
+		{
+			name:   "native then with both putStubs and deleteStubs",
+			args:   serve("--stubs", file("then-both.yaml", "- method: routeguide.RouteGuide/GetFeature\n  response: {name: x}\n  then:\n    - {putStubs: [{method: routeguide.RouteGuide/GetFeature, response: {}}], deleteStubs: [a]}\n")),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"then-both.yaml:4: then[0]: want one of putStubs (a list of stubs) or deleteStubs (a list of stub IDs)"},
 		},
 		{
 			name:   "gripmock stub with a bad session name",

@@ -139,6 +139,13 @@ func TestBadInputCatalog(t *testing.T) {
 	stubUnknownKey := file("unknown-key.yaml", `- method: /routeguide.RouteGuide/GetFeature
   respnse: {name: x}
 `)
+	stubManyProblems := file("many-problems.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  respnse: {name: x}
+  delay: soon
+  request:
+    equal: {latitude: north, altitude: 3}
+  status: {code: NOPE}
+`)
 	stubRenamedKey := file("renamed-key.yaml", `- method: /routeguide.RouteGuide/RouteChat
   steps:
     - send: {message: hi}
@@ -240,6 +247,19 @@ func TestBadInputCatalog(t *testing.T) {
     {"type": "client_message", "message": {"latitude": 1}},
   ],
   "status": {"code": "OK"}
+}
+`)
+	casManyMalformed := file("many-malformed.cassette", header+`{
+  "method": "/routeguide.RouteGuide/GetFeature",
+  "events": [
+    {"type": "client_message", "message": {"latitude": 1}},
+  ],
+  "status": {"code": "OK"}
+}
+{
+  "method": "/routeguide.RouteGuide/GetFeature",
+  "events": [],
+  "status": {"code": "MOSTLY_OK"}
 }
 `)
 	casNotOne := file("not-one.cassette", "method: /routeguide.RouteGuide/GetFeature\n")
@@ -418,6 +438,19 @@ func TestBadInputCatalog(t *testing.T) {
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{"--stubs: bad stub file: " + stubUnknownKey + ":2: field respnse not found in type stub"},
+		},
+		{
+			name:   "several problems in one stub",
+			args:   serve("--stubs", stubManyProblems),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want: []string{
+				"--stubs: bad stub file: " + stubManyProblems + ":2: field respnse not found in type stub\n",
+				"bad stub file: " + stubManyProblems + `:3: delay: want a duration like 250ms or 2s, got "soon"` + "\n",
+				"bad stub file: " + stubManyProblems + `:5: request.equal: not a routeguide.Point: invalid value for int32 field latitude: "north"` + "\n",
+				"bad stub file: " + stubManyProblems + `:5: request.equal: not a routeguide.Point: unknown field "altitude"` + "\n",
+				"bad stub file: " + stubManyProblems + `:6: status.code: unknown status code "NOPE"`,
+			},
 		},
 		{
 			name:   "key the stub format renamed",
@@ -646,6 +679,16 @@ func TestBadInputCatalog(t *testing.T) {
 		},
 
 		// Cassettes.
+		{
+			name:   "cassette with two malformed interactions",
+			args:   serve("--cassette", casManyMalformed),
+			exit:   1,
+			wantIs: []error{cassette.ErrFormat},
+			want: []string{
+				"--cassette: replay: malformed cassette: " + casManyMalformed + ":6: interaction #1 (from line 2): invalid character ']'",
+				"\nmalformed cassette: " + casManyMalformed + `:9: interaction #2: status.code: unknown status code "MOSTLY_OK"`,
+			},
+		},
 		{
 			name:   "malformed cassette",
 			args:   serve("--cassette", casMalformed),
@@ -1229,6 +1272,30 @@ func TestBadInputCatalog(t *testing.T) {
 			admin:  &adminCall{nil, "POST", "/stubs", "- {id: '%00', method: /routeguide.RouteGuide/GetFeature, response: {}}\n"},
 			status: http.StatusBadRequest,
 			want:   []string{`stub: bad stub file: admin POST /stubs:1: id: "%00": want at most 128 letters, digits and . _ : - starting with a letter, digit or _ (an ID is a URL path segment: DELETE /stubs/{id})`},
+		},
+		{
+			name:   "admin: verify with a negative count",
+			admin:  &adminCall{nil, "POST", "/verify", `{"id": "feature-1-2", "times": -1}`},
+			status: http.StatusBadRequest,
+			want:   []string{`verify: body: "times" is -1: want a count of 0 or more`},
+		},
+		{
+			name:   "admin: verify with atLeast above atMost",
+			admin:  &adminCall{nil, "POST", "/verify", `{"method": "/routeguide.RouteGuide/GetFeature", "atLeast": 3, "atMost": 1}`},
+			status: http.StatusBadRequest,
+			want:   []string{`verify: body: "atLeast" (3) is above "atMost" (1): no count of calls is both`},
+		},
+		{
+			name:   "admin: explain with data after the JSON object",
+			admin:  &adminCall{nil, "POST", "/explain", `{"method": "/routeguide.RouteGuide/GetFeature"} {"method": "x"}`},
+			status: http.StatusBadRequest,
+			want:   []string{`explain: body: unexpected data after the JSON object, at byte 47`},
+		},
+		{
+			name:   "admin: explain with a list of requests for a unary method",
+			admin:  &adminCall{nil, "POST", "/explain", `{"method": "/routeguide.RouteGuide/GetFeature", "request": [{"latitude": 1}, {"latitude": 2}]}`},
+			status: http.StatusBadRequest,
+			want:   []string{`explain: request: a list of 2 message(s), but /routeguide.RouteGuide/GetFeature is a unary method and takes one routeguide.Point: give it as an object, not a list`},
 		},
 		{
 			name:   "admin: get of an unknown stub",

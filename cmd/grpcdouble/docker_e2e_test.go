@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -149,4 +150,18 @@ func TestDockerImage(t *testing.T) {
 	cctx, ccancel := context.WithTimeout(ctx, callTimeout)
 	defer ccancel()
 	checkStandaloneStubs(cctx, t, pb.NewRouteGuideClient(conn))
+
+	// The admin behind a published port that is not the one it listens
+	// on (9090): the loopback address is answered, another name is not.
+	adminAddr, err := docker(ctx, "port", name, "9090/tcp")
+	if err != nil {
+		t.Fatalf("docker port: %v: %s", err, adminAddr)
+	}
+	adminAddr = strings.Split(adminAddr, "\n")[0]
+	if code, msg := adminRequest(t, "GET", "http://"+adminAddr+"/stubs", "", nil, ""); code != http.StatusOK {
+		t.Errorf("GET http://%s/stubs (published port): %d %q", adminAddr, code, msg)
+	}
+	if code, msg := adminRequest(t, "GET", "http://"+adminAddr+"/stubs", "rebind.example:9090", nil, ""); code != http.StatusForbidden {
+		t.Errorf("GET /stubs for another host: %d %q, want 403", code, msg)
+	}
 }

@@ -150,7 +150,7 @@ func (c *commonConfig) registerServing(fs *flag.FlagSet) {
 	// The environment default is applied after parsing, so help never
 	// prints the token.
 	fs.StringVar(&c.adminToken, "admin-token", "", "require \"Authorization: Bearer `TOKEN`\" on every admin request (default: $"+adminTokenEnv+")")
-	fs.Var(&c.adminAllowHosts, "admin-allow-host", "also answer admin requests whose Host header is `NAME` (any port) or NAME:PORT, as when the admin is reached by a DNS name or through a port mapped to another (repeatable; * allows any). By default only the address it listens at, and localhost, 127.0.0.1 or [::1] at its port, are answered, against DNS rebinding")
+	fs.Var(&c.adminAllowHosts, "admin-allow-host", "also answer admin requests whose Host header is `NAME` (any port) or NAME:PORT, as when the admin is reached by a DNS name or through a port mapped to another (repeatable; * allows any). By default only the address it listens at, and localhost, 127.0.0.1 or [::1], are answered, against DNS rebinding")
 	fs.BoolVar(&c.adminShowSecrets, "admin-show-secrets", false, "show credential metadata (every key containing token, api-key, apikey, secret, password, cookie, authorization, session or credential, grpcdouble-session excepted) as sent in the admin API's /calls, /misses and page; by default it reads [REDACTED]")
 	fs.IntVar(&c.journalLimit, "journal-limit", 1000, "keep only the newest `N` calls in the journal (0: all)")
 	fs.Int64Var(&c.journalBytes, "journal-bytes", mockserver.DefaultJournalBytes, "keep about `BYTES` of calls in the journal at most (0: no bound); a message over a sixteenth of it is kept truncated")

@@ -219,3 +219,75 @@ func TestServeGripmockSessions(t *testing.T) {
 		t.Errorf("team-a, team-b's stub: got %q, want no match", got)
 	}
 }
+
+// TestServeGripmockEffects: gripmock's effects, from a file and through the
+// admin API in a session, change the stubs: the file's for calls without a
+// session, the session's alone for calls in one.
+func TestServeGripmockEffects(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "gripmock.yaml"), `- id: once
+  service: RouteGuide
+  method: GetFeature
+  input: {equals: {latitude: 1}}
+  output: {data: {name: first}}
+  effects:
+    - action: upsert
+      stub:
+        service: RouteGuide
+        method: GetFeature
+        input: {equals: {latitude: 2}}
+        output: {data: {name: unlocked}}
+    - action: delete
+      id: once
+`)
+	addr, adminAddr, stop := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
+		"--proto", filepath.Join(moduleRoot(t), "testdata/standalone/protos"), "--stubs", dir)
+	defer func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	client := pb.NewRouteGuideClient(dial(t, addr, nil))
+	call := func(session string, lat int32) string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		if session != "" {
+			ctx = metadata.AppendToOutgoingContext(ctx, "x-gripmock-session", session)
+		}
+		f, err := client.GetFeature(ctx, &pb.Point{Latitude: lat})
+		if err != nil {
+			return status.Code(err).String()
+		}
+		return f.GetName()
+	}
+	miss := expect.NoMatchCode.String()
+	for _, step := range []struct {
+		session string
+		lat     int32
+		want    string
+	}{
+		{"s1", 2, miss}, {"s1", 1, "first"}, {"s1", 1, miss}, {"s1", 2, "unlocked"},
+		{"s2", 2, miss}, {"", 2, miss}, {"", 1, "first"}, {"", 2, "unlocked"}, {"s3", 2, "unlocked"}, {"s3", 1, miss},
+	} {
+		if got := call(step.session, step.lat); got != step.want {
+			t.Errorf("session %q, latitude %d: got %q, want %q", step.session, step.lat, got, step.want)
+		}
+	}
+	// Through the admin API, in a session.
+	code := adminDoHeader(t, "POST", "http://"+adminAddr+"/stubs", map[string]string{"X-Gripmock-Session": "s4"},
+		`{"service": "RouteGuide", "method": "GetFeature", "input": {"equals": {"latitude": 5}}, "output": {"data": {"name": "five"}},
+  "effects": [{"action": "upsert", "stub": {"service": "RouteGuide", "method": "GetFeature", "input": {"equals": {"latitude": 6}}, "output": {"data": {"name": "six"}}}}]}`, nil)
+	if code != http.StatusCreated {
+		t.Fatalf("POST /stubs with effects: %d", code)
+	}
+	if got := call("s4", 5); got != "five" {
+		t.Errorf("s4, 5: %q", got)
+	}
+	if got := call("s4", 6); got != "six" {
+		t.Errorf("s4, 6: %q, want the stub the effect put", got)
+	}
+	if got := call("s5", 6); got != miss {
+		t.Errorf("s5, 6: %q, want s4's stub unseen", got)
+	}
+}

@@ -155,7 +155,14 @@ func runLint(cfg *lintConfig, stdout, stderr io.Writer) error {
 		c, err := cassette.Load(p)
 		if err != nil {
 			problems = append(problems, problemsOf(err)...)
-			continue
+			// Every malformed interaction is listed; the well-formed
+			// rest is checked against the descriptors too (serve would
+			// refuse the file: lint serves nothing).
+			var fe *cassette.FormatErrors
+			if !errors.As(err, &fe) || fe.Read == nil {
+				continue
+			}
+			c = fe.Read
 		}
 		if c.Torn != nil {
 			problems = append(problems, problem{file: p, line: c.Torn.Line, what: "the last interaction is cut short (a recorder was killed mid-write): replay ignores it"})

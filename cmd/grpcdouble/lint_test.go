@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -136,6 +137,8 @@ func TestLintFindsEveryKindOfProblem(t *testing.T) {
 	for _, want := range []string{
 		casFile + ":2: kind: recorded as server-stream, but /lintdemo.v1.Shop/GetProduct is unary",
 		casFile + `:7: events[0].message: as lintdemo.v1.ListProductsRequest: invalid value for enum field category: "CATEGORY_FOOD"`,
+		// Every message of an interaction is checked, not only the first.
+		casFile + `:8: events[1].message: as lintdemo.v1.Product: invalid value for string field sku: 7`,
 		stubFile + ":3: responses: is for server-stream and bidi methods; /lintdemo.v1.Shop/GetProduct is unary",
 		stubFile + `:7: response: not a lintdemo.v1.Product: invalid value for int64 field priceCents: "lots"`,
 		stubFile + `:10: request.equal: not a lintdemo.v1.ListProductsRequest: invalid value for enum field category: "CATEGORY_FOOD"`,
@@ -148,9 +151,143 @@ func TestLintFindsEveryKindOfProblem(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
 	}
-	// One problem of an interaction per interaction: the enum stops the
-	// second before its server message.
-	if n := strings.Count(out, "\n"); n != 8 {
-		t.Errorf("%d problems, want 8:\n%s", n, out)
+	if n := strings.Count(out, "\n"); n != 9 {
+		t.Errorf("%d problems, want 9:\n%s", n, out)
+	}
+}
+
+// everyProblemStub is one stub with seven independent problems.
+const everyProblemStub = `- method: /lintdemo.v1.Shop/GetProduct
+  request:
+    partial: {skew: A1}
+    fields:
+      skuu: {prefix: A}
+  headers:
+    x-sku: '{{ .Request.skuu }}'
+  response:
+    title: Old
+    priceCents: lots
+    category: CATEGORY_FOOD
+  steps:
+    - send: {}
+`
+
+// everyProblemWant is what lint says of everyProblemStub, after "file:".
+var everyProblemWant = []string{
+	`3: request.partial: not a lintdemo.v1.GetProductRequest: unknown field "skew"`,
+	`5: request.fields.skuu: field skuu: lintdemo.v1.GetProductRequest has no field "skuu" (did you mean sku?)`,
+	`7: headers.x-sku: template: .Request.skuu: lintdemo.v1.GetProductRequest has no field "skuu" (did you mean sku?)`,
+	`9: response: not a lintdemo.v1.Product: unknown field "title"`,
+	`10: response: not a lintdemo.v1.Product: invalid value for int64 field priceCents: "lots"`,
+	`11: response: not a lintdemo.v1.Product: invalid value for enum field category: "CATEGORY_FOOD"`,
+	`13: steps: is for server-stream and bidi methods; /lintdemo.v1.Shop/GetProduct is unary`,
+}
+
+// Within one stub, every independent problem, each at its line, in text
+// and as GitHub annotations; serve's refusal names each too.
+func TestLintReportsEveryProblemOfAStub(t *testing.T) {
+	t.Parallel()
+	v2 := filepath.Join(moduleRoot(t), "testdata/lint/v2")
+	stubFile := filepath.Join(t.TempDir(), "s.yaml")
+	writeFile(t, stubFile, everyProblemStub)
+
+	out, errOut, code := runOnce(t, "lint", "--proto", v2, "--stubs", stubFile)
+	if code != 1 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	want := ""
+	for _, w := range everyProblemWant {
+		want += stubFile + ":" + w + "\n"
+	}
+	if out != want {
+		t.Errorf("report:\n%s\nwant:\n%s", out, want)
+	}
+	if !strings.Contains(errOut, fmt.Sprintf("lint: %d problem(s)", len(everyProblemWant))) {
+		t.Errorf("stderr: %s", errOut)
+	}
+
+	out, _, code = runOnce(t, "lint", "--proto", v2, "--stubs", stubFile, "--format", "github")
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if code != 1 || len(lines) != len(everyProblemWant) {
+		t.Fatalf("--format github: exit %d, %d lines, want %d:\n%s", code, len(lines), len(everyProblemWant), out)
+	}
+	file := strings.ReplaceAll(stubFile, ":", "%3A")
+	for i, w := range everyProblemWant {
+		n, what, _ := strings.Cut(w, ": ")
+		if want := "::error file=" + file + ",line=" + n + ",title=grpcdouble lint::" + what; lines[i] != want {
+			t.Errorf("--format github line %d:\n got %s\nwant %s", i+1, lines[i], want)
+		}
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), catalogTimeout)
+	defer cancel()
+	stderr, listened, err := runUntilReady(ctx, t, []string{"serve", "--listen", "127.0.0.1:0", "--proto", v2, "--stubs", stubFile})
+	if listened || err == nil {
+		t.Fatalf("serve started; stderr:\n%s", stderr)
+	}
+	for _, w := range everyProblemWant {
+		if got := strings.Count(err.Error(), stubFile+":"+w+"\n"); got != 1 && !strings.HasSuffix(err.Error(), stubFile+":"+w) {
+			t.Errorf("serve's error has %q %d times:\n%v", w, got, err)
+		}
+	}
+}
+
+// A cassette with several malformed interactions: lint lists each at its
+// line, reading on past a syntax error, and checks the well-formed rest
+// against the descriptors too; serve refuses the file, naming each.
+func TestLintReportsEveryMalformedInteraction(t *testing.T) {
+	t.Parallel()
+	v2 := filepath.Join(moduleRoot(t), "testdata/lint/v2")
+	cas := filepath.Join(t.TempDir(), "c.cassette")
+	writeFile(t, cas, `{"format": "grpcdouble-cassette", "version": 1}
+{
+  "method": "/lintdemo.v1.Shop/GetProduct",
+  "kind": "unary",
+  "events": [
+    {"type": "client_message", "message": {"sku": "A1"}},
+    {"type": "server_message", "message": {"sku": "A1", "title": "anvil"}}
+  ],
+  "status": {"code": "OK"
+}
+{
+  "method": "/lintdemo.v1.Shop/GetProduct",
+  "kind": "unary",
+  "events": [
+    {"type": "client_message", "message": {"sku": "A1"}},
+    {"type": "server_message", "message": {"sku": "A1", "title": "anvil"}}
+  ],
+  "status": {"code": "OK"}
+}
+{
+  "method": "/lintdemo.v1.Shop/GetProduct",
+  "kind": "unary",
+  "timeout": 5,
+  "events": [],
+  "status": {"code": "OK"}
+}
+`)
+	want := strings.Join([]string{
+		cas + `:11: interaction #1 (from line 2): invalid character '{' after object key:value pair`,
+		cas + `:16: events[1].message: as lintdemo.v1.Product: unknown field "title"`,
+		cas + `:23: interaction #3 (from line 20): json: cannot unmarshal number into Go struct field wireInteraction.timeout of type string`,
+	}, "\n") + "\n"
+	out, errOut, code := runOnce(t, "lint", "--proto", v2, "--cassette", cas)
+	if code != 1 || out != want {
+		t.Errorf("exit %d, report:\n%s\nwant:\n%s\n%s", code, out, want, errOut)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), catalogTimeout)
+	defer cancel()
+	stderr, listened, err := runUntilReady(ctx, t, []string{"serve", "--listen", "127.0.0.1:0", "--proto", v2, "--cassette", cas})
+	if listened || err == nil {
+		t.Fatalf("serve started with a malformed cassette; stderr:\n%s", stderr)
+	}
+	for _, w := range []string{
+		cas + `:11: interaction #1 (from line 2): invalid character '{' after object key:value pair`,
+		cas + `:23: interaction #3 (from line 20): json: cannot unmarshal number`,
+	} {
+		if strings.Count(err.Error(), w) != 1 {
+			t.Errorf("serve's error does not name %q once:\n%v", w, err)
+		}
 	}
 }

@@ -118,8 +118,9 @@ func (r *reader) stub(st *yaml.Node) {
 	if meth == nil || meth.Kind != yaml.ScalarNode || meth.Value == "" {
 		r.problem(st, "method", "is required: the gRPC method, e.g. SayHello")
 	}
+	var then *yaml.Node
 	if e := native.Get(st, "effects"); e != nil && !(e.Kind == yaml.SequenceNode && len(e.Content) == 0) && !native.IsNull(e) {
-		r.notYet(e, "effects", "upsert and delete of other stubs when this one matches")
+		then = r.effects(e)
 	}
 	session := native.Get(st, "session")
 	if session != nil && (session.Kind != yaml.ScalarNode || native.IsNull(session)) {
@@ -191,6 +192,10 @@ func (r *reader) stub(st *yaml.Node) {
 		return
 	}
 	if kind == mockserver.BidiStream && inputs == nil {
+		if then != nil {
+			r.notYet(native.Get(st, "effects"), "effects", "effects on a bidi stub that answers message by message")
+			return
+		}
 		r.bidiRules(st, full, meth, inputAlts, headerAlts, out)
 		return
 	}
@@ -295,6 +300,9 @@ func (r *reader) stub(st *yaml.Node) {
 				native.Set(m, "requests", rq)
 			}
 			answer.into(m, stream)
+			if then != nil {
+				native.Set(m, "then", native.Clone(then))
+			}
 			spec := ia.specificity + ha.specificity
 			r.out = append(r.out, native.Stub{Node: m, Line: st.Line, Method: full, Order: order(spec, priority),
 				RankNote: fmt.Sprintf("gripmock ranks it by fields matched (%d), then priority (%d)", spec, priority)})
@@ -333,4 +341,92 @@ func (r *reader) kind(st *yaml.Node, md protoreflect.MethodDescriptor) mockserve
 		return mockserver.ServerStream
 	}
 	return mockserver.Unary
+}
+
+// effects translates gripmock's effects into a native then: upsert is
+// putStubs (the stub translated as any other), delete is deleteStubs.
+func (r *reader) effects(e *yaml.Node) *yaml.Node {
+	if e.Kind != yaml.SequenceNode {
+		r.problem(e, "effects", "want a list of effects, each {action: upsert, stub: ...} or {action: delete, id: ...}")
+		return nil
+	}
+	then := native.Seq(e.Line)
+	for i, ef := range e.Content {
+		where := fmt.Sprintf("effects[%d]", i)
+		if ef.Kind != yaml.MappingNode {
+			r.problem(ef, where, "want {action: upsert, stub: ...} or {action: delete, id: ...}")
+			return nil
+		}
+		native.Pairs(ef, func(k, _ *yaml.Node) {
+			if k.Value != "action" && k.Value != "stub" && k.Value != "id" {
+				r.problem(k, where+"."+k.Value, "unknown key in an effect (want action, stub, id)")
+			}
+		})
+		action, stub, id := native.Get(ef, "action"), native.Get(ef, "stub"), native.Get(ef, "id")
+		item := native.Map(ef.Line)
+		switch {
+		case action == nil || action.Kind != yaml.ScalarNode:
+			r.problem(ef, where+".action", "is required: upsert or delete")
+		case action.Value == "upsert":
+			if stub == nil || stub.Kind != yaml.MappingNode || len(stub.Content) == 0 {
+				r.problem(ef, where+".stub", "upsert needs the stub to add or replace")
+				break
+			}
+			if hasTemplate(stub) {
+				r.notYet(stub, where+".stub", "templates in an effect's stub (gripmock renders them with the call that triggers the effect)")
+				break
+			}
+			sub := &reader{file: r.file, resolver: r.resolver}
+			sub.stub(stub)
+			sub.flushBidi()
+			for _, p := range sub.problems {
+				p.Construct = where + ".stub." + p.Construct
+				r.problems = append(r.problems, p)
+				r.failed = true
+			}
+			if len(sub.problems) > 0 {
+				break
+			}
+			puts := native.Seq(stub.Line)
+			for _, ns := range sub.out {
+				if p := native.Get(stub, "priority"); p != nil && p.Value != "0" {
+					pn := native.Str(p.Line, p.Value)
+					pn.Tag = "!!int"
+					pn.LineComment = "gripmock's priority: a stub an effect adds ranks by it alone"
+					native.SetAfter(ns.Node, "method", "priority", pn)
+				}
+				puts.Content = append(puts.Content, ns.Node)
+			}
+			native.Set(item, "putStubs", puts)
+		case action.Value == "delete":
+			if id == nil || id.Kind != yaml.ScalarNode || id.Value == "" {
+				r.problem(ef, where+".id", "delete needs the id of the stub to delete")
+				break
+			}
+			if isTemplateText(id.Value) {
+				r.notYet(id, where+".id", "a template in an effect's id")
+				break
+			}
+			native.Set(item, "deleteStubs", native.Seq(id.Line, native.Str(id.Line, id.Value)))
+		default:
+			r.problem(action, where+".action", "want upsert or delete, got %q", action.Value)
+		}
+		if r.failed {
+			return nil
+		}
+		then.Content = append(then.Content, item)
+	}
+	return then
+}
+
+func hasTemplate(n *yaml.Node) bool {
+	if n.Kind == yaml.ScalarNode && isTemplateText(n.Value) {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasTemplate(c) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,123 @@
+package stubformat_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/mockserver"
+	"github.com/grpcdouble/grpcdouble/stubformat"
+)
+
+// A foreign stub is checked as a native one is: every problem of it is
+// reported, at the line of the foreign file, not only the first.
+func TestForeignStubReportsEveryProblem(t *testing.T) {
+	resolver, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protoDir}, shopProto))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resolver.Close()
+	for _, tc := range []struct {
+		name, data string
+		want       []string
+	}{
+		{"gripmock", `- service: shop.v1.ShopService
+  method: GetItem
+  input:
+    equals:
+      idd: item-1
+  output:
+    data:
+      nmae: Blue mug
+      price: lots
+      color: COLOR_PINK
+`, []string{
+			`5: request.fields.idd: field idd: shop.v1.GetItemRequest has no field "idd" (did you mean id?)`,
+			`8: response: not a shop.v1.Item: unknown field "nmae"`,
+			`9: response: not a shop.v1.Item: invalid value for int64 field price: "lots"`,
+			`10: response: not a shop.v1.Item: invalid value for enum field color: "COLOR_PINK"`,
+		}},
+		{"wiremock", `{"mappings": [{
+  "request": {
+    "urlPath": "/shop.v1.ShopService/GetItem",
+    "method": "POST",
+    "bodyPatterns": [{"equalToJson": {
+      "idd": "w-1"}}]
+  },
+  "response": {
+    "jsonBody": {
+      "nmae": "x",
+      "price": "lots"
+    }
+  }
+}]}
+`, []string{
+			`6: request.equal: not a shop.v1.GetItemRequest: unknown field "idd"`,
+			`10: response: not a shop.v1.Item: unknown field "nmae"`,
+			`11: response: not a shop.v1.Item: invalid value for int64 field price: "lots"`,
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stubs, err := stubformat.Parse("s.yaml", []byte(tc.data), stubformat.Auto, resolver)
+			if err == nil || !errors.Is(err, expect.ErrStubFile) {
+				t.Fatalf("err %v, stubs %v", err, stubs)
+			}
+			got := strings.Split(err.Error(), "\n")
+			if len(got) != len(tc.want) {
+				t.Fatalf("%d problems, want %d:\n%v", len(got), len(tc.want), err)
+			}
+			for i, w := range tc.want {
+				if got[i] != "bad stub file: s.yaml:"+w {
+					t.Errorf("problem %d:\n got %s\nwant bad stub file: s.yaml:%s", i+1, got[i], w)
+				}
+			}
+		})
+	}
+}
+
+// Convert lists every problem of a stub it leaves out, one Problem each.
+func TestConvertListsEveryProblem(t *testing.T) {
+	resolver, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protoDir}, shopProto))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resolver.Close()
+	path := filepath.Join(t.TempDir(), "g.yaml")
+	if err := os.WriteFile(path, []byte(`- service: shop.v1.ShopService
+  method: GetItem
+  input:
+    equals:
+      idd: item-1
+  output:
+    data:
+      nmae: Blue mug
+      price: lots
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	files, problems, err := stubformat.Convert(resolver, stubformat.Gripmock, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range problems {
+		got = append(got, fmt.Sprintf("%d: %s: %s", p.Line, p.Construct, p.Reason))
+	}
+	want := []string{
+		`5: request.fields.idd: field idd: shop.v1.GetItemRequest has no field "idd" (did you mean id?)`,
+		`8: response: not a shop.v1.Item: unknown field "nmae"`,
+		`9: response: not a shop.v1.Item: invalid value for int64 field price: "lots"`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, f := range files {
+		if f.Stubs != 0 {
+			t.Errorf("%s: %d stubs converted", f.Name, f.Stubs)
+		}
+	}
+}
