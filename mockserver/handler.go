@@ -145,6 +145,7 @@ type Call struct {
 	unaryResp proto.Message // unary: what Send stored
 
 	rec    *record   // nil when the server keeps no journal
+	start  time.Time // when the call arrived
 	answer string    // see SetAnswer
 	frames bool      // see Server.frames
 	frame  wireFrame // the frame being sent
@@ -236,6 +237,9 @@ func (c *Call) Peer() *peer.Peer {
 
 // Deadline is the client's deadline, if it set one.
 func (c *Call) Deadline() (time.Time, bool) { return c.ctx.Deadline() }
+
+// Start is when the call arrived at the server.
+func (c *Call) Start() time.Time { return c.start }
 
 // NewRequest returns an empty message of the method's input type: the
 // generated Go type when it is linked in, a dynamicpb message otherwise.
