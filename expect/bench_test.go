@@ -47,9 +47,17 @@ func runUnary(b *testing.B, conn grpc.ClientConnInterface) {
 }
 
 // startGenerated serves the baseline on bufconn until the benchmark ends.
-func startGenerated(b *testing.B) *grpc.ClientConn {
-	lis := bufconn.Listen(1 << 20)
-	s := grpc.NewServer()
+func startGenerated(b *testing.B) *grpc.ClientConn { return startGeneratedWith(b, baselineBuf) }
+
+// startGeneratedSameOptions is startGenerated with the double's own gRPC
+// settings (see startSameOptions).
+func startGeneratedSameOptions(b *testing.B) *grpc.ClientConn {
+	return startGeneratedWith(b, doubleBuf, grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))))
+}
+
+func startGeneratedWith(b *testing.B, buf int, opts ...grpc.ServerOption) *grpc.ClientConn {
+	lis := bufconn.Listen(buf)
+	s := grpc.NewServer(opts...)
 	pb.RegisterRouteGuideServer(s, &generated{resp: benchResp})
 	served := make(chan struct{})
 	go func() { defer close(served); _ = s.Serve(lis) }()
@@ -108,26 +116,20 @@ func BenchmarkUnary(b *testing.B) {
 // on) call by call and reports expect's time over the baseline's as
 // "x-generated": on a shared machine, drift between separate benchmarks
 // is larger than the difference measured.
+//
+// The "-sameopts" runs pair it with a generated server given the double's
+// own gRPC settings (see startSameOptions) instead.
 func BenchmarkUnaryPaired(b *testing.B) {
 	for _, others := range []int{0, 1000} {
-		b.Run(fmt.Sprintf("others=%d", others), func(b *testing.B) {
-			clients := [2]pb.RouteGuideClient{pb.NewRouteGuideClient(startGenerated(b)), pb.NewRouteGuideClient(startExpect(b, true, others))}
-			var total [2]time.Duration
-			ctx := context.Background()
-			for i := 0; b.Loop(); i++ {
-				for j := range 2 {
-					k := (i + j) % 2 // alternate which goes first
-					start := time.Now()
-					if _, err := clients[k].GetFeature(ctx, benchReq); err != nil {
-						b.Fatal(err)
-					}
-					total[k] += time.Since(start)
+		for _, variant := range []string{"", "-sameopts"} {
+			b.Run(fmt.Sprintf("others=%d%s", others, variant), func(b *testing.B) {
+				gen := startGenerated
+				if variant != "" {
+					gen = startGeneratedSameOptions
 				}
-			}
-			if total[0] > 0 {
-				b.ReportMetric(float64(total[1])/float64(total[0]), "x-generated")
-			}
-		})
+				pairedRatio(b, pb.NewRouteGuideClient(gen(b)), pb.NewRouteGuideClient(startExpect(b, true, others)), benchReq, "x-generated")
+			})
+		}
 	}
 }
 

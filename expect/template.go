@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"text/template"
 	"text/template/parse"
@@ -21,7 +22,8 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// maxTemplateOutput caps what one template may write.
+// maxTemplateOutput caps what one template may write, or the server's
+// largest message when that is less (tmplData.limit).
 const maxTemplateOutput = 4 << 20
 
 // maxTemplateList caps the lists sequence functions (until, seq, ...) make.
@@ -72,13 +74,21 @@ var tmplFuncs = func() template.FuncMap {
 		return nil, fmt.Errorf("seq wants 1 to 3 numbers")
 	}
 	fm["uuid"] = uuid.NewString
-	fm["now"] = func(layout ...string) string {
-		l := time.RFC3339Nano
-		if len(layout) > 0 {
-			l = layout[0]
+	// Numbers: sprig's float functions also take one list, standing for
+	// its elements (sum .Requests values); divf by zero is an error.
+	for _, name := range []string{"addf", "subf", "mulf", "divf", "maxf", "minf"} {
+		f, ok := fm[name].(func(any, ...any) float64)
+		if !ok {
+			add := fm[name].(func(...any) float64)
+			f = func(a any, rest ...any) float64 { return add(append([]any{a}, rest...)...) }
 		}
-		return time.Now().UTC().Format(l)
+		fm[name] = listAware(name, f)
 	}
+	fm["sum"] = fm["addf"]
+	fm["avg"] = avg
+	fm["extract"] = extract
+	fm["unix"] = func(t time.Time) int64 { return t.Unix() }
+	fm["format"] = func(t time.Time, layout string) string { return t.Format(layout) }
 	// Placeholders for parsing; rewritten to $.Header etc. (see rewrites).
 	for name := range rewrites {
 		fm[name] = func(...any) string { return "" }
@@ -90,6 +100,128 @@ var tmplFuncs = func() template.FuncMap {
 // tmplData that implement them.
 var rewrites = map[string]string{
 	"header": "Header", "randInt": "RandInt", "randFloat": "RandFloat", "randString": "RandString",
+	"now": "Now",
+}
+
+// listAware wraps one of sprig's variadic float functions: a single list
+// argument stands for its elements, and a division by zero is an error
+// (sprig's would panic).
+func listAware(name string, f func(any, ...any) float64) func(any, ...any) (float64, error) {
+	return func(a any, rest ...any) (out float64, err error) {
+		if len(rest) == 0 {
+			if l, ok := numberList(a); ok {
+				if len(l) == 0 {
+					return 0, fmt.Errorf("%s: an empty list", name)
+				}
+				a, rest = l[0], l[1:]
+			}
+		}
+		if name == "divf" {
+			for _, d := range rest {
+				if v, err := toFloat(d); err == nil && v == 0 {
+					return 0, fmt.Errorf("divf: division by zero")
+				}
+			}
+		}
+		return f(a, rest...), nil
+	}
+}
+
+// numberList is v's elements when v is a list.
+func numberList(v any) ([]any, bool) {
+	switch l := v.(type) {
+	case []any:
+		return l, true
+	case []float64:
+		out := make([]any, len(l))
+		for i, x := range l {
+			out[i] = x
+		}
+		return out, true
+	case []int:
+		out := make([]any, len(l))
+		for i, x := range l {
+			out[i] = x
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+func toFloat(v any) (float64, error) {
+	switch x := v.(type) {
+	case float64:
+		return x, nil
+	case float32:
+		return float64(x), nil
+	case int:
+		return float64(x), nil
+	case int64:
+		return float64(x), nil
+	case int32:
+		return float64(x), nil
+	case uint64:
+		return float64(x), nil
+	case uint32:
+		return float64(x), nil
+	case json.Number:
+		return x.Float64()
+	case string:
+		return strconv.ParseFloat(x, 64)
+	case bool:
+		if x {
+			return 1, nil
+		}
+		return 0, nil
+	}
+	return 0, fmt.Errorf("%v (%T) is not a number", v, v)
+}
+
+// avg is the mean of numbers, or of one list of them.
+func avg(a any, rest ...any) (float64, error) {
+	vals := append([]any{a}, rest...)
+	if len(rest) == 0 {
+		if l, ok := numberList(a); ok {
+			vals = l
+		}
+	}
+	if len(vals) == 0 {
+		return 0, fmt.Errorf("avg: an empty list")
+	}
+	sum := 0.0
+	for _, v := range vals {
+		f, err := toFloat(v)
+		if err != nil {
+			return 0, fmt.Errorf("avg: %w", err)
+		}
+		sum += f
+	}
+	return sum / float64(len(vals)), nil
+}
+
+// extract is a collection's element: a map's value at key, a list's at an
+// index, or, for a list of objects and a key, each object's value at key.
+func extract(collection any, key any) (any, error) {
+	switch c := collection.(type) {
+	case map[string]any:
+		return c[fmt.Sprint(key)], nil
+	case []any:
+		if i, ok := key.(int); ok {
+			if i < 0 || i >= len(c) {
+				return nil, fmt.Errorf("extract: index %d of a list of %d", i, len(c))
+			}
+			return c[i], nil
+		}
+		k := fmt.Sprint(key)
+		out := make([]any, 0, len(c))
+		for _, e := range c {
+			if m, ok := e.(map[string]any); ok {
+				out = append(out, m[k])
+			}
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("extract: %T is not a map or a list", collection)
 }
 
 func intRange(start, stop, step int) ([]int, error) {
@@ -149,25 +281,31 @@ func cleanTmplErr(where string, err error) string {
 	return s
 }
 
-// render runs the template into at most maxTemplateOutput bytes.
+// render runs the template into at most d.max() bytes.
 func (t *tmpl) render(d *tmplData) (string, error) {
 	if t.fast != nil {
 		return renderFast(t.fast, d), nil
 	}
-	var b capped
+	b := capped{limit: d.max()}
 	if err := t.t.Execute(&b, d); err != nil {
 		return "", fmt.Errorf("%s: template: %s", t.where, cleanTmplErr(t.where, err))
 	}
 	return b.String(), nil
 }
 
-type capped struct{ bytes.Buffer }
+type capped struct {
+	bytes.Buffer
+	limit int
+}
 
-var errTooLong = fmt.Errorf("the output passed %d bytes", maxTemplateOutput)
+// tooLong is the error of output over limit bytes.
+type tooLong int
+
+func (n tooLong) Error() string { return fmt.Sprintf("the output passed %d bytes", int(n)) }
 
 func (c *capped) Write(p []byte) (int, error) {
-	if c.Len()+len(p) > maxTemplateOutput {
-		return 0, errTooLong
+	if c.Len()+len(p) > c.limit {
+		return 0, tooLong(c.limit)
 	}
 	return c.Buffer.Write(p)
 }
@@ -279,7 +417,7 @@ func (c *tmplChecker) pipe(p *parse.PipeNode, dot tmplType) tmplType {
 	return out
 }
 
-var rootFields = "Request, Requests, Message, Method, Hit, Index and State"
+var rootFields = "Request, Requests, Message, Method, Hit, Index, State and RequestTime"
 
 // chain checks a reference like .Request.location.latitude.
 func (c *tmplChecker) chain(t tmplType, idents []string, text string) tmplType {
@@ -303,7 +441,9 @@ func (c *tmplChecker) chain(t tmplType, idents []string, text string) tmplType {
 				t = tmplType{known: true, name: id + " (a string)"}
 			case "Hit", "Index":
 				t = tmplType{known: true, name: id + " (a number)"}
-			case "Header", "RandInt", "RandFloat", "RandString":
+			case "RequestTime":
+				return tmplType{unknown: true} // a time.Time: its methods (.Unix, .Format) are Go's
+			case "Header", "RandInt", "RandFloat", "RandString", "Now":
 				return tmplType{unknown: true}
 			default:
 				c.fail("%s: a template has no value %s (it has %s)%s", text, id, rootFields, didYouMean(id, strings.Split(strings.ReplaceAll(rootFields, " and ", ", "), ", ")))
@@ -362,10 +502,21 @@ type tmplData struct {
 	index  int
 	state  func() string
 	seed   uint64
+	start  time.Time // when the call arrived
+	limit  int       // the most a template may write (0: maxTemplateOutput)
 
 	req  map[string]any
 	reqs []any
 	rnd  *rand.Rand
+}
+
+// max is the most a template may write: maxTemplateOutput, or the
+// server's largest message when that is less.
+func (d *tmplData) max() int {
+	if d.limit > 0 && d.limit < maxTemplateOutput {
+		return d.limit
+	}
+	return maxTemplateOutput
 }
 
 // Request is the first client message as a protojson-like object, with
@@ -427,6 +578,19 @@ func (d *tmplData) State() string {
 	return d.state()
 }
 
+// RequestTime is when the call arrived, in UTC: every time a template
+// reads is this one, so one call's templates agree.
+func (d *tmplData) RequestTime() time.Time { return d.start.UTC() }
+
+// Now is the call's RequestTime as RFC 3339 (nanoseconds), or in a layout.
+func (d *tmplData) Now(layout ...string) string {
+	l := time.RFC3339Nano
+	if len(layout) > 0 {
+		l = layout[0]
+	}
+	return d.RequestTime().Format(l)
+}
+
 // Header is the first value of a request metadata key, or "".
 func (d *tmplData) Header(key string) string {
 	if v := d.md.Get(key); len(v) > 0 {
@@ -457,8 +621,8 @@ func (d *tmplData) RandFloat() float64 { return d.rand().Float64() }
 
 // RandString is a seeded random string of n letters and digits.
 func (d *tmplData) RandString(n int) (string, error) {
-	if n < 0 || n > maxTemplateOutput {
-		return "", fmt.Errorf("randString %d: want 0 to %d", n, maxTemplateOutput)
+	if n < 0 || n > d.max() {
+		return "", fmt.Errorf("randString %d: want 0 to %d", n, d.max())
 	}
 	const chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 	b := make([]byte, n)
@@ -606,8 +770,8 @@ func (m *msgTmpl) build(d *tmplData) ([]proto.Message, error) {
 				q, _ := json.Marshal(s)
 				b.Write(q)
 			}
-			if b.Len() > maxTemplateOutput {
-				return nil, fmt.Errorf("%s: %w", m.where, errTooLong)
+			if b.Len() > d.max() {
+				return nil, fmt.Errorf("%s: %w", m.where, tooLong(d.max()))
 			}
 		}
 		js = b.Bytes()

@@ -23,6 +23,8 @@ func (r *run) data() *tmplData {
 		e := r.e
 		r.tdata = &tmplData{
 			got: r.got, md: r.call.Metadata(), method: e.method, hit: r.hit, seed: seedOf(e.source),
+			start: r.call.Start(),
+			limit: r.call.MaxSendSize(),
 		}
 		if e.md != nil {
 			r.tdata.in = e.md.Input()

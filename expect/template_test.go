@@ -198,7 +198,7 @@ func TestTemplateLoadErrors(t *testing.T) {
 		{"proto name", "- method: routeguide.RouteGuide/RouteChat\n  steps:\n    - send: {message: '{{ with .Message.location }}{{ .lattitude }}{{ end }}'}\n",
 			`t.yaml:3: steps[0].send.message: template: .lattitude: routeguide.Point has no field "lattitude" (did you mean latitude?)`},
 		{"unknown value", "- method: routeguide.RouteGuide/GetFeature\n  response: {name: '{{ .Reqest.latitude }}'}\n",
-			`t.yaml:2: response.name: template: .Reqest.latitude: a template has no value Reqest (it has Request, Requests, Message, Method, Hit, Index and State) (did you mean Request?)`},
+			`t.yaml:2: response.name: template: .Reqest.latitude: a template has no value Reqest (it has Request, Requests, Message, Method, Hit, Index, State and RequestTime) (did you mean Request?)`},
 		{"unknown function", "- method: routeguide.RouteGuide/GetFeature\n  response: {name: '{{ env \"HOME\" }}'}\n",
 			`t.yaml:2: response.name: template: line 1: function "env" not defined`},
 		{"output not valid", "- method: routeguide.RouteGuide/GetFeature\n  response: {template: '{\"name\": {{ .Request.latitude }}}'}\n",
@@ -347,4 +347,81 @@ func TestTemplateFastPathPrintsTheSame(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Numbers, lists and time: sum and avg, sprig's float functions over a
+// list, extract, and the call's start as .RequestTime, now, unix and
+// format; a division by zero fails the call.
+func TestTemplateNumbersAndTime(t *testing.T) {
+	m := expect.New(t)
+	loadStubs(t, m, `
+- method: routeguide.RouteGuide/RecordRoute
+  requests: {count: 3}
+  response:
+    pointCount: '{{ sum (extract .Requests "latitude") }}'
+    featureCount: '{{ maxf (extract .Requests "latitude") }}'
+    distance: '{{ mulf (extract .Requests "latitude") }}'
+- method: routeguide.RouteGuide/GetFeature
+  request: {equal: {latitude: 1}}
+  response: {name: '{{ unix .RequestTime }} {{ now "2006" }} {{ format .RequestTime "2006" }} {{ addf 1 2 3 }} {{ divf 7 2 }} {{ avg (list 1 2 6) }}'}
+- method: routeguide.RouteGuide/GetFeature
+  request: {equal: {latitude: 2}}
+  response: {name: '{{ divf 1 0 }}'}
+`)
+	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
+	st, err := client.RecordRoute(ctx(t))
+	require.NoError(t, err)
+	for _, lat := range []int32{2, 3, 7} {
+		require.NoError(t, st.Send(&pb.Point{Latitude: lat}))
+	}
+	sum, err := st.CloseAndRecv()
+	require.NoError(t, err)
+	assert.Equal(t, int32(12), sum.PointCount)
+	assert.Equal(t, int32(7), sum.FeatureCount)
+	assert.Equal(t, int32(42), sum.Distance)
+
+	before := time.Now().Unix()
+	f, err := client.GetFeature(ctx(t), &pb.Point{Latitude: 1})
+	after := time.Now().Unix()
+	require.NoError(t, err)
+	var unix int64
+	var y1, y2 string
+	_, err = fmt.Sscanf(f.Name, "%d %s %s", &unix, &y1, &y2)
+	require.NoError(t, err, f.Name)
+	assert.True(t, unix >= before && unix <= after, "%d not in [%d, %d]", unix, before, after)
+	year := time.Unix(unix, 0).UTC().Format("2006")
+	assert.Equal(t, year+" "+year+" 6 3.5 3", strings.SplitN(f.Name, " ", 2)[1])
+
+	_, err = client.GetFeature(ctx(t), &pb.Point{Latitude: 2})
+	assert.Equal(t, codes.Internal, status.Code(err))
+	assert.Contains(t, status.Convert(err).Message(), "divf: division by zero")
+	m.Reset() // the failed call is a miss: not this test's point
+}
+
+// A template's output is capped at the server's own largest message when
+// that is under 4 MiB: a response the server could not send fails as a
+// template error naming the stub, not as a transport error.
+func TestTemplateOutputCappedAtServerLimit(t *testing.T) {
+	ft := &fakeT{}
+	m := expect.New(ft)
+	loadStubs(t, m, `
+- method: routeguide.RouteGuide/GetFeature
+  response: {name: '{{ repeat 3000 "x" }}'}
+- method: routeguide.RouteGuide/ListFeatures
+  responses: [{name: '{{ randString 5000 }}'}]
+`)
+	srv, err := mockserver.New(m, mockserver.WithMaxMessageSize(2000))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	client := pb.NewRouteGuideClient(srv.ClientConn())
+	_, err = client.GetFeature(ctx(t), &pb.Point{})
+	assert.Equal(t, codes.Internal, status.Code(err))
+	assert.Contains(t, status.Convert(err).Message(), "grpcdouble: template failed: t.yaml:3: response.name: template: the output passed 2000 bytes")
+	stream, err := client.ListFeatures(ctx(t), &pb.Rectangle{})
+	require.NoError(t, err)
+	_, err = stream.Recv()
+	assert.Equal(t, codes.Internal, status.Code(err))
+	assert.Contains(t, status.Convert(err).Message(), "randString 5000: want 0 to 2000")
+	_ = srv.Close()
+	assert.Contains(t, ft.finish(), "its template failed")
 }

@@ -145,6 +145,7 @@ type Call struct {
 	unaryResp proto.Message // unary: what Send stored
 
 	rec    *record   // nil when the server keeps no journal
+	start  time.Time // when the call arrived
 	answer string    // see SetAnswer
 	frames bool      // see Server.frames
 	frame  wireFrame // the frame being sent
@@ -207,6 +208,14 @@ func (c *Call) SetAnswer(source string) {
 	}
 }
 
+// MaxSendSize is the largest message the server sends (Server.MaxSendSize).
+func (c *Call) MaxSendSize() int {
+	if c.s == nil {
+		return DefaultMaxSendSize
+	}
+	return c.s.MaxSendSize()
+}
+
 // Answer is what SetAnswer last recorded, or "".
 func (c *Call) Answer() string { return c.answer }
 
@@ -228,6 +237,9 @@ func (c *Call) Peer() *peer.Peer {
 
 // Deadline is the client's deadline, if it set one.
 func (c *Call) Deadline() (time.Time, bool) { return c.ctx.Deadline() }
+
+// Start is when the call arrived at the server.
+func (c *Call) Start() time.Time { return c.start }
 
 // NewRequest returns an empty message of the method's input type: the
 // generated Go type when it is linked in, a dynamicpb message otherwise.
@@ -521,6 +533,12 @@ var (
 	// journalMarshal marshals what the journal keeps of what went on the
 	// wire or came off it.
 	journalMarshal = proto.MarshalOptions{AllowPartial: true}
+
+	// The same, for a message whose size the caller has just computed
+	// (to check the journal's bound), which marshaling need not compute
+	// again.
+	wireMarshalSized    = proto.MarshalOptions{UseCachedSize: true}
+	journalMarshalSized = proto.MarshalOptions{AllowPartial: true, UseCachedSize: true}
 )
 
 // appendTo marshals msg onto wire.
@@ -643,7 +661,7 @@ func (r *record) message(t EventType, msg proto.Message) {
 			return
 		}
 	}
-	if off, n, err := r.appendTo(journalMarshal, msg); err == nil {
+	if off, n, err := r.appendTo(journalMarshalSized, msg); err == nil {
 		r.events = append(r.events, entry{at: at, off: off, n: int32(n), typ: t})
 	} else { // keep the message itself rather than lose it
 		r.events = append(r.events, entry{at: at, off: len(r.side), n: inSide, typ: t})
@@ -664,7 +682,7 @@ func (r *record) marshal(msg proto.Message) (b []byte, off int, ok bool) {
 		b, err := wireMarshal.Marshal(msg)
 		return b, -1, err == nil
 	}
-	off, n, err := r.appendTo(wireMarshal, msg)
+	off, n, err := r.appendTo(wireMarshalSized, msg)
 	if err != nil {
 		return nil, 0, false
 	}
@@ -781,12 +799,12 @@ func (r *record) settle(frames bool) (b []byte, ok bool) {
 		return b, frames
 	}
 	if frames {
-		if off, n, err := r.appendTo(wireMarshal, r.reply); err == nil {
+		if off, n, err := r.appendTo(wireMarshalSized, r.reply); err == nil {
 			e.off, e.n, r.reply = off, int32(n), nil
 			return r.wire[off : off+n : off+n], true
 		}
 	}
-	if off, n, err := r.appendTo(journalMarshal, r.reply); err == nil {
+	if off, n, err := r.appendTo(journalMarshalSized, r.reply); err == nil {
 		e.off, e.n, r.reply = off, int32(n), nil
 	}
 	return nil, false

@@ -446,7 +446,7 @@ func (s *Server) unaryHandler(m *method) func(any, context.Context, func(any) er
 // read once, here, for the journal and the codec both; a server without a
 // journal reads it only if the handler asks.
 func (s *Server) open(ctx context.Context, m *method, ss grpc.ServerStream) *Call {
-	c := &Call{s: s, m: m, ctx: ctx, stream: ss}
+	c := &Call{s: s, m: m, ctx: ctx, stream: ss, start: time.Now()}
 	if !s.cfg.noJournal {
 		c.md, _ = metadata.FromIncomingContext(ctx)
 	}

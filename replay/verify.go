@@ -147,7 +147,10 @@ func Verify(t testing.TB, path string, conn grpc.ClientConnInterface, opts ...Ch
 // status (code, message and details). Streams are sent in the recorded
 // interleaving: a client message the recording shows after a server
 // message is sent once the live service has sent that message (or
-// StepTimeout passed, which is reported). A call the client cancelled when
+// StepTimeout passed, which is reported), and response headers recorded
+// before a client message (no server message between) are awaited the same
+// way, so headers that now wait for the client are reported too, and
+// Update moves them where they came. A call the client cancelled when
 // recorded is cancelled at the same point, and its status not compared.
 //
 // Only methods marked safe to repeat (idempotency_level NO_SIDE_EFFECTS or
@@ -387,11 +390,14 @@ func decodeRecorded(in *cassette.Interaction, md protoreflect.MethodDescriptor) 
 type liveCall struct {
 	header    metadata.MD
 	hasHeader bool
-	msgs      []proto.Message
-	ended     bool
-	status    *status.Status
-	trailer   metadata.MD
-	cancelled string // the recorded reason the client ended the call; "" when it did not
+	// headerLate: the headers were recorded before a client event, and
+	// the live service had sent none when the client carried on.
+	headerLate bool
+	msgs       []proto.Message
+	ended      bool
+	status     *status.Status
+	trailer    metadata.MD
+	cancelled  string // the recorded reason the client ended the call; "" when it did not
 }
 
 type liveEvent struct {
@@ -502,16 +508,16 @@ func (ck *checker) call(ctx context.Context, in *cassette.Interaction, md protor
 			live.msgs = append(live.msgs, e.msg)
 		}
 	}
-	// await reads live events until n server messages came, the call
-	// ended, or wait passed (wait 0: no limit but the call's deadline).
-	await := func(n int, wait time.Duration) bool {
+	// until reads live events until done says so, the call ended, or
+	// wait passed (wait 0: no limit but the call's deadline).
+	until := func(done func() bool, wait time.Duration) bool {
 		var timeout <-chan time.Time
 		if wait > 0 {
 			t := time.NewTimer(wait)
 			defer t.Stop()
 			timeout = t.C
 		}
-		for len(live.msgs) < n && !live.ended {
+		for !done() && !live.ended {
 			select {
 			case e := <-events:
 				take(e)
@@ -529,6 +535,10 @@ func (ck *checker) call(ctx context.Context, in *cassette.Interaction, md protor
 			}
 		}
 		return true
+	}
+	// await reads live events until n server messages came.
+	await := func(n int, wait time.Duration) bool {
+		return until(func() bool { return len(live.msgs) >= n }, wait)
 	}
 	lastClient := -1
 	for i, e := range in.Events {
@@ -551,6 +561,20 @@ func (ck *checker) call(ctx context.Context, in *cassette.Interaction, md protor
 		case cassette.HalfClose:
 			if !sendFailed && !live.ended {
 				_ = cs.CloseSend()
+			}
+		case cassette.Header:
+			// Headers recorded before a client event, with no server
+			// message between (which would wait for them too): the
+			// service sent them before it heard more from the client.
+			if i > lastClient || live.ended || !headerAlone(in, i) {
+				continue
+			}
+			if !until(func() bool { return live.hasHeader }, ck.cfg.stepTimeout) {
+				live.headerLate = true
+				r.Diffs = append(r.Diffs, Difference{
+					Part: "interleaving",
+					Text: fmt.Sprintf("recorded the response headers before client event #%d; the live service sent none for %s, so the client carried on", clientEventNumber(in, i), ck.cfg.stepTimeout),
+				})
 			}
 		case cassette.ServerMessage:
 			srv++
@@ -575,6 +599,20 @@ func (ck *checker) call(ctx context.Context, in *cassette.Interaction, md protor
 	}
 	await(1<<30, 0) // to the end: bounded by the call's deadline
 	return live
+}
+
+// headerAlone says whether the header event i is followed by a client
+// event before any server message.
+func headerAlone(in *cassette.Interaction, i int) bool {
+	for _, e := range in.Events[i+1:] {
+		switch e.Type {
+		case cassette.ServerMessage:
+			return false
+		case cassette.ClientMessage, cassette.HalfClose:
+			return true
+		}
+	}
+	return false
 }
 
 // clientEventNumber is the number (from 1) of the first client event after

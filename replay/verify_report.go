@@ -347,7 +347,9 @@ func updated(in *cassette.Interaction, live *liveCall) *cassette.Interaction {
 	for _, e := range in.Events {
 		switch e.Type {
 		case cassette.Header:
-			if live.hasHeader && !headerDone {
+			// Headers that came late go where they came: before the
+			// first server message, else at the end.
+			if live.hasHeader && !headerDone && !live.headerLate {
 				e.Metadata = redactLike(live.header, e.Metadata)
 				out.Events = append(out.Events, e)
 				headerDone = true

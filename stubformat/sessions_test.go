@@ -1,7 +1,10 @@
 package stubformat_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/mockserver"
@@ -87,4 +90,42 @@ func TestGripmockEffectsInSessions(t *testing.T) {
 	// Session b, and calls without a session, still have the stubs as loaded.
 	runCalls(t, d, in("b", gripmockEffectCalls[:3]))
 	runCalls(t, d, gripmockEffectCalls)
+}
+
+func gripmockFunctionCalls(t *testing.T, d *double) {
+	t.Helper()
+	runCalls(t, d, []call{
+		{name: "math", do: unary(getItem, `{"id": "math", "quantity": 5, "filter": {"minPrice": 7}}`),
+			want: ok(`{"name":"7 5 7.5 2.5 3 2 3 4 9 2.5","price":"700"}`)},
+		{name: "sum, avg and max over extract", do: stream(upload, `{"uploadId": "sum-a", "sequence": 1}`, `{"uploadId": "sum-b", "sequence": 2}`, `{"uploadId": "sum-c", "sequence": 6}`),
+			want: ok(`{"uploadId":"9 3 6","chunks":3,"ok":true}`)},
+		{name: "aliases", do: stream(upload, `{"uploadId": "alias"}`, `{"uploadId": "alias"}`), want: ok(`{"uploadId":"aliased","chunks":2}`)},
+	})
+	// The call's start, as a year and in Unix seconds, twice the same.
+	before := time.Now().Unix()
+	got := d.unary(getItem, `{"id": "time"}`)
+	after := time.Now().Unix()
+	var year string
+	var unix1, unix2 int64
+	if len(got.Messages) != 1 {
+		t.Fatalf("time: got %+v", got)
+	}
+	var m struct{ Name string }
+	if err := json.Unmarshal([]byte(got.Messages[0]), &m); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fmt.Sscanf(m.Name, "%s %d %d", &year, &unix1, &unix2); err != nil {
+		t.Fatalf("time: %q: %v", m.Name, err)
+	}
+	if unix1 < before || unix1 > after || unix2 != unix1 || year != time.Unix(unix1, 0).UTC().Format("2006") {
+		t.Errorf("time: %q, want the year and twice the Unix time of the call, between %d and %d", m.Name, before, after)
+	}
+}
+
+func TestGripmockFunctionsAsIs(t *testing.T) {
+	gripmockFunctionCalls(t, serve(t, stubformat.Auto, "testdata/gripmock/functions.yaml"))
+}
+
+func TestGripmockFunctionsConverted(t *testing.T) {
+	gripmockFunctionCalls(t, serveConverted(t, stubformat.Gripmock, "testdata/gripmock/functions.yaml"))
 }

@@ -39,6 +39,12 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
     - action: replace
       id: 8f2d9b80-8c66-42a6-9f3d-c331f3aee6dd
 `)
+	gmRoundPiped := file("gm-round-piped.yaml", `- service: routeguide.RouteGuide
+  method: GetFeature
+  output:
+    data:
+      name: "{{ 2.5 | round }}"
+`)
 	gmBadSession := file("gm-bad-session.yaml", `- service: routeguide.RouteGuide
   method: GetFeature
   session: "team a"
@@ -101,6 +107,13 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{"then-both.yaml:4: then[0]: want one of putStubs (a list of stubs) or deleteStubs (a list of stub IDs)"},
+		},
+		{
+			name:   "gripmock round in a pipeline",
+			args:   serve("--stubs", gmRoundPiped),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{gmRoundPiped + ":5: output.data.name: not supported yet: gripmock's round other than round NUMBER"},
 		},
 		{
 			name:   "gripmock stub with a bad session name",

@@ -34,6 +34,7 @@ type Server struct {
 	items        map[string]*pb.Item
 	stock        map[string]int
 	greetFirst   bool
+	headerFirst  bool
 	token        string
 	reservations int
 	auth         []string
@@ -74,6 +75,15 @@ func (s *Server) SetGreetFirst(b bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.greetFirst = b
+}
+
+// SetHeaderFirst says whether Lookup sends its response headers at once,
+// before the client's first request, even when it greets only after it
+// (true), or with its first message (false, the default).
+func (s *Server) SetHeaderFirst(b bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.headerFirst = b
 }
 
 // RequireToken makes every call need "authorization: Bearer tok"; "" turns
@@ -217,8 +227,13 @@ func (s *Server) Lookup(ss grpc.BidiStreamingServer[pb.LookupRequest, pb.LookupR
 		return err
 	}
 	s.mu.Lock()
-	greet := s.greetFirst
+	greet, headerFirst := s.greetFirst, s.headerFirst
 	s.mu.Unlock()
+	if headerFirst {
+		if err := ss.SendHeader(nil); err != nil {
+			return err
+		}
+	}
 	hello := &pb.LookupReply{Text: "hello"}
 	if greet {
 		if err := ss.Send(hello); err != nil {

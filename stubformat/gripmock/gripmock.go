@@ -50,6 +50,7 @@ func Looks(root *yaml.Node) bool {
 // short name resolves and each stub is translated for its method's kind.
 func Read(file string, root *yaml.Node, resolver mockserver.Methods) native.Result {
 	r := &reader{file: file, resolver: resolver}
+	native.Unalias(root)
 	doc := native.Doc(root)
 	if doc == nil {
 		return native.Result{}
@@ -67,6 +68,7 @@ func Read(file string, root *yaml.Node, resolver mockserver.Methods) native.Resu
 
 type reader struct {
 	in       protoreflect.MessageDescriptor // the current stub's input message, when known
+	bidiKind bool                           // the current stub's method is bidi: .Request is the message answered
 	file     string
 	resolver mockserver.Methods
 	out      []native.Stub
@@ -135,6 +137,7 @@ func (r *reader) stub(st *yaml.Node) {
 		return
 	}
 	kind := r.kind(st, md)
+	r.bidiKind = kind == mockserver.BidiStream
 	r.in = nil
 	if md != nil {
 		r.in = md.Input()

@@ -314,7 +314,7 @@ func (r *reader) templates(n *yaml.Node, where string) {
 				r.notYet(n, path, "a delay computed by a template")
 				return
 			}
-			text, err := translateTemplate(n.Value, r.in)
+			text, err := translateTemplate(n.Value, r.in, r.bidiKind)
 			if err != nil {
 				r.problem(n, path, "%v", err)
 				return

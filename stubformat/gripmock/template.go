@@ -19,12 +19,18 @@ var gripmockFuncs = map[string]string{
 	"sprintf": "printf", "json": "toJson", "uuid": "",
 	"split": "splitList", // split(s, sep): the arguments swap
 	"join":  notYet, "str": notYet,
-	"add": notYet, "sub": notYet, "div": notYet, "mod": notYet, "sum": notYet, "mul": notYet,
-	"avg": notYet, "min": notYet, "max": notYet, "int": notYet, "int64": notYet, "float": notYet,
-	"round": notYet, "floor": notYet, "ceil": notYet, "decimal": notYet,
+	// gripmock's math works on floats, and takes numbers or one list of them.
+	"add": "sum", "sum": "sum", "sub": "subf", "mul": "mulf", "div": "divf", "avg": "avg",
+	"min": "minf", "max": "maxf", "floor": "", "ceil": "",
+	"round": "round", // round x is round x 0 there
+	"int":   "", "int64": "", "float": "float64", "extract": "",
+	"mod": notYet, "decimal": notYet,
 	"gt": notYet, "gte": notYet, "lt": notYet, "lte": notYet,
-	"now": notYet, "duration": notYet, "regressive": notYet, "backoff": notYet, "jitter": notYet,
-	"unix": notYet, "format": notYet, "extract": notYet, "uuid2base64": notYet, "uuid2bytes": notYet,
+	// Time: the call's start (.RequestTime), as gripmock's now is read
+	// while the call is answered.
+	"now": "", "unix": "", "format": "",
+	"duration": notYet, "regressive": notYet, "backoff": notYet, "jitter": notYet,
+	"uuid2base64": notYet, "uuid2bytes": notYet,
 	"uuid2int64": notYet, "string2base64": notYet, "bytes2base64": notYet, "bytes": notYet, "faker": notYet,
 }
 
@@ -38,7 +44,7 @@ var builtinFuncs = map[string]bool{
 const notYet = "-"
 
 // The data gripmock gives a template, and grpcdouble's name for it.
-var gripmockData = map[string]string{"Request": "Request", "Requests": "Requests", "MessageIndex": "Index"}
+var gripmockData = map[string]string{"Request": "Request", "Requests": "Requests", "MessageIndex": "Index", "RequestTime": "RequestTime"}
 
 func isTemplateText(s string) bool { return strings.Contains(s, "{{") }
 
@@ -47,7 +53,9 @@ func isTemplateText(s string) bool { return strings.Contains(s, "{{") }
 // see protojson names), index .Headers "k" and .Headers.k become header "k",
 // .MessageIndex becomes .Index, and the functions take their names there.
 // in is the request type, when known, for the JSON names.
-func translateTemplate(text string, in protoreflect.MessageDescriptor) (string, error) {
+// On a bidi method (bidi) .Request is the message being answered, as
+// gripmock's: .Message there.
+func translateTemplate(text string, in protoreflect.MessageDescriptor, bidi bool) (string, error) {
 	funcs := map[string]any{}
 	for name := range gripmockFuncs {
 		funcs[name] = true
@@ -60,7 +68,7 @@ func translateTemplate(text string, in protoreflect.MessageDescriptor) (string, 
 		return "", fmt.Errorf("template: %v", strings.TrimPrefix(err.Error(), "template: gripmock:"))
 	}
 	t := trees["gripmock"]
-	tr := &translator{in: in}
+	tr := &translator{in: in, bidi: bidi}
 	tr.node(t.Root)
 	if tr.err != nil {
 		return "", tr.err
@@ -79,8 +87,9 @@ func builtinValues() map[string]any {
 }
 
 type translator struct {
-	in  protoreflect.MessageDescriptor
-	err error
+	in   protoreflect.MessageDescriptor
+	bidi bool
+	err  error
 }
 
 func (t *translator) fail(format string, args ...any) {
@@ -142,6 +151,24 @@ func (t *translator) command(c *parse.CommandNode, piped bool) {
 	for i, a := range c.Args {
 		c.Args[i] = t.arg(a, i == 0)
 	}
+	if id, ok := c.Args[0].(*parse.IdentifierNode); ok {
+		switch id.Ident {
+		case "round":
+			if len(c.Args) != 2 || piped {
+				t.fail("not supported yet: gripmock's round other than round NUMBER")
+				return
+			}
+			c.Args = append(c.Args, &parse.NumberNode{NodeType: parse.NodeNumber, IsInt: true, IsFloat: true, Text: "0"})
+		case "extract":
+			// extract LIST "field": the field's JSON name, as the objects have.
+			if len(c.Args) == 3 {
+				if s, ok := c.Args[2].(*parse.StringNode); ok {
+					name := jsonName(t.in, s.Text)
+					c.Args[2] = &parse.StringNode{NodeType: parse.NodeString, Quoted: fmt.Sprintf("%q", name), Text: name}
+				}
+			}
+		}
+	}
 	if id, ok := c.Args[0].(*parse.IdentifierNode); ok && id.Ident == "splitList" {
 		switch {
 		case len(c.Args) == 3 && !piped:
@@ -157,6 +184,9 @@ func (t *translator) arg(a parse.Node, first bool) parse.Node {
 	case *parse.IdentifierNode:
 		if builtinFuncs[x.Ident] {
 			return x
+		}
+		if x.Ident == "now" {
+			return &parse.FieldNode{NodeType: parse.NodeField, Ident: []string{"RequestTime"}}
 		}
 		to, ok := gripmockFuncs[x.Ident]
 		switch {
@@ -209,6 +239,9 @@ func (t *translator) field(f *parse.FieldNode) parse.Node {
 		return f
 	}
 	f.Ident[0] = to
+	if head == "Request" && t.bidi {
+		f.Ident[0] = "Message"
+	}
 	if head == "Request" {
 		md := t.in
 		for i := 1; i < len(f.Ident); i++ {

@@ -170,6 +170,35 @@ func Plain(n *yaml.Node) {
 	}
 }
 
+// Unalias replaces every alias (*name) in the tree with a copy of what it
+// names, so readers see plain nodes; the copy keeps the alias's line. A
+// chain of aliases deeper than the tree (a cycle) is left as it is.
+func Unalias(n *yaml.Node) {
+	unalias(n, 0)
+}
+
+func unalias(n *yaml.Node, depth int) {
+	if n == nil || depth > 200 {
+		return
+	}
+	for i, c := range n.Content {
+		if c.Kind == yaml.AliasNode && c.Alias != nil {
+			line := c.Line
+			t := c.Alias
+			for t.Kind == yaml.AliasNode && t.Alias != nil && depth < 200 {
+				t = t.Alias
+				depth++
+			}
+			cp := Clone(t)
+			cp.Anchor = ""
+			cp.Line = line
+			n.Content[i] = cp
+			c = cp
+		}
+		unalias(c, depth+1)
+	}
+}
+
 // Clone copies a node tree.
 func Clone(n *yaml.Node) *yaml.Node {
 	if n == nil {
