@@ -533,6 +533,12 @@ var (
 	// journalMarshal marshals what the journal keeps of what went on the
 	// wire or came off it.
 	journalMarshal = proto.MarshalOptions{AllowPartial: true}
+
+	// The same, for a message whose size the caller has just computed
+	// (to check the journal's bound), which marshaling need not compute
+	// again.
+	wireMarshalSized    = proto.MarshalOptions{UseCachedSize: true}
+	journalMarshalSized = proto.MarshalOptions{AllowPartial: true, UseCachedSize: true}
 )
 
 // appendTo marshals msg onto wire.
@@ -655,7 +661,7 @@ func (r *record) message(t EventType, msg proto.Message) {
 			return
 		}
 	}
-	if off, n, err := r.appendTo(journalMarshal, msg); err == nil {
+	if off, n, err := r.appendTo(journalMarshalSized, msg); err == nil {
 		r.events = append(r.events, entry{at: at, off: off, n: int32(n), typ: t})
 	} else { // keep the message itself rather than lose it
 		r.events = append(r.events, entry{at: at, off: len(r.side), n: inSide, typ: t})
@@ -676,7 +682,7 @@ func (r *record) marshal(msg proto.Message) (b []byte, off int, ok bool) {
 		b, err := wireMarshal.Marshal(msg)
 		return b, -1, err == nil
 	}
-	off, n, err := r.appendTo(wireMarshal, msg)
+	off, n, err := r.appendTo(wireMarshalSized, msg)
 	if err != nil {
 		return nil, 0, false
 	}
@@ -793,12 +799,12 @@ func (r *record) settle(frames bool) (b []byte, ok bool) {
 		return b, frames
 	}
 	if frames {
-		if off, n, err := r.appendTo(wireMarshal, r.reply); err == nil {
+		if off, n, err := r.appendTo(wireMarshalSized, r.reply); err == nil {
 			e.off, e.n, r.reply = off, int32(n), nil
 			return r.wire[off : off+n : off+n], true
 		}
 	}
-	if off, n, err := r.appendTo(journalMarshal, r.reply); err == nil {
+	if off, n, err := r.appendTo(journalMarshalSized, r.reply); err == nil {
 		e.off, e.n, r.reply = off, int32(n), nil
 	}
 	return nil, false
