@@ -144,7 +144,7 @@ var proxyCalls = []proxyCall{
 // recordingProxy starts a recording proxy to a fresh watcher and returns
 // the watcher, a client of the proxy, and a func that stops the proxy
 // (letting its handler finish) and loads the cassette.
-func recordingProxy(t *testing.T) (*watcher, pb.RouteGuideClient, func() *cassette.Cassette) {
+func recordingProxy(t *testing.T) (*watcher, pb.RouteGuideClient, func() *cassette.Cassette, *mockserver.Server) {
 	t.Helper()
 	w := newWatcher()
 	upstream := startWatcher(t, w)
@@ -161,7 +161,7 @@ func recordingProxy(t *testing.T) (*watcher, pb.RouteGuideClient, func() *casset
 		require.NoError(t, err)
 		return c
 	}
-	return w, pb.NewRouteGuideClient(srv.ClientConn()), stop
+	return w, pb.NewRouteGuideClient(srv.ClientConn()), stop, srv
 }
 
 func recv[T any](t *testing.T, ch <-chan T, what string) T {
@@ -197,7 +197,7 @@ func requireCancelRecorded(t *testing.T, c *cassette.Cassette, reason string, co
 func TestProxyCancelReachesUpstream(t *testing.T) {
 	for _, pc := range proxyCalls {
 		t.Run(pc.name, func(t *testing.T) {
-			w, client, stop := recordingProxy(t)
+			w, client, stop, _ := recordingProxy(t)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			finish, err := pc.start(ctx, client)
@@ -217,28 +217,66 @@ func TestProxyCancelReachesUpstream(t *testing.T) {
 // A client's deadline goes through the recording proxy: the upstream
 // handler sees (about) the same deadline, and its context ends when it
 // passes.
+//
+// On the wire a client's deadline and its cancel are the same reset
+// (RST_STREAM CANCEL), and the deadline travels as a timeout re-anchored
+// at each hop, so the proxy's copy ends later than the client's by the
+// headers' transit time. The recorder tells a deadline by the reset coming
+// within DeadlineSlack of the proxy's deadline; when the transit took
+// longer (a machine so loaded that it took 100 ms), the reset can come
+// earlier than that, and the reason is a matter of timing: the call is
+// tried again, a few times, on a fresh proxy, until it is decidable.
 func TestProxyDeadlineReachesUpstream(t *testing.T) {
 	for _, pc := range proxyCalls {
 		t.Run(pc.name, func(t *testing.T) {
 			t.Parallel()
-			w, client, stop := recordingProxy(t)
-			ctx, cancel := context.WithTimeout(context.Background(), clientDeadline)
-			defer cancel()
-			want, _ := ctx.Deadline()
-			finish, err := pc.start(ctx, client)
-			require.NoError(t, err)
-
-			saw := recv(t, w.entered, "its start")
-			require.Equal(t, pc.first, saw.first)
-			require.True(t, saw.hasDeadline, "the upstream saw no deadline")
-			// The deadline travels as a timeout (grpc-timeout), re-anchored
-			// at each hop, so it can only move later, by the transit time.
-			require.WithinRange(t, saw.deadline, want.Add(-100*time.Millisecond), want.Add(clientDeadline/2))
-			// Ended by its own deadline, or by the proxy's cancel when that
-			// came first: both are the client's deadline passing.
-			require.Error(t, recv(t, w.ended, "its end"))
-			require.Equal(t, codes.DeadlineExceeded, status.Code(finish()))
-			requireCancelRecorded(t, stop(), "deadline exceeded", codes.DeadlineExceeded)
+			for attempt := 1; ; attempt++ {
+				lag, decided := proxyDeadlineOnce(t, pc)
+				if decided {
+					return
+				}
+				const attempts = 5
+				if attempt == attempts {
+					t.Skipf("in %d attempts the proxy's deadline always came %v or more after the client's (the last %v): the machine is too loaded to tell a deadline from a cancel", attempts, record.DeadlineSlack, lag)
+				}
+				t.Logf("attempt %d: the proxy's deadline came %v after the client's, more than the %v slack: trying again", attempt, lag, record.DeadlineSlack)
+			}
 		})
 	}
+}
+
+// proxyDeadlineOnce makes one call with a deadline through a fresh
+// recording proxy and checks it. It returns how much later than the
+// client's the proxy's deadline was, and false (having checked what does
+// not depend on it) when that was too late for the recorded reason to be
+// decided.
+func proxyDeadlineOnce(t *testing.T, pc proxyCall) (time.Duration, bool) {
+	w, client, stop, srv := recordingProxy(t)
+	ctx, cancel := context.WithTimeout(context.Background(), clientDeadline)
+	defer cancel()
+	want, _ := ctx.Deadline()
+	finish, err := pc.start(ctx, client)
+	require.NoError(t, err)
+
+	saw := recv(t, w.entered, "its start")
+	require.Equal(t, pc.first, saw.first)
+	require.True(t, saw.hasDeadline, "the upstream saw no deadline")
+	// The deadline travels as a timeout (grpc-timeout), re-anchored
+	// at each hop, so it can only move later, by the transit time.
+	require.WithinRange(t, saw.deadline, want.Add(-100*time.Millisecond), want.Add(clientDeadline/2))
+	calls := srv.Calls()
+	require.Len(t, calls, 1)
+	require.True(t, calls[0].HasDeadline)
+	lag := calls[0].Deadline.Sub(want)
+	// Ended by its own deadline, or by the proxy's cancel when that
+	// came first: both are the client's deadline passing.
+	require.Error(t, recv(t, w.ended, "its end"))
+	require.Equal(t, codes.DeadlineExceeded, status.Code(finish()))
+	c := stop()
+	if lag >= record.DeadlineSlack {
+		require.Len(t, c.Interactions, 1)
+		return lag, false
+	}
+	requireCancelRecorded(t, c, "deadline exceeded", codes.DeadlineExceeded)
+	return lag, true
 }

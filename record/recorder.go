@@ -243,14 +243,18 @@ func cancelReason(ctx context.Context) string {
 }
 
 // proxyEndReason is cancelReason for a proxied call that ended with st:
-// a DeadlineExceeded from the upstream within deadlineSlack of the call's
-// deadline is the client's deadline passing too (the upstream's copy of
-// the deadline fired a moment before the proxy's).
+// a DeadlineExceeded or Canceled from the upstream within deadlineSlack of
+// the call's deadline, or past it, is the client's deadline passing too.
+// The upstream's copy of the deadline (re-anchored later) may fire before
+// the proxy's own timer has run, so the proxy's context can still be live
+// after its deadline; and a grpc-go upstream ends a call at its deadline
+// by resetting the stream with CANCEL and cancelling its handler's
+// context, so it answers Canceled as often as DeadlineExceeded.
 func proxyEndReason(ctx context.Context, st *status.Status) string {
 	if r := cancelReason(ctx); r != "" {
 		return r
 	}
-	if d, ok := ctx.Deadline(); ok && st.Code() == codes.DeadlineExceeded && time.Until(d) < deadlineSlack {
+	if d, ok := ctx.Deadline(); ok && (st.Code() == codes.DeadlineExceeded || st.Code() == codes.Canceled) && time.Until(d) < deadlineSlack {
 		return "deadline exceeded"
 	}
 	return ""

@@ -83,7 +83,7 @@ var gripmockUnaryCalls = []call{
 	{name: "error, code and details", do: unary(getItem, `{"id": "missing"}`),
 		want: failed(codes.NotFound, "no such item", `{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"ITEM_MISSING","domain":"shop.example"}`)},
 	{name: "error without a code", do: unary(getItem, `{"id": "aborted"}`), want: failed(codes.Aborted, "try again")},
-	{name: "delay trips a shorter deadline", do: within(100*time.Millisecond, getItem, `{"id": "slow"}`),
+	{name: "delay trips a shorter deadline", do: within(100*time.Millisecond, getItem, `{"id": "stalled"}`),
 		want: failed(codes.DeadlineExceeded, "context deadline exceeded")},
 	{name: "delay, then the answer", do: unary(getItem, `{"id": "slow"}`), want: ok(`{"name":"slow"}`)},
 	{name: "times 1/2", do: unary(getItem, `{"id": "limited"}`), want: ok(`{"name":"limited"}`)},
@@ -118,6 +118,8 @@ var gripmockUnaryCalls = []call{
 	{name: "ignoreArrayOrder keeps the count", do: unary(getItem, `{"id": "unordered", "tags": ["z", "x", "y", "x"]}`), want: fallback},
 	{name: "contains an element", do: unary(getItem, `{"id": "has-tag", "tags": ["new", "sale"]}`), want: ok(`{"name":"on sale"}`)},
 	{name: "contains an element, missing", do: unary(getItem, `{"id": "has-tag", "tags": ["new"]}`), want: fallback},
+	{name: "matches on a number", do: unary(getItem, `{"id": "counted", "quantity": 12}`), want: ok(`{"name":"ten to nineteen"}`)},
+	{name: "matches on a number, no match", do: unary(getItem, `{"id": "counted", "quantity": 21}`), want: fallback},
 }
 
 var gripmockStreamCalls = []call{

@@ -24,7 +24,7 @@ var wiremockCalls = []call{
 	{name: "fixedDelayMilliseconds trips a shorter deadline", do: func(d *double) answer {
 		d.timeout = 30 * time.Millisecond
 		defer func() { d.timeout = 0 }()
-		return d.unary(getItem, `{"userId": "w-user"}`, "authorization", "Bearer t", "x-tenant", "acme")
+		return d.unary(getItem, `{"id": "w-stalled"}`)
 	}, want: failed(codes.DeadlineExceeded, "")},
 	{name: "grpc-status-name and grpc-status-reason", do: unary(getItem, `{"id": "w-missing"}`), want: failed(codes.NotFound, "no item w-missing")},
 	{name: "priority: the fallback comes last", do: unary(getItem, `{"id": "other"}`), want: failed(codes.Unavailable, "fallback")},

@@ -129,6 +129,8 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 		}
 		return ch, nil
 	}}
+	hup, stopHUP := notifyHUP()
+	defer stopHUP()
 	var met *metrics.Metrics
 	if cfg.admin != "" || cfg.metrics != "" {
 		met = newMetrics(sessions, func() *mockserver.Server { return srv }, rl)
@@ -159,7 +161,7 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 	}()
 	go func() {
 		defer func() { background <- struct{}{} }()
-		rl.run(ctx, watcher)
+		rl.run(ctx, hup, watcher)
 	}()
 	if watcher != nil {
 		log.Info("watching the stub files", "stubs", []string(cfg.stubs))

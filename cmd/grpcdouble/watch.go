@@ -37,11 +37,19 @@ type reloader struct {
 	done func(error)
 }
 
-// run reloads until ctx is done. watcher is nil without --watch.
-func (rl *reloader) run(ctx context.Context, watcher *fsnotify.Watcher) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+// notifyHUP starts catching SIGHUP, whose default action ends the
+// process. serve calls it before the server says it is listening, so a
+// SIGHUP sent as soon as it is ready is caught (the reloader's goroutine
+// may not have run yet); stop undoes it.
+func notifyHUP() (hup <-chan os.Signal, stop func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGHUP)
+	return ch, func() { signal.Stop(ch) }
+}
+
+// run reloads on each SIGHUP from hup (see notifyHUP) and each change
+// watcher reports, until ctx is done. watcher is nil without --watch.
+func (rl *reloader) run(ctx context.Context, hup <-chan os.Signal, watcher *fsnotify.Watcher) {
 	var events <-chan fsnotify.Event
 	var errs <-chan error
 	if watcher != nil {

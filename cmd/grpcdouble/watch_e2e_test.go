@@ -156,3 +156,24 @@ func TestSIGHUPReloads(t *testing.T) {
 		t.Fatalf("GetFeature after SIGHUP: %q, want after", got)
 	}
 }
+
+// TestSIGHUPAtOnce: a SIGHUP sent the moment the server says it is
+// listening reloads the stubs; it must not find the process without its
+// handler, whose default is to end it.
+func TestSIGHUPAtOnce(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "feature.yaml")
+	writeFile(t, file, featureStub("before"))
+	p := startProc(t, serveArgs("--stubs", file)...)
+	writeFile(t, file, featureStub("after"))
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	if !p.stderr.waitForCount(`msg="stubs reloaded" added=[] removed=[] changed=[watched]`, 1, reloadTimeout) {
+		t.Fatalf("SIGHUP reloaded nothing within %v:\n%s", reloadTimeout, p.stderr)
+	}
+	if got := featureName(t, pb.NewRouteGuideClient(dial(t, p.Addr, nil))); got != "after" {
+		t.Fatalf("GetFeature after SIGHUP: %q, want after", got)
+	}
+}

@@ -1,0 +1,4 @@
+package record
+
+// DeadlineSlack is deadlineSlack, for the tests of package record_test.
+const DeadlineSlack = deadlineSlack
