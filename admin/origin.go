@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/grpcdouble/grpcdouble/internal/hostcheck"
 )
 
 // WithAllowedHosts lets requests whose Host header names one of hosts
@@ -66,51 +67,10 @@ func (a *API) sameSite(next http.Handler) http.Handler {
 	})
 }
 
-// hostAllowed reports whether r's Host names where the API listens; when
-// not, want is that address. A request that came through no listener (a
-// handler called directly) has nothing to check.
+// hostAllowed reports whether r's Host names where the API listens (or
+// a name WithAllowedHosts gave); when not, want is that address.
 func (a *API) hostAllowed(r *http.Request) (want string, ok bool) {
-	local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-	if local == nil || r.Host == "" {
-		return "", true
-	}
-	want = local.String()
-	lhost, lport, err := net.SplitHostPort(want)
-	if err != nil {
-		return want, true // not an IP listener (a unix socket): no name to check
-	}
-	host, port, err := net.SplitHostPort(r.Host)
-	if err != nil {
-		// No port: the scheme's default.
-		host, port = strings.TrimSuffix(strings.TrimPrefix(r.Host, "["), "]"), "80"
-		if r.TLS != nil {
-			port = "443"
-		}
-	}
-	host = strings.ToLower(host)
-	for _, h := range a.cfg.allowHosts {
-		h = strings.ToLower(h)
-		if h == "*" {
-			return want, true
-		}
-		if ah, ap, err := net.SplitHostPort(h); err == nil {
-			if ah == host && ap == port {
-				return want, true
-			}
-		} else if strings.TrimSuffix(strings.TrimPrefix(h, "["), "]") == host {
-			return want, true
-		}
-	}
-	switch host {
-	case "localhost", "127.0.0.1", "::1":
-		// A loopback name reaches the API only from this machine, at its
-		// own port or one published to it (Docker's -p 8080:9090): a
-		// rebinding page sends its own name, never these.
-		return want, true
-	case lhost:
-		return want, port == lport
-	}
-	return want, false
+	return hostcheck.Allowed(r, a.cfg.allowHosts)
 }
 
 // jsonOrYAML are the content types a request body may have.

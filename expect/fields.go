@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -115,7 +116,9 @@ func goOperand(kind opKind, v any) *opSpec {
 // An unset field reads as its zero value.
 func Eq(v any) Op { return goOperand(opEq, v) }
 
-// Regex holds when a string field matches the regular expression.
+// Regex holds when a string field matches the regular expression; on a
+// number, bool or enum field it matches the value's text (42, 1.5, true,
+// an enum's name).
 func Regex(expr string) Op {
 	s := &opSpec{kind: opRegex, text: fmt.Sprintf("%q", expr)}
 	s.re, s.err = regexp.Compile(expr)
@@ -522,11 +525,15 @@ func bindOp(s *opSpec, fd protoreflect.FieldDescriptor) (func(protoreflect.Value
 		}
 		return func(v protoreflect.Value, _ bool) bool { return valuesEqual(fd, want, v) }, nil
 	case opRegex:
-		if !isString {
-			return nil, fmt.Errorf("regex works on string fields")
-		}
 		re := s.re
-		return func(v protoreflect.Value, _ bool) bool { return re.MatchString(v.String()) }, nil
+		if isString {
+			return func(v protoreflect.Value, _ bool) bool { return re.MatchString(v.String()) }, nil
+		}
+		text := scalarText(fd)
+		if text == nil {
+			return nil, fmt.Errorf("regex works on string, number, bool and enum fields")
+		}
+		return func(v protoreflect.Value, _ bool) bool { return re.MatchString(text(v)) }, nil
 	case opPrefix, opSuffix:
 		if !isString {
 			return nil, fmt.Errorf("%s works on string fields", name)
@@ -698,6 +705,38 @@ func elemEqual(fd protoreflect.FieldDescriptor, a, b protoreflect.Value) bool {
 		return a.Float() == b.Float()
 	}
 	return a.Equal(b)
+}
+
+// scalarText writes a single number, bool or enum field's value as text,
+// for regex: integers in decimal, floats in the shortest form that reads
+// back (1.5, 1e+21), bools as true or false, enums by name (by number when
+// the value has none); nil for other fields.
+func scalarText(fd protoreflect.FieldDescriptor) func(protoreflect.Value) string {
+	if fd.IsList() || fd.IsMap() {
+		return nil
+	}
+	switch fd.Kind() {
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind,
+		protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+		return func(v protoreflect.Value) string { return strconv.FormatInt(v.Int(), 10) }
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind, protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		return func(v protoreflect.Value) string { return strconv.FormatUint(v.Uint(), 10) }
+	case protoreflect.FloatKind:
+		return func(v protoreflect.Value) string { return strconv.FormatFloat(v.Float(), 'g', -1, 32) }
+	case protoreflect.DoubleKind:
+		return func(v protoreflect.Value) string { return strconv.FormatFloat(v.Float(), 'g', -1, 64) }
+	case protoreflect.BoolKind:
+		return func(v protoreflect.Value) string { return strconv.FormatBool(v.Bool()) }
+	case protoreflect.EnumKind:
+		values := fd.Enum().Values()
+		return func(v protoreflect.Value) string {
+			if ev := values.ByNumber(v.Enum()); ev != nil {
+				return string(ev.Name())
+			}
+			return strconv.Itoa(int(v.Enum()))
+		}
+	}
+	return nil
 }
 
 func valueText(fd protoreflect.FieldDescriptor, v protoreflect.Value) string {

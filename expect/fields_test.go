@@ -202,9 +202,9 @@ func TestWithRequestFieldSetupErrors(t *testing.T) {
 		{"wrong operand", func(m *expect.Mock) {
 			m.Unary(getFeature).WithRequestField("latitude", expect.Gt("north")).Return(&pb.Feature{})
 		}, `field latitude (int32): gt: operand "north" is not a int32`},
-		{"regex on a number", func(m *expect.Mock) {
-			m.Unary(getFeature).WithRequestField("latitude", expect.Regex("1")).Return(&pb.Feature{})
-		}, "regex works on string fields"},
+		{"regex on a message", func(m *expect.Mock) {
+			m.ServerStream(listFeatures).WithRequestField("lo", expect.Regex("1")).Send()
+		}, "regex works on string, number, bool and enum fields"},
 		{"bad regex", func(m *expect.Mock) {
 			m.Bidi(routeChat).RecvMatching(expect.Field("message", expect.Regex("(")))
 		}, "RecvMatching: field message (string): regex \"(\": error parsing regexp"},
@@ -307,3 +307,36 @@ func TestStubFieldErrors(t *testing.T) {
 }
 
 var _ = codes.OK
+
+// regex on a number field matches its text.
+func TestRegexOnNumbersAndEnums(t *testing.T) {
+	m := expect.New(t)
+	loadStubs(t, m, `
+- method: routeguide.RouteGuide/GetFeature
+  request: {fields: {latitude: {regex: "^100[1-2]{2}\\d{0,3}$"}}}
+  response: {name: in range}
+- method: routeguide.RouteGuide/GetFeature
+  request: {fields: {latitude: {regex: "^-"}}}
+  response: {name: negative}
+`)
+	m.Unary(getFeature).WithRequestField("longitude", expect.Regex("^7$")).AnyTimes().Return(&pb.Feature{Name: "seven"})
+	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
+	for _, tc := range []struct {
+		p    *pb.Point
+		want string
+	}{
+		{&pb.Point{Latitude: 10012}, "in range"},
+		{&pb.Point{Latitude: 1001299}, "in range"},
+		{&pb.Point{Latitude: -3}, "negative"},
+		{&pb.Point{Latitude: 5, Longitude: 7}, "seven"},
+		{&pb.Point{Latitude: 10032}, expect.NoMatchCode.String()},
+	} {
+		f, err := client.GetFeature(ctx(t), tc.p)
+		got := f.GetName()
+		if err != nil {
+			got = status.Code(err).String()
+		}
+		assert.Equal(t, tc.want, got, "%v", tc.p)
+	}
+	m.Reset() // the miss was wanted
+}

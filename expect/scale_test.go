@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
@@ -113,4 +114,107 @@ func TestUnknownKeysFoundAtEveryDepth(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, stubs, 2)
 	assert.Equal(t, "two", stubs[1].ID)
+}
+
+// bigFile is n stubs in a block list (under "stubs:" indented by indent
+// spaces, or at the top when indent < 0), with comments, block scalars and
+// anchors inside items, and odd stubs where odd says.
+func bigFile(n, indent int, odd func(i int) string) []byte {
+	var b strings.Builder
+	pre := ""
+	if indent >= 0 {
+		b.WriteString("# many stubs\nstubs:  # all of them\n")
+		pre = strings.Repeat(" ", indent)
+	}
+	for i := range n {
+		if s := odd(i); s != "" {
+			b.WriteString(s)
+			continue
+		}
+		fmt.Fprintf(&b, "%s- id: s%d\n%s  method: routeguide.RouteGuide/GetFeature\n", pre, i, pre)
+		fmt.Fprintf(&b, "%s  request: {equal: &p%d {latitude: %d}}\n%s  response:\n%s    name: |\n%s      line one of %d\n%s      - not an item\n", pre, i, i, pre, pre, pre, i, pre)
+		fmt.Fprintf(&b, "%s    location: *p%d\n\n%s# between\n", pre, i, pre)
+	}
+	return []byte(b.String())
+}
+
+// parseWhole parses a file through its whole tree (ParseStubTree).
+func parseWhole(t *testing.T, data []byte) ([]expect.Stub, error) {
+	var root yaml.Node
+	require.NoError(t, yaml.Unmarshal(data, &root))
+	return expect.ParseStubTree("big.yaml", data, &root, nil)
+}
+
+// A big stub file is parsed in chunks of whole stubs, in parallel; what
+// comes out is what parsing it whole gives: the same stubs at the same
+// lines, the same errors in the same order. Files a chunk cannot stand
+// for (an alias to an anchor in another chunk, a quoted string across a
+// line that looks like an item, an unknown key) are parsed whole.
+func TestBigStubFilesParseAsWhole(t *testing.T) {
+	const n = 1300
+	none := func(int) string { return "" }
+	for name, tc := range map[string]struct {
+		data    []byte
+		wantErr string
+	}{
+		"top-level list": {data: bigFile(n, -1, none)},
+		"stubs indented": {data: bigFile(n, 2, none)},
+		"stubs at 0":     {data: bigFile(n, 0, none)},
+		"a stub's own error": {data: bigFile(n, 2, func(i int) string {
+			if i == 700 || i == 1100 {
+				return fmt.Sprintf("  - method: routeguide.RouteGuide/GetFeature\n    response: {nmae: x%d}\n", i)
+			}
+			return ""
+		}), wantErr: `big.yaml:7004: response: not a routeguide.Feature: unknown field "nmae"`},
+		"an unknown key": {data: bigFile(n, -1, func(i int) string {
+			if i == 900 {
+				return "- method: routeguide.RouteGuide/GetFeature\n  response: {}\n  respnse: {}\n"
+			}
+			return ""
+		}), wantErr: "big.yaml:9003: field respnse not found in type stub"},
+		"an alias across chunks": {data: bigFile(n, -1, func(i int) string {
+			switch i {
+			case 3:
+				return "- method: routeguide.RouteGuide/GetFeature\n  request: {equal: {latitude: -5}}\n  response: &shared {name: shared}\n"
+			case 1000:
+				return "- method: routeguide.RouteGuide/GetFeature\n  request: {equal: {latitude: -5}}\n  response: *shared\n"
+			}
+			return ""
+		})},
+		"a quoted string across an item line": {data: bigFile(n, -1, func(i int) string {
+			if i == 600 {
+				return "- method: routeguide.RouteGuide/GetFeature\n  request: {equal: {latitude: -5}}\n  response: {name: \"two\n- lines\"}\n"
+			}
+			return ""
+		})},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, gotErr := expect.ParseStubs("big.yaml", tc.data, nil)
+			want, wantErr := parseWhole(t, tc.data)
+			if tc.wantErr == "" {
+				require.NoError(t, wantErr)
+				require.NoError(t, gotErr)
+				require.Len(t, got, n)
+			} else {
+				require.ErrorContains(t, wantErr, tc.wantErr)
+				require.Error(t, gotErr)
+				assert.Equal(t, wantErr.Error(), gotErr.Error())
+			}
+			require.Equal(t, len(want), len(got))
+			for i := range want {
+				require.Equal(t, want[i].Source(), got[i].Source())
+				require.Equal(t, want[i].ID, got[i].ID)
+				require.Equal(t, want[i].Method, got[i].Method)
+			}
+			// And they answer alike.
+			m := expect.NewMock()
+			_, err := m.AddStubs(got...)
+			require.NoError(t, err)
+			srv := mockserver.Start(t, m)
+			f, err := pb.NewRouteGuideClient(srv.ClientConn()).GetFeature(t.Context(), &pb.Point{Latitude: 1299})
+			require.NoError(t, err)
+			require.Equal(t, "line one of 1299\n- not an item\n", f.GetName())
+			require.Equal(t, int32(1299), f.GetLocation().GetLatitude())
+		})
+	}
 }

@@ -169,6 +169,9 @@ func (s Stub) Source() string { return s.File + ":" + strconv.Itoa(s.Line) }
 // the rest of a stub whose method is unknown), one a line in the order of
 // the lines, and the stubs without one are returned beside the error.
 func ParseStubs(filename string, data []byte, resolver mockserver.Methods) ([]Stub, error) {
+	if stubs, err, ok := parseChunked(filename, data, resolver); ok {
+		return stubs, err
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		if msg, ok := jsonSyntaxError(filename, data); ok {

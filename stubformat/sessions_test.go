@@ -100,6 +100,8 @@ func gripmockFunctionCalls(t *testing.T, d *double) {
 		{name: "sum, avg and max over extract", do: stream(upload, `{"uploadId": "sum-a", "sequence": 1}`, `{"uploadId": "sum-b", "sequence": 2}`, `{"uploadId": "sum-c", "sequence": 6}`),
 			want: ok(`{"uploadId":"9 3 6","chunks":3,"ok":true}`)},
 		{name: "aliases", do: stream(upload, `{"uploadId": "alias"}`, `{"uploadId": "alias"}`), want: ok(`{"uploadId":"aliased","chunks":2}`)},
+		{name: "stream: equals outranks a pattern", do: stream(upload, `{"uploadId": "div-a"}`, `{"uploadId": "div-zero"}`), want: ok(`{"uploadId":"by equals"}`)},
+		{name: "stream: the pattern", do: stream(upload, `{"uploadId": "div-a"}`, `{"uploadId": "div-b"}`), want: ok(`{"uploadId":"by pattern"}`)},
 	})
 	// The call's start, as a year and in Unix seconds, twice the same.
 	before := time.Now().Unix()

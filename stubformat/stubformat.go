@@ -233,6 +233,14 @@ func Load(resolver mockserver.Methods, format Format, paths ...string) ([]expect
 // readFile reads one file: a foreign one into native stub nodes (res), a
 // native one into stubs.
 func readFile(filename string, data []byte, format Format, resolver mockserver.Methods) (*native.Result, []expect.Stub, error) {
+	if format == Auto {
+		// Told from the first stub, which is all Detect looks at: a
+		// native file is then parsed by expect alone, in chunks when big,
+		// never whole here first.
+		if head, ok := expect.StubFileHead(data); ok && Detect(head) == Native {
+			format = Native
+		}
+	}
 	if format == Native {
 		stubs, err := expect.ParseStubs(filename, data, resolver)
 		return nil, stubs, err

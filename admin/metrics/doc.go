@@ -11,6 +11,10 @@
 //	srv, _ := mockserver.New(h, mockserver.WithServerOptions(grpc.StatsHandler(m)))
 //	http.Handle("/metrics", m.Handler())
 //
+// On a listener of their own, serve them with Standalone, which answers
+// only requests addressed to that listener, as the admin API does (the
+// labels name methods and stub ids a DNS-rebinding page must not read).
+//
 // It lives apart from package admin so that only a server that serves
 // metrics links the Prometheus client.
 package metrics

@@ -2,7 +2,9 @@ package metrics
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -10,6 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
+
+	"github.com/grpcdouble/grpcdouble/internal/hostcheck"
 )
 
 // Source is what answered a call, as the source label shows it.
@@ -112,6 +116,28 @@ func New(opts ...Option) *Metrics {
 // /metrics.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// Standalone serves GET /metrics alone, for a listener of the metrics' own
+// (grpcdouble serve --metrics); anything else there is 404. It answers, as
+// the admin API does, only requests whose Host header names where it
+// listens, a loopback name (localhost, 127.0.0.1, [::1]) at any port, or
+// one of allowHosts ("NAME" at any port, "NAME:PORT", "*" for any; the
+// admin's --admin-allow-host): a page that points its own name at this
+// address (DNS rebinding) could otherwise read the metric names, methods
+// and stub ids. Mounted in the admin API (admin.WithMetrics), Handler
+// needs no check of its own: the admin's covers it.
+func (m *Metrics) Standalone(allowHosts ...string) http.Handler {
+	allow := slices.Clone(allowHosts)
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if want, ok := hostcheck.Allowed(r, allow); !ok {
+			http.Error(w, fmt.Sprintf("%s %s for host %q: the metrics listen at %s and answer only requests addressed to it (a page whose name points at this address, DNS rebinding, sends its own); use http://%s/metrics, or allow the name (Metrics.Standalone's allowHosts, grpcdouble serve --admin-allow-host NAME)", r.Method, r.URL.Path, r.Host, want, want), http.StatusForbidden)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 // Registry is where the metrics are registered, for adding more.

@@ -45,6 +45,13 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
     data:
       name: "{{ 2.5 | round }}"
 `)
+	gmPatternOnMessage := file("gm-pattern-message.yaml", `- service: routeguide.RouteGuide
+  method: ListFeatures
+  input:
+    matches: {lo: "^1"}
+  output:
+    stream: [{name: x}]
+`)
 	gmBadSession := file("gm-bad-session.yaml", `- service: routeguide.RouteGuide
   method: GetFeature
   session: "team a"
@@ -114,6 +121,13 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{gmRoundPiped + ":5: output.data.name: not supported yet: gripmock's round other than round NUMBER"},
+		},
+		{
+			name:   "gripmock pattern on a message field",
+			args:   serve("--stubs", gmPatternOnMessage),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{gmPatternOnMessage + ":4: input.matches.lo: not supported yet: a pattern on the message field lo (patterns match strings, numbers, bools and enums)"},
 		},
 		{
 			name:   "gripmock stub with a bad session name",

@@ -1217,10 +1217,10 @@ func TestBadInputCatalog(t *testing.T) {
 			want:   []string{`GET /calls for host "rebind.example:80": the admin API listens at 127.0.0.1:`, "--admin-allow-host NAME"},
 		},
 		{
-			name: "--admin-allow-host without --admin",
+			name: "--admin-allow-host without --admin or --metrics",
 			args: serve("--admin-allow-host", "mock.internal"),
 			exit: 2,
-			want: []string{"--admin-allow-host is for the admin API, and no --admin was given"},
+			want: []string{"--admin-allow-host is for the admin API and --metrics, and neither --admin nor --metrics was given"},
 		},
 		{
 			name: "--admin-allow-host with a scheme",

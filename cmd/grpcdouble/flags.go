@@ -150,7 +150,7 @@ func (c *commonConfig) registerServing(fs *flag.FlagSet) {
 	// The environment default is applied after parsing, so help never
 	// prints the token.
 	fs.StringVar(&c.adminToken, "admin-token", "", "require \"Authorization: Bearer `TOKEN`\" on every admin request (default: $"+adminTokenEnv+")")
-	fs.Var(&c.adminAllowHosts, "admin-allow-host", "also answer admin requests whose Host header is `NAME` (any port) or NAME:PORT, as when the admin is reached by a DNS name or through a port mapped to another (repeatable; * allows any). By default only the address it listens at, and localhost, 127.0.0.1 or [::1], are answered, against DNS rebinding")
+	fs.Var(&c.adminAllowHosts, "admin-allow-host", "also answer admin (and --metrics) requests whose Host header is `NAME` (any port) or NAME:PORT, as when the admin is reached by a DNS name or through a port mapped to another (repeatable; * allows any). By default only the address it listens at, and localhost, 127.0.0.1 or [::1], are answered, against DNS rebinding")
 	fs.BoolVar(&c.adminShowSecrets, "admin-show-secrets", false, "show credential metadata (every key containing token, api-key, apikey, secret, password, cookie, authorization, session or credential, grpcdouble-session excepted) as sent in the admin API's /calls, /misses and page; by default it reads [REDACTED]")
 	fs.IntVar(&c.journalLimit, "journal-limit", 1000, "keep only the newest `N` calls in the journal (0: all)")
 	fs.Int64Var(&c.journalBytes, "journal-bytes", mockserver.DefaultJournalBytes, "keep about `BYTES` of calls in the journal at most (0: no bound); a message over a sixteenth of it is kept truncated")
@@ -178,8 +178,8 @@ func (c *commonConfig) validate() error {
 		return errors.New("--admin-token (or $" + adminTokenEnv + "): the token starts or ends with white space, which no client sends; remove it")
 	}
 	for _, h := range c.adminAllowHosts {
-		if c.admin == "" {
-			return errors.New("--admin-allow-host is for the admin API, and no --admin was given")
+		if c.admin == "" && c.metrics == "" {
+			return errors.New("--admin-allow-host is for the admin API and --metrics, and neither --admin nor --metrics was given")
 		}
 		if err := checkAllowHost(h); err != nil {
 			return fmt.Errorf("--admin-allow-host %q: %w", h, err)
@@ -316,7 +316,7 @@ func serveFlags(output io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.StringVar(&cfg.record, "record", "", "append the calls forwarded to --upstream to the cassette `FILE` (created when missing), redacted as record redacts")
 	cfg.registerRedaction(fs)
 	fs.BoolVar(&cfg.watch, "watch", false, "reload the --stubs files and folders when they change (SIGHUP reloads them too)")
-	fs.StringVar(&cfg.metrics, "metrics", "", "serve Prometheus metrics at /metrics on `ADDR`, without the admin API (with --admin they are at its /metrics too)")
+	fs.StringVar(&cfg.metrics, "metrics", "", "serve Prometheus metrics at /metrics on `ADDR`, without the admin API (with --admin they are at its /metrics too); as the admin, it answers only its own address, the loopback names and --admin-allow-host names")
 	fs.DurationVar(&cfg.sessionTTL, "session-ttl", 30*time.Minute, "drop a session (calls with metadata grpcdouble-session: NAME) after it is idle this `LONG`")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `usage: grpcdouble serve [flags]

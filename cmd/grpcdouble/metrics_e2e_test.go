@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -184,5 +186,57 @@ func TestMetricsWithoutAdmin(t *testing.T) {
 	// Only /metrics: no admin API there.
 	if code := adminDo(t, "GET", "http://"+m[1]+"/stubs", "", "", nil); code != http.StatusNotFound {
 		t.Fatalf("GET /stubs on the metrics address: %d, want 404", code)
+	}
+}
+
+// TestMetricsHostCheckedE2E: --metrics follows the admin's Host rule: a
+// DNS-rebinding page's own name gets 403 and no metric, a name
+// --admin-allow-host gives is answered.
+func TestMetricsHostCheckedE2E(t *testing.T) {
+	t.Parallel()
+	p := startProc(t, "serve", "--listen", "127.0.0.1:0", "--proto", "testdata/standalone/protos",
+		"--stubs", "testdata/standalone/stubs", "--metrics", "127.0.0.1:0", "--admin-allow-host", "mock.internal")
+	p.stderr.waitFor("msg=metrics listen=", readyTimeout)
+	m := regexp.MustCompile(`msg=metrics listen=(\S+)`).FindStringSubmatch(p.stderr.String())
+	if m == nil {
+		t.Fatalf("no metrics address in the log:\n%s", p.stderr)
+	}
+	_, port, err := net.SplitHostPort(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(host string) (int, string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, "GET", "http://"+m[1]+"/metrics", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, string(body)
+	}
+	code, body := get("rebind.example:" + port)
+	if code != http.StatusForbidden || strings.Contains(body, "grpcdouble_") {
+		t.Fatalf("GET /metrics for host rebind.example: %d, want 403 and no metric:\n%s", code, body)
+	}
+	for _, want := range []string{`for host "rebind.example:` + port + `"`, "the metrics listen at " + m[1], "--admin-allow-host NAME"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the refusal %q does not say %q", body, want)
+		}
+	}
+	for _, host := range []string{"mock.internal:" + port, "localhost:" + port, m[1]} {
+		if code, body := get(host); code != http.StatusOK || !strings.Contains(body, "grpcdouble_stubs_loaded") {
+			t.Errorf("GET /metrics for host %q: %d\n%s", host, code, body)
+		}
 	}
 }

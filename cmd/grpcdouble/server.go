@@ -203,10 +203,9 @@ func start(c *commonConfig, h mockserver.Handler, sources []mockserver.Source, a
 		log.Info("admin API", "listen", in.adminLn.Addr().String(), "token", c.adminToken != "")
 	}
 	if in.metricsLn != nil {
-		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", met.Handler())
 		in.metrics = &http.Server{
-			Handler:           mux,
+			// The admin's Host rule and --admin-allow-host, against DNS rebinding.
+			Handler:           met.Standalone(c.adminAllowHosts...),
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       time.Minute,
 			IdleTimeout:       2 * time.Minute,

@@ -179,7 +179,13 @@ func (r *reader) stub(st *yaml.Node) {
 				return
 			}
 			stream = append(stream, a[0].partial)
-			inputAlts = []alt{{specificity: inputAltsSpec(inputAlts) + a[0].specificity}}
+			spec := a[0].specificity
+			if eq := native.Get(in, "equals"); eq != nil && eq.Kind == yaml.MappingNode && len(eq.Content) > 0 {
+				// gripmock ranks a stream's message matched by equals far
+				// above one matched by patterns (a "perfect match").
+				spec += streamEqualsWeight
+			}
+			inputAlts = []alt{{specificity: inputAltsSpec(inputAlts) + spec}}
 		}
 	case input != nil:
 		inputAlts = r.matcher(input, "input", false)
@@ -312,6 +318,11 @@ func (r *reader) stub(st *yaml.Node) {
 		}
 	}
 }
+
+// streamEqualsWeight is what a message of a stream's inputs matched by
+// equals adds to a stub's rank, over the one each field adds: gripmock
+// weighs it a hundred times and more.
+const streamEqualsWeight = 1000
 
 func inputAltsSpec(a []alt) int {
 	if len(a) == 0 {

@@ -238,8 +238,8 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 				r.problem(v, construct, "invalid regular expression %q: %v", v.Value, err)
 				return
 			}
-			if fd != nil && fd.Kind() != protoreflect.StringKind && fd.Kind() != protoreflect.EnumKind {
-				r.notYet(v, construct, fmt.Sprintf("a pattern on the %s field %s (patterns match strings)", fd.Kind(), fd.Name()))
+			if fd != nil && (fd.IsMap() || fd.Kind() == protoreflect.MessageKind || fd.Kind() == protoreflect.GroupKind || fd.Kind() == protoreflect.BytesKind) {
+				r.notYet(v, construct, fmt.Sprintf("a pattern on the %s field %s (patterns match strings, numbers, bools and enums)", fieldKindText(fd), fd.Name()))
 				return
 			}
 			add(path, k, op("regex", native.Str(v.Line, expr)), construct, true)
@@ -461,4 +461,11 @@ func globRegexp(glob string) (string, error) {
 		return "", err
 	}
 	return expr, nil
+}
+
+func fieldKindText(fd protoreflect.FieldDescriptor) string {
+	if fd.IsMap() {
+		return "map"
+	}
+	return fd.Kind().String()
 }

@@ -1,0 +1,218 @@
+package expect
+
+import (
+	"bytes"
+	"errors"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/grpcdouble/grpcdouble/mockserver"
+)
+
+// A big stub file in the usual shape, a block list of stubs, is parsed in
+// chunks of whole stubs, on every core: the file's tree at once was most of
+// the memory of loading 100,000 stubs (330 MB of nodes), and one core did
+// all the work. The chunks are cut where a line at the list's indentation
+// starts an item. A cut can only fall inside a quoted scalar or a flow
+// collection (a block scalar or a plain one ends at such a line, as it does
+// for the whole file), which leaves the chunk before it unparsable: any
+// chunk that does not parse as its items, or any problem at all other than
+// a stub's own, sends the file down the whole-file path, whose answer is
+// the one that counts.
+
+// itemsPerChunk is how many stubs a chunk holds.
+const itemsPerChunk = 256
+
+// stubItem is where an item of a block list of stubs starts.
+type stubItem struct {
+	off  int // byte offset of its line
+	line int // 1-based
+}
+
+// listItems finds the items of data when it is a block list of stubs, at
+// the top or under "stubs:" as the file's only key; ok is false for any
+// other shape (a flow list, other keys, tabs, several documents).
+func listItems(data []byte) (items []stubItem, ok bool) {
+	k := -1 // the list's indentation, once known
+	stubsKey := false
+	line := 0
+	for off := 0; off < len(data); {
+		end := bytes.IndexByte(data[off:], '\n')
+		next := len(data)
+		if end >= 0 {
+			next = off + end + 1
+		} else {
+			end = len(data) - off
+		}
+		text := bytes.TrimRight(data[off:off+end], "\r")
+		line++
+		start, lineNo := off, line
+		off = next
+		ind := 0
+		for ind < len(text) && text[ind] == ' ' {
+			ind++
+		}
+		if ind == len(text) || text[ind] == '#' {
+			continue // blank, or a comment
+		}
+		if text[ind] == '\t' || (ind == 0 && (bytes.HasPrefix(text, []byte("---")) || bytes.HasPrefix(text, []byte("...")) || text[0] == '%')) {
+			return nil, false
+		}
+		item := text[ind] == '-' && (ind+1 == len(text) || text[ind+1] == ' ')
+		switch {
+		case k < 0 && ind == 0 && item:
+			k = 0
+		case k < 0 && ind == 0 && !stubsKey && isStubsKey(text):
+			stubsKey = true
+			continue
+		case k < 0 && stubsKey && item:
+			k = ind
+		case k < 0:
+			return nil, false
+		case ind < k, ind == k && !item:
+			return nil, false // another key, or not a list: the whole file decides
+		case ind > k:
+			continue
+		}
+		items = append(items, stubItem{start, lineNo})
+	}
+	return items, len(items) > 0
+}
+
+// isStubsKey is the line "stubs:", maybe with a comment.
+func isStubsKey(text []byte) bool {
+	rest, ok := bytes.CutPrefix(text, []byte("stubs:"))
+	rest = bytes.TrimLeft(rest, " ")
+	return ok && (len(rest) == 0 || rest[0] == '#')
+}
+
+// StubFileHead parses the start of a stub file, up to its second stub, as
+// the whole file would parse as far as its first stub: what a reader that
+// tells formats apart by their first item needs, without parsing the file
+// whole. ok is false when the file is not a block list of items (at the
+// top, or under its one key "stubs:"), or the head does not parse.
+func StubFileHead(data []byte) (*yaml.Node, bool) {
+	items, ok := listItems(data)
+	if !ok {
+		return nil, false
+	}
+	head := data
+	if len(items) > 1 {
+		head = data[:items[1].off]
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(head, &root); err != nil || len(root.Content) == 0 {
+		return nil, false
+	}
+	return &root, true
+}
+
+// errWhole is a chunk that sends the file down the whole-file path.
+var errWhole = errors.New("parse the file whole")
+
+// parseChunked parses a big block list of stubs chunk by chunk, in
+// parallel; ok is false when the file is not one, is small, or has a
+// problem other than a stub's own (the caller then parses it whole).
+func parseChunked(filename string, data []byte, resolver mockserver.Methods) ([]Stub, error, bool) {
+	items, ok := listItems(data)
+	if !ok || len(items) < 2*itemsPerChunk {
+		return nil, nil, false
+	}
+	type result struct {
+		stubs []Stub
+		errs  []error
+	}
+	n := (len(items) + itemsPerChunk - 1) / itemsPerChunk
+	results := make([]result, n)
+	file := &stubData{name: filename, data: data}
+	var next atomic.Int64
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			names := map[string]string{}
+			for !failed.Load() {
+				c := int(next.Add(1) - 1)
+				if c >= n {
+					return
+				}
+				first, last := c*itemsPerChunk, min((c+1)*itemsPerChunk, len(items))
+				end := len(data)
+				if last < len(items) {
+					end = items[last].off
+				}
+				stubs, errs, err := parseChunk(filename, data[items[first].off:end], items[first:last], first, file, resolver, names)
+				if err != nil {
+					failed.Store(true)
+					return
+				}
+				results[c] = result{stubs, errs}
+			}
+		}()
+	}
+	wg.Wait()
+	if failed.Load() {
+		return nil, nil, false
+	}
+	var out []Stub
+	var errs []error
+	for _, r := range results {
+		out = append(out, r.stubs...)
+		errs = append(errs, r.errs...)
+	}
+	return out, errors.Join(errs...), true
+}
+
+// parseChunk parses the stubs of one chunk, whose first is the file's
+// index-th. A stub's own problem is in errs; err sends the file whole.
+func parseChunk(filename string, chunk []byte, want []stubItem, index int, file *stubData, resolver mockserver.Methods, names map[string]string) (stubs []Stub, errs []error, err error) {
+	var root yaml.Node
+	if yaml.Unmarshal(chunk, &root) != nil || len(root.Content) != 1 {
+		return nil, nil, errWhole
+	}
+	seq := root.Content[0]
+	if seq.Kind != yaml.SequenceNode || len(seq.Content) != len(want) {
+		return nil, nil, errWhole
+	}
+	shiftLines(seq, want[0].line-1)
+	for i, it := range seq.Content {
+		if it.Line != want[i].line {
+			return nil, nil, errWhole
+		}
+	}
+	var renamed problems
+	if len(renamedKeys(filename, seq.Content, &renamed)) > 0 {
+		return nil, nil, errWhole
+	}
+	for i, it := range seq.Content {
+		var d stubDoc
+		if err := it.Decode(&d); err != nil || !knownFields(it, stubDocType) {
+			return nil, nil, errWhole
+		}
+		s, err := parseStub(filename, index+i, it, d, resolver, false, false, names)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		s.release(file)
+		stubs = append(stubs, s)
+		seq.Content[i] = nil
+	}
+	return stubs, errs, nil
+}
+
+// shiftLines adds by to the line of n and of every node under it.
+func shiftLines(n *yaml.Node, by int) {
+	if by == 0 || n == nil {
+		return
+	}
+	n.Line += by
+	for _, c := range n.Content {
+		shiftLines(c, by)
+	}
+}
