@@ -24,6 +24,9 @@
 // application/grpc-web-text+proto. For unary and server-streaming methods
 // the request is decoded and checked whole before the call, so a body that
 // is not base64 or ends inside a frame gets InvalidArgument saying where.
+// In both gRPC-Web modes the trailer frame names its trailers in lower
+// case, as the spec says and grpc-web's JavaScript client needs (vanguard
+// writes Grpc-Status, which that client does not find).
 //
 // Handler gives the http.Handler to mount on any server; New and Start also
 // serve it on an in-memory listener, speaking HTTP/2 cleartext (TLS when the

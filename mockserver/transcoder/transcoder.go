@@ -133,6 +133,13 @@ func Handler(ms *mockserver.Server, opts ...Option) (http.Handler, error) {
 			grpcDirect(w, r)
 			return
 		}
+		if p.Name == mockserver.ProtocolGRPCWeb {
+			// Trailer frames' names in lower case (see webWriter).
+			ww := &webWriter{w: w}
+			tc.ServeHTTP(ww, r.WithContext(mockserver.WithProtocol(r.Context(), p)))
+			ww.finish()
+			return
+		}
 		tc.ServeHTTP(w, r.WithContext(mockserver.WithProtocol(r.Context(), p)))
 	})
 	return serve, nil

@@ -55,7 +55,7 @@ func webText(w http.ResponseWriter, r *http.Request, p mockserver.Protocol, md p
 	r.Header.Del("Content-Length")
 	r.Header.Set("Content-Type", "application/grpc-web+"+p.Codec)
 	r.Header.Del("Accept") // says text mode; not metadata
-	tw := &textWriter{w: w, dec: dec}
+	tw := &webWriter{w: w, text: true, dec: dec}
 	next.ServeHTTP(tw, r)
 	tw.finish()
 }
@@ -241,41 +241,53 @@ func badBase64(quad []byte, at int64, err error) error {
 	return textErrorf(codes.InvalidArgument, "the request body is not valid base64 at offset %d (in the group %q): %v", at, quad, err)
 }
 
-// textWriter base64-encodes a binary gRPC-Web response: each whole frame,
-// data or trailers, is encoded with its own padding, written and flushed
-// as it completes. A response that is not gRPC-Web (an HTTP error from the
-// router) goes out as it is.
-type textWriter struct {
+// webWriter writes a gRPC-Web response on its way out of vanguard,
+// frame by frame: it writes each trailer frame's names in lower case, and
+// in text mode (text set) base64-encodes each whole frame, data or
+// trailers, with its own padding, and flushes it as it completes. A
+// response that is not gRPC-Web (an HTTP error from the router) goes out
+// as it is.
+type webWriter struct {
 	w       http.ResponseWriter
-	dec     *base64Reader
+	text    bool
+	dec     *base64Reader // text mode's request body
 	decided bool
-	encode  bool
+	frames  bool
 	pending []byte
 }
 
-func (t *textWriter) Header() http.Header { return t.w.Header() }
+func (t *webWriter) Header() http.Header { return t.w.Header() }
 
-func (t *textWriter) WriteHeader(code int) {
+func (t *webWriter) WriteHeader(code int) {
 	if !t.decided {
 		t.decided = true
 		h := t.w.Header()
 		if sub, ok := strings.CutPrefix(h.Get("Content-Type"), "application/grpc-web"); ok && (sub == "" || sub[0] == '+' || sub[0] == ';') {
-			t.encode = true
-			h.Set("Content-Type", grpcWebTextType+sub)
-			h.Del("Content-Length")
-			if st := t.dec.bad.Load(); st != nil && h.Get("Grpc-Status") != "" {
-				h.Set("Grpc-Status", fmt.Sprint(int(st.code))) // trailers-only
+			t.frames = true
+			if t.text {
+				h.Set("Content-Type", grpcWebTextType+sub)
+				h.Del("Content-Length")
+				if st := t.badBody(); st != nil && h.Get("Grpc-Status") != "" {
+					h.Set("Grpc-Status", fmt.Sprint(int(st.code))) // trailers-only
+				}
 			}
 		}
 	}
 	t.w.WriteHeader(code)
 }
 
-func (t *textWriter) Write(b []byte) (int, error) {
+func (t *webWriter) badBody() *textStatusError {
+	if t.dec == nil {
+		return nil
+	}
+	return t.dec.bad.Load()
+}
+
+func (t *webWriter) Write(b []byte) (int, error) {
 	if !t.decided {
 		t.WriteHeader(http.StatusOK)
 	}
-	if !t.encode {
+	if !t.frames {
 		return t.w.Write(b)
 	}
 	t.pending = append(t.pending, b...)
@@ -289,7 +301,10 @@ func (t *textWriter) Write(b []byte) (int, error) {
 		if frame[0]&0x80 != 0 {
 			frame = t.fixTrailers(frame)
 		}
-		if _, err := t.w.Write(base64.StdEncoding.AppendEncode(nil, frame)); err != nil {
+		if t.text {
+			frame = base64.StdEncoding.AppendEncode(nil, frame)
+		}
+		if _, err := t.w.Write(frame); err != nil {
 			return 0, err
 		}
 		t.pending = t.pending[end:]
@@ -298,7 +313,7 @@ func (t *textWriter) Write(b []byte) (int, error) {
 	if len(t.pending) == 0 {
 		t.pending = nil
 	}
-	if wrote {
+	if wrote && t.text {
 		t.flushUnder()
 	}
 	return len(b), nil
@@ -307,10 +322,10 @@ func (t *textWriter) Write(b []byte) (int, error) {
 // fixTrailers writes a trailer frame's names in lower case, as the
 // gRPC-Web spec says and grpc-web's JavaScript client needs (it looks for
 // "grpc-status" exactly; vanguard writes "Grpc-Status"), and gives it the
-// status of a request body that was not base64, in place of the broken
-// body's Unavailable.
-func (t *textWriter) fixTrailers(frame []byte) []byte {
-	st := t.dec.bad.Load()
+// status of a text-mode request body that was not base64, in place of the
+// broken body's Unavailable.
+func (t *webWriter) fixTrailers(frame []byte) []byte {
+	st := t.badBody()
 	lines := strings.Split(string(frame[5:]), "\r\n")
 	for i, l := range lines {
 		k, v, ok := strings.Cut(l, ":")
@@ -333,26 +348,30 @@ func frameOf(flags byte, payload []byte) []byte {
 	return append(b, payload...)
 }
 
-// Flush sends what is encoded; a frame still incomplete waits for its end.
-func (t *textWriter) Flush() {
+// Flush sends what is written; a frame still incomplete waits for its end.
+func (t *webWriter) Flush() {
 	if !t.decided {
 		t.WriteHeader(http.StatusOK)
 	}
 	t.flushUnder()
 }
 
-func (t *textWriter) flushUnder() {
+func (t *webWriter) flushUnder() {
 	_ = http.NewResponseController(t.w).Flush()
 }
 
 // Unwrap lets http.ResponseController reach the connection's writer.
-func (t *textWriter) Unwrap() http.ResponseWriter { return t.w }
+func (t *webWriter) Unwrap() http.ResponseWriter { return t.w }
 
-// finish encodes what is left of a frame the handler never completed, so
+// finish writes what is left of a frame the handler never completed, so
 // the client sees the broken frame rather than nothing.
-func (t *textWriter) finish() {
+func (t *webWriter) finish() {
 	if len(t.pending) > 0 {
-		_, _ = t.w.Write(base64.StdEncoding.AppendEncode(nil, t.pending))
+		rest := t.pending
+		if t.text {
+			rest = base64.StdEncoding.AppendEncode(nil, rest)
+		}
+		_, _ = t.w.Write(rest)
 		t.pending = nil
 		t.flushUnder()
 	}

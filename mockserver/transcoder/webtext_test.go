@@ -289,3 +289,51 @@ func TestWebTextClientStream(t *testing.T) {
 	assert.Equal(t, fmt.Sprint(int(codes.InvalidArgument)), code, msg)
 	assert.Contains(t, msg, "not valid base64: it ends with a lone character '*'")
 }
+
+// TestWebTrailerNamesLowerCase: binary gRPC-Web's trailer frame names its
+// trailers in lower case, as the spec says and grpc-web's JavaScript
+// client needs (it looks up "grpc-status" as written; vanguard writes
+// "Grpc-Status"), on success and on an error after a message.
+func TestWebTrailerNamesLowerCase(t *testing.T) {
+	h := mockserver.HandlerFunc(func(c *mockserver.Call) error {
+		if _, err := c.Recv(); err != nil {
+			return err
+		}
+		c.SetTrailer(metadata.Pairs("x-trailer", "t"))
+		if err := c.Send(&pb.Feature{Name: "one"}); err != nil {
+			return err
+		}
+		if c.Method().Name() == "ListFeatures" {
+			return status.Error(codes.PermissionDenied, "no")
+		}
+		return nil
+	})
+	_, web := start(t, h)
+	for _, tc := range []struct {
+		method string
+		want   string
+	}{{"GetFeature", "grpc-status: 0\r\n"}, {"ListFeatures", "grpc-status: 7\r\n"}} {
+		req, err := http.NewRequestWithContext(testContext(t), http.MethodPost, web.URL()+"/routeguide.RouteGuide/"+tc.method, strings.NewReader(string(frameBytes(0, nil))))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/grpc-web+proto")
+		req.Header.Set("X-Grpc-Web", "1")
+		resp, err := web.HTTP1Client().Do(req)
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		assert.Equal(t, "application/grpc-web+proto", resp.Header.Get("Content-Type"))
+		var frames []webFrame
+		for len(body) >= 5 {
+			n := 5 + int(binary.BigEndian.Uint32(body[1:5]))
+			require.LessOrEqual(t, n, len(body))
+			frames = append(frames, webFrame{flags: body[0], payload: body[5:n]})
+			body = body[n:]
+		}
+		require.Len(t, frames, 2, tc.method)
+		trailer := string(frames[1].payload)
+		assert.Contains(t, trailer, tc.want, tc.method)
+		assert.Contains(t, trailer, "x-trailer: t\r\n", tc.method)
+		assert.NotContains(t, trailer, "Grpc-", tc.method)
+	}
+}

@@ -15,7 +15,9 @@ import (
 // JavaScript client does in its default grpcwebtext mode: an XHR POST of
 // application/grpc-web-text, the frame in base64 (here in two chunks, each
 // padded on its own), and the answer read from responseText four
-// characters at a time, frames and trailers decoded in the page.
+// characters at a time, frames and trailers decoded in the page. It calls
+// in binary gRPC-Web too (grpc-web's grpcweb mode), with fetch. Trailers
+// are looked up by their lower-case names, as grpc-web's client does.
 const webTextPage = `<!doctype html>
 <html><head><meta charset="utf-8"><title>grpc-web-text from a browser</title></head>
 <body><pre id="out">waiting</pre>
@@ -76,6 +78,13 @@ function call(method, body, headers) {
     xhr.send(body);
   });
 }
+async function binary(method, payload) {
+  const r = await fetch(TARGET + "/routeguide.RouteGuide/" + method, {method: "POST", body: frame(payload),
+    headers: {"Content-Type": "application/grpc-web+proto", "X-Grpc-Web": "1", "X-User-Agent": "grpc-web-javascript/0.1"}});
+  const fs = frames(new Uint8Array(await r.arrayBuffer()));
+  const tr = fs.filter(f => f.trailer).map(f => trailers(f.payload))[0] || {};
+  return {data: fs.filter(f => !f.trailer).map(f => field1(f.payload)), status: tr["grpc-status"] ?? r.headers.get("grpc-status")};
+}
 window.result = (async () => {
   let res;
   try {
@@ -83,9 +92,12 @@ window.result = (async () => {
     const ok = await call("GetFeature", b64(point.slice(0, 4)) + b64(point.slice(4)), {});
     const denied = await call("GetFeature", b64(frame(new Uint8Array([0x08, 42]))), {"Authorization": "Bearer let-me-in"});
     const stream = await call("ListFeatures", b64(frame(new Uint8Array([]))), {});
+    const bin = await binary("GetFeature", new Uint8Array([0x08, 0x01, 0x10, 0x02]));
+    const binStream = await binary("ListFeatures", new Uint8Array([]));
     res = {contentType: ok.contentType, name: ok.data[0], stub: ok.header, status: ok.status, cost: ok.trailers["x-cost"],
       deniedStatus: denied.status, deniedMessage: denied.message,
-      stream: stream.data.join(","), streamStatus: stream.status};
+      stream: stream.data.join(","), streamStatus: stream.status,
+      binaryName: bin.data[0], binaryStatus: bin.status, binaryStream: binStream.data.join(","), binaryStreamStatus: binStream.status};
   } catch (e) {
     res = {refused: String(e)};
   }
@@ -94,12 +106,13 @@ window.result = (async () => {
 })();
 </script></body></html>`
 
-// TestBrowserGRPCWebText: headless Chromium calls "serve --http" in
-// gRPC-Web's text mode, as grpc-web's JavaScript client does, unary and
-// server streaming, a stub's answer with its header and trailer and a
-// stub's error with its code and message. With no --cors-origin the
-// browser refuses the call; with the page's origin allowed it goes through.
-func TestBrowserGRPCWebText(t *testing.T) {
+// TestBrowserGRPCWeb: headless Chromium calls "serve --http" in gRPC-Web's
+// text mode, as grpc-web's JavaScript client does, unary and server
+// streaming, a stub's answer with its header and trailer and a stub's
+// error with its code and message; and in binary gRPC-Web, unary and
+// server streaming. With no --cors-origin the browser refuses the call;
+// with the page's origin allowed it goes through.
+func TestBrowserGRPCWeb(t *testing.T) {
 	b := browser.Start(t)
 	var target string
 	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -127,6 +140,7 @@ func TestBrowserGRPCWebText(t *testing.T) {
 		"name":        "Stub feature at 1,2", "stub": "feature-1-2", "status": "0", "cost": "1",
 		"deniedStatus": "7", "deniedMessage": "Zutritt verboten — 立入禁止",
 		"stream": "first,second,third", "streamStatus": "0",
+		"binaryName": "Stub feature at 1,2", "binaryStatus": "0", "binaryStream": "first,second,third", "binaryStreamStatus": "0",
 	}
 	for k, v := range want {
 		if got[k] != v {
