@@ -61,3 +61,22 @@ func TestMixedFolder(t *testing.T) {
 		{name: "none", do: unary(getItem, `{"id": "other"}`), noMatch: true},
 	})
 }
+
+// WireMock scenarios are native scenarios: the first call fails and moves
+// the state, the retry succeeds; a mapping without a required state
+// answers in any.
+var wiremockScenarioCalls = []call{
+	{name: "any state, before", do: unary(getItem, `{"id": "any-state"}`), want: ok(`{"name":"in any state"}`)},
+	{name: "started", do: unary(getItem, `{"id": "flaky"}`), want: failed(codes.Unavailable, "try again")},
+	{name: "recovered", do: unary(getItem, `{"id": "flaky"}`), want: ok(`{"name":"recovered"}`)},
+	{name: "recovered again", do: unary(getItem, `{"id": "flaky"}`), want: ok(`{"name":"recovered"}`)},
+	{name: "any state, after", do: unary(getItem, `{"id": "any-state"}`), want: ok(`{"name":"in any state"}`)},
+}
+
+func TestWireMockScenariosAsIs(t *testing.T) {
+	runCalls(t, serve(t, stubformat.Auto, "testdata/wiremock-scenarios"), wiremockScenarioCalls)
+}
+
+func TestWireMockScenariosConverted(t *testing.T) {
+	runCalls(t, serveConverted(t, stubformat.WireMock, "testdata/wiremock-scenarios"), wiremockScenarioCalls)
+}

@@ -79,6 +79,13 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
   "response": {"headers": {"grpc-status-name": "MOSTLY_OK"}}
 }
 `)
+	wmScenario := file("wm-scenario.json", `{
+  "scenarioName": "flaky",
+  "newScenarioState": "recovered",
+  "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "method": "POST"},
+  "response": {"jsonBody": {"name": "x"}}
+}
+`)
 	return []badInputRow{
 		{
 			name:   "gripmock stub with an unknown key",
@@ -156,6 +163,13 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{wmStatus + `:3: response.headers.grpc-status-name: unknown gRPC status "MOSTLY_OK" (want a name like NOT_FOUND)`},
+		},
+		{
+			name:   "WireMock scenario that moves the state from any state",
+			args:   serve("--stubs", wmScenario),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{wmScenario + ":3: newScenarioState: not supported yet: a scenario mapping without requiredScenarioState (WireMock: any state) that moves the state"},
 		},
 		{
 			name: "unknown --stubs-format",

@@ -49,7 +49,8 @@ func TestProblemsNameTheLine(t *testing.T) {
 	for _, tc := range []struct{ src, want string }{
 		{`{"request": {"urlPath": "/a.S/M", "method": "GET"}, "response": {}}`, `f.json:1: request.method: gRPC calls are POST; got "GET"`},
 		{"{\"request\": {\"urlPath\": \"/a.S/M\",\n \"bodyPatterns\": [{\"matchesJsonPath\": \"$.items[0]\"}]}, \"response\": {}}", `f.json:2: request.bodyPatterns[0].matchesJsonPath: not supported yet: the JSON path "$.items[0]" (the reader takes $.field.field and $[?(@.field OP value)])`},
-		{"{\"request\": {\"urlPath\": \"/a.S/M\"},\n \"scenarioName\": \"s\", \"response\": {}}", `f.json:2: scenarioName: not supported yet: WireMock scenarios`},
+		{"{\"request\": {\"urlPath\": \"/a.S/M\"},\n \"scenarioName\": \"s\", \"newScenarioState\": \"t\", \"response\": {}}", `f.json:2: newScenarioState: not supported yet: a scenario mapping without requiredScenarioState (WireMock: any state) that moves the state`},
+		{"{\"request\": {\"urlPath\": \"/a.S/M\"},\n \"requiredScenarioState\": \"Started\", \"response\": {}}", `f.json:2: scenarioName: is required with requiredScenarioState and newScenarioState`},
 		{"{\"request\": {\"urlPath\": \"/a.S/M\",\n \"headers\": {\"x\": {\"doesNotMatch\": \"a\"}}}, \"response\": {}}", `f.json:2: request.headers.x.doesNotMatch: unsupported header matcher (want equalTo, contains, matches or absent)`},
 		{"{\"request\": {\"urlPath\": \"/a.S/M\"}, \"response\": {\"transformers\": [\"response-template\"]}}", `f.json:1: response.transformers: not supported yet: WireMock response templates`},
 		{"{\"request\": {\"urlPath\": \"/a.S/M\"}, \"response\": {\"status\": 404}}", `f.json:1: response.status: a gRPC mapping answers 200 and sets grpc-status-name for errors; got 404`},

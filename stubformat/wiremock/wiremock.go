@@ -101,11 +101,7 @@ func (r *reader) mapping(mp *yaml.Node, index int) {
 		return
 	}
 	r.unknownKeys(mp, "", mappingKeys)
-	for _, k := range []string{"scenarioName", "requiredScenarioState", "newScenarioState"} {
-		if n := native.Get(mp, k); n != nil {
-			r.problem(n, k, "not supported yet: WireMock scenarios")
-		}
-	}
+	scenario := r.scenario(mp)
 	if p := native.Get(mp, "postServeActions"); p != nil && len(p.Content) > 0 {
 		r.problem(p, "postServeActions", "not supported: WireMock post-serve actions (webhooks)")
 	}
@@ -181,6 +177,9 @@ func (r *reader) mapping(mp *yaml.Node, index int) {
 	if r.failed {
 		return
 	}
+	for _, kv := range scenario {
+		native.Set(out, kv.key, kv.value)
+	}
 	// WireMock tries the lowest priority number first (default 5) and, among
 	// equals, the mapping added last.
 	prio := 5
@@ -194,6 +193,46 @@ func (r *reader) mapping(mp *yaml.Node, index int) {
 	}
 	r.out = append(r.out, native.Stub{Node: out, Line: mp.Line, Method: full, Order: -prio*1_000_000 + index,
 		RankNote: fmt.Sprintf("WireMock tries priority %d before higher numbers", prio)})
+}
+
+// scenario translates WireMock's scenario keys into native scenario,
+// whenState and setState; both start in the state "Started". A mapping
+// in a scenario without requiredScenarioState answers in any state, which
+// the native form has no word for when it also moves the state.
+func (r *reader) scenario(mp *yaml.Node) []keyValue {
+	name, req, next := native.Get(mp, "scenarioName"), native.Get(mp, "requiredScenarioState"), native.Get(mp, "newScenarioState")
+	for _, k := range []string{"scenarioName", "requiredScenarioState", "newScenarioState"} {
+		if n := native.Get(mp, k); n != nil && (n.Kind != yaml.ScalarNode || n.Value == "") {
+			r.problem(n, k, "want a name")
+			return nil
+		}
+	}
+	if name == nil {
+		if req != nil || next != nil {
+			n := req
+			if n == nil {
+				n = next
+			}
+			r.problem(n, "scenarioName", "is required with requiredScenarioState and newScenarioState")
+		}
+		return nil
+	}
+	if req == nil {
+		if next != nil {
+			r.problem(next, "newScenarioState", "not supported yet: a scenario mapping without requiredScenarioState (WireMock: any state) that moves the state")
+		}
+		return nil // in no state in particular: a mapping as any other
+	}
+	out := []keyValue{{"scenario", native.Str(name.Line, name.Value)}, {"whenState", native.Str(req.Line, req.Value)}}
+	if next != nil {
+		out = append(out, keyValue{"setState", native.Str(next.Line, next.Value)})
+	}
+	return out
+}
+
+type keyValue struct {
+	key   string
+	value *yaml.Node
 }
 
 func (r *reader) body(b *yaml.Node) *yaml.Node {
