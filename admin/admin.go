@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -416,6 +415,11 @@ func (a *API) postVerify(w http.ResponseWriter, r *http.Request) {
 		writeError(w, code, "verify: "+err.Error())
 		return
 	}
+	if vr, ok := res.(VerifyResult); ok {
+		for i, e := range vr.Errors {
+			vr.Errors[i] = a.scrub(e) // an unexpected call names what it sent
+		}
+	}
 	code := http.StatusOK
 	if !met {
 		// The request was fine; the expectation was not met. Clients in
@@ -659,21 +663,14 @@ func (a *API) getCalls(w http.ResponseWriter, r *http.Request) {
 // shown as [REDACTED], unless WithSecretsShown.
 func (a *API) callJSON(rec mockserver.CallRecord) Call {
 	c := webpage.CallJSON(rec) // its maps are copies
-	if a.cfg.showSecrets {
-		return c
-	}
-	cassette.RedactMD(c.Metadata, nil)
-	cassette.RedactMD(c.Header, nil)
-	cassette.RedactMD(c.Trailer, nil)
-	for _, e := range c.Events {
-		cassette.RedactMD(e.Metadata, nil)
-	}
-	if c.Status != nil {
-		// A miss's status names what the call sent.
-		c.Status.Message = a.scrub(c.Status.Message)
+	if !a.cfg.showSecrets {
+		webpage.RedactCall(&c, secretsNote)
 	}
 	return c
 }
+
+// secretsNote follows a reason the admin redacted.
+const secretsNote = " (the admin API shows secrets with --admin-show-secrets)"
 
 // WithSecretsShown shows the values of credential metadata (authorization,
 // cookies, tokens: every key cassette.DefaultRedacts reports, the keys a
@@ -682,22 +679,11 @@ func (a *API) callJSON(rec mockserver.CallRecord) Call {
 // what clients sent.
 func WithSecretsShown() Option { return optionFunc(func(c *config) { c.showSecrets = true }) }
 
-// mdReason finds a miss's reason about one metadata key, as expect and
-// replay word it: metadata "KEY": what was wanted, and what the call sent.
-var mdReason = regexp.MustCompile(`metadata ("(?:[^"\\\n]|\\.)*"): [^\n]*`)
-
 // scrub hides, in a miss's text, what a call sent for credential metadata
 // (unless WithSecretsShown).
 func (a *API) scrub(text string) string {
 	if a.cfg.showSecrets {
 		return text
 	}
-	return mdReason.ReplaceAllStringFunc(text, func(reason string) string {
-		m := mdReason.FindStringSubmatch(reason)
-		key, err := strconv.Unquote(m[1])
-		if err != nil || !cassette.DefaultRedacts(key) {
-			return reason
-		}
-		return "metadata " + m[1] + ": " + cassette.Redacted + " (the admin API shows secrets with --admin-show-secrets)"
-	})
+	return cassette.RedactReasons(text, secretsNote)
 }

@@ -40,7 +40,8 @@
 // Host is not where the API listens (DNS rebinding; WithAllowedHosts adds
 // names), a change from another site's page (its Origin), and a body that
 // is not JSON or YAML by its Content-Type (415). The journal's credential
-// metadata (the keys cassette.DefaultRedacts reports) reads [REDACTED]
-// unless WithSecretsShown. Rejected requests are logged at most ten a
+// metadata (the keys cassette.DefaultRedacts reports) reads [REDACTED] in
+// GET /calls, GET /misses, the errors of POST /verify and the page, unless
+// WithSecretsShown. Rejected requests are logged at most ten a
 // second, then counted.
 package admin

@@ -138,7 +138,8 @@ func TestBodyContentType(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, msg)
 }
 
-// TestCallsRedactSecrets: GET /calls, GET /calls/{id} and GET /misses show
+// TestCallsRedactSecrets: GET /calls, GET /calls/{id}, GET /misses and
+// POST /verify show
 // credential metadata as [REDACTED], as cassettes do, unless
 // WithSecretsShown.
 func TestCallsRedactSecrets(t *testing.T) {
@@ -209,6 +210,18 @@ func TestCallsRedactSecrets(t *testing.T) {
 	require.Len(t, first.Calls, 2)
 	require.Contains(t, first.Calls[0].Message, `metadata "authorization": [REDACTED]`)
 	require.NotContains(t, first.Calls[0].Message, "wrong-s3cret")
+
+	// POST /verify lists the unexpected call, with what it sent.
+	verify := func(h http.Handler) string {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("POST", "/verify", nil))
+		require.Equal(t, http.StatusExpectationFailed, rec.Code, rec.Body.String())
+		return rec.Body.String()
+	}
+	verified := verify(hidden)
+	require.NotContains(t, verified, "wrong-s3cret", "POST /verify")
+	require.Contains(t, verified, `metadata \"authorization\": [REDACTED]`, "POST /verify")
+	require.Contains(t, verify(shown), "wrong-s3cret", "POST /verify, WithSecretsShown")
 
 	misses := body(hidden, "/misses")
 	require.Contains(t, misses, `metadata \"authorization\": [REDACTED]`, "the miss still says which key differed")

@@ -53,7 +53,7 @@ func parseStubFiles(srv *mockserver.Server, format stubformat.Format, paths []st
 	if err != nil {
 		// Every problem at once: also what adding the stubs that did
 		// parse would say. grpcdouble lint reports through here too.
-		return nil, errors.Join(err, expect.CheckStubs(srv, parsed...))
+		return nil, expect.JoinStubErrors(err, expect.CheckStubs(srv, parsed...))
 	}
 	return parsed, nil
 }

@@ -94,3 +94,16 @@ func ExampleFormatErrors() {
 	// malformed cassette: x.cassette:4: interaction #3: status.code: unknown status code "MOSTLY_OK" (want a name such as NOT_FOUND)
 	// 1 well-formed, from line 3
 }
+
+// A miss's reasons keep the key that differed, not what the call sent for
+// a credential.
+func ExampleRedactReasons() {
+	reasons := "nearest expectation: expectation 1\n" +
+		`  - metadata "authorization": want ["Bearer y"], got ["Bearer x"]` + "\n" +
+		`  - metadata "x-user": want ["bob"], got ["ann"]`
+	fmt.Println(cassette.RedactReasons(reasons, " (shown with --show-secrets)"))
+	// Output:
+	// nearest expectation: expectation 1
+	//   - metadata "authorization": [REDACTED] (shown with --show-secrets)
+	//   - metadata "x-user": want ["bob"], got ["ann"]
+}

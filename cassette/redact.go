@@ -1,6 +1,8 @@
 package cassette
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 
 	"google.golang.org/grpc/metadata"
@@ -62,4 +64,25 @@ func RedactMD(md metadata.MD, redacts func(key string) bool) {
 			md[k] = red
 		}
 	}
+}
+
+// mdReason finds a miss's reason about one metadata key, as expect and
+// replay word it: metadata "KEY": what was wanted, and what the call sent.
+var mdReason = regexp.MustCompile(`metadata ("(?:[^"\\\n]|\\.)*"): [^\n]*`)
+
+// RedactReasons hides, in the text of a miss (expect's and replay's
+// reasons, a miss's status message), what a call sent for each metadata key
+// DefaultRedacts reports: the reason `metadata "KEY": want ..., got ...`
+// becomes `metadata "KEY": [REDACTED]` followed by note (which says how to
+// see it), so the text still says which key differed. The admin API
+// and the failure report of an expect Mock show misses through it.
+func RedactReasons(text, note string) string {
+	return mdReason.ReplaceAllStringFunc(text, func(reason string) string {
+		m := mdReason.FindStringSubmatch(reason)
+		key, err := strconv.Unquote(m[1])
+		if err != nil || !DefaultRedacts(key) {
+			return reason
+		}
+		return "metadata " + m[1] + ": " + Redacted + note
+	})
 }

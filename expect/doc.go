@@ -48,7 +48,13 @@
 // expectation with a (-want +got) diff, and the test fails at cleanup with
 // the same text. A handler never touches the test: failures are recorded and
 // reported from the test's goroutine at cleanup (or by Verify for a Mock made
-// with NewMock, which has no test).
+// with NewMock, which has no test). What the cleanup reports, and the
+// GRPCDOUBLE_REPORT_DIR report, show credential metadata (authorization,
+// cookies, tokens, api keys: the keys cassette.DefaultRedacts reports, as
+// recorders and the admin API redact them) as [REDACTED], so a CI log does
+// not carry what a client sent; the reason still names the key.
+// WithSecretsShown shows the values. The status the client gets, and
+// Verify, Unexpected and the server's journal, keep them.
 //
 // Declare expectations before the server starts: mockserver.Start calls
 // Methods to know the services to serve and Bind to check every expectation

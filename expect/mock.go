@@ -20,6 +20,7 @@ import (
 	// error details, so stub files can name them in status details.
 	_ "google.golang.org/genproto/googleapis/rpc/errdetails"
 
+	"github.com/grpcdouble/grpcdouble/cassette"
 	"github.com/grpcdouble/grpcdouble/internal/newest"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 )
@@ -64,6 +65,7 @@ func (f optionFunc) apply(c *config) { f(c) }
 type config struct {
 	inOrder      bool
 	discardCalls bool
+	showSecrets  bool
 	resolver     mockserver.Methods
 	fallback     Fallback
 }
@@ -80,6 +82,27 @@ type Fallback interface {
 // misses: Unexpected and Verify do not report them.
 func WithFallback(f Fallback) Option {
 	return optionFunc(func(c *config) { c.fallback = f })
+}
+
+// WithSecretsShown shows credential metadata as the calls sent it in what
+// New reports on the test and in the GRPCDOUBLE_REPORT_DIR report. By
+// default the values of every key cassette.DefaultRedacts reports (the keys
+// recorders leave out of cassettes and the admin API hides:
+// authorization, cookies, tokens, api keys) read [REDACTED] there, so a CI
+// log of a failing test does not carry them; a miss still names the key
+// that differed. Verify and Unexpected return the calls as they came.
+func WithSecretsShown() Option { return optionFunc(func(c *config) { c.showSecrets = true }) }
+
+// secretsNote follows a reason a Mock's report redacted.
+const secretsNote = " (expect.WithSecretsShown shows it)"
+
+// scrub hides, in text the Mock reports, what calls sent for credential
+// metadata (unless WithSecretsShown).
+func (m *Mock) scrub(text string) string {
+	if m.cfg.showSecrets {
+		return text
+	}
+	return cassette.RedactReasons(text, secretsNote)
 }
 
 // InOrder makes the expectations of each method match in the order they
@@ -154,7 +177,7 @@ func New(t TB, opts ...Option) *Mock {
 		t.Helper()
 		problems := m.problems(true)
 		for _, err := range problems {
-			t.Errorf("%v", err)
+			t.Errorf("%s", m.scrub(err.Error()))
 		}
 		switch path, err := m.report(t, problems); {
 		case err != nil:

@@ -77,14 +77,18 @@ func (m *Mock) report(t TB, problems []error) (string, error) {
 	data := reportData{
 		Title:     name,
 		Generated: time.Now().Format(time.RFC3339),
-		Failure:   firstLine(first.Error()),
+		Failure:   m.scrub(firstLine(first.Error())),
 		Calls:     []webpage.Call{},
 		Stubs:     []reportStub{},
 		Sessions:  []string{},
 	}
 	if j != nil {
 		for _, c := range j.Calls() {
-			data.Calls = append(data.Calls, webpage.CallJSON(c))
+			cj := webpage.CallJSON(c)
+			if !m.cfg.showSecrets {
+				webpage.RedactCall(&cj, secretsNote)
+			}
+			data.Calls = append(data.Calls, cj)
 		}
 	}
 	for _, s := range m.Stubs() {
@@ -97,7 +101,7 @@ func (m *Mock) report(t TB, problems []error) (string, error) {
 	}
 	misses := []string{}
 	for _, ms := range m.Unexpected() {
-		misses = append(misses, ms.String())
+		misses = append(misses, m.scrub(ms.String()))
 	}
 	data.Misses = map[string]any{"stubs": misses}
 	data.Scenarios = m.Scenarios()

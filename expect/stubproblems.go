@@ -4,7 +4,10 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // stubError is one problem of a stub file, at its line: what Error says
@@ -48,10 +51,20 @@ func (p *problems) ok() bool { return len(p.errs) == 0 }
 
 // err is every problem found, each once, in the order of their lines
 // (those without a line where they were found), joined; nil for none.
-func (p *problems) err() error {
+func (p *problems) err() error { return JoinStubErrors(p.errs...) }
+
+// JoinStubErrors joins the errors of stub files (ParseStubs', LoadStubs',
+// AddStubs', CheckStubs'): every problem in them once, in the order of
+// their files and lines (one without a line stays after the one before
+// it), one a line; nil when there is none. It is how a loader that checks
+// in more than one pass reports what they found as one list.
+func JoinStubErrors(errs ...error) error {
 	var flat []error
 	var walk func(error)
 	walk = func(err error) {
+		if err == nil {
+			return
+		}
 		if j, ok := err.(interface{ Unwrap() []error }); ok {
 			for _, e := range j.Unwrap() {
 				walk(e)
@@ -60,7 +73,7 @@ func (p *problems) err() error {
 		}
 		flat = append(flat, err)
 	}
-	for _, e := range p.errs {
+	for _, e := range errs {
 		walk(e)
 	}
 	switch len(flat) {
@@ -70,24 +83,31 @@ func (p *problems) err() error {
 		return flat[0]
 	}
 	type at struct {
+		file string
 		line int
 		err  error
 	}
 	list := make([]at, 0, len(flat))
 	seen := make(map[string]bool, len(flat))
-	line := 0
+	var pos at
 	for _, e := range flat {
-		if seen[e.Error()] {
+		text := e.Error()
+		if seen[text] {
 			continue
 		}
-		seen[e.Error()] = true
+		seen[text] = true
 		var se *stubError
 		if errors.As(e, &se) {
-			line = se.line
+			pos.file, pos.line = se.file, se.line
+		} else if m := stubErrorPos.FindStringSubmatch(text); m != nil {
+			pos.file = m[1]
+			pos.line, _ = strconv.Atoi(m[2])
 		}
-		list = append(list, at{line, e})
+		list = append(list, at{pos.file, pos.line, e})
 	}
-	slices.SortStableFunc(list, func(a, b at) int { return cmp.Compare(a.line, b.line) })
+	slices.SortStableFunc(list, func(a, b at) int {
+		return cmp.Or(strings.Compare(a.file, b.file), cmp.Compare(a.line, b.line))
+	})
 	out := make([]error, len(list))
 	for i, a := range list {
 		out[i] = a.err
@@ -97,3 +117,6 @@ func (p *problems) err() error {
 	}
 	return errors.Join(out...)
 }
+
+// stubErrorPos finds the file and line an error of a stub file names.
+var stubErrorPos = regexp.MustCompile(`^` + regexp.QuoteMeta(ErrStubFile.Error()) + `: (.+?):(\d+): `)

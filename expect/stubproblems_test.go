@@ -103,3 +103,32 @@ func TestStubUnknownKeyDoesNotHideTheRest(t *testing.T) {
 	require.Len(t, stubs, 1)
 	assert.Equal(t, "ok", stubs[0].ID)
 }
+
+// The problems of two files, found in two passes (parsing, then adding the
+// stubs that parsed), come out as one list in file and line order, each
+// once.
+func TestJoinStubErrorsOrdersFilesAndLines(t *testing.T) {
+	_, errA := expect.ParseStubs("a.yaml", []byte(`- id: dup
+  method: routeguide.RouteGuide/GetFeature
+  response: {name: a}
+- method: routeguide.RouteGuide/GetFeature
+  delay: soon
+  response: {nmae: a}
+`), nil)
+	b, errB := expect.ParseStubs("b.yaml", []byte(`- id: dup
+  method: routeguide.RouteGuide/GetFeature
+  response: {name: b}
+- method: routeguide.RouteGuide/GetFeatur
+`), nil)
+	a, _ := expect.ParseStubs("a.yaml", []byte("- id: dup\n  method: routeguide.RouteGuide/GetFeature\n  response: {name: a}\n"), nil)
+	errAdd := expect.CheckStubs(nil, append(a, b...)...)
+	require.Error(t, errAdd)
+	err := expect.JoinStubErrors(errB, errAdd, errA, errA)
+	checkEveryProblem(t, err, []string{
+		`a.yaml:5: delay: want a duration like 250ms or 2s, got "soon"`,
+		`a.yaml:6: response: not a routeguide.Feature: unknown field "nmae"`,
+		`b.yaml:1: duplicate stub id "dup" (first at a.yaml:1)`,
+		`b.yaml:4: method: service routeguide.RouteGuide has no method GetFeatur`,
+	})
+	assert.NoError(t, expect.JoinStubErrors(nil, nil))
+}

@@ -266,7 +266,7 @@ func TestServeHTTPTLS(t *testing.T) {
 }
 
 // TestRecordHTTPProtocols: "record --http" takes Connect and gRPC-Web
-// clients, forwards to the gRPC upstream, and writes the same cassette,
+// (binary and text) clients, forwards to the gRPC upstream, and writes the same cassette,
 // which "serve" then replays to a grpc-go client.
 func TestRecordHTTPProtocols(t *testing.T) {
 	t.Parallel()
@@ -282,6 +282,13 @@ func TestRecordHTTPProtocols(t *testing.T) {
 			t.Fatalf("through the recorder: %v, %v", f, err)
 		}
 	}
+	// gRPC-Web's text mode, as grpc-web's JavaScript client sends it:
+	// Point{latitude: 12, longitude: 1}.
+	code, body := httpPost(t, "http://"+rec.HTTPAddr+"/routeguide.RouteGuide/GetFeature", "application/grpc-web-text",
+		base64.StdEncoding.EncodeToString([]byte{0, 0, 0, 0, 4, 0x08, 12, 0x10, 1}), "Accept", "application/grpc-web-text", "X-Grpc-Web", "1")
+	if frames := textFrames(t, body); code != http.StatusOK || len(frames) != 2 || !strings.Contains(string(frames[0]), "feature at 12,1") {
+		t.Fatalf("text mode through the recorder: %d %q", code, frames)
+	}
 	if err := rec.stop(t, syscall.SIGTERM); err != nil {
 		t.Fatalf("record exited with %v", err)
 	}
@@ -290,19 +297,21 @@ func TestRecordHTTPProtocols(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Interactions) != 2 {
-		t.Fatalf("the cassette holds %d interactions, want 2", len(c.Interactions))
+	if len(c.Interactions) != 3 {
+		t.Fatalf("the cassette holds %d interactions, want 3", len(c.Interactions))
 	}
 	for _, in := range c.Interactions {
 		for k := range in.Metadata {
-			if strings.HasPrefix(k, "connect-") || k == "x-user-agent" || k == "x-grpc-web" {
+			if strings.HasPrefix(k, "connect-") || k == "x-user-agent" || k == "x-grpc-web" || k == "accept" {
 				t.Errorf("the cassette records the protocol's header %q as metadata", k)
 			}
 		}
 	}
 	srv := startProc(t, append([]string{"serve", "--listen", "127.0.0.1:0", "--cassette", file}, protoArgs...)...)
-	f, err := pb.NewRouteGuideClient(dial(t, srv.Addr, nil)).GetFeature(ctx, &pb.Point{Latitude: 11, Longitude: 1})
-	if err != nil || f.Name != "feature at 11,1" {
-		t.Fatalf("replayed to grpc-go: %v, %v", f, err)
+	for _, lat := range []int32{11, 12} { // recorded from gRPC-Web, binary and text
+		f, err := pb.NewRouteGuideClient(dial(t, srv.Addr, nil)).GetFeature(ctx, &pb.Point{Latitude: lat, Longitude: 1})
+		if err != nil || f.Name != fmt.Sprintf("feature at %d,1", lat) {
+			t.Fatalf("replayed to grpc-go: %v, %v", f, err)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/grpcdouble/grpcdouble/cassette"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 )
 
@@ -111,6 +112,25 @@ func CallJSON(rec mockserver.CallRecord) Call {
 		c.Events = append(c.Events, ej)
 	}
 	return c
+}
+
+// RedactCall shows the values of credential metadata (cassette.DefaultRedacts:
+// the keys recorders redact) as [REDACTED] in c's request metadata, header,
+// trailer and events, and, in a miss's status message, what the call sent
+// for them (cassette.RedactReasons, followed by note). CallJSON's maps are
+// copies, so a Call it returned may be redacted in place (admin.Call is
+// this type: a function, not a method, keeps it out of admin's API). The admin API
+// and an expect Mock's failure report show calls through it.
+func RedactCall(c *Call, note string) {
+	cassette.RedactMD(c.Metadata, nil)
+	cassette.RedactMD(c.Header, nil)
+	cassette.RedactMD(c.Trailer, nil)
+	for _, e := range c.Events {
+		cassette.RedactMD(e.Metadata, nil)
+	}
+	if c.Status != nil {
+		c.Status.Message = cassette.RedactReasons(c.Status.Message, note)
+	}
 }
 
 func kindName(k mockserver.Kind) string {
