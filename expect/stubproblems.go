@@ -51,7 +51,12 @@ func (p *problems) ok() bool { return len(p.errs) == 0 }
 
 // err is every problem found, each once, in the order of their lines
 // (those without a line where they were found), joined; nil for none.
-func (p *problems) err() error { return JoinStubErrors(p.errs...) }
+func (p *problems) err() error {
+	if len(p.errs) == 0 { // the common case: nothing to sort
+		return nil
+	}
+	return JoinStubErrors(p.errs...)
+}
 
 // JoinStubErrors joins the errors of stub files (ParseStubs', LoadStubs',
 // AddStubs', CheckStubs'): every problem in them once, in the order of
