@@ -172,6 +172,19 @@ func Present() Op { return &opSpec{kind: opPresent} }
 // Absent holds when the field is not set (see Present).
 func Absent() Op { return &opSpec{kind: opAbsent} }
 
+// AllOf holds when every one of ops holds: several tests of one field,
+// such as two contains on a repeated field.
+func AllOf(ops ...Op) Op {
+	s := &opSpec{kind: opAll}
+	for _, o := range ops {
+		s.subs = append(s.subs, o.spec())
+	}
+	if len(ops) == 0 {
+		s.err = fmt.Errorf("allOf needs at least one operator")
+	}
+	return s
+}
+
 // AnyOf holds when at least one of ops holds.
 func AnyOf(ops ...Op) Op {
 	s := &opSpec{kind: opAnyOf}

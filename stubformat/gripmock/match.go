@@ -213,7 +213,12 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 			case 1:
 				add(path, k, op("contains", native.Clone(v.Content[0])), construct, counts)
 			default:
-				r.notYet(k, construct, "contains on more than one element of a list")
+				// Every element among the request's, in any order.
+				all := native.Seq(v.Line)
+				for _, e := range v.Content {
+					all.Content = append(all.Content, op("contains", native.Clone(e)))
+				}
+				add(path, k, op("allOf", all), construct, counts)
 			}
 		default:
 			add(path, k, native.Clone(v), construct, counts) // strings compare whole, as in gripmock
