@@ -1,7 +1,6 @@
 package admin_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -201,10 +200,8 @@ func TestCallsRedactSecrets(t *testing.T) {
 	t.Cleanup(web.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", web.URL+"/events", nil)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	first := readBatch(t, bufio.NewReader(resp.Body))
+	resp, events := openEvents(ctx, t, web.URL)
+	first := readBatch(t, events)
 	cancel()
 	resp.Body.Close()
 	require.Len(t, first.Calls, 2)

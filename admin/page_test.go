@@ -70,6 +70,17 @@ type batch struct {
 }
 
 // readBatch reads the next "calls" event of an event stream.
+// openEvents opens the page's event stream (GET /events) of the admin
+// API at url, until ctx ends; the caller closes the body.
+func openEvents(ctx context.Context, t *testing.T, url string) (*http.Response, *bufio.Reader) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, "GET", url+"/events", nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	return resp, bufio.NewReader(resp.Body)
+}
+
 func readBatch(t *testing.T, r *bufio.Reader) batch {
 	t.Helper()
 	var event, data string
@@ -106,12 +117,9 @@ func TestEventsStreamCalls(t *testing.T) {
 	_, err := client.GetFeature(ctx, &pb.Point{Latitude: 1})
 	require.NoError(t, err)
 
-	req, _ := http.NewRequestWithContext(ctx, "GET", web.URL+"/events", nil)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
+	resp, r := openEvents(ctx, t, web.URL)
 	defer resp.Body.Close()
 	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
-	r := bufio.NewReader(resp.Body)
 	first := readBatch(t, r)
 	require.Len(t, first.Calls, 1)
 	require.Equal(t, uint64(1), first.Calls[0].ID)
@@ -166,11 +174,8 @@ func TestEventsCoalesce(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 
-	req, _ := http.NewRequestWithContext(ctx, "GET", web.URL+"/events", nil)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
+	resp, r := openEvents(ctx, t, web.URL)
 	defer resp.Body.Close()
-	r := bufio.NewReader(resp.Body)
 	require.Empty(t, readBatch(t, r).Calls)
 
 	const calls = 1200

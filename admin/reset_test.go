@@ -80,7 +80,7 @@ func TestResetKeepsLastGoodStubs(t *testing.T) {
 			for _, bad := range []struct{ text, want string }{
 				{"- id: from-file\n  method: /routeguide.RouteGuide/GetFeature\n  response: {name: v2, colour: red}\n", file + `:3: response: not a routeguide.Feature: unknown field "colour"`},
 				{fileStub("v2") + fileStub("v3"), `duplicate stub id "from-file"`},
-				{"- id: from-file\n  method: /routeguide.RouteGuide/GetFeatur\n  response: {}\n", file + ":1: method: service routeguide.RouteGuide has no method GetFeatur"},
+				{"- id: from-file\n  method: /routeguide.RouteGuide/GetFeatur\n  response: {}\n", file + ":2: method: service routeguide.RouteGuide has no method GetFeatur"},
 			} {
 				require.NoError(t, os.WriteFile(file, []byte(bad.text), 0o644))
 				var e admin.ErrorBody

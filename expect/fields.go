@@ -118,7 +118,7 @@ func Eq(v any) Op { return goOperand(opEq, v) }
 
 // Regex holds when a string field matches the regular expression; on a
 // number, bool or enum field it matches the value's text (42, 1.5, true,
-// an enum's name).
+// an enum's name); on a repeated field, when every element does.
 func Regex(expr string) Op {
 	s := &opSpec{kind: opRegex, text: fmt.Sprintf("%q", expr)}
 	s.re, s.err = regexp.Compile(expr)
@@ -171,6 +171,19 @@ func Present() Op { return &opSpec{kind: opPresent} }
 
 // Absent holds when the field is not set (see Present).
 func Absent() Op { return &opSpec{kind: opAbsent} }
+
+// AllOf holds when every one of ops holds: several tests of one field,
+// such as two contains on a repeated field.
+func AllOf(ops ...Op) Op {
+	s := &opSpec{kind: opAll}
+	for _, o := range ops {
+		s.subs = append(s.subs, o.spec())
+	}
+	if len(ops) == 0 {
+		s.err = fmt.Errorf("allOf needs at least one operator")
+	}
+	return s
+}
 
 // AnyOf holds when at least one of ops holds.
 func AnyOf(ops ...Op) Op {
@@ -529,9 +542,28 @@ func bindOp(s *opSpec, fd protoreflect.FieldDescriptor) (func(protoreflect.Value
 		if isString {
 			return func(v protoreflect.Value, _ bool) bool { return re.MatchString(v.String()) }, nil
 		}
+		if fd.IsList() {
+			// Every element matches (an empty list too: pair it with len).
+			text := scalarText(fd)
+			if fd.Kind() == protoreflect.StringKind {
+				text = func(v protoreflect.Value) string { return v.String() }
+			}
+			if text == nil {
+				return nil, fmt.Errorf("regex works on string, number, bool and enum fields, and lists of them")
+			}
+			return func(v protoreflect.Value, _ bool) bool {
+				l := v.List()
+				for i := range l.Len() {
+					if !re.MatchString(text(l.Get(i))) {
+						return false
+					}
+				}
+				return true
+			}, nil
+		}
 		text := scalarText(fd)
 		if text == nil {
-			return nil, fmt.Errorf("regex works on string, number, bool and enum fields")
+			return nil, fmt.Errorf("regex works on string, number, bool and enum fields, and lists of them")
 		}
 		return func(v protoreflect.Value, _ bool) bool { return re.MatchString(text(v)) }, nil
 	case opPrefix, opSuffix:
@@ -712,7 +744,7 @@ func elemEqual(fd protoreflect.FieldDescriptor, a, b protoreflect.Value) bool {
 // back (1.5, 1e+21), bools as true or false, enums by name (by number when
 // the value has none); nil for other fields.
 func scalarText(fd protoreflect.FieldDescriptor) func(protoreflect.Value) string {
-	if fd.IsList() || fd.IsMap() {
+	if fd.IsMap() {
 		return nil
 	}
 	switch fd.Kind() {

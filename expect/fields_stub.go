@@ -14,10 +14,10 @@ import (
 var opKeys = map[string]opKind{
 	"equal": opEq, "regex": opRegex, "contains": opContains, "prefix": opPrefix, "suffix": opSuffix,
 	"gt": opGt, "gte": opGte, "lt": opLt, "lte": opLte, "len": opLen,
-	"present": opPresent, "absent": opAbsent, "anyOf": opAnyOf,
+	"present": opPresent, "absent": opAbsent, "anyOf": opAnyOf, "allOf": opAll,
 }
 
-const opList = "equal, regex, contains, prefix, suffix, gt, gte, lt, lte, len, present, absent or anyOf"
+const opList = "equal, regex, contains, prefix, suffix, gt, gte, lt, lte, len, present, absent, anyOf or allOf"
 
 // fieldsMatcher reads a stub's "fields": a mapping from a field path to an
 // operator (a scalar or a list is shorthand for equal), bound to md now so
@@ -122,7 +122,7 @@ func (s Stub) op1(kn, vn *yaml.Node, field string) (*opSpec, error) {
 			return nil, s.errf(vn, where, "want a count (0 or more), got %q", vn.Value)
 		}
 		o.n, o.text = k, vn.Value
-	case opAnyOf:
+	case opAnyOf, opAll:
 		if vn.Kind != yaml.SequenceNode || len(vn.Content) == 0 {
 			return nil, s.errf(vn, where, "want a list of operators")
 		}

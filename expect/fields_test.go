@@ -204,7 +204,7 @@ func TestWithRequestFieldSetupErrors(t *testing.T) {
 		}, `field latitude (int32): gt: operand "north" is not a int32`},
 		{"regex on a message", func(m *expect.Mock) {
 			m.ServerStream(listFeatures).WithRequestField("lo", expect.Regex("1")).Send()
-		}, "regex works on string, number, bool and enum fields"},
+		}, "regex works on string, number, bool and enum fields, and lists of them"},
 		{"bad regex", func(m *expect.Mock) {
 			m.Bidi(routeChat).RecvMatching(expect.Field("message", expect.Regex("(")))
 		}, "RecvMatching: field message (string): regex \"(\": error parsing regexp"},
@@ -330,6 +330,35 @@ func TestRegexOnNumbersAndEnums(t *testing.T) {
 		{&pb.Point{Latitude: -3}, "negative"},
 		{&pb.Point{Latitude: 5, Longitude: 7}, "seven"},
 		{&pb.Point{Latitude: 10032}, expect.NoMatchCode.String()},
+	} {
+		f, err := client.GetFeature(ctx(t), tc.p)
+		got := f.GetName()
+		if err != nil {
+			got = status.Code(err).String()
+		}
+		assert.Equal(t, tc.want, got, "%v", tc.p)
+	}
+	m.Reset() // the miss was wanted
+}
+
+// allOf holds when every operator does: two tests of one field, in a stub
+// file and in Go.
+func TestAllOf(t *testing.T) {
+	m := expect.New(t)
+	loadStubs(t, m, `
+- method: routeguide.RouteGuide/GetFeature
+  request: {fields: {latitude: {allOf: [{gt: 0}, {regex: "5$"}]}}}
+  response: {name: "positive, ends in 5"}
+`)
+	m.Unary(getFeature).WithRequestField("longitude", expect.AllOf(expect.Gte(10), expect.Lt(20))).AnyTimes().Return(&pb.Feature{Name: "teens"})
+	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
+	for _, tc := range []struct {
+		p    *pb.Point
+		want string
+	}{
+		{&pb.Point{Latitude: 15}, "positive, ends in 5"},
+		{&pb.Point{Latitude: -5, Longitude: 12}, "teens"},
+		{&pb.Point{Latitude: 14, Longitude: 20}, expect.NoMatchCode.String()},
 	} {
 		f, err := client.GetFeature(ctx(t), tc.p)
 		got := f.GetName()

@@ -370,7 +370,7 @@ func parseStub(filename string, i int, item *yaml.Node, d stubDoc, resolver mock
 		err = errors.New("method is required")
 	}
 	if err != nil {
-		p.add(s.errf(item, "method", "%v", err))
+		p.add(s.errf(mapChild(item, "method"), "method", "%v", err)) // at the stub's line when it has none
 		return s, p.err()
 	}
 	if in, ok := names[full]; ok {
@@ -383,7 +383,7 @@ func parseStub(filename string, i int, item *yaml.Node, d stubDoc, resolver mock
 	// Check it now if the method is known.
 	md, err := lookupWith(resolver, full)
 	if err != nil {
-		p.add(s.errf(item, "method", "%v", err))
+		p.add(s.errf(mapChild(item, "method"), "method", "%v", err))
 		return s, p.err()
 	}
 	if md != nil {

@@ -118,6 +118,11 @@ var gripmockUnaryCalls = []call{
 	{name: "ignoreArrayOrder keeps the count", do: unary(getItem, `{"id": "unordered", "tags": ["z", "x", "y", "x"]}`), want: fallback},
 	{name: "contains an element", do: unary(getItem, `{"id": "has-tag", "tags": ["new", "sale"]}`), want: ok(`{"name":"on sale"}`)},
 	{name: "contains an element, missing", do: unary(getItem, `{"id": "has-tag", "tags": ["new"]}`), want: fallback},
+	{name: "contains on a list", do: unary(getItem, `{"id": "all-tags", "tags": ["c", "b", "a"]}`), want: ok(`{"name":"has a and b"}`)},
+	{name: "contains on a list, one missing", do: unary(getItem, `{"id": "all-tags", "tags": ["c", "b"]}`), want: fallback},
+	{name: "matches on a list", do: unary(getItem, `{"id": "patterned-tags", "tags": ["t-2", "t-17"]}`), want: ok(`{"name":"two numbered tags"}`)},
+	{name: "matches on a list, one fails", do: unary(getItem, `{"id": "patterned-tags", "tags": ["t-2", "x"]}`), want: fallback},
+	{name: "matches on a list, too many", do: unary(getItem, `{"id": "patterned-tags", "tags": ["t-1", "t-2", "t-3"]}`), want: fallback},
 	{name: "matches on a number", do: unary(getItem, `{"id": "counted", "quantity": 12}`), want: ok(`{"name":"ten to nineteen"}`)},
 	{name: "matches on a number, no match", do: unary(getItem, `{"id": "counted", "quantity": 21}`), want: fallback},
 }

@@ -213,7 +213,12 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 			case 1:
 				add(path, k, op("contains", native.Clone(v.Content[0])), construct, counts)
 			default:
-				r.notYet(k, construct, "contains on more than one element of a list")
+				// Every element among the request's, in any order.
+				all := native.Seq(v.Line)
+				for _, e := range v.Content {
+					all.Content = append(all.Content, op("contains", native.Clone(e)))
+				}
+				add(path, k, op("allOf", all), construct, counts)
 			}
 		default:
 			add(path, k, native.Clone(v), construct, counts) // strings compare whole, as in gripmock
@@ -225,7 +230,29 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 				r.field(strategy, sub, p, sk, sv, construct+"."+sk.Value, ignoreOrder, add)
 			})
 		case yaml.SequenceNode:
-			r.notYet(k, construct, "a pattern per element of a list")
+			// As many elements as patterns, each matching one: with one
+			// pattern for all, every element matches it, in any order.
+			same := len(v.Content) > 0
+			for _, e := range v.Content {
+				same = same && e.Kind == yaml.ScalarNode && e.Value == v.Content[0].Value
+			}
+			if !same {
+				r.notYet(k, construct, "a different pattern per element of a list")
+				return
+			}
+			expr := v.Content[0].Value
+			if strategy == "glob" {
+				var err error
+				if expr, err = globRegexp(expr); err != nil {
+					r.problem(v.Content[0], construct, "invalid glob pattern %q: %v", v.Content[0].Value, err)
+					return
+				}
+			} else if _, err := regexp.Compile(expr); err != nil {
+				r.problem(v.Content[0], construct, "invalid regular expression %q: %v", expr, err)
+				return
+			}
+			all := native.Seq(v.Line, op("len", native.Int(v.Line, len(v.Content))), op("regex", native.Str(v.Line, expr)))
+			add(path, k, op("allOf", all), construct, true)
 		default:
 			expr := v.Value
 			if strategy == "glob" {
