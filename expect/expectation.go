@@ -42,7 +42,7 @@ type expectation struct {
 	source string                        // where it was declared
 	broken bool                          // a setup error: never matches
 
-	compiled // what to match and answer
+	*compiled // what to match and answer: a stub's is shared by every Mock's expectation of it
 
 	deferred []func(md protoreflect.MethodDescriptor) error
 	resolver mockserver.Methods // ParseStubs' resolver, for a Mock-less check
@@ -63,9 +63,9 @@ type expectation struct {
 }
 
 // compiled is what an expectation matches and answers: what a stub file
-// compiles to, once (Stub.compileFor copies it), and what the Go DSL sets.
-// Nothing in it changes once calls can see it, so expectations share its
-// values.
+// compiles to, once, and what the Go DSL sets. Nothing in it changes once
+// calls can see it, so every expectation of a stub (in every Mock and
+// session) points at the one its parse built (Stub.compileFor).
 type compiled struct {
 	mdm      []mdMatcher
 	session  string      // answer only calls in this session ("": any)

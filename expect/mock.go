@@ -395,7 +395,7 @@ func messageType(md protoreflect.MessageDescriptor) protoreflect.MessageType {
 // prepare makes an expectation for a method, with its descriptor when it
 // is known already. kind < 0 means "whatever the method is" (stubs).
 func (m *Mock) prepare(method string, kind mockserver.Kind, source string) (*expectation, error) {
-	e := &expectation{m: m, kind: kind, source: source}
+	e := &expectation{m: m, kind: kind, source: source, compiled: &compiled{}}
 	e.min, e.max = 1, 1
 	full, err := mockserver.NormalizeMethod(method)
 	if err != nil {

@@ -218,3 +218,37 @@ func TestBigStubFilesParseAsWhole(t *testing.T) {
 		})
 	}
 }
+
+// What a stub compiles to at parse is shared by every Mock's expectation of
+// it, not copied into each: a second Mock given the same parsed stubs keeps
+// only its expectations' own bookkeeping: 739 bytes per stub while each
+// expectation held a copy (about 320 bytes of it), 387 now. Bytes, not
+// time.
+func TestStubsAddedToAnotherMockShareWhatTheyCompiledTo(t *testing.T) {
+	const n = 2000
+	first, second := expect.NewMock(), expect.NewMock()
+	rg := mockserver.WithServices("routeguide.RouteGuide")
+	srv1, srv2 := mockserver.Start(t, first, rg), mockserver.Start(t, second, rg)
+	stubs, err := expect.ParseStubs("many.yaml", stubsFile(n), srv1)
+	require.NoError(t, err)
+	_, err = first.AddStubs(stubs...)
+	require.NoError(t, err)
+
+	before := heapLive()
+	_, err = second.AddStubs(stubs...)
+	require.NoError(t, err)
+	kept := int64(heapLive()) - int64(before)
+	perStub := kept / n
+	t.Logf("a second Mock of %d stubs keeps %d KB of heap: %d bytes each", n, kept>>10, perStub)
+	require.Len(t, second.Stubs(), n)
+	runtime.KeepAlive(first)
+	runtime.KeepAlive(stubs)
+	require.Less(t, perStub, int64(560), "bytes of heap a second Mock keeps per stub")
+
+	// Both answer, each from its own expectations.
+	for _, s := range []*mockserver.Server{srv1, srv2} {
+		f, err := pb.NewRouteGuideClient(s.ClientConn()).GetFeature(t.Context(), &pb.Point{Latitude: 1999, Longitude: 7 * 1999})
+		require.NoError(t, err)
+		require.Equal(t, "feature 1999", f.GetName())
+	}
+}

@@ -148,9 +148,9 @@ type stubSource struct {
 }
 
 // built is a stub compiled at parse, for md: each Mock's expectation of it
-// copies c.
+// shares c.
 type built struct {
-	c       compiled
+	c       *compiled
 	md      protoreflect.MethodDescriptor
 	limit   int // the send limit it was checked against (knownSendLimit)
 	limitOK bool
@@ -387,14 +387,14 @@ func parseStub(filename string, i int, item *yaml.Node, d stubDoc, resolver mock
 		return s, p.err()
 	}
 	if md != nil {
-		e := &expectation{method: full, kind: mockserver.KindOf(md), md: md, resolver: resolver}
+		e := &expectation{method: full, kind: mockserver.KindOf(md), md: md, resolver: resolver, compiled: &compiled{}}
 		e.min, e.max = 0, -1
 		if p.add(s.compile(e, md)) || !p.ok() {
 			return s, p.err()
 		}
 		c := e.compiled
-		// Clipped, so that nothing appending to one copy's lists can
-		// write into another's.
+		// Clipped, so that nothing appending to a list can write into
+		// the shared one's.
 		c.mdm, c.fields, c.script = slices.Clip(c.mdm), slices.Clip(c.fields), slices.Clip(c.script)
 		c.headerT, c.trailerT = slices.Clip(c.headerT), slices.Clip(c.trailerT)
 		b := &built{c: c, md: md}
@@ -625,15 +625,18 @@ func (m *Mock) compileStubs(stubs []Stub) ([]*expectation, error) {
 	return exps, nil
 }
 
-// compileFor fills e from the stub, for the method md: a copy of what the
-// stub compiled to at parse when that was for md and the same send limit,
-// else compiled anew.
+// compileFor fills e from the stub, for the method md: what the stub
+// compiled to at parse (shared, not copied) when that was for md and the
+// same send limit, else compiled anew.
 func (s Stub) compileFor(e *expectation, md protoreflect.MethodDescriptor) error {
 	if b := s.built; b != nil && b.md == md {
 		if limit, ok := e.knownSendLimit(); limit == b.limit && ok == b.limitOK {
 			e.compiled = b.c
 			return nil
 		}
+	}
+	if s.built != nil && e.compiled == s.built.c {
+		e.compiled = &compiled{min: e.min, max: e.max} // its own, not the shared one
 	}
 	src, err := s.source()
 	if err != nil {

@@ -141,6 +141,7 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 		if len(cfg.stubs) == 0 {
 			return nil
 		}
+		defer loadMemoryLimit(cfg.stubs)()
 		if _, err := admin.ReloadStubFiles(srv, sessions, format, cfg.stubs...); err != nil {
 			return fmt.Errorf("--stubs: %w", err)
 		}
