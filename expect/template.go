@@ -2,11 +2,13 @@ package expect
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -87,6 +89,12 @@ var tmplFuncs = func() template.FuncMap {
 	fm["sum"] = fm["addf"]
 	fm["avg"] = avg
 	fm["extract"] = extract
+	fm["modf"] = modf
+	fm["gtf"] = compareFloats("gtf", func(c int) bool { return c > 0 })
+	fm["gef"] = compareFloats("gef", func(c int) bool { return c >= 0 })
+	fm["ltf"] = compareFloats("ltf", func(c int) bool { return c < 0 })
+	fm["lef"] = compareFloats("lef", func(c int) bool { return c <= 0 })
+	fm["decimal"] = decimal
 	fm["unix"] = func(t time.Time) int64 { return t.Unix() }
 	fm["format"] = func(t time.Time, layout string) string { return t.Format(layout) }
 	// Placeholders for parsing; rewritten to $.Header etc. (see rewrites).
@@ -175,6 +183,52 @@ func toFloat(v any) (float64, error) {
 		return 0, nil
 	}
 	return 0, fmt.Errorf("%v (%T) is not a number", v, v)
+}
+
+// modf is a's floating-point remainder by b (math.Mod); by zero it is an
+// error, as divf's.
+func modf(a, b any) (float64, error) {
+	x, err := toFloat(a)
+	if err != nil {
+		return 0, fmt.Errorf("modf: %w", err)
+	}
+	y, err := toFloat(b)
+	if err != nil {
+		return 0, fmt.Errorf("modf: %w", err)
+	}
+	if y == 0 {
+		return 0, fmt.Errorf("modf: division by zero")
+	}
+	return math.Mod(x, y), nil
+}
+
+// compareFloats compares two numbers of any type (ints, floats, numeric
+// strings) as floats, where Go's lt and gt want both of one kind.
+func compareFloats(name string, holds func(int) bool) func(a, b any) (bool, error) {
+	return func(a, b any) (bool, error) {
+		x, err := toFloat(a)
+		if err != nil {
+			return false, fmt.Errorf("%s: %w", name, err)
+		}
+		y, err := toFloat(b)
+		if err != nil {
+			return false, fmt.Errorf("%s: %w", name, err)
+		}
+		return holds(cmp.Compare(x, y)), nil
+	}
+}
+
+// decimal writes a number as a decimal: a whole number with ".0" (3.0),
+// another in its shortest form (2.5), as gripmock's decimal.
+func decimal(v any) (string, error) {
+	f, err := toFloat(v)
+	if err != nil {
+		return "", fmt.Errorf("decimal: %w", err)
+	}
+	if math.Trunc(f) == f {
+		return strconv.FormatFloat(f, 'f', 1, 64), nil
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64), nil
 }
 
 // avg is the mean of numbers, or of one list of them.

@@ -367,6 +367,15 @@ func TestTemplateNumbersAndTime(t *testing.T) {
 - method: routeguide.RouteGuide/GetFeature
   request: {equal: {latitude: 2}}
   response: {name: '{{ divf 1 0 }}'}
+- method: routeguide.RouteGuide/GetFeature
+  request: {equal: {latitude: 3}}
+  response: {name: '{{ modf .Request.latitude 2 }} {{ modf 7.5 2 }} {{ gtf .Request.latitude 2.5 }} {{ gef 3 .Request.latitude }} {{ ltf .Request.latitude "4" }} {{ lef 3.5 .Request.latitude }} {{ decimal .Request.latitude }} {{ decimal 0.25 }}'}
+- method: routeguide.RouteGuide/GetFeature
+  request: {equal: {latitude: 4}}
+  response: {name: '{{ modf 1 0 }}'}
+- method: routeguide.RouteGuide/GetFeature
+  request: {equal: {latitude: 5}}
+  response: {name: '{{ gtf "five" 1 }}'}
 `)
 	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
 	st, err := client.RecordRoute(ctx(t))
@@ -395,7 +404,15 @@ func TestTemplateNumbersAndTime(t *testing.T) {
 	_, err = client.GetFeature(ctx(t), &pb.Point{Latitude: 2})
 	assert.Equal(t, codes.Internal, status.Code(err))
 	assert.Contains(t, status.Convert(err).Message(), "divf: division by zero")
-	m.Reset() // the failed call is a miss: not this test's point
+
+	f, err = client.GetFeature(ctx(t), &pb.Point{Latitude: 3})
+	require.NoError(t, err)
+	assert.Equal(t, "1 1.5 true true true false 3.0 0.25", f.Name)
+	_, err = client.GetFeature(ctx(t), &pb.Point{Latitude: 4})
+	assert.Contains(t, status.Convert(err).Message(), "modf: division by zero")
+	_, err = client.GetFeature(ctx(t), &pb.Point{Latitude: 5})
+	assert.Contains(t, status.Convert(err).Message(), "gtf: strconv.ParseFloat")
+	m.Reset() // the failed calls are misses: not this test's point
 }
 
 // A template's output is capped at the server's own largest message when

@@ -70,6 +70,7 @@ type Server struct {
 	buf      *bufconn.Listener // nil when serving TCP
 	methods  map[string]*method
 	services []protoreflect.ServiceDescriptor
+	tables   []*serviceTable // services' tables, in order
 	health   *health.Server
 	journal  journal
 	served   chan struct{}
@@ -203,21 +204,74 @@ func (s *Server) loadServices(ctx context.Context) error {
 		}
 		add(sd)
 	}
-	for _, sd := range s.services {
-		for i := 0; i < sd.Methods().Len(); i++ {
-			md := sd.Methods().Get(i)
-			m := &method{
-				desc:     md,
-				fullName: "/" + string(sd.FullName()) + "/" + string(md.Name()),
-				kind:     KindOf(md),
-				in:       messageType(md.Input()),
-				out:      messageType(md.Output()),
-				outName:  md.Output().FullName(),
-			}
+	s.tables = make([]*serviceTable, len(s.services))
+	for i, sd := range s.services {
+		s.tables[i] = tableOf(sd)
+		for _, m := range s.tables[i].methods {
 			s.methods[m.fullName] = m
 		}
 	}
 	return nil
+}
+
+// serviceTable is what serving one service needs and no server changes:
+// its methods and the gRPC description of it, whose handlers take their
+// Server from the srv argument gRPC passes them (see register).
+type serviceTable struct {
+	methods []*method
+	desc    grpc.ServiceDesc
+}
+
+// linkedTables holds the tables of services whose descriptors are the
+// linked Go types', made once per process: they cannot change, and a
+// start built eight methods' worth of names, closures and descriptions for
+// the interop TestService every time. Descriptors from other sources are
+// each their own, so their tables are not kept (a process loading protos
+// at every start would grow without bound).
+var linkedTables sync.Map // protoreflect.ServiceDescriptor → *serviceTable
+
+// tableOf returns sd's table, shared when sd is linked.
+func tableOf(sd protoreflect.ServiceDescriptor) *serviceTable {
+	if t, ok := linkedTables.Load(sd); ok {
+		return t.(*serviceTable)
+	}
+	t := newServiceTable(sd)
+	if isLinked(sd) {
+		actual, _ := linkedTables.LoadOrStore(sd, t)
+		t = actual.(*serviceTable)
+	}
+	return t
+}
+
+func newServiceTable(sd protoreflect.ServiceDescriptor) *serviceTable {
+	t := &serviceTable{desc: grpc.ServiceDesc{
+		ServiceName: string(sd.FullName()),
+		HandlerType: (*any)(nil),
+		Metadata:    sd.ParentFile().Path(),
+	}}
+	for i := 0; i < sd.Methods().Len(); i++ {
+		md := sd.Methods().Get(i)
+		m := &method{
+			desc:     md,
+			fullName: "/" + string(sd.FullName()) + "/" + string(md.Name()),
+			kind:     KindOf(md),
+			in:       messageType(md.Input()),
+			out:      messageType(md.Output()),
+			outName:  md.Output().FullName(),
+		}
+		t.methods = append(t.methods, m)
+		if m.kind == Unary {
+			t.desc.Methods = append(t.desc.Methods, grpc.MethodDesc{MethodName: string(md.Name()), Handler: unaryHandler(m)})
+			continue
+		}
+		t.desc.Streams = append(t.desc.Streams, grpc.StreamDesc{
+			StreamName:    string(md.Name()),
+			Handler:       streamHandler(m),
+			ServerStreams: md.IsStreamingServer(),
+			ClientStreams: md.IsStreamingClient(),
+		})
+	}
+	return t
 }
 
 func serviceNames(sds []protoreflect.ServiceDescriptor) string {
@@ -331,27 +385,10 @@ func (s *Server) serverOptions() []grpc.ServerOption {
 }
 
 func (s *Server) register() error {
-	for _, sd := range s.services {
-		desc := &grpc.ServiceDesc{
-			ServiceName: string(sd.FullName()),
-			HandlerType: (*any)(nil),
-			Metadata:    sd.ParentFile().Path(),
-		}
-		for i := 0; i < sd.Methods().Len(); i++ {
-			md := sd.Methods().Get(i)
-			m := s.methods["/"+string(sd.FullName())+"/"+string(md.Name())]
-			if m.kind == Unary {
-				desc.Methods = append(desc.Methods, grpc.MethodDesc{MethodName: string(md.Name()), Handler: s.unaryHandler(m)})
-				continue
-			}
-			desc.Streams = append(desc.Streams, grpc.StreamDesc{
-				StreamName:    string(md.Name()),
-				Handler:       s.streamHandler(m),
-				ServerStreams: md.IsStreamingServer(),
-				ClientStreams: md.IsStreamingClient(),
-			})
-		}
-		s.srv.RegisterService(desc, struct{}{})
+	for _, t := range s.tables {
+		// The server is the service's "implementation": gRPC hands it to
+		// the table's handlers as srv.
+		s.srv.RegisterService(&t.desc, s)
 	}
 	if s.cfg.reflection {
 		// Files that are not all the linked ones may conflict: find out
@@ -432,12 +469,18 @@ func (l *lazyFiles) FindDescriptorByName(name protoreflect.FullName) (protorefle
 // cannot conflict.
 func allLinked(services []protoreflect.ServiceDescriptor) bool {
 	for _, sd := range services {
-		f := sd.ParentFile()
-		if g, err := protoregistry.GlobalFiles.FindFileByPath(f.Path()); err != nil || g != f {
+		if !isLinked(sd) {
 			return false
 		}
 	}
 	return true
+}
+
+// isLinked reports whether sd's file is the one the Go registry holds.
+func isLinked(sd protoreflect.ServiceDescriptor) bool {
+	f := sd.ParentFile()
+	g, err := protoregistry.GlobalFiles.FindFileByPath(f.Path())
+	return err == nil && g == f
 }
 
 // fileRegistry holds the files of the served services and everything they
@@ -471,8 +514,10 @@ func addFile(files *protoregistry.Files, f protoreflect.FileDescriptor) error {
 	return nil
 }
 
-func (s *Server) unaryHandler(m *method) func(any, context.Context, func(any) error, grpc.UnaryServerInterceptor) (any, error) {
+// unaryHandler serves m for the Server gRPC passes as srv.
+func unaryHandler(m *method) func(any, context.Context, func(any) error, grpc.UnaryServerInterceptor) (any, error) {
 	return func(srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor) (any, error) {
+		s := srv.(*Server)
 		req := m.in.New().Interface()
 		if ic != nil {
 			// Only a user's server options bring an interceptor, and
@@ -548,8 +593,10 @@ func (s *Server) serveUnaryFrame(c *Call, req proto.Message, dec func(any) error
 	return s.answerUnary(c)
 }
 
-func (s *Server) streamHandler(m *method) grpc.StreamHandler {
-	return func(_ any, ss grpc.ServerStream) error {
+// streamHandler serves m for the Server gRPC passes as srv.
+func streamHandler(m *method) grpc.StreamHandler {
+	return func(srv any, ss grpc.ServerStream) error {
+		s := srv.(*Server)
 		c := s.open(ss.Context(), m, ss)
 		s.begin(c)
 		st := s.handle(c)

@@ -18,20 +18,22 @@ var gripmockFuncs = map[string]string{
 	"upper": "", "lower": "", "title": "upper", // gripmock's title is strings.ToTitle
 	"sprintf": "printf", "json": "toJson", "uuid": "",
 	"split": "splitList", // split(s, sep): the arguments swap
-	"join":  notYet, "str": notYet,
+	"join":  "join",      // join(list, sep): the arguments swap
+	"str":   "toString",
 	// gripmock's math works on floats, and takes numbers or one list of them.
 	"add": "sum", "sum": "sum", "sub": "subf", "mul": "mulf", "div": "divf", "avg": "avg",
 	"min": "minf", "max": "maxf", "floor": "", "ceil": "",
 	"round": "round", // round x is round x 0 there
 	"int":   "", "int64": "", "float": "float64", "extract": "",
-	"mod": notYet, "decimal": notYet,
-	"gt": notYet, "gte": notYet, "lt": notYet, "lte": notYet,
+	"mod": "modf", "decimal": "",
+	// Numbers of any type compared as floats.
+	"gt": "gtf", "gte": "gef", "lt": "ltf", "lte": "lef",
 	// Time: the call's start (.RequestTime), as gripmock's now is read
 	// while the call is answered.
 	"now": "", "unix": "", "format": "",
 	"duration": notYet, "regressive": notYet, "backoff": notYet, "jitter": notYet,
 	"uuid2base64": notYet, "uuid2bytes": notYet,
-	"uuid2int64": notYet, "string2base64": notYet, "bytes2base64": notYet, "bytes": notYet, "faker": notYet,
+	"uuid2int64": notYet, "string2base64": "b64enc", "bytes2base64": notYet, "bytes": notYet, "faker": notYet,
 }
 
 // Go's own template functions, the same in both engines.
@@ -169,12 +171,13 @@ func (t *translator) command(c *parse.CommandNode, piped bool) {
 			}
 		}
 	}
-	if id, ok := c.Args[0].(*parse.IdentifierNode); ok && id.Ident == "splitList" {
+	if id, ok := c.Args[0].(*parse.IdentifierNode); ok && (id.Ident == "splitList" || id.Ident == "join") {
+		gm := map[string]string{"splitList": "split STRING SEP", "join": "join LIST SEP"}[id.Ident]
 		switch {
 		case len(c.Args) == 3 && !piped:
 			c.Args[1], c.Args[2] = c.Args[2], c.Args[1]
 		default:
-			t.fail("not supported yet: gripmock's split other than split STRING SEP")
+			t.fail("not supported yet: gripmock's %s other than %s", strings.Fields(gm)[0], gm)
 		}
 	}
 }
