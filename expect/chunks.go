@@ -194,7 +194,7 @@ func parseChunk(filename string, chunk []byte, want []stubItem, index int, file 
 		if err := it.Decode(&d); err != nil || !knownFields(it, stubDocType) {
 			return nil, nil, errWhole
 		}
-		s, err := parseStub(filename, index+i, it, d, resolver, false, false, names)
+		s, err := parseStub(filename, index+i, it, &d, resolver, false, false, names)
 		if err != nil {
 			errs = append(errs, err)
 			continue

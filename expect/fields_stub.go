@@ -202,7 +202,7 @@ func (s Stub) listFields(n *yaml.Node, field string, l *listDoc, md protoreflect
 
 // compileDyn reads priority and the scenario keys.
 func (s Stub) compileDyn(e *expectation) error {
-	d, n := &s.src.doc, s.src.node
+	d, n := s.src.doc, s.src.node
 	var probs problems
 	if present(d.Priority) {
 		p, err := strconv.Atoi(d.Priority.Value)

@@ -37,7 +37,7 @@ func ParseStubNodes(filename string, nodes []*yaml.Node, resolver mockserver.Met
 		}
 		// The nodes are the reader's, built for this call: kept, as
 		// there is no file to read them from again.
-		s, err := parseStub(filename, 0, n, d, resolver, true, false, names)
+		s, err := parseStub(filename, 0, n, &d, resolver, true, false, names)
 		if err != nil {
 			errs = append(errs, err)
 			continue

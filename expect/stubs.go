@@ -142,7 +142,7 @@ type Stub struct {
 
 // stubSource is a stub's document: decoded, and its nodes for line numbers.
 type stubSource struct {
-	doc  stubDoc
+	doc  *stubDoc   // decoded in place: not copied, it is a kilobyte
 	node *yaml.Node // the stub's mapping
 	torn bool       // yaml could not decode all of it: its whole is not checked
 }
@@ -214,7 +214,7 @@ func ParseStubTree(filename string, data []byte, root *yaml.Node, resolver mocks
 		if err := it.Decode(&d); err != nil || !knownFields(it, stubDocType) {
 			return decodeWhole(filename, data, file, resolver)
 		}
-		s, err := parseStub(filename, i, it, d, resolver, false, false, names)
+		s, err := parseStub(filename, i, it, &d, resolver, false, false, names)
 		if err != nil {
 			errs = append(errs, err)
 		} else {
@@ -303,7 +303,7 @@ func decodeWhole(filename string, data []byte, file *stubData, resolver mockserv
 			end = items[i+1].Line
 		}
 		torn := torn.in(items[i].Line, end)
-		s, err := parseStub(filename, i, items[i], d, resolver, false, torn, names)
+		s, err := parseStub(filename, i, items[i], &d, resolver, false, torn, names)
 		if !p.add(err) && !torn {
 			s.release(file)
 			out = append(out, s)
@@ -354,7 +354,7 @@ func typeErrors(file string, err error, renamed lines, p *problems) (lines, erro
 // parseStub checks and compiles the stub at item, the file's i-th.
 // Nodes a program built (ParseStubNodes, foreign) may carry IDs of any
 // form, as they always could.
-func parseStub(filename string, i int, item *yaml.Node, d stubDoc, resolver mockserver.Methods, foreign, torn bool, names map[string]string) (Stub, error) {
+func parseStub(filename string, i int, item *yaml.Node, d *stubDoc, resolver mockserver.Methods, foreign, torn bool, names map[string]string) (Stub, error) {
 	s := Stub{ID: d.ID, File: filename, Line: item.Line, methodLine: item.Line, index: i, src: &stubSource{doc: d, node: item, torn: torn}}
 	if k := mapChild(item, "method"); k != nil {
 		s.methodLine = k.Line
@@ -459,7 +459,7 @@ func (s Stub) source() (*stubSource, error) {
 	if err := n.Decode(&d); err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrStubFile, yamlError(f.name, err))
 	}
-	return &stubSource{doc: d, node: n}, nil
+	return &stubSource{doc: &d, node: n}, nil
 }
 
 // validID is the form of a stub ID: safe in a URL path as it is, so the
@@ -1127,7 +1127,7 @@ func (s Stub) checkPad(e *expectation, n *yaml.Node, field string, size int) err
 // that needs an earlier part (the order of a script whose steps did not
 // compile) is left out when that part failed.
 func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
-	d, n := &s.src.doc, s.src.node
+	d, n := s.src.doc, s.src.node
 	kind := mockserver.KindOf(md)
 	in, out := md.Input(), md.Output()
 	wrongKind := func(field, want string) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -95,6 +96,22 @@ var tmplFuncs = func() template.FuncMap {
 	fm["ltf"] = compareFloats("ltf", func(c int) bool { return c < 0 })
 	fm["lef"] = compareFloats("lef", func(c int) bool { return c <= 0 })
 	fm["decimal"] = decimal
+	// Bytes and UUIDs, as gripmock's encoders.
+	fm["bytes"] = func(s string) []byte { return []byte(s) }
+	fm["bytes2base64"] = func(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+	fm["uuid2bytes"] = uuidBytes
+	fm["uuid2base64"] = func(id string) (string, error) {
+		b, err := uuidBytes(id)
+		return base64.StdEncoding.EncodeToString(b), err
+	}
+	fm["uuid2int64"] = func(id string) (string, error) {
+		b, err := uuidBytes(id)
+		if err != nil {
+			return "", err
+		}
+		high, low := int64(binary.LittleEndian.Uint64(b[:8])), int64(binary.LittleEndian.Uint64(b[8:]))
+		return fmt.Sprintf(`{"high":%d,"low":%d}`, high, low), nil
+	}
 	fm["unix"] = func(t time.Time) int64 { return t.Unix() }
 	fm["format"] = func(t time.Time, layout string) string { return t.Format(layout) }
 	// Placeholders for parsing; rewritten to $.Header etc. (see rewrites).
@@ -216,6 +233,15 @@ func compareFloats(name string, holds func(int) bool) func(a, b any) (bool, erro
 		}
 		return holds(cmp.Compare(x, y)), nil
 	}
+}
+
+// uuidBytes is a UUID's 16 bytes.
+func uuidBytes(id string) ([]byte, error) {
+	u, err := uuid.Parse(id)
+	if err != nil {
+		return nil, fmt.Errorf("not a UUID %q: %w", id, err)
+	}
+	return u[:], nil
 }
 
 // decimal writes a number as a decimal: a whole number with ".0" (3.0),

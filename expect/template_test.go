@@ -369,7 +369,10 @@ func TestTemplateNumbersAndTime(t *testing.T) {
   response: {name: '{{ divf 1 0 }}'}
 - method: routeguide.RouteGuide/GetFeature
   request: {equal: {latitude: 3}}
-  response: {name: '{{ modf .Request.latitude 2 }} {{ modf 7.5 2 }} {{ gtf .Request.latitude 2.5 }} {{ gef 3 .Request.latitude }} {{ ltf .Request.latitude "4" }} {{ lef 3.5 .Request.latitude }} {{ decimal .Request.latitude }} {{ decimal 0.25 }}'}
+  response: {name: '{{ modf .Request.latitude 2 }} {{ modf 7.5 2 }} {{ gtf .Request.latitude 2.5 }} {{ gef 3 .Request.latitude }} {{ ltf .Request.latitude "4" }} {{ lef 3.5 .Request.latitude }} {{ decimal .Request.latitude }} {{ decimal 0.25 }} {{ bytes "hi" | bytes2base64 }} {{ uuid2base64 "123e4567-e89b-12d3-a456-426614174000" }} {{ uuid2int64 "123e4567-e89b-12d3-a456-426614174000" }}'}
+- method: routeguide.RouteGuide/GetFeature
+  request: {equal: {latitude: 6}}
+  response: {name: '{{ uuid2bytes "nope" }}'}
 - method: routeguide.RouteGuide/GetFeature
   request: {equal: {latitude: 4}}
   response: {name: '{{ modf 1 0 }}'}
@@ -407,7 +410,9 @@ func TestTemplateNumbersAndTime(t *testing.T) {
 
 	f, err = client.GetFeature(ctx(t), &pb.Point{Latitude: 3})
 	require.NoError(t, err)
-	assert.Equal(t, "1 1.5 true true true false 3.0 0.25", f.Name)
+	assert.Equal(t, `1 1.5 true true true false 3.0 0.25 aGk= Ej5FZ+ibEtOkVkJmFBdAAA== {"high":-3237353759658656238,"low":18039774891890340}`, f.Name)
+	_, err = client.GetFeature(ctx(t), &pb.Point{Latitude: 6})
+	assert.Contains(t, status.Convert(err).Message(), `not a UUID "nope"`)
 	_, err = client.GetFeature(ctx(t), &pb.Point{Latitude: 4})
 	assert.Contains(t, status.Convert(err).Message(), "modf: division by zero")
 	_, err = client.GetFeature(ctx(t), &pb.Point{Latitude: 5})

@@ -112,7 +112,7 @@ type thenDoc struct {
 // compileThen reads a stub's then: each putStubs stub is parsed (and
 // checked, when its method is known) as a stub of the same file.
 func (s Stub) compileThen(e *expectation) error {
-	d, n := &s.src.doc, s.src.node
+	d, n := s.src.doc, s.src.node
 	if len(d.Then) == 0 {
 		return nil
 	}
@@ -131,7 +131,7 @@ func (s Stub) compileThen(e *expectation) error {
 			if pn == nil {
 				return s.errf(item, field+".putStubs", "stub %d not found in the file's nodes", j)
 			}
-			ps, err := parseStub(s.File, j, pn, pd, e.resolver, false, false, nil)
+			ps, err := parseStub(s.File, j, pn, &pd, e.resolver, false, false, nil)
 			if err != nil {
 				return err
 			}

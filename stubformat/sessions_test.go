@@ -97,8 +97,8 @@ func gripmockFunctionCalls(t *testing.T, d *double) {
 	runCalls(t, d, []call{
 		{name: "math", do: unary(getItem, `{"id": "math", "quantity": 5, "filter": {"minPrice": 7}}`),
 			want: ok(`{"name":"7 5 7.5 2.5 3 2 3 4 9 2.5","price":"700"}`)},
-		{name: "mod, decimal, comparisons, join, str, string2base64", do: unary(getItem, `{"id": "more", "quantity": 5, "userId": "a,b,c"}`),
-			want: ok(`{"name":"2 1.5 5.0 2.5 true true true false big a-b-c 5 bW9yZQ=="}`)},
+		{name: "mod, decimal, comparisons, join, str, encoders, round in a pipeline", do: unary(getItem, `{"id": "more", "quantity": 5, "userId": "123e4567-e89b-12d3-a456-426614174000"}`),
+			want: ok(`{"name":"2 1.5 5.0 2.5 true true true false big 123e4567+e89b+12d3+a456+426614174000 5 bW9yZQ== bW9yZQ== Ej5FZ+ibEtOkVkJmFBdAAA== {\"high\":-3237353759658656238,\"low\":18039774891890340} 3 3"}`)},
 		{name: "sum, avg and max over extract", do: stream(upload, `{"uploadId": "sum-a", "sequence": 1}`, `{"uploadId": "sum-b", "sequence": 2}`, `{"uploadId": "sum-c", "sequence": 6}`),
 			want: ok(`{"uploadId":"9 3 6","chunks":3,"ok":true}`)},
 		{name: "aliases", do: stream(upload, `{"uploadId": "alias"}`, `{"uploadId": "alias"}`), want: ok(`{"uploadId":"aliased","chunks":2}`)},

@@ -39,11 +39,11 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
     - action: replace
       id: 8f2d9b80-8c66-42a6-9f3d-c331f3aee6dd
 `)
-	gmRoundPiped := file("gm-round-piped.yaml", `- service: routeguide.RouteGuide
+	gmRoundPlaces := file("gm-round-places.yaml", `- service: routeguide.RouteGuide
   method: GetFeature
   output:
     data:
-      name: "{{ 2.5 | round }}"
+      name: "{{ round 2.567 2 }}"
 `)
 	gmPatternOnMessage := file("gm-pattern-message.yaml", `- service: routeguide.RouteGuide
   method: ListFeatures
@@ -123,11 +123,11 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			want:   []string{"then-both.yaml:4: then[0]: want one of putStubs (a list of stubs) or deleteStubs (a list of stub IDs)"},
 		},
 		{
-			name:   "gripmock round in a pipeline",
-			args:   serve("--stubs", gmRoundPiped),
+			name:   "gripmock round with places",
+			args:   serve("--stubs", gmRoundPlaces),
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
-			want:   []string{gmRoundPiped + ":5: output.data.name: not supported yet: gripmock's round other than round NUMBER"},
+			want:   []string{gmRoundPlaces + ":5: output.data.name: gripmock's round takes one number: round NUMBER or NUMBER | round"},
 		},
 		{
 			name:   "gripmock pattern on a message field",

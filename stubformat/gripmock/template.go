@@ -32,8 +32,8 @@ var gripmockFuncs = map[string]string{
 	// while the call is answered.
 	"now": "", "unix": "", "format": "",
 	"duration": notYet, "regressive": notYet, "backoff": notYet, "jitter": notYet,
-	"uuid2base64": notYet, "uuid2bytes": notYet,
-	"uuid2int64": notYet, "string2base64": "b64enc", "bytes2base64": notYet, "bytes": notYet, "faker": notYet,
+	"uuid2base64": "", "uuid2bytes": "",
+	"uuid2int64": "", "string2base64": "b64enc", "bytes2base64": "", "bytes": "", "faker": notYet,
 }
 
 // Go's own template functions, the same in both engines.
@@ -133,7 +133,17 @@ func (t *translator) pipe(p *parse.PipeNode) {
 	if p == nil {
 		return
 	}
-	for i, c := range p.Cmds {
+	for i := 0; i < len(p.Cmds); i++ {
+		c := p.Cmds[i]
+		// X | round is round (X) 0: sprig's round takes the places last.
+		if id, ok := c.Args[0].(*parse.IdentifierNode); ok && id.Ident == "round" && i > 0 && len(c.Args) == 1 {
+			inner := &parse.PipeNode{NodeType: parse.NodePipe, Pos: p.Pos, Line: p.Line, Cmds: p.Cmds[:i:i]}
+			// The commands before are translated already; round keeps its name.
+			c.Args = append(c.Args, inner, &parse.NumberNode{NodeType: parse.NodeNumber, IsInt: true, IsFloat: true, Text: "0"})
+			p.Cmds = append([]*parse.CommandNode{c}, p.Cmds[i+1:]...)
+			i = 0
+			continue
+		}
 		t.command(c, i > 0)
 	}
 }
@@ -157,7 +167,7 @@ func (t *translator) command(c *parse.CommandNode, piped bool) {
 		switch id.Ident {
 		case "round":
 			if len(c.Args) != 2 || piped {
-				t.fail("not supported yet: gripmock's round other than round NUMBER")
+				t.fail("gripmock's round takes one number: round NUMBER or NUMBER | round")
 				return
 			}
 			c.Args = append(c.Args, &parse.NumberNode{NodeType: parse.NodeNumber, IsInt: true, IsFloat: true, Text: "0"})

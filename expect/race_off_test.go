@@ -1,0 +1,5 @@
+//go:build !race
+
+package expect_test
+
+const raceBuild = false
