@@ -15,6 +15,7 @@ import (
 
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
 	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/mockserver"
 )
 
 // Equal answers a request that arrived as exactly the wanted message's
@@ -172,4 +173,34 @@ func addUnknown(rnd *rand.Rand, m proto.Message) {
 	u = protowire.AppendTag(u, protowire.Number(50+rnd.IntN(3)), protowire.BytesType)
 	u = protowire.AppendBytes(u, []byte(strs[rnd.IntN(len(strs))]))
 	r.SetUnknown(u)
+}
+
+// Equal's fast path is made on the matcher's second use, not when it is
+// declared: a test's one call costs proto.Equal alone. Every use, before
+// and after, answers as proto.Equal does.
+func TestEqualFastPathMadeOnSecondUse(t *testing.T) {
+	want := &pb.Point{Latitude: 1, Longitude: 2}
+	eq := expect.Equal(want)
+	m := expect.New(t)
+	m.Unary("/routeguide.RouteGuide/GetFeature").WithRequestMatching(eq).Times(3).Return(&pb.Feature{Name: "hit"})
+	m.Unary("/routeguide.RouteGuide/GetFeature").WithRequestMatching(expect.Anything()).Return(&pb.Feature{Name: "other"})
+	require.False(t, expect.EqualWireMade(eq), "made at declaration")
+	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
+	ctx := t.Context()
+
+	f, err := client.GetFeature(ctx, &pb.Point{Latitude: 1, Longitude: 2})
+	require.NoError(t, err)
+	require.Equal(t, "hit", f.GetName())
+	require.False(t, expect.EqualWireMade(eq), "made by the first use")
+
+	f, err = client.GetFeature(ctx, &pb.Point{Latitude: 1, Longitude: 3})
+	require.NoError(t, err)
+	require.Equal(t, "other", f.GetName(), "a different request matched")
+	require.True(t, expect.EqualWireMade(eq), "not made by the second use")
+
+	for range 2 {
+		f, err = client.GetFeature(ctx, &pb.Point{Latitude: 1, Longitude: 2})
+		require.NoError(t, err)
+		require.Equal(t, "hit", f.GetName())
+	}
 }

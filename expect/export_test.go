@@ -72,8 +72,10 @@ func RenderBoth(text string, req proto.Message) (fast, slow string, isFast bool,
 // whether the bytes alone answered it (Equal's fast path).
 func MatchWire(m Matcher, got proto.Message, wire []byte) (match, byBytes bool) {
 	if e, ok := m.(equalMatcher); ok {
-		byBytes = e.wire != nil && wire != nil && string(e.wire) == string(wire) &&
-			got.ProtoReflect().Descriptor().FullName() == e.name
+		w, name := e.wire()
+		byBytes = w != nil && wire != nil && string(w) == string(wire) &&
+			got.ProtoReflect().Descriptor().FullName() == name
+		e.fast.uses.Add(1) // past the first use, so matchWith takes the fast path
 	}
 	return matchWith(m, got, wire), byBytes
 }
@@ -94,4 +96,10 @@ func NodeJSON(src string) (fast, slow []byte, ok bool, err error) {
 	}
 	slow, err = json.Marshal(v)
 	return fast, slow, ok, err
+}
+
+// EqualWireMade reports whether an Equal matcher has made its fast path.
+func EqualWireMade(m Matcher) bool {
+	e, ok := m.(equalMatcher)
+	return ok && e.fast.made.Load()
 }

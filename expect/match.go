@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
@@ -43,19 +45,40 @@ func Func[T proto.Message](f func(T) bool) Matcher { return funcMatcher[T]{f} }
 
 type equalMatcher struct {
 	want proto.Message
+	fast *equalWire
+}
+
+// equalWire is an Equal matcher's fast path, made on its second use: most
+// matchers (a test's one call) are used once, and the first use costs
+// proto.Equal alone, where making the fast path costs a marshal, an
+// unmarshal and a proto.Equal. A Mock made per test paid that at every
+// WithRequest.
+type equalWire struct {
+	uses atomic.Int32
+	once sync.Once
 	// wire is want's deterministic marshaling, when a message that
 	// arrived as exactly these bytes is sure to equal want (see
 	// canonical); nil otherwise.
 	wire []byte
 	name protoreflect.FullName
+	made atomic.Bool // once has run (for tests)
 }
 
 func newEqual(want proto.Message) equalMatcher {
-	m := equalMatcher{want: want, wire: canonical(want)}
-	if m.wire != nil {
-		m.name = want.ProtoReflect().Descriptor().FullName()
-	}
-	return m
+	return equalMatcher{want: want, fast: &equalWire{}}
+}
+
+// wire returns the fast path's bytes and message name, making them on
+// first use (nil bytes: no fast path).
+func (m equalMatcher) wire() ([]byte, protoreflect.FullName) {
+	m.fast.once.Do(func() {
+		m.fast.wire = canonical(m.want)
+		if m.fast.wire != nil {
+			m.fast.name = m.want.ProtoReflect().Descriptor().FullName()
+		}
+		m.fast.made.Store(true)
+	})
+	return m.fast.wire, m.fast.name
 }
 
 func (m equalMatcher) Match(got proto.Message) bool {
@@ -65,10 +88,14 @@ func (m equalMatcher) Match(got proto.Message) bool {
 // matchWire is Match for a message that arrived as wire (nil: not known).
 // Bytes equal to want's deterministic marshaling answer at once; any other
 // answer is proto.Equal's. On a unary call, proto.Equal was the largest
-// part of what matching cost.
+// part of what matching cost. The first use is proto.Equal's (see
+// equalWire).
 func (m equalMatcher) matchWire(got proto.Message, wire []byte) bool {
-	if m.wire != nil && wire != nil && bytes.Equal(m.wire, wire) && got != nil &&
-		got.ProtoReflect().Descriptor().FullName() == m.name {
+	if wire == nil || got == nil || m.fast.uses.Add(1) == 1 {
+		return m.Match(got)
+	}
+	if w, name := m.wire(); w != nil && bytes.Equal(w, wire) &&
+		got.ProtoReflect().Descriptor().FullName() == name {
 		return true
 	}
 	return m.Match(got)
