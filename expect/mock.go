@@ -395,8 +395,13 @@ func messageType(md protoreflect.MessageDescriptor) protoreflect.MessageType {
 // prepare makes an expectation for a method, with its descriptor when it
 // is known already. kind < 0 means "whatever the method is" (stubs).
 func (m *Mock) prepare(method string, kind mockserver.Kind, source string) (*expectation, error) {
-	e := &expectation{m: m, kind: kind, source: source, compiled: &compiled{}}
-	e.min, e.max = 1, 1
+	return m.prepareWith(method, kind, source, &compiled{min: 1, max: 1})
+}
+
+// prepareWith is prepare with what the expectation matches and answers:
+// a stub's, shared (nothing here writes to it).
+func (m *Mock) prepareWith(method string, kind mockserver.Kind, source string, c *compiled) (*expectation, error) {
+	e := &expectation{m: m, kind: kind, source: source, compiled: c}
 	full, err := mockserver.NormalizeMethod(method)
 	if err != nil {
 		e.method = method

@@ -598,12 +598,20 @@ func (m *Mock) compileStubs(stubs []Stub) ([]*expectation, error) {
 	var errs []error
 	for i := range stubs {
 		s := &stubs[i]
-		e, err := m.prepare(s.Method, -1, s.Source())
+		// What the stub compiled to at parse, when it did: shared by
+		// the expectation if it is for the same method and send limit
+		// (compileFor), else put aside for a compiled of its own.
+		var c *compiled
+		if s.built != nil {
+			c = s.built.c
+		} else {
+			c = &compiled{min: 0, max: -1}
+		}
+		e, err := m.prepareWith(s.Method, -1, s.Source(), c)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%w: %s:%d: method: %v", ErrStubFile, s.File, s.methodLine, err))
 			continue
 		}
-		e.min, e.max = 0, -1
 		if e.md != nil {
 			if err := s.compileFor(e, e.md); err != nil {
 				errs = append(errs, err)
@@ -636,7 +644,7 @@ func (s Stub) compileFor(e *expectation, md protoreflect.MethodDescriptor) error
 		}
 	}
 	if s.built != nil && e.compiled == s.built.c {
-		e.compiled = &compiled{min: e.min, max: e.max} // its own, not the shared one
+		e.compiled = &compiled{min: 0, max: -1} // its own, not the shared one
 	}
 	src, err := s.source()
 	if err != nil {
