@@ -71,7 +71,7 @@ type Server struct {
 	methods  map[string]*method
 	services []protoreflect.ServiceDescriptor
 	tables   []*serviceTable // services' tables, in order
-	health   *health.Server
+	health   *lazyHealth
 	journal  journal
 	served   chan struct{}
 	// frames: calls exchange messages with gRPC as bytes in the journal
@@ -435,13 +435,60 @@ func (s *Server) register() error {
 		reflectionv1alpha.RegisterServerReflectionServer(s.srv, reflection.NewServer(ro))
 	}
 	if s.cfg.health {
-		s.health = health.NewServer()
-		for _, sd := range s.services {
-			s.health.SetServingStatus(string(sd.FullName()), healthpb.HealthCheckResponse_SERVING)
-		}
+		s.health = &lazyHealth{services: s.services}
 		healthpb.RegisterHealthServer(s.srv, s.health)
 	}
 	return nil
+}
+
+// lazyHealth is the grpc.health.v1 service, its health.Server (every
+// served service SERVING) made on the first call: most tests never ask,
+// and made at every start it was a server, a map and its statuses, and a
+// Shutdown at Close, for nothing. A client sees what the health.Server
+// answers, made before or after Close began (then all NOT_SERVING).
+type lazyHealth struct {
+	services []protoreflect.ServiceDescriptor
+
+	mu   sync.Mutex
+	srv  *health.Server
+	shut bool
+}
+
+func (h *lazyHealth) get() *health.Server {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.srv == nil {
+		h.srv = health.NewServer()
+		for _, sd := range h.services {
+			h.srv.SetServingStatus(string(sd.FullName()), healthpb.HealthCheckResponse_SERVING)
+		}
+		if h.shut {
+			h.srv.Shutdown()
+		}
+	}
+	return h.srv
+}
+
+// shutdown sets every status NOT_SERVING, now and for a server made later.
+func (h *lazyHealth) shutdown() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.shut = true
+	if h.srv != nil {
+		h.srv.Shutdown()
+	}
+}
+
+func (h *lazyHealth) Check(ctx context.Context, req *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
+	return h.get().Check(ctx, req)
+}
+
+func (h *lazyHealth) List(ctx context.Context, req *healthpb.HealthListRequest) (*healthpb.HealthListResponse, error) {
+	return h.get().List(ctx, req)
+}
+
+func (h *lazyHealth) Watch(req *healthpb.HealthCheckRequest, stream healthpb.Health_WatchServer) error {
+	return h.get().Watch(req, stream)
 }
 
 // lazyFiles is a registry of files made on first use.
@@ -880,7 +927,7 @@ func (s *Server) GracefulStop(ctx context.Context) {
 // handler ended with.
 func (s *Server) drain(patience <-chan struct{}) {
 	if s.health != nil {
-		s.health.Shutdown()
+		s.health.shutdown()
 	}
 	drained := make(chan struct{})
 	go func() {
