@@ -19,6 +19,7 @@ import (
 
 	"github.com/Masterminds/sprig/v3"
 	"github.com/google/uuid"
+	"github.com/grpcdouble/grpcdouble/expect/internal/fakerhook"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -125,7 +126,7 @@ var tmplFuncs = func() template.FuncMap {
 // tmplData that implement them.
 var rewrites = map[string]string{
 	"header": "Header", "randInt": "RandInt", "randFloat": "RandFloat", "randString": "RandString",
-	"now": "Now",
+	"now": "Now", "faker": "Faker",
 }
 
 // listAware wraps one of sprig's variadic float functions: a single list
@@ -470,6 +471,9 @@ func (c *tmplChecker) pipe(p *parse.PipeNode, dot tmplType) tmplType {
 		for i, arg := range cmd.Args {
 			switch a := arg.(type) {
 			case *parse.IdentifierNode:
+				if a.Ident == "faker" && fakerhook.New == nil {
+					c.fail("faker: this program has no faker functions: import github.com/grpcdouble/grpcdouble/expect/faker (the grpcdouble binary and gripmock stubs have them)")
+				}
 				if m, ok := rewrites[a.Ident]; ok {
 					cmd.Args[i] = &parse.VariableNode{NodeType: parse.NodeVariable, Pos: a.Pos, Ident: []string{"$", m}}
 				}
@@ -490,6 +494,13 @@ func (c *tmplChecker) pipe(p *parse.PipeNode, dot tmplType) tmplType {
 			case *parse.ChainNode:
 				if pn, ok := a.Node.(*parse.PipeNode); ok {
 					c.pipe(pn, dot)
+				}
+				// faker.Person.Name is $.Faker.Person.Name.
+				if id, ok := a.Node.(*parse.IdentifierNode); ok && id.Ident == "faker" {
+					if fakerhook.New == nil {
+						c.fail("faker: this program has no faker functions: import github.com/grpcdouble/grpcdouble/expect/faker (the grpcdouble binary and gripmock stubs have them)")
+					}
+					cmd.Args[i] = &parse.VariableNode{NodeType: parse.NodeVariable, Pos: a.Pos, Ident: append([]string{"$", "Faker"}, a.Field...)}
 				}
 			}
 		}
@@ -523,6 +534,11 @@ func (c *tmplChecker) chain(t tmplType, idents []string, text string) tmplType {
 				t = tmplType{known: true, name: id + " (a number)"}
 			case "RequestTime":
 				return tmplType{unknown: true} // a time.Time: its methods (.Unix, .Format) are Go's
+			case "Faker":
+				if fakerhook.New == nil {
+					c.fail("faker: this program has no faker functions: import github.com/grpcdouble/grpcdouble/expect/faker (the grpcdouble binary and gripmock stubs have them)")
+				}
+				return tmplType{unknown: true}
 			case "Header", "RandInt", "RandFloat", "RandString", "Now":
 				return tmplType{unknown: true}
 			default:
@@ -583,6 +599,7 @@ type tmplData struct {
 	state  func() string
 	seed   uint64
 	start  time.Time // when the call arrived
+	fakes  uint64    // how many times faker was read
 	limit  int       // the most a template may write (0: maxTemplateOutput)
 
 	req  map[string]any
@@ -686,6 +703,16 @@ func (d *tmplData) rand() *rand.Rand {
 		d.rnd = rand.New(rand.NewPCG(d.seed, uint64(d.hit)))
 	}
 	return d.rnd
+}
+
+// Faker is gripmock's faker object (package expect/faker), seeded by the
+// expectation, the call's number and how many times this call has read it.
+func (d *tmplData) Faker() (any, error) {
+	if fakerhook.New == nil {
+		return nil, errors.New("faker: this program has no faker functions: import github.com/grpcdouble/grpcdouble/expect/faker")
+	}
+	d.fakes++
+	return fakerhook.New(d.seed^(uint64(d.hit)<<32)^d.fakes*0x9e3779b97f4a7c15, d.RequestTime()), nil
 }
 
 // RandInt is a seeded random integer in [lo, hi).

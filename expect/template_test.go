@@ -209,6 +209,9 @@ func TestTemplateLoadErrors(t *testing.T) {
 			`t.yaml:2: status.message: template: .Request.x: routeguide.Point has no field "x"`},
 		{"header", "- method: routeguide.RouteGuide/GetFeature\n  headers: {a: '{{ nope }}'}\n  response: {}\n",
 			`t.yaml:2: headers.a: template: line 1: function "nope" not defined`},
+		// This test binary does not import expect/faker.
+		{"faker not linked", "- method: routeguide.RouteGuide/GetFeature\n  response: {name: '{{ faker.Person.Name }}'}\n",
+			`t.yaml:2: response.name: template: faker: this program has no faker functions: import github.com/grpcdouble/grpcdouble/expect/faker`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := expect.ParseStubs("t.yaml", []byte(tc.data), nil)

@@ -3,8 +3,12 @@ package stubformat_test
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/mockserver"
@@ -132,4 +136,55 @@ func TestGripmockFunctionsAsIs(t *testing.T) {
 
 func TestGripmockFunctionsConverted(t *testing.T) {
 	gripmockFunctionCalls(t, serveConverted(t, stubformat.Gripmock, "testdata/gripmock/functions.yaml"))
+}
+
+// fakerAnswers calls the faker stub twice and checks each answer's shape:
+// a first name, an email, a number in [1, 10] and a UUID.
+func fakerAnswers(t *testing.T, d *double) [2]string {
+	t.Helper()
+	var out [2]string
+	for i := range out {
+		got := d.unary(getItem, `{"id": "faker"}`)
+		if len(got.Messages) != 1 {
+			t.Fatalf("faker: got %+v", got)
+		}
+		var m struct{ Name string }
+		if err := json.Unmarshal([]byte(got.Messages[0]), &m); err != nil {
+			t.Fatal(err)
+		}
+		parts := strings.Split(m.Name, "|")
+		if len(parts) != 4 || parts[0] == "" || !strings.Contains(parts[1], "@") {
+			t.Fatalf("faker: %q, want NAME|EMAIL|N|UUID", m.Name)
+		}
+		if n, err := strconv.Atoi(parts[2]); err != nil || n < 1 || n > 10 {
+			t.Errorf("faker: %q: want a number in [1, 10]", m.Name)
+		}
+		if _, err := uuid.Parse(parts[3]); err != nil {
+			t.Errorf("faker: %q: %v", m.Name, err)
+		}
+		out[i] = m.Name
+	}
+	return out
+}
+
+// gripmock's faker loads as is; it is seeded by the stub and the call, so
+// a second server gives the same answers, call by call.
+func TestGripmockFakerAsIs(t *testing.T) {
+	first := fakerAnswers(t, serve(t, stubformat.Auto, "testdata/gripmock/functions.yaml"))
+	again := fakerAnswers(t, serve(t, stubformat.Auto, "testdata/gripmock/functions.yaml"))
+	if first != again {
+		t.Errorf("faker: %q, then on a second server %q: want the same", first, again)
+	}
+	if first[0] == first[1] {
+		t.Errorf("faker: the two calls both answered %q: want each call seeded by its number", first[0])
+	}
+}
+
+// The converted file keeps faker and answers in the same shape. The values
+// differ from the gripmock file's: the seed is the stub's file and line.
+func TestGripmockFakerConverted(t *testing.T) {
+	got := fakerAnswers(t, serveConverted(t, stubformat.Gripmock, "testdata/gripmock/functions.yaml"))
+	if got[0] == got[1] {
+		t.Errorf("faker: the two calls both answered %q: want each call seeded by its number", got[0])
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	_ "github.com/grpcdouble/grpcdouble/expect/faker" // stub templates may read faker
 	"os"
 	"os/signal"
 	"syscall"

@@ -2,6 +2,7 @@ package gripmock
 
 import (
 	"fmt"
+	_ "github.com/grpcdouble/grpcdouble/expect/faker" // gripmock templates may read faker
 	"strconv"
 	"strings"
 

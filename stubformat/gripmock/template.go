@@ -11,9 +11,8 @@ import (
 
 // gripmock's template functions (its builtins plugin), and what each
 // becomes in grpcdouble's template engine. "" keeps the name (the same
-// function there); notYet marks those whose behaviour differs (gripmock's
-// math works on floats and slices, its time functions on time.Time) or that
-// need a library grpcdouble does not ship (faker).
+// function there); notYet marks those not mapped yet (duration and the
+// delay helpers regressive, backoff, jitter).
 var gripmockFuncs = map[string]string{
 	"upper": "", "lower": "", "title": "upper", // gripmock's title is strings.ToTitle
 	"sprintf": "printf", "json": "toJson", "uuid": "",
@@ -33,7 +32,8 @@ var gripmockFuncs = map[string]string{
 	"now": "", "unix": "", "format": "",
 	"duration": notYet, "regressive": notYet, "backoff": notYet, "jitter": notYet,
 	"uuid2base64": "", "uuid2bytes": "",
-	"uuid2int64": "", "string2base64": "b64enc", "bytes2base64": "", "bytes": "", "faker": notYet,
+	"uuid2int64": "", "string2base64": "b64enc", "bytes2base64": "", "bytes": "",
+	"faker": "", // package expect/faker, imported by this package
 }
 
 // Go's own template functions, the same in both engines.
