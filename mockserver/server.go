@@ -355,12 +355,24 @@ func (s *Server) listen() error {
 	return nil
 }
 
+// Server options every start passes alike, made once per process (each
+// is a closure and its option value, and they change nothing they are
+// applied to but the server's own settings).
+var (
+	waitForHandlers = grpc.WaitForHandlers(true)
+	defaultMaxSend  = grpc.MaxSendMsgSize(DefaultMaxSendSize)
+	// Made on first use: the "proto" codec it wraps is the one registered
+	// by then (codecs register in init).
+	wireCodecOption = sync.OnceValue(func() grpc.ServerOption { return grpc.ForceServerCodecV2(newWireCodec()) })
+)
+
 func (s *Server) serverOptions() []grpc.ServerOption {
-	opts := []grpc.ServerOption{
+	opts := make([]grpc.ServerOption, 0, 7+len(s.cfg.serverOpts))
+	opts = append(opts,
 		grpc.UnknownServiceHandler(s.unknown),
 		// Close returns only once every handler has, so no goroutine
 		// outlives the test that started the server.
-		grpc.WaitForHandlers(true),
+		waitForHandlers,
 		// Run handlers on a few long-lived goroutines, one per CPU (a
 		// call finding them all busy gets its own, as without): a
 		// goroutine made per call starts with a small stack and copies
@@ -369,17 +381,17 @@ func (s *Server) serverOptions() []grpc.ServerOption {
 		// server on grpc's defaults pays it too, expect's deeper
 		// handler more.
 		grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))),
-	}
+	)
 	if s.cfg.tlsConfig != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(s.cfg.tlsConfig)))
 	}
 	if s.cfg.maxMsg > 0 {
 		opts = append(opts, grpc.MaxRecvMsgSize(s.cfg.maxMsg), grpc.MaxSendMsgSize(s.cfg.maxMsg))
 	} else {
-		opts = append(opts, grpc.MaxSendMsgSize(DefaultMaxSendSize))
+		opts = append(opts, defaultMaxSend)
 	}
 	if s.frames {
-		opts = append(opts, grpc.ForceServerCodecV2(newWireCodec()))
+		opts = append(opts, wireCodecOption())
 	}
 	return append(opts, s.cfg.serverOpts...)
 }
