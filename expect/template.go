@@ -508,7 +508,7 @@ func (c *tmplChecker) pipe(p *parse.PipeNode, dot tmplType) tmplType {
 	return out
 }
 
-var rootFields = "Request, Requests, Message, Method, Hit, Index, State and RequestTime"
+var rootFields = "Request, Requests, Message, Method, Hit, Index, State, StubID and RequestTime"
 
 // chain checks a reference like .Request.location.latitude.
 func (c *tmplChecker) chain(t tmplType, idents []string, text string) tmplType {
@@ -528,7 +528,7 @@ func (c *tmplChecker) chain(t tmplType, idents []string, text string) tmplType {
 				if c.env.in == nil {
 					t = tmplType{unknown: true}
 				}
-			case "Method", "State":
+			case "Method", "State", "StubID":
 				t = tmplType{known: true, name: id + " (a string)"}
 			case "Hit", "Index":
 				t = tmplType{known: true, name: id + " (a number)"}
@@ -600,7 +600,8 @@ type tmplData struct {
 	seed   uint64
 	start  time.Time // when the call arrived
 	fakes  uint64    // how many times faker was read
-	limit  int       // the most a template may write (0: maxTemplateOutput)
+	stubID string
+	limit  int // the most a template may write (0: maxTemplateOutput)
 
 	req  map[string]any
 	reqs []any
@@ -668,6 +669,9 @@ func (d *tmplData) Hit() int { return d.hit }
 func (d *tmplData) Index() int { return d.index }
 
 // State is the state of the expectation's scenario ("" outside one).
+// StubID is the ID of the stub answering: its id, or the one it was given.
+func (d *tmplData) StubID() string { return d.stubID }
+
 func (d *tmplData) State() string {
 	if d.state == nil {
 		return ""

@@ -23,7 +23,7 @@ func (r *run) data() *tmplData {
 		e := r.e
 		r.tdata = &tmplData{
 			got: r.got, md: r.call.Metadata(), method: e.method, hit: r.hit, seed: seedOf(e.source),
-			start: r.call.Start(),
+			start: r.call.Start(), stubID: e.id,
 			limit: r.call.MaxSendSize(),
 		}
 		if e.md != nil {

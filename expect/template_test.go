@@ -198,7 +198,7 @@ func TestTemplateLoadErrors(t *testing.T) {
 		{"proto name", "- method: routeguide.RouteGuide/RouteChat\n  steps:\n    - send: {message: '{{ with .Message.location }}{{ .lattitude }}{{ end }}'}\n",
 			`t.yaml:3: steps[0].send.message: template: .lattitude: routeguide.Point has no field "lattitude" (did you mean latitude?)`},
 		{"unknown value", "- method: routeguide.RouteGuide/GetFeature\n  response: {name: '{{ .Reqest.latitude }}'}\n",
-			`t.yaml:2: response.name: template: .Reqest.latitude: a template has no value Reqest (it has Request, Requests, Message, Method, Hit, Index, State and RequestTime) (did you mean Request?)`},
+			`t.yaml:2: response.name: template: .Reqest.latitude: a template has no value Reqest (it has Request, Requests, Message, Method, Hit, Index, State, StubID and RequestTime) (did you mean Request?)`},
 		{"unknown function", "- method: routeguide.RouteGuide/GetFeature\n  response: {name: '{{ env \"HOME\" }}'}\n",
 			`t.yaml:2: response.name: template: line 1: function "env" not defined`},
 		{"output not valid", "- method: routeguide.RouteGuide/GetFeature\n  response: {template: '{\"name\": {{ .Request.latitude }}}'}\n",
@@ -373,6 +373,10 @@ func TestTemplateNumbersAndTime(t *testing.T) {
 - method: routeguide.RouteGuide/GetFeature
   request: {equal: {latitude: 3}}
   response: {name: '{{ modf .Request.latitude 2 }} {{ modf 7.5 2 }} {{ gtf .Request.latitude 2.5 }} {{ gef 3 .Request.latitude }} {{ ltf .Request.latitude "4" }} {{ lef 3.5 .Request.latitude }} {{ decimal .Request.latitude }} {{ decimal 0.25 }} {{ bytes "hi" | bytes2base64 }} {{ uuid2base64 "123e4567-e89b-12d3-a456-426614174000" }} {{ uuid2int64 "123e4567-e89b-12d3-a456-426614174000" }}'}
+- id: named
+  method: routeguide.RouteGuide/GetFeature
+  request: {equal: {latitude: 7}}
+  response: {name: '{{ .StubID }}'}
 - method: routeguide.RouteGuide/GetFeature
   request: {equal: {latitude: 6}}
   response: {name: '{{ uuid2bytes "nope" }}'}
@@ -414,6 +418,9 @@ func TestTemplateNumbersAndTime(t *testing.T) {
 	f, err = client.GetFeature(ctx(t), &pb.Point{Latitude: 3})
 	require.NoError(t, err)
 	assert.Equal(t, `1 1.5 true true true false 3.0 0.25 aGk= Ej5FZ+ibEtOkVkJmFBdAAA== {"high":-3237353759658656238,"low":18039774891890340}`, f.Name)
+	f, err = client.GetFeature(ctx(t), &pb.Point{Latitude: 7})
+	require.NoError(t, err)
+	assert.Equal(t, "named", f.Name)
 	_, err = client.GetFeature(ctx(t), &pb.Point{Latitude: 6})
 	assert.Contains(t, status.Convert(err).Message(), `not a UUID "nope"`)
 	_, err = client.GetFeature(ctx(t), &pb.Point{Latitude: 4})

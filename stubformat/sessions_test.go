@@ -105,6 +105,7 @@ func gripmockFunctionCalls(t *testing.T, d *double) {
 			want: ok(`{"name":"2 1.5 5.0 2.5 true true true false big 123e4567+e89b+12d3+a456+426614174000 5 bW9yZQ== bW9yZQ== Ej5FZ+ibEtOkVkJmFBdAAA== {\"high\":-3237353759658656238,\"low\":18039774891890340} 3 3"}`)},
 		{name: "sum, avg and max over extract", do: stream(upload, `{"uploadId": "sum-a", "sequence": 1}`, `{"uploadId": "sum-b", "sequence": 2}`, `{"uploadId": "sum-c", "sequence": 6}`),
 			want: ok(`{"uploadId":"9 3 6","chunks":3,"ok":true}`)},
+		{name: ".StubID", do: unary(getItem, `{"id": "stubid"}`), want: ok(`{"name":"5b1f6a2e-0c4d-4a8e-9f3b-2d7c1e6a9b40"}`)},
 		{name: "aliases", do: stream(upload, `{"uploadId": "alias"}`, `{"uploadId": "alias"}`), want: ok(`{"uploadId":"aliased","chunks":2}`)},
 		{name: "stream: equals outranks a pattern", do: stream(upload, `{"uploadId": "div-a"}`, `{"uploadId": "div-zero"}`), want: ok(`{"uploadId":"by equals"}`)},
 		{name: "stream: the pattern", do: stream(upload, `{"uploadId": "div-a"}`, `{"uploadId": "div-b"}`), want: ok(`{"uploadId":"by pattern"}`)},

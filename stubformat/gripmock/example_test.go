@@ -51,7 +51,7 @@ func TestProblemsNameTheLine(t *testing.T) {
 		{"- service: S\n  method: M\n  output: {data: {name: \"{{ .Request.name | shout }}\"}}\n", "f.yaml:3: output.data.name: unknown gripmock template function \"shout\""},
 		{"- service: S\n  method: M\n  output: {data: {name: \"{{ jitter 1 2 }}\"}}\n", "f.yaml:3: output.data.name: not supported yet: gripmock's template function \"jitter\""},
 		{"- service: S\n  method: M\n  output: {data: {name: \"{{ \\\"-\\\" | join .Request.tags }}\"}}\n", "f.yaml:3: output.data.name: not supported yet: gripmock's join other than join LIST SEP"},
-		{"- service: S\n  method: M\n  output: {data: {name: \"{{ .StubID }}\"}}\n", "f.yaml:3: output.data.name: not supported yet: the template data .StubID"},
+		{"- service: S\n  method: M\n  output: {data: {name: \"{{ .Stub }}\"}}\n", "f.yaml:3: output.data.name: not supported yet: the template data .Stub"},
 		{"- service: S\n  method: M\n  output: {data: {name: \"{{ round 1.5 2 }}\"}}\n", "f.yaml:3: output.data.name: gripmock's round takes one number: round NUMBER or NUMBER | round"},
 		{"- service: S\n  method: M\n  session: [a]\n  output: {data: {}}\n", "f.yaml:3: session: want a session name"},
 		{"- service: S\n  method: M\n  options: {times: -1}\n  output: {data: {}}\n", "f.yaml:3: options.times: want a count, 0 or more, got \"-1\""},

@@ -46,7 +46,7 @@ var builtinFuncs = map[string]bool{
 const notYet = "-"
 
 // The data gripmock gives a template, and grpcdouble's name for it.
-var gripmockData = map[string]string{"Request": "Request", "Requests": "Requests", "MessageIndex": "Index", "RequestTime": "RequestTime"}
+var gripmockData = map[string]string{"Request": "Request", "Requests": "Requests", "MessageIndex": "Index", "RequestTime": "RequestTime", "StubID": "StubID"}
 
 func isTemplateText(s string) bool { return strings.Contains(s, "{{") }
 
