@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
 )
 
 // prepareDirect lets a message whose templates all sit in singular scalar
@@ -27,7 +28,14 @@ func (m *msgTmpl) prepareDirect() {
 		}
 		js.WriteString("null")
 	}
-	base := messageType(m.out).New().Interface()
+	// The linked type only when it is this very descriptor: setScalar sets
+	// m.out's fields, and a generated type of the same name loaded from
+	// .proto files has other descriptors (protobuf panics on a mismatch).
+	mt := messageType(m.out)
+	if mt.Descriptor() != m.out {
+		mt = dynamicpb.NewMessageType(m.out)
+	}
+	base := mt.New().Interface()
 	if protojson.Unmarshal(js.Bytes(), base) != nil {
 		return
 	}

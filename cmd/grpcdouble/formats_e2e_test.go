@@ -44,6 +44,8 @@ func TestServeForeignStubs(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "gripmock.yaml"), gripmockRouteGuide)
 	writeFile(t, filepath.Join(dir, "wiremock.json"), wiremockRouteGuide)
+	// A native file using faker and modf: the binary links expect/faker.
+	writeFile(t, filepath.Join(dir, "native.yaml"), "- method: routeguide.RouteGuide/GetFeature\n  request: {equal: {latitude: 9}}\n  response: {name: '{{ faker.Person.FirstName }}/{{ modf 7 4 }}'}\n")
 	addr, adminAddr, stop := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
 		"--proto", filepath.Join(moduleRoot(t), "testdata/standalone/protos"), "--stubs", dir)
 	defer func() {
@@ -73,6 +75,18 @@ func TestServeForeignStubs(t *testing.T) {
 	}
 	if f, err := client.GetFeature(ctx, &pb.Point{Latitude: 8}); err != nil || f.GetName() != "added as gripmock" {
 		t.Errorf("GetFeature(8) = %v, %v; want the stub added", f, err)
+	}
+	if f, err := client.GetFeature(ctx, &pb.Point{Latitude: 9}); err != nil || !strings.HasSuffix(f.GetName(), "/3") || len(f.GetName()) < 3 {
+		t.Errorf("GetFeature(9) = %v, %v; want a first name from faker, then /3", f, err)
+	}
+	// And a gripmock stub with faker and mod, through the admin API.
+	code = adminDo(t, "POST", "http://"+adminAddr+"/stubs", "", `{"service": "RouteGuide", "method": "GetFeature",
+  "input": {"equals": {"latitude": 10}}, "output": {"data": {"name": "{{ faker.Contact.Email }} {{ mod 7 4 }}"}}}`, nil)
+	if code != http.StatusCreated {
+		t.Fatalf("POST /stubs with a gripmock faker stub: %d", code)
+	}
+	if f, err := client.GetFeature(ctx, &pb.Point{Latitude: 10}); err != nil || !strings.Contains(f.GetName(), "@") || !strings.HasSuffix(f.GetName(), " 3") {
+		t.Errorf("GetFeature(10) = %v, %v; want an email from faker, then 3", f, err)
 	}
 }
 
