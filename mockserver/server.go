@@ -131,7 +131,7 @@ func New(h Handler, opts ...Option) (*Server, error) {
 		return nil, errors.New("nil Handler")
 	}
 	cfg := newConfig(opts)
-	s := &Server{cfg: cfg, handler: h, methods: map[string]*method{}, served: make(chan struct{}), live: map[*Call]context.CancelCauseFunc{}}
+	s := &Server{cfg: cfg, handler: h, served: make(chan struct{})}
 	s.journal.init(cfg.journalLimit, cfg.journalBytes)
 	s.frames = !cfg.noJournal && len(cfg.serverOpts) == 0
 
@@ -207,7 +207,14 @@ func (s *Server) loadServices(ctx context.Context) error {
 	s.tables = make([]*serviceTable, len(s.services))
 	for i, sd := range s.services {
 		s.tables[i] = tableOf(sd)
-		for _, m := range s.tables[i].methods {
+	}
+	if len(s.tables) == 1 { // read only: the table's own will do
+		s.methods = s.tables[0].byName
+		return nil
+	}
+	s.methods = map[string]*method{}
+	for _, t := range s.tables {
+		for _, m := range t.methods {
 			s.methods[m.fullName] = m
 		}
 	}
@@ -219,6 +226,7 @@ func (s *Server) loadServices(ctx context.Context) error {
 // Server from the srv argument gRPC passes them (see register).
 type serviceTable struct {
 	methods []*method
+	byName  map[string]*method // methods by full name; never written once made
 	desc    grpc.ServiceDesc
 }
 
@@ -244,7 +252,7 @@ func tableOf(sd protoreflect.ServiceDescriptor) *serviceTable {
 }
 
 func newServiceTable(sd protoreflect.ServiceDescriptor) *serviceTable {
-	t := &serviceTable{desc: grpc.ServiceDesc{
+	t := &serviceTable{byName: map[string]*method{}, desc: grpc.ServiceDesc{
 		ServiceName: string(sd.FullName()),
 		HandlerType: (*any)(nil),
 		Metadata:    sd.ParentFile().Path(),
@@ -260,6 +268,7 @@ func newServiceTable(sd protoreflect.ServiceDescriptor) *serviceTable {
 			outName:  md.Output().FullName(),
 		}
 		t.methods = append(t.methods, m)
+		t.byName[m.fullName] = m
 		if m.kind == Unary {
 			t.desc.Methods = append(t.desc.Methods, grpc.MethodDesc{MethodName: string(md.Name()), Handler: unaryHandler(m)})
 			continue
@@ -706,6 +715,9 @@ func (s *Server) track(c *Call, cancel context.CancelCauseFunc) {
 	if s.stopping {
 		cancel(errStopping)
 	} else {
+		if s.live == nil { // most servers never have a call ask
+			s.live = map[*Call]context.CancelCauseFunc{}
+		}
 		s.live[c] = cancel
 	}
 	s.liveMu.Unlock()
@@ -832,14 +844,18 @@ func (s *Server) Dialer() func(context.Context, string) (net.Conn, error) {
 // Target is the target string to dial with Dialer.
 func (s *Server) Target() string { return "passthrough:///" + s.Addr() }
 
+// insecureCreds is the dial option of every server without TLS: stateless,
+// so made once.
+var insecureCreds = grpc.WithTransportCredentials(insecure.NewCredentials())
+
 // DialOptions are the options ClientConn uses: the dialer and the
 // transport credentials. Add your own after them.
 func (s *Server) DialOptions() []grpc.DialOption {
-	creds := insecure.NewCredentials()
+	creds := insecureCreds
 	if s.cfg.clientTLS != nil {
-		creds = credentials.NewTLS(s.cfg.clientTLS)
+		creds = grpc.WithTransportCredentials(credentials.NewTLS(s.cfg.clientTLS))
 	}
-	opts := []grpc.DialOption{grpc.WithContextDialer(s.Dialer()), grpc.WithTransportCredentials(creds)}
+	opts := []grpc.DialOption{grpc.WithContextDialer(s.Dialer()), creds}
 	return append(opts, s.cfg.dialOpts...)
 }
 

@@ -58,6 +58,13 @@ func TestServersOfOneServiceAnswerEachTheirOwn(t *testing.T) {
 		}
 	}
 	for i, srv := range srvs {
+		// A server of one service looks methods up in the table's own map.
+		md, err := srv.Method("routeguide.RouteGuide/GetFeature")
+		require.NoError(t, err)
+		require.Equal(t, "GetFeature", string(md.Name()))
+		_, err = srv.Method("/routeguide.RouteGuide/GetFeatur")
+		require.ErrorIs(t, err, mockserver.ErrUnknownMethod)
+		require.ErrorContains(t, err, "/routeguide.RouteGuide/GetFeature")
 		calls := srv.Calls()
 		require.Len(t, calls, 4, "server %d journals only its own calls", i)
 		require.Len(t, srv.CallsTo("/routeguide.RouteGuide/GetFeature"), 2, "server %d", i)
