@@ -174,25 +174,19 @@ func Absent() Op { return &opSpec{kind: opAbsent} }
 
 // AllOf holds when every one of ops holds: several tests of one field,
 // such as two contains on a repeated field.
-func AllOf(ops ...Op) Op {
-	s := &opSpec{kind: opAll}
-	for _, o := range ops {
-		s.subs = append(s.subs, o.spec())
-	}
-	if len(ops) == 0 {
-		s.err = fmt.Errorf("allOf needs at least one operator")
-	}
-	return s
-}
+func AllOf(ops ...Op) Op { return listOp(opAll, "allOf", ops) }
 
 // AnyOf holds when at least one of ops holds.
-func AnyOf(ops ...Op) Op {
-	s := &opSpec{kind: opAnyOf}
+func AnyOf(ops ...Op) Op { return listOp(opAnyOf, "anyOf", ops) }
+
+// listOp is an operator over other operators, such as allOf and anyOf.
+func listOp(kind opKind, name string, ops []Op) Op {
+	s := &opSpec{kind: kind}
 	for _, o := range ops {
 		s.subs = append(s.subs, o.spec())
 	}
 	if len(ops) == 0 {
-		s.err = fmt.Errorf("anyOf needs at least one operator")
+		s.err = fmt.Errorf("%s needs at least one operator", name)
 	}
 	return s
 }
