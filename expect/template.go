@@ -59,7 +59,7 @@ var tmplFuncs = func() template.FuncMap {
 		delete(fm, name)
 	}
 	fm["repeat"] = func(n int, s string) (string, error) {
-		if n < 0 || n*max(len(s), 1) > maxTemplateOutput {
+		if n < 0 || n > maxTemplateOutput/max(len(s), 1) {
 			return "", fmt.Errorf("repeat %d: the output would pass %d bytes", n, maxTemplateOutput)
 		}
 		return strings.Repeat(s, n), nil
@@ -309,13 +309,27 @@ func intRange(start, stop, step int) ([]int, error) {
 	if step == 0 {
 		return nil, fmt.Errorf("step 0")
 	}
-	n := (stop - start) / step
+	// The count in uint64, where a difference or a step at the ends of
+	// int's range does not overflow.
+	var span, by uint64
+	switch {
+	case step > 0 && start < stop:
+		span, by = uint64(stop)-uint64(start), uint64(step)
+	case step < 0 && start > stop:
+		span, by = uint64(start)-uint64(stop), -uint64(step)
+	default:
+		return nil, nil
+	}
+	n := span / by
+	if span%by != 0 {
+		n++
+	}
 	if n > maxTemplateList {
 		return nil, fmt.Errorf("a list of %d numbers is more than the %d a template may make", n, maxTemplateList)
 	}
-	var out []int
-	for i := start; (step > 0 && i < stop) || (step < 0 && i > stop); i += step {
-		out = append(out, i)
+	out := make([]int, n)
+	for i := range out {
+		out[i] = start + i*step // within [start, stop): no overflow
 	}
 	return out, nil
 }
@@ -724,7 +738,9 @@ func (d *tmplData) RandInt(lo, hi int) (int, error) {
 	if hi <= lo {
 		return 0, fmt.Errorf("randInt %d %d: want lo < hi", lo, hi)
 	}
-	return lo + d.rand().IntN(hi-lo), nil
+	// In uint64: hi-lo may pass int's range. The same draws as IntN.
+	return lo + int(d.rand().Uint64N(uint64(hi)-uint64(lo))), nil //nolint:gosec // wraps back into [lo, hi)
+
 }
 
 // RandFloat is a seeded random number in [0, 1).

@@ -1,0 +1,59 @@
+package expect
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+// Sequence, repeat and randInt arguments at the ends of int's range are
+// errors or short lists, never a list that grows without end (a
+// difference or a step that overflows) nor a panic.
+func TestTemplateFuncsHugeNumbers(t *testing.T) {
+	for _, tc := range []struct {
+		name              string
+		start, stop, step int
+	}{
+		{"full range", math.MinInt, math.MaxInt, 1},
+		{"step past the end", 0, math.MaxInt, math.MaxInt/2 + 1},
+		{"negative step past the end", 0, math.MinInt, math.MinInt/2 - 1},
+		{"negative full range", math.MaxInt, math.MinInt, -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			done := make(chan struct{})
+			var got []int
+			var err error
+			go func() { got, err = intRange(tc.start, tc.stop, tc.step); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatal("intRange did not return")
+			}
+			if err == nil && len(got) > maxTemplateList {
+				t.Fatalf("a list of %d", len(got))
+			}
+			for i := 1; i < len(got); i++ {
+				if (tc.step > 0) != (got[i] > got[i-1]) {
+					t.Fatalf("wrapped: %v", got)
+				}
+			}
+		})
+	}
+	if got, err := intRange(0, math.MaxInt, math.MaxInt/2+1); err != nil || len(got) != 2 {
+		t.Errorf("intRange(0, MaxInt, MaxInt/2+1) = %v, %v; want [0 %d]", got, err, math.MaxInt/2+1)
+	}
+	if got, err := intRange(10, 0, -3); err != nil || len(got) != 4 || got[3] != 1 {
+		t.Errorf("intRange(10, 0, -3) = %v, %v; want [10 7 4 1]", got, err)
+	}
+	if got, err := intRange(5, 5, 1); err != nil || len(got) != 0 {
+		t.Errorf("intRange(5, 5, 1) = %v, %v", got, err)
+	}
+	repeat := tmplFuncs["repeat"].(func(int, string) (string, error))
+	if _, err := repeat(1<<62+1, "abcd"); err == nil {
+		t.Error("repeat 1<<62+1 of 4 bytes: no error")
+	}
+	d := &tmplData{}
+	if _, err := d.RandInt(math.MinInt, math.MaxInt); err != nil {
+		t.Errorf("RandInt(MinInt, MaxInt): %v", err)
+	}
+}
