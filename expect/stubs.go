@@ -704,6 +704,7 @@ var yamlLine = regexp.MustCompile(`line (\d+): `)
 var yamlTypes = strings.NewReplacer(
 	"expect.stubDoc", "stub", "expect.stepDoc", "step", "expect.ruleDoc", "forEach rule", "expect.matchDoc", "message match",
 	"expect.listDoc", "messages match", "expect.statusDoc", "status", "expect.fileDoc", "stub file",
+	"expect.thenDoc", "then effect",
 )
 
 // yamlError rewrites yaml's "line N: ..." into "file:N: ...".

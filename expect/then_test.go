@@ -182,6 +182,8 @@ func TestThenBadStubs(t *testing.T) {
 			"t.yaml:6: field respons not found in type"},
 		{"- method: routeguide.RouteGuide/GetFeature\n  response: {}\n  then:\n    - deleteStubs: [\"a b\"]\n",
 			`t.yaml:4: then[0].deleteStubs[0]: "a b" is not a stub ID`},
+		{"- method: routeguide.RouteGuide/GetFeature\n  response: {}\n  then: {deleteStubs: [a]}\n",
+			"t.yaml:3: cannot unmarshal !!map into []then effect"},
 	} {
 		_, err := expect.ParseStubs("t.yaml", []byte(tc.doc), nil)
 		require.Error(t, err, tc.doc)
