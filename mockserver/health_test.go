@@ -19,8 +19,17 @@ import (
 func TestHealthCheckListAndWatchUntilClose(t *testing.T) {
 	srv, err := mockserver.New(kindHandler, mockserver.WithServices(routeGuide), mockserver.WithProtoFiles([]string{protoDir}, echoProto))
 	require.NoError(t, err)
-	closed := make(chan struct{})
-	defer func() { <-closed }()
+	// Close runs below while the Watch is open, and ends after the deferred
+	// cc.Close; a test stopped before it closes the server here instead of
+	// waiting for a Close that never started.
+	closed, closing := make(chan struct{}), false
+	defer func() {
+		if !closing {
+			_ = srv.Close()
+			return
+		}
+		<-closed
+	}()
 	ctx := testContext(t)
 	// A connection of the test's own, so Close does not close it first.
 	cc, err := grpc.NewClient(srv.Target(), srv.DialOptions()...)
@@ -47,6 +56,7 @@ func TestHealthCheckListAndWatchUntilClose(t *testing.T) {
 		require.Equal(t, healthpb.HealthCheckResponse_SERVING, list.GetStatuses()[svc].GetStatus(), "service %q in %v", svc, list)
 	}
 
+	closing = true
 	go func() { defer close(closed); _ = srv.Close() }()
 	resp, err = watch.Recv()
 	require.NoError(t, err)

@@ -862,6 +862,7 @@ func TestCloseWithAndWithoutRunningCalls(t *testing.T) {
 	t.Run("idle", func(t *testing.T) {
 		srv, err := mockserver.New(kindHandler, mockserver.WithServices(routeGuide))
 		require.NoError(t, err)
+		t.Cleanup(func() { _ = srv.Close() }) // if the test stops before its own Close
 		_, err = pb.NewRouteGuideClient(srv.ClientConn()).GetFeature(testContext(t), &pb.Point{})
 		require.NoError(t, err)
 		require.NoError(t, srv.Close())
@@ -881,9 +882,14 @@ func TestCloseWithAndWithoutRunningCalls(t *testing.T) {
 		})
 		srv, err := mockserver.New(h, mockserver.WithServices(routeGuide))
 		require.NoError(t, err)
+		var releaseOnce sync.Once
+		unblock := func() { releaseOnce.Do(func() { close(release) }) }
+		// If the test stops early, the handler is let go and the server closed.
+		t.Cleanup(func() { unblock(); _ = srv.Close() })
+		ctx := testContext(t)
 		got := make(chan error, 1)
 		go func() {
-			f, err := pb.NewRouteGuideClient(srv.ClientConn()).GetFeature(testContext(t), &pb.Point{})
+			f, err := pb.NewRouteGuideClient(srv.ClientConn()).GetFeature(ctx, &pb.Point{})
 			if err == nil && f.GetName() != "finished" {
 				err = fmt.Errorf("got %v", f)
 			}
@@ -892,7 +898,7 @@ func TestCloseWithAndWithoutRunningCalls(t *testing.T) {
 		waitFor(t, entered, "the handler")
 		closed := make(chan struct{})
 		go func() { defer close(closed); _ = srv.Close() }()
-		close(release) // the handler answers while Close drains
+		unblock() // the handler answers while Close drains
 		waitFor(t, closed, "Close")
 		require.NoError(t, waitFor(t, got, "the call"), "a call running at Close is drained, not cut")
 	})

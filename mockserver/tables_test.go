@@ -47,6 +47,7 @@ func TestServersOfOneServiceAnswerEachTheirOwn(t *testing.T) {
 			require.Equal(t, want, f.GetName(), "round %d", round)
 			stream, err := client.ListFeatures(ctx, &pb.Rectangle{})
 			require.NoError(t, err)
+			got := 0
 			for {
 				f, err := stream.Recv()
 				if err == io.EOF {
@@ -54,7 +55,9 @@ func TestServersOfOneServiceAnswerEachTheirOwn(t *testing.T) {
 				}
 				require.NoError(t, err)
 				require.Equal(t, want, f.GetName(), "round %d", round)
+				got++
 			}
+			require.Equal(t, 2, got, "round %d: features from %s", round, want)
 		}
 	}
 	for i, srv := range srvs {

@@ -3,6 +3,8 @@ package main
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -47,29 +49,16 @@ window.result = (async () => {
 // stub's answer and the error's code and message.
 func TestBrowserCORS(t *testing.T) {
 	b := browser.Start(t)
-	var target string
-	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = w.Write([]byte(strings.Replace(corsPage, "%q", `"`+target+`"`, 1)))
-	}))
-	t.Cleanup(page.Close)
-
-	run := func(step string) map[string]any {
-		b.Do("open the page: "+step, chromedp.Navigate(page.URL+"/"))
-		b.WaitFor("the page is done: "+step, `document.querySelector('#out').textContent !== 'waiting'`, uiWait)
-		return browser.Eval[map[string]any](b, "read the result: "+step, `window.result`)
-	}
+	pageURL, run := servePage(t, b, corsPage)
 
 	refusing := startProc(t, serveArgs("--stubs", "testdata/standalone/stubs", "--http", "127.0.0.1:0")...)
-	target = "http://" + refusing.HTTPAddr
-	got := run("no --cors-origin")
+	got := run("no --cors-origin", "http://"+refusing.HTTPAddr)
 	if refused, _ := got["refused"].(string); !strings.Contains(refused, "Failed to fetch") {
 		t.Errorf("without --cors-origin the browser should refuse the call; the page got %v", got)
 	}
 
-	allowing := startProc(t, serveArgs("--stubs", "testdata/standalone/stubs", "--http", "127.0.0.1:0", "--cors-origin", page.URL)...)
-	target = "http://" + allowing.HTTPAddr
-	got = run("--cors-origin " + page.URL)
+	allowing := startProc(t, serveArgs("--stubs", "testdata/standalone/stubs", "--http", "127.0.0.1:0", "--cors-origin", pageURL)...)
+	got = run("--cors-origin "+pageURL, "http://"+allowing.HTTPAddr)
 	want := map[string]any{
 		"name": "Stub feature at 1,2", "stub": "feature-1-2",
 		"status": float64(http.StatusForbidden), "code": "permission_denied", "message": "Zutritt verboten — 立入禁止",
@@ -78,5 +67,23 @@ func TestBrowserCORS(t *testing.T) {
 		if got[k] != v {
 			t.Errorf("with --cors-origin, the page got %s = %v, want %v (all: %v)", k, got[k], v, got)
 		}
+	}
+}
+
+// servePage serves html on an origin of its own, its TARGET (the %q) the
+// target query parameter, and returns the page's URL and a func that opens
+// it in b against a target and returns window.result once the page is done.
+// The target travels in the URL, not in a variable the handler shares.
+func servePage(t *testing.T, b *browser.Browser, html string) (string, func(step, target string) map[string]any) {
+	t.Helper()
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write([]byte(strings.Replace(html, "%q", strconv.Quote(r.URL.Query().Get("target")), 1)))
+	}))
+	t.Cleanup(page.Close)
+	return page.URL, func(step, target string) map[string]any {
+		b.Do("open the page: "+step, chromedp.Navigate(page.URL+"/?target="+url.QueryEscape(target)))
+		b.WaitFor("the page is done: "+step, `document.querySelector('#out').textContent !== 'waiting'`, uiWait)
+		return browser.Eval[map[string]any](b, "read the result: "+step, `window.result`)
 	}
 }

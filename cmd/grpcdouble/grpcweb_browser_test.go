@@ -1,12 +1,7 @@
 package main
 
 import (
-	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
-
-	"github.com/chromedp/chromedp"
 
 	"github.com/grpcdouble/grpcdouble/internal/browser"
 )
@@ -114,27 +109,15 @@ window.result = (async () => {
 // with the page's origin allowed it goes through.
 func TestBrowserGRPCWeb(t *testing.T) {
 	b := browser.Start(t)
-	var target string
-	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = w.Write([]byte(strings.Replace(webTextPage, "%q", `"`+target+`"`, 1)))
-	}))
-	t.Cleanup(page.Close)
-	run := func(step string) map[string]any {
-		b.Do("open the page: "+step, chromedp.Navigate(page.URL+"/"))
-		b.WaitFor("the page is done: "+step, `document.querySelector('#out').textContent !== 'waiting'`, uiWait)
-		return browser.Eval[map[string]any](b, "read the result: "+step, `window.result`)
-	}
+	pageURL, run := servePage(t, b, webTextPage)
 
 	refusing := startProc(t, serveArgs("--stubs", "testdata/standalone/stubs", "--http", "127.0.0.1:0")...)
-	target = "http://" + refusing.HTTPAddr
-	if got := run("no --cors-origin"); got["refused"] != "Error: XHR refused" {
+	if got := run("no --cors-origin", "http://"+refusing.HTTPAddr); got["refused"] != "Error: XHR refused" {
 		t.Errorf("without --cors-origin the browser should refuse the call; the page got %v", got)
 	}
 
-	allowing := startProc(t, serveArgs("--stubs", "testdata/standalone/stubs", "--http", "127.0.0.1:0", "--cors-origin", page.URL)...)
-	target = "http://" + allowing.HTTPAddr
-	got := run("--cors-origin " + page.URL)
+	allowing := startProc(t, serveArgs("--stubs", "testdata/standalone/stubs", "--http", "127.0.0.1:0", "--cors-origin", pageURL)...)
+	got := run("--cors-origin "+pageURL, "http://"+allowing.HTTPAddr)
 	want := map[string]any{
 		"contentType": "application/grpc-web-text+proto",
 		"name":        "Stub feature at 1,2", "stub": "feature-1-2", "status": "0", "cost": "1",
