@@ -1,6 +1,7 @@
 package expect
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
@@ -126,4 +127,56 @@ func structFields(t reflect.Type) (map[string]reflect.Type, bool) {
 	}
 	fieldsOf.Store(t, m)
 	return m, m != nil
+}
+
+// nullItem finds a null item in a list of mappings of t (steps, then,
+// putStubs, forEach): yaml's decoder drops such an item without a word,
+// which would leave the items after it named by the wrong index and line.
+// It answers the item's node and its field path, or nil.
+func nullItem(n *yaml.Node, t reflect.Type, field string, depth int) (*yaml.Node, string) {
+	if n == nil || depth > 100 {
+		return nil, ""
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t.Kind() == reflect.Struct && t != yamlNodeType && n.Kind == yaml.MappingNode:
+		fields, ok := structFields(t)
+		if !ok {
+			return nil, ""
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			ft, ok := fields[k.Value]
+			if !ok || k.Kind != yaml.ScalarNode {
+				continue
+			}
+			name := k.Value
+			if field != "" {
+				name = field + "." + name
+			}
+			if bad, at := nullItem(n.Content[i+1], ft, name, depth+1); bad != nil {
+				return bad, at
+			}
+		}
+	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
+		et := t.Elem()
+		for et.Kind() == reflect.Pointer {
+			et = et.Elem()
+		}
+		if et.Kind() != reflect.Struct || et == yamlNodeType {
+			return nil, ""
+		}
+		for i, c := range n.Content {
+			at := fmt.Sprintf("%s[%d]", field, i)
+			if c.Kind == yaml.ScalarNode && c.ShortTag() == "!!null" {
+				return c, at
+			}
+			if bad, at := nullItem(c, et, at, depth+1); bad != nil {
+				return bad, at
+			}
+		}
+	}
+	return nil, ""
 }

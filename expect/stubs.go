@@ -365,6 +365,11 @@ func parseStub(filename string, i int, item *yaml.Node, d *stubDoc, resolver moc
 	if d.ID != "" && !foreign && !validID.MatchString(d.ID) {
 		p.add(s.errf(mapChild(item, "id"), "id", "%q: want at most 128 letters, digits and . _ : - starting with a letter, digit or _ (an ID is a URL path segment: DELETE /stubs/{id})", d.ID))
 	}
+	if n, field := nullItem(item, stubDocType, "", 0); n != nil {
+		// What is compiled next would name the items after it wrongly.
+		p.add(s.errf(n, field, "an empty item (null): give one or leave the line out"))
+		return s, p.err()
+	}
 	full, err := mockserver.NormalizeMethod(d.Method)
 	if d.Method == "" {
 		err = errors.New("method is required")

@@ -151,6 +151,10 @@ func TestStubErrors(t *testing.T) {
 			`s.yaml:2: after: unknown field; write "delay" instead`},
 		{"singular trailer", "stubs:\n  - method: routeguide.RouteGuide/GetFeature\n    response: {}\n    trailer: {a: b}\n",
 			`s.yaml:4: trailer: unknown field; write "trailers" instead`},
+		// yaml drops a null item of a list of mappings without a word: it
+		// is named.
+		{"null step", "- method: routeguide.RouteGuide/RouteChat\n  steps:\n    - {send: {message: a}}\n    - ~\n    - {}\n",
+			"s.yaml:4: steps[1]: an empty item (null)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := expect.ParseStubs("s.yaml", []byte(tc.data), nil)

@@ -184,6 +184,8 @@ func TestThenBadStubs(t *testing.T) {
 			`t.yaml:4: then[0].deleteStubs[0]: "a b" is not a stub ID`},
 		{"- method: routeguide.RouteGuide/GetFeature\n  response: {}\n  then: {deleteStubs: [a]}\n",
 			"t.yaml:3: cannot unmarshal !!map into []then effect"},
+		{"- method: routeguide.RouteGuide/GetFeature\n  response: {}\n  then:\n    - deleteStubs: [a]\n    - putStubs:\n        - ~\n",
+			"t.yaml:6: then[1].putStubs[0]: an empty item (null)"},
 	} {
 		_, err := expect.ParseStubs("t.yaml", []byte(tc.doc), nil)
 		require.Error(t, err, tc.doc)
