@@ -128,5 +128,9 @@ func TestReplayWorkIndependentOfCassetteSize(t *testing.T) {
 	}
 	small, large := perCall(50), perCall(5000)
 	t.Logf("bytes allocated per call: %.0f with 50 recordings, %.0f with 5,000", small, large)
+	if raceBuild {
+		// .ci/run runs this test once more without -race, where it holds.
+		t.Skip("a -race build's allocations per call vary too much to compare; run without -race")
+	}
 	require.Less(t, large, 1.5*small, "bytes per call with 5,000 recordings against 50")
 }
