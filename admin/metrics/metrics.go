@@ -180,7 +180,9 @@ func (m *Metrics) HandleRPC(ctx context.Context, s stats.RPCStats) {
 	case *stats.OutPayload:
 		m.msgsOut.WithLabelValues(r.method).Inc()
 	case *stats.End:
-		m.inflight.Dec()
+		// The call leaves the in-flight gauge only once it is counted, so
+		// a scrape that sees nothing in flight sees every ended call.
+		defer m.inflight.Dec()
 		source, stub := SourceNone, ""
 		if p := r.source.Load(); p != nil && *p != "" {
 			source = *p
