@@ -76,14 +76,14 @@ type compiled struct {
 	header   metadata.MD
 	headerAt headerTiming
 	trailer  metadata.MD
-	headerT  []mdTmpl      // templated header values
-	trailerT []mdTmpl      // templated trailer values
-	delay    pause         // before the script
-	pace     pause         // before every message sent
-	padTo    int           // pad every message sent to this many bytes (0: no)
-	abort    *abort        // end the stream after n messages sent
-	then     []thenOp      // effects once it takes a call (then.go)
-	dyn                    // priority, scenario (dynamic.go)
+	headerT  []mdTmpl // templated header values
+	trailerT []mdTmpl // templated trailer values
+	delay    pause    // before the script
+	pace     pause    // before every message sent
+	padTo    int      // pad every message sent to this many bytes (0: no)
+	abort    *abort   // end the stream after n messages sent
+	then     []thenOp // effects once it takes a call (then.go)
+	dyn               // priority, scenario (dynamic.go)
 
 	min, max int // max < 0: no limit
 }
