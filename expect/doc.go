@@ -35,7 +35,8 @@
 // Among the expectations of a method, a call tries a higher Priority first,
 // then the ones declared earlier, and uses the first that matches, is not
 // used up (Times) and whose scenario (InScenario, WhenState, SetState) is
-// in the state it answers in. An expectation wants exactly one
+// in the state it answers in (a client stream matched by Latest may give
+// way to one of equal priority whose match ends later). An expectation wants exactly one
 // call unless told otherwise (Times, AnyTimes, MinTimes, MaxTimes,
 // Optional), so "first call Unavailable, then success" is two expectations in
 // a row. With the InOrder option a call may only use an expectation once

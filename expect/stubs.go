@@ -93,6 +93,7 @@ type listDoc struct {
 	Fields  []yaml.Node `yaml:"fields"`
 	Each    *matchDoc   `yaml:"each"` // listeach.go
 	Some    *matchDoc   `yaml:"some"`
+	Latest  *matchDoc   `yaml:"latest"`
 }
 
 type statusDoc struct {
@@ -941,7 +942,7 @@ func (s Stub) matcher(n *yaml.Node, field string, m *matchDoc, md protoreflect.M
 }
 
 func (s Stub) listMatcher(n *yaml.Node, field string, l *listDoc, md protoreflect.MessageDescriptor) (ListMatcher, error) {
-	if l.Each != nil || l.Some != nil {
+	if l.Each != nil || l.Some != nil || l.Latest != nil {
 		return s.listEach(n, field, l, md)
 	}
 	if l.Fields != nil {
