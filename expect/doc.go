@@ -83,7 +83,9 @@
 // Scripts inject the faults a client must survive: AbortAfter ends a stream
 // with a chosen status once n messages were sent; DropConnection closes the
 // call's connection (the client sees Unavailable); Pace and Delay answer
-// slowly; PadTo and SendOversized send messages larger than the client
+// slowly, and PaceFunc and DelayFunc by a pause computed for each call (a
+// retry's backoff from Attempt.Hit; in stub files, a delay or pace that is
+// a template: '{{ backoff .Hit "100ms" "5s" }}'); PadTo and SendOversized send messages larger than the client
 // accepts (it fails with ResourceExhausted). Stopping the server gracefully
 // while streams run is mockserver's Server.GracefulStop. Stub files offer
 // the same faults (abortAfter, dropConnection, pace, padTo, sendOversized).

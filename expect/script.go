@@ -54,8 +54,8 @@ type sendStep struct {
 }
 
 func (s sendStep) run(r *run) error {
-	if r.e.pace > 0 {
-		if err := sleep(r.ctx(), r.e.pace); err != nil {
+	if r.e.pace.set() {
+		if err := r.e.pace.wait(r); err != nil {
 			return err
 		}
 	}
@@ -88,10 +88,10 @@ func (s sendStep) String() string {
 	return "send " + messageText(s.msg)
 }
 
-type waitStep struct{ d time.Duration }
+type waitStep struct{ p pause }
 
-func (s waitStep) run(r *run) error { return sleep(r.ctx(), s.d) }
-func (s waitStep) String() string   { return "wait " + s.d.String() }
+func (s waitStep) run(r *run) error { return s.p.wait(r) }
+func (s waitStep) String() string   { return "wait " + s.p.String() }
 
 type recvStep struct{ m Matcher }
 
@@ -331,8 +331,8 @@ func (r *run) exec() error {
 			}
 		}
 	}
-	if e.delay > 0 {
-		if err := sleep(r.ctx(), e.delay); err != nil {
+	if e.delay.set() {
+		if err := e.delay.wait(r); err != nil {
 			return err
 		}
 	}
