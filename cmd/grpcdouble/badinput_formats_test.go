@@ -65,6 +65,12 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
       name: x
       colour: red
 `)
+	gmState := file("gm-state.yaml", `- service: routeguide.RouteGuide
+  method: GetFeature
+  output:
+    data:
+      name: "{{ .State.step }}"
+`)
 	wmMatcher := file("wm-matcher.json", `{
   "request": {
     "urlPath": "/routeguide.RouteGuide/GetFeature",
@@ -128,6 +134,13 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{gmRoundPlaces + ":5: output.data.name: gripmock's round takes one number: round NUMBER or NUMBER | round"},
+		},
+		{
+			name:   "gripmock template reading .State",
+			args:   serve("--stubs", gmState),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{gmState + `:5: output.data.name: not supported: gripmock's template data .State (always an empty map there; grpcdouble's .State is a scenario's state, set by whenState/setState in a native stub)`},
 		},
 		{
 			name:   "gripmock pattern on a message field",

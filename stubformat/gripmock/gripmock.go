@@ -70,6 +70,7 @@ func Read(file string, root *yaml.Node, resolver mockserver.Methods) native.Resu
 type reader struct {
 	in       protoreflect.MessageDescriptor // the current stub's input message, when known
 	bidiKind bool                           // the current stub's method is bidi: .Request is the message answered
+	times    int                            // the current stub's options.times, 0 when unlimited
 	file     string
 	resolver mockserver.Methods
 	out      []native.Stub
@@ -142,6 +143,22 @@ func (r *reader) stub(st *yaml.Node) {
 	r.in = nil
 	if md != nil {
 		r.in = md.Input()
+	}
+	// Counts, read before the output: its templates may read them (.MaxAttempts).
+	r.times = 0
+	if o := native.Get(st, "options"); o != nil && !native.IsNull(o) {
+		native.Pairs(o, func(k, v *yaml.Node) {
+			if k.Value != "times" {
+				r.problem(k, "options."+k.Value, "unknown option (want times)")
+				return
+			}
+			n, err := strconv.Atoi(v.Value)
+			if err != nil || n < 0 {
+				r.problem(v, "options.times", "want a count, 0 or more, got %q", v.Value)
+				return
+			}
+			r.times = n
+		})
 	}
 	out := native.Get(st, "output")
 	if out == nil {
@@ -220,22 +237,7 @@ func (r *reader) stub(st *yaml.Node) {
 		return
 	}
 
-	// Counts.
-	times := 0
-	if o := native.Get(st, "options"); o != nil && !native.IsNull(o) {
-		native.Pairs(o, func(k, v *yaml.Node) {
-			if k.Value != "times" {
-				r.problem(k, "options."+k.Value, "unknown option (want times)")
-				return
-			}
-			n, err := strconv.Atoi(v.Value)
-			if err != nil || n < 0 {
-				r.problem(v, "options.times", "want a count, 0 or more, got %q", v.Value)
-				return
-			}
-			times = n
-		})
-	}
+	times := r.times
 	priority := 0
 	if p := native.Get(st, "priority"); p != nil {
 		n, err := strconv.Atoi(p.Value)
