@@ -24,6 +24,7 @@ type Rule struct {
 	delay time.Duration
 	send  []proto.Message
 	st    *status.Status
+	then  []thenOp
 	err   error // a setup error, reported when the rule is added
 }
 
@@ -125,6 +126,14 @@ func (s forEachStep) run(r *run) error {
 		if rule == nil {
 			return r.fail("no rule matches the message received, %s", messageText(msg))
 		}
+		if len(rule.then) > 0 {
+			r.inRule = true
+			err := r.m.applyThen(r, rule.then, "forEach rule then")
+			r.inRule = false
+			if err != nil {
+				return err
+			}
+		}
 		if rule.delay > 0 {
 			if err := sleep(r.ctx(), rule.delay); err != nil {
 				return err
@@ -184,11 +193,12 @@ type ruleDoc struct {
 	Delay  yaml.Node  `yaml:"delay"`
 	Send   yaml.Node  `yaml:"send"`
 	Status *statusDoc `yaml:"status"`
+	Then   []thenDoc  `yaml:"then"`
 }
 
 // forEach compiles a stub's forEach step: a list of rules, each a recv
 // match and what to answer (send: a message or a list; status).
-func (s Stub) forEach(n *yaml.Node, field string, rules []ruleDoc, kind mockserver.Kind, in, out protoreflect.MessageDescriptor) (step, error) {
+func (s Stub) forEach(e *expectation, n *yaml.Node, field string, rules []ruleDoc, kind mockserver.Kind, in, out protoreflect.MessageDescriptor) (step, error) {
 	if kind != mockserver.BidiStream {
 		return nil, s.errf(n, field, "only bidi streams answer message by message")
 	}
@@ -198,7 +208,7 @@ func (s Stub) forEach(n *yaml.Node, field string, rules []ruleDoc, kind mockserv
 	st := forEachStep{}
 	var p problems
 	for i := range rules {
-		r, err := s.rule(seqItem(n, i), fmt.Sprintf("%s[%d]", field, i), &rules[i], in, out)
+		r, err := s.rule(e, seqItem(n, i), fmt.Sprintf("%s[%d]", field, i), &rules[i], in, out)
 		if !p.add(err) {
 			st.rules = append(st.rules, r)
 		}
@@ -210,7 +220,7 @@ func (s Stub) forEach(n *yaml.Node, field string, rules []ruleDoc, kind mockserv
 }
 
 // rule compiles one rule of a forEach step; its parts are checked apart.
-func (s Stub) rule(rn *yaml.Node, where string, d *ruleDoc, in, out protoreflect.MessageDescriptor) (*Rule, error) {
+func (s Stub) rule(e *expectation, rn *yaml.Node, where string, d *ruleDoc, in, out protoreflect.MessageDescriptor) (*Rule, error) {
 	r := &Rule{}
 	var p problems
 	if d.Recv == nil {
@@ -238,6 +248,11 @@ func (s Stub) rule(rn *yaml.Node, where string, d *ruleDoc, in, out protoreflect
 	if d.Status != nil {
 		if r.st, err = s.status(mapChild(rn, "status"), where+".status", d.Status); p.add(err) {
 			r.st = nil
+		}
+	}
+	if len(d.Then) > 0 {
+		if r.then, err = s.thenOps(mapChild(rn, "then"), where+".then", d.Then, e.resolver, e.md); p.add(err) {
+			r.then = nil
 		}
 	}
 	if !answers {
