@@ -105,12 +105,17 @@ func (b *BidiExpectation) ForEach(rules ...*Rule) *BidiExpectation {
 type forEachStep struct{ rules []*Rule }
 
 func (s forEachStep) find(msg proto.Message) *Rule {
-	for _, r := range s.rules {
+	_, r := s.findAt(msg)
+	return r
+}
+
+func (s forEachStep) findAt(msg proto.Message) (int, *Rule) {
+	for i, r := range s.rules {
 		if r != nil && r.m != nil && r.m.Match(msg) {
-			return r
+			return i, r
 		}
 	}
-	return nil
+	return -1, nil
 }
 
 func (s forEachStep) run(r *run) error {
@@ -122,13 +127,13 @@ func (s forEachStep) run(r *run) error {
 		if err != nil {
 			return err
 		}
-		rule := s.find(msg)
+		at, rule := s.findAt(msg)
 		if rule == nil {
 			return r.fail("no rule matches the message received, %s", messageText(msg))
 		}
 		if len(rule.then) > 0 {
 			r.inRule = true
-			err := r.m.applyThen(r, rule.then, "forEach rule then")
+			err := r.m.applyThen(r, rule.then, fmt.Sprintf("forEach[%d].then", at))
 			r.inRule = false
 			if err != nil {
 				return err

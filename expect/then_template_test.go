@@ -3,6 +3,7 @@ package expect_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -233,5 +234,97 @@ func TestThenTemplateConcurrent(t *testing.T) {
 	}
 	assert.LessOrEqual(t, n["t2"], 1)
 	assert.LessOrEqual(t, n["t1"], 1)
+	assert.NoError(t, m.Err())
+}
+
+// A forEach rule's effects run each time it answers a message, before it
+// answers: here "join NAME" puts a stub answering GetFeature for NAME's
+// latitude, and "leave" deletes it, rendered with the message answered.
+const forEachThenStubs = `
+- method: routeguide.RouteGuide/RouteChat
+  steps:
+    - forEach:
+        - recv: {fields: {message: {prefix: "join "}}}
+          send: {message: joined}
+          then:
+            - putStubs:
+                - template:
+                    id: 'member-{{ .Message.location.latitude }}'
+                    method: routeguide.RouteGuide/GetFeature
+                    request: {partial: {latitude: '{{ .Message.location.latitude }}'}}
+                    response: {name: '{{ trimPrefix "join " .Message.message }}'}
+        - recv: {partial: {message: leave}}
+          send: {message: left}
+          then:
+            - deleteStubs: ['member-{{ .Message.location.latitude }}']
+`
+
+func chatOnce(t *testing.T, client pb.RouteGuideClient, notes ...*pb.RouteNote) []string {
+	t.Helper()
+	stream, err := client.RouteChat(ctx(t))
+	require.NoError(t, err)
+	var got []string
+	for _, n := range notes {
+		require.NoError(t, stream.Send(n))
+		r, err := stream.Recv()
+		require.NoError(t, err)
+		got = append(got, r.GetMessage())
+	}
+	require.NoError(t, stream.CloseSend())
+	_, err = stream.Recv()
+	require.ErrorIs(t, err, io.EOF)
+	return got
+}
+
+func forEachThenCalls(t *testing.T, client pb.RouteGuideClient) {
+	t.Helper()
+	at := func(lat int32, msg string) *pb.RouteNote {
+		return &pb.RouteNote{Location: &pb.Point{Latitude: lat}, Message: msg}
+	}
+	miss := expect.NoMatchCode.String()
+	assert.Equal(t, []string{"joined", "joined"}, chatOnce(t, client, at(1, "join ann"), at(2, "join bob")))
+	assert.Equal(t, "ann", name(t, client, &pb.Point{Latitude: 1}))
+	assert.Equal(t, "bob", name(t, client, &pb.Point{Latitude: 2}))
+	// Each message's effects run before its answer: a unary call made once
+	// "left" arrives sees ann gone, while the stream is still open.
+	stream, err := client.RouteChat(ctx(t))
+	require.NoError(t, err)
+	require.NoError(t, stream.Send(at(1, "leave")))
+	r, err := stream.Recv()
+	require.NoError(t, err)
+	assert.Equal(t, "left", r.GetMessage())
+	assert.Equal(t, miss, name(t, client, &pb.Point{Latitude: 1}), "ann left")
+	require.NoError(t, stream.CloseSend())
+	_, err = stream.Recv()
+	require.ErrorIs(t, err, io.EOF)
+	assert.Equal(t, "bob", name(t, client, &pb.Point{Latitude: 2}))
+}
+
+func TestForEachThenStubFile(t *testing.T) {
+	m := expect.NewMock()
+	srv := mockserver.Start(t, m, mockserver.WithServices("routeguide.RouteGuide"))
+	_, err := m.AddStubs(parse(t, "chat.yaml", forEachThenStubs)...)
+	require.NoError(t, err)
+	forEachThenCalls(t, pb.NewRouteGuideClient(srv.ClientConn()))
+	assert.NoError(t, m.Err())
+}
+
+func TestForEachThenGo(t *testing.T) {
+	m := expect.NewMock()
+	member := func(n *pb.RouteNote) string { return fmt.Sprintf("member-%d", n.GetLocation().GetLatitude()) }
+	m.Bidi(routeChat).ForEach(
+		expect.OnMessage(expect.Field("message", expect.Prefix("join "))).Send(&pb.RouteNote{Message: "joined"}).
+			Then(expect.PutStubsFunc(func(_ context.Context, call expect.Received) ([]expect.Stub, error) {
+				n := call.Message().(*pb.RouteNote)
+				return expect.ParseStubs("member.yaml", fmt.Appendf(nil, "{id: %s, method: routeguide.RouteGuide/GetFeature, request: {partial: {latitude: %d}}, response: {name: %q}}",
+					member(n), n.GetLocation().GetLatitude(), strings.TrimPrefix(n.GetMessage(), "join ")), nil)
+			})),
+		expect.OnMessage(expect.Partial(&pb.RouteNote{Message: "leave"})).Send(&pb.RouteNote{Message: "left"}).
+			Then(expect.DeleteStubsFunc(func(_ context.Context, call expect.Received) ([]string, error) {
+				return []string{member(call.Message().(*pb.RouteNote))}, nil
+			})),
+	).AnyTimes()
+	srv := mockserver.Start(t, m)
+	forEachThenCalls(t, pb.NewRouteGuideClient(srv.ClientConn()))
 	assert.NoError(t, m.Err())
 }
