@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +24,7 @@ type Rule struct {
 	m     Matcher
 	delay time.Duration
 	send  []proto.Message
+	sendT []step // stub files: what send sends, templates among it
 	st    *status.Status
 	then  []thenOp
 	err   error // a setup error, reported when the rule is added
@@ -63,6 +65,9 @@ func (r *Rule) String() string {
 	var do []string
 	for _, m := range r.send {
 		do = append(do, "send "+messageText(m))
+	}
+	for _, st := range r.sendT {
+		do = append(do, st.String())
 	}
 	if r.st != nil {
 		do = append(do, fmt.Sprintf("end with %s", r.st.Code()))
@@ -146,6 +151,11 @@ func (s forEachStep) run(r *run) error {
 		}
 		for _, m := range rule.send {
 			if err := (sendStep{msg: m}).run(r); err != nil {
+				return err
+			}
+		}
+		for _, st := range rule.sendT {
+			if err := st.run(r); err != nil {
 				return err
 			}
 		}
@@ -244,8 +254,17 @@ func (s Stub) rule(e *expectation, rn *yaml.Node, where string, d *ruleDoc, in, 
 			msgs = d.Send.Content
 		}
 		answers = answers || len(msgs) > 0
+		templated := e.md != nil && slices.ContainsFunc(msgs, nodeHasTemplate)
 		for j, mn := range msgs {
-			if msg, err := s.message(mn, fmt.Sprintf("%s.send[%d]", where, j), out); !p.add(err) {
+			field := fmt.Sprintf("%s.send[%d]", where, j)
+			if templated {
+				// Rendered for each message answered, as a send step's.
+				if st, err := s.sendStep(mn, field, e.md); !p.add(err) {
+					r.sendT = append(r.sendT, st)
+				}
+				continue
+			}
+			if msg, err := s.message(mn, field, out); !p.add(err) {
 				r.send = append(r.send, msg)
 			}
 		}

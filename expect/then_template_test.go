@@ -254,7 +254,7 @@ const forEachThenStubs = `
                     request: {partial: {latitude: '{{ .Message.location.latitude }}'}}
                     response: {name: '{{ trimPrefix "join " .Message.message }}'}
         - recv: {partial: {message: leave}}
-          send: {message: left}
+          send: {message: 'left {{ .Message.location.latitude }}'}
           then:
             - deleteStubs: ['member-{{ .Message.location.latitude }}']
 `
@@ -292,7 +292,7 @@ func forEachThenCalls(t *testing.T, client pb.RouteGuideClient) {
 	require.NoError(t, stream.Send(at(1, "leave")))
 	r, err := stream.Recv()
 	require.NoError(t, err)
-	assert.Equal(t, "left", r.GetMessage())
+	assert.Equal(t, "left 1", r.GetMessage())
 	assert.Equal(t, miss, name(t, client, &pb.Point{Latitude: 1}), "ann left")
 	require.NoError(t, stream.CloseSend())
 	_, err = stream.Recv()
@@ -319,7 +319,7 @@ func TestForEachThenGo(t *testing.T) {
 				return expect.ParseStubs("member.yaml", fmt.Appendf(nil, "{id: %s, method: routeguide.RouteGuide/GetFeature, request: {partial: {latitude: %d}}, response: {name: %q}}",
 					member(n), n.GetLocation().GetLatitude(), strings.TrimPrefix(n.GetMessage(), "join ")), nil)
 			})),
-		expect.OnMessage(expect.Partial(&pb.RouteNote{Message: "leave"})).Send(&pb.RouteNote{Message: "left"}).
+		expect.OnMessage(expect.Partial(&pb.RouteNote{Message: "leave"})).Send(&pb.RouteNote{Message: "left 1"}).
 			Then(expect.DeleteStubsFunc(func(_ context.Context, call expect.Received) ([]string, error) {
 				return []string{member(call.Message().(*pb.RouteNote))}, nil
 			})),

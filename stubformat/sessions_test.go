@@ -203,7 +203,7 @@ var gripmockTemplatedEffectCalls = []call{
 	{name: "00a1's profile is gone", do: unary(getItem, `{"id": "profile", "userId": "00a1"}`), want: fallback},
 	{name: "00b2's stays", do: unary(getItem, `{"id": "profile", "userId": "00b2"}`), want: ok(`{"name":"profile of 00b2, asked with 0 tags","tags":["00B2"]}`)},
 	{name: "chat: each message's effects", do: pingPong(chat, `{"user": "0000a", "text": "join"}`, `{"user": "0000b", "text": "join"}`, `{"user": "0000a", "text": "leave"}`),
-		want: ok(`{"user":"bot","text":"welcome"}`, `{"user":"bot","text":"welcome"}`, `{"user":"bot","text":"bye"}`)},
+		want: ok(`{"user":"bot","text":"welcome 0000a"}`, `{"user":"bot","text":"welcome 0000b"}`, `{"user":"bot","text":"bye 0000a"}`)},
 	{name: "0000a joined and left", do: unary(getItem, `{"id": "in-chat-0000a"}`), want: fallback},
 	{name: "0000b is in", do: unary(getItem, `{"id": "in-chat-0000b"}`), want: ok(`{"name":"0000b is in the chat"}`)},
 }
