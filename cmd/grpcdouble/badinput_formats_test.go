@@ -145,8 +145,8 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			want:   []string{"top-template.yaml:2: template: only a put stub is given as a template: then: [{putStubs: [{template: {method: ..., ...}}]}]"},
 		},
 		{
-			name: "native templated deleteStubs id that does not parse",
-			args: serve("--stubs", file("then-id.yaml", "- method: routeguide.RouteGuide/GetFeature\n  response: {name: x}\n  then:\n    - deleteStubs: ['{{ .Request.latitude']\n")),
+			name:   "native templated deleteStubs id that does not parse",
+			args:   serve("--stubs", file("then-id.yaml", "- method: routeguide.RouteGuide/GetFeature\n  response: {name: x}\n  then:\n    - deleteStubs: ['{{ .Request.latitude']\n")),
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{"then-id.yaml:4: then[0].deleteStubs[0]: template: ", "unclosed action"},
