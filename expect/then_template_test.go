@@ -328,3 +328,49 @@ func TestForEachThenGo(t *testing.T) {
 	forEachThenCalls(t, pb.NewRouteGuideClient(srv.ClientConn()))
 	assert.NoError(t, m.Err())
 }
+
+// TestThenTemplateSessions: sessions racing on one file's templated
+// effects each get the stubs made from their own calls, and only those.
+func TestThenTemplateSessions(t *testing.T) {
+	s := expect.NewSessions()
+	srv := mockserver.Start(t, s, mockserver.WithServices("routeguide.RouteGuide"))
+	client := pb.NewRouteGuideClient(srv.ClientConn())
+	_, err := s.ReplaceFiles(parse(t, "then.yaml", thenTemplateStubs))
+	require.NoError(t, err)
+	get := func(session string, lat, lng int32) string {
+		f, err := client.GetFeature(inSession(t, session), &pb.Point{Latitude: lat, Longitude: lng})
+		if err != nil {
+			return status.Code(err).String()
+		}
+		return f.GetName()
+	}
+	miss := expect.NoMatchCode.String()
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for g := range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			session, lng, other := fmt.Sprintf("s%d", g), int32(g+1), int32((g+1)%5+1)
+			for range 10 {
+				for _, c := range []struct {
+					lat, lng int32
+					want     string
+				}{
+					{1, lng, "registered"}, {2, lng, fmt.Sprintf("welcome %d, now at 2", lng)}, {2, other, miss},
+					{3, lng, "bye"}, {2, lng, miss},
+				} {
+					if got := get(session, c.lat, c.lng); got != c.want {
+						errs <- fmt.Errorf("%s: latitude %d, longitude %d: %q, want %q", session, c.lat, c.lng, got, c.want)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	assert.Equal(t, miss, get("", 2, 1), "the global stubs got nothing")
+}
