@@ -424,7 +424,10 @@ func (r *reader) effects(e *yaml.Node) *yaml.Node {
 				if rendered {
 					tn := native.Map(ns.Node.Line)
 					tn.HeadComment, ns.Node.HeadComment = ns.Node.HeadComment, ""
-					tn.HeadComment += "\nrendered when the effect runs, with the call that triggers it, as gripmock renders an effect's stub"
+					if tn.HeadComment != "" {
+						tn.HeadComment += "\n"
+					}
+					tn.HeadComment += "rendered when the effect runs, with the call that triggers it, as gripmock renders an effect's stub"
 					native.Set(tn, "template", ns.Node)
 					puts.Content = append(puts.Content, tn)
 					continue
