@@ -450,4 +450,19 @@ func TestServeTemplatedEffects(t *testing.T) {
 	if got := call("s1", 31, 0); got != "admin 6" {
 		t.Errorf("after the failed effect: %q, want the stub put before kept", got)
 	}
+
+	// gripmock's form through the admin API, with gripmock's session header.
+	code = adminDoHeader(t, "POST", "http://"+adminAddr+"/stubs", map[string]string{"X-Gripmock-Session": "s3"},
+		`{"service": "RouteGuide", "method": "GetFeature", "input": {"equals": {"latitude": 40}}, "output": {"data": {"name": "forty"}},
+  "effects": [{"action": "upsert", "stub": {"service": "RouteGuide", "method": "GetFeature", "priority": 40, "input": {"equals": {"latitude": 41}},
+    "output": {"data": {"name": "made for {{ .Request.longitude }}"}}}}]}`, nil)
+	if code != http.StatusCreated {
+		t.Fatalf("POST /stubs, gripmock: %d", code)
+	}
+	if got := call("s3", 40, 9); got != "forty" {
+		t.Errorf("s3, 40: %q", got)
+	}
+	if got := call("s3", 41, 0); got != "made for 9" {
+		t.Errorf("s3, 41: %q, want the stub rendered with the call at longitude 9", got)
+	}
 }
