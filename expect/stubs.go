@@ -64,8 +64,8 @@ type stubDoc struct {
 	DropConnection bool      `yaml:"dropConnection"`
 	PadTo          *int      `yaml:"padTo"`
 
-	Then     []thenDoc `yaml:"then"`     // then.go
-	Template yaml.Node `yaml:"template"` // then.go: a put stub only
+	Then     []thenDoc  `yaml:"then"`     // then.go
+	Template *yaml.Node `yaml:"template"` // then.go: a put stub only
 }
 
 type abortDoc struct {
@@ -366,7 +366,7 @@ func parseStub(filename string, i int, item *yaml.Node, d *stubDoc, resolver moc
 	if d.ID != "" && !foreign && !validID.MatchString(d.ID) {
 		p.add(s.errf(mapChild(item, "id"), "id", "%q: want at most 128 letters, digits and . _ : - starting with a letter, digit or _ (an ID is a URL path segment: DELETE /stubs/{id})", d.ID))
 	}
-	if present(d.Template) {
+	if d.Template != nil {
 		p.add(s.errf(mapChild(item, "template"), "template", "only a put stub is given as a template: then: [{putStubs: [{template: {method: ..., ...}}]}]"))
 		return s, p.err()
 	}

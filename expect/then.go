@@ -247,11 +247,11 @@ func (s Stub) thenOps(then *yaml.Node, where string, docs []thenDoc, resolver mo
 			if pn == nil {
 				return nil, s.errf(item, field+".putStubs", "stub %d not found in the file's nodes", j)
 			}
-			if present(pd.Template) && md == nil {
+			if pd.Template != nil && md == nil {
 				p.add(s.errf(pn, pf, "a put stub given as a template needs its stub's method known"))
 				continue
 			}
-			if present(pd.Template) {
+			if pd.Template != nil {
 				pt, err := s.putTemplate(pn, pf, j, &pd, resolver, md)
 				if !p.add(err) {
 					puts = append(puts, putItem{tmpl: pt})
