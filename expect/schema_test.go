@@ -46,6 +46,7 @@ func TestSchemaRefusesBadStubs(t *testing.T) {
 		{"stubs not a list", `{"stubs": {"method": "/a.B/C"}}`, "stubs"},
 		{"template outside putStubs", `{"method": "/a.B/C", "template": {"method": "/a.B/C"}, "response": {}}`, "template"},
 		{"template beside other keys", `{"method": "/a.B/C", "response": {}, "then": [{"putStubs": [{"template": {"method": "/a.B/C"}, "id": "x"}]}]}`, "then"},
+		{"delay neither a duration nor a template", `{"method": "/routeguide.RouteGuide/GetFeature", "delay": "soon", "response": {}}`, "delay"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := schema.Validate(stubDoc(t, tc.name+".json", []byte(tc.doc)))
