@@ -1211,11 +1211,11 @@ func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 			p.add(s.errf(&d.HeadersAt, "headersAt", "want message, start or firstRequest; got %q", d.HeadersAt.Value))
 		}
 	}
-	if e.delay, err = s.duration(&d.Delay, "delay"); p.add(err) {
-		e.delay = 0
+	if e.delay, err = s.pause(&d.Delay, "delay", s.env(md)); p.add(err) {
+		e.delay = pause{}
 	}
-	if e.pace, err = s.duration(&d.Pace, "pace"); p.add(err) {
-		e.pace = 0
+	if e.pace, err = s.pause(&d.Pace, "pace", s.env(md)); p.add(err) {
+		e.pace = pause{}
 	}
 	if d.PadTo != nil {
 		switch {
@@ -1399,8 +1399,8 @@ func (s Stub) step(e *expectation, n *yaml.Node, field string, d *stepDoc, kind 
 	}
 	if present(d.Delay) {
 		given++
-		if dur, err := s.duration(&d.Delay, field+".delay"); !p.add(err) {
-			st = append(st, waitStep{dur})
+		if ps, err := s.pause(&d.Delay, field+".delay", s.env(e.md)); !p.add(err) {
+			st = append(st, waitStep{ps})
 		}
 	}
 	if d.SendHeader {
