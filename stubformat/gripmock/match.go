@@ -121,7 +121,9 @@ func (r *reader) block(b *yaml.Node, where string, headers, top bool) (alt, bool
 			r.notYet(k, construct, fmt.Sprintf("two matchers on the field %q", path))
 			return
 		}
-		fields.Content = append(fields.Content, native.Str(k.Line, path), op)
+		key := native.Str(k.Line, path)
+		key.LineComment = k.LineComment // what computed the value (Computed.Annotate)
+		fields.Content = append(fields.Content, key, op)
 		if counts {
 			a.specificity++
 		}
