@@ -312,5 +312,12 @@ func isYAML(filename string, data []byte) bool {
 // yamlError is a file's YAML error, naming the template whose result is
 // on its line, when one is.
 func yamlError(filename string, err error, computed gripmock.Computed) error {
-	return fmt.Errorf("%w: %s: %v", expect.ErrStubFile, filename, computed.Explain(strings.TrimPrefix(err.Error(), "yaml: ")))
+	msg := computed.Explain(strings.TrimPrefix(err.Error(), "yaml: "))
+	var line int
+	if _, err := fmt.Sscanf(msg, "line %d:", &line); err == nil {
+		// file:line, as every other error of a stub file.
+		_, msg, _ = strings.Cut(msg, ":")
+		return fmt.Errorf("%w: %s:%d:%s", expect.ErrStubFile, filename, line, msg)
+	}
+	return fmt.Errorf("%w: %s: %v", expect.ErrStubFile, filename, msg)
 }

@@ -171,7 +171,7 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 	}
 	isMap := fd != nil && fd.IsMap()
 	if hasTemplateValue(v) {
-		r.notYet(k, construct, "a template in a matcher (gripmock renders it once, at load)")
+		r.notYet(k, construct, "a template in a matcher that waits for the call (gripmock runs only those that read no call, in YAML files, at load)")
 		return
 	}
 	if v.Kind == yaml.MappingNode && fd != nil && sub == nil && !isMap {
