@@ -49,7 +49,7 @@ func LoadTime(file string, data []byte) ([]byte, Computed, []native.Problem) {
 	var problems []native.Problem
 	lines := strings.Split(string(data), "\n")
 	for i, line := range lines {
-		acts := actions(line)
+		acts := uncommented(line, actions(line))
 		if len(acts) == 0 {
 			continue
 		}
@@ -59,7 +59,7 @@ func LoadTime(file string, data []byte) ([]byte, Computed, []native.Problem) {
 			failed := false
 			for j, a := range acts {
 				text := line[a[0]:a[1]]
-				if scanQuotes(line[:a[0]], 0, acts) == '"' {
+				if q, _ := lineState(line, acts, a[0]); q == '"' {
 					text = yamlUnescape(text)
 				}
 				out, err := runAtLoad(text)
@@ -193,6 +193,16 @@ func actions(line string) [][2]int {
 	return out
 }
 
+// uncommented is acts less those inside the line's YAML comment.
+func uncommented(line string, acts [][2]int) [][2]int {
+	for k, a := range acts {
+		if _, comment := lineState(line, acts, a[0]); comment {
+			return acts[:k]
+		}
+	}
+	return acts
+}
+
 // controlWords begin the actions of a control structure, which spans
 // actions and often lines: gripmock leaves those for the call.
 var controlWords = []string{"if", "else", "end", "range", "with", "define", "block", "template", "break", "continue"}
@@ -254,11 +264,10 @@ func runAtLoad(text string) (string, error) {
 // as it is.
 func rewriteLine(line string, acts [][2]int, results []string) (string, error) {
 	var b strings.Builder
-	quote := byte(0) // the quote the text so far is inside
 	last := 0
 	for i := 0; i < len(acts); i++ {
 		a := acts[i]
-		quote = scanQuotes(line[last:a[0]], quote, nil)
+		quote, _ := lineState(line, acts, a[0])
 		b.WriteString(line[last:a[0]])
 		res := line[a[0]:a[1]]
 		if results != nil {
@@ -329,15 +338,16 @@ func rewriteLine(line string, acts [][2]int, results []string) (string, error) {
 	return b.String(), nil
 }
 
-// scanQuotes follows YAML quotes through text, from the state quote,
-// skipping the actions acts (offsets in text).
-func scanQuotes(text string, quote byte, acts [][2]int) byte {
-	for j := 0; j < len(text); j++ {
+// lineState is the YAML state of line at upto: the quote it is inside (0
+// for none), and whether a comment started before; the actions acts are
+// skipped, not read as YAML.
+func lineState(line string, acts [][2]int, upto int) (quote byte, comment bool) {
+	for j := 0; j < upto && j < len(line); j++ {
 		if len(acts) > 0 && j == acts[0][0] {
 			j, acts = acts[0][1]-1, acts[1:]
 			continue
 		}
-		ch := text[j]
+		ch := line[j]
 		switch {
 		case quote == '"':
 			if ch == '\\' {
@@ -347,20 +357,22 @@ func scanQuotes(text string, quote byte, acts [][2]int) byte {
 			}
 		case quote == '\'':
 			if ch == '\'' {
-				if j+1 < len(text) && text[j+1] == '\'' {
+				if j+1 < len(line) && line[j+1] == '\'' {
 					j++
 				} else {
 					quote = 0
 				}
 			}
+		case ch == '#' && (j == 0 || line[j-1] == ' ' || line[j-1] == '\t'):
+			return 0, true
 		case ch == '"' || ch == '\'':
 			// A quote opens a string only where a scalar starts.
-			if j == 0 || strings.ContainsRune(" \t[{,:-", rune(text[j-1])) {
+			if j == 0 || strings.ContainsRune(" \t[{,:-", rune(line[j-1])) {
 				quote = ch
 			}
 		}
 	}
-	return quote
+	return quote, false
 }
 
 // valueStart reports whether a YAML value starts after before: after

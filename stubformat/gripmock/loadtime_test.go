@@ -55,6 +55,9 @@ func TestLoadTimeLines(t *testing.T) {
 		{"its raw quotes inside a quoted string are escaped", `s: "{{ .Request.a | printf "%s!" }}"`, `s: "{{ .Request.a | printf \"%s!\" }}"`},
 		{"a control structure waits", `s: {{ if true }}y{{ end }}`, `s: "{{ if true }}y{{ end }}"`},
 		{"so does its end, alone on a line", `  {{ end }}`, `  {{ end }}`},
+		{"a comment is left alone", `n: {{ upper "a" }} # not {{ shout }}`, `n: "A" # not {{ shout }}`},
+		{"a comment line too", `  # {{ shout }}: {{ .Request.x }}`, `  # {{ shout }}: {{ .Request.x }}`},
+		{"a # inside quotes is not one", `n: "a #{{ upper "b" }}"`, `n: "a #B"`},
 		{"a number's point is not a field", `n: {{ mul 1.5 2 }}`, `n: "3"`},
 		{"now is the load's time", `n: {{ format now "2006" }}`, `n: "20`},
 	} {
@@ -85,4 +88,24 @@ func TestLoadTimeProblems(t *testing.T) {
 			t.Errorf("%q: the lines moved: %q", tc.in, out)
 		}
 	}
+}
+
+// FuzzLoadTime: any text keeps its lines, and never panics.
+func FuzzLoadTime(f *testing.F) {
+	for _, s := range []string{
+		"a: {{ uuid2int64 \"e351220b-4847-42f5-8abb-c052b87ff2d4\" }}\n",
+		"- {{ .Request.x }} {{ upper \"a\" }}\n  b: '{{ printf \"'\" }}'",
+		"s: \"{{ printf \\\"%s\\\" \\\"x\\\" }}\" # {{ shout }}\nl: [{{ add 1 2 }}, {{ sub 0 1 }}]",
+		"{{ if true }}\n{{ end }}{{",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, c, _ := gripmock.LoadTime("f.yaml", data)
+		if strings.Count(string(out), "\n") != strings.Count(string(data), "\n") {
+			t.Fatalf("the lines moved: %q became %q", data, out)
+		}
+		c.Explain("line 1: x")
+		gripmock.Blanked(data)
+	})
 }
