@@ -116,3 +116,37 @@ func ExampleRenderTemplate() {
 	// {"high":-773977811204288029,"low":-3102276763665777782} <nil>
 	// at <uuid2int64 "not-a-uuid">: error calling uuid2int64: not a UUID "not-a-uuid": invalid UUID length: 10
 }
+
+// Two client-stream expectations each look for one message; the one whose
+// message came later in the stream answers.
+func ExampleLatest() {
+	m := expect.NewMock()
+	for _, lat := range []int32{1, 2} {
+		m.ClientStream("/routeguide.RouteGuide/RecordRoute").
+			WithRequestsMatching(expect.Latest(expect.Partial(&pb.Point{Latitude: lat}))).
+			Return(&pb.RouteSummary{PointCount: lat}).AnyTimes()
+	}
+	srv, err := mockserver.New(m)
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	client := pb.NewRouteGuideClient(srv.ClientConn())
+	for _, lats := range [][]int32{{1, 2}, {2, 1, 7}} {
+		stream, err := client.RecordRoute(ctx)
+		if err != nil {
+			panic(err)
+		}
+		for _, l := range lats {
+			_ = stream.Send(&pb.Point{Latitude: l})
+		}
+		sum, err := stream.CloseAndRecv()
+		fmt.Println(lats, sum.GetPointCount(), err)
+	}
+	// Output:
+	// [1 2] 2 <nil>
+	// [2 1 7] 1 <nil>
+}
