@@ -47,7 +47,9 @@
 // A call that nothing matches gets the status code NoMatchCode
 // (FailedPrecondition) with a message that names the call and the nearest
 // expectation with a (-want +got) diff, and the test fails at cleanup with
-// the same text. A handler never touches the test: failures are recorded and
+// the same text. WithMissCode chooses another code, for clients that check
+// the one their old double answered (gripmock's is NotFound); a stub's own
+// answer keeps the code it declares, and WithFallback still gets every miss. A handler never touches the test: failures are recorded and
 // reported from the test's goroutine at cleanup (or by Verify for a Mock made
 // with NewMock, which has no test). What the cleanup reports, and the
 // GRPCDOUBLE_REPORT_DIR report, show credential metadata (authorization,

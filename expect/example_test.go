@@ -3,8 +3,10 @@ package expect_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
@@ -38,6 +40,31 @@ func ExampleNewMock() {
 	// x <nil>
 	// FailedPrecondition
 	// true
+}
+
+// A double that answers misses NotFound, as gripmock does, for clients
+// whose tests check that code; a stub's own NotFound is its answer.
+func ExampleWithMissCode() {
+	m := expect.NewMock(expect.WithMissCode(codes.NotFound))
+	m.Unary("/routeguide.RouteGuide/GetFeature").
+		WithRequest(&pb.Point{Latitude: 1}).
+		ReturnError(codes.NotFound, "no feature there")
+	srv, err := mockserver.New(m)
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	client := pb.NewRouteGuideClient(srv.ClientConn())
+	_, err = client.GetFeature(ctx, &pb.Point{Latitude: 1})
+	fmt.Println(status.Convert(err).Message())
+	_, err = client.GetFeature(ctx, &pb.Point{Latitude: 2})
+	fmt.Println(status.Code(err), strings.HasPrefix(status.Convert(err).Message(), "grpcdouble: no expectation matches"))
+	// Output:
+	// no feature there
+	// NotFound true
 }
 
 func ExampleParseStubs() {

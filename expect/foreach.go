@@ -75,7 +75,8 @@ func (r *Rule) String() string {
 // ForEach answers every message the client sends by the first rule that
 // matches it, until the client half-closes; the script then goes on (with
 // nothing after it, the call ends OK). A message no rule matches ends the
-// call with NoMatchCode, naming the message, and Verify reports it. This is
+// call with the miss code (NoMatchCode, or WithMissCode's), naming the
+// message, and Verify reports it. This is
 // how chat-style doubles answer, and how gripmock answers bidi streams.
 //
 //	m.Bidi("/chat.Chat/Talk").ForEach(

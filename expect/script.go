@@ -289,13 +289,13 @@ func (r *run) sendHeader() error {
 }
 
 // fail records that the stream broke its script and ends the call with
-// NoMatchCode and the same words.
+// the miss code (NoMatchCode, or WithMissCode's) and the same words.
 func (r *run) fail(format string, args ...any) error {
 	msg := fmt.Sprintf("step %d (%s): %s", r.stepNo+1, r.e.script[r.stepNo], fmt.Sprintf(format, args...))
 	r.e.mu.Lock()
 	r.e.failures = append(r.e.failures, msg)
 	r.e.mu.Unlock()
-	return status.Errorf(NoMatchCode, "grpcdouble: %v: %s: %s", ErrScript, r.e.describe(), msg)
+	return status.Errorf(r.m.cfg.missCode, "grpcdouble: %v: %s: %s", ErrScript, r.e.describe(), msg)
 }
 
 // exec is the one runner every expectation's script goes through.
@@ -358,7 +358,7 @@ func (r *run) exec() error {
 			return err
 		}
 		if len(e.script) == 0 {
-			return status.Errorf(NoMatchCode, "grpcdouble: %s has an empty script but got %s", e.describe(), messageText(msg))
+			return status.Errorf(r.m.cfg.missCode, "grpcdouble: %s has an empty script but got %s", e.describe(), messageText(msg))
 		}
 		return r.fail("the client sent %s after the script's last step", messageText(msg))
 	}
@@ -366,9 +366,9 @@ func (r *run) exec() error {
 }
 
 // Handle answers a call with the expectation it matches. It implements
-// mockserver.Handler. A call nothing matches gets NoMatchCode and a message
-// naming the nearest expectation with a (-want +got) diff; the test fails at
-// cleanup with the same words.
+// mockserver.Handler. A call nothing matches gets NoMatchCode (or
+// WithMissCode's code) and a message naming the nearest expectation with a
+// (-want +got) diff; the test fails at cleanup with the same words.
 //
 // Handle is plumbing: the server calls it for every call. It is exported for
 // integrators who wrap a Mock in a handler of their own; a test never calls
@@ -438,7 +438,7 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 		c.SetAnswer("miss")
 		ms := set.nearest(c.FullMethod(), md, slices.Clone(r.got))
 		m.miss(ms)
-		return status.Errorf(NoMatchCode, "grpcdouble: %v: %s", ErrNoMatch, ms)
+		return status.Errorf(m.cfg.missCode, "grpcdouble: %v: %s", ErrNoMatch, ms)
 	}
 	c.SetAnswer(e.answer)
 	if len(e.then) > 0 {
