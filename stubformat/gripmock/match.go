@@ -170,7 +170,7 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 		sub = fd.Message()
 	}
 	isMap := fd != nil && fd.IsMap()
-	if hasTemplateValue(v) {
+	if hasTemplateValue(v) && !r.rendered {
 		r.notYet(k, construct, "a template in a matcher that waits for the call (gripmock runs only those that read no call, in YAML files, at load)")
 		return
 	}
