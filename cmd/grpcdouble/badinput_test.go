@@ -318,6 +318,18 @@ func TestBadInputCatalog(t *testing.T) {
 			want: []string{"parse .proto (import paths " + protoDir + "): bad/syntax_error.proto:8:27: syntax error: unexpected ';', expecting int literal"},
 		},
 		{
+			name: "edition 2024 .proto with symbol visibility",
+			args: []string{"serve", "--listen", "127.0.0.1:0", "--proto", filepath.Join(protoDir, "bad/edition2024_export.proto"), "--import-path", protoDir},
+			exit: 1,
+			want: []string{"parse .proto (import paths " + protoDir + "): bad/edition2024_export.proto:7:1: \"export message\": edition 2024 symbol visibility is not supported: grpcdouble compiles edition 2024 files as 2023"},
+		},
+		{
+			name: "edition 2024 .proto with a syntax error, at its own position",
+			args: []string{"serve", "--listen", "127.0.0.1:0", "--proto", filepath.Join(protoDir, "bad/edition2024_syntax.proto"), "--import-path", protoDir},
+			exit: 1,
+			want: []string{"bad/edition2024_syntax.proto:7:29: syntax error: unexpected ';', expecting int literal"},
+		},
+		{
 			name: "missing import",
 			args: []string{"serve", "--listen", "127.0.0.1:0", "--proto", filepath.Join(protoDir, "bad/missing_import.proto"), "--import-path", protoDir},
 			exit: 1,
