@@ -622,6 +622,10 @@ func (m *Mock) compileStubs(stubs []Stub) ([]*expectation, error) {
 				errs = append(errs, err)
 				continue
 			}
+			if err := e.checkOverallHealth(); err != nil {
+				errs = append(errs, fmt.Errorf("%w: %s:%d: request: %v", ErrStubFile, s.File, s.Line, err))
+				continue
+			}
 		} else {
 			s := *s
 			e.deferred = append(e.deferred, func(md protoreflect.MethodDescriptor) error { return s.compileFor(e, md) })

@@ -156,6 +156,9 @@ type Call struct {
 	lastMsg  proto.Message
 	lastWire []byte
 	codec    encoding.CodecV2 // see foreign; nil for proto
+
+	builtin    bool // of the health service the server serves itself
+	useBuiltin bool // the handler returned ErrUseBuiltin
 }
 
 // Context is the call's context: cancelled when the client cancels, the
