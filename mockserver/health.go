@@ -240,4 +240,4 @@ type watchCall struct {
 }
 
 func (w watchCall) Send(resp *healthpb.HealthCheckResponse) error { return w.c.Send(resp) }
-func (w watchCall) Context() context.Context                       { return w.c.Context() }
+func (w watchCall) Context() context.Context                      { return w.c.Context() }
