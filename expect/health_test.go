@@ -139,11 +139,9 @@ func TestHealthOverallExpectationIsASetupError(t *testing.T) {
 			assert.Contains(t, err.Error(), `matches only service ""`)
 		})
 	}
-	stubs, err := expect.ParseStubs("h.yaml", []byte("method: grpc.health.v1.Health/Check\nrequest: {equal: {service: \"\"}}\nresponse: {status: NOT_SERVING}\n"), nil)
-	require.NoError(t, err)
-	_, err = expect.NewMock().AddStubs(stubs...)
+	_, err := expect.ParseStubs("h.yaml", []byte("method: grpc.health.v1.Health/Check\nrequest: {equal: {service: \"\"}}\nresponse: {status: NOT_SERVING}\n"), nil)
 	require.ErrorIs(t, err, expect.ErrStubFile)
-	assert.Contains(t, err.Error(), `h.yaml:1: request: it matches only service ""`)
+	assert.Contains(t, err.Error(), `h.yaml:2: request: it matches only service ""`)
 }
 
 // Served WithoutHealth, the server has no health of its own and

@@ -397,6 +397,10 @@ func parseStub(filename string, i int, item *yaml.Node, d *stubDoc, resolver moc
 		if p.add(s.compile(e, md)) || !p.ok() {
 			return s, p.err()
 		}
+		if err := e.checkOverallHealth(); err != nil {
+			p.add(s.errf(mapChild(item, "request"), "request", "%v", err))
+			return s, p.err()
+		}
 		c := e.compiled
 		// Clipped, so that nothing appending to a list can write into
 		// the shared one's.
