@@ -2,6 +2,7 @@ package expect_test
 
 import (
 	"io"
+	"os"
 	"testing"
 	"time"
 
@@ -160,4 +161,39 @@ func TestHealthWithoutHealthIsAnOrdinaryService(t *testing.T) {
 	assert.Equal(t, expect.NoMatchCode, status.Code(err), "%v", err)
 	require.NoError(t, srv.Close())
 	assert.Contains(t, ft.finish(), "no expectation matches")
+}
+
+// The same from a stub file: no resolver, the health descriptors are
+// linked in.
+func TestHealthStubFile(t *testing.T) {
+	path := t.TempDir() + "/health.yaml"
+	require.NoError(t, os.WriteFile(path, []byte(`- method: grpc.health.v1.Health/Check
+  request: {fields: {service: {regex: "^billing\\."}}}
+  response: {status: NOT_SERVING}
+- method: grpc.health.v1.Health/Check
+  request: {equal: {service: flaky.Flaky}}
+  status: {code: UNAVAILABLE, message: probe failed}
+- method: grpc.health.v1.Health/Watch
+  request: {equal: {service: billing.Billing}}
+  pace: 1ms
+  responses: [{status: SERVING}, {status: NOT_SERVING}]
+`), 0o644))
+	m := expect.New(t)
+	require.NoError(t, m.LoadStubs(path))
+	srv := mockserver.Start(t, m)
+	health := healthpb.NewHealthClient(srv.ClientConn())
+	resp, err := health.Check(ctx(t), healthOf("billing.Billing"))
+	require.NoError(t, err)
+	assert.Equal(t, healthpb.HealthCheckResponse_NOT_SERVING, resp.GetStatus())
+	_, err = health.Check(ctx(t), healthOf("flaky.Flaky"))
+	assert.Equal(t, codes.Unavailable, status.Code(err), "%v", err)
+	_, err = health.Check(ctx(t), healthOf("other.Other"))
+	assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
+	watch, err := health.Watch(ctx(t), healthOf("billing.Billing"))
+	require.NoError(t, err)
+	got, err := recvAll[*healthpb.HealthCheckResponse](watch)
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	assert.Equal(t, healthpb.HealthCheckResponse_SERVING, got[0].GetStatus())
+	assert.Equal(t, healthpb.HealthCheckResponse_NOT_SERVING, got[1].GetStatus())
 }

@@ -165,3 +165,21 @@ func TestConvertHealthStubs(t *testing.T) {
 		healthCase{service: "orders.v1.Orders", code: codes.NotFound},
 	)
 }
+
+// lint checks health stubs against any descriptors, as serve loads them:
+// a good one passes, one for service "" is named.
+func TestLintHealthStubs(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	writeFile(t, good, nativeHealth)
+	protos := filepath.Join(moduleRoot(t), "testdata/standalone/protos")
+	if out, errOut, code := runOnce(t, "lint", "--proto", protos, "--stubs", good); code != 0 {
+		t.Fatalf("lint of health stubs: exit %d\n%s%s", code, out, errOut)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	writeFile(t, bad, "- method: grpc.health.v1.Health/Check\n  request: {equal: {}}\n  response: {status: NOT_SERVING}\n")
+	out, errOut, code := runOnce(t, "lint", "--proto", protos, "--stubs", bad)
+	if want := bad + `:2: request: it matches only service ""`; code != 1 || !strings.HasPrefix(out, want) {
+		t.Fatalf("lint of a stub for service \"\": exit %d\nstdout:\n%s\nstderr:\n%s\nwant stdout to start %q", code, out, errOut, want)
+	}
+}
