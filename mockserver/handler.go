@@ -148,17 +148,18 @@ type Call struct {
 	start  time.Time // when the call arrived
 	answer string    // see SetAnswer
 	frames bool      // see Server.frames
-	frame  wireFrame // the frame being sent
-	rframe recvFrame // the frame being received
+	// builtin: a call of the health service the server serves itself;
+	// useBuiltin: its handler returned ErrUseBuiltin. Beside frames, in
+	// its padding: a Call costs no more for them.
+	builtin, useBuiltin bool
+	frame               wireFrame // the frame being sent
+	rframe              recvFrame // the frame being received
 
 	// The message Recv returned last and the bytes it came as, when the
 	// journal kept them (see Wire).
 	lastMsg  proto.Message
 	lastWire []byte
 	codec    encoding.CodecV2 // see foreign; nil for proto
-
-	builtin    bool // of the health service the server serves itself
-	useBuiltin bool // the handler returned ErrUseBuiltin
 }
 
 // Context is the call's context: cancelled when the client cancels, the
