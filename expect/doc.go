@@ -35,7 +35,8 @@
 // Among the expectations of a method, a call tries a higher Priority first,
 // then the ones declared earlier, and uses the first that matches, is not
 // used up (Times) and whose scenario (InScenario, WhenState, SetState) is
-// in the state it answers in. An expectation wants exactly one
+// in the state it answers in (a client stream matched by Latest may give
+// way to one of equal priority whose match ends later). An expectation wants exactly one
 // call unless told otherwise (Times, AnyTimes, MinTimes, MaxTimes,
 // Optional), so "first call Unavailable, then success" is two expectations in
 // a row. With the InOrder option a call may only use an expectation once
@@ -46,7 +47,9 @@
 // A call that nothing matches gets the status code NoMatchCode
 // (FailedPrecondition) with a message that names the call and the nearest
 // expectation with a (-want +got) diff, and the test fails at cleanup with
-// the same text. A handler never touches the test: failures are recorded and
+// the same text. WithMissCode chooses another code, for clients that check
+// the one their old double answered (gripmock's is NotFound); a stub's own
+// answer keeps the code it declares, and WithFallback still gets every miss. A handler never touches the test: failures are recorded and
 // reported from the test's goroutine at cleanup (or by Verify for a Mock made
 // with NewMock, which has no test). What the cleanup reports, and the
 // GRPCDOUBLE_REPORT_DIR report, show credential metadata (authorization,
@@ -80,7 +83,9 @@
 // Scripts inject the faults a client must survive: AbortAfter ends a stream
 // with a chosen status once n messages were sent; DropConnection closes the
 // call's connection (the client sees Unavailable); Pace and Delay answer
-// slowly; PadTo and SendOversized send messages larger than the client
+// slowly, and PaceFunc and DelayFunc by a pause computed for each call (a
+// retry's backoff from Attempt.Hit; in stub files, a delay or pace that is
+// a template: '{{ backoff .Hit "100ms" "5s" }}'); PadTo and SendOversized send messages larger than the client
 // accepts (it fails with ResourceExhausted). Stopping the server gracefully
 // while streams run is mockserver's Server.GracefulStop. Stub files offer
 // the same faults (abortAfter, dropConnection, pace, padTo, sendOversized).

@@ -3,8 +3,10 @@ package expect_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
@@ -38,6 +40,31 @@ func ExampleNewMock() {
 	// x <nil>
 	// FailedPrecondition
 	// true
+}
+
+// A double that answers misses NotFound, as gripmock does, for clients
+// whose tests check that code; a stub's own NotFound is its answer.
+func ExampleWithMissCode() {
+	m := expect.NewMock(expect.WithMissCode(codes.NotFound))
+	m.Unary("/routeguide.RouteGuide/GetFeature").
+		WithRequest(&pb.Point{Latitude: 1}).
+		ReturnError(codes.NotFound, "no feature there")
+	srv, err := mockserver.New(m)
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	client := pb.NewRouteGuideClient(srv.ClientConn())
+	_, err = client.GetFeature(ctx, &pb.Point{Latitude: 1})
+	fmt.Println(status.Convert(err).Message())
+	_, err = client.GetFeature(ctx, &pb.Point{Latitude: 2})
+	fmt.Println(status.Code(err), strings.HasPrefix(status.Convert(err).Message(), "grpcdouble: no expectation matches"))
+	// Output:
+	// no feature there
+	// NotFound true
 }
 
 func ExampleParseStubs() {
@@ -103,4 +130,38 @@ func ExampleUnaryExpectation_Then() {
 	// 1 registered OK
 	// 1  FailedPrecondition
 	// 2 welcome OK
+}
+
+// Two client-stream expectations each look for one message; the one whose
+// message came later in the stream answers.
+func ExampleLatest() {
+	m := expect.NewMock()
+	for _, lat := range []int32{1, 2} {
+		m.ClientStream("/routeguide.RouteGuide/RecordRoute").
+			WithRequestsMatching(expect.Latest(expect.Partial(&pb.Point{Latitude: lat}))).
+			Return(&pb.RouteSummary{PointCount: lat}).AnyTimes()
+	}
+	srv, err := mockserver.New(m)
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	client := pb.NewRouteGuideClient(srv.ClientConn())
+	for _, lats := range [][]int32{{1, 2}, {2, 1, 7}} {
+		stream, err := client.RecordRoute(ctx)
+		if err != nil {
+			panic(err)
+		}
+		for _, l := range lats {
+			_ = stream.Send(&pb.Point{Latitude: l})
+		}
+		sum, err := stream.CloseAndRecv()
+		fmt.Println(lats, sum.GetPointCount(), err)
+	}
+	// Output:
+	// [1 2] 2 <nil>
+	// [2 1 7] 1 <nil>
 }

@@ -76,14 +76,14 @@ type compiled struct {
 	header   metadata.MD
 	headerAt headerTiming
 	trailer  metadata.MD
-	headerT  []mdTmpl      // templated header values
-	trailerT []mdTmpl      // templated trailer values
-	delay    time.Duration // before the script
-	pace     time.Duration // before every message sent
-	padTo    int           // pad every message sent to this many bytes (0: no)
-	abort    *abort        // end the stream after n messages sent
-	then     []thenOp      // effects once it takes a call (then.go)
-	dyn                    // priority, scenario (dynamic.go)
+	headerT  []mdTmpl // templated header values
+	trailerT []mdTmpl // templated trailer values
+	delay    pause    // before the script
+	pace     pause    // before every message sent
+	padTo    int      // pad every message sent to this many bytes (0: no)
+	abort    *abort   // end the stream after n messages sent
+	then     []thenOp // effects once it takes a call (then.go)
+	dyn               // priority, scenario (dynamic.go)
 
 	min, max int // max < 0: no limit
 }
@@ -568,7 +568,7 @@ func (u *UnaryExpectation) ReturnFunc(f func(ctx context.Context, req proto.Mess
 // client deadline shorter than d gets DeadlineExceeded.
 func (u *UnaryExpectation) Delay(d time.Duration) *UnaryExpectation {
 	u.e.tb().Helper()
-	u.e.delay = d
+	u.e.delay = fixedPause(d)
 	return u
 }
 
@@ -591,14 +591,14 @@ func (s *ServerStreamExpectation) Send(msgs ...proto.Message) *ServerStreamExpec
 // Delay pauses the stream for d (honouring the call's context).
 func (s *ServerStreamExpectation) Delay(d time.Duration) *ServerStreamExpectation {
 	s.e.tb().Helper()
-	s.e.script = append(s.e.script, waitStep{d})
+	s.e.script = append(s.e.script, waitStep{fixedPause(d)})
 	return s
 }
 
 // Pace waits d before every message sent.
 func (s *ServerStreamExpectation) Pace(d time.Duration) *ServerStreamExpectation {
 	s.e.tb().Helper()
-	s.e.pace = d
+	s.e.pace = fixedPause(d)
 	return s
 }
 
@@ -708,7 +708,7 @@ func (c *ClientStreamExpectation) ReturnFunc(f func(ctx context.Context, reqs []
 // Delay delays the answer by d, honouring the call's context.
 func (c *ClientStreamExpectation) Delay(d time.Duration) *ClientStreamExpectation {
 	c.e.tb().Helper()
-	c.e.delay = d
+	c.e.delay = fixedPause(d)
 	return c
 }
 
@@ -778,14 +778,14 @@ func (b *BidiExpectation) SendHeader() *BidiExpectation {
 // Delay pauses for d (honouring the call's context).
 func (b *BidiExpectation) Delay(d time.Duration) *BidiExpectation {
 	b.e.tb().Helper()
-	b.e.script = append(b.e.script, waitStep{d})
+	b.e.script = append(b.e.script, waitStep{fixedPause(d)})
 	return b
 }
 
 // Pace waits d before every message sent.
 func (b *BidiExpectation) Pace(d time.Duration) *BidiExpectation {
 	b.e.tb().Helper()
-	b.e.pace = d
+	b.e.pace = fixedPause(d)
 	return b
 }
 

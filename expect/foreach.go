@@ -21,7 +21,7 @@ import (
 // OnMessage.
 type Rule struct {
 	m     Matcher
-	delay time.Duration
+	delay pause
 	send  []proto.Message
 	st    *status.Status
 	err   error // a setup error, reported when the rule is added
@@ -40,7 +40,7 @@ func OnMessage(m Matcher) *Rule {
 func (r *Rule) Send(msgs ...proto.Message) *Rule { r.send = append(r.send, msgs...); return r }
 
 // Delay waits d (honouring the call's context) before answering.
-func (r *Rule) Delay(d time.Duration) *Rule { r.delay = d; return r }
+func (r *Rule) Delay(d time.Duration) *Rule { r.delay = fixedPause(d); return r }
 
 // ReturnError ends the call with code and msg after what the rule sends.
 func (r *Rule) ReturnError(code codes.Code, msg string, details ...proto.Message) *Rule {
@@ -75,7 +75,8 @@ func (r *Rule) String() string {
 // ForEach answers every message the client sends by the first rule that
 // matches it, until the client half-closes; the script then goes on (with
 // nothing after it, the call ends OK). A message no rule matches ends the
-// call with NoMatchCode, naming the message, and Verify reports it. This is
+// call with the miss code (NoMatchCode, or WithMissCode's), naming the
+// message, and Verify reports it. This is
 // how chat-style doubles answer, and how gripmock answers bidi streams.
 //
 //	m.Bidi("/chat.Chat/Talk").ForEach(
@@ -125,8 +126,8 @@ func (s forEachStep) run(r *run) error {
 		if rule == nil {
 			return r.fail("no rule matches the message received, %s", messageText(msg))
 		}
-		if rule.delay > 0 {
-			if err := sleep(r.ctx(), rule.delay); err != nil {
+		if rule.delay.set() {
+			if err := rule.delay.wait(r); err != nil {
 				return err
 			}
 		}
@@ -219,8 +220,8 @@ func (s Stub) rule(rn *yaml.Node, where string, d *ruleDoc, in, out protoreflect
 		r.m = m
 	}
 	var err error
-	if r.delay, err = s.duration(&d.Delay, where+".delay"); p.add(err) {
-		r.delay = 0
+	if r.delay, err = s.pause(&d.Delay, where+".delay", tmplEnv{in: in, method: s.Method}); p.add(err) {
+		r.delay = pause{}
 	}
 	answers := d.Status != nil
 	if present(d.Send) {

@@ -25,9 +25,10 @@ import (
 	"github.com/grpcdouble/grpcdouble/mockserver"
 )
 
-// NoMatchCode is the status code a client gets for a call that no
-// expectation matches, or whose stream broke its script. The status message
-// names the call and the nearest expectation with a (-want +got) diff.
+// NoMatchCode is the status code a client gets, unless WithMissCode says
+// another, for a call that no expectation matches, or whose stream broke its
+// script. The status message names the call and the nearest expectation
+// with a (-want +got) diff.
 const NoMatchCode = codes.FailedPrecondition
 
 // Sentinel errors. Errors returned by this package wrap them with %w.
@@ -68,6 +69,7 @@ type config struct {
 	showSecrets  bool
 	resolver     mockserver.Methods
 	fallback     Fallback
+	missCode     codes.Code
 }
 
 // Fallback answers the calls no expectation matches, in place of the
@@ -82,6 +84,28 @@ type Fallback interface {
 // misses: Unexpected and Verify do not report them.
 func WithFallback(f Fallback) Option {
 	return optionFunc(func(c *config) { c.fallback = f })
+}
+
+// WithMissCode makes the calls no expectation matches, and the streams that
+// break their script, fail with code instead of NoMatchCode. A test double
+// replacing one that answered misses otherwise keeps its clients' checks:
+// gripmock answers them codes.NotFound, WireMock's gRPC extension
+// codes.Unimplemented (its older releases codes.NotFound). The message is the
+// same whatever the code. A stub's own answer keeps the code it declares,
+// and WithFallback still gets every call no expectation matches. code must
+// be a status code other than codes.OK; another is a setup error.
+func WithMissCode(code codes.Code) Option {
+	return optionFunc(func(c *config) { c.missCode = code })
+}
+
+func checkMissCode(c codes.Code) error {
+	switch {
+	case c == codes.OK:
+		return errors.New("a miss must fail the call: want a status code other than OK")
+	case c > codes.Unauthenticated:
+		return errors.New("not a gRPC status code: want one from Canceled (1) to Unauthenticated (16)")
+	}
+	return nil
 }
 
 // WithSecretsShown shows credential metadata as the calls sent it in what
@@ -173,6 +197,10 @@ func New(t TB, opts ...Option) *Mock {
 	t.Helper()
 	m := NewMock(opts...)
 	m.tb = t
+	for _, err := range m.setupErr { // a bad option
+		t.Errorf("expect: %v", err)
+	}
+	m.reported = len(m.setupErr)
 	t.Cleanup(func() {
 		t.Helper()
 		problems := m.problems(true)
@@ -193,8 +221,13 @@ func New(t TB, opts ...Option) *Mock {
 // check it with Verify and Err.
 func NewMock(opts ...Option) *Mock {
 	m := &Mock{byMethod: map[string]*methodSet{}, ids: map[string]*expectation{}}
+	m.cfg.missCode = NoMatchCode
 	for _, o := range opts {
 		o.apply(&m.cfg)
+	}
+	if err := checkMissCode(m.cfg.missCode); err != nil {
+		m.setupErr = append(m.setupErr, fmt.Errorf("%w: WithMissCode(%v): %w", ErrSetup, m.cfg.missCode, err))
+		m.cfg.missCode = NoMatchCode
 	}
 	limit := 0 // a test reports every unexpected call
 	if m.cfg.discardCalls {

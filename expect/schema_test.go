@@ -44,6 +44,7 @@ func TestSchemaRefusesBadStubs(t *testing.T) {
 		{"negative times", `{"method": "/routeguide.RouteGuide/GetFeature", "times": -1, "response": {}}`, "times"},
 		{"bad headersAt", `{"method": "/routeguide.RouteGuide/GetFeature", "headersAt": "later", "response": {}}`, "headersAt"},
 		{"stubs not a list", `{"stubs": {"method": "/a.B/C"}}`, "stubs"},
+		{"delay neither a duration nor a template", `{"method": "/routeguide.RouteGuide/GetFeature", "delay": "soon", "response": {}}`, "delay"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := schema.Validate(stubDoc(t, tc.name+".json", []byte(tc.doc)))

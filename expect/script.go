@@ -54,8 +54,8 @@ type sendStep struct {
 }
 
 func (s sendStep) run(r *run) error {
-	if r.e.pace > 0 {
-		if err := sleep(r.ctx(), r.e.pace); err != nil {
+	if r.e.pace.set() {
+		if err := r.e.pace.wait(r); err != nil {
 			return err
 		}
 	}
@@ -88,10 +88,10 @@ func (s sendStep) String() string {
 	return "send " + messageText(s.msg)
 }
 
-type waitStep struct{ d time.Duration }
+type waitStep struct{ p pause }
 
-func (s waitStep) run(r *run) error { return sleep(r.ctx(), s.d) }
-func (s waitStep) String() string   { return "wait " + s.d.String() }
+func (s waitStep) run(r *run) error { return s.p.wait(r) }
+func (s waitStep) String() string   { return "wait " + s.p.String() }
 
 type recvStep struct{ m Matcher }
 
@@ -289,13 +289,13 @@ func (r *run) sendHeader() error {
 }
 
 // fail records that the stream broke its script and ends the call with
-// NoMatchCode and the same words.
+// the miss code (NoMatchCode, or WithMissCode's) and the same words.
 func (r *run) fail(format string, args ...any) error {
 	msg := fmt.Sprintf("step %d (%s): %s", r.stepNo+1, r.e.script[r.stepNo], fmt.Sprintf(format, args...))
 	r.e.mu.Lock()
 	r.e.failures = append(r.e.failures, msg)
 	r.e.mu.Unlock()
-	return status.Errorf(NoMatchCode, "grpcdouble: %v: %s: %s", ErrScript, r.e.describe(), msg)
+	return status.Errorf(r.m.cfg.missCode, "grpcdouble: %v: %s: %s", ErrScript, r.e.describe(), msg)
 }
 
 // exec is the one runner every expectation's script goes through.
@@ -331,8 +331,8 @@ func (r *run) exec() error {
 			}
 		}
 	}
-	if e.delay > 0 {
-		if err := sleep(r.ctx(), e.delay); err != nil {
+	if e.delay.set() {
+		if err := e.delay.wait(r); err != nil {
 			return err
 		}
 	}
@@ -358,7 +358,7 @@ func (r *run) exec() error {
 			return err
 		}
 		if len(e.script) == 0 {
-			return status.Errorf(NoMatchCode, "grpcdouble: %s has an empty script but got %s", e.describe(), messageText(msg))
+			return status.Errorf(r.m.cfg.missCode, "grpcdouble: %s has an empty script but got %s", e.describe(), messageText(msg))
 		}
 		return r.fail("the client sent %s after the script's last step", messageText(msg))
 	}
@@ -366,9 +366,9 @@ func (r *run) exec() error {
 }
 
 // Handle answers a call with the expectation it matches. It implements
-// mockserver.Handler. A call nothing matches gets NoMatchCode and a message
-// naming the nearest expectation with a (-want +got) diff; the test fails at
-// cleanup with the same words.
+// mockserver.Handler. A call nothing matches gets NoMatchCode (or
+// WithMissCode's code) and a message naming the nearest expectation with a
+// (-want +got) diff; the test fails at cleanup with the same words.
 //
 // Handle is plumbing: the server calls it for every call. It is exported for
 // integrators who wrap a Mock in a handler of their own; a test never calls
@@ -443,7 +443,7 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 		c.SetAnswer("miss")
 		ms := set.nearest(c.FullMethod(), md, slices.Clone(r.got))
 		m.miss(ms)
-		return status.Errorf(NoMatchCode, "grpcdouble: %v: %s", ErrNoMatch, ms)
+		return status.Errorf(m.cfg.missCode, "grpcdouble: %v: %s", ErrNoMatch, ms)
 	}
 	c.SetAnswer(e.answer)
 	if len(e.then) > 0 {
@@ -516,8 +516,11 @@ func (s *methodSet) pick(md metadata.MD, got []proto.Message, wire []byte, inOrd
 
 // pickScan is pick by trying every expectation in turn.
 func (s *methodSet) pickScan(md metadata.MD, got []proto.Message, wire []byte, inOrder bool) *expectation {
-	for _, e := range s.exps {
+	for i, e := range s.exps {
 		if e.usable() && e.matches(md, got, wire) {
+			if !inOrder {
+				return s.latestFrom(i, md, got, wire)
+			}
 			return e
 		}
 		if inOrder && !e.broken && e.hitCount() < e.min {
@@ -525,6 +528,41 @@ func (s *methodSet) pickScan(md metadata.MD, got []proto.Message, wire []byte, i
 		}
 	}
 	return nil
+}
+
+// ender is a ListMatcher whose match may end before the last message:
+// Latest.
+type ender interface {
+	matchEnd(got []proto.Message) int
+}
+
+// latestFrom returns, of s.exps[i] (which matches) and the expectations
+// ranked equal to it after it, the matching one whose match ends latest in
+// the stream, the first of those among ties (see Latest). The caller holds
+// s.mu.
+func (s *methodSet) latestFrom(i int, md metadata.MD, got []proto.Message, wire []byte) *expectation {
+	best := s.exps[i]
+	en, ok := best.reqs.(ender)
+	if best.kind != mockserver.ClientStream || !ok {
+		return best
+	}
+	end := en.matchEnd(got)
+	for _, e := range s.exps[i+1:] {
+		if e.priority != best.priority || e.shared != best.shared {
+			break
+		}
+		if !e.usable() || !e.matches(md, got, wire) {
+			continue
+		}
+		n := len(got) - 1
+		if en, ok := e.reqs.(ender); ok {
+			n = en.matchEnd(got)
+		}
+		if n > end {
+			best, end = e, n
+		}
+	}
+	return best
 }
 
 // answer is what answering one call needs: the run, and the Received that

@@ -93,6 +93,7 @@ type listDoc struct {
 	Fields  []yaml.Node `yaml:"fields"`
 	Each    *matchDoc   `yaml:"each"` // listeach.go
 	Some    *matchDoc   `yaml:"some"`
+	Latest  *matchDoc   `yaml:"latest"`
 }
 
 type statusDoc struct {
@@ -949,7 +950,7 @@ func (s Stub) matcher(n *yaml.Node, field string, m *matchDoc, md protoreflect.M
 }
 
 func (s Stub) listMatcher(n *yaml.Node, field string, l *listDoc, md protoreflect.MessageDescriptor) (ListMatcher, error) {
-	if l.Each != nil || l.Some != nil {
+	if l.Each != nil || l.Some != nil || l.Latest != nil {
 		return s.listEach(n, field, l, md)
 	}
 	if l.Fields != nil {
@@ -1218,11 +1219,11 @@ func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 			p.add(s.errf(&d.HeadersAt, "headersAt", "want message, start or firstRequest; got %q", d.HeadersAt.Value))
 		}
 	}
-	if e.delay, err = s.duration(&d.Delay, "delay"); p.add(err) {
-		e.delay = 0
+	if e.delay, err = s.pause(&d.Delay, "delay", s.env(md)); p.add(err) {
+		e.delay = pause{}
 	}
-	if e.pace, err = s.duration(&d.Pace, "pace"); p.add(err) {
-		e.pace = 0
+	if e.pace, err = s.pause(&d.Pace, "pace", s.env(md)); p.add(err) {
+		e.pace = pause{}
 	}
 	if d.PadTo != nil {
 		switch {
@@ -1406,8 +1407,8 @@ func (s Stub) step(e *expectation, n *yaml.Node, field string, d *stepDoc, kind 
 	}
 	if present(d.Delay) {
 		given++
-		if dur, err := s.duration(&d.Delay, field+".delay"); !p.add(err) {
-			st = append(st, waitStep{dur})
+		if ps, err := s.pause(&d.Delay, field+".delay", s.env(e.md)); !p.add(err) {
+			st = append(st, waitStep{ps})
 		}
 	}
 	if d.SendHeader {

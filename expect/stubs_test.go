@@ -301,7 +301,7 @@ func TestStubsTableNamesGoMethods(t *testing.T) {
 // exported are package-level functions the table may name.
 var exported = map[string]any{
 	"Anything": expect.Anything, "Messages": expect.Messages, "Partial": expect.Partial, "Field": expect.Field,
-	"Each": expect.Each, "Some": expect.Some, "PutStubs": expect.PutStubs, "DeleteStubs": expect.DeleteStubs,
+	"Each": expect.Each, "Some": expect.Some, "Latest": expect.Latest, "PutStubs": expect.PutStubs, "DeleteStubs": expect.DeleteStubs,
 }
 
 // A file with bad stubs still returns the others, and CheckStubs says

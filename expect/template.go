@@ -113,6 +113,9 @@ var tmplFuncs = func() template.FuncMap {
 		high, low := int64(binary.LittleEndian.Uint64(b[:8])), int64(binary.LittleEndian.Uint64(b[8:]))
 		return fmt.Sprintf(`{"high":%d,"low":%d}`, high, low), nil
 	}
+	fm["duration"] = durationOf
+	fm["regressive"] = regressive
+	fm["backoff"] = backoff
 	fm["unix"] = func(t time.Time) int64 { return t.Unix() }
 	fm["format"] = func(t time.Time, layout string) string { return t.Format(layout) }
 	// Placeholders for parsing; rewritten to $.Header etc. (see rewrites).
@@ -126,7 +129,7 @@ var tmplFuncs = func() template.FuncMap {
 // tmplData that implement them.
 var rewrites = map[string]string{
 	"header": "Header", "randInt": "RandInt", "randFloat": "RandFloat", "randString": "RandString",
-	"now": "Now", "faker": "Faker",
+	"now": "Now", "faker": "Faker", "jitter": "Jitter",
 }
 
 // listAware wraps one of sprig's variadic float functions: a single list
@@ -553,7 +556,7 @@ func (c *tmplChecker) chain(t tmplType, idents []string, text string) tmplType {
 					c.fail("faker: this program has no faker functions: import github.com/grpcdouble/grpcdouble/expect/faker (the grpcdouble binary and gripmock stubs have them)")
 				}
 				return tmplType{unknown: true}
-			case "Header", "RandInt", "RandFloat", "RandString", "Now":
+			case "Header", "RandInt", "RandFloat", "RandString", "Now", "Jitter":
 				return tmplType{unknown: true}
 			default:
 				c.fail("%s: a template has no value %s (it has %s)%s", text, id, rootFields, didYouMean(id, strings.Split(strings.ReplaceAll(rootFields, " and ", ", "), ", ")))

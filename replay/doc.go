@@ -32,8 +32,9 @@
 //
 // # Misses
 //
-// A call no interaction matches gets status FailedPrecondition (NoMatchCode)
-// whose message names the nearest interaction (file:line) and shows how it
+// A call no interaction matches gets status FailedPrecondition (NoMatchCode;
+// WithMissCode chooses another, such as NotFound as gripmock answers) whose
+// message names the nearest interaction (file:line) and shows how it
 // differs, with a proto diff of the first differing message. With WithT,
 // each miss fails the test at cleanup, as does every interaction never used
 // (unless AllowUnused); the calls' goroutines never touch the test.

@@ -35,7 +35,7 @@ var ErrUnused = errors.New("interaction never used")
 var ErrCassetteNotFound = cassette.ErrNotFound
 
 // NoMatchCode is the status code a call no interaction matches gets (the
-// same as package expect's).
+// same as package expect's), unless WithMissCode says another.
 const NoMatchCode = codes.FailedPrecondition
 
 // Fallback serves calls no interaction matches (see WithFallback). received
@@ -192,6 +192,9 @@ func OpenAll(paths []string, opts ...Option) (*Handler, error) {
 // server binds the handler (or on a method's first call).
 func New(cassettes []*cassette.Cassette, opts ...Option) (*Handler, error) {
 	h := &Handler{cfg: newConfig(opts), cassettes: cassettes, methods: map[string]*methodIndex{}, misses: newest.New[error](KeptMisses)}
+	if err := h.cfg.check(); err != nil {
+		return nil, err
+	}
 	for _, c := range cassettes {
 		for _, in := range c.Interactions {
 			e := &entry{in: in, where: in.Where(c.Path), path: c.Path}
@@ -935,7 +938,7 @@ func (cs *callState) miss(claimable []*entry, reason string) error {
 	h.mu.Lock()
 	h.misses.Add(err)
 	h.mu.Unlock()
-	return status.Error(NoMatchCode, err.Error())
+	return status.Error(h.cfg.missCode, err.Error())
 }
 
 func (cs *callState) describe() string {

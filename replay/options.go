@@ -1,10 +1,13 @@
 package replay
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
@@ -27,10 +30,11 @@ type config struct {
 	ignoreMD     map[string]bool
 	ignoreFields map[protoreflect.FullName][]protoreflect.Name
 	fallback     Fallback
+	missCode     codes.Code
 }
 
 func newConfig(opts []Option) *config {
-	c := &config{cancelWait: 10 * time.Second, ignoreMD: map[string]bool{}, ignoreFields: map[protoreflect.FullName][]protoreflect.Name{}}
+	c := &config{missCode: NoMatchCode, cancelWait: 10 * time.Second, ignoreMD: map[string]bool{}, ignoreFields: map[protoreflect.FullName][]protoreflect.Name{}}
 	for _, o := range opts {
 		o.apply(c)
 	}
@@ -99,3 +103,19 @@ func IgnoreFields(msg proto.Message, names ...protoreflect.Name) Option {
 // WithFallback hands calls that match no interaction to f instead of
 // failing them, as long as replay has sent the client nothing yet.
 func WithFallback(f Fallback) Option { return optionFunc(func(c *config) { c.fallback = f }) }
+
+// WithMissCode makes the calls no interaction matches fail with code
+// instead of NoMatchCode, as expect.WithMissCode does for stubs (the
+// grpcdouble command's --miss-code sets both). A recorded answer keeps its
+// own code, and WithFallback still gets every miss. New refuses codes.OK.
+func WithMissCode(code codes.Code) Option { return optionFunc(func(c *config) { c.missCode = code }) }
+
+func (c *config) check() error {
+	switch {
+	case c.missCode == codes.OK:
+		return errors.New("replay: WithMissCode(OK): a miss must fail the call: want a status code other than OK")
+	case c.missCode > codes.Unauthenticated:
+		return fmt.Errorf("replay: WithMissCode(%v): not a gRPC status code: want one from Canceled (1) to Unauthenticated (16)", c.missCode)
+	}
+	return nil
+}

@@ -1,6 +1,7 @@
 package stubformat_test
 
 import (
+	"regexp"
 	"testing"
 	"time"
 
@@ -143,6 +144,10 @@ var gripmockStreamCalls = []call{
 	{name: "client stream, one pattern, a message fails it", do: stream(upload, `{"uploadId": "bulk", "sequence": 1}`, `{"uploadId": "other"}`), noMatch: true},
 	{name: "client stream with input: some message passes it", do: stream(upload, `{"uploadId": "x"}`, `{"uploadId": "marker", "sequence": 99}`, `{"uploadId": "y"}`),
 		want: ok(`{"uploadId":"marker seen"}`)},
+	{name: "client stream with input: of two stubs some message passes, the later message's", do: stream(upload, `{"uploadId": "marker", "sequence": 99}`, `{"uploadId": "marker", "sequence": 98}`, `{"uploadId": "y"}`),
+		want: ok(`{"uploadId":"marker 98 seen"}`)},
+	{name: "client stream with input: the later message's, declared first", do: stream(upload, `{"uploadId": "marker", "sequence": 98}`, `{"uploadId": "marker", "sequence": 99}`),
+		want: ok(`{"uploadId":"marker seen"}`)},
 	{name: "client stream, one message short", do: stream(upload, `{"uploadId": "f1", "sequence": 1}`), noMatch: true},
 	{name: "bidi: message i by inputs[i], answered with stream[i]", do: pingPong(chat, `{"user": "alice", "text": "hello"}`, `{"user": "carol", "text": "how are you"}`),
 		want: ok(`{"user":"bob","text":"hello alice"}`, `{"user":"bob","text":"fine, thanks"}`)},
@@ -208,4 +213,60 @@ func TestGripmockHealthAsIs(t *testing.T) {
 
 func TestGripmockHealthConverted(t *testing.T) {
 	runCalls(t, serveConverted(t, stubformat.Gripmock, "testdata/gripmock/health.yaml"), gripmockHealthCalls)
+}
+
+// withTimeout bounds the calls of do by timeout.
+func withTimeout(timeout time.Duration, do func(d *double) answer) func(d *double) answer {
+	return func(d *double) answer {
+		old := d.timeout
+		d.timeout = timeout
+		defer func() { d.timeout = old }()
+		return do(d)
+	}
+}
+
+// stubless writes the file:line a template failure names as STUB: it is
+// the gripmock file's or the converted one's.
+func stubless(do func(d *double) answer) func(d *double) answer {
+	return func(d *double) answer {
+		a := do(d)
+		a.Message = stubLine.ReplaceAllString(a.Message, "template failed: STUB: ")
+		return a
+	}
+}
+
+var stubLine = regexp.MustCompile(`template failed: \S+:\d+: `)
+
+// delayDeadline is a deadline no computed hour-long pause can meet, and a
+// call without a pause meets on any machine.
+const delayDeadline = 300 * time.Millisecond
+
+var deadlineExceeded = failed(codes.DeadlineExceeded, "context deadline exceeded")
+
+// gripmock's templated output.delay: the calls show the pause computed, by
+// a short deadline tripping (an hour) or not (none), never by a clock.
+var gripmockDelayCalls = []call{
+	{name: "regressive 1h by 1h: the first attempt waits an hour", do: withTimeout(delayDeadline, unary(getItem, `{"id": "retry"}`)), want: deadlineExceeded},
+	{name: "regressive 1h by 1h: the second does not", do: withTimeout(delayDeadline, unary(getItem, `{"id": "retry"}`)), want: ok(`{"name":"attempt 2"}`)},
+	{name: "curves 1", do: unary(getItem, `{"id": "curves"}`), want: ok(`{"name":"100ms 3s 100ms 2s 5ms"}`)},
+	{name: "curves 2", do: unary(getItem, `{"id": "curves"}`), want: ok(`{"name":"200ms 2.5s 200ms 2s 5ms"}`)},
+	{name: "curves 3: backoff stops at its cap", do: unary(getItem, `{"id": "curves"}`), want: ok(`{"name":"300ms 2s 300ms 2s 5ms"}`)},
+	{name: "curves: options.times used up", do: unary(getItem, `{"id": "curves"}`), noMatch: true},
+	{name: "the header asks for no pause", do: withTimeout(delayDeadline, unary(getItem, `{"id": "asked"}`)), want: ok(`{"name":"as asked"}`)},
+	{name: "a negative pause is none", do: withTimeout(delayDeadline, unary(getItem, `{"id": "asked"}`, "x-delay", "-1s")), want: ok(`{"name":"as asked"}`)},
+	{name: "the header asks for an hour", do: withTimeout(delayDeadline, unary(getItem, `{"id": "asked"}`, "x-delay", "1h")), want: deadlineExceeded},
+	{name: "not a duration: INTERNAL naming the stub and the value", do: stubless(unary(getItem, `{"id": "asked"}`, "x-delay", "soon")),
+		want: failed(codes.Internal, `grpcdouble: template failed: STUB: delay: the template gave "soon", want a duration like 250ms or 2s`)},
+	{name: "a ramp over .MessageIndex: the third message waits an hour", do: withTimeout(delayDeadline, stream(listItems, `{"category": "ramp"}`)),
+		want: answer{Messages: []string{`{"id":"r0"}`, `{"id":"r1"}`}, Code: codes.DeadlineExceeded, Message: "context deadline exceeded"}},
+	{name: "_gripmock.delay templates", do: withTimeout(delayDeadline, stream(listItems, `{"category": "per-element"}`)),
+		want: answer{Messages: []string{`{"id":"e0"}`}, Code: codes.DeadlineExceeded, Message: "context deadline exceeded"}},
+}
+
+func TestGripmockDelayAsIs(t *testing.T) {
+	runCalls(t, serve(t, stubformat.Auto, "testdata/gripmock/delays.yaml"), gripmockDelayCalls)
+}
+
+func TestGripmockDelayConverted(t *testing.T) {
+	runCalls(t, serveConverted(t, stubformat.Gripmock, "testdata/gripmock/delays.yaml"), gripmockDelayCalls)
 }

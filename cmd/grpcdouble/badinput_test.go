@@ -836,6 +836,24 @@ func TestBadInputCatalog(t *testing.T) {
 			exit: 2,
 			want: []string{"serve: --session-ttl 0s: want a positive duration such as 30m"},
 		},
+		{
+			name: "--miss-code OK",
+			args: serve("--miss-code", "OK"),
+			exit: 2,
+			want: []string{`serve: --miss-code "OK": want the name of a gRPC status code other than OK: CANCELLED, UNKNOWN, INVALID_ARGUMENT, DEADLINE_EXCEEDED, NOT_FOUND,`, "DATA_LOSS or UNAUTHENTICATED"},
+		},
+		{
+			name: "--miss-code that names no status code",
+			args: serve("--miss-code", "NOTFOUND"),
+			exit: 2,
+			want: []string{`serve: --miss-code "NOTFOUND": want the name of a gRPC status code other than OK: CANCELLED,`},
+		},
+		{
+			name: "--miss-code as a number",
+			args: serve("--miss-code", "5"),
+			exit: 2,
+			want: []string{`serve: --miss-code "5": want the name of a gRPC status code other than OK:`},
+		},
 
 		// TLS.
 		{
@@ -1312,6 +1330,7 @@ func TestBadInputCatalog(t *testing.T) {
 	}
 
 	rows = append(rows, foreignStubRows(serve, file)...)
+	rows = append(rows, delayTemplateRows(serve, file)...)
 
 	// One server for the admin rows, with the standalone stubs.
 	_, adminAddr, _ := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",

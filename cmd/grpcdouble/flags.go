@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/grpc/codes"
+
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/internal/boundedfile"
 	"github.com/grpcdouble/grpcdouble/mockserver"
@@ -78,7 +80,9 @@ type serveConfig struct {
 	replayMatchMetadata  stringList
 	sessionTTL           time.Duration
 	watch                bool
-	upstreamConfig       // --upstream: the proxy fallback
+	missCodeName         string     // --miss-code as given
+	missCode             codes.Code // parsed by parseServe
+	upstreamConfig                  // --upstream: the proxy fallback
 	redaction
 	record string // --record: append the calls sent upstream to this cassette
 }
@@ -317,6 +321,7 @@ func serveFlags(output io.Writer) (*flag.FlagSet, *serveConfig) {
 	cfg.registerRedaction(fs)
 	fs.BoolVar(&cfg.watch, "watch", false, "reload the --stubs files and folders when they change (SIGHUP reloads them too)")
 	fs.StringVar(&cfg.metrics, "metrics", "", "serve Prometheus metrics at /metrics on `ADDR`, without the admin API (with --admin they are at its /metrics too); as the admin, it answers only its own address, the loopback names and --admin-allow-host names")
+	fs.StringVar(&cfg.missCodeName, "miss-code", "FAILED_PRECONDITION", "the gRPC status `CODE` a call gets when no stub or cassette answers it (and a stream that breaks its stub's script): any name but OK, such as NOT_FOUND as gripmock answers or UNIMPLEMENTED as WireMock does; a stub's own status is kept, and --upstream still gets every such call")
 	fs.DurationVar(&cfg.sessionTTL, "session-ttl", 30*time.Minute, "drop a session (calls with metadata grpcdouble-session: NAME) after it is idle this `LONG`")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `usage: grpcdouble serve [flags]
@@ -324,8 +329,8 @@ func serveFlags(output io.Writer) (*flag.FlagSet, *serveConfig) {
 Serves the services found by --proto, --protoset or --reflect, answering from
 --stubs and --cassette files, with reflection and grpc.health.v1 on. Calls with
 a matching stub get the stub's answer; other calls are replayed from the
-cassettes; the rest fail with FailedPrecondition naming the nearest stub
-and why it did not match.
+cassettes; the rest fail with --miss-code (FAILED_PRECONDITION by default)
+naming the nearest stub and why it did not match.
 
 Prints "listening on ADDR" once ready. Stops gracefully on SIGINT or SIGTERM.
 
@@ -436,7 +441,24 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	if cfg.sessionTTL <= 0 {
 		return nil, usageError{fmt.Errorf("serve: --session-ttl %s: want a positive duration such as 30m", cfg.sessionTTL)}
 	}
+	if cfg.missCode, err = parseMissCode(cfg.missCodeName); err != nil {
+		return nil, usageError{fmt.Errorf("serve: %w", err)}
+	}
 	return cfg, nil
+}
+
+// missCodeNames are the codes --miss-code takes: every one but OK.
+const missCodeNames = "CANCELLED, UNKNOWN, INVALID_ARGUMENT, DEADLINE_EXCEEDED, NOT_FOUND, ALREADY_EXISTS, PERMISSION_DENIED, RESOURCE_EXHAUSTED, FAILED_PRECONDITION, ABORTED, OUT_OF_RANGE, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS or UNAUTHENTICATED"
+
+// parseMissCode reads a --miss-code: a status code's name as the gRPC
+// specification spells it, in any case. A miss must fail, so OK is refused.
+func parseMissCode(name string) (codes.Code, error) {
+	var c codes.Code
+	// grpc-go's own reading of a name; quoted, so a number is not one.
+	if err := c.UnmarshalJSON([]byte(strconv.Quote(strings.ToUpper(name)))); err != nil || c == codes.OK {
+		return 0, fmt.Errorf("--miss-code %q: want the name of a gRPC status code other than OK: %s", name, missCodeNames)
+	}
+	return c, nil
 }
 
 func parseRecord(args []string, stderr io.Writer) (*recordConfig, error) {
@@ -487,7 +509,7 @@ func (c *serveConfig) replayOptions() []replay.Option {
 	if len(c.replayMatchMetadata) > 0 {
 		opts = append(opts, replay.MatchMetadata(c.replayMatchMetadata...))
 	}
-	return opts
+	return append(opts, replay.WithMissCode(c.missCode))
 }
 
 // checkAllowHost checks one --admin-allow-host: a host name or address, with

@@ -32,7 +32,9 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 	}
 	defer closeSources()
 
-	mockOpts := []expect.Option{expect.DiscardCalls()}
+	// One miss code for the whole server, whatever format a stub came in:
+	// a method with no stub, or only cassettes, has no format to go by.
+	mockOpts := []expect.Option{expect.DiscardCalls(), expect.WithMissCode(cfg.missCode)}
 	var replayOpts []replay.Option
 	var recorder *record.Recorder
 	if cfg.upstream != "" {

@@ -15,7 +15,9 @@
 //   - inputs: a client stream's messages in order; a bidi stream's recv and
 //     send steps, message i answered with stream[i].
 //   - output.data, stream, error, code, details, headers, trailers, delay
-//     (before each streamed message), _gripmock per-message delay and error.
+//     (before each streamed message), _gripmock per-message delay and error;
+//     a delay that is a template stays one (.AttemptNumber is .Hit,
+//     .MessageIndex .Index), rendered per call as gripmock renders it.
 //   - options.times: times {max: n}; priority and specificity: the order the
 //     stubs of a file are tried in.
 package gripmock

@@ -303,10 +303,12 @@ func (r *reader) stub(st *yaml.Node) {
 				native.Set(m, "requests", rq)
 			case input != nil && kind == mockserver.ClientStream && ia.partial != nil:
 				// input on a client stream: gripmock takes the stub when
-				// some message passes it.
-				rq, some := native.Map(input.Line), native.Map(input.Line)
-				native.Set(some, "fields", ia.partial)
-				native.Set(rq, "some", some)
+				// some message passes it, and of two such stubs the one
+				// passed by the later message (it weighs message i of n
+				// by (i+1)/n).
+				rq, latest := native.Map(input.Line), native.Map(input.Line)
+				native.Set(latest, "fields", ia.partial)
+				native.Set(rq, "latest", latest)
 				native.Set(m, "requests", rq)
 			}
 			if readiness(full, ia.partial) {

@@ -98,8 +98,8 @@ func (r *reader) output(out *yaml.Node, kind mockserver.Kind, method string, per
 	}
 	var delay *yaml.Node
 	if d := native.Get(out, "delay"); !native.IsNull(d) {
-		if _, err := time.ParseDuration(d.Value); err != nil {
-			r.problem(d, "output.delay", "want a duration like 100ms or 2.5s, got %q", d.Value)
+		if _, err := time.ParseDuration(d.Value); err != nil && !isTemplateText(d.Value) {
+			r.problem(d, "output.delay", "want a duration like 100ms or 2.5s, or a template giving one, got %q", d.Value)
 		} else {
 			delay = native.Str(d.Line, d.Value)
 		}
@@ -184,8 +184,8 @@ func (r *reader) output(out *yaml.Node, kind mockserver.Kind, method string, per
 				native.Pairs(g, func(k, v *yaml.Node) {
 					switch k.Value {
 					case "delay":
-						if _, err := time.ParseDuration(v.Value); err != nil {
-							r.problem(v, where+"._gripmock.delay", "want a duration like 100ms, got %q", v.Value)
+						if _, err := time.ParseDuration(v.Value); err != nil && !isTemplateText(v.Value) {
+							r.problem(v, where+"._gripmock.delay", "want a duration like 100ms, or a template giving one, got %q", v.Value)
 							return
 						}
 						d = native.Str(v.Line, v.Value)
@@ -308,10 +308,6 @@ func (r *reader) templates(n *yaml.Node, where string) {
 		switch n.Kind {
 		case yaml.ScalarNode:
 			if !isTemplateText(n.Value) {
-				return
-			}
-			if path == "output.delay" || strings.HasSuffix(path, "._gripmock.delay") {
-				r.notYet(n, path, "a delay computed by a template")
 				return
 			}
 			text, err := translateTemplate(n.Value, r.in, r.bidiKind)

@@ -11,8 +11,7 @@ import (
 
 // gripmock's template functions (its builtins plugin), and what each
 // becomes in grpcdouble's template engine. "" keeps the name (the same
-// function there); notYet marks those not mapped yet (duration and the
-// delay helpers regressive, backoff, jitter).
+// function there); notYet marks one not mapped yet.
 var gripmockFuncs = map[string]string{
 	"upper": "", "lower": "", "title": "upper", // gripmock's title is strings.ToTitle
 	"sprintf": "printf", "json": "toJson", "uuid": "",
@@ -30,7 +29,8 @@ var gripmockFuncs = map[string]string{
 	// Time: the call's start (.RequestTime), as gripmock's now is read
 	// while the call is answered.
 	"now": "", "unix": "", "format": "",
-	"duration": notYet, "regressive": notYet, "backoff": notYet, "jitter": notYet,
+	// Delay curves; jitter is seeded there, as randInt.
+	"duration": "", "regressive": "", "backoff": "", "jitter": "",
 	"uuid2base64": "", "uuid2bytes": "",
 	"uuid2int64": "", "string2base64": "b64enc", "bytes2base64": "", "bytes": "",
 	"faker": "", // package expect/faker, imported by this package
@@ -46,7 +46,11 @@ var builtinFuncs = map[string]bool{
 const notYet = "-"
 
 // The data gripmock gives a template, and grpcdouble's name for it.
-var gripmockData = map[string]string{"Request": "Request", "Requests": "Requests", "MessageIndex": "Index", "RequestTime": "RequestTime", "StubID": "StubID"}
+// .AttemptNumber counts the stub's calls per session, as .Hit does.
+var gripmockData = map[string]string{
+	"Request": "Request", "Requests": "Requests", "MessageIndex": "Index", "RequestTime": "RequestTime", "StubID": "StubID",
+	"AttemptNumber": "Hit", "AttemptIndex": "Hit",
+}
 
 func isTemplateText(s string) bool { return strings.Contains(s, "{{") }
 
@@ -249,6 +253,12 @@ func (t *translator) field(f *parse.FieldNode) parse.Node {
 	to, ok := gripmockData[head]
 	if !ok {
 		t.fail("not supported yet: the template data .%s", head)
+		return f
+	}
+	if to == "Hit" && t.bidi {
+		// gripmock counts every message of a bidi stream a stub answers;
+		// .Hit counts calls.
+		t.fail("not supported yet: .%s on a bidi method (gripmock counts the messages a stub answers)", head)
 		return f
 	}
 	f.Ident[0] = to

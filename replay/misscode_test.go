@@ -1,0 +1,56 @@
+package replay_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/grpcdouble/grpcdouble/cassette"
+	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
+	"github.com/grpcdouble/grpcdouble/mockserver"
+	"github.com/grpcdouble/grpcdouble/replay"
+)
+
+// fallbackFeature answers a call a cassette misses with a feature.
+type fallbackFeature struct{}
+
+func (fallbackFeature) Serve(c *mockserver.Call, _ []proto.Message, _ bool) error {
+	return c.Send(&pb.Feature{Name: "fallback"})
+}
+
+// TestWithMissCode: a miss fails with the chosen code and the usual
+// diagnosis; a recorded NotFound answer keeps its code and is no miss, and
+// with a fallback only the miss goes there. OK is refused.
+func TestWithMissCode(t *testing.T) {
+	recorded := unary(&pb.Point{Latitude: 1}, &pb.Feature{}, nil)
+	recorded.Events = recorded.Events[:2]
+	recorded.Status = cassette.Status{Code: codes.NotFound, Message: "recorded not found"}
+	path := write(t, recorded)
+
+	_, client := serve(t, path, replay.Reusable(), replay.WithMissCode(codes.NotFound))
+	_, err := client.GetFeature(ctx(t), &pb.Point{Latitude: 1})
+	assert.Equal(t, status.New(codes.NotFound, "recorded not found").Proto(), status.Convert(err).Proto())
+	_, err = client.GetFeature(ctx(t), &pb.Point{Latitude: 2})
+	assert.Equal(t, codes.NotFound, status.Code(err))
+	assert.Contains(t, status.Convert(err).Message(), "replay: no interaction matches: /routeguide.RouteGuide/GetFeature")
+
+	_, client = serve(t, path, replay.Reusable(), replay.WithMissCode(codes.NotFound), replay.WithFallback(fallbackFeature{}))
+	_, err = client.GetFeature(ctx(t), &pb.Point{Latitude: 1})
+	assert.Equal(t, status.New(codes.NotFound, "recorded not found").Proto(), status.Convert(err).Proto())
+	f, err := client.GetFeature(ctx(t), &pb.Point{Latitude: 2})
+	require.NoError(t, err)
+	assert.Equal(t, "fallback", f.GetName())
+
+	_, client = serve(t, path)
+	_, err = client.GetFeature(ctx(t), &pb.Point{Latitude: 2})
+	assert.Equal(t, codes.FailedPrecondition, status.Code(err), "the default")
+
+	_, err = replay.Open(path, replay.WithMissCode(codes.OK))
+	require.EqualError(t, err, "replay: WithMissCode(OK): a miss must fail the call: want a status code other than OK")
+	_, err = replay.Open(path, replay.WithMissCode(codes.Code(17)))
+	require.EqualError(t, err, "replay: WithMissCode(Code(17)): not a gRPC status code: want one from Canceled (1) to Unauthenticated (16)")
+}
