@@ -2,6 +2,7 @@ package expect_test
 
 import (
 	"context"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
 	"github.com/grpcdouble/grpcdouble/expect"
@@ -263,4 +265,48 @@ func TestPauseGoDSLNilFunc(t *testing.T) {
 	m := expect.New(ft)
 	m.Unary(getFeature).DelayFunc(nil).Return(&pb.Feature{})
 	assert.Contains(t, ft.finish(), "DelayFunc: nil func")
+}
+
+// DelayFunc on client streams, bidi scripts and forEach rules: the same
+// pause, seeing the messages received.
+func TestPauseGoDSLStreams(t *testing.T) {
+	hourIf := func(cond func(a expect.Attempt) bool) func(a expect.Attempt) time.Duration {
+		return func(a expect.Attempt) time.Duration {
+			if cond(a) {
+				return time.Hour
+			}
+			return 0
+		}
+	}
+	m := expect.New(t)
+	m.ClientStream(recordRoute).Times(2).
+		DelayFunc(hourIf(func(a expect.Attempt) bool { return len(a.Requests) > 1 })).
+		Return(&pb.RouteSummary{PointCount: 1})
+	m.Bidi(routeChat).Times(2).
+		ForEach(expect.OnMessage(expect.Anything()).
+			DelayFunc(hourIf(func(a expect.Attempt) bool { return a.Message.(*pb.RouteNote).Message == "slow" })).
+			Send(&pb.RouteNote{Message: "ok"}))
+	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
+
+	for n, want := range map[int]codes.Code{1: codes.OK, 2: codes.DeadlineExceeded} {
+		s, err := client.RecordRoute(shortCtx(t))
+		require.NoError(t, err)
+		for range n {
+			require.NoError(t, s.Send(&pb.Point{}))
+		}
+		_, err = s.CloseAndRecv()
+		assert.Equal(t, want, status.Code(err), "%d points", n)
+	}
+	for msg, want := range map[string]codes.Code{"quick": codes.OK, "slow": codes.DeadlineExceeded} {
+		chat, err := client.RouteChat(shortCtx(t))
+		require.NoError(t, err)
+		require.NoError(t, chat.Send(&pb.RouteNote{Message: msg}))
+		_, err = chat.Recv()
+		assert.Equal(t, want, status.Code(err), "message %q", msg)
+		if err == nil {
+			require.NoError(t, chat.CloseSend())
+			_, err = chat.Recv()
+			require.Equal(t, io.EOF, err)
+		}
+	}
 }

@@ -7,3 +7,6 @@ func LinkedTables() int {
 	linkedTables.Range(func(any, any) bool { n++; return true })
 	return n
 }
+
+// As2023 is as2023: an edition 2024 source made 2023, or why it cannot be.
+var As2023 = as2023

@@ -113,7 +113,10 @@ func descriptorKind(d protoreflect.Descriptor) string {
 // the import paths (the current directory when none is given); the
 // well-known types (google/protobuf/*.proto) are always available, and so is
 // any other file linked into the binary, google/api/annotations.proto among
-// them (a file on the import paths wins). Errors name file:line:column.
+// them (a file on the import paths wins). Errors name file:line:column. An
+// edition 2024 file is compiled as edition 2023, the same on the wire and
+// in JSON, unless it uses 2024's own syntax (export, local, import option),
+// which fails naming it.
 func ProtoFiles(importPaths []string, files ...string) Source {
 	return protoFiles{importPaths: importPaths, files: files}
 }
@@ -136,7 +139,7 @@ func (p protoFiles) Services(ctx context.Context) ([]protoreflect.ServiceDescrip
 		files[i] = relativeTo(paths, f)
 	}
 	c := protocompile.Compiler{
-		Resolver: protocompile.WithStandardImports(linkedImports{&protocompile.SourceResolver{ImportPaths: paths}}),
+		Resolver: protocompile.WithStandardImports(linkedImports{edition2024{&protocompile.SourceResolver{ImportPaths: paths}}}),
 		// Errors come back as values, not log lines.
 		Reporter: reporter.NewReporter(nil, nil),
 	}

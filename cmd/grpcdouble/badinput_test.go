@@ -318,6 +318,18 @@ func TestBadInputCatalog(t *testing.T) {
 			want: []string{"parse .proto (import paths " + protoDir + "): bad/syntax_error.proto:8:27: syntax error: unexpected ';', expecting int literal"},
 		},
 		{
+			name: "edition 2024 .proto with symbol visibility",
+			args: []string{"serve", "--listen", "127.0.0.1:0", "--proto", filepath.Join(protoDir, "bad/edition2024_export.proto"), "--import-path", protoDir},
+			exit: 1,
+			want: []string{"parse .proto (import paths " + protoDir + "): bad/edition2024_export.proto:7:1: \"export message\": edition 2024 symbol visibility is not supported: grpcdouble compiles edition 2024 files as 2023"},
+		},
+		{
+			name: "edition 2024 .proto with a syntax error, at its own position",
+			args: []string{"serve", "--listen", "127.0.0.1:0", "--proto", filepath.Join(protoDir, "bad/edition2024_syntax.proto"), "--import-path", protoDir},
+			exit: 1,
+			want: []string{"bad/edition2024_syntax.proto:7:29: syntax error: unexpected ';', expecting int literal"},
+		},
+		{
 			name: "missing import",
 			args: []string{"serve", "--listen", "127.0.0.1:0", "--proto", filepath.Join(protoDir, "bad/missing_import.proto"), "--import-path", protoDir},
 			exit: 1,
@@ -676,6 +688,38 @@ func TestBadInputCatalog(t *testing.T) {
 			exit:   2,
 			wantIs: []error{fs.ErrNotExist},
 			want:   []string{"serve: --stubs " + filepath.Join(dir, "no-stubs") + ": no such file or directory"},
+		},
+
+		{
+			name: "templated deleteStubs id that renders no stub ID, at call time",
+			act: func(t *testing.T) error {
+				stubs, err := expect.ParseStubs("then-call.yaml", []byte(`
+- id: drop
+  method: routeguide.RouteGuide/GetFeature
+  request: {partial: {latitude: 1}}
+  response: {name: x}
+  then:
+    - putStubs: [{id: kept, method: routeguide.RouteGuide/GetFeature, request: {partial: {latitude: 2}}, response: {name: kept}}]
+    - deleteStubs: ['drop {{ .Request.longitude }}']
+`), nil)
+				if err != nil {
+					return err
+				}
+				m := expect.NewMock()
+				if _, err := m.AddStubs(stubs...); err != nil {
+					return err
+				}
+				srv := mockserver.Start(t, m, mockserver.WithServices("routeguide.RouteGuide"))
+				ctx, cancel := context.WithTimeout(context.Background(), catalogTimeout)
+				defer cancel()
+				_, err = pb.NewRouteGuideClient(srv.ClientConn()).GetFeature(ctx, &pb.Point{Latitude: 1, Longitude: 5})
+				if len(m.Stubs()) != 1 {
+					t.Errorf("stubs after the failed effects: %v, want drop alone (the put did not run)", m.Stubs())
+				}
+				return err
+			},
+			want: []string{"code = Internal", "then-call.yaml:2 (stub drop): then[1]: effect failed, nothing changed: ",
+				`then-call.yaml:8: then[1].deleteStubs[0]: the ID rendered, "drop 5", is not a stub ID`},
 		},
 
 		// Cassettes.
