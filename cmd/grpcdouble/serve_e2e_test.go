@@ -297,8 +297,8 @@ func TestAdminBeyondLoopbackWarns(t *testing.T) {
 	} {
 		p := startProc(t, serveArgs(tc.args...)...)
 		// The warning comes before this line, when it comes.
-		if !p.stderr.waitFor(`msg="admin API"`, exitTimeout) {
-			t.Fatalf("%v: no admin log line in\n%s", tc.args, p.stderr.String())
+		if err := p.stderr.waitFor(`msg="admin API"`, 1, exitTimeout); err != nil {
+			t.Fatalf("%v: no admin log line: %v", tc.args, err)
 		}
 		if got := strings.Contains(p.stderr.String(), warning); got != tc.warn {
 			t.Errorf("%v: warning %v, want %v; stderr:\n%s", tc.args, got, tc.warn, p.stderr.String())
