@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -173,33 +172,6 @@ func TestSessionsE2E(t *testing.T) {
 	if code := adminDo(t, "GET", base+"/stubs?session="+names[1], "", "", nil); code != http.StatusNotFound {
 		t.Fatalf("GET /stubs of a dropped session: %d, want 404", code)
 	}
-}
-
-func adminDoHeader(t *testing.T, method, url string, header map[string]string, body string, out any) int {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/yaml") // JSON is YAML too
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if out != nil {
-		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-			t.Fatalf("%s %s: %d, not JSON: %v", method, url, resp.StatusCode, err)
-		}
-	}
-	return resp.StatusCode
 }
 
 // rssKB reads a process's resident set size from /proc.
