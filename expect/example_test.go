@@ -165,3 +165,35 @@ func ExampleLatest() {
 	// [1 2] 2 <nil>
 	// [2 1 7] 1 <nil>
 }
+
+// A stub made for the caller: registering at longitude n puts a login
+// stub for n alone.
+func ExamplePutStubsFunc() {
+	m := expect.NewMock()
+	m.Unary("/routeguide.RouteGuide/GetFeature").
+		WithRequestPartial(&pb.Point{Latitude: 1}).
+		Return(&pb.Feature{Name: "registered"}).
+		Then(expect.PutStubsFunc(func(_ context.Context, call expect.Received) ([]expect.Stub, error) {
+			n := call.Message().(*pb.Point).GetLongitude()
+			return expect.ParseStubs("login.yaml", fmt.Appendf(nil,
+				"{id: login-%d, method: routeguide.RouteGuide/GetFeature, request: {partial: {latitude: 2, longitude: %d}}, response: {name: welcome %d}}", n, n, n), nil)
+		})).
+		AnyTimes()
+	srv, err := mockserver.New(m)
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	client := pb.NewRouteGuideClient(srv.ClientConn())
+	for _, p := range []*pb.Point{{Latitude: 1, Longitude: 7}, {Latitude: 2, Longitude: 7}, {Latitude: 2, Longitude: 8}} {
+		f, err := client.GetFeature(ctx, p)
+		fmt.Println(p.GetLatitude(), p.GetLongitude(), f.GetName(), status.Code(err))
+	}
+	// Output:
+	// 1 7 registered OK
+	// 2 7 welcome 7 OK
+	// 2 8  FailedPrecondition
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,7 +24,9 @@ type Rule struct {
 	m     Matcher
 	delay pause
 	send  []proto.Message
+	sendT []step // stub files: what send sends, templates among it
 	st    *status.Status
+	then  []thenOp
 	err   error // a setup error, reported when the rule is added
 }
 
@@ -62,6 +65,9 @@ func (r *Rule) String() string {
 	var do []string
 	for _, m := range r.send {
 		do = append(do, "send "+messageText(m))
+	}
+	for _, st := range r.sendT {
+		do = append(do, st.String())
 	}
 	if r.st != nil {
 		do = append(do, fmt.Sprintf("end with %s", r.st.Code()))
@@ -105,12 +111,17 @@ func (b *BidiExpectation) ForEach(rules ...*Rule) *BidiExpectation {
 type forEachStep struct{ rules []*Rule }
 
 func (s forEachStep) find(msg proto.Message) *Rule {
-	for _, r := range s.rules {
+	_, r := s.findAt(msg)
+	return r
+}
+
+func (s forEachStep) findAt(msg proto.Message) (int, *Rule) {
+	for i, r := range s.rules {
 		if r != nil && r.m != nil && r.m.Match(msg) {
-			return r
+			return i, r
 		}
 	}
-	return nil
+	return -1, nil
 }
 
 func (s forEachStep) run(r *run) error {
@@ -122,9 +133,17 @@ func (s forEachStep) run(r *run) error {
 		if err != nil {
 			return err
 		}
-		rule := s.find(msg)
+		at, rule := s.findAt(msg)
 		if rule == nil {
 			return r.fail("no rule matches the message received, %s", messageText(msg))
+		}
+		if len(rule.then) > 0 {
+			r.inRule = true
+			err := r.m.applyThen(r, rule.then, fmt.Sprintf("forEach[%d].then", at))
+			r.inRule = false
+			if err != nil {
+				return err
+			}
 		}
 		if rule.delay.set() {
 			if err := rule.delay.wait(r); err != nil {
@@ -133,6 +152,11 @@ func (s forEachStep) run(r *run) error {
 		}
 		for _, m := range rule.send {
 			if err := (sendStep{msg: m}).run(r); err != nil {
+				return err
+			}
+		}
+		for _, st := range rule.sendT {
+			if err := st.run(r); err != nil {
 				return err
 			}
 		}
@@ -185,11 +209,12 @@ type ruleDoc struct {
 	Delay  yaml.Node  `yaml:"delay"`
 	Send   yaml.Node  `yaml:"send"`
 	Status *statusDoc `yaml:"status"`
+	Then   []thenDoc  `yaml:"then"`
 }
 
 // forEach compiles a stub's forEach step: a list of rules, each a recv
 // match and what to answer (send: a message or a list; status).
-func (s Stub) forEach(n *yaml.Node, field string, rules []ruleDoc, kind mockserver.Kind, in, out protoreflect.MessageDescriptor) (step, error) {
+func (s Stub) forEach(e *expectation, n *yaml.Node, field string, rules []ruleDoc, kind mockserver.Kind, in, out protoreflect.MessageDescriptor) (step, error) {
 	if kind != mockserver.BidiStream {
 		return nil, s.errf(n, field, "only bidi streams answer message by message")
 	}
@@ -199,7 +224,7 @@ func (s Stub) forEach(n *yaml.Node, field string, rules []ruleDoc, kind mockserv
 	st := forEachStep{}
 	var p problems
 	for i := range rules {
-		r, err := s.rule(seqItem(n, i), fmt.Sprintf("%s[%d]", field, i), &rules[i], in, out)
+		r, err := s.rule(e, seqItem(n, i), fmt.Sprintf("%s[%d]", field, i), &rules[i], in, out)
 		if !p.add(err) {
 			st.rules = append(st.rules, r)
 		}
@@ -211,7 +236,7 @@ func (s Stub) forEach(n *yaml.Node, field string, rules []ruleDoc, kind mockserv
 }
 
 // rule compiles one rule of a forEach step; its parts are checked apart.
-func (s Stub) rule(rn *yaml.Node, where string, d *ruleDoc, in, out protoreflect.MessageDescriptor) (*Rule, error) {
+func (s Stub) rule(e *expectation, rn *yaml.Node, where string, d *ruleDoc, in, out protoreflect.MessageDescriptor) (*Rule, error) {
 	r := &Rule{}
 	var p problems
 	if d.Recv == nil {
@@ -230,8 +255,17 @@ func (s Stub) rule(rn *yaml.Node, where string, d *ruleDoc, in, out protoreflect
 			msgs = d.Send.Content
 		}
 		answers = answers || len(msgs) > 0
+		templated := e.md != nil && slices.ContainsFunc(msgs, nodeHasTemplate)
 		for j, mn := range msgs {
-			if msg, err := s.message(mn, fmt.Sprintf("%s.send[%d]", where, j), out); !p.add(err) {
+			field := fmt.Sprintf("%s.send[%d]", where, j)
+			if templated {
+				// Rendered for each message answered, as a send step's.
+				if st, err := s.sendStep(mn, field, e.md); !p.add(err) {
+					r.sendT = append(r.sendT, st)
+				}
+				continue
+			}
+			if msg, err := s.message(mn, field, out); !p.add(err) {
 				r.send = append(r.send, msg)
 			}
 		}
@@ -239,6 +273,11 @@ func (s Stub) rule(rn *yaml.Node, where string, d *ruleDoc, in, out protoreflect
 	if d.Status != nil {
 		if r.st, err = s.status(mapChild(rn, "status"), where+".status", d.Status); p.add(err) {
 			r.st = nil
+		}
+	}
+	if len(d.Then) > 0 {
+		if r.then, err = s.thenOps(mapChild(rn, "then"), where+".then", d.Then, e.resolver, e.md); p.add(err) {
+			r.then = nil
 		}
 	}
 	if !answers {

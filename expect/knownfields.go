@@ -180,3 +180,67 @@ func nullItem(n *yaml.Node, t reflect.Type, field string, depth int) (*yaml.Node
 	}
 	return nil, ""
 }
+
+// unknownKey finds a key in n that names no field of t where it stands
+// (knownFields' question, answered with the key and its field path), or
+// nil. It is for nodes no file's decoder reads whole: a put stub rendered
+// from a template when its effect runs.
+func unknownKey(n *yaml.Node, t reflect.Type, field string) (*yaml.Node, string) {
+	return unknownIn(n, t, field, 0)
+}
+
+func unknownIn(n *yaml.Node, t reflect.Type, field string, depth int) (*yaml.Node, string) {
+	if n == nil || depth > 100 {
+		return nil, ""
+	}
+	n = resolveAlias(n)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == yamlNodeType {
+		return nil, ""
+	}
+	join := func(k string) string {
+		if field == "" {
+			return k
+		}
+		return field + "." + k
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return nil, ""
+		}
+		fields, ok := structFields(t)
+		if !ok {
+			return nil, ""
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			ft, ok := fields[k.Value]
+			if !ok {
+				return k, join(k.Value)
+			}
+			if bad, at := unknownIn(n.Content[i+1], ft, join(k.Value), depth+1); bad != nil {
+				return bad, at
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if n.Kind == yaml.SequenceNode {
+			for i, c := range n.Content {
+				if bad, at := unknownIn(c, t.Elem(), fmt.Sprintf("%s[%d]", field, i), depth+1); bad != nil {
+					return bad, at
+				}
+			}
+		}
+	case reflect.Map:
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if bad, at := unknownIn(n.Content[i+1], t.Elem(), join(n.Content[i].Value), depth+1); bad != nil {
+					return bad, at
+				}
+			}
+		}
+	}
+	return nil, ""
+}

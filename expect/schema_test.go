@@ -44,6 +44,8 @@ func TestSchemaRefusesBadStubs(t *testing.T) {
 		{"negative times", `{"method": "/routeguide.RouteGuide/GetFeature", "times": -1, "response": {}}`, "times"},
 		{"bad headersAt", `{"method": "/routeguide.RouteGuide/GetFeature", "headersAt": "later", "response": {}}`, "headersAt"},
 		{"stubs not a list", `{"stubs": {"method": "/a.B/C"}}`, "stubs"},
+		{"template outside putStubs", `{"method": "/a.B/C", "template": {"method": "/a.B/C"}, "response": {}}`, "template"},
+		{"template beside other keys", `{"method": "/a.B/C", "response": {}, "then": [{"putStubs": [{"template": {"method": "/a.B/C"}, "id": "x"}]}]}`, "then"},
 		{"delay neither a duration nor a template", `{"method": "/routeguide.RouteGuide/GetFeature", "delay": "soon", "response": {}}`, "delay"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -52,6 +54,19 @@ func TestSchemaRefusesBadStubs(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
+}
+
+// Effects built from the call: a put stub given as a template, a
+// templated ID, a forEach rule's then.
+func TestSchemaAcceptsTemplatedEffects(t *testing.T) {
+	schema := compileSchema(t)
+	doc := `[
+  {"method": "/a.B/C", "response": {}, "then": [
+    {"putStubs": [{"template": {"id": "u-{{ .Request.id }}", "method": "/a.B/C", "response": {"name": "{{ .Request.id }}"}}}, {"method": "/a.B/C", "response": {}}]},
+    {"deleteStubs": ["u-{{ .Request.id }}"]}]},
+  {"method": "/a.B/D", "steps": [{"forEach": [{"recv": {"any": true}, "send": {}, "then": [{"deleteStubs": ["x"]}]}]}]}
+]`
+	assert.NoError(t, schema.Validate(stubDoc(t, "effects.json", []byte(doc))))
 }
 
 func compileSchema(t *testing.T) *jsonschema.Schema {

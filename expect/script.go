@@ -230,6 +230,8 @@ type run struct {
 	last  proto.Message // the client message received last
 	hdr   metadata.MD   // response headers, templates rendered
 	tdata *tmplData
+
+	inRule bool // effects of a ForEach rule are running: r.last is the message it answers
 }
 
 // ctx is the call's context. It is asked for only when a step waits: a
@@ -441,10 +443,12 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 		return status.Errorf(m.cfg.missCode, "grpcdouble: %v: %s", ErrNoMatch, ms)
 	}
 	c.SetAnswer(e.answer)
-	if len(e.then) > 0 {
-		m.applyThen(e)
-	}
 	r.e, r.hit = e, hit
+	if len(e.then) > 0 {
+		if err := m.applyThen(r, e.then, "then"); err != nil {
+			return err
+		}
+	}
 	return r.exec()
 }
 

@@ -64,7 +64,8 @@ type stubDoc struct {
 	DropConnection bool      `yaml:"dropConnection"`
 	PadTo          *int      `yaml:"padTo"`
 
-	Then []thenDoc `yaml:"then"` // then.go
+	Then     []thenDoc  `yaml:"then"`     // then.go
+	Template *yaml.Node `yaml:"template"` // then.go: a put stub only
 }
 
 type abortDoc struct {
@@ -365,6 +366,10 @@ func parseStub(filename string, i int, item *yaml.Node, d *stubDoc, resolver moc
 	var p problems
 	if d.ID != "" && !foreign && !validID.MatchString(d.ID) {
 		p.add(s.errf(mapChild(item, "id"), "id", "%q: want at most 128 letters, digits and . _ : - starting with a letter, digit or _ (an ID is a URL path segment: DELETE /stubs/{id})", d.ID))
+	}
+	if d.Template != nil {
+		p.add(s.errf(mapChild(item, "template"), "template", "only a put stub is given as a template: then: [{putStubs: [{template: {method: ..., ...}}]}]"))
+		return s, p.err()
 	}
 	if n, field := nullItem(item, stubDocType, "", 0); n != nil {
 		// What is compiled next would name the items after it wrongly.
@@ -1322,7 +1327,7 @@ func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 	}
 	p.add(sp.err())
 	e.script = script
-	p.add(s.compileThen(e))
+	p.add(s.compileThen(e, md))
 	p.add(s.compileDyn(e))
 	return p.err()
 }
@@ -1448,7 +1453,7 @@ func (s Stub) step(e *expectation, n *yaml.Node, field string, d *stepDoc, kind 
 	}
 	if d.ForEach != nil {
 		given++
-		if fe, err := s.forEach(mapChild(n, "forEach"), field+".forEach", d.ForEach, kind, in, out); !p.add(err) {
+		if fe, err := s.forEach(e, mapChild(n, "forEach"), field+".forEach", d.ForEach, kind, in, out); !p.add(err) {
 			st = append(st, fe)
 		}
 	}

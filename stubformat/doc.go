@@ -5,7 +5,7 @@
 // or chosen (Native, Gripmock, WireMock), so one folder may mix them.
 //
 // Every error names the file, the line and the construct. A construct that
-// grpcdouble cannot honour (gripmock plugins or effects, WireMock
+// grpcdouble cannot honour (gripmock plugins, WireMock
 // scenarios or templates, ...) fails the load with its file:line and name;
 // nothing is skipped silently.
 //

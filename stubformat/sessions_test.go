@@ -189,3 +189,29 @@ func TestGripmockFakerConverted(t *testing.T) {
 		t.Errorf("faker: the two calls both answered %q: want each call seeded by its number", got[0])
 	}
 }
+
+// Users are 4 (unary) or 5 (chat) hex digits: the ids the effects build are
+// gripmock's UUIDs.
+var gripmockTemplatedEffectCalls = []call{
+	{name: "profile before signup", do: unary(getItem, `{"id": "profile", "userId": "00a1"}`), want: fallback},
+	{name: "signup of 00a1", do: unary(getItem, `{"id": "signup", "userId": "00a1"}`), want: ok(`{"name":"signed up 00a1"}`)},
+	{name: "signup of 00b2", do: unary(getItem, `{"id": "signup", "userId": "00b2"}`), want: ok(`{"name":"signed up 00b2"}`)},
+	{name: "00a1's profile: rendered at signup, its own template at its call", do: unary(getItem, `{"id": "profile", "userId": "00a1", "tags": ["x", "y"]}`),
+		want: ok(`{"name":"profile of 00a1, asked with 2 tags","tags":["00A1"]}`)},
+	{name: "no profile for 00c3", do: unary(getItem, `{"id": "profile", "userId": "00c3"}`), want: fallback},
+	{name: "signout of 00a1 deletes its profile by a templated id", do: unary(getItem, `{"id": "signout", "userId": "00a1"}`), want: ok(`{"name":"signed out"}`)},
+	{name: "00a1's profile is gone", do: unary(getItem, `{"id": "profile", "userId": "00a1"}`), want: fallback},
+	{name: "00b2's stays", do: unary(getItem, `{"id": "profile", "userId": "00b2"}`), want: ok(`{"name":"profile of 00b2, asked with 0 tags","tags":["00B2"]}`)},
+	{name: "chat: each message's effects", do: pingPong(chat, `{"user": "0000a", "text": "join"}`, `{"user": "0000b", "text": "join"}`, `{"user": "0000a", "text": "leave"}`),
+		want: ok(`{"user":"bot","text":"welcome 0000a"}`, `{"user":"bot","text":"welcome 0000b"}`, `{"user":"bot","text":"bye 0000a"}`)},
+	{name: "0000a joined and left", do: unary(getItem, `{"id": "in-chat-0000a"}`), want: fallback},
+	{name: "0000b is in", do: unary(getItem, `{"id": "in-chat-0000b"}`), want: ok(`{"name":"0000b is in the chat"}`)},
+}
+
+func TestGripmockTemplatedEffectsAsIs(t *testing.T) {
+	runCalls(t, serve(t, stubformat.Auto, "testdata/gripmock/effects-templated.yaml"), gripmockTemplatedEffectCalls)
+}
+
+func TestGripmockTemplatedEffectsConverted(t *testing.T) {
+	runCalls(t, serveConverted(t, stubformat.Gripmock, "testdata/gripmock/effects-templated.yaml"), gripmockTemplatedEffectCalls)
+}

@@ -86,7 +86,71 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
   "response": {"jsonBody": {"name": "x"}}
 }
 `)
+	gmEffectTemplate := file("gm-effect-template.yaml", `- service: routeguide.RouteGuide
+  method: GetFeature
+  output:
+    data: {name: x}
+  effects:
+    - action: upsert
+      stub:
+        service: routeguide.RouteGuide
+        method: GetFeature
+        input: {equals: {latitude: "{{ .Request.latitude | shout }}"}}
+        output: {data: {name: y}}
+`)
+	gmEffectID := file("gm-effect-id.yaml", `- service: routeguide.RouteGuide
+  method: GetFeature
+  output:
+    data: {name: x}
+  effects:
+    - action: delete
+      id: "{{ .Request.latitude"
+`)
 	return []badInputRow{
+		{
+			name:   "gripmock effect stub with a template that does not parse",
+			args:   serve("--stubs", gmEffectTemplate),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{gmEffectTemplate + `:10: effects[0].stub.input.equals.latitude: unknown gripmock template function "shout"`},
+		},
+		{
+			name:   "gripmock effect with a templated id that does not parse",
+			args:   serve("--stubs", gmEffectID),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{gmEffectID + `:7: effects[0].id: template: `, "unclosed action"},
+		},
+		{
+			name: "native put stub given as a template, a template that does not parse",
+			args: serve("--stubs", file("then-template.yaml", "- method: routeguide.RouteGuide/GetFeature\n  response: {name: x}\n  then:\n    - putStubs:\n"+
+				"        - template: {method: routeguide.RouteGuide/GetFeature, response: {name: '{{ .Request.lattitude }}'}}\n")),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"then-template.yaml:5: then[0].putStubs[0].template.response.name: template: ", "lattitude", "did you mean latitude?"},
+		},
+		{
+			name: "native put stub given as a template beside other keys",
+			args: serve("--stubs", file("then-template-keys.yaml", "- method: routeguide.RouteGuide/GetFeature\n  response: {name: x}\n  then:\n    - putStubs:\n"+
+				"        - template: {method: routeguide.RouteGuide/GetFeature, response: {}}\n          id: y\n")),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"then-template-keys.yaml:5: then[0].putStubs[0]: a put stub given as a template has the key template alone: {template: {method: ..., ...}}"},
+		},
+		{
+			name:   "native template outside a put stub",
+			args:   serve("--stubs", file("top-template.yaml", "- method: routeguide.RouteGuide/GetFeature\n  template: {response: {}}\n")),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"top-template.yaml:2: template: only a put stub is given as a template: then: [{putStubs: [{template: {method: ..., ...}}]}]"},
+		},
+		{
+			name:   "native templated deleteStubs id that does not parse",
+			args:   serve("--stubs", file("then-id.yaml", "- method: routeguide.RouteGuide/GetFeature\n  response: {name: x}\n  then:\n    - deleteStubs: ['{{ .Request.latitude']\n")),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{"then-id.yaml:4: then[0].deleteStubs[0]: template: ", "unclosed action"},
+		},
 		{
 			name:   "gripmock stub with an unknown key",
 			args:   serve("--stubs", gmUnknownKey),

@@ -690,6 +690,38 @@ func TestBadInputCatalog(t *testing.T) {
 			want:   []string{"serve: --stubs " + filepath.Join(dir, "no-stubs") + ": no such file or directory"},
 		},
 
+		{
+			name: "templated deleteStubs id that renders no stub ID, at call time",
+			act: func(t *testing.T) error {
+				stubs, err := expect.ParseStubs("then-call.yaml", []byte(`
+- id: drop
+  method: routeguide.RouteGuide/GetFeature
+  request: {partial: {latitude: 1}}
+  response: {name: x}
+  then:
+    - putStubs: [{id: kept, method: routeguide.RouteGuide/GetFeature, request: {partial: {latitude: 2}}, response: {name: kept}}]
+    - deleteStubs: ['drop {{ .Request.longitude }}']
+`), nil)
+				if err != nil {
+					return err
+				}
+				m := expect.NewMock()
+				if _, err := m.AddStubs(stubs...); err != nil {
+					return err
+				}
+				srv := mockserver.Start(t, m, mockserver.WithServices("routeguide.RouteGuide"))
+				ctx, cancel := context.WithTimeout(context.Background(), catalogTimeout)
+				defer cancel()
+				_, err = pb.NewRouteGuideClient(srv.ClientConn()).GetFeature(ctx, &pb.Point{Latitude: 1, Longitude: 5})
+				if len(m.Stubs()) != 1 {
+					t.Errorf("stubs after the failed effects: %v, want drop alone (the put did not run)", m.Stubs())
+				}
+				return err
+			},
+			want: []string{"code = Internal", "then-call.yaml:2 (stub drop): then[1]: effect failed, nothing changed: ",
+				`then-call.yaml:8: then[1].deleteStubs[0]: the ID rendered, "drop 5", is not a stub ID`},
+		},
+
 		// Cassettes.
 		{
 			name:   "cassette with two malformed interactions",

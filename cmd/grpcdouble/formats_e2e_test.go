@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -303,5 +304,165 @@ func TestServeGripmockEffects(t *testing.T) {
 	}
 	if got := call("s5", 6); got != miss {
 		t.Errorf("s5, 6: %q, want s4's stub unseen", got)
+	}
+}
+
+// TestServeTemplatedEffects: effects built from the call, served by the
+// binary: a gripmock file's templated upsert and delete, a native file's
+// bidi forEach rule whose effects run per message, and a native stub with
+// a template put stub added through the admin API in a session.
+func TestServeTemplatedEffects(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "gripmock.yaml"), `- service: RouteGuide
+  method: GetFeature
+  input: {equals: {latitude: 1}}
+  output: {data: {name: "registered {{ .Request.longitude }}"}}
+  effects:
+    - action: upsert
+      stub:
+        id: "5e0c5a10-0000-4000-8000-00000000000{{ .Request.longitude }}"
+        service: RouteGuide
+        method: GetFeature
+        priority: 10
+        input: {equals: {latitude: 2, longitude: "{{ .Request.longitude }}"}}
+        output: {data: {name: "user {{ .Request.longitude }}"}}
+- service: RouteGuide
+  method: GetFeature
+  input: {equals: {latitude: 3}}
+  output: {data: {name: bye}}
+  effects:
+    - action: delete
+      id: "5e0c5a10-0000-4000-8000-00000000000{{ .Request.longitude }}"
+`)
+	writeFile(t, filepath.Join(dir, "chat.yaml"), `- method: routeguide.RouteGuide/RouteChat
+  steps:
+    - forEach:
+        - recv: {fields: {message: {prefix: "join "}}}
+          send: {message: 'hi {{ trimPrefix "join " .Message.message }}'}
+          then:
+            - putStubs:
+                - template:
+                    id: 'member-{{ .Message.location.latitude }}'
+                    method: routeguide.RouteGuide/GetFeature
+                    priority: 20
+                    request: {partial: {latitude: '{{ .Message.location.latitude }}'}}
+                    response: {name: 'member {{ trimPrefix "join " .Message.message }}'}
+`)
+	addr, adminAddr, stop := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
+		"--proto", filepath.Join(moduleRoot(t), "testdata/standalone/protos"), "--stubs", dir)
+	defer func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	client := pb.NewRouteGuideClient(dial(t, addr, nil))
+	call := func(session string, lat, lng int32) string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		if session != "" {
+			ctx = metadata.AppendToOutgoingContext(ctx, "grpcdouble-session", session)
+		}
+		f, err := client.GetFeature(ctx, &pb.Point{Latitude: lat, Longitude: lng})
+		if err != nil {
+			return status.Code(err).String() + ": " + status.Convert(err).Message()
+		}
+		return f.GetName()
+	}
+	miss := expect.NoMatchCode.String()
+	for _, step := range []struct {
+		lat, lng int32
+		want     string
+	}{
+		{2, 4, miss}, {1, 4, "registered 4"}, {1, 5, "registered 5"}, {2, 4, "user 4"}, {2, 5, "user 5"},
+		{3, 4, "bye"}, {2, 4, miss}, {2, 5, "user 5"},
+	} {
+		if got := call("", step.lat, step.lng); !strings.HasPrefix(got, step.want) {
+			t.Errorf("latitude %d, longitude %d: got %q, want %q", step.lat, step.lng, got, step.want)
+		}
+	}
+
+	// The chat's rule puts a member stub for each join message.
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	stream, err := client.RouteChat(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{"ann", "bob"} {
+		if err := stream.Send(&pb.RouteNote{Location: &pb.Point{Latitude: int32(7 + i)}, Message: "join " + name}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := stream.Recv()
+		if err != nil || got.GetMessage() != "hi "+name {
+			t.Fatalf("chat answer to %s: %v %v", name, got, err)
+		}
+	}
+	if err := stream.CloseSend(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stream.Recv(); err != io.EOF {
+		t.Fatalf("chat end: %v", err)
+	}
+	if got := call("", 7, 0); got != "member ann" {
+		t.Errorf("ann's stub: %q", got)
+	}
+	if got := call("", 8, 0); got != "member bob" {
+		t.Errorf("bob's stub: %q", got)
+	}
+
+	// Through the admin API, in a session: a native stub whose template put
+	// stub is rendered with the session's call, and a templated delete id
+	// that renders to no stub ID fails the call.
+	code := adminDoHeader(t, "POST", "http://"+adminAddr+"/stubs", map[string]string{"grpcdouble-session": "s1"}, `
+- id: admin-put
+  method: routeguide.RouteGuide/GetFeature
+  request: {partial: {latitude: 30}}
+  response: {name: put}
+  then:
+    - putStubs:
+        - template: {id: 'admin-{{ .Request.longitude }}', method: routeguide.RouteGuide/GetFeature, priority: 30, request: {partial: {latitude: 31}}, response: {name: 'admin {{ .Request.longitude }}'}}
+- id: admin-bad
+  method: routeguide.RouteGuide/GetFeature
+  request: {partial: {latitude: 32}}
+  response: {name: never}
+  then:
+    - deleteStubs: ['admin {{ .Request.longitude }}']
+`, nil)
+	if code != http.StatusCreated {
+		t.Fatalf("POST /stubs: %d", code)
+	}
+	if got := call("s1", 30, 6); got != "put" {
+		t.Errorf("s1, 30: %q", got)
+	}
+	if got := call("s1", 31, 0); got != "admin 6" {
+		t.Errorf("s1, 31: %q, want the stub put for longitude 6", got)
+	}
+	if got := call("s2", 31, 0); got == "admin 6" {
+		t.Errorf("s2 sees s1's stub")
+	}
+	got := call("s1", 32, 6)
+	for _, want := range []string{codes.Internal.String(), "admin-bad", `"admin 6"`, "is not a stub ID"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("s1, 32: %q, want it to name %s", got, want)
+		}
+	}
+	if got := call("s1", 31, 0); got != "admin 6" {
+		t.Errorf("after the failed effect: %q, want the stub put before kept", got)
+	}
+
+	// gripmock's form through the admin API, with gripmock's session header.
+	code = adminDoHeader(t, "POST", "http://"+adminAddr+"/stubs", map[string]string{"X-Gripmock-Session": "s3"},
+		`{"service": "RouteGuide", "method": "GetFeature", "input": {"equals": {"latitude": 40}}, "output": {"data": {"name": "forty"}},
+  "effects": [{"action": "upsert", "stub": {"service": "RouteGuide", "method": "GetFeature", "priority": 40, "input": {"equals": {"latitude": 41}},
+    "output": {"data": {"name": "made for {{ .Request.longitude }}"}}}}]}`, nil)
+	if code != http.StatusCreated {
+		t.Fatalf("POST /stubs, gripmock: %d", code)
+	}
+	if got := call("s3", 40, 9); got != "forty" {
+		t.Errorf("s3, 40: %q", got)
+	}
+	if got := call("s3", 41, 0); got != "made for 9" {
+		t.Errorf("s3, 41: %q, want the stub rendered with the call at longitude 9", got)
 	}
 }

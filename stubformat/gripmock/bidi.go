@@ -21,7 +21,7 @@ type bidiRule struct {
 	meth  *yaml.Node
 }
 
-func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlts, headerAlts []alt, out *yaml.Node) {
+func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlts, headerAlts []alt, out, then *yaml.Node) {
 	for _, h := range headerAlts {
 		if h.metadata != nil {
 			r.notYet(native.Get(st, "headers"), "headers", "header matchers on a bidi stub answered message by message")
@@ -110,6 +110,10 @@ func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlt
 		}
 		if status != nil {
 			native.Set(rule, "status", status)
+		}
+		if then != nil {
+			// gripmock runs a bidi stub's effects for each message it answers.
+			native.Set(rule, "then", native.Clone(then))
 		}
 		r.bidi[full] = append(r.bidi[full], bidiRule{node: rule, line: st.Line, order: order(a.specificity, priority), meth: meth})
 	}

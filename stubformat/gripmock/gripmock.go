@@ -76,6 +76,12 @@ type reader struct {
 	problems []native.Problem
 	failed   bool // the current stub has a problem
 
+	// rendered: the stubs read are those of an effect's upsert holding
+	// templates, which gripmock renders, every string of them, with the
+	// call that triggers the effect. Their templates are translated
+	// already (for that call's request), and stand wherever a value does.
+	rendered bool
+
 	// bidi gathers, by method, the rules of bidi stubs without inputs:
 	// gripmock answers each message of such a stream by the best of them.
 	bidi      map[string][]bidiRule
@@ -121,10 +127,6 @@ func (r *reader) stub(st *yaml.Node) {
 	if meth == nil || meth.Kind != yaml.ScalarNode || meth.Value == "" {
 		r.problem(st, "method", "is required: the gRPC method, e.g. SayHello")
 	}
-	var then *yaml.Node
-	if e := native.Get(st, "effects"); e != nil && !(e.Kind == yaml.SequenceNode && len(e.Content) == 0) && !native.IsNull(e) {
-		then = r.effects(e)
-	}
 	session := native.Get(st, "session")
 	if session != nil && (session.Kind != yaml.ScalarNode || native.IsNull(session)) {
 		r.problem(session, "session", "want a session name")
@@ -142,6 +144,12 @@ func (r *reader) stub(st *yaml.Node) {
 	r.in = nil
 	if md != nil {
 		r.in = md.Input()
+	}
+	var then *yaml.Node
+	if e := native.Get(st, "effects"); e != nil && !(e.Kind == yaml.SequenceNode && len(e.Content) == 0) && !native.IsNull(e) {
+		if then = r.effects(e); r.failed {
+			return
+		}
 	}
 	out := native.Get(st, "output")
 	if out == nil {
@@ -202,11 +210,7 @@ func (r *reader) stub(st *yaml.Node) {
 		return
 	}
 	if kind == mockserver.BidiStream && inputs == nil {
-		if then != nil {
-			r.notYet(native.Get(st, "effects"), "effects", "effects on a bidi stub that answers message by message")
-			return
-		}
-		r.bidiRules(st, full, meth, inputAlts, headerAlts, out)
+		r.bidiRules(st, full, meth, inputAlts, headerAlts, out, then)
 		return
 	}
 	if input != nil && kind == mockserver.ClientStream && len(inputAlts) > 1 {
@@ -389,11 +393,18 @@ func (r *reader) effects(e *yaml.Node) *yaml.Node {
 				r.problem(ef, where+".stub", "upsert needs the stub to add or replace")
 				break
 			}
-			if hasTemplate(stub) {
-				r.notYet(stub, where+".stub", "templates in an effect's stub (gripmock renders them with the call that triggers the effect)")
-				break
+			// gripmock renders every string of the stub with the call
+			// that triggers the effect: a native put stub given as a
+			// template, its templates translated for that call.
+			rendered := r.rendered || hasTemplate(stub)
+			if rendered && !r.rendered {
+				stub = native.Clone(stub)
+				r.translateAll(stub, where+".stub")
+				if r.failed {
+					break
+				}
 			}
-			sub := &reader{file: r.file, resolver: r.resolver}
+			sub := &reader{file: r.file, resolver: r.resolver, rendered: rendered}
 			sub.stub(stub)
 			sub.flushBidi()
 			for _, p := range sub.problems {
@@ -412,6 +423,17 @@ func (r *reader) effects(e *yaml.Node) *yaml.Node {
 					pn.LineComment = "gripmock's priority: a stub an effect adds ranks by it alone"
 					native.SetAfter(ns.Node, "method", "priority", pn)
 				}
+				if rendered {
+					tn := native.Map(ns.Node.Line)
+					tn.HeadComment, ns.Node.HeadComment = ns.Node.HeadComment, ""
+					if tn.HeadComment != "" {
+						tn.HeadComment += "\n"
+					}
+					tn.HeadComment += "rendered when the effect runs, with the call that triggers it, as gripmock renders an effect's stub"
+					native.Set(tn, "template", ns.Node)
+					puts.Content = append(puts.Content, tn)
+					continue
+				}
 				puts.Content = append(puts.Content, ns.Node)
 			}
 			native.Set(item, "putStubs", puts)
@@ -420,11 +442,15 @@ func (r *reader) effects(e *yaml.Node) *yaml.Node {
 				r.problem(ef, where+".id", "delete needs the id of the stub to delete")
 				break
 			}
-			if isTemplateText(id.Value) {
-				r.notYet(id, where+".id", "a template in an effect's id")
-				break
+			text := id.Value
+			if isTemplateText(text) && !r.rendered {
+				var err error
+				if text, err = translateTemplate(text, r.in, r.bidiKind); err != nil {
+					r.problem(id, where+".id", "%v", err)
+					break
+				}
 			}
-			native.Set(item, "deleteStubs", native.Seq(id.Line, native.Str(id.Line, id.Value)))
+			native.Set(item, "deleteStubs", native.Seq(id.Line, native.Str(id.Line, text)))
 		default:
 			r.problem(action, where+".action", "want upsert or delete, got %q", action.Value)
 		}
@@ -446,4 +472,30 @@ func hasTemplate(n *yaml.Node) bool {
 		}
 	}
 	return false
+}
+
+// translateAll translates, in place, every gripmock template among the
+// values of n (an effect's stub) for the current stub's calls, which
+// render them.
+func (r *reader) translateAll(n *yaml.Node, where string) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if !isTemplateText(n.Value) {
+			return
+		}
+		text, err := translateTemplate(n.Value, r.in, r.bidiKind)
+		if err != nil {
+			r.problem(n, where, "%v", err)
+			return
+		}
+		n.Value = text
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			r.translateAll(n.Content[i+1], where+"."+n.Content[i].Value)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			r.translateAll(c, fmt.Sprintf("%s[%d]", where, i))
+		}
+	}
 }

@@ -168,7 +168,7 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 		sub = fd.Message()
 	}
 	isMap := fd != nil && fd.IsMap()
-	if hasTemplateValue(v) {
+	if hasTemplateValue(v) && !r.rendered {
 		r.notYet(k, construct, "a template in a matcher (gripmock renders it once, at load)")
 		return
 	}

@@ -303,6 +303,9 @@ func (r *reader) metadata(h *yaml.Node, where string) *yaml.Node {
 // gripmock template into a template of grpcdouble's engine; what cannot be
 // translated is a problem naming the line and the construct.
 func (r *reader) templates(n *yaml.Node, where string) {
+	if r.rendered {
+		return // translated with the whole stub (translateAll)
+	}
 	var walk func(n *yaml.Node, path string)
 	walk = func(n *yaml.Node, path string) {
 		switch n.Kind {
