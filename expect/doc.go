@@ -56,8 +56,11 @@
 // cookies, tokens, api keys: the keys cassette.DefaultRedacts reports, as
 // recorders and the admin API redact them) as [REDACTED], so a CI log does
 // not carry what a client sent; the reason still names the key.
-// WithSecretsShown shows the values. The status the client gets, and
-// Verify, Unexpected and the server's journal, keep them.
+// The status a missed call gets hides them the same way, so the client's
+// own error (logged as often) does not carry its token back, nor the one
+// the stub wants; the reason still names the key. WithSecretsShown shows
+// the values in both. Verify, Unexpected and the server's journal keep
+// them.
 //
 // Declare expectations before the server starts: mockserver.Start calls
 // Methods to know the services to serve and Bind to check every expectation

@@ -114,7 +114,9 @@ func checkMissCode(c codes.Code) error {
 // recorders leave out of cassettes and the admin API hides:
 // authorization, cookies, tokens, api keys) read [REDACTED] there, so a CI
 // log of a failing test does not carry them; a miss still names the key
-// that differed. Verify and Unexpected return the calls as they came.
+// that differed. The status a missed call gets redacts them the same way,
+// and shows them with this option too. Verify and Unexpected return the
+// calls as they came.
 func WithSecretsShown() Option { return optionFunc(func(c *config) { c.showSecrets = true }) }
 
 // secretsNote follows a reason a Mock's report redacted.
@@ -127,6 +129,20 @@ func (m *Mock) scrub(text string) string {
 		return text
 	}
 	return cassette.RedactReasons(text, secretsNote)
+}
+
+// clientNote follows a reason the status of a missed call redacted.
+const clientNote = " (credentials are not sent back to the client)"
+
+// toClient hides, in the status a missed call gets, what the call sent for
+// credential metadata and what the nearest expectation wants there (unless
+// WithSecretsShown): a client's error is logged as often as a test's, and
+// would carry the token. The reason still names the key.
+func (m *Mock) toClient(text string) string {
+	if m.cfg.showSecrets {
+		return text
+	}
+	return cassette.RedactReasons(text, clientNote)
 }
 
 // InOrder makes the expectations of each method match in the order they

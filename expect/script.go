@@ -440,7 +440,7 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 		c.SetAnswer("miss")
 		ms := set.nearest(c.FullMethod(), md, slices.Clone(r.got))
 		m.miss(ms)
-		return status.Errorf(m.cfg.missCode, "grpcdouble: %v: %s", ErrNoMatch, ms)
+		return status.Errorf(m.cfg.missCode, "grpcdouble: %v: %s", ErrNoMatch, m.toClient(ms.String()))
 	}
 	c.SetAnswer(e.answer)
 	r.e, r.hit = e, hit

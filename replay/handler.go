@@ -38,6 +38,9 @@ var ErrCassetteNotFound = cassette.ErrNotFound
 // same as package expect's), unless WithMissCode says another.
 const NoMatchCode = codes.FailedPrecondition
 
+// clientNote follows a reason the status of a missed call redacted.
+const clientNote = " (credentials are not sent back to the client)"
+
 // Fallback serves calls no interaction matches (see WithFallback). received
 // holds the client messages replay already read, and halfClosed says
 // whether it also read the client's half-close; *record.Proxy is one.
@@ -938,7 +941,9 @@ func (cs *callState) miss(claimable []*entry, reason string) error {
 	h.mu.Lock()
 	h.misses.Add(err)
 	h.mu.Unlock()
-	return status.Error(h.cfg.missCode, err.Error())
+	// What the call sent for credential metadata stays out of the status:
+	// the client's error is logged, and would carry its token back.
+	return status.Error(h.cfg.missCode, cassette.RedactReasons(err.Error(), clientNote))
 }
 
 func (cs *callState) describe() string {

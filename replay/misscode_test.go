@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
@@ -53,4 +54,24 @@ func TestWithMissCode(t *testing.T) {
 	require.EqualError(t, err, "replay: WithMissCode(OK): a miss must fail the call: want a status code other than OK")
 	_, err = replay.Open(path, replay.WithMissCode(codes.Code(17)))
 	require.EqualError(t, err, "replay: WithMissCode(Code(17)): not a gRPC status code: want one from Canceled (1) to Unauthenticated (16)")
+}
+
+// TestMissStatusHidesCredentials: the status of a miss does not send back
+// what the call sent for credential metadata the cassette lacks, and still
+// names the key; Misses keeps the value.
+func TestMissStatusHidesCredentials(t *testing.T) {
+	path := write(t, unary(&pb.Point{Latitude: 1}, &pb.Feature{}, nil))
+	h, client := serve(t, path)
+	c := metadata.AppendToOutgoingContext(ctx(t), "x-api-key", "s3cret-key")
+	_, err := client.GetFeature(c, &pb.Point{Latitude: 1})
+	msg := status.Convert(err).Message()
+	assert.Equal(t, replay.NoMatchCode, status.Code(err))
+	assert.Contains(t, msg, `metadata "x-api-key": [REDACTED] (credentials are not sent back to the client)`)
+	assert.NotContains(t, msg, "s3cret-key")
+	require.Len(t, h.Misses(), 1)
+	assert.Contains(t, h.Misses()[0].Error(), "s3cret-key", "Misses keeps what came")
+
+	c = metadata.AppendToOutgoingContext(ctx(t), "x-tenant", "acme")
+	_, err = client.GetFeature(c, &pb.Point{Latitude: 1})
+	assert.Contains(t, status.Convert(err).Message(), `metadata "x-tenant": not recorded, got ["acme"]`, "other keys are shown")
 }

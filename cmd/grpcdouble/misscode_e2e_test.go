@@ -207,3 +207,43 @@ func TestMissCodeNames(t *testing.T) {
 		t.Errorf("the names listed parse to %v, want every code but OK in order: %v", got, want)
 	}
 }
+
+// TestMissStatusHidesCredentialsE2E: the status of a miss sent by the
+// binary names the credential key that differed, for a native stub and a
+// gripmock one, but carries neither the client's token nor the stub's.
+func TestMissStatusHidesCredentialsE2E(t *testing.T) {
+	t.Parallel()
+	native, gripmock := filepath.Join(t.TempDir(), "native.yaml"), filepath.Join(t.TempDir(), "gripmock.yaml")
+	writeFile(t, native, `- method: /routeguide.RouteGuide/GetFeature
+  metadata: {authorization: Bearer let-me-in}
+  request: {equal: {latitude: 42}}
+  response: {name: secret}
+`)
+	writeFile(t, gripmock, `- service: RouteGuide
+  method: GetFeature
+  headers: {equals: {x-api-key: stub-key}}
+  input: {equals: {latitude: 43}}
+  output: {data: {name: keyed}}
+`)
+	for _, tc := range []struct {
+		stubs           string
+		lat             int32
+		key, sent, want string // want: the stub's value
+	}{
+		{native, 42, "authorization", "Bearer client-s3cret", "let-me-in"},
+		{gripmock, 43, "x-api-key", "client-key-s3cret", "stub-key"},
+	} {
+		p := startProc(t, "serve", "--listen", "127.0.0.1:0", "--proto", "testdata/standalone/protos", "--stubs", tc.stubs)
+		client := pb.NewRouteGuideClient(dial(t, p.Addr, nil))
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		_, err := client.GetFeature(metadata.AppendToOutgoingContext(ctx, tc.key, tc.sent), &pb.Point{Latitude: tc.lat})
+		msg := status.Convert(err).Message()
+		if status.Code(err) != codes.FailedPrecondition || !strings.Contains(msg, `metadata "`+tc.key+`": [REDACTED] (credentials are not sent back to the client)`) {
+			t.Errorf("%s: GetFeature(%d) with a wrong %s: %v; want a miss naming the key", tc.stubs, tc.lat, tc.key, err)
+		}
+		if strings.Contains(msg, "s3cret") || strings.Contains(msg, tc.want) {
+			t.Errorf("%s: GetFeature(%d): the miss's status carries a credential: %q", tc.stubs, tc.lat, msg)
+		}
+	}
+}
