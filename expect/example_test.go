@@ -132,6 +132,18 @@ func ExampleUnaryExpectation_Then() {
 	// 2 welcome OK
 }
 
+// RenderTemplate renders a template that reads no call, as a reader of
+// gripmock's YAML files does at load.
+func ExampleRenderTemplate() {
+	out, err := expect.RenderTemplate(`{{ uuid2int64 "e351220b-4847-42f5-8abb-c052b87ff2d4" }}`)
+	fmt.Println(out, err)
+	_, err = expect.RenderTemplate(`{{ uuid2int64 "not-a-uuid" }}`)
+	fmt.Println(err)
+	// Output:
+	// {"high":-773977811204288029,"low":-3102276763665777782} <nil>
+	// at <uuid2int64 "not-a-uuid">: error calling uuid2int64: not a UUID "not-a-uuid": invalid UUID length: 10
+}
+
 // Two client-stream expectations each look for one message; the one whose
 // message came later in the stream answers.
 func ExampleLatest() {

@@ -57,11 +57,17 @@ func Convert(resolver mockserver.Methods, from Format, paths ...string) ([]Conve
 				errs = append(errs, err)
 				continue
 			}
-			var root yaml.Node
-			if err := yaml.Unmarshal(data, &root); err != nil {
-				errs = append(errs, fmt.Errorf("%w: %s: %v", expect.ErrStubFile, f, strings.TrimPrefix(err.Error(), "yaml: ")))
+			data, _, computed, ps := loadTime(f, data, from)
+			if len(ps) > 0 {
+				problems = append(problems, ps...)
 				continue
 			}
+			var root yaml.Node
+			if err := yaml.Unmarshal(data, &root); err != nil {
+				errs = append(errs, yamlError(f, err, computed))
+				continue
+			}
+			computed.Annotate(&root)
 			res, err := read(f, &root, from, resolver)
 			if err != nil {
 				return nil, nil, err

@@ -1,7 +1,9 @@
 package stubformat
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -245,17 +247,22 @@ func readFile(filename string, data []byte, format Format, resolver mockserver.M
 		stubs, err := expect.ParseStubs(filename, data, resolver)
 		return nil, stubs, err
 	}
+	data, format, computed, ps := loadTime(filename, data, format)
+	if err := problems(ps); err != nil {
+		return nil, nil, err
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		if format == Auto {
 			stubs, err := expect.ParseStubs(filename, data, resolver)
 			return nil, stubs, err
 		}
-		return nil, nil, fmt.Errorf("%w: %s: %v", expect.ErrStubFile, filename, strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, nil, yamlError(filename, err, computed)
 	}
 	if format == Auto {
 		format = Detect(&root)
 	}
+	computed.Annotate(&root)
 	res, err := read(filename, &root, format, resolver)
 	if err != nil {
 		return nil, nil, err
@@ -269,4 +276,48 @@ func readFile(filename string, data []byte, format Format, resolver mockserver.M
 		return nil, nil, err
 	}
 	return res, nil, nil
+}
+
+// loadTime runs, in a gripmock file that is YAML, the templates gripmock
+// runs at load (gripmock.LoadTime), telling first whether a file of
+// format Auto is gripmock's: its templates may keep it from parsing.
+func loadTime(filename string, data []byte, format Format) ([]byte, Format, gripmock.Computed, []Problem) {
+	if (format != Auto && format != Gripmock) || !bytes.Contains(data, []byte("{{")) || !isYAML(filename, data) {
+		return data, format, gripmock.Computed{}, nil
+	}
+	if format == Auto {
+		var probe yaml.Node
+		if yaml.Unmarshal(gripmock.Blanked(data), &probe) != nil || Detect(&probe) != Gripmock {
+			return data, format, gripmock.Computed{}, nil
+		}
+		format = Gripmock
+	}
+	out, computed, ps := gripmock.LoadTime(filename, data)
+	return out, format, computed, ps
+}
+
+// isYAML tells a YAML file from a JSON one, as gripmock does by the name
+// (it runs templates at load in .yaml and .yml files, not in .json ones);
+// a name without either (an admin API body) by the text.
+func isYAML(filename string, data []byte) bool {
+	switch strings.ToLower(filepath.Ext(filename)) {
+	case ".yaml", ".yml":
+		return true
+	case ".json":
+		return false
+	}
+	return !json.Valid(data)
+}
+
+// yamlError is a file's YAML error, naming the template whose result is
+// on its line, when one is.
+func yamlError(filename string, err error, computed gripmock.Computed) error {
+	msg := computed.Explain(strings.TrimPrefix(err.Error(), "yaml: "))
+	var line int
+	if _, err := fmt.Sscanf(msg, "line %d:", &line); err == nil {
+		// file:line, as every other error of a stub file.
+		_, msg, _ = strings.Cut(msg, ":")
+		return fmt.Errorf("%w: %s:%d:%s", expect.ErrStubFile, filename, line, msg)
+	}
+	return fmt.Errorf("%w: %s: %v", expect.ErrStubFile, filename, msg)
 }

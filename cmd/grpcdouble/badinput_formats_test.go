@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net/http"
+
 	"github.com/grpcdouble/grpcdouble/expect"
 )
 
@@ -43,7 +45,38 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
   method: GetFeature
   output:
     data:
-      name: "{{ round 2.567 2 }}"
+      name: "{{ round .Request.latitude 2 }}"
+`)
+	gmLoadUnknown := file("gm-load-unknown.yaml", `- service: routeguide.RouteGuide
+  method: GetFeature
+  input:
+    equals:
+      latitude: {{ lat2int "north" }}
+  output:
+    data: {name: x}
+`)
+	gmLoadBadArg := file("gm-load-bad-arg.yaml", `- service: routeguide.RouteGuide
+  method: GetFeature
+  input:
+    equals:
+      name: {{ uuid2base64 "not-a-uuid" }}
+  output:
+    data: {name: x}
+`)
+	gmLoadBreaks := file("gm-load-breaks.yaml", `- service: routeguide.RouteGuide
+  method: GetFeature
+  input:
+    equals:
+      latitude: 1
+  output:
+    data:
+      name: {{ printf "{not: json" }}
+`)
+	gmLoadBreaksPlain := file("gm-load-breaks-plain.yml", `- service: routeguide.RouteGuide
+  method: GetFeature
+  output:
+    data:
+      name: Hi {{ printf "there: you" }}
 `)
 	gmPatternOnMessage := file("gm-pattern-message.yaml", `- service: routeguide.RouteGuide
   method: ListFeatures
@@ -192,6 +225,40 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{gmRoundPlaces + ":5: output.data.name: gripmock's round takes one number: round NUMBER or NUMBER | round"},
+		},
+		{
+			name:   "gripmock template run at load with an unknown function",
+			args:   serve("--stubs", gmLoadUnknown),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{gmLoadUnknown + `:5: template {{ lat2int "north" }}: unknown gripmock template function "lat2int" (gripmock runs a template that reads no call once, at load)`},
+		},
+		{
+			name:   "gripmock template run at load with a bad argument",
+			args:   serve("--stubs", gmLoadBadArg, "--stubs-format", "gripmock"),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{gmLoadBadArg + `:5: template {{ uuid2base64 "not-a-uuid" }}: at <uuid2base64 "not-a-uuid">: error calling uuid2base64: not a UUID "not-a-uuid"`},
+		},
+		{
+			name:   "gripmock template run at load whose result is not a value",
+			args:   serve("--stubs", gmLoadBreaks),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{gmLoadBreaks + `:8: template {{ printf "{not: json" }}: its result "{not: json" starts as JSON does but is not a JSON or YAML object or list on one line, so it cannot stand for the value`},
+		},
+		{
+			name:   "gripmock template run at load whose result breaks the YAML",
+			args:   serve("--stubs", gmLoadBreaksPlain),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{gmLoadBreaksPlain + `:5: mapping values are not allowed in this context (the line holds what {{ printf "there: you" }} gave at load)`},
+		},
+		{
+			name:   "admin: gripmock template run at load with an unknown function",
+			admin:  &adminCall{nil, "POST", "/stubs", "- service: routeguide.RouteGuide\n  method: GetFeature\n  input:\n    equals:\n      latitude: {{ lat2int \"north\" }}\n  output: {data: {name: x}}\n"},
+			status: http.StatusBadRequest,
+			want:   []string{`stub: bad stub file: admin POST /stubs:5: template {{ lat2int "north" }}: unknown gripmock template function "lat2int"`},
 		},
 		{
 			name:   "gripmock pattern on a message field",

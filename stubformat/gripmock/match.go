@@ -121,7 +121,9 @@ func (r *reader) block(b *yaml.Node, where string, headers, top bool) (alt, bool
 			r.notYet(k, construct, fmt.Sprintf("two matchers on the field %q", path))
 			return
 		}
-		fields.Content = append(fields.Content, native.Str(k.Line, path), op)
+		key := native.Str(k.Line, path)
+		key.LineComment = k.LineComment // what computed the value (Computed.Annotate)
+		fields.Content = append(fields.Content, key, op)
 		if counts {
 			a.specificity++
 		}
@@ -169,7 +171,7 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 	}
 	isMap := fd != nil && fd.IsMap()
 	if hasTemplateValue(v) && !r.rendered {
-		r.notYet(k, construct, "a template in a matcher (gripmock renders it once, at load)")
+		r.notYet(k, construct, "a template in a matcher that waits for the call (gripmock runs only those that read no call, in YAML files, at load)")
 		return
 	}
 	if v.Kind == yaml.MappingNode && fd != nil && sub == nil && !isMap {
