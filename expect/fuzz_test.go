@@ -83,6 +83,9 @@ func FuzzParseStubs(f *testing.F) {
 		"    - status: {code: NOT_FOUND, message: '{{ .Method }}'}\n"))
 	f.Add([]byte("- method: echo.v1.EchoService/Collect\n  requests: {fields: [{message: {prefix: a}}, {envelope.sentAt: {gt: \"2024-01-01T00:00:00Z\"}}]}\n" +
 		"  response: {index: '{{ len .Requests }}'}\n"))
+	f.Add([]byte("- method: echo.v1.EchoService/Echo\n  response: {}\n  then:\n    - putStubs:\n        - template: {id: 'e-{{ .Request.message }}', method: echo.v1.EchoService/Echo, request: {partial: {message: '{{ .Request.message }}'}}, response: {message: '{{ `{{ .Request.message }}` }}'}}\n" +
+		"    - deleteStubs: ['d-{{ .Request.message }}']\n"))
+	f.Add([]byte("- method: echo.v1.EchoService/Chat\n  steps:\n    - forEach:\n        - recv: {any: true}\n          send: {message: '{{ .Message.message }}'}\n          then: [{deleteStubs: ['x{{ .Index }}']}]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const name = "fuzz.yaml"
 		stubs, err := expect.ParseStubs(name, data, res)

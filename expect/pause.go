@@ -126,7 +126,7 @@ func (s Stub) pause(n *yaml.Node, field string, env tmplEnv) (pause, error) {
 	if err != nil {
 		return pause{}, s.errf(n, field, "%v", err)
 	}
-	d := &tmplData{in: env.in, method: env.method, hit: 1, md: metadata.MD{}}
+	d := &tmplData{in: env.in, method: env.method, hit: 1, md: metadata.MD{}, start: time.Now()}
 	if out, err := t.render(d); err == nil {
 		if _, err := delayValue(out); err != nil {
 			return pause{}, s.errf(n, field, "for a request with every field zero, %v", err)

@@ -947,7 +947,10 @@ func (s tmplStep) String() string { return "send the template of " + s.mt.where 
 // a template whose output cannot be the declared type. A template that
 // fails to execute on that request is not refused: it may need a real one.
 func (m *msgTmpl) dryRun(env tmplEnv) error {
-	d := &tmplData{in: env.in, method: env.method, hit: 1, md: metadata.MD{}}
+	// A call starting now, as a real one does: at time zero faker's
+	// PastDate (relative to the call) falls before year 1, out of a
+	// Timestamp's range.
+	d := &tmplData{in: env.in, method: env.method, hit: 1, md: metadata.MD{}, start: time.Now()}
 	if _, err := m.build(d); errors.Is(err, errBadOutput) {
 		return err
 	}

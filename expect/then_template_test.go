@@ -149,6 +149,23 @@ func TestThenTemplateFails(t *testing.T) {
 	assert.Equal(t, expect.NoMatchCode.String(), name(t, client, &pb.Point{Latitude: 2}), "p1 deleted")
 	assert.Equal(t, "q", name(t, client, &pb.Point{Latitude: 4}))
 
+	// A put stub whose id renders to no stub ID.
+	_, err = m.AddStubs(parse(t, "badput.yaml", `
+- id: badput
+  method: routeguide.RouteGuide/GetFeature
+  request: {partial: {latitude: 5}}
+  response: {name: never}
+  then:
+    - putStubs:
+        - template: {id: 'r{{ if gt .Request.longitude 5 }} {{ end }}x', method: routeguide.RouteGuide/GetFeature, response: {name: r}}
+`)...)
+	require.NoError(t, err)
+	_, err = client.GetFeature(ctx(t), &pb.Point{Latitude: 5, Longitude: 6})
+	assert.Equal(t, codes.Internal, status.Code(err))
+	for _, want := range []string{"badput.yaml:2 (stub badput)", "then[0]", `badput.yaml:8: id: "r x": want at most 128 letters`} {
+		assert.Contains(t, status.Convert(err).Message(), want)
+	}
+
 	// A Go function's error.
 	g := expect.NewMock()
 	g.Unary("/routeguide.RouteGuide/GetFeature").Return(&pb.Feature{Name: "x"}).

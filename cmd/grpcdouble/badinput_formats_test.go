@@ -125,6 +125,13 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
   "response": {"jsonBody": {"name": "x"}}
 }
 `)
+	gmOverallHealth := file("gm-overall-health.yaml", `- service: grpc.health.v1.Health
+  method: Check
+  input:
+    equals: {service: ""}
+  output:
+    data: {status: NOT_SERVING}
+`)
 	gmEffectTemplate := file("gm-effect-template.yaml", `- service: routeguide.RouteGuide
   method: GetFeature
   output:
@@ -146,6 +153,20 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
       id: "{{ .Request.latitude"
 `)
 	return []badInputRow{
+		{
+			name:   "gripmock health stub for the overall health (service \"\")",
+			args:   serve("--stubs", gmOverallHealth),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{gmOverallHealth + `:4: request: it matches only service "", the double's own health, which stubs never answer`},
+		},
+		{
+			name:   "native health stub for the overall health (service \"\")",
+			args:   serve("--stubs", file("overall-health.yaml", "- method: grpc.health.v1.Health/Watch\n  request: {equal: {}}\n  responses: [{status: NOT_SERVING}]\n")),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{`overall-health.yaml:2: request: it matches only service "", the double's own health, which stubs never answer: probes (Kubernetes, grpc_health_probe) ask for "" and must learn whether the double is up; name the service, as a client's health check does`},
+		},
 		{
 			name:   "gripmock effect stub with a template that does not parse",
 			args:   serve("--stubs", gmEffectTemplate),

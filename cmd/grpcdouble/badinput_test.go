@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,8 +26,8 @@ import (
 	"github.com/grpcdouble/grpcdouble/replay"
 )
 
-// catalogTimeout bounds each row that runs the command or calls the admin
-// API.
+// catalogTimeout bounds each row that runs the command (an admin request
+// is bounded by adminHTTP's callTimeout).
 const catalogTimeout = 20 * time.Second
 
 // badInputRow is one bad input, what consumes it, and the exact error it
@@ -1499,43 +1500,20 @@ func checkServingRow(t *testing.T, tc badInputRow) {
 // error body, which must be exactly {"error": "..."}.
 func checkAdminRow(t *testing.T, adminAddr string, tc badInputRow) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), catalogTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, tc.admin.method, "http://"+adminAddr+tc.admin.path, strings.NewReader(tc.admin.body))
-	if err != nil {
-		t.Fatal(err)
+	code, header, data := adminHTTP(t, tc.admin.method, "http://"+adminAddr+tc.admin.path, tc.admin.header, tc.admin.body)
+	if code != tc.status {
+		t.Errorf("status %d, want %d", code, tc.status)
 	}
-	if tc.admin.body != "" {
-		req.Header.Set("Content-Type", "application/yaml") // JSON is YAML too
-	}
-	for k, v := range tc.admin.header {
-		switch {
-		case k == "Host":
-			req.Host = v
-		case v == "":
-			req.Header.Del(k)
-		default:
-			req.Header.Set(k, v)
-		}
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != tc.status {
-		t.Errorf("status %d, want %d", resp.StatusCode, tc.status)
-	}
-	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+	if ct := header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("Content-Type %q, want application/json", ct)
 	}
-	dec := json.NewDecoder(resp.Body)
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var e admin.ErrorBody
 	if err := dec.Decode(&e); err != nil {
 		t.Fatalf("body is not {\"error\": ...}: %v", err)
 	}
-	t.Logf("%d %q", resp.StatusCode, e.Error)
+	t.Logf("%d %q", code, e.Error)
 	for _, w := range tc.want {
 		if !strings.Contains(e.Error, w) {
 			t.Errorf("error does not say %q:\n%s", w, e.Error)

@@ -133,6 +133,11 @@ type syncBuffer struct {
 	mu      sync.Mutex
 	b       bytes.Buffer
 	written chan struct{} // closed and replaced on every write
+
+	// exited, when set, is closed once the process writing here has ended
+	// and all it wrote is in; *waitErr is then how it ended.
+	exited  <-chan struct{}
+	waitErr *error
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
@@ -145,15 +150,24 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 
-// waitFor waits, bounded, until the buffer holds substr.
-func (s *syncBuffer) waitFor(substr string, timeout time.Duration) bool {
+// waitFor waits, bounded, until the buffer holds substr n times. When the
+// process writing it ends first, it says so at once instead of waiting out
+// the timeout: the text can no longer come (startExec's cleanup logs the
+// process's stderr when the test fails).
+func (s *syncBuffer) waitFor(substr string, n int, timeout time.Duration) error {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
+	exited := false
 	for {
 		s.mu.Lock()
-		if strings.Contains(s.b.String(), substr) {
+		got := strings.Count(s.b.String(), substr)
+		if got >= n {
 			s.mu.Unlock()
-			return true
+			return nil
+		}
+		if exited {
+			s.mu.Unlock()
+			return fmt.Errorf("grpcdouble exited (%v) with %q %d time(s) in its log, not %d", *s.waitErr, substr, got, n)
 		}
 		if s.written == nil {
 			s.written = make(chan struct{})
@@ -162,8 +176,10 @@ func (s *syncBuffer) waitFor(substr string, timeout time.Duration) bool {
 		s.mu.Unlock()
 		select {
 		case <-ch:
+		case <-s.exited: // a nil channel never is
+			exited = true // look once more: all it wrote is in now
 		case <-deadline.C:
-			return false
+			return fmt.Errorf("%q not %d time(s) in the log within %v (%d so far)", substr, n, timeout, got)
 		}
 	}
 }
@@ -185,7 +201,8 @@ func startProc(t testing.TB, args ...string) *proc {
 func startExec(t testing.TB, cmd *exec.Cmd) *proc {
 	t.Helper()
 	args := cmd.Args[1:]
-	p := &proc{cmd: cmd, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	p := &proc{cmd: cmd, exited: make(chan struct{})}
+	p.stderr = &syncBuffer{exited: p.exited, waitErr: &p.waitErr}
 	p.cmd.Dir = moduleRoot(t)
 	p.cmd.Stderr = p.stderr
 	stdout, err := p.cmd.StdoutPipe()
@@ -337,5 +354,29 @@ func writeFile(t testing.TB, path, data string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWaitForEndsWithTheProcess: a wait for log text ends as soon as the
+// process exits, naming its exit, rather than after its timeout; text the
+// process wrote before it exited is still found.
+func TestWaitForEndsWithTheProcess(t *testing.T) {
+	t.Parallel()
+	p := startProc(t, serveArgs()...)
+	if err := p.stop(t, syscall.SIGTERM); err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	if err := p.stderr.waitFor("msg=stopped", 1, time.Hour); err != nil {
+		t.Fatalf("what the process wrote before it exited: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.stderr.waitFor("never written", 1, time.Hour) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), `grpcdouble exited (<nil>) with "never written" 0 time(s) in its log, not 1`) {
+			t.Fatalf("waitFor after the exit: %v", err)
+		}
+	case <-time.After(exitTimeout):
+		t.Fatalf("waitFor still waiting %v after the process exited", exitTimeout)
 	}
 }

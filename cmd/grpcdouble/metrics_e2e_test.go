@@ -112,8 +112,8 @@ func TestMetricsE2E(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	if !p.stderr.waitForCount(`msg="stubs reloaded"`, 1, reloadTimeout) {
-		t.Fatalf("SIGHUP: no reload within %v", reloadTimeout)
+	if err := p.stderr.waitFor(`msg="stubs reloaded"`, 1, reloadTimeout); err != nil {
+		t.Fatalf("SIGHUP: no reload: %v", err)
 	}
 	var stubs []admin.Stub
 	adminDo(t, "GET", base+"/stubs", "", "", &stubs)
@@ -168,7 +168,9 @@ func TestMetricsWithoutAdmin(t *testing.T) {
 	t.Parallel()
 	p := startProc(t, "serve", "--listen", "127.0.0.1:0", "--proto", "testdata/standalone/protos",
 		"--stubs", "testdata/standalone/stubs", "--metrics", "127.0.0.1:0")
-	p.stderr.waitFor("msg=metrics listen=", readyTimeout)
+	if err := p.stderr.waitFor("msg=metrics listen=", 1, readyTimeout); err != nil {
+		t.Fatal(err)
+	}
 	m := regexp.MustCompile(`msg=metrics listen=(\S+)`).FindStringSubmatch(p.stderr.String())
 	if m == nil {
 		t.Fatalf("no metrics address in the log:\n%s", p.stderr)
@@ -196,7 +198,9 @@ func TestMetricsHostCheckedE2E(t *testing.T) {
 	t.Parallel()
 	p := startProc(t, "serve", "--listen", "127.0.0.1:0", "--proto", "testdata/standalone/protos",
 		"--stubs", "testdata/standalone/stubs", "--metrics", "127.0.0.1:0", "--admin-allow-host", "mock.internal")
-	p.stderr.waitFor("msg=metrics listen=", readyTimeout)
+	if err := p.stderr.waitFor("msg=metrics listen=", 1, readyTimeout); err != nil {
+		t.Fatal(err)
+	}
 	m := regexp.MustCompile(`msg=metrics listen=(\S+)`).FindStringSubmatch(p.stderr.String())
 	if m == nil {
 		t.Fatalf("no metrics address in the log:\n%s", p.stderr)

@@ -277,8 +277,8 @@ func TestSIGTERMDuringRecording(t *testing.T) {
 	if err := rec.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	if !rec.stderr.waitFor("msg=stopping", exitTimeout) {
-		t.Fatalf("no \"stopping\" log after SIGTERM:\n%s", rec.stderr.String())
+	if err := rec.stderr.waitFor("msg=stopping", 1, exitTimeout); err != nil {
+		t.Fatalf("no \"stopping\" log after SIGTERM: %v", err)
 	}
 	// The open stream keeps working during the graceful stop.
 	if err := chat.Send(&pb.RouteNote{Message: "after"}); err != nil {
@@ -330,8 +330,8 @@ func TestSecondSignalStopsAtOnce(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	if !p.stderr.waitFor("msg=stopping", exitTimeout) {
-		t.Fatalf("no \"stopping\" log after SIGTERM:\n%s", p.stderr.String())
+	if err := p.stderr.waitFor("msg=stopping", 1, exitTimeout); err != nil {
+		t.Fatalf("no \"stopping\" log after SIGTERM: %v", err)
 	}
 	err = p.stop(t, syscall.SIGTERM)
 	var ee *exec.ExitError

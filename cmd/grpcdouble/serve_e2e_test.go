@@ -212,8 +212,11 @@ func TestVersionAndHelp(t *testing.T) {
 	}
 }
 
-// adminDo makes an admin API request and decodes a JSON answer into out.
-func adminDo(t *testing.T, method, url, token, body string, out any) int {
+// adminHTTP sends one request to an admin API, bounded by callTimeout, and
+// returns the answer's status, headers and body. A body goes as
+// application/yaml (JSON is YAML too); header is set after that: "" removes
+// a header, and "Host" sets the Host.
+func adminHTTP(t *testing.T, method, url string, header map[string]string, body string) (int, http.Header, []byte) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
@@ -221,11 +224,18 @@ func adminDo(t *testing.T, method, url, token, body string, out any) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
 	if body != "" {
-		req.Header.Set("Content-Type", "application/yaml") // JSON is YAML too
+		req.Header.Set("Content-Type", "application/yaml")
+	}
+	for k, v := range header {
+		switch {
+		case k == "Host":
+			req.Host = v
+		case v == "":
+			req.Header.Del(k)
+		default:
+			req.Header.Set(k, v)
+		}
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -236,12 +246,30 @@ func adminDo(t *testing.T, method, url, token, body string, out any) int {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return resp.StatusCode, resp.Header, data
+}
+
+// adminDoHeader sends an admin request with headers (as adminHTTP) and
+// decodes a JSON answer into out (when not nil and the body is not empty).
+func adminDoHeader(t *testing.T, method, url string, header map[string]string, body string, out any) int {
+	t.Helper()
+	code, _, data := adminHTTP(t, method, url, header, body)
 	if out != nil && len(data) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {
-			t.Fatalf("%s %s: %d %q is not JSON: %v", method, url, resp.StatusCode, data, err)
+			t.Fatalf("%s %s: %d %q is not JSON: %v", method, url, code, data, err)
 		}
 	}
-	return resp.StatusCode
+	return code
+}
+
+// adminDo is adminDoHeader with a bearer token ("" sends none).
+func adminDo(t *testing.T, method, url, token, body string, out any) int {
+	t.Helper()
+	var header map[string]string
+	if token != "" {
+		header = map[string]string{"Authorization": "Bearer " + token}
+	}
+	return adminDoHeader(t, method, url, header, body, out)
 }
 
 func TestAdminAuthAndJournal(t *testing.T) {
@@ -297,8 +325,8 @@ func TestAdminBeyondLoopbackWarns(t *testing.T) {
 	} {
 		p := startProc(t, serveArgs(tc.args...)...)
 		// The warning comes before this line, when it comes.
-		if !p.stderr.waitFor(`msg="admin API"`, exitTimeout) {
-			t.Fatalf("%v: no admin log line in\n%s", tc.args, p.stderr.String())
+		if err := p.stderr.waitFor(`msg="admin API"`, 1, exitTimeout); err != nil {
+			t.Fatalf("%v: no admin log line: %v", tc.args, err)
 		}
 		if got := strings.Contains(p.stderr.String(), warning); got != tc.warn {
 			t.Errorf("%v: warning %v, want %v; stderr:\n%s", tc.args, got, tc.warn, p.stderr.String())

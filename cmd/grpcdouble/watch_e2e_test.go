@@ -17,29 +17,6 @@ import (
 // reloadTimeout bounds waiting for a reload to show in the log.
 const reloadTimeout = 20 * time.Second
 
-// waitForCount waits, bounded, until the buffer holds substr n times.
-func (s *syncBuffer) waitForCount(substr string, n int, timeout time.Duration) bool {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		s.mu.Lock()
-		if strings.Count(s.b.String(), substr) >= n {
-			s.mu.Unlock()
-			return true
-		}
-		if s.written == nil {
-			s.written = make(chan struct{})
-		}
-		ch := s.written
-		s.mu.Unlock()
-		select {
-		case <-ch:
-		case <-deadline.C:
-			return false
-		}
-	}
-}
-
 // replaceFile writes data to path the way editors save: a new file renamed
 // over the old one.
 func replaceFile(t *testing.T, path, data string) {
@@ -88,8 +65,8 @@ func TestWatchE2E(t *testing.T) {
 	}
 
 	replaceFile(t, file, featureStub("v2"))
-	if !p.stderr.waitForCount(`msg="stubs reloaded" added=[] removed=[] changed=[watched]`, 1, reloadTimeout) {
-		t.Fatalf("no reload logged within %v:\n%s", reloadTimeout, p.stderr)
+	if err := p.stderr.waitFor(`msg="stubs reloaded" added=[] removed=[] changed=[watched]`, 1, reloadTimeout); err != nil {
+		t.Fatalf("no reload logged: %v", err)
 	}
 	if got := featureName(t, client); got != "v2" {
 		t.Fatalf("GetFeature after the edit: %q, want v2", got)
@@ -97,8 +74,8 @@ func TestWatchE2E(t *testing.T) {
 
 	// A bad edit: an unknown field on line 4.
 	replaceFile(t, file, "stubs:\n  - id: watched\n    method: /routeguide.RouteGuide/GetFeature\n    response: {name: v3, colour: red}\n")
-	if !p.stderr.waitForCount(`stubs not reloaded: the last good set keeps answering`, 1, reloadTimeout) {
-		t.Fatalf("no failed reload logged within %v:\n%s", reloadTimeout, p.stderr)
+	if err := p.stderr.waitFor(`stubs not reloaded: the last good set keeps answering`, 1, reloadTimeout); err != nil {
+		t.Fatalf("no failed reload logged: %v", err)
 	}
 	if want := file + `:4: response: not a routeguide.Feature: unknown field \"colour\"`; !strings.Contains(p.stderr.String(), want) {
 		t.Fatalf("the log does not name the file, line and field (%s):\n%s", want, p.stderr)
@@ -111,16 +88,16 @@ func TestWatchE2E(t *testing.T) {
 	replaceFile(t, file, featureStub("v3"))
 	// Counted by what changed: an editor's save can also bring a reload
 	// that changed nothing (changed=[]), which must not pass for the fix.
-	if !p.stderr.waitForCount(`msg="stubs reloaded" added=[] removed=[] changed=[watched]`, 2, reloadTimeout) {
-		t.Fatalf("the fix was not reloaded within %v:\n%s", reloadTimeout, p.stderr)
+	if err := p.stderr.waitFor(`msg="stubs reloaded" added=[] removed=[] changed=[watched]`, 2, reloadTimeout); err != nil {
+		t.Fatalf("the fix was not reloaded: %v", err)
 	}
 	if got := featureName(t, client); got != "v3" {
 		t.Fatalf("GetFeature after the fix: %q, want v3", got)
 	}
 	// A new file in the folder adds its stubs.
 	writeFile(t, filepath.Join(dir, "more.yaml"), "- {id: listed, method: /routeguide.RouteGuide/ListFeatures, responses: [{name: x}]}\n")
-	if !p.stderr.waitForCount(`msg="stubs reloaded" added=[listed]`, 1, reloadTimeout) {
-		t.Fatalf("a new stub file was not reloaded within %v:\n%s", reloadTimeout, p.stderr)
+	if err := p.stderr.waitFor(`msg="stubs reloaded" added=[listed]`, 1, reloadTimeout); err != nil {
+		t.Fatalf("a new stub file was not reloaded: %v", err)
 	}
 	var stubs []admin.Stub
 	adminDo(t, "GET", base+"/stubs", "", "", &stubs)
@@ -151,8 +128,8 @@ func TestSIGHUPReloads(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	if !p.stderr.waitForCount(`msg="stubs reloaded" added=[] removed=[] changed=[watched]`, 1, reloadTimeout) {
-		t.Fatalf("SIGHUP reloaded nothing within %v:\n%s", reloadTimeout, p.stderr)
+	if err := p.stderr.waitFor(`msg="stubs reloaded" added=[] removed=[] changed=[watched]`, 1, reloadTimeout); err != nil {
+		t.Fatalf("SIGHUP reloaded nothing: %v", err)
 	}
 	if got := featureName(t, client); got != "after" {
 		t.Fatalf("GetFeature after SIGHUP: %q, want after", got)
@@ -172,8 +149,8 @@ func TestSIGHUPAtOnce(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	if !p.stderr.waitForCount(`msg="stubs reloaded" added=[] removed=[] changed=[watched]`, 1, reloadTimeout) {
-		t.Fatalf("SIGHUP reloaded nothing within %v:\n%s", reloadTimeout, p.stderr)
+	if err := p.stderr.waitFor(`msg="stubs reloaded" added=[] removed=[] changed=[watched]`, 1, reloadTimeout); err != nil {
+		t.Fatalf("SIGHUP reloaded nothing: %v", err)
 	}
 	if got := featureName(t, pb.NewRouteGuideClient(dial(t, p.Addr, nil))); got != "after" {
 		t.Fatalf("GetFeature after SIGHUP: %q, want after", got)

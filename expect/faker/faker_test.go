@@ -83,3 +83,31 @@ func ExampleNew() {
 	fmt.Println(g.Number().IntRange(3, 3), strings.Contains(g.Contact().Email(), "@"))
 	// Output: 3 true
 }
+
+// A faker date fills a Timestamp field: the load renders the template once
+// to check its output, on a call that starts now, not at time zero (whose
+// PastDate is before year 1, out of a Timestamp's range).
+func TestFakerDateInATimestamp(t *testing.T) {
+	m := expect.New(t)
+	s, err := expect.ParseStubs("faker.yaml", []byte(`
+- method: routeguide.RouteGuide/GetFeature
+  response: {name: dated, observedAt: '{{ faker.DateTime.PastDate }}'}
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.AddStubs(s...); err != nil {
+		t.Fatal(err)
+	}
+	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	before := time.Now()
+	f, err := client.GetFeature(ctx, &pb.Point{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.GetObservedAt().AsTime(); got.After(before) || got.Before(before.Add(-13*time.Hour)) {
+		t.Errorf("observedAt %v: want 1 to 12 hours before the call at %v", got, before)
+	}
+}

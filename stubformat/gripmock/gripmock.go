@@ -317,7 +317,12 @@ func (r *reader) stub(st *yaml.Node) {
 				native.Set(rq, "latest", latest)
 				native.Set(m, "requests", rq)
 			}
-			answer.into(m, stream)
+			if readiness(full, ia.partial) {
+				m.HeadComment += "\n" + readinessNote
+				answerReady(m, kind)
+			} else {
+				answer.into(m, stream)
+			}
 			if then != nil {
 				native.Set(m, "then", native.Clone(then))
 			}
@@ -326,6 +331,34 @@ func (r *reader) stub(st *yaml.Node) {
 				RankNote: fmt.Sprintf("gripmock ranks it by fields matched (%d), then priority (%d)", spec, priority)})
 		}
 	}
+}
+
+// gripmock's own name in its health service: its readiness, which it
+// answers itself whatever a stub says (SERVING once it serves).
+const (
+	readinessName = "gripmock"
+	readinessNote = `gripmock answers health of "gripmock" with its own readiness, whatever the stub says: SERVING, as a serving double is`
+)
+
+// readiness reports whether a stub is for gripmock's own name in its
+// health service, by equals or contains.
+func readiness(full string, fields *yaml.Node) bool {
+	if full != "/grpc.health.v1.Health/Check" && full != "/grpc.health.v1.Health/Watch" {
+		return false
+	}
+	svc := native.Get(fields, "service")
+	return svc != nil && svc.Kind == yaml.ScalarNode && svc.Value == readinessName
+}
+
+// answerReady answers as gripmock's readiness does once it serves.
+func answerReady(m *yaml.Node, kind mockserver.Kind) {
+	serving := native.Map(m.Line)
+	native.Set(serving, "status", native.Str(m.Line, "SERVING"))
+	if kind == mockserver.ServerStream {
+		native.Set(m, "responses", native.Seq(m.Line, serving))
+		return
+	}
+	native.Set(m, "response", serving)
 }
 
 // streamEqualsWeight is what a message of a stream's inputs matched by
