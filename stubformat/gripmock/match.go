@@ -243,6 +243,10 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 	case "matches", "glob":
 		switch v.Kind {
 		case yaml.MappingNode:
+			if isMap {
+				r.notYet(k, construct, fmt.Sprintf("%s on the entries of the map field %s (a pattern per key)", strategy, fd.Name()))
+				return
+			}
 			nested(func(p string, sk, sv *yaml.Node) {
 				r.field(strategy, sub, p, sk, sv, construct+"."+sk.Value, ignoreOrder, add)
 			})
@@ -288,8 +292,16 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 				r.problem(v, construct, "invalid regular expression %q: %v", v.Value, err)
 				return
 			}
-			if fd != nil && (fd.IsMap() || fd.Kind() == protoreflect.MessageKind || fd.Kind() == protoreflect.GroupKind || fd.Kind() == protoreflect.BytesKind) {
-				r.notYet(v, construct, fmt.Sprintf("a pattern on the %s field %s (patterns match strings, numbers, bools and enums)", fieldKindText(fd), fd.Name()))
+			switch {
+			case fd == nil:
+			case fd.IsMap() || fd.Kind() == protoreflect.MessageKind || fd.Kind() == protoreflect.GroupKind:
+				// gripmock tests a pattern against text, which a message
+				// or map is not: such a stub never matches there.
+				r.problem(v, construct, "a pattern on the %s field %s never matches (gripmock tests patterns against text): name the fields inside, %s: {%s: {field: pattern}}",
+					fieldKindText(fd), fd.Name(), strategy, k.Value)
+				return
+			case fd.Kind() == protoreflect.BytesKind:
+				r.notYet(v, construct, fmt.Sprintf("a pattern on the bytes field %s (gripmock tests it against the bytes' base64 text)", fd.Name()))
 				return
 			}
 			add(path, k, op("regex", native.Str(v.Line, expr)), construct, true)
