@@ -163,6 +163,9 @@ func (e *expectation) complete() error {
 			return fmt.Errorf("%s %s has no response: call Return, ReturnError or ReturnFunc", e.kind, e.method)
 		}
 	}
+	if err := e.checkOverallHealth(); err != nil {
+		return fmt.Errorf("%s: request: %w", e.method, err)
+	}
 	return checkScript(e.script)
 }
 

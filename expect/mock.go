@@ -291,6 +291,15 @@ func (m *Mock) HasExpectation(method string) bool {
 	return len(set.exps) > 0
 }
 
+// OverridesBuiltin reports whether an expectation is declared for c's
+// method of grpc.health.v1.Health, which the server serves itself: a call
+// that one matches gets its answer, and any other the server's own
+// health's. It implements mockserver.BuiltinOverrider.
+//
+// OverridesBuiltin is plumbing, exported for integrators who wrap a Mock
+// in a handler of their own; a test never calls it.
+func (m *Mock) OverridesBuiltin(c *mockserver.Call) bool { return m.HasExpectation(c.FullMethod()) }
+
 // Bind checks every expectation against the descriptors the server serves:
 // the method exists, has the declared kind, and every message has the right
 // type. It implements mockserver.Binder: Start calls it before serving and

@@ -434,6 +434,11 @@ func (m *Mock) Handle(c *mockserver.Call) error {
 	}
 	e, hit := set.claim(c, md, r.got, r.gotWire, inOrder, keep)
 	if e == nil {
+		if c.Builtin() && !r.headerSent {
+			// A health call no stub answers gets the server's own health:
+			// no miss (see mockserver.BuiltinOverrider).
+			return mockserver.ErrUseBuiltin
+		}
 		if f := m.cfg.fallback; f != nil && !r.headerSent {
 			return f.Serve(c, r.got, r.closed)
 		}

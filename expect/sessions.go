@@ -230,6 +230,16 @@ func (s *Sessions) Handle(c *mockserver.Call) error {
 	return ss.Mock().Handle(c)
 }
 
+// OverridesBuiltin asks the Mock of the call's session, or the global one
+// when the session is not open yet (it would start with the global stubs).
+// It implements mockserver.BuiltinOverrider.
+func (s *Sessions) OverridesBuiltin(c *mockserver.Call) bool {
+	if ss, ok := s.byName.Load(SessionOf(c.Metadata())); ok {
+		return ss.(*Session).Mock().OverridesBuiltin(c)
+	}
+	return s.Global().Mock().OverridesBuiltin(c)
+}
+
 // Methods lists the methods of the global stubs. It implements
 // mockserver.MethodLister.
 func (s *Sessions) Methods() []string { return s.Global().Mock().Methods() }

@@ -403,6 +403,10 @@ func parseStub(filename string, i int, item *yaml.Node, d *stubDoc, resolver moc
 		if p.add(s.compile(e, md)) || !p.ok() {
 			return s, p.err()
 		}
+		if err := e.checkOverallHealth(); err != nil {
+			p.add(s.errf(mapChild(item, "request"), "request", "%v", err))
+			return s, p.err()
+		}
 		c := e.compiled
 		// Clipped, so that nothing appending to a list can write into
 		// the shared one's.
@@ -626,6 +630,10 @@ func (m *Mock) compileStubs(stubs []Stub) ([]*expectation, error) {
 		if e.md != nil {
 			if err := s.compileFor(e, e.md); err != nil {
 				errs = append(errs, err)
+				continue
+			}
+			if err := e.checkOverallHealth(); err != nil {
+				errs = append(errs, fmt.Errorf("%w: %s:%d: request: %v", ErrStubFile, s.File, s.Line, err))
 				continue
 			}
 		} else {

@@ -17,7 +17,10 @@
 // The server listens in memory on a bufconn listener by default (or on TCP),
 // hands out a ready *grpc.ClientConn, serves reflection and health, and keeps
 // a journal of every call received: metadata, messages in order, headers,
-// trailers, status and deadline.
+// trailers, status and deadline. A handler that is a BuiltinOverrider (an
+// expect.Mock is) may answer health calls for named services, with no
+// descriptors of its own; the rest, and the overall health (""), the server
+// answers itself.
 //
 // Stopping is orderly. Close cancels the calls still running (a handler sees
 // its Context end, with context.Cause saying the server stopped), lets each

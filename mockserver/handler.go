@@ -148,8 +148,12 @@ type Call struct {
 	start  time.Time // when the call arrived
 	answer string    // see SetAnswer
 	frames bool      // see Server.frames
-	frame  wireFrame // the frame being sent
-	rframe recvFrame // the frame being received
+	// Of a health call the server serves itself (Builtin), and whether
+	// its handler returned ErrUseBuiltin: beside frames, in its padding.
+	builtin    bool
+	useBuiltin bool
+	frame      wireFrame // the frame being sent
+	rframe     recvFrame // the frame being received
 
 	// The message Recv returned last and the bytes it came as, when the
 	// journal kept them (see Wire).

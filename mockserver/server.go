@@ -20,7 +20,6 @@ import (
 	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/reflection"
@@ -169,6 +168,11 @@ func (s *Server) loadServices(ctx context.Context) error {
 	seen := map[protoreflect.FullName]bool{}
 	var pool []protoreflect.ServiceDescriptor // every service the sources offer
 	add := func(sd protoreflect.ServiceDescriptor) {
+		if s.builtin(sd.FullName()) {
+			// Served by the server itself (a second registration would
+			// kill the process); stubs for health reach it by Method.
+			return
+		}
 		if !seen[sd.FullName()] {
 			seen[sd.FullName()] = true
 			s.services = append(s.services, sd)
@@ -195,7 +199,7 @@ func (s *Server) loadServices(ctx context.Context) error {
 		}
 	}
 	for _, name := range wanted {
-		if seen[protoreflect.FullName(name)] {
+		if seen[protoreflect.FullName(name)] || s.builtin(protoreflect.FullName(name)) {
 			continue
 		}
 		sd, err := globalService(name)
@@ -334,6 +338,11 @@ func (s *Server) Method(name string) (protoreflect.MethodDescriptor, error) {
 	if m, ok := s.methods[full]; ok {
 		return m.desc, nil
 	}
+	if s.cfg.health {
+		if m, ok := healthTable().byName[full]; ok {
+			return m.desc, nil
+		}
+	}
 	return nil, fmt.Errorf("%w %s; %s", ErrUnknownMethod, full, s.suggest(full))
 }
 
@@ -456,60 +465,11 @@ func (s *Server) register() error {
 		reflectionv1alpha.RegisterServerReflectionServer(s.srv, reflection.NewServer(ro))
 	}
 	if s.cfg.health {
-		s.health = &lazyHealth{services: s.services}
+		s.health = &lazyHealth{s: s, services: s.services}
+		s.health.over, _ = s.handler.(BuiltinOverrider)
 		healthpb.RegisterHealthServer(s.srv, s.health)
 	}
 	return nil
-}
-
-// lazyHealth is the grpc.health.v1 service, its health.Server (every
-// served service SERVING) made on the first call: most tests never ask,
-// and made at every start it was a server, a map and its statuses, and a
-// Shutdown at Close, for nothing. A client sees what the health.Server
-// answers, made before or after Close began (then all NOT_SERVING).
-type lazyHealth struct {
-	services []protoreflect.ServiceDescriptor
-
-	mu   sync.Mutex
-	srv  *health.Server
-	shut bool
-}
-
-func (h *lazyHealth) get() *health.Server {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.srv == nil {
-		h.srv = health.NewServer()
-		for _, sd := range h.services {
-			h.srv.SetServingStatus(string(sd.FullName()), healthpb.HealthCheckResponse_SERVING)
-		}
-		if h.shut {
-			h.srv.Shutdown()
-		}
-	}
-	return h.srv
-}
-
-// shutdown sets every status NOT_SERVING, now and for a server made later.
-func (h *lazyHealth) shutdown() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.shut = true
-	if h.srv != nil {
-		h.srv.Shutdown()
-	}
-}
-
-func (h *lazyHealth) Check(ctx context.Context, req *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
-	return h.get().Check(ctx, req)
-}
-
-func (h *lazyHealth) List(ctx context.Context, req *healthpb.HealthListRequest) (*healthpb.HealthListResponse, error) {
-	return h.get().List(ctx, req)
-}
-
-func (h *lazyHealth) Watch(req *healthpb.HealthCheckRequest, stream healthpb.Health_WatchServer) error {
-	return h.get().Watch(req, stream)
 }
 
 // lazyFiles is a registry of files made on first use.
@@ -682,6 +642,10 @@ func (s *Server) handle(c *Call) (st *status.Status) {
 		}
 	}()
 	err := s.handler.Handle(c)
+	if err != nil && c.builtin && errors.Is(err, ErrUseBuiltin) {
+		c.useBuiltin = true
+		return nil
+	}
 	if err == nil && (c.m.kind == Unary || c.m.kind == ClientStream) && c.unaryResp == nil {
 		return status.Newf(codes.Internal, "%v (%s)", ErrNoResponse, c.m.fullName)
 	}

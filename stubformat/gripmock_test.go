@@ -187,6 +187,34 @@ func TestGripmockRanksAcrossFiles(t *testing.T) {
 	runCalls(t, serveConverted(t, stubformat.Gripmock, "testdata/ranked"), calls)
 }
 
+const (
+	healthCheck = "/grpc.health.v1.Health/Check"
+	healthWatch = "/grpc.health.v1.Health/Watch"
+)
+
+// Health stubs need no descriptors; a call none matches gets the server's
+// own health (an unknown service NOT_FOUND, a served one SERVING), and
+// gripmock's own name its readiness.
+var gripmockHealthCalls = []call{
+	{name: "check, equals", do: unary(healthCheck, `{"service": "shop.v1.Payments"}`), want: ok(`{"status":"NOT_SERVING"}`)},
+	{name: "check, matches", do: unary(healthCheck, `{"service": "shop.v1.Warehouse"}`), want: ok(`{"status":"SERVING"}`)},
+	{name: "check, error", do: unary(healthCheck, `{"service": "shop.v1.Flaky"}`), want: failed(codes.Unavailable, "health backend unreachable")},
+	{name: "check, gripmock's readiness", do: unary(healthCheck, `{"service": "gripmock"}`), want: ok(`{"status":"SERVING"}`)},
+	{name: "check, no stub: the server's own", do: unary(healthCheck, `{"service": "shop.v1.ShopService"}`), want: ok(`{"status":"SERVING"}`)},
+	{name: "check, unknown service", do: unary(healthCheck, `{"service": "shop.v1.Nowhere"}`), want: failed(codes.NotFound, "unknown service")},
+	{name: "check, the overall health", do: unary(healthCheck, `{}`), want: ok(`{"status":"SERVING"}`)},
+	{name: "watch, a stream with a delay before each", do: stream(healthWatch, `{"service": "shop.v1.Payments"}`),
+		want: ok(`{"status":"NOT_SERVING"}`, `{"status":"SERVING"}`, `{"status":"NOT_SERVING"}`)},
+}
+
+func TestGripmockHealthAsIs(t *testing.T) {
+	runCalls(t, serve(t, stubformat.Auto, "testdata/gripmock/health.yaml"), gripmockHealthCalls)
+}
+
+func TestGripmockHealthConverted(t *testing.T) {
+	runCalls(t, serveConverted(t, stubformat.Gripmock, "testdata/gripmock/health.yaml"), gripmockHealthCalls)
+}
+
 // withTimeout bounds the calls of do by timeout.
 func withTimeout(timeout time.Duration, do func(d *double) answer) func(d *double) answer {
 	return func(d *double) answer {

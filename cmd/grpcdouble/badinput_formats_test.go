@@ -98,6 +98,12 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
       name: x
       colour: red
 `)
+	gmState := file("gm-state.yaml", `- service: routeguide.RouteGuide
+  method: GetFeature
+  output:
+    data:
+      name: "{{ .State.step }}"
+`)
 	wmMatcher := file("wm-matcher.json", `{
   "request": {
     "urlPath": "/routeguide.RouteGuide/GetFeature",
@@ -118,6 +124,13 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
   "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "method": "POST"},
   "response": {"jsonBody": {"name": "x"}}
 }
+`)
+	gmOverallHealth := file("gm-overall-health.yaml", `- service: grpc.health.v1.Health
+  method: Check
+  input:
+    equals: {service: ""}
+  output:
+    data: {status: NOT_SERVING}
 `)
 	gmEffectTemplate := file("gm-effect-template.yaml", `- service: routeguide.RouteGuide
   method: GetFeature
@@ -140,6 +153,20 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
       id: "{{ .Request.latitude"
 `)
 	return []badInputRow{
+		{
+			name:   "gripmock health stub for the overall health (service \"\")",
+			args:   serve("--stubs", gmOverallHealth),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{gmOverallHealth + `:4: request: it matches only service "", the double's own health, which stubs never answer`},
+		},
+		{
+			name:   "native health stub for the overall health (service \"\")",
+			args:   serve("--stubs", file("overall-health.yaml", "- method: grpc.health.v1.Health/Watch\n  request: {equal: {}}\n  responses: [{status: NOT_SERVING}]\n")),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{`overall-health.yaml:2: request: it matches only service "", the double's own health, which stubs never answer: probes (Kubernetes, grpc_health_probe) ask for "" and must learn whether the double is up; name the service, as a client's health check does`},
+		},
 		{
 			name:   "gripmock effect stub with a template that does not parse",
 			args:   serve("--stubs", gmEffectTemplate),
@@ -225,6 +252,13 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{gmRoundPlaces + ":5: output.data.name: gripmock's round takes one number: round NUMBER or NUMBER | round"},
+		},
+		{
+			name:   "gripmock template reading .State",
+			args:   serve("--stubs", gmState),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{gmState + `:5: output.data.name: not supported: gripmock's template data .State (always an empty map there; grpcdouble's .State is a scenario's state, set by whenState/setState in a native stub)`},
 		},
 		{
 			name:   "gripmock template run at load with an unknown function",

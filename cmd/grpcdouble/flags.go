@@ -389,8 +389,11 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, usageError{fmt.Errorf("serve: %w", err)}
 	}
-	if !cfg.hasDescriptors() && cfg.upstream == "" {
-		return nil, usageError{errors.New("serve: no services to serve: give --proto FILE (with --import-path DIR), --protoset FILE, --reflect ADDR or --upstream ADDR")}
+	// Stubs alone may do: those for grpc.health.v1.Health need no
+	// descriptors (they are compiled in), as a gripmock project of health
+	// stubs has no .proto.
+	if !cfg.hasDescriptors() && cfg.upstream == "" && len(cfg.stubs) == 0 {
+		return nil, usageError{errors.New("serve: no services to serve: give --proto FILE (with --import-path DIR), --protoset FILE, --reflect ADDR or --upstream ADDR (or only --stubs, for grpc.health.v1.Health)")}
 	}
 	if _, err := stubformat.ParseFormat(cfg.stubsFormat); err != nil {
 		return nil, usageError{fmt.Errorf("serve: --stubs-format: %w", err)}

@@ -45,6 +45,16 @@ func TestServeForeignStubs(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "gripmock.yaml"), gripmockRouteGuide)
 	writeFile(t, filepath.Join(dir, "wiremock.json"), wiremockRouteGuide)
+	// gripmock's technical template data, by its aliases.
+	writeFile(t, filepath.Join(dir, "gripmock-aliases.yaml"), `- id: 3c9a1f2e-5d7b-4e8a-b6c0-9f1e2d3a4b5c
+  service: RouteGuide
+  method: GetFeature
+  input: {equals: {latitude: 11}}
+  options: {times: 2}
+  output:
+    data:
+      name: '{{ .RequestID }} {{ .AttemptIndex }}/{{ .MaxAttempts }} {{ eq (unix .Timestamp) (unix .RequestTime) }}'
+`)
 	// A native file using faker and modf: the binary links expect/faker.
 	writeFile(t, filepath.Join(dir, "native.yaml"), "- method: routeguide.RouteGuide/GetFeature\n  request: {equal: {latitude: 9}}\n  response: {name: '{{ faker.Person.FirstName }}/{{ modf 7 4 }}'}\n")
 	addr, adminAddr, stop := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
@@ -68,6 +78,12 @@ func TestServeForeignStubs(t *testing.T) {
 		t.Errorf("GetFeature(7) = %v, %v; want the WireMock mapping", f, err)
 	}
 
+	for i, want := range []string{"3c9a1f2e-5d7b-4e8a-b6c0-9f1e2d3a4b5c 1/2 true", "3c9a1f2e-5d7b-4e8a-b6c0-9f1e2d3a4b5c 2/2 true"} {
+		if f, err := client.GetFeature(ctx, &pb.Point{Latitude: 11}); err != nil || f.GetName() != want {
+			t.Errorf("GetFeature(11) call %d = %v, %v; want %q", i+1, f, err, want)
+		}
+	}
+
 	// The admin API takes a gripmock stub as it is.
 	code := adminDo(t, "POST", "http://"+adminAddr+"/stubs", "", `{"service": "RouteGuide", "method": "GetFeature",
   "input": {"equals": {"latitude": 8}}, "output": {"data": {"name": "added as gripmock"}}}`, nil)
@@ -88,6 +104,15 @@ func TestServeForeignStubs(t *testing.T) {
 	}
 	if f, err := client.GetFeature(ctx, &pb.Point{Latitude: 10}); err != nil || !strings.Contains(f.GetName(), "@") || !strings.HasSuffix(f.GetName(), " 3") {
 		t.Errorf("GetFeature(10) = %v, %v; want an email from faker, then 3", f, err)
+	}
+	// .TotalAttempts through the admin API: 0, the stub is unlimited.
+	code = adminDo(t, "POST", "http://"+adminAddr+"/stubs", "", `{"service": "RouteGuide", "method": "GetFeature",
+  "input": {"equals": {"latitude": 12}}, "output": {"data": {"name": "{{ .AttemptNumber }} of {{ .TotalAttempts }}"}}}`, nil)
+	if code != http.StatusCreated {
+		t.Fatalf("POST /stubs with a gripmock .TotalAttempts stub: %d", code)
+	}
+	if f, err := client.GetFeature(ctx, &pb.Point{Latitude: 12}); err != nil || f.GetName() != "1 of 0" {
+		t.Errorf("GetFeature(12) = %v, %v; want 1 of 0", f, err)
 	}
 }
 

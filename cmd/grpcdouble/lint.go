@@ -141,7 +141,7 @@ func runLint(cfg *lintConfig, stdout, stderr io.Writer) error {
 	// cassettes and the stub files loaded the way serve loads them, every
 	// problem kept.
 	sessions := expect.NewSessions(expect.DiscardCalls())
-	srv, err := mockserver.New(&dispatcher{sessions: sessions}, append(sourceOptions(sources), mockserver.WithoutReflection(), mockserver.WithoutHealth(), mockserver.WithoutJournal())...)
+	srv, err := mockserver.New(&dispatcher{sessions: sessions}, append(sourceOptions(sources), mockserver.WithoutReflection(), mockserver.WithoutJournal())...)
 	if err != nil {
 		return fmt.Errorf("lint: descriptors: %w", err)
 	}

@@ -222,7 +222,7 @@ func (d *dispatcher) Handle(call *mockserver.Call) error {
 		return err
 	}
 	m := ss.Mock()
-	if h := d.cassettes.Load(); h != nil && !m.HasExpectation(call.FullMethod()) {
+	if h := d.cassettes.Load(); h != nil && !call.Builtin() && !m.HasExpectation(call.FullMethod()) {
 		err = h.Handle(call)
 	} else {
 		err = m.Handle(call)
@@ -231,6 +231,12 @@ func (d *dispatcher) Handle(call *mockserver.Call) error {
 		metrics.Answered(call.Context(), call.Answer())
 	}
 	return err
+}
+
+// OverridesBuiltin: health calls go to the stubs when some are for their
+// method (cassettes hold none: recording never forwards health).
+func (d *dispatcher) OverridesBuiltin(call *mockserver.Call) bool {
+	return d.sessions.OverridesBuiltin(call)
 }
 
 // newMetrics counts serve's calls, and exports the state beside them: the

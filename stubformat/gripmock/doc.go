@@ -18,6 +18,10 @@
 //     (before each streamed message), _gripmock per-message delay and error;
 //     a delay that is a template stays one (.AttemptNumber is .Hit,
 //     .MessageIndex .Index), rendered per call as gripmock renders it.
+//   - templates: gripmock's template data and its aliases (.Timestamp,
+//     .RequestID, .AttemptIndex); .MaxAttempts and .TotalAttempts are the
+//     stub's options.times, written in as a number. .State is refused: an
+//     empty map in gripmock, a scenario's state here.
 //   - options.times: times {max: n}; priority and specificity: the order the
 //     stubs of a file are tried in.
 package gripmock

@@ -49,7 +49,8 @@ func TestProblemsNameTheLine(t *testing.T) {
 		{"- service: S\n  method: M\n  input:\n    anyOf:\n      - anyOf: []\n  output: {data: {}}\n", "f.yaml:5: input.anyOf[0].anyOf: unknown matcher (want equals, contains, matches, glob, ignoreArrayOrder (anyOf does not nest))"},
 		{"- service: S\n  method: M\n  input:\n    equals:\n      ids: [\"{{ .Request.id }}\"]\n  output: {data: {}}\n", "f.yaml:5: input.equals.ids: not supported yet: a template in a matcher that waits for the call (gripmock runs only those that read no call, in YAML files, at load)"},
 		{"- service: S\n  method: M\n  output: {data: {name: \"{{ .Request.name | shout }}\"}}\n", "f.yaml:3: output.data.name: unknown gripmock template function \"shout\""},
-		{"- service: S\n  method: M\n  output: {data: {name: \"{{ .MaxAttempts }}\"}}\n", "f.yaml:3: output.data.name: not supported yet: the template data .MaxAttempts"},
+		{"- service: S\n  method: M\n  output: {data: {name: \"{{ .State.step }}\"}}\n", "f.yaml:3: output.data.name: not supported: gripmock's template data .State (always an empty map there; grpcdouble's .State is a scenario's state, set by whenState/setState in a native stub)"},
+		{"- service: S\n  method: M\n  output: {data: {name: \"{{ .MaxAttempts.n }}\"}}\n", "f.yaml:3: output.data.name: gripmock's .MaxAttempts is a number: it has no field n"},
 		{"- service: S\n  method: M\n  output: {delay: \"{{ backof 1 }}\", data: {}}\n", "f.yaml:3: output.delay: unknown gripmock template function \"backof\""},
 		{"- service: S\n  method: M\n  output: {data: {name: \"{{ \\\"-\\\" | join .Request.tags }}\"}}\n", "f.yaml:3: output.data.name: not supported yet: gripmock's join other than join LIST SEP"},
 		{"- service: S\n  method: M\n  output: {data: {name: \"{{ .Stub }}\"}}\n", "f.yaml:3: output.data.name: not supported yet: the template data .Stub"},
@@ -71,6 +72,37 @@ func TestProblemsNameTheLine(t *testing.T) {
 		}
 		if len(res.Stubs) != 0 {
 			t.Errorf("%q: a stub with a problem was kept", tc.src)
+		}
+	}
+}
+
+// .MaxAttempts and .TotalAttempts are the stub's options.times, written in
+// as text where they stand alone; a value that would be no template any
+// more stays one.
+func TestMaxAttemptsIsTheStubsTimes(t *testing.T) {
+	for _, tc := range []struct{ times, tmpl, want string }{
+		{"4", "{{ .AttemptNumber }} of {{ .TotalAttempts }}", "{{.Hit}} of 4"},
+		{"4", "{{ if lt .AttemptNumber .MaxAttempts }}more{{ else }}last of {{ .MaxAttempts }}{{ end }}", "{{if ltf .Hit 4}}more{{else}}last of 4{{end}}"},
+		{"0", "{{ .MaxAttempts }}", "{{0}}"},
+		{"2", "{{ .MaxAttempts }}s", "{{2}}s"},
+	} {
+		src := "- service: S\n  method: M\n  options: {times: " + tc.times + "}\n  output: {data: {name: '" + tc.tmpl + "'}}\n"
+		var root yaml.Node
+		if err := yaml.Unmarshal([]byte(src), &root); err != nil {
+			t.Fatal(err)
+		}
+		res := gripmock.Read("f.yaml", &root, nil)
+		if len(res.Problems) != 0 || len(res.Stubs) != 1 {
+			t.Fatalf("%s: %v", tc.tmpl, res.Problems)
+		}
+		var got struct {
+			Response struct{ Name string }
+		}
+		if err := res.Stubs[0].Node.Decode(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Response.Name != tc.want {
+			t.Errorf("%s with times %s: got %q, want %q", tc.tmpl, tc.times, got.Response.Name, tc.want)
 		}
 	}
 }

@@ -70,6 +70,7 @@ func Read(file string, root *yaml.Node, resolver mockserver.Methods) native.Resu
 type reader struct {
 	in       protoreflect.MessageDescriptor // the current stub's input message, when known
 	bidiKind bool                           // the current stub's method is bidi: .Request is the message answered
+	times    int                            // the current stub's options.times, 0 when unlimited
 	file     string
 	resolver mockserver.Methods
 	out      []native.Stub
@@ -144,6 +145,22 @@ func (r *reader) stub(st *yaml.Node) {
 	r.in = nil
 	if md != nil {
 		r.in = md.Input()
+	}
+	// Counts, read before the output: its templates may read them (.MaxAttempts).
+	r.times = 0
+	if o := native.Get(st, "options"); o != nil && !native.IsNull(o) {
+		native.Pairs(o, func(k, v *yaml.Node) {
+			if k.Value != "times" {
+				r.problem(k, "options."+k.Value, "unknown option (want times)")
+				return
+			}
+			n, err := strconv.Atoi(v.Value)
+			if err != nil || n < 0 {
+				r.problem(v, "options.times", "want a count, 0 or more, got %q", v.Value)
+				return
+			}
+			r.times = n
+		})
 	}
 	var then *yaml.Node
 	if e := native.Get(st, "effects"); e != nil && !(e.Kind == yaml.SequenceNode && len(e.Content) == 0) && !native.IsNull(e) {
@@ -224,22 +241,7 @@ func (r *reader) stub(st *yaml.Node) {
 		return
 	}
 
-	// Counts.
-	times := 0
-	if o := native.Get(st, "options"); o != nil && !native.IsNull(o) {
-		native.Pairs(o, func(k, v *yaml.Node) {
-			if k.Value != "times" {
-				r.problem(k, "options."+k.Value, "unknown option (want times)")
-				return
-			}
-			n, err := strconv.Atoi(v.Value)
-			if err != nil || n < 0 {
-				r.problem(v, "options.times", "want a count, 0 or more, got %q", v.Value)
-				return
-			}
-			times = n
-		})
-	}
+	times := r.times
 	priority := 0
 	if p := native.Get(st, "priority"); p != nil {
 		n, err := strconv.Atoi(p.Value)
@@ -315,7 +317,12 @@ func (r *reader) stub(st *yaml.Node) {
 				native.Set(rq, "latest", latest)
 				native.Set(m, "requests", rq)
 			}
-			answer.into(m, stream)
+			if readiness(full, ia.partial) {
+				m.HeadComment += "\n" + readinessNote
+				answerReady(m, kind)
+			} else {
+				answer.into(m, stream)
+			}
 			if then != nil {
 				native.Set(m, "then", native.Clone(then))
 			}
@@ -324,6 +331,34 @@ func (r *reader) stub(st *yaml.Node) {
 				RankNote: fmt.Sprintf("gripmock ranks it by fields matched (%d), then priority (%d)", spec, priority)})
 		}
 	}
+}
+
+// gripmock's own name in its health service: its readiness, which it
+// answers itself whatever a stub says (SERVING once it serves).
+const (
+	readinessName = "gripmock"
+	readinessNote = `gripmock answers health of "gripmock" with its own readiness, whatever the stub says: SERVING, as a serving double is`
+)
+
+// readiness reports whether a stub is for gripmock's own name in its
+// health service, by equals or contains.
+func readiness(full string, fields *yaml.Node) bool {
+	if full != "/grpc.health.v1.Health/Check" && full != "/grpc.health.v1.Health/Watch" {
+		return false
+	}
+	svc := native.Get(fields, "service")
+	return svc != nil && svc.Kind == yaml.ScalarNode && svc.Value == readinessName
+}
+
+// answerReady answers as gripmock's readiness does once it serves.
+func answerReady(m *yaml.Node, kind mockserver.Kind) {
+	serving := native.Map(m.Line)
+	native.Set(serving, "status", native.Str(m.Line, "SERVING"))
+	if kind == mockserver.ServerStream {
+		native.Set(m, "responses", native.Seq(m.Line, serving))
+		return
+	}
+	native.Set(m, "response", serving)
 }
 
 // streamEqualsWeight is what a message of a stream's inputs matched by
@@ -445,7 +480,7 @@ func (r *reader) effects(e *yaml.Node) *yaml.Node {
 			text := id.Value
 			if isTemplateText(text) && !r.rendered {
 				var err error
-				if text, err = translateTemplate(text, r.in, r.bidiKind); err != nil {
+				if text, err = translateTemplate(text, r.in, r.bidiKind, r.times); err != nil {
 					r.problem(id, where+".id", "%v", err)
 					break
 				}
@@ -483,7 +518,7 @@ func (r *reader) translateAll(n *yaml.Node, where string) {
 		if !isTemplateText(n.Value) {
 			return
 		}
-		text, err := translateTemplate(n.Value, r.in, r.bidiKind)
+		text, err := translateTemplate(n.Value, r.in, r.bidiKind, r.times)
 		if err != nil {
 			r.problem(n, where, "%v", err)
 			return

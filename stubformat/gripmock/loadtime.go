@@ -249,7 +249,8 @@ func keptForCall(line string, acts [][2]int) bool {
 // runAtLoad runs one gripmock template that reads no call, through the
 // gripmock names' mapping onto grpcdouble's functions.
 func runAtLoad(text string) (string, error) {
-	ours, err := translateTemplate(text, nil, false)
+	// No stub data: a template reading any (.MaxAttempts too) is kept for the call.
+	ours, err := translateTemplate(text, nil, false, 0)
 	if err != nil {
 		return "", err
 	}

@@ -3,6 +3,7 @@ package gripmock
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"text/template/parse"
 
@@ -45,12 +46,24 @@ var builtinFuncs = map[string]bool{
 
 const notYet = "-"
 
-// The data gripmock gives a template, and grpcdouble's name for it.
+// The data gripmock gives a template, and grpcdouble's name for it; the
+// second name of each pair is gripmock's alias, the same value there.
 // .AttemptNumber counts the stub's calls per session, as .Hit does.
+// .MaxAttempts is the stub's options.times (0 when unlimited), written in
+// as a number: it is known when the file is read.
 var gripmockData = map[string]string{
-	"Request": "Request", "Requests": "Requests", "MessageIndex": "Index", "RequestTime": "RequestTime", "StubID": "StubID",
+	"Request": "Request", "Requests": "Requests", "MessageIndex": "Index",
+	"RequestTime": "RequestTime", "Timestamp": "RequestTime",
+	"StubID": "StubID", "RequestID": "StubID",
 	"AttemptNumber": "Hit", "AttemptIndex": "Hit",
+	"MaxAttempts": maxAttempts, "TotalAttempts": maxAttempts,
 }
+
+const maxAttempts = "times"
+
+// literalPos marks a number the translation wrote in (no parsed node has
+// a negative position).
+const literalPos parse.Pos = -1
 
 func isTemplateText(s string) bool { return strings.Contains(s, "{{") }
 
@@ -60,8 +73,8 @@ func isTemplateText(s string) bool { return strings.Contains(s, "{{") }
 // .MessageIndex becomes .Index, and the functions take their names there.
 // in is the request type, when known, for the JSON names.
 // On a bidi method (bidi) .Request is the message being answered, as
-// gripmock's: .Message there.
-func translateTemplate(text string, in protoreflect.MessageDescriptor, bidi bool) (string, error) {
+// gripmock's: .Message there. times is the stub's options.times.
+func translateTemplate(text string, in protoreflect.MessageDescriptor, bidi bool, times int) (string, error) {
 	funcs := map[string]any{}
 	for name := range gripmockFuncs {
 		funcs[name] = true
@@ -74,12 +87,46 @@ func translateTemplate(text string, in protoreflect.MessageDescriptor, bidi bool
 		return "", fmt.Errorf("template: %v", strings.TrimPrefix(err.Error(), "template: gripmock:"))
 	}
 	t := trees["gripmock"]
-	tr := &translator{in: in, bidi: bidi}
+	tr := &translator{in: in, bidi: bidi, times: times}
 	tr.node(t.Root)
 	if tr.err != nil {
 		return "", tr.err
 	}
-	return t.Root.String(), nil
+	out := t.Root.String()
+	if folded := foldLiterals(t.Root).String(); isTemplateText(folded) {
+		return folded, nil
+	}
+	// A value that would be no template any more stays one, so it is
+	// still checked and run as a template is (a delay: at each call).
+	return out, nil
+}
+
+// foldLiterals writes as text each {{ N }} the translation wrote in
+// ({{ .MaxAttempts }}), so a converted file reads {{.Hit}}/3.
+func foldLiterals(l *parse.ListNode) *parse.ListNode {
+	if l == nil {
+		return l
+	}
+	for i, c := range l.Nodes {
+		switch x := c.(type) {
+		case *parse.ActionNode:
+			if len(x.Pipe.Decl) == 0 && len(x.Pipe.Cmds) == 1 && len(x.Pipe.Cmds[0].Args) == 1 {
+				if n, ok := x.Pipe.Cmds[0].Args[0].(*parse.NumberNode); ok && n.Pos == literalPos {
+					l.Nodes[i] = &parse.TextNode{NodeType: parse.NodeText, Pos: x.Pos, Text: []byte(n.Text)}
+				}
+			}
+		case *parse.IfNode:
+			foldLiterals(x.List)
+			foldLiterals(x.ElseList)
+		case *parse.RangeNode:
+			foldLiterals(x.List)
+			foldLiterals(x.ElseList)
+		case *parse.WithNode:
+			foldLiterals(x.List)
+			foldLiterals(x.ElseList)
+		}
+	}
+	return l
 }
 
 var undefinedFunc = regexp.MustCompile(`function "([^"]+)" not defined`)
@@ -93,9 +140,10 @@ func builtinValues() map[string]any {
 }
 
 type translator struct {
-	in   protoreflect.MessageDescriptor
-	bidi bool
-	err  error
+	in    protoreflect.MessageDescriptor
+	bidi  bool
+	times int
+	err   error
 }
 
 func (t *translator) fail(format string, args ...any) {
@@ -250,10 +298,24 @@ func (t *translator) field(f *parse.FieldNode) parse.Node {
 			&parse.StringNode{NodeType: parse.NodeString, Quoted: fmt.Sprintf("%q", f.Ident[1]), Text: f.Ident[1]},
 		}}}}
 	}
+	if head == "State" {
+		// gripmock's .State is a map nothing fills; grpcdouble's is a
+		// scenario's state, a string: the same name, another thing.
+		t.fail("not supported: gripmock's template data .State (always an empty map there; grpcdouble's .State is a scenario's state, set by whenState/setState in a native stub)")
+		return f
+	}
 	to, ok := gripmockData[head]
 	if !ok {
 		t.fail("not supported yet: the template data .%s", head)
 		return f
+	}
+	if to == maxAttempts {
+		if len(f.Ident) > 1 {
+			t.fail("gripmock's .%s is a number: it has no field %s", head, f.Ident[1])
+			return f
+		}
+		n := strconv.Itoa(t.times)
+		return &parse.NumberNode{NodeType: parse.NodeNumber, Pos: literalPos, IsInt: true, IsUint: true, IsFloat: true, Int64: int64(t.times), Uint64: uint64(t.times), Float64: float64(t.times), Text: n}
 	}
 	if to == "Hit" && t.bidi {
 		// gripmock counts every message of a bidi stream a stub answers;
