@@ -919,6 +919,43 @@ func (a andMatcher) Diff(got proto.Message) string {
 	return strings.Join(out, "\n")
 }
 
+// AnyOfMatchers matches a message that one of ms accepts: alternatives
+// for a whole request, client-stream message or bidi step, where AnyOf is
+// alternatives for one field. Counts (Times) and answers are the
+// expectation's, shared by every alternative.
+func AnyOfMatchers(ms ...Matcher) Matcher { return anyOfMatcher(ms) }
+
+// anyOfMatcher holds when one of its matchers holds.
+type anyOfMatcher []Matcher
+
+func (a anyOfMatcher) Match(got proto.Message) bool {
+	for _, m := range a {
+		if m != nil && m.Match(got) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a anyOfMatcher) String() string {
+	parts := make([]string, len(a))
+	for i, m := range a {
+		parts[i] = fmt.Sprint(m)
+	}
+	return "any of (" + strings.Join(parts, "; ") + ")"
+}
+
+func (a anyOfMatcher) Diff(got proto.Message) string {
+	if len(a) == 0 {
+		return "no alternatives to match"
+	}
+	out := make([]string, len(a))
+	for i, m := range a {
+		out[i] = fmt.Sprintf("alternative %d: %s", i+1, explain(m, got))
+	}
+	return strings.Join(out, "\n")
+}
+
 // and combines matchers; nil ones are skipped.
 func and(ms ...Matcher) Matcher {
 	var out andMatcher
@@ -959,6 +996,12 @@ func binders(m any) []binder {
 		}
 		return out
 	case listMatcher:
+		var out []binder
+		for _, sub := range x {
+			out = append(out, binders(sub)...)
+		}
+		return out
+	case anyOfMatcher:
 		var out []binder
 		for _, sub := range x {
 			out = append(out, binders(sub)...)

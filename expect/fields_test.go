@@ -431,3 +431,60 @@ func TestUnorderedErrors(t *testing.T) {
 		})
 	}
 }
+
+// anyOf in a match: alternatives for a whole message, sharing the stub's
+// count and answer; in Go, AnyOfMatchers.
+func TestAnyOfMatch(t *testing.T) {
+	m := expect.New(t)
+	loadStubs(t, m, `
+- method: routeguide.RouteGuide/GetFeature
+  times: {max: 2}
+  request:
+    fields: {longitude: 0}
+    anyOf:
+      - fields: {latitude: 1}
+      - partial: {latitude: 2}
+  response: {name: one or two}
+- method: routeguide.RouteGuide/RecordRoute
+  requests:
+    each:
+      anyOf: [{fields: {latitude: 5}}, {fields: {longitude: 6}}]
+  response: {pointCount: 9}
+`)
+	m.Unary(getFeature).WithRequestMatching(expect.AnyOfMatchers(
+		expect.Field("latitude", expect.Eq(7)), expect.Equal(&pb.Point{Latitude: 8}))).Times(1).Return(&pb.Feature{Name: "seven or eight"})
+	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
+	for _, tc := range []struct {
+		p    *pb.Point
+		want string
+	}{
+		{&pb.Point{Latitude: 2}, "one or two"},
+		{&pb.Point{Latitude: 1, Longitude: 3}, expect.NoMatchCode.String()}, // longitude: 0 holds beside
+		{&pb.Point{Latitude: 1}, "one or two"},
+		{&pb.Point{Latitude: 1}, expect.NoMatchCode.String()}, // the count is shared: used up
+		{&pb.Point{Latitude: 8}, "seven or eight"},
+		{&pb.Point{Latitude: 7}, expect.NoMatchCode.String()},
+	} {
+		f, err := client.GetFeature(ctx(t), tc.p)
+		got := f.GetName()
+		if err != nil {
+			got = status.Code(err).String()
+		}
+		assert.Equal(t, tc.want, got, "%v", tc.p)
+	}
+	rs, err := client.RecordRoute(ctx(t))
+	require.NoError(t, err)
+	require.NoError(t, rs.Send(&pb.Point{Latitude: 5}))
+	require.NoError(t, rs.Send(&pb.Point{Longitude: 6}))
+	sum, err := rs.CloseAndRecv()
+	require.NoError(t, err)
+	assert.Equal(t, int32(9), sum.PointCount)
+	m.Reset() // the misses were wanted
+
+	_, err = expect.ParseStubs("s.yaml", []byte("- method: routeguide.RouteGuide/GetFeature\n  request:\n    anyOf:\n      - fields: {lattitude: 1}\n  response: {}\n"), nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `s.yaml:4: request.anyOf[0].fields.lattitude: field lattitude: routeguide.Point has no field "lattitude"`)
+	_, err = expect.ParseStubs("s.yaml", []byte("- method: routeguide.RouteGuide/GetFeature\n  request:\n    anyOf: []\n  response: {}\n"), nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "s.yaml:3: request.anyOf: want a list of one or more message matches")
+}

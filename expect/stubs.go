@@ -81,10 +81,11 @@ type oversizeDoc struct {
 }
 
 type matchDoc struct {
-	Equal   yaml.Node `yaml:"equal"`
-	Partial yaml.Node `yaml:"partial"`
-	Any     bool      `yaml:"any"`
-	Fields  yaml.Node `yaml:"fields"`
+	Equal   yaml.Node  `yaml:"equal"`
+	Partial yaml.Node  `yaml:"partial"`
+	Any     bool       `yaml:"any"`
+	Fields  yaml.Node  `yaml:"fields"`
+	AnyOf   []matchDoc `yaml:"anyOf"` // alternatives, with the keys beside them ANDed
 }
 
 type listDoc struct {
@@ -914,6 +915,39 @@ func (s Stub) duration(n *yaml.Node, field string) (time.Duration, error) {
 }
 
 func (s Stub) matcher(n *yaml.Node, field string, m *matchDoc, md protoreflect.MessageDescriptor) (Matcher, error) {
+	if m.AnyOf == nil {
+		return s.matcher1(n, field, m, md)
+	}
+	an := mapChild(n, "anyOf")
+	if an == nil || an.Kind != yaml.SequenceNode || len(an.Content) != len(m.AnyOf) || len(m.AnyOf) == 0 {
+		at := n
+		if an != nil {
+			at = an
+		}
+		return nil, s.errf(at, field+".anyOf", "want a list of one or more message matches (equal, partial, fields)")
+	}
+	var p problems
+	alts := make(anyOfMatcher, len(m.AnyOf))
+	for i := range m.AnyOf {
+		sub, err := s.matcher(an.Content[i], fmt.Sprintf("%s.anyOf[%d]", field, i), &m.AnyOf[i], md)
+		p.add(err)
+		alts[i] = sub
+	}
+	rest := *m
+	rest.AnyOf = nil
+	base, err := s.matcher1(n, field, &rest, md)
+	p.add(err)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	if _, all := base.(anyMatcher); all {
+		return alts, nil
+	}
+	return and(base, alts), nil
+}
+
+// matcher1 reads a match without anyOf.
+func (s Stub) matcher1(n *yaml.Node, field string, m *matchDoc, md protoreflect.MessageDescriptor) (Matcher, error) {
 	set := 0
 	var out Matcher = anyMatcher{}
 	var p problems
