@@ -186,6 +186,11 @@ func TestBadInputCatalog(t *testing.T) {
       latitude: {unordered: [1, 2]}
   response: {}
 `)
+	stubEmptyAnyOf := file("empty-anyof.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  request:
+    anyOf: []
+  response: {}
+`)
 	stubTmplSyntax := file("tmpl-syntax.yaml", `- method: /routeguide.RouteGuide/GetFeature
   response:
     name: '{{ .Request.latitude '
@@ -526,6 +531,13 @@ func TestBadInputCatalog(t *testing.T) {
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{stubUnorderedScalar + ":4: request.fields.latitude: field latitude (int32): unordered works on repeated fields, not a int32"},
+		},
+		{
+			name:   "a request anyOf with no alternatives",
+			args:   serve("--stubs", stubEmptyAnyOf),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubEmptyAnyOf + ":3: request.anyOf: want a list of one or more message matches (equal, partial, fields)"},
 		},
 		{
 			name:   "template syntax error in a stub",

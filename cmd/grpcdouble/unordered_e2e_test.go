@@ -19,9 +19,9 @@ import (
 
 // TestServeUnorderedAndMapEntries: the binary serves native stubs with
 // unordered (a value or operators per element) and contains with map
-// entries, takes one through the admin API, and serves gripmock's
-// ignoreArrayOrder, per-element patterns and map contains as they are and
-// converted.
+// entries, takes them and a request anyOf with one count through the admin
+// API, and serves gripmock's ignoreArrayOrder, per-element patterns, map
+// contains and options.times with anyOf as they are and converted.
 func TestServeUnorderedAndMapEntries(t *testing.T) {
 	protos := filepath.Join(moduleRoot(t), "stubformat/testdata/protos")
 	resolver, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protos}, "shop/v1/shop.proto"))
@@ -94,12 +94,21 @@ func TestServeUnorderedAndMapEntries(t *testing.T) {
       id: posted
       tags: {unordered: [{prefix: x}, {prefix: y}]}
   response: {name: posted}
+- method: /shop.v1.ShopService/GetItem
+  times: 2
+  request:
+    anyOf: [{fields: {id: either, quantity: 1}}, {partial: {id: either, gift: true}}]
+  response: {name: either twice}
 `, nil); code != http.StatusCreated {
 		t.Fatalf("POST /stubs with unordered: %d", code)
 	}
 	for _, c := range []struct{ req, want string }{
 		{`{"id": "posted", "tags": ["yes", "xo"]}`, "posted"},
 		{`{"id": "posted", "tags": ["xo", "xi"]}`, miss},
+		{`{"id": "either", "gift": true}`, "either twice"},
+		{`{"id": "either", "quantity": 2}`, miss},
+		{`{"id": "either", "quantity": 1}`, "either twice"},
+		{`{"id": "either", "quantity": 1}`, miss},
 	} {
 		if got := name(conn, c.req); got != c.want {
 			t.Errorf("after POST /stubs: GetItem(%s) = %s, want %s", c.req, got, c.want)
@@ -131,6 +140,9 @@ func TestServeUnorderedAndMapEntries(t *testing.T) {
 			{`{"id": "mixed-patterns", "tags": ["b-x", "a-12"]}`, "one a and one b"},
 			{`{"id": "labelled", "labels": {"env": "prod", "team": "web"}}`, "in prod"},
 			{`{"id": "labelled", "labels": {"env": "dev"}}`, "NotFound"},
+			{`{"id": "shared", "userId": "b"}`, "shared count"},
+			{`{"id": "shared", "userId": "a"}`, "shared count"},
+			{`{"id": "shared", "userId": "b"}`, "NotFound"},
 		} {
 			if got := name(conn, c.req); got != c.want {
 				t.Errorf("%s: GetItem(%s) = %s, want %s", stubs, c.req, got, c.want)

@@ -106,7 +106,28 @@ type alt struct {
 	label       string     // "" or "input.anyOf[1]" and so on, for the comment
 	partial     *yaml.Node // request fields to match, a mapping; nil: any
 	metadata    *yaml.Node // request metadata matchers, a mapping; nil: none
+	anyOf       *yaml.Node // alternatives folded into one stub: a list of {fields: ...}; else nil
 	specificity int
+}
+
+// fold makes one alternative of several, for one stub: a native anyOf of
+// their fields, ranked by the most specific (gripmock ranks the stub by
+// the alternative that matched, which a stub ranked at load cannot know).
+func fold(alts []alt, line int) alt {
+	out := alt{anyOf: native.Seq(line)}
+	for _, a := range alts {
+		out.specificity = max(out.specificity, a.specificity)
+		if a.partial == nil {
+			out.anyOf = nil // this one takes any message: so do they all
+			continue
+		}
+		if out.anyOf != nil {
+			m := native.Map(a.partial.Line)
+			native.Set(m, "fields", a.partial)
+			out.anyOf.Content = append(out.anyOf.Content, m)
+		}
+	}
+	return out
 }
 
 func (r *reader) stub(st *yaml.Node) {
@@ -176,6 +197,7 @@ func (r *reader) stub(st *yaml.Node) {
 	// Matchers, spread over anyOf.
 	var inputAlts []alt
 	var stream []*yaml.Node // client-stream and bidi: one match per message
+	var streamAnyOf *yaml.Node // a client stream's one inputs matcher, with anyOf
 	input, inputs := native.Get(st, "input"), native.Get(st, "inputs")
 	if input != nil && inputs != nil {
 		r.problem(inputs, "inputs", "give input or inputs, not both")
@@ -193,13 +215,27 @@ func (r *reader) stub(st *yaml.Node) {
 		}
 		for i, in := range inputs.Content {
 			a := r.matcher(in, fmt.Sprintf("inputs[%d]", i), false)
+			if len(a) > 1 && len(inputs.Content) == 1 && kind == mockserver.ClientStream {
+				// One matcher every message passes: each may pass
+				// another alternative.
+				f := fold(a, in.Line)
+				streamAnyOf = f.anyOf
+				a = []alt{{partial: a[0].partial, specificity: f.specificity}}
+				if streamAnyOf == nil {
+					a[0].partial = nil
+				}
+			}
 			if len(a) != 1 {
 				if !r.failed {
-					r.notYet(in, fmt.Sprintf("inputs[%d].anyOf", i), "anyOf inside a per-message matcher")
+					why := "anyOf inside one of several inputs (gripmock ignores it there: it compares each message by equals, contains, matches and glob alone)"
+					if kind == mockserver.BidiStream {
+						why = "anyOf inside a bidi stub's inputs"
+					}
+					r.notYet(native.Get(in, "anyOf"), fmt.Sprintf("inputs[%d].anyOf", i), why)
 				}
 				return
 			}
-			if a[0].partial == nil {
+			if a[0].partial == nil && streamAnyOf == nil {
 				r.notYet(in, fmt.Sprintf("inputs[%d]", i), "an empty matcher for one message of a stream")
 				return
 			}
@@ -230,8 +266,9 @@ func (r *reader) stub(st *yaml.Node) {
 		return
 	}
 	if input != nil && kind == mockserver.ClientStream && len(inputAlts) > 1 {
-		r.notYet(native.Get(input, "anyOf"), "input.anyOf", "anyOf on a client stream's input")
-		return
+		// Some message passes one alternative: which, the latest such
+		// message decides, in one stub.
+		inputAlts = []alt{fold(inputAlts, input.Line)}
 	}
 
 	// The answer, the same for every alternative.
@@ -252,9 +289,13 @@ func (r *reader) stub(st *yaml.Node) {
 	if r.failed {
 		return
 	}
+	if times > 0 && len(inputAlts) > 1 {
+		// One count over the alternatives: one stub.
+		inputAlts = []alt{fold(inputAlts, input.Line)}
+	}
 	n := len(inputAlts) * len(headerAlts)
 	if times > 0 && n > 1 {
-		r.notYet(native.Get(st, "options"), "options.times", "a count shared by the alternatives of anyOf")
+		r.notYet(native.Get(st, "options"), "options.times", "a count shared by the alternatives of headers.anyOf")
 		return
 	}
 
@@ -290,7 +331,11 @@ func (r *reader) stub(st *yaml.Node) {
 			if session != nil && session.Value != "" {
 				native.Set(m, "session", native.Str(session.Line, session.Value))
 			}
-			if ia.partial != nil && kind != mockserver.ClientStream {
+			if ia.anyOf != nil && kind != mockserver.ClientStream {
+				rq := native.Map(ia.anyOf.Line)
+				native.Set(rq, "anyOf", ia.anyOf)
+				native.Set(m, "request", rq)
+			} else if ia.partial != nil && kind != mockserver.ClientStream {
 				rq := native.Map(ia.partial.Line)
 				native.Set(rq, "fields", ia.partial)
 				native.Set(m, "request", rq)
@@ -299,20 +344,31 @@ func (r *reader) stub(st *yaml.Node) {
 			case stream != nil && kind == mockserver.ClientStream && len(stream) == 1:
 				// One pattern: gripmock wants every message to pass it.
 				rq, each := native.Map(inputs.Line), native.Map(inputs.Line)
-				native.Set(each, "fields", stream[0])
+				switch {
+				case streamAnyOf != nil:
+					native.Set(each, "anyOf", streamAnyOf)
+				case stream[0] != nil:
+					native.Set(each, "fields", stream[0])
+				default:
+					native.Set(each, "any", native.Bool(inputs.Line, true))
+				}
 				native.Set(rq, "each", each)
 				native.Set(m, "requests", rq)
 			case stream != nil && kind == mockserver.ClientStream:
 				rq := native.Map(inputs.Line)
 				native.Set(rq, "fields", native.Seq(inputs.Line, stream...))
 				native.Set(m, "requests", rq)
-			case input != nil && kind == mockserver.ClientStream && ia.partial != nil:
+			case input != nil && kind == mockserver.ClientStream && (ia.partial != nil || ia.anyOf != nil):
 				// input on a client stream: gripmock takes the stub when
 				// some message passes it, and of two such stubs the one
 				// passed by the later message (it weighs message i of n
 				// by (i+1)/n).
 				rq, latest := native.Map(input.Line), native.Map(input.Line)
-				native.Set(latest, "fields", ia.partial)
+				if ia.anyOf != nil {
+					native.Set(latest, "anyOf", ia.anyOf)
+				} else {
+					native.Set(latest, "fields", ia.partial)
+				}
 				native.Set(rq, "latest", latest)
 				native.Set(m, "requests", rq)
 			}
