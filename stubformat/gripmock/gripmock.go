@@ -196,7 +196,7 @@ func (r *reader) stub(st *yaml.Node) {
 
 	// Matchers, spread over anyOf.
 	var inputAlts []alt
-	var stream []*yaml.Node // client-stream and bidi: one match per message
+	var stream []*yaml.Node    // client-stream and bidi: one match per message
 	var streamAnyOf *yaml.Node // a client stream's one inputs matcher, with anyOf
 	input, inputs := native.Get(st, "input"), native.Get(st, "inputs")
 	if input != nil && inputs != nil {
