@@ -125,6 +125,12 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
   "response": {"jsonBody": {"name": "x"}}
 }
 `)
+	wmBidiHeaders := file("wm-bidi-headers.json", `{
+  "request": {"urlPath": "/routeguide.RouteGuide/RouteChat", "method": "POST",
+    "headers": {"x-tenant": {"equalTo": "acme"}}},
+  "response": {"jsonBody": {"message": "x"}}
+}
+`)
 	gmOverallHealth := file("gm-overall-health.yaml", `- service: grpc.health.v1.Health
   method: Check
   input:
@@ -335,6 +341,13 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{wmScenario + ":3: newScenarioState: not supported yet: a scenario mapping without requiredScenarioState (WireMock: any state) that moves the state"},
+		},
+		{
+			name:   "WireMock bidi mapping with header matchers",
+			args:   serve("--stubs", wmBidiHeaders),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{wmBidiHeaders + ":3: request.headers: not supported yet: header matchers on a bidi method, answered message by message"},
 		},
 		{
 			name: "unknown --stubs-format",
