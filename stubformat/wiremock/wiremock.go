@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/grpcdouble/grpcdouble/mockserver"
 	"github.com/grpcdouble/grpcdouble/stubformat/internal/native"
@@ -78,6 +79,7 @@ type reader struct {
 	out      []native.Stub
 	problems []native.Problem
 	failed   bool
+	in       protoreflect.MessageDescriptor // the current mapping's request message, when known
 	// bidi gathers the mappings of bidi methods, answered message by message.
 	bidi native.ForEach
 }
@@ -147,8 +149,10 @@ func (r *reader) mapping(mp *yaml.Node, index int) {
 		return
 	}
 	kind := mockserver.Unary
+	r.in = nil
 	if md != nil {
 		kind = mockserver.KindOf(md)
+		r.in = md.Input()
 	}
 	if kind == mockserver.BidiStream {
 		r.bidiMapping(mp, req, resp, path, full, index)
@@ -350,16 +354,19 @@ func (r *reader) body(b *yaml.Node) *yaml.Node {
 					js = native.Doc(&doc)
 					shift(js, v.Line-1)
 				}
-				if hasPlaceholder(js) {
-					r.problem(v, where+".equalToJson", "not supported yet: json-unit placeholders")
-					return
-				}
 				how := "equal"
 				if x := native.Get(p, "ignoreExtraElements"); x != nil && x.Value == "true" {
 					how = "partial"
 				}
 				if x := native.Get(p, "ignoreArrayOrder"); x != nil && x.Value == "true" {
 					r.problem(x, where+".ignoreArrayOrder", "not supported yet: lists compared in any order")
+					return
+				}
+				if hasPlaceholder(js) {
+					rest, ok := r.placeholders(js, how == "partial", fields, where+".equalToJson")
+					if ok && rest != nil {
+						native.Set(match, how, rest)
+					}
 					return
 				}
 				native.Set(match, how, native.Clone(js))
@@ -485,18 +492,6 @@ func (r *reader) jsonPath(v *yaml.Node, where string) (string, *yaml.Node, bool)
 	name := map[string]string{"==": "equal", ">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}[cmp]
 	native.Set(op, name, operand)
 	return path, op, true
-}
-
-func hasPlaceholder(n *yaml.Node) bool {
-	if n.Kind == yaml.ScalarNode {
-		return strings.Contains(n.Value, "${json-unit.")
-	}
-	for _, c := range n.Content {
-		if hasPlaceholder(c) {
-			return true
-		}
-	}
-	return false
 }
 
 // shift moves the lines of a node parsed from a string to the string's
