@@ -32,6 +32,24 @@ func isHolder(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.Tag == "!!str" && strings.HasPrefix(n.Value, jsonUnit)
 }
 
+func hasList(n *yaml.Node) bool {
+	if n.Kind == yaml.SequenceNode {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasList(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// fieldwise reports whether a value of an equalToJson is translated field
+// by field: it holds a placeholder, or a list whose order is ignored.
+func (r *reader) fieldwise(n *yaml.Node) bool {
+	return hasPlaceholder(n) || (r.anyOrder && hasList(n))
+}
+
 func hasPlaceholder(n *yaml.Node) bool {
 	if isHolder(n) {
 		return true
@@ -44,18 +62,19 @@ func hasPlaceholder(n *yaml.Node) bool {
 	return false
 }
 
-// placeholders translates an equalToJson holding json-unit placeholders
-// into field tests (set into fields) and, with ignoreExtraElements, a
+// placeholders translates an equalToJson holding json-unit placeholders,
+// or lists compared in any order (ignoreArrayOrder), into field tests
+// (set into fields) and, with ignoreExtraElements, a
 // partial match of the rest (returned; nil when nothing is left). Without
 // it, every field of a message the JSON names no value for must be unset,
 // which takes the method's descriptors.
 func (r *reader) placeholders(js *yaml.Node, partial bool, fields *yaml.Node, where string) (*yaml.Node, bool) {
 	if js.Kind != yaml.MappingNode {
-		r.problem(js, where, "not supported yet: json-unit placeholders in JSON that is not an object")
+		r.problem(js, where, "not supported yet: json-unit placeholders or ignoreArrayOrder in JSON that is not an object")
 		return nil, false
 	}
 	if !partial && r.in == nil {
-		r.problem(js, where, "json-unit placeholders in an exact equalToJson need the method's descriptors (--proto or --protoset) to convert")
+		r.problem(js, where, "json-unit placeholders or ignoreArrayOrder in an exact equalToJson need the method's descriptors (--proto or --protoset) to convert")
 		return nil, false
 	}
 	rest, ok := r.holderLevel(js, "", r.in, partial, fields, where)
@@ -100,7 +119,14 @@ func (r *reader) holderLevel(obj *yaml.Node, prefix string, md protoreflect.Mess
 			if op != nil {
 				ok = r.setField(fields, path, op, v, where)
 			}
-		case !hasPlaceholder(v):
+		case r.anyOrder && v.Kind == yaml.SequenceNode && !hasPlaceholder(v):
+			op, good := r.unordered(v, path, where)
+			if !good {
+				ok = false
+				return
+			}
+			ok = r.setField(fields, path, op, v, where)
+		case !r.fieldwise(v):
 			if partial {
 				native.Set(rest, k.Value, native.Clone(v))
 				return
@@ -122,7 +148,7 @@ func (r *reader) holderLevel(obj *yaml.Node, prefix string, md protoreflect.Mess
 				native.Set(rest, k.Value, nested)
 			}
 		default:
-			r.problem(v, where, "not supported yet: json-unit placeholders inside a list or a map (%s)", path)
+			r.problem(v, where, "not supported yet: json-unit placeholders inside a list or a map, or a map holding lists whose order is ignored (%s)", path)
 			ok = false
 		}
 	})
@@ -141,6 +167,30 @@ func (r *reader) holderLevel(obj *yaml.Node, prefix string, md protoreflect.Mess
 		}
 	}
 	return rest, true
+}
+
+// unordered translates a list whose order ignoreArrayOrder ignores: the
+// same elements, each as often, in any order.
+func (r *reader) unordered(list *yaml.Node, path, where string) (*yaml.Node, bool) {
+	elems := native.Seq(list.Line)
+	for i, e := range list.Content {
+		if hasList(e) {
+			// json-unit ignores the order of lists inside the elements too;
+			// unordered compares an element whole.
+			r.problem(e, where, "not supported yet: ignoreArrayOrder on a list whose elements hold lists (%s[%d])", path, i)
+			return nil, false
+		}
+		if e.Kind == yaml.MappingNode {
+			m := native.Map(e.Line)
+			native.Set(m, "equal", native.Clone(e))
+			elems.Content = append(elems.Content, m)
+			continue
+		}
+		elems.Content = append(elems.Content, native.Clone(e))
+	}
+	op := native.Map(list.Line)
+	native.Set(op, "unordered", elems)
+	return op, true
 }
 
 // holder translates one placeholder on the field fd (nil when unknown)

@@ -80,6 +80,8 @@ type reader struct {
 	problems []native.Problem
 	failed   bool
 	in       protoreflect.MessageDescriptor // the current mapping's request message, when known
+	// anyOrder: the current equalToJson has ignoreArrayOrder and a list.
+	anyOrder bool
 	// bidi gathers the mappings of bidi methods, answered message by message.
 	bidi native.ForEach
 }
@@ -358,11 +360,11 @@ func (r *reader) body(b *yaml.Node) *yaml.Node {
 				if x := native.Get(p, "ignoreExtraElements"); x != nil && x.Value == "true" {
 					how = "partial"
 				}
+				r.anyOrder = false
 				if x := native.Get(p, "ignoreArrayOrder"); x != nil && x.Value == "true" {
-					r.problem(x, where+".ignoreArrayOrder", "not supported yet: lists compared in any order")
-					return
+					r.anyOrder = hasList(js)
 				}
-				if hasPlaceholder(js) {
+				if hasPlaceholder(js) || r.anyOrder {
 					rest, ok := r.placeholders(js, how == "partial", fields, where+".equalToJson")
 					if ok && rest != nil {
 						native.Set(match, how, rest)
