@@ -525,7 +525,7 @@ func (c *tmplChecker) pipe(p *parse.PipeNode, dot tmplType) tmplType {
 	return out
 }
 
-var rootFields = "Request, Requests, Message, Method, Hit, Index, State, StubID and RequestTime"
+var rootFields = "Request, Requests, Message, MessageIndex, Method, Hit, RuleHit, Index, State, StubID and RequestTime"
 
 // chain checks a reference like .Request.location.latitude.
 func (c *tmplChecker) chain(t tmplType, idents []string, text string) tmplType {
@@ -547,7 +547,7 @@ func (c *tmplChecker) chain(t tmplType, idents []string, text string) tmplType {
 				}
 			case "Method", "State", "StubID":
 				t = tmplType{known: true, name: id + " (a string)"}
-			case "Hit", "Index":
+			case "Hit", "Index", "MessageIndex", "RuleHit":
 				t = tmplType{known: true, name: id + " (a number)"}
 			case "RequestTime":
 				return tmplType{unknown: true} // a time.Time: its methods (.Unix, .Format) are Go's
@@ -606,19 +606,21 @@ func isWellKnown(md protoreflect.MessageDescriptor) bool {
 
 // tmplData is what a template sees: one per call, built lazily.
 type tmplData struct {
-	in     protoreflect.MessageDescriptor
-	got    []proto.Message // client messages received before the script ran
-	last   proto.Message   // the message just received (bidi)
-	md     metadata.MD
-	method string
-	hit    int
-	index  int
-	state  func() string
-	seed   uint64
-	start  time.Time // when the call arrived
-	fakes  uint64    // how many times faker was read
-	stubID string
-	limit  int // the most a template may write (0: maxTemplateOutput)
+	in       protoreflect.MessageDescriptor
+	got      []proto.Message // client messages received before the script ran
+	last     proto.Message   // the message just received (bidi)
+	md       metadata.MD
+	method   string
+	hit      int
+	index    int
+	msgIndex int // .Message's index among the client's messages
+	ruleHit  int
+	state    func() string
+	seed     uint64
+	start    time.Time // when the call arrived
+	fakes    uint64    // how many times faker was read
+	stubID   string
+	limit    int // the most a template may write (0: maxTemplateOutput)
 
 	req  map[string]any
 	reqs []any
@@ -684,6 +686,13 @@ func (d *tmplData) Hit() int { return d.hit }
 
 // Index is the index of the message being sent, from 0.
 func (d *tmplData) Index() int { return d.index }
+
+// MessageIndex is the index of .Message among the client's messages, from 0.
+func (d *tmplData) MessageIndex() int { return d.msgIndex }
+
+// RuleHit is the number of the message among those the answering forEach
+// rule answered, from 1 (0 outside a rule).
+func (d *tmplData) RuleHit() int { return d.ruleHit }
 
 // State is the state of the expectation's scenario ("" outside one).
 // StubID is the ID of the stub answering: its id, or the one it was given.
