@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -22,23 +23,26 @@ type bidiRule struct {
 }
 
 func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlts, headerAlts []alt, out, then *yaml.Node) {
-	for _, h := range headerAlts {
-		if h.metadata != nil {
-			r.notYet(native.Get(st, "headers"), "headers", "header matchers on a bidi stub answered message by message")
-			return
-		}
-	}
-	if o := native.Get(st, "options"); o != nil && native.Get(o, "times") != nil && native.Get(o, "times").Value != "0" {
-		r.notYet(native.Get(o, "times"), "options.times", "a count on a bidi stub answered message by message")
+	times := r.times
+	if times > 0 && len(inputAlts)*len(headerAlts) > 1 {
+		r.notYet(native.Get(st, "options"), "options.times", "a count shared by the alternatives of anyOf")
 		return
 	}
-	for _, k := range []string{"headers", "trailers"} {
-		if h := native.Get(out, k); !native.Empty(h) {
-			r.notYet(h, "output."+k, "response "+k+" on a bidi stub answered message by message")
-			return
-		}
-	}
 	r.templates(out, "output")
+	if r.failed {
+		return
+	}
+	// gripmock sets the headers of the stub answering the first message,
+	// which go with its first answer; a rule's headers go out when it
+	// answers before any message has. It gathers every answering stub's
+	// trailers, a later one's replacing key by key, as a rule's do.
+	var hdr, trl *yaml.Node
+	if h := native.Get(out, "headers"); !native.Empty(h) {
+		hdr = r.metadata(h, "output.headers")
+	}
+	if t := native.Get(out, "trailers"); !native.Empty(t) {
+		trl = r.metadata(t, "output.trailers")
+	}
 	if r.failed {
 		return
 	}
@@ -85,38 +89,77 @@ func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlt
 	if _, ok := r.bidi[full]; !ok {
 		r.bidiOrder = append(r.bidiOrder, full)
 	}
+	ans := bidiAnswer{priority: priority, times: times, delay: delay, hdr: hdr, trl: trl, send: send, status: status, then: then}
 	for _, a := range inputAlts {
-		rule := native.Map(st.Line)
-		rule.HeadComment = fmt.Sprintf("from %s:%d", r.file, st.Line)
-		if a.label != "" {
-			rule.HeadComment += " (" + a.label + ")"
+		for _, ha := range headerAlts {
+			r.addBidiRule(st, full, meth, a, ha, ans)
 		}
-		recv := native.Map(st.Line)
-		if a.partial != nil {
-			native.Set(recv, "fields", a.partial)
-		} else {
-			native.Set(recv, "any", native.Bool(st.Line, true))
-		}
-		native.Set(rule, "recv", recv)
-		if delay != nil {
-			native.Set(rule, "delay", delay)
-		}
-		switch len(send) {
-		case 0:
-		case 1:
-			native.Set(rule, "send", send[0])
-		default:
-			native.Set(rule, "send", native.Seq(send[0].Line, send...))
-		}
-		if status != nil {
-			native.Set(rule, "status", status)
-		}
-		if then != nil {
-			// gripmock runs a bidi stub's effects for each message it answers.
-			native.Set(rule, "then", native.Clone(then))
-		}
-		r.bidi[full] = append(r.bidi[full], bidiRule{node: rule, line: st.Line, order: order(a.specificity, priority), meth: meth})
 	}
+}
+
+// bidiAnswer is what every rule made from one gripmock bidi stub answers.
+type bidiAnswer struct {
+	priority, times               int
+	delay, hdr, trl, status, then *yaml.Node
+	send                          []*yaml.Node
+}
+
+// addBidiRule adds the rule for one alternative of a stub's input and
+// headers (anyOf).
+func (r *reader) addBidiRule(st *yaml.Node, full string, meth *yaml.Node, a, ha alt, ans bidiAnswer) {
+	rule := native.Map(st.Line)
+	rule.HeadComment = fmt.Sprintf("from %s:%d", r.file, st.Line)
+	var labels []string
+	for _, l := range []string{a.label, ha.label} {
+		if l != "" {
+			labels = append(labels, l)
+		}
+	}
+	if len(labels) > 0 {
+		rule.HeadComment += " (" + strings.Join(labels, ", ") + ")"
+	}
+	recv := native.Map(st.Line)
+	if a.partial != nil {
+		native.Set(recv, "fields", a.partial)
+	} else {
+		native.Set(recv, "any", native.Bool(st.Line, true))
+	}
+	native.Set(rule, "recv", recv)
+	if ha.metadata != nil {
+		// gripmock matches a bidi stub's headers against the call's
+		// metadata at every message.
+		native.Set(rule, "metadata", native.Clone(ha.metadata))
+	}
+	if ans.times > 0 {
+		// gripmock's options.times counts the messages a bidi stub answers.
+		t := native.Map(native.Get(st, "options").Line)
+		native.Set(t, "max", native.Int(t.Line, ans.times))
+		native.Set(rule, "times", t)
+	}
+	if ans.hdr != nil {
+		native.Set(rule, "headers", native.Clone(ans.hdr))
+	}
+	if ans.trl != nil {
+		native.Set(rule, "trailers", native.Clone(ans.trl))
+	}
+	if ans.delay != nil {
+		native.Set(rule, "delay", ans.delay)
+	}
+	switch len(ans.send) {
+	case 0:
+	case 1:
+		native.Set(rule, "send", ans.send[0])
+	default:
+		native.Set(rule, "send", native.Seq(ans.send[0].Line, ans.send...))
+	}
+	if ans.status != nil {
+		native.Set(rule, "status", ans.status)
+	}
+	if ans.then != nil {
+		// gripmock runs a bidi stub's effects for each message it answers.
+		native.Set(rule, "then", native.Clone(ans.then))
+	}
+	r.bidi[full] = append(r.bidi[full], bidiRule{node: rule, line: st.Line, order: order(a.specificity+ha.specificity, ans.priority), meth: meth})
 }
 
 // flushBidi writes one native stub per method gathered by bidiRules: a

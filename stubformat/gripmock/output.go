@@ -313,7 +313,7 @@ func (r *reader) templates(n *yaml.Node, where string) {
 			if !isTemplateText(n.Value) {
 				return
 			}
-			text, err := translateTemplate(n.Value, r.in, r.bidiKind, r.times)
+			text, err := translateTemplate(n.Value, r.in, r.bidiKind, r.bidiRule, r.times)
 			if err != nil {
 				r.problem(n, path, "%v", err)
 				return
