@@ -363,10 +363,10 @@ type ruleDoc struct {
 	Times    yaml.Node            `yaml:"times"`
 	Headers  map[string]yaml.Node `yaml:"headers"`
 	Trailers map[string]yaml.Node `yaml:"trailers"`
-	Delay  yaml.Node  `yaml:"delay"`
-	Send   yaml.Node  `yaml:"send"`
-	Status *statusDoc `yaml:"status"`
-	Then   []thenDoc  `yaml:"then"`
+	Delay    yaml.Node            `yaml:"delay"`
+	Send     yaml.Node            `yaml:"send"`
+	Status   *statusDoc           `yaml:"status"`
+	Then     []thenDoc            `yaml:"then"`
 }
 
 // forEach compiles a stub's forEach step: a list of rules, each a recv

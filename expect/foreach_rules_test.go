@@ -35,7 +35,6 @@ func ruleChat(t *testing.T, client pb.RouteGuideClient, md metadata.MD, msgs ...
 	return got, hdr, trl
 }
 
-
 func TestForEachRuleMatchesMetadata(t *testing.T) {
 	ft := &fakeT{}
 	m := expect.New(ft)
