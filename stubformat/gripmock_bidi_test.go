@@ -5,6 +5,9 @@ import (
 
 	"google.golang.org/grpc/metadata"
 
+	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/mockserver"
+
 	"github.com/grpcdouble/grpcdouble/stubformat"
 )
 
@@ -52,4 +55,29 @@ func TestGripmockBidiRulesAsIs(t *testing.T) {
 
 func TestGripmockBidiRulesConverted(t *testing.T) {
 	checkBidiRules(t, serveConverted(t, stubformat.Gripmock, "testdata/gripmock/bidi-rules.yaml"))
+}
+
+var gripmockBidiSessionCalls = []call{
+	{name: "in the session: its stub, then a global one",
+		do:   pingPongMD(chat, []string{expect.GripmockSessionKey, "team-a"}, `{"text": "hello"}`, `{"text": "count"}`, `{"text": "count"}`),
+		want: ok(`{"user":"team-a-bot","text":"hello team a"}`, `{"user":"bot","text":"count 1"}`, `{"user":"bot","text":"count 2"}`)},
+	{name: "in the session: the count used up", do: pingPongMD(chat, []string{expect.GripmockSessionKey, "team-a"}, `{"text": "count"}`), noMatch: true},
+	{name: "no session: the global stubs, counted apart",
+		do:   pingPong(chat, `{"text": "hello"}`, `{"text": "count"}`),
+		want: ok(`{"user":"bot","text":"hello everyone"}`, `{"user":"bot","text":"count 1"}`)},
+	{name: "another session: the global stubs", do: pingPongMD(chat, []string{expect.GripmockSessionKey, "team-b"}, `{"text": "hello"}`),
+		want: ok(`{"user":"bot","text":"hello everyone"}`)},
+}
+
+func TestGripmockBidiSessionsAsIs(t *testing.T) {
+	d := serveSessions(t, func(r mockserver.Methods) ([]expect.Stub, error) {
+		return stubformat.Load(r, stubformat.Auto, "testdata/gripmock/bidi-sessions.yaml")
+	})
+	runCalls(t, d, gripmockBidiSessionCalls)
+}
+
+func TestGripmockBidiSessionsConverted(t *testing.T) {
+	dir := convertTo(t, stubformat.Gripmock, "testdata/gripmock/bidi-sessions.yaml")
+	d := serveSessions(t, func(r mockserver.Methods) ([]expect.Stub, error) { return expect.LoadStubs(r, dir) })
+	runCalls(t, d, gripmockBidiSessionCalls)
 }

@@ -22,6 +22,10 @@ type bidiRule struct {
 	meth  *yaml.Node
 }
 
+// bidiKey is what a native stub of gathered rules answers: a method, in a
+// session ("" for none), as gripmock shows a session's stubs in it alone.
+type bidiKey struct{ method, session string }
+
 func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlts, headerAlts []alt, out, then *yaml.Node) {
 	times := r.times
 	if times > 0 && len(inputAlts)*len(headerAlts) > 1 {
@@ -84,15 +88,19 @@ func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlt
 		send = append(send, native.Map(out.Line)) // gripmock answers an empty message
 	}
 	if r.bidi == nil {
-		r.bidi = map[string][]bidiRule{}
+		r.bidi = map[bidiKey][]bidiRule{}
 	}
-	if _, ok := r.bidi[full]; !ok {
-		r.bidiOrder = append(r.bidiOrder, full)
+	key := bidiKey{method: full}
+	if s := native.Get(st, "session"); s != nil {
+		key.session = s.Value
+	}
+	if _, ok := r.bidi[key]; !ok {
+		r.bidiOrder = append(r.bidiOrder, key)
 	}
 	ans := bidiAnswer{priority: priority, times: times, delay: delay, hdr: hdr, trl: trl, send: send, status: status, then: then}
 	for _, a := range inputAlts {
 		for _, ha := range headerAlts {
-			r.addBidiRule(st, full, meth, a, ha, ans)
+			r.addBidiRule(st, key, meth, a, ha, ans)
 		}
 	}
 }
@@ -106,7 +114,7 @@ type bidiAnswer struct {
 
 // addBidiRule adds the rule for one alternative of a stub's input and
 // headers (anyOf).
-func (r *reader) addBidiRule(st *yaml.Node, full string, meth *yaml.Node, a, ha alt, ans bidiAnswer) {
+func (r *reader) addBidiRule(st *yaml.Node, key bidiKey, meth *yaml.Node, a, ha alt, ans bidiAnswer) {
 	rule := native.Map(st.Line)
 	rule.HeadComment = fmt.Sprintf("from %s:%d", r.file, st.Line)
 	var labels []string
@@ -159,19 +167,34 @@ func (r *reader) addBidiRule(st *yaml.Node, full string, meth *yaml.Node, a, ha 
 		// gripmock runs a bidi stub's effects for each message it answers.
 		native.Set(rule, "then", native.Clone(ans.then))
 	}
-	r.bidi[full] = append(r.bidi[full], bidiRule{node: rule, line: st.Line, order: order(a.specificity+ha.specificity, ans.priority), meth: meth})
+	r.bidi[key] = append(r.bidi[key], bidiRule{node: rule, line: st.Line, order: order(a.specificity+ha.specificity, ans.priority), meth: meth})
 }
 
-// flushBidi writes one native stub per method gathered by bidiRules: a
-// forEach step with the rules, best first, as gripmock ranks them.
+// flushBidi writes one native stub per method (and session) gathered by
+// bidiRules: a forEach step with the rules, best first, as gripmock ranks
+// them. In a session gripmock picks among the session's stubs and the
+// global ones, so a session's stub holds the global rules too (counted
+// apart, as gripmock counts a stub's uses per session).
 func (r *reader) flushBidi() {
-	for _, full := range r.bidiOrder {
-		rules := r.bidi[full]
+	for _, key := range r.bidiOrder {
+		rules := r.bidi[key]
+		if key.session != "" {
+			for _, g := range r.bidi[bidiKey{method: key.method}] {
+				g.node = native.Clone(g.node)
+				rules = append(rules, g)
+			}
+		}
 		slices.SortStableFunc(rules, func(a, b bidiRule) int { return cmp.Compare(b.order, a.order) })
 		first := rules[0]
 		m := native.Map(first.line)
-		m.HeadComment = fmt.Sprintf("from the bidi stubs of %s in %s: gripmock answers each message by the best stub that matches it", full, r.file)
-		native.Set(m, "method", native.Str(first.meth.Line, full))
+		m.HeadComment = fmt.Sprintf("from the bidi stubs of %s in %s: gripmock answers each message by the best stub that matches it", key.method, r.file)
+		if key.session != "" {
+			m.HeadComment = fmt.Sprintf("from the bidi stubs of %s in %s for session %s (and the global ones): gripmock answers each message by the best stub that matches it", key.method, r.file, key.session)
+		}
+		native.Set(m, "method", native.Str(first.meth.Line, key.method))
+		if key.session != "" {
+			native.Set(m, "session", native.Str(first.line, key.session))
+		}
 		step := native.Map(first.line)
 		list := native.Seq(first.line)
 		for _, rl := range rules {
@@ -179,7 +202,7 @@ func (r *reader) flushBidi() {
 		}
 		native.Set(step, "forEach", list)
 		native.Set(m, "steps", native.Seq(first.line, step))
-		r.out = append(r.out, native.Stub{Node: m, Line: first.line, Method: full, Order: first.order,
+		r.out = append(r.out, native.Stub{Node: m, Line: first.line, Method: key.method, Order: first.order,
 			RankNote: "its rules are ranked as gripmock ranks stubs"})
 	}
 }

@@ -84,10 +84,11 @@ type reader struct {
 	// already (for that call's request), and stand wherever a value does.
 	rendered bool
 
-	// bidi gathers, by method, the rules of bidi stubs without inputs:
-	// gripmock answers each message of such a stream by the best of them.
-	bidi      map[string][]bidiRule
-	bidiOrder []string
+	// bidi gathers, by method and session, the rules of bidi stubs
+	// without inputs: gripmock answers each message of such a stream by
+	// the best of them.
+	bidi      map[bidiKey][]bidiRule
+	bidiOrder []bidiKey
 }
 
 func (r *reader) problem(n *yaml.Node, construct, format string, args ...any) {
