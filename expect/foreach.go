@@ -26,6 +26,7 @@ import (
 type Rule struct {
 	m     Matcher
 	delay pause
+	pace  pause // before each message it sends, after the stub's pace
 	send  []proto.Message
 	sendT []step // stub files: what send sends, templates among it
 	st    *status.Status
@@ -54,6 +55,10 @@ func (r *Rule) Send(msgs ...proto.Message) *Rule { r.send = append(r.send, msgs.
 
 // Delay waits d (honouring the call's context) before answering.
 func (r *Rule) Delay(d time.Duration) *Rule { r.delay = fixedPause(d); return r }
+
+// Pace waits d before every message the rule sends (after the
+// expectation's own pace, if it has one).
+func (r *Rule) Pace(d time.Duration) *Rule { r.pace = fixedPause(d); return r }
 
 // ReturnError ends the call with code and msg after what the rule sends.
 func (r *Rule) ReturnError(code codes.Code, msg string, details ...proto.Message) *Rule {
@@ -299,11 +304,17 @@ func (s forEachStep) run(r *run) error {
 			}
 		}
 		for _, m := range rule.send {
+			if err := rule.wait(r); err != nil {
+				return err
+			}
 			if err := (sendStep{msg: m}).run(r); err != nil {
 				return err
 			}
 		}
 		for _, st := range rule.sendT {
+			if err := rule.wait(r); err != nil {
+				return err
+			}
 			if err := st.run(r); err != nil {
 				return err
 			}
@@ -313,6 +324,14 @@ func (s forEachStep) run(r *run) error {
 			return errStop
 		}
 	}
+}
+
+// wait is the rule's pace before a message it sends.
+func (r *Rule) wait(run *run) error {
+	if !r.pace.set() {
+		return nil
+	}
+	return r.pace.wait(run)
 }
 
 func (s forEachStep) String() string {
@@ -364,6 +383,7 @@ type ruleDoc struct {
 	Headers  map[string]yaml.Node `yaml:"headers"`
 	Trailers map[string]yaml.Node `yaml:"trailers"`
 	Delay    yaml.Node            `yaml:"delay"`
+	Pace     yaml.Node            `yaml:"pace"`
 	Send     yaml.Node            `yaml:"send"`
 	Status   *statusDoc           `yaml:"status"`
 	Then     []thenDoc            `yaml:"then"`
@@ -432,6 +452,9 @@ func (s Stub) rule(e *expectation, rn *yaml.Node, where string, d *ruleDoc, in, 
 	}
 	if r.delay, err = s.pause(&d.Delay, where+".delay", tmplEnv{in: in, method: s.Method}); p.add(err) {
 		r.delay = pause{}
+	}
+	if r.pace, err = s.pause(&d.Pace, where+".pace", tmplEnv{in: in, method: s.Method}); p.add(err) {
+		r.pace = pause{}
 	}
 	answers := d.Status != nil
 	if present(d.Send) {

@@ -1,13 +1,18 @@
 package expect_test
 
 import (
+	"fmt"
 	"io"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
 	"github.com/grpcdouble/grpcdouble/expect"
@@ -141,4 +146,67 @@ func TestForEachRuleKeysInAStubFile(t *testing.T) {
 	require.ErrorIs(t, err, io.EOF)
 	assert.Equal(t, []string{"other 2"}, stream.Trailer().Get("x-seen"))
 	assert.Empty(t, finish())
+}
+
+// A rule's pace is computed before each message it sends, seeing the
+// call so far: a.Index the messages sent, a.RuleHit and a.MessageIndex.
+func TestForEachRulePaceFunc(t *testing.T) {
+	ft := &fakeT{}
+	m := expect.New(ft)
+	var mu sync.Mutex
+	var seen []string
+	m.Bidi(routeChat).ForEach(
+		expect.OnMessage(expect.Anything()).PaceFunc(func(a expect.Attempt) time.Duration {
+			mu.Lock()
+			defer mu.Unlock()
+			seen = append(seen, fmt.Sprintf("sent %d, rule hit %d, message %d", a.Index, a.RuleHit, a.MessageIndex))
+			return 0
+		}).Send(note("one"), note("two")),
+	)
+	client, finish := serve(t, m, ft)
+	stream, err := client.RouteChat(ctx(t))
+	require.NoError(t, err)
+	for range 2 {
+		require.NoError(t, stream.Send(note("x")))
+		for range 2 {
+			_, err := stream.Recv()
+			require.NoError(t, err)
+		}
+	}
+	require.NoError(t, stream.CloseSend())
+	_, err = stream.Recv()
+	require.ErrorIs(t, err, io.EOF)
+	mu.Lock()
+	assert.Equal(t, []string{"sent 0, rule hit 1, message 0", "sent 1, rule hit 1, message 0", "sent 2, rule hit 2, message 1", "sent 3, rule hit 2, message 1"}, seen)
+	mu.Unlock()
+	assert.Empty(t, finish())
+}
+
+// A stub file's rule pace is rendered before each message the rule sends:
+// one that gives no duration fails the call there.
+func TestForEachRulePaceInAStubFile(t *testing.T) {
+	ft := &fakeT{}
+	m := expect.New(ft)
+	stubs, err := expect.ParseStubs("chat.yaml", []byte(`
+- method: routeguide.RouteGuide/RouteChat
+  steps:
+    - forEach:
+        - recv: {any: true}
+          pace: '{{ if eq .Index 1 }}soon{{ end }}'
+          send: [{message: one}, {message: two}]
+`), nil)
+	require.NoError(t, err)
+	_, err = m.AddStubs(stubs...)
+	require.NoError(t, err)
+	client, _ := serve(t, m, ft)
+	stream, err := client.RouteChat(ctx(t))
+	require.NoError(t, err)
+	require.NoError(t, stream.Send(note("x")))
+	got, err := stream.Recv()
+	require.NoError(t, err)
+	assert.Equal(t, "one", got.GetMessage())
+	_, err = stream.Recv()
+	assert.Equal(t, codes.Internal, status.Code(err))
+	assert.Contains(t, status.Convert(err).Message(), `chat.yaml:6: steps[0].forEach[0].pace: the template gave "soon"`)
+	ft.finish()
 }

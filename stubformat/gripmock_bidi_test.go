@@ -1,8 +1,12 @@
 package stubformat_test
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 
 	"github.com/grpcdouble/grpcdouble/expect"
@@ -33,6 +37,12 @@ var gripmockBidiRuleCalls = []call{
 	{name: "the headers of the stub answering the first message",
 		do:   pingPong(chat, `{"user": "dora", "text": "hello"}`),
 		want: answer{Messages: []string{`{"user":"bot","text":"hello dora"}`}, Header: metadata.Pairs("x-bot", "plain 0")}},
+	{name: "an element's _gripmock error ends the call after the messages before it",
+		do:   pingPong(chat, `{"user": "fay", "text": "stop"}`, `{"user": "fay", "text": "hello"}`),
+		want: answer{Messages: []string{`{"user":"bot","text":"stopping"}`}, Code: codes.FailedPrecondition, Message: "stopped"}},
+	{name: "a stub's error ends the call before its data",
+		do:   pingPong(chat, `{"user": "gus", "text": "fail"}`),
+		want: failed(codes.InvalidArgument, "failed here")},
 }
 
 func checkBidiRules(t *testing.T, d *double) {
@@ -55,6 +65,14 @@ func TestGripmockBidiRulesAsIs(t *testing.T) {
 
 func TestGripmockBidiRulesConverted(t *testing.T) {
 	checkBidiRules(t, serveConverted(t, stubformat.Gripmock, "testdata/gripmock/bidi-rules.yaml"))
+	// The stream's delay is the rule's pace, before each message.
+	data, err := os.ReadFile(filepath.Join(convertTo(t, stubformat.Gripmock, "testdata/gripmock/bidi-rules.yaml"), "bidi-rules.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "pace: 1ms") {
+		t.Errorf("the converted stub has no pace: 1ms:\n%s", data)
+	}
 }
 
 var gripmockBidiSessionCalls = []call{

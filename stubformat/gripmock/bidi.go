@@ -59,33 +59,40 @@ func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlt
 		}
 		priority = n
 	}
-	// What each message is answered with.
+	// What each message is answered with. gripmock ends the call with a
+	// bidi stub's error before it sends anything, after the delay when it
+	// has no stream; with a stream it waits the delay before each message.
+	status := r.status(out)
+	if r.failed {
+		return
+	}
 	var send []*yaml.Node
-	var delay *yaml.Node
+	var delay, pace *yaml.Node
 	if d := native.Get(out, "delay"); !native.IsNull(d) {
 		delay = native.Str(d.Line, d.Value)
 	}
-	if stream := native.Get(out, "stream"); stream != nil {
+	if stream := native.Get(out, "stream"); stream != nil && len(stream.Content) > 0 {
 		if stream.Kind != yaml.SequenceNode {
 			r.problem(stream, "output.stream", "want a list of messages")
 			return
 		}
-		for i, m := range stream.Content {
-			if native.Get(m, "_gripmock") != nil {
-				r.notYet(m, fmt.Sprintf("output.stream[%d]._gripmock", i), "per-message directives in a bidi stub")
-				return
-			}
-			send = append(send, native.Clone(m))
+		pace, delay = delay, nil
+		if status == nil {
+			send, status = r.bidiStream(stream)
 		}
-	} else if data := native.Get(out, "data"); !native.IsNull(data) {
+	} else if data := native.Get(out, "data"); !native.IsNull(data) && status == nil {
 		send = append(send, native.Clone(data))
+	} else if stream != nil && stream.Kind != yaml.SequenceNode {
+		r.problem(stream, "output.stream", "want a list of messages")
 	}
-	status := r.status(out)
 	if r.failed {
 		return
 	}
 	if len(send) == 0 && status == nil {
 		send = append(send, native.Map(out.Line)) // gripmock answers an empty message
+	}
+	if status != nil && len(send) == 0 {
+		pace = nil
 	}
 	if r.bidi == nil {
 		r.bidi = map[bidiKey][]bidiRule{}
@@ -97,7 +104,7 @@ func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlt
 	if _, ok := r.bidi[key]; !ok {
 		r.bidiOrder = append(r.bidiOrder, key)
 	}
-	ans := bidiAnswer{priority: priority, times: times, delay: delay, hdr: hdr, trl: trl, send: send, status: status, then: then}
+	ans := bidiAnswer{priority: priority, times: times, delay: delay, pace: pace, hdr: hdr, trl: trl, send: send, status: status, then: then}
 	for _, a := range inputAlts {
 		for _, ha := range headerAlts {
 			r.addBidiRule(st, key, meth, a, ha, ans)
@@ -105,11 +112,42 @@ func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlt
 	}
 }
 
+// bidiStream reads a bidi stub's stream: the messages it sends, and the
+// status an element's _gripmock error ends the call with (the elements
+// after it are not sent, as gripmock's).
+func (r *reader) bidiStream(stream *yaml.Node) (send []*yaml.Node, status *yaml.Node) {
+	for i, m := range stream.Content {
+		where := fmt.Sprintf("output.stream[%d]", i)
+		g := native.Get(m, "_gripmock")
+		if g == nil {
+			send = append(send, native.Clone(m))
+			continue
+		}
+		native.Pairs(g, func(k, v *yaml.Node) {
+			switch k.Value {
+			case "delay":
+				r.notYet(k, where+"._gripmock.delay", "a delay of its own for one message of a bidi stub with input (a rule paces every message it sends alike)")
+			case "error", "code", "details":
+			default:
+				r.problem(k, where+"._gripmock."+k.Value, "unknown directive (want delay, error, code, details)")
+			}
+		})
+		if r.failed {
+			return nil, nil
+		}
+		if end := r.status(g); end != nil {
+			return send, end
+		}
+		send = append(send, withoutKey(native.Clone(m), "_gripmock"))
+	}
+	return send, nil
+}
+
 // bidiAnswer is what every rule made from one gripmock bidi stub answers.
 type bidiAnswer struct {
-	priority, times               int
-	delay, hdr, trl, status, then *yaml.Node
-	send                          []*yaml.Node
+	priority, times                     int
+	delay, pace, hdr, trl, status, then *yaml.Node
+	send                                []*yaml.Node
 }
 
 // addBidiRule adds the rule for one alternative of a stub's input and
@@ -152,6 +190,9 @@ func (r *reader) addBidiRule(st *yaml.Node, key bidiKey, meth *yaml.Node, a, ha 
 	}
 	if ans.delay != nil {
 		native.Set(rule, "delay", ans.delay)
+	}
+	if ans.pace != nil {
+		native.Set(rule, "pace", ans.pace)
 	}
 	switch len(ans.send) {
 	case 0:
