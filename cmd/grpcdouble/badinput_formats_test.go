@@ -85,6 +85,16 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
   output:
     stream: [{name: x}]
 `)
+	gmNestedUnordered := file("gm-nested-unordered.yaml", `- service: routeguide.RouteGuide
+  method: ListFeatures
+  input:
+    ignoreArrayOrder: true
+    equals:
+      lo: {latitude: 1}
+      hi: [{latitude: 2}, {latitude: 3}]
+  output:
+    stream: [{name: x}]
+`)
 	gmBadSession := file("gm-bad-session.yaml", `- service: routeguide.RouteGuide
   method: GetFeature
   session: "team a"
@@ -122,6 +132,24 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
   "scenarioName": "flaky",
   "newScenarioState": "recovered",
   "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "method": "POST"},
+  "response": {"jsonBody": {"name": "x"}}
+}
+`)
+	wmBidiHeaders := file("wm-bidi-headers.json", `{
+  "request": {"urlPath": "/routeguide.RouteGuide/RouteChat", "method": "POST",
+    "headers": {"x-tenant": {"equalTo": "acme"}}},
+  "response": {"jsonBody": {"message": "x"}}
+}
+`)
+	wmHolder := file("wm-holder.json", `{
+  "request": {"urlPath": "/routeguide.RouteGuide/GetFeature",
+    "bodyPatterns": [{"equalToJson": {"latitude": "${json-unit.matches:positive}"}}]},
+  "response": {"jsonBody": {"name": "x"}}
+}
+`)
+	wmHolderKind := file("wm-holder-kind.json", `{
+  "request": {"urlPath": "/routeguide.RouteGuide/GetFeature",
+    "bodyPatterns": [{"equalToJson": {"latitude": "${json-unit.any-string}"}}]},
   "response": {"jsonBody": {"name": "x"}}
 }
 `)
@@ -299,7 +327,14 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			args:   serve("--stubs", gmPatternOnMessage),
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
-			want:   []string{gmPatternOnMessage + ":4: input.matches.lo: not supported yet: a pattern on the message field lo (patterns match strings, numbers, bools and enums)"},
+			want:   []string{gmPatternOnMessage + ":4: input.matches.lo: a pattern on the message field lo never matches (gripmock tests patterns against text): name the fields inside, matches: {lo: {field: pattern}}"},
+		},
+		{
+			name:   "gripmock ignoreArrayOrder on a field that is no list",
+			args:   serve("--stubs", gmNestedUnordered),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{gmNestedUnordered + ":7: request.fields.hi: field hi (routeguide.Point): unordered works on repeated fields, not a routeguide.Point"},
 		},
 		{
 			name:   "gripmock stub with a bad session name",
@@ -335,6 +370,27 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{wmScenario + ":3: newScenarioState: not supported yet: a scenario mapping without requiredScenarioState (WireMock: any state) that moves the state"},
+		},
+		{
+			name:   "WireMock bidi mapping with header matchers",
+			args:   serve("--stubs", wmBidiHeaders),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{wmBidiHeaders + ":3: request.headers: not supported yet: header matchers on a bidi method, answered message by message"},
+		},
+		{
+			name:   "WireMock json-unit placeholder grpcdouble does not know",
+			args:   serve("--stubs", wmHolder),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{wmHolder + `:3: request.bodyPatterns[0].equalToJson: not supported yet: the json-unit placeholder "${json-unit.matches:positive}" (want any-string, any-number, any-boolean, ignore, ignore-element or regex)`},
+		},
+		{
+			name:   "WireMock json-unit placeholder of a kind the field never has",
+			args:   serve("--stubs", wmHolderKind),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{wmHolderKind + ":3: request.bodyPatterns[0].equalToJson: ${json-unit.any-string} never matches the field latitude: its JSON is a number"},
 		},
 		{
 			name: "unknown --stubs-format",

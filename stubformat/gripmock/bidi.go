@@ -1,9 +1,7 @@
 package gripmock
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -11,20 +9,6 @@ import (
 
 	"github.com/grpcdouble/grpcdouble/stubformat/internal/native"
 )
-
-// bidiRule is one rule of a native forEach step, from a gripmock bidi stub
-// with input (or none): gripmock matches each message of the stream against
-// every such stub of the method and answers with the best one's output.
-type bidiRule struct {
-	node  *yaml.Node // the rule: recv, delay, send, status
-	line  int
-	order int
-	meth  *yaml.Node
-}
-
-// bidiKey is what a native stub of gathered rules answers: a method, in a
-// session ("" for none), as gripmock shows a session's stubs in it alone.
-type bidiKey struct{ method, session string }
 
 func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlts, headerAlts []alt, out, then *yaml.Node) {
 	times := r.times
@@ -94,20 +78,14 @@ func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlt
 	if status != nil && len(send) == 0 {
 		pace = nil
 	}
-	if r.bidi == nil {
-		r.bidi = map[bidiKey][]bidiRule{}
-	}
-	key := bidiKey{method: full}
+	session := ""
 	if s := native.Get(st, "session"); s != nil {
-		key.session = s.Value
-	}
-	if _, ok := r.bidi[key]; !ok {
-		r.bidiOrder = append(r.bidiOrder, key)
+		session = s.Value
 	}
 	ans := bidiAnswer{priority: priority, times: times, delay: delay, pace: pace, hdr: hdr, trl: trl, send: send, status: status, then: then}
 	for _, a := range inputAlts {
 		for _, ha := range headerAlts {
-			r.addBidiRule(st, key, meth, a, ha, ans)
+			r.addBidiRule(st, full, session, meth, a, ha, ans)
 		}
 	}
 }
@@ -152,7 +130,7 @@ type bidiAnswer struct {
 
 // addBidiRule adds the rule for one alternative of a stub's input and
 // headers (anyOf).
-func (r *reader) addBidiRule(st *yaml.Node, key bidiKey, meth *yaml.Node, a, ha alt, ans bidiAnswer) {
+func (r *reader) addBidiRule(st *yaml.Node, full, session string, meth *yaml.Node, a, ha alt, ans bidiAnswer) {
 	rule := native.Map(st.Line)
 	rule.HeadComment = fmt.Sprintf("from %s:%d", r.file, st.Line)
 	var labels []string
@@ -208,42 +186,19 @@ func (r *reader) addBidiRule(st *yaml.Node, key bidiKey, meth *yaml.Node, a, ha 
 		// gripmock runs a bidi stub's effects for each message it answers.
 		native.Set(rule, "then", native.Clone(ans.then))
 	}
-	r.bidi[key] = append(r.bidi[key], bidiRule{node: rule, line: st.Line, order: order(a.specificity+ha.specificity, ans.priority), meth: meth})
+	r.bidi.Add(full, native.Rule{Node: rule, Line: st.Line, Order: order(a.specificity+ha.specificity, ans.priority), Method: meth, Session: session})
 }
 
 // flushBidi writes one native stub per method (and session) gathered by
-// bidiRules: a forEach step with the rules, best first, as gripmock ranks
-// them. In a session gripmock picks among the session's stubs and the
-// global ones, so a session's stub holds the global rules too (counted
-// apart, as gripmock counts a stub's uses per session).
+// bidiRules, its rules ranked as gripmock ranks stubs. In a session
+// gripmock picks among the session's stubs and the global ones, so a
+// session's stub holds the global rules too (counted apart, as gripmock
+// counts a stub's uses per session).
 func (r *reader) flushBidi() {
-	for _, key := range r.bidiOrder {
-		rules := r.bidi[key]
-		if key.session != "" {
-			for _, g := range r.bidi[bidiKey{method: key.method}] {
-				g.node = native.Clone(g.node)
-				rules = append(rules, g)
-			}
+	r.out = append(r.out, r.bidi.Stubs(func(full, session string) string {
+		if session != "" {
+			return fmt.Sprintf("from the bidi stubs of %s in %s for session %s (and the global ones): gripmock answers each message by the best stub that matches it", full, r.file, session)
 		}
-		slices.SortStableFunc(rules, func(a, b bidiRule) int { return cmp.Compare(b.order, a.order) })
-		first := rules[0]
-		m := native.Map(first.line)
-		m.HeadComment = fmt.Sprintf("from the bidi stubs of %s in %s: gripmock answers each message by the best stub that matches it", key.method, r.file)
-		if key.session != "" {
-			m.HeadComment = fmt.Sprintf("from the bidi stubs of %s in %s for session %s (and the global ones): gripmock answers each message by the best stub that matches it", key.method, r.file, key.session)
-		}
-		native.Set(m, "method", native.Str(first.meth.Line, key.method))
-		if key.session != "" {
-			native.Set(m, "session", native.Str(first.line, key.session))
-		}
-		step := native.Map(first.line)
-		list := native.Seq(first.line)
-		for _, rl := range rules {
-			list.Content = append(list.Content, rl.node)
-		}
-		native.Set(step, "forEach", list)
-		native.Set(m, "steps", native.Seq(first.line, step))
-		r.out = append(r.out, native.Stub{Node: m, Line: first.line, Method: key.method, Order: first.order,
-			RankNote: "its rules are ranked as gripmock ranks stubs"})
-	}
+		return fmt.Sprintf("from the bidi stubs of %s in %s: gripmock answers each message by the best stub that matches it", full, r.file)
+	}, "its rules are ranked as gripmock ranks stubs")...)
 }

@@ -84,11 +84,9 @@ type reader struct {
 	// already (for that call's request), and stand wherever a value does.
 	rendered bool
 
-	// bidi gathers, by method and session, the rules of bidi stubs
-	// without inputs: gripmock answers each message of such a stream by
-	// the best of them.
-	bidi      map[bidiKey][]bidiRule
-	bidiOrder []bidiKey
+	// bidi gathers, by method and session, the rules of bidi stubs without inputs:
+	// gripmock answers each message of such a stream by the best of them.
+	bidi native.ForEach
 }
 
 func (r *reader) problem(n *yaml.Node, construct, format string, args ...any) {
