@@ -316,6 +316,9 @@ func (t *hbTranslator) call(c *hbCall) hbOut {
 	case "eq", "neq":
 		t.hashOf(c)
 		a := args(2)
+		if t.err != nil {
+			return hbOut{}
+		}
 		// Handlebars compares the values; Go's eq wants one kind (a
 		// number read from the request is a float there), so as text.
 		op := map[string]string{"eq": "eq", "neq": "ne"}[c.name]
@@ -332,6 +335,9 @@ func (t *hbTranslator) call(c *hbCall) hbOut {
 	case "gt", "gte", "lt", "lte":
 		t.hashOf(c)
 		a := args(2)
+		if t.err != nil {
+			return hbOut{}
+		}
 		op := map[string]string{"gt": "gtf", "gte": "gef", "lt": "ltf", "lte": "lef"}[c.name]
 		return hbOut{expr: op + " " + a[0] + " " + a[1], safe: true}
 	case "and", "or":
@@ -351,10 +357,16 @@ func (t *hbTranslator) call(c *hbCall) hbOut {
 	case "contains":
 		t.hashOf(c)
 		a := args(2)
+		if t.err != nil {
+			return hbOut{}
+		}
 		return hbOut{expr: "contains " + a[1] + " " + a[0], safe: true}
 	case "matches":
 		t.hashOf(c)
 		a := args(2)
+		if t.err != nil {
+			return hbOut{}
+		}
 		re := t.str(c, c.params[1], "the regular expression")
 		if _, err := regexp.Compile(re); err != nil {
 			t.fail("invalid regular expression %q in matches: %v", re, err)
@@ -719,6 +731,9 @@ func splitPath(s string) ([]string, error) {
 	for s != "" {
 		if s[0] == '[' {
 			end := strings.IndexByte(s, ']')
+			if end < 0 {
+				return nil, fmt.Errorf("a [ without its ] in a WireMock template")
+			}
 			out = append(out, s[1:end])
 			s = s[end+1:]
 		} else {
