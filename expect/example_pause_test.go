@@ -31,11 +31,13 @@ func ExampleUnaryExpectation_DelayFunc() {
 	}
 	defer srv.Close()
 	client := pb.NewRouteGuideClient(srv.ClientConn())
-	for attempt := 1; attempt <= 2; attempt++ {
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	// The first attempt gives up after half a second; the retry may wait
+	// longer, and is answered at once.
+	for attempt, timeout := range []time.Duration{500 * time.Millisecond, 10 * time.Second} {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		f, err := client.GetFeature(ctx, &pb.Point{})
 		cancel()
-		fmt.Println(attempt, f.GetName(), status.Code(err))
+		fmt.Println(attempt+1, f.GetName(), status.Code(err))
 	}
 	// Output:
 	// 1  DeadlineExceeded

@@ -19,14 +19,48 @@ import (
 	"github.com/grpcdouble/grpcdouble/mockserver"
 )
 
-// short is a deadline no computed hour-long pause can meet, and that a
-// call without a pause meets on any machine.
+// short is a deadline no computed hour-long pause can meet. Only a call
+// that must be held by such a pause has it (shortCtx); a call that must
+// succeed has ctx(t), and a stream that must deliver messages before a pause
+// has pausingCtx, so no pass depends on speed.
 const short = 300 * time.Millisecond
 
 func shortCtx(t *testing.T) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), short)
 	t.Cleanup(cancel)
 	return c
+}
+
+// pausingCtx is for a stream that must deliver some messages and then be
+// held by an hour-long pause: it has callTimeout until window is called,
+// once those messages are in, and ends short after that, when a wrong
+// double would have sent what the pause holds back. It ends as Canceled.
+func pausingCtx(t *testing.T) (c context.Context, window func()) {
+	c, cancel := context.WithTimeout(context.Background(), callTimeout)
+	t.Cleanup(cancel)
+	return c, func() {
+		timer := time.AfterFunc(short, cancel)
+		t.Cleanup(func() { timer.Stop() })
+	}
+}
+
+// namesBeforePause reads n names with the whole timeout, then the rest
+// within the window: the stream ends Canceled if nothing more came.
+func namesBeforePause(t *testing.T, s interface {
+	Recv() (*pb.Feature, error)
+}, n int, window func()) ([]string, error) {
+	t.Helper()
+	var names []string
+	for {
+		if len(names) == n {
+			window()
+		}
+		f, err := s.Recv()
+		if err != nil {
+			return names, err
+		}
+		names = append(names, f.GetName())
+	}
 }
 
 // The delay curves, rendered into a message where their values can be
@@ -92,12 +126,12 @@ func TestPauseTemplatedDelay(t *testing.T) {
 
 	_, err := client.GetFeature(shortCtx(t), &pb.Point{Latitude: 1})
 	requireStatus(t, err, codes.DeadlineExceeded, "")
-	f, err := client.GetFeature(shortCtx(t), &pb.Point{Latitude: 1})
+	f, err := client.GetFeature(ctx(t), &pb.Point{Latitude: 1})
 	require.NoError(t, err, "the second attempt's delay is 0s")
 	assert.Equal(t, "retried", f.Name)
 
 	for _, d := range []string{"", "-5s", "0s"} {
-		c := metadata.AppendToOutgoingContext(shortCtx(t), "x-delay", d)
+		c := metadata.AppendToOutgoingContext(ctx(t), "x-delay", d)
 		_, err := client.GetFeature(c, &pb.Point{Latitude: 2})
 		require.NoError(t, err, "x-delay %q is no pause", d)
 	}
@@ -165,22 +199,25 @@ func TestPauseTemplatedPaceAndSteps(t *testing.T) {
 `)
 	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
 	for lat, want := range map[int32][]string{1: {"a", "b"}, 2: {"a"}} {
-		s, err := client.ListFeatures(shortCtx(t), &pb.Rectangle{Lo: &pb.Point{Latitude: lat}})
+		c, window := pausingCtx(t)
+		s, err := client.ListFeatures(c, &pb.Rectangle{Lo: &pb.Point{Latitude: lat}})
 		require.NoError(t, err)
-		names, err := featureNames(t, s)
+		names, err := namesBeforePause(t, s, len(want), window)
 		assert.Equal(t, want, names, "latitude %d", lat)
-		requireStatus(t, err, codes.DeadlineExceeded, "")
+		requireStatus(t, err, codes.Canceled, "")
 	}
 
-	chat, err := client.RouteChat(shortCtx(t))
+	c, window := pausingCtx(t)
+	chat, err := client.RouteChat(c)
 	require.NoError(t, err)
 	require.NoError(t, chat.Send(&pb.RouteNote{Message: "quick"}))
 	got, err := chat.Recv()
 	require.NoError(t, err)
 	assert.Equal(t, "now", got.Message)
 	require.NoError(t, chat.Send(&pb.RouteNote{Message: "slow"}))
+	window()
 	_, err = chat.Recv()
-	requireStatus(t, err, codes.DeadlineExceeded, "")
+	requireStatus(t, err, codes.Canceled, "")
 }
 
 // A delay template is checked when the stub is loaded: its syntax, its
@@ -241,14 +278,15 @@ func TestPauseGoDSL(t *testing.T) {
 
 	_, err := client.GetFeature(shortCtx(t), &pb.Point{Latitude: 1})
 	requireStatus(t, err, codes.DeadlineExceeded, "")
-	f, err := client.GetFeature(shortCtx(t), &pb.Point{Latitude: 1})
+	f, err := client.GetFeature(ctx(t), &pb.Point{Latitude: 1})
 	require.NoError(t, err)
 	assert.Equal(t, "second try", f.Name)
-	s, err := client.ListFeatures(shortCtx(t), &pb.Rectangle{})
+	c, window := pausingCtx(t)
+	s, err := client.ListFeatures(c, &pb.Rectangle{})
 	require.NoError(t, err)
-	names, err := featureNames(t, s)
+	names, err := namesBeforePause(t, s, 1, window)
 	assert.Equal(t, []string{"a"}, names)
-	requireStatus(t, err, codes.DeadlineExceeded, "")
+	requireStatus(t, err, codes.Canceled, "")
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -288,8 +326,16 @@ func TestPauseGoDSLStreams(t *testing.T) {
 			Send(&pb.RouteNote{Message: "ok"}))
 	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
 
+	// A call that must succeed has the whole timeout; one that must be
+	// held by the pause, a short deadline.
+	callCtx := func(want codes.Code) context.Context {
+		if want == codes.OK {
+			return ctx(t)
+		}
+		return shortCtx(t)
+	}
 	for n, want := range map[int]codes.Code{1: codes.OK, 2: codes.DeadlineExceeded} {
-		s, err := client.RecordRoute(shortCtx(t))
+		s, err := client.RecordRoute(callCtx(want))
 		require.NoError(t, err)
 		for range n {
 			require.NoError(t, s.Send(&pb.Point{}))
@@ -298,7 +344,7 @@ func TestPauseGoDSLStreams(t *testing.T) {
 		assert.Equal(t, want, status.Code(err), "%d points", n)
 	}
 	for msg, want := range map[string]codes.Code{"quick": codes.OK, "slow": codes.DeadlineExceeded} {
-		chat, err := client.RouteChat(shortCtx(t))
+		chat, err := client.RouteChat(callCtx(want))
 		require.NoError(t, err)
 		require.NoError(t, chat.Send(&pb.RouteNote{Message: msg}))
 		_, err = chat.Recv()

@@ -189,11 +189,14 @@ func (h *Handler) Verify() error {
 	return errors.Join(errs...)
 }
 
+// reportNote follows a reason WithT's report redacted.
+const reportNote = " (replay.WithSecretsShown shows it)"
+
 func (h *Handler) report() {
 	t := h.cfg.t
 	t.Helper()
 	for _, err := range h.missErrors() {
-		t.Errorf("%v", err)
+		t.Errorf("%s", h.redact(err.Error(), reportNote))
 	}
 	for _, err := range h.unusedErrors() {
 		if h.cfg.allowUnused {
@@ -216,4 +219,13 @@ func clientMessageDiff(n int, recorded, got proto.Message) string {
 	}
 	fmt.Fprintf(&b, "\n(-recorded +got):\n%s", protodiff.Diff(recorded, got))
 	return b.String()
+}
+
+// redact hides, in text about a miss, what the call sent for credential
+// metadata, followed by note (unless WithSecretsShown).
+func (h *Handler) redact(text, note string) string {
+	if h.cfg.showSecrets {
+		return text
+	}
+	return cassette.RedactReasons(text, note)
 }

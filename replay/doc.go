@@ -37,7 +37,10 @@
 // message names the nearest interaction (file:line) and shows how it
 // differs, with a proto diff of the first differing message. With WithT,
 // each miss fails the test at cleanup, as does every interaction never used
-// (unless AllowUnused); the calls' goroutines never touch the test.
+// (unless AllowUnused); the calls' goroutines never touch the test. The
+// report and the status read [REDACTED] for what a call sent in credential
+// metadata (the keys cassette.DefaultRedacts reports), still naming the key;
+// WithSecretsShown shows it, and Misses returns the misses as they came.
 // WithFallback hands misses to another handler instead, which is how
 // record's "new" mode records the calls a cassette lacks.
 //

@@ -941,9 +941,10 @@ func (cs *callState) miss(claimable []*entry, reason string) error {
 	h.mu.Lock()
 	h.misses.Add(err)
 	h.mu.Unlock()
-	// What the call sent for credential metadata stays out of the status:
-	// the client's error is logged, and would carry its token back.
-	return status.Error(h.cfg.missCode, cassette.RedactReasons(err.Error(), clientNote))
+	// What the call sent for credential metadata stays out of the status
+	// (unless WithSecretsShown): the client's error is logged, and would
+	// carry its token back.
+	return status.Error(h.cfg.missCode, h.redact(err.Error(), clientNote))
 }
 
 func (cs *callState) describe() string {

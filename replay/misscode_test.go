@@ -75,3 +75,32 @@ func TestMissStatusHidesCredentials(t *testing.T) {
 	_, err = client.GetFeature(c, &pb.Point{Latitude: 1})
 	assert.Contains(t, status.Convert(err).Message(), `metadata "x-tenant": not recorded, got ["acme"]`, "other keys are shown")
 }
+
+// TestWithTHidesCredentials: what WithT reports at cleanup, a miss's
+// reason, reads [REDACTED] for credential metadata the call sent, naming
+// the key, as expect's report does; WithSecretsShown shows it there and in
+// the status.
+func TestWithTHidesCredentials(t *testing.T) {
+	path := write(t, unary(&pb.Point{Latitude: 1}, &pb.Feature{}, nil))
+	reported := func(opts ...replay.Option) (string, string) {
+		tb := &recordingTB{}
+		var msg string
+		t.Run("", func(t *testing.T) {
+			tb.TB = t
+			_, client := serve(t, path, append(opts, replay.WithT(tb), replay.AllowUnused())...)
+			c := metadata.AppendToOutgoingContext(ctx(t), "authorization", "Bearer s3cret-token")
+			_, err := client.GetFeature(c, &pb.Point{Latitude: 1})
+			msg = status.Convert(err).Message()
+		})
+		require.Len(t, tb.errors, 1, "%q", tb.errors)
+		return tb.errors[0], msg
+	}
+	report, msg := reported()
+	assert.Contains(t, report, `metadata "authorization": [REDACTED] (replay.WithSecretsShown shows it)`)
+	assert.NotContains(t, report, "s3cret-token")
+	assert.NotContains(t, msg, "s3cret-token")
+
+	report, msg = reported(replay.WithSecretsShown())
+	assert.Contains(t, report, "s3cret-token")
+	assert.Contains(t, msg, "s3cret-token")
+}

@@ -31,6 +31,7 @@ type config struct {
 	ignoreFields map[protoreflect.FullName][]protoreflect.Name
 	fallback     Fallback
 	missCode     codes.Code
+	showSecrets  bool
 }
 
 func newConfig(opts []Option) *config {
@@ -119,3 +120,11 @@ func (c *config) check() error {
 	}
 	return nil
 }
+
+// WithSecretsShown shows credential metadata as the calls sent it in what
+// WithT reports and in the status a missed call gets, as
+// expect.WithSecretsShown does for a Mock. By default the values of every
+// key cassette.DefaultRedacts reports read [REDACTED] there, so a CI log
+// does not carry them; the reason still names the key. Misses and Verify
+// return the misses as they came.
+func WithSecretsShown() Option { return optionFunc(func(c *config) { c.showSecrets = true }) }

@@ -28,8 +28,13 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// callTimeout bounds every call a test makes.
-const callTimeout = 10 * time.Second
+// callTimeout bounds every call a test makes: a call that must succeed
+// returns at once when right, so it may be generous for a loaded machine.
+const callTimeout = 30 * time.Second
+
+// pauseWindow is how long a stream waits for a message that an hour-long
+// pause holds back: a wrong double sends it at once, within the window.
+const pauseWindow = 300 * time.Millisecond
 
 const (
 	protoDir  = "testdata/protos"
@@ -48,6 +53,11 @@ type double struct {
 	mock *expect.Mock
 	// timeout bounds each call; 0 is callTimeout.
 	timeout time.Duration
+	// pausing: a stream's call ends pauseWindow after its pauseAfter-th
+	// message, to show an hour-long pause comes next. Until then it has the
+	// whole timeout, so a slow machine delivers what comes first.
+	pausing    bool
+	pauseAfter int
 	// session: each call carries x-gripmock-session with it, when set.
 	session string
 }
@@ -222,12 +232,21 @@ func (d *double) stream(method string, pingPong bool, reqs []string, md ...strin
 		d.t.Fatal(err)
 	}
 	var a answer
+	// window starts the short wait for what must not come yet.
+	window := func() {
+		if d.pausing && len(a.Messages) == d.pauseAfter {
+			t := time.AfterFunc(pauseWindow, cancel)
+			d.t.Cleanup(func() { t.Stop() })
+		}
+	}
+	window()
 	recv := func() error {
 		out := dynamicpb.NewMessage(desc.Output())
 		if err := cs.RecvMsg(out); err != nil {
 			return err
 		}
 		a.Messages = append(a.Messages, canon(d.t, out))
+		window()
 		return nil
 	}
 	for _, r := range reqs {

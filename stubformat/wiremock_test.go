@@ -40,6 +40,17 @@ var wiremockCalls = []call{
 	{name: "matchesJsonPath: expression matches the whole value", do: unary(getItem, `{"id": "bulk-7x", "userId": "b2b-acme", "quantity": 12, "filter": {"category": "mugs"}}`),
 		want: failed(codes.Unavailable, "fallback")},
 	{name: "server stream from a string body", do: stream(listItems, `{"category": "w"}`), want: ok(`{"id":"ws-1"}`)},
+	{name: "client stream: a message matches", do: stream(upload, `{"uploadId": "wm-up", "sequence": 1}`, `{"uploadId": "wm-up", "sequence": 2}`, `{"uploadId": "wm-up", "sequence": 3}`),
+		want: ok(`{"uploadId":"wm-up","chunks":2,"ok":true}`)},
+	{name: "client stream: a JSON path on a message", do: stream(upload, `{"uploadId": "x", "sequence": 1}`, `{"uploadId": "x", "sequence": 120}`),
+		want: ok(`{"uploadId":"big"}`)},
+	{name: "client stream: an error status", do: stream(upload, `{"uploadId": "wm-bad"}`), want: failed(codes.InvalidArgument, "bad upload")},
+	{name: "client stream: no message matches", do: stream(upload, `{"uploadId": "wm-up", "sequence": 1}`, `{"uploadId": "wm-up", "sequence": 3}`), noMatch: true},
+	{name: "bidi: each message answered by the mapping it matches", do: pingPong(chat, `{"user": "wm", "text": "ping"}`, `{"user": "wm", "text": "hello"}`, `{"user": "wm", "text": "ping"}`),
+		want: ok(`{"user":"bot","text":"pong"}`, `{"text":"hi there"}`, `{"user":"bot","text":"pong"}`)},
+	{name: "bidi: priority, then a status ends the stream", do: stream(chat, `{"user": "wm", "text": "hello"}`, `{"user": "wm", "text": "bye"}`, `{"user": "wm", "text": "ping"}`),
+		want: answer{Messages: []string{`{"text":"hi there"}`}, Code: codes.Aborted, Message: "bye"}},
+	{name: "bidi: a message no mapping matches", do: pingPong(chat, `{"user": "wm", "text": "ping"}`, `{"user": "other", "text": "ping"}`), noMatch: true},
 }
 
 func TestWireMockAsIs(t *testing.T) {
@@ -47,7 +58,7 @@ func TestWireMockAsIs(t *testing.T) {
 }
 
 func TestWireMockChosenFormat(t *testing.T) {
-	runCalls(t, serve(t, stubformat.WireMock, "testdata/wiremock/mappings.json"), wiremockCalls)
+	runCalls(t, serve(t, stubformat.WireMock, "testdata/wiremock/mappings.json", "testdata/wiremock/streams.json"), wiremockCalls)
 }
 
 func TestWireMockConverted(t *testing.T) {
@@ -105,6 +116,8 @@ var wiremockTemplateCalls = []call{
 	{name: "a templated grpc-status-reason", do: unary(getItem, `{"id": "t-error", "userId": "dee"}`),
 		want: failed(codes.NotFound, "no item dee")},
 	{name: "server stream", do: stream(listItems, `{"category": "tt"}`), want: ok(`{"id":"tt-1"}`)},
+	{name: "bidi: each message answered with itself", do: pingPong(chat, `{"user": "ann", "text": "hi"}`, `{"user": "bo", "text": "yo"}`),
+		want: ok(`{"user":"bot","text":"echo hi to ann"}`, `{"user":"bot","text":"echo yo to bo"}`)},
 	{name: "no mapping", do: unary(getItem, `{"id": "other"}`), noMatch: true},
 }
 

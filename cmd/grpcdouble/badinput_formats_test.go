@@ -134,6 +134,14 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
   }
 }
 `)
+	wmClientStream := file("wm-client-stream-template.json", `{
+  "request": {"urlPath": "/routeguide.RouteGuide/RecordRoute", "method": "POST"},
+  "response": {
+    "jsonBody": {"pointCount": "{{jsonPath request.body '$.latitude'}}"},
+    "transformers": ["response-template"]
+  }
+}
+`)
 	wmNoTransformer := file("wm-no-transformer.json", `{
   "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "method": "POST"},
   "response": {
@@ -146,6 +154,12 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
   "newScenarioState": "recovered",
   "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "method": "POST"},
   "response": {"jsonBody": {"name": "x"}}
+}
+`)
+	wmBidiHeaders := file("wm-bidi-headers.json", `{
+  "request": {"urlPath": "/routeguide.RouteGuide/RouteChat", "method": "POST",
+    "headers": {"x-tenant": {"equalTo": "acme"}}},
+  "response": {"jsonBody": {"message": "x"}}
 }
 `)
 	gmOverallHealth := file("gm-overall-health.yaml", `- service: grpc.health.v1.Health
@@ -367,6 +381,13 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			want:   []string{wmTemplateField + `:4: response.name: template: .Request.lattitude: routeguide.Point has no field "lattitude" (did you mean latitude?)`},
 		},
 		{
+			name:   "WireMock template reading request.body on a client stream",
+			args:   serve("--stubs", wmClientStream),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{wmClientStream + ":4: response.jsonBody.pointCount: not supported yet: jsonPath request.body on a client-stream method (the extension reads the message that matched)"},
+		},
+		{
 			name:   "WireMock template without the response-template transformer",
 			args:   serve("--stubs", wmNoTransformer),
 			exit:   1,
@@ -379,6 +400,13 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{wmScenario + ":3: newScenarioState: not supported yet: a scenario mapping without requiredScenarioState (WireMock: any state) that moves the state"},
+		},
+		{
+			name:   "WireMock bidi mapping with header matchers",
+			args:   serve("--stubs", wmBidiHeaders),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{wmBidiHeaders + ":3: request.headers: not supported yet: header matchers on a bidi method, answered message by message"},
 		},
 		{
 			name: "unknown --stubs-format",

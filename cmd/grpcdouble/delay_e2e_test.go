@@ -17,8 +17,8 @@ import (
 
 // TestServeTemplatedDelays: a delay computed by a template, in a native
 // file, in a gripmock file and through the admin API in both formats. The
-// pause is read by a short deadline: an hour trips it, none does not; no
-// clock is compared. The attempt number is the stub's calls per session.
+// pause is read by a short deadline that an hour trips, and a call with no
+// pause succeeds within callTimeout; no clock is compared. The attempt number is the stub's calls per session.
 func TestServeTemplatedDelays(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "native.yaml"), `- method: routeguide.RouteGuide/GetFeature
@@ -44,11 +44,17 @@ func TestServeTemplatedDelays(t *testing.T) {
 		}
 	}()
 	client := pb.NewRouteGuideClient(dial(t, addr, nil))
-	// call answers the feature's name or the status code, within a
-	// deadline no hour-long pause meets.
-	call := func(lat int32, md ...string) string {
+	late := codes.DeadlineExceeded.String()
+	// call answers the feature's name or the status code. A call that must
+	// be held by an hour-long pause has a deadline it trips; any other has
+	// callTimeout, so a slow machine does not fail it.
+	call := func(want string, lat int32, md ...string) string {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		timeout := callTimeout
+		if want == late {
+			timeout = 500 * time.Millisecond
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		ctx = metadata.AppendToOutgoingContext(ctx, md...)
 		f, err := client.GetFeature(ctx, &pb.Point{Latitude: lat})
@@ -57,7 +63,6 @@ func TestServeTemplatedDelays(t *testing.T) {
 		}
 		return f.GetName()
 	}
-	late := codes.DeadlineExceeded.String()
 	for _, step := range []struct {
 		lat     int32
 		session string
@@ -72,13 +77,15 @@ func TestServeTemplatedDelays(t *testing.T) {
 		if step.session != "" {
 			md = []string{"x-gripmock-session", step.session}
 		}
-		if got := call(step.lat, md...); got != step.want {
+		if got := call(step.want, step.lat, md...); got != step.want {
 			t.Errorf("latitude %d, session %q: got %s, want %s", step.lat, step.session, got, step.want)
 		}
 	}
 
-	// A templated pace: the second message waits an hour.
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	// A templated pace: the second message waits an hour. The first has
+	// callTimeout to come; then the call ends 500ms on, when a wrong double
+	// would have sent the second.
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 	s, err := client.ListFeatures(ctx, &pb.Rectangle{})
 	if err != nil {
@@ -88,12 +95,15 @@ func TestServeTemplatedDelays(t *testing.T) {
 	for {
 		f, err := s.Recv()
 		if err != nil {
-			if status.Code(err) != codes.DeadlineExceeded {
-				t.Errorf("ListFeatures: %v, want DEADLINE_EXCEEDED before the second message", err)
+			if status.Code(err) != codes.Canceled {
+				t.Errorf("ListFeatures: %v, want the window to end the call before the second message", err)
 			}
 			break
 		}
 		names = append(names, f.GetName())
+		if len(names) == 1 {
+			defer time.AfterFunc(500*time.Millisecond, cancel).Stop()
+		}
 	}
 	if strings.Join(names, ",") != "a" {
 		t.Errorf("ListFeatures sent %q before the pause, want a", names)
@@ -112,13 +122,13 @@ func TestServeTemplatedDelays(t *testing.T) {
   "input": {"equals": {"latitude": 4}}, "output": {"delay": "{{ backoff .AttemptNumber \"1h\" \"2h\" }}", "data": {"name": "never"}}}`, nil); code != http.StatusCreated {
 		t.Fatalf("POST /stubs with a gripmock templated delay: %d", code)
 	}
-	if got := call(3); got != "as asked" {
+	if got := call("as asked", 3); got != "as asked" {
 		t.Errorf("latitude 3 without x-delay: %s, want no pause", got)
 	}
-	if got := call(3, "x-delay", "1h"); got != late {
+	if got := call(late, 3, "x-delay", "1h"); got != late {
 		t.Errorf("latitude 3 with x-delay 1h: %s, want %s", got, late)
 	}
-	if got := call(4); got != late {
+	if got := call(late, 4); got != late {
 		t.Errorf("latitude 4: %s, want %s", got, late)
 	}
 	// A result that is not a duration fails the call, naming the stub and

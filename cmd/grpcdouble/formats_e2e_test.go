@@ -44,10 +44,24 @@ const wiremockRouteGuide = `{
 }
 `
 
+// WireMock's client-stream and bidi mappings: the first message a mapping
+// matches answers a client stream; each message of a bidi stream is
+// answered by the mapping it matches.
+const wiremockRouteGuideStreams = `{"mappings": [
+  {"request": {"urlPath": "/routeguide.RouteGuide/RecordRoute",
+    "bodyPatterns": [{"equalToJson": {"latitude": 5}}]},
+   "response": {"jsonBody": {"pointCount": 55}}},
+  {"request": {"urlPath": "/routeguide.RouteGuide/RouteChat",
+    "bodyPatterns": [{"matchesJsonPath": {"expression": "$.message", "equalTo": "ping"}}]},
+   "response": {"jsonBody": {"message": "pong"}}}
+]}
+`
+
 func TestServeForeignStubs(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "gripmock.yaml"), gripmockRouteGuide)
 	writeFile(t, filepath.Join(dir, "wiremock.json"), wiremockRouteGuide)
+	writeFile(t, filepath.Join(dir, "wiremock-streams.json"), wiremockRouteGuideStreams)
 	// gripmock's technical template data, by its aliases.
 	writeFile(t, filepath.Join(dir, "gripmock-aliases.yaml"), `- id: 3c9a1f2e-5d7b-4e8a-b6c0-9f1e2d3a4b5c
   service: RouteGuide
@@ -80,6 +94,39 @@ func TestServeForeignStubs(t *testing.T) {
 	if f, err := client.GetFeature(ctx, &pb.Point{Latitude: 7}); err != nil || f.GetName() != "from wiremock" {
 		t.Errorf("GetFeature(7) = %v, %v; want the WireMock mapping", f, err)
 	}
+	recordRoute := func(lats ...int32) (*pb.RouteSummary, error) {
+		rr, err := client.RecordRoute(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range lats {
+			if err := rr.Send(&pb.Point{Latitude: l}); err != nil {
+				break // the server ended the call; CloseAndRecv says how
+			}
+		}
+		return rr.CloseAndRecv()
+	}
+	if s, err := recordRoute(1, 5, 2); err != nil || s.GetPointCount() != 55 {
+		t.Errorf("RecordRoute(1, 5, 2) = %v, %v; want the WireMock mapping's 55", s, err)
+	}
+	chat, err := client.RouteChat(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if err := chat.Send(&pb.RouteNote{Message: "ping"}); err != nil {
+			t.Fatalf("RouteChat send %d: %v", i, err)
+		}
+		if n, err := chat.Recv(); err != nil || n.GetMessage() != "pong" {
+			t.Fatalf("RouteChat recv %d = %v, %v; want pong", i, n, err)
+		}
+	}
+	if err := chat.CloseSend(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := chat.Recv(); err != io.EOF {
+		t.Errorf("RouteChat after CloseSend = %v, %v; want the stream to end", n, err)
+	}
 
 	for i, want := range []string{"3c9a1f2e-5d7b-4e8a-b6c0-9f1e2d3a4b5c 1/2 true", "3c9a1f2e-5d7b-4e8a-b6c0-9f1e2d3a4b5c 2/2 true"} {
 		if f, err := client.GetFeature(ctx, &pb.Point{Latitude: 11}); err != nil || f.GetName() != want {
@@ -87,8 +134,18 @@ func TestServeForeignStubs(t *testing.T) {
 		}
 	}
 
+	// The admin API takes a WireMock client-stream mapping as it is.
+	code := adminDo(t, "POST", "http://"+adminAddr+"/stubs", "", `{"request": {"urlPath": "/routeguide.RouteGuide/RecordRoute",
+  "bodyPatterns": [{"equalToJson": {"latitude": 6}}]}, "response": {"jsonBody": {"pointCount": 66}}}`, nil)
+	if code != http.StatusCreated {
+		t.Fatalf("POST /stubs with a WireMock client-stream mapping: %d", code)
+	}
+	if s, err := recordRoute(6); err != nil || s.GetPointCount() != 66 {
+		t.Errorf("RecordRoute(6) = %v, %v; want the mapping added", s, err)
+	}
+
 	// The admin API takes a gripmock stub as it is.
-	code := adminDo(t, "POST", "http://"+adminAddr+"/stubs", "", `{"service": "RouteGuide", "method": "GetFeature",
+	code = adminDo(t, "POST", "http://"+adminAddr+"/stubs", "", `{"service": "RouteGuide", "method": "GetFeature",
   "input": {"equals": {"latitude": 8}}, "output": {"data": {"name": "added as gripmock"}}}`, nil)
 	if code != http.StatusCreated {
 		t.Fatalf("POST /stubs with a gripmock stub: %d", code)

@@ -1,25 +1,13 @@
 package gripmock
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/grpcdouble/grpcdouble/stubformat/internal/native"
 )
-
-// bidiRule is one rule of a native forEach step, from a gripmock bidi stub
-// with input (or none): gripmock matches each message of the stream against
-// every such stub of the method and answers with the best one's output.
-type bidiRule struct {
-	node  *yaml.Node // the rule: recv, delay, send, status
-	line  int
-	order int
-	meth  *yaml.Node
-}
 
 func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlts, headerAlts []alt, out, then *yaml.Node) {
 	for _, h := range headerAlts {
@@ -79,12 +67,6 @@ func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlt
 	if len(send) == 0 && status == nil {
 		send = append(send, native.Map(out.Line)) // gripmock answers an empty message
 	}
-	if r.bidi == nil {
-		r.bidi = map[string][]bidiRule{}
-	}
-	if _, ok := r.bidi[full]; !ok {
-		r.bidiOrder = append(r.bidiOrder, full)
-	}
 	for _, a := range inputAlts {
 		rule := native.Map(st.Line)
 		rule.HeadComment = fmt.Sprintf("from %s:%d", r.file, st.Line)
@@ -115,28 +97,14 @@ func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlt
 			// gripmock runs a bidi stub's effects for each message it answers.
 			native.Set(rule, "then", native.Clone(then))
 		}
-		r.bidi[full] = append(r.bidi[full], bidiRule{node: rule, line: st.Line, order: order(a.specificity, priority), meth: meth})
+		r.bidi.Add(full, native.Rule{Node: rule, Line: st.Line, Order: order(a.specificity, priority), Method: meth})
 	}
 }
 
-// flushBidi writes one native stub per method gathered by bidiRules: a
-// forEach step with the rules, best first, as gripmock ranks them.
+// flushBidi writes one native stub per method gathered by bidiRules, its
+// rules ranked as gripmock ranks stubs.
 func (r *reader) flushBidi() {
-	for _, full := range r.bidiOrder {
-		rules := r.bidi[full]
-		slices.SortStableFunc(rules, func(a, b bidiRule) int { return cmp.Compare(b.order, a.order) })
-		first := rules[0]
-		m := native.Map(first.line)
-		m.HeadComment = fmt.Sprintf("from the bidi stubs of %s in %s: gripmock answers each message by the best stub that matches it", full, r.file)
-		native.Set(m, "method", native.Str(first.meth.Line, full))
-		step := native.Map(first.line)
-		list := native.Seq(first.line)
-		for _, rl := range rules {
-			list.Content = append(list.Content, rl.node)
-		}
-		native.Set(step, "forEach", list)
-		native.Set(m, "steps", native.Seq(first.line, step))
-		r.out = append(r.out, native.Stub{Node: m, Line: first.line, Method: full, Order: first.order,
-			RankNote: "its rules are ranked as gripmock ranks stubs"})
-	}
+	r.out = append(r.out, r.bidi.Stubs(func(full string) string {
+		return fmt.Sprintf("from the bidi stubs of %s in %s: gripmock answers each message by the best stub that matches it", full, r.file)
+	}, "its rules are ranked as gripmock ranks stubs")...)
 }

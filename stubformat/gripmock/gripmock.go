@@ -85,8 +85,7 @@ type reader struct {
 
 	// bidi gathers, by method, the rules of bidi stubs without inputs:
 	// gripmock answers each message of such a stream by the best of them.
-	bidi      map[string][]bidiRule
-	bidiOrder []string
+	bidi native.ForEach
 }
 
 func (r *reader) problem(n *yaml.Node, construct, format string, args ...any) {

@@ -63,9 +63,18 @@ type hbOut struct {
 	safe bool
 }
 
+// requestBody is what a template's request.body stands for: the native
+// value (.Request, or .Message on a bidi method; "" where there is none)
+// and its type, when known.
+type requestBody struct {
+	in    protoreflect.MessageDescriptor
+	value string
+}
+
 type hbTranslator struct {
-	in  protoreflect.MessageDescriptor
-	err error
+	in   protoreflect.MessageDescriptor
+	body string
+	err  error
 }
 
 func (t *hbTranslator) fail(format string, args ...any) {
@@ -75,9 +84,9 @@ func (t *hbTranslator) fail(format string, args ...any) {
 }
 
 // translateTemplate rewrites a WireMock (Handlebars) template into a Go
-// template for grpcdouble's engine. in is the request type, when known.
-func translateTemplate(text string, in protoreflect.MessageDescriptor) (string, error) {
-	t := &hbTranslator{in: in}
+// template for grpcdouble's engine.
+func translateTemplate(text string, body requestBody) (string, error) {
+	t := &hbTranslator{in: body.in, body: body.value}
 	var b strings.Builder
 	var open []string
 	rest := text
@@ -437,7 +446,11 @@ func (t *hbTranslator) jsonPath(p string) hbOut {
 		t.fail("not supported yet: the JSON path %q in jsonPath (the reader takes $.field.field and [N])", p)
 		return hbOut{}
 	}
-	expr := ".Request"
+	if t.body == "" {
+		t.fail("not supported yet: jsonPath request.body on a client-stream method (the extension reads the message that matched)")
+		return hbOut{}
+	}
+	expr := t.body
 	md := t.in
 	var fd protoreflect.FieldDescriptor
 	list := false // the value so far is a repeated field

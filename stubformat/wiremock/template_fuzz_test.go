@@ -22,7 +22,7 @@ func FuzzTranslateTemplate(f *testing.F) {
 		funcs[name] = func(...any) string { return "" }
 	}
 	f.Fuzz(func(t *testing.T, text string) {
-		out, err := translateTemplate(text, nil)
+		out, err := translateTemplate(text, requestBody{value: ".Request"})
 		if err != nil {
 			return
 		}

@@ -68,6 +68,9 @@ func Read(file string, root *yaml.Node, resolver mockserver.Methods) native.Resu
 	for i, m := range items {
 		r.mapping(m, i)
 	}
+	r.out = append(r.out, r.bidi.Stubs(func(full string) string {
+		return fmt.Sprintf("from the mappings of %s in %s: WireMock answers each message by the first mapping that matches it", full, r.file)
+	}, "its rules are ranked as WireMock tries mappings")...)
 	return native.Result{Stubs: r.out, Problems: r.problems}
 }
 
@@ -77,6 +80,8 @@ type reader struct {
 	out      []native.Stub
 	problems []native.Problem
 	failed   bool
+	// bidi gathers the mappings of bidi methods, answered message by message.
+	bidi native.ForEach
 }
 
 func (r *reader) problem(n *yaml.Node, construct, format string, args ...any) {
@@ -147,8 +152,12 @@ func (r *reader) mapping(mp *yaml.Node, index int) {
 	if md != nil {
 		kind = mockserver.KindOf(md)
 	}
-	if kind == mockserver.ClientStream || kind == mockserver.BidiStream {
-		r.problem(path, "request.urlPath", "not supported: %s is %s; the WireMock reader reads unary and server-stream mappings", full, kind)
+	var in protoreflect.MessageDescriptor
+	if md != nil {
+		in = md.Input()
+	}
+	if kind == mockserver.BidiStream {
+		r.bidiMapping(mp, req, resp, path, full, index, in)
 		return
 	}
 
@@ -170,16 +179,28 @@ func (r *reader) mapping(mp *yaml.Node, index int) {
 			native.Set(out, "metadata", mdm)
 		}
 	}
-	if b := native.Get(req, "bodyPatterns"); b != nil {
-		if m := r.body(b); m != nil {
-			native.Set(out, "request", m)
+	match := r.requestMatch(req)
+	switch {
+	case kind == mockserver.ClientStream:
+		// The extension matches the stream's messages one by one against its
+		// mappings; the first mapping a message matches answers.
+		if match == nil {
+			match = native.Map(req.Line)
+			native.Set(match, "any", native.Bool(req.Line, true))
 		}
+		reqs := native.Map(req.Line)
+		native.Set(reqs, "some", match)
+		native.Set(out, "requests", reqs)
+	case match != nil:
+		native.Set(out, "request", match)
 	}
-	var in protoreflect.MessageDescriptor
-	if md != nil {
-		in = md.Input()
+	// A template's request.body is the request; on a client stream, the
+	// message that matched, which a native template has no name for.
+	body := requestBody{in: in, value: ".Request"}
+	if kind == mockserver.ClientStream {
+		body.value = ""
 	}
-	r.response(resp, out, kind, in)
+	r.response(resp, out, kind, body)
 	if r.failed {
 		return
 	}
@@ -188,17 +209,90 @@ func (r *reader) mapping(mp *yaml.Node, index int) {
 	}
 	// WireMock tries the lowest priority number first (default 5) and, among
 	// equals, the mapping added last.
-	prio := 5
-	if p := native.Get(mp, "priority"); p != nil {
-		n, err := strconv.Atoi(p.Value)
-		if err != nil {
-			r.problem(p, "priority", "want an integer, got %q", p.Value)
+	prio, ok := r.priority(mp)
+	if !ok {
+		return
+	}
+	r.out = append(r.out, native.Stub{Node: out, Line: mp.Line, Method: full, Order: order(prio, index),
+		RankNote: fmt.Sprintf("WireMock tries priority %d before higher numbers", prio)})
+}
+
+// order ranks mappings as WireMock tries them: the lowest priority number
+// first and, among equals, the mapping added last.
+func order(priority, index int) int { return -priority*1_000_000 + index }
+
+func (r *reader) priority(mp *yaml.Node) (int, bool) {
+	p := native.Get(mp, "priority")
+	if p == nil {
+		return 5, true
+	}
+	n, err := strconv.Atoi(p.Value)
+	if err != nil {
+		r.problem(p, "priority", "want an integer, got %q", p.Value)
+		return 0, false
+	}
+	return n, true
+}
+
+func (r *reader) requestMatch(req *yaml.Node) *yaml.Node {
+	if b := native.Get(req, "bodyPatterns"); b != nil {
+		return r.body(b)
+	}
+	return nil
+}
+
+// bidiMapping makes a mapping of a bidi method a rule of the method's one
+// forEach step: the extension matches each message of the stream against
+// the method's mappings and answers it with the first that matches.
+func (r *reader) bidiMapping(mp, req, resp, path *yaml.Node, full string, index int, in protoreflect.MessageDescriptor) {
+	for _, k := range []string{"scenarioName", "requiredScenarioState", "newScenarioState"} {
+		if n := native.Get(mp, k); n != nil {
+			r.problem(n, k, "not supported yet: a scenario on a bidi method, answered message by message")
 			return
 		}
-		prio = n
 	}
-	r.out = append(r.out, native.Stub{Node: out, Line: mp.Line, Method: full, Order: -prio*1_000_000 + index,
-		RankNote: fmt.Sprintf("WireMock tries priority %d before higher numbers", prio)})
+	if h := native.Get(req, "headers"); !native.Empty(h) {
+		r.problem(h, "request.headers", "not supported yet: header matchers on a bidi method, answered message by message")
+		return
+	}
+	prio, ok := r.priority(mp)
+	if !ok {
+		return
+	}
+	match := r.requestMatch(req)
+	if r.failed {
+		return
+	}
+	if match == nil {
+		match = native.Map(req.Line)
+		native.Set(match, "any", native.Bool(req.Line, true))
+	}
+	answer := native.Map(resp.Line)
+	// request.body is the message being answered: .Message.
+	r.response(resp, answer, mockserver.Unary, requestBody{in: in, value: ".Message"})
+	if r.failed {
+		return
+	}
+	if h := native.Get(answer, "headers"); h != nil {
+		r.problem(native.Get(resp, "headers"), "response.headers", "not supported yet: response headers on a bidi method, answered message by message")
+		return
+	}
+	rule := native.Map(mp.Line)
+	rule.HeadComment = fmt.Sprintf("from %s:%d", r.file, mp.Line)
+	if n := native.Get(mp, "name"); n != nil && n.Value != "" {
+		rule.HeadComment += " (" + n.Value + ")"
+	}
+	native.Set(rule, "recv", match)
+	if d := native.Get(answer, "delay"); d != nil {
+		native.Set(rule, "delay", d)
+	}
+	if b := native.Get(answer, "response"); b != nil {
+		native.Set(rule, "send", b)
+	}
+	if st := native.Get(answer, "status"); st != nil {
+		native.Set(rule, "status", st)
+	}
+	r.bidi.Add(full, native.Rule{Node: rule, Line: mp.Line, Order: order(prio, index), Method: path})
 }
 
 // scenario translates WireMock's scenario keys into native scenario,
@@ -491,7 +585,7 @@ var codeNames = []string{"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEAD
 	"ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
 	"OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"}
 
-func (r *reader) response(resp, out *yaml.Node, kind mockserver.Kind, in protoreflect.MessageDescriptor) {
+func (r *reader) response(resp, out *yaml.Node, kind mockserver.Kind, reqBody requestBody) {
 	templated := false
 	if t := native.Get(resp, "transformers"); t != nil {
 		if t.Kind != yaml.SequenceNode {
@@ -516,7 +610,7 @@ func (r *reader) response(resp, out *yaml.Node, kind mockserver.Kind, in protore
 			r.problem(n, where, "holds {{...}} but the mapping has no \"transformers\": [\"response-template\"]: WireMock sends it as written unless started with --global-response-templating; add the transformer to have it rendered")
 			return nil
 		}
-		text, err := translateTemplate(n.Value, in)
+		text, err := translateTemplate(n.Value, reqBody)
 		if err != nil {
 			r.problem(n, where, "%v", err)
 			return nil
