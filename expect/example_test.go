@@ -209,3 +209,16 @@ func ExamplePutStubsFunc() {
 	// 2 7 welcome 7 OK
 	// 2 8  FailedPrecondition
 }
+
+// Unordered compares a list in any order, one value or operator per
+// element; duplicates count.
+func ExampleUnordered() {
+	tags := expect.Field("tags", expect.Unordered("old", expect.Prefix("ta")))
+	fmt.Println(tags.Match(&pb.Feature{Tags: []string{"tall", "old"}}))
+	fmt.Println(tags.Match(&pb.Feature{Tags: []string{"old", "old"}}))
+	fmt.Println(tags)
+	// Output:
+	// true
+	// false
+	// with tags unordered(equal "old", prefix "ta")
+}

@@ -8,6 +8,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // StubFields lists the fields of each part of the stub format, by the name
@@ -102,4 +103,11 @@ func NodeJSON(src string) (fast, slow []byte, ok bool, err error) {
 func EqualWireMade(m Matcher) bool {
 	e, ok := m.(equalMatcher)
 	return ok && e.fast.made.Load()
+}
+
+// BindField binds one field test to md, as an expectation does when it
+// learns its method.
+func BindField(path string, op Op, md protoreflect.MessageDescriptor) error {
+	_, err := bindCheck(fieldCheck{path, op.spec()}, md)
+	return err
 }

@@ -23,7 +23,7 @@ import (
 
 // Op is a test on one field of a message, for WithRequestField and Field:
 // Eq, Regex, Contains, Prefix, Suffix, Gt, Gte, Lt, Lte, Len, Present,
-// Absent and AnyOf. Operands are checked against the field's type when the
+// Absent, AnyOf, AllOf and Unordered. Operands are checked against the field's type when the
 // method's descriptor is known (at declaration, or when the server binds).
 type Op interface{ spec() *opSpec }
 
@@ -44,12 +44,13 @@ const (
 	opAbsent
 	opAnyOf
 	opAll // several operators on one field in a stub: all must hold
+	opUnordered
 )
 
 var opNames = map[opKind]string{
 	opEq: "equal", opRegex: "regex", opContains: "contains", opPrefix: "prefix", opSuffix: "suffix",
 	opGt: "gt", opGte: "gte", opLt: "lt", opLte: "lte", opLen: "len", opPresent: "present",
-	opAbsent: "absent", opAnyOf: "anyOf", opAll: "all of",
+	opAbsent: "absent", opAnyOf: "anyOf", opAll: "all of", opUnordered: "unordered",
 }
 
 // opSpec is an operator before it is bound to a field: its operand is
@@ -71,7 +72,7 @@ func (s *opSpec) String() string {
 	switch s.kind {
 	case opPresent, opAbsent:
 		return opNames[s.kind]
-	case opAnyOf, opAll:
+	case opAnyOf, opAll, opUnordered:
 		parts := make([]string, len(s.subs))
 		for i, sub := range s.subs {
 			parts[i] = sub.String()
@@ -79,7 +80,7 @@ func (s *opSpec) String() string {
 		if s.kind == opAll {
 			return strings.Join(parts, " and ")
 		}
-		return "anyOf(" + strings.Join(parts, ", ") + ")"
+		return opNames[s.kind] + "(" + strings.Join(parts, ", ") + ")"
 	}
 	return opNames[s.kind] + " " + s.text
 }
@@ -178,6 +179,22 @@ func AllOf(ops ...Op) Op { return listOp(opAll, "allOf", ops) }
 
 // AnyOf holds when at least one of ops holds.
 func AnyOf(ops ...Op) Op { return listOp(opAnyOf, "anyOf", ops) }
+
+// Unordered holds when a repeated field has as many elements as elems and
+// they pair off in any order: each element passes its own one of elems.
+// An elem is an Op on one element (Eq, Regex, Gt, ...) or a value, meaning
+// Eq, so Unordered("a", "b") holds for [b a] and not for [a a] or [a b c].
+func Unordered(elems ...any) Op {
+	s := &opSpec{kind: opUnordered}
+	for _, e := range elems {
+		if o, ok := e.(Op); ok {
+			s.subs = append(s.subs, o.spec())
+			continue
+		}
+		s.subs = append(s.subs, goOperand(opEq, e))
+	}
+	return s
+}
 
 // listOp is an operator over other operators, such as allOf and anyOf.
 func listOp(kind opKind, name string, ops []Op) Op {
@@ -457,14 +474,16 @@ func parseOperand(fd protoreflect.FieldDescriptor, raw json.RawMessage, elem boo
 	if len(raw) == 0 {
 		return protoreflect.Value{}, fmt.Errorf("no operand")
 	}
+	shown, kind := raw, fieldKind(fd)
 	if elem {
 		raw = append(append(json.RawMessage{'['}, raw...), ']')
+		kind = strings.TrimPrefix(kind, "repeated ")
 	}
 	js := append(append([]byte(`{"`+string(fd.Name())+`":`), raw...), '}')
 	parent := messageType(fd.ContainingMessage()).New()
 	if err := (protojson.UnmarshalOptions{}).Unmarshal(js, parent.Interface()); err != nil {
 		text := protoErrPrefix.ReplaceAllString(strings.ReplaceAll(err.Error(), "\u00a0", " "), "")
-		return protoreflect.Value{}, fmt.Errorf("operand %s is not a %s: %s", raw, fieldKind(fd), text)
+		return protoreflect.Value{}, fmt.Errorf("operand %s is not a %s: %s", shown, kind, text)
 	}
 	// The parent may be the generated type of a message whose descriptor
 	// came from a parsed .proto: read the field by its own descriptor.
@@ -488,20 +507,48 @@ func stringOperand(s *opSpec) (string, error) {
 
 // bindOp makes the test of one operator on field fd, checking the operand.
 func bindOp(s *opSpec, fd protoreflect.FieldDescriptor) (func(protoreflect.Value, bool) bool, error) {
+	return bindOpOn(s, fd, false)
+}
+
+// bindOpOn binds s to field fd, or, when elem is set, to one element of
+// the repeated field fd (inside unordered).
+func bindOpOn(s *opSpec, fd protoreflect.FieldDescriptor, elem bool) (func(protoreflect.Value, bool) bool, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
 	name := opNames[s.kind]
-	isString := !fd.IsList() && !fd.IsMap() && fd.Kind() == protoreflect.StringKind
+	list := fd.IsList() && !elem
+	isString := !list && !fd.IsMap() && fd.Kind() == protoreflect.StringKind
 	switch s.kind {
-	case opPresent:
+	case opPresent, opAbsent:
+		if elem {
+			return nil, fmt.Errorf("%s tests a field, not one element of a list", name)
+		}
+		if s.kind == opAbsent {
+			return func(_ protoreflect.Value, has bool) bool { return !has }, nil
+		}
 		return func(_ protoreflect.Value, has bool) bool { return has }, nil
-	case opAbsent:
-		return func(_ protoreflect.Value, has bool) bool { return !has }, nil
+	case opUnordered:
+		if !list {
+			what := fieldKind(fd)
+			if elem {
+				what = "element of a list"
+			}
+			return nil, fmt.Errorf("unordered works on repeated fields, not a %s", what)
+		}
+		tests := make([]func(protoreflect.Value, bool) bool, len(s.subs))
+		for i, sub := range s.subs {
+			t, err := bindOpOn(sub, fd, true)
+			if err != nil {
+				return nil, fmt.Errorf("unordered[%d]: %w", i, err)
+			}
+			tests[i] = t
+		}
+		return func(v protoreflect.Value, _ bool) bool { return pairOff(v.List(), tests) }, nil
 	case opAnyOf, opAll:
 		tests := make([]func(protoreflect.Value, bool) bool, len(s.subs))
 		for i, sub := range s.subs {
-			t, err := bindOp(sub, fd)
+			t, err := bindOpOn(sub, fd, elem)
 			if err != nil {
 				return nil, err
 			}
@@ -526,9 +573,12 @@ func bindOp(s *opSpec, fd protoreflect.FieldDescriptor) (func(protoreflect.Value
 			return false
 		}, nil
 	case opEq:
-		want, err := parseOperand(fd, s.operand, false)
+		want, err := parseOperand(fd, s.operand, elem)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if elem {
+			return func(v protoreflect.Value, _ bool) bool { return elemEqual(fd, want, v) }, nil
 		}
 		return func(v protoreflect.Value, _ bool) bool { return valuesEqual(fd, want, v) }, nil
 	case opRegex:
@@ -536,7 +586,7 @@ func bindOp(s *opSpec, fd protoreflect.FieldDescriptor) (func(protoreflect.Value
 		if isString {
 			return func(v protoreflect.Value, _ bool) bool { return re.MatchString(v.String()) }, nil
 		}
-		if fd.IsList() {
+		if list {
 			// Every element matches (an empty list too: pair it with len).
 			text := scalarText(fd)
 			if fd.Kind() == protoreflect.StringKind {
@@ -574,7 +624,7 @@ func bindOp(s *opSpec, fd protoreflect.FieldDescriptor) (func(protoreflect.Value
 		return func(v protoreflect.Value, _ bool) bool { return strings.HasSuffix(v.String(), p) }, nil
 	case opContains:
 		switch {
-		case fd.IsList():
+		case list:
 			want, err := parseOperand(fd, s.operand, true)
 			if err != nil {
 				return nil, fmt.Errorf("contains: %w", err)
@@ -588,6 +638,21 @@ func bindOp(s *opSpec, fd protoreflect.FieldDescriptor) (func(protoreflect.Value
 					}
 				}
 				return false
+			}, nil
+		case fd.IsMap() && len(s.operand) > 0 && s.operand[0] == '{':
+			// A mapping: these entries are among the map's, values equal.
+			want, err := parseOperand(fd, s.operand, false)
+			if err != nil {
+				return nil, fmt.Errorf("contains: %w", err)
+			}
+			return func(v protoreflect.Value, _ bool) bool {
+				got, holds := v.Map(), true
+				want.Map().Range(func(k protoreflect.MapKey, wv protoreflect.Value) bool {
+					gv := got.Get(k)
+					holds = gv.IsValid() && elemEqual(fd.MapValue(), wv, gv)
+					return holds
+				})
+				return holds
 			}, nil
 		case fd.IsMap():
 			var key any
@@ -614,7 +679,7 @@ func bindOp(s *opSpec, fd protoreflect.FieldDescriptor) (func(protoreflect.Value
 	case opLen:
 		n := s.n
 		switch {
-		case fd.IsList():
+		case list:
 			return func(v protoreflect.Value, _ bool) bool { return v.List().Len() == n }, nil
 		case fd.IsMap():
 			return func(v protoreflect.Value, _ bool) bool { return v.Map().Len() == n }, nil
@@ -625,7 +690,7 @@ func bindOp(s *opSpec, fd protoreflect.FieldDescriptor) (func(protoreflect.Value
 		}
 		return nil, fmt.Errorf("len works on repeated, map, string and bytes fields")
 	case opGt, opGte, opLt, opLte:
-		if fd.IsList() || fd.IsMap() {
+		if list || fd.IsMap() {
 			return nil, fmt.Errorf("%s works on a single number, Timestamp or Duration, not a %s", name, fieldKind(fd))
 		}
 		cmpTo, err := comparer(fd)
@@ -646,6 +711,49 @@ func bindOp(s *opSpec, fd protoreflect.FieldDescriptor) (func(protoreflect.Value
 		}, nil
 	}
 	return nil, fmt.Errorf("unknown operator")
+}
+
+// pairOff reports whether the list's elements and tests pair off one to
+// one, each element passing its test: a bipartite matching, found by
+// augmenting paths, so an element that passes two tests never takes the
+// only element another test could have.
+func pairOff(l protoreflect.List, tests []func(protoreflect.Value, bool) bool) bool {
+	n := len(tests)
+	if l.Len() != n {
+		return false
+	}
+	passes := make([][]bool, n) // passes[i][j]: test i holds for element j
+	for i, t := range tests {
+		passes[i] = make([]bool, n)
+		for j := range n {
+			passes[i][j] = t(l.Get(j), true)
+		}
+	}
+	owner := make([]int, n) // owner[j]: the test element j is paired with, or -1
+	for j := range owner {
+		owner[j] = -1
+	}
+	var seen []bool
+	var try func(i int) bool
+	try = func(i int) bool {
+		for j := range n {
+			if passes[i][j] && !seen[j] {
+				seen[j] = true
+				if owner[j] < 0 || try(owner[j]) {
+					owner[j] = i
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for i := range n {
+		seen = make([]bool, n)
+		if !try(i) {
+			return false
+		}
+	}
+	return true
 }
 
 // comparer orders two values of field fd: numbers, Timestamps, Durations.

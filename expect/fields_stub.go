@@ -14,10 +14,10 @@ import (
 var opKeys = map[string]opKind{
 	"equal": opEq, "regex": opRegex, "contains": opContains, "prefix": opPrefix, "suffix": opSuffix,
 	"gt": opGt, "gte": opGte, "lt": opLt, "lte": opLte, "len": opLen,
-	"present": opPresent, "absent": opAbsent, "anyOf": opAnyOf, "allOf": opAll,
+	"present": opPresent, "absent": opAbsent, "anyOf": opAnyOf, "allOf": opAll, "unordered": opUnordered,
 }
 
-const opList = "equal, regex, contains, prefix, suffix, gt, gte, lt, lte, len, present, absent, anyOf or allOf"
+const opList = "equal, regex, contains, prefix, suffix, gt, gte, lt, lte, len, present, absent, anyOf, allOf or unordered"
 
 // fieldsMatcher reads a stub's "fields": a mapping from a field path to an
 // operator (a scalar or a list is shorthand for equal), bound to md now so
@@ -125,6 +125,21 @@ func (s Stub) op1(kn, vn *yaml.Node, field string) (*opSpec, error) {
 	case opAnyOf, opAll:
 		if vn.Kind != yaml.SequenceNode || len(vn.Content) == 0 {
 			return nil, s.errf(vn, where, "want a list of operators")
+		}
+		var p problems
+		for j, c := range vn.Content {
+			if sub, err := s.op(c, fmt.Sprintf("%s[%d]", where, j)); !p.add(err) {
+				o.subs = append(o.subs, sub)
+			}
+		}
+		if err := p.err(); err != nil {
+			return nil, err
+		}
+	case opUnordered:
+		// Each element's test, by the rule of a field's: a value means
+		// equal, a mapping holds operators.
+		if vn.Kind != yaml.SequenceNode {
+			return nil, s.errf(vn, where, "want a list: one value or operator per element, in any order")
 		}
 		var p problems
 		for j, c := range vn.Content {

@@ -369,3 +369,65 @@ func TestAllOf(t *testing.T) {
 	}
 	m.Reset() // the miss was wanted
 }
+
+// unordered: the list's elements pair off with the tests, in any order,
+// each element passing its own; duplicates count. contains with a mapping
+// on a map field: these entries among the map's.
+func TestUnorderedAndMapEntries(t *testing.T) {
+	f := &pb.Feature{Tags: []string{"tall", "old", "old"}, Attributes: map[string]string{"height": "80m", "age": "300y"}}
+	for _, tc := range []struct {
+		path string
+		op   expect.Op
+		want bool
+	}{
+		{"tags", expect.Unordered("old", "tall", "old"), true},
+		{"tags", expect.Unordered("old", "tall", "tall"), false},
+		{"tags", expect.Unordered("old", "tall"), false},
+		{"tags", expect.Unordered("old", "tall", "old", "old"), false},
+		// "^.*l" fits every element; a greedy pairing would give it
+		// "tall" and leave the "^t" test nothing.
+		{"tags", expect.Unordered(expect.Regex("^.*l"), expect.Regex("^t"), "old"), true},
+		{"tags", expect.Unordered(expect.Regex("^t"), expect.Regex("^t"), "old"), false},
+		{"tags", expect.Unordered(expect.AnyOf(expect.Eq("x"), expect.Prefix("ta")), expect.Len(3), expect.Suffix("d")), true},
+		{"attributes", expect.Contains(map[string]string{"height": "80m"}), true},
+		{"attributes", expect.Contains(map[string]string{"height": "80m", "age": "300y"}), true},
+		{"attributes", expect.Contains(map[string]string{"height": "81m"}), false},
+		{"attributes", expect.Contains(map[string]string{"width": "80m"}), false},
+	} {
+		m := expect.Field(tc.path, tc.op)
+		assert.Equal(t, tc.want, m.Match(f), "%s %s", tc.path, m)
+	}
+	assert.True(t, expect.Field("tags", expect.Unordered()).Match(&pb.Feature{}))
+
+	// The same in a stub file.
+	stubs, err := expect.ParseStubs("f.yaml", []byte(`
+- method: routeguide.RouteGuide/GetFeature
+  request:
+    fields: {latitude: {unordered: []}}
+  response: {}
+`), nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "f.yaml:4: request.fields.latitude: field latitude (int32): unordered works on repeated fields, not a int32")
+	assert.Empty(t, stubs)
+}
+
+func TestUnorderedErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		op   expect.Op
+		path string
+		want string
+	}{
+		{"not a list", expect.Unordered("a"), "name", "unordered works on repeated fields, not a string"},
+		{"element of the wrong type", expect.Unordered(3, "a"), "tags", "unordered[0]: equal: operand 3 is not a string"},
+		{"present on an element", expect.Unordered(expect.Present()), "tags", "unordered[0]: present tests a field, not one element of a list"},
+		{"a list in a list", expect.Unordered(expect.Unordered("a")), "tags", "unordered[0]: unordered works on repeated fields, not a element of a list"},
+		{"entries of the wrong type", expect.Contains(map[string]int{"height": 80}), "attributes", "contains: operand"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := expect.BindField(tc.path, tc.op, (&pb.Feature{}).ProtoReflect().Descriptor())
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}

@@ -85,6 +85,16 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
   output:
     stream: [{name: x}]
 `)
+	gmNestedUnordered := file("gm-nested-unordered.yaml", `- service: routeguide.RouteGuide
+  method: ListFeatures
+  input:
+    ignoreArrayOrder: true
+    equals:
+      lo: {latitude: 1}
+      hi: [{latitude: 2}, {latitude: 3}]
+  output:
+    stream: [{name: x}]
+`)
 	gmBadSession := file("gm-bad-session.yaml", `- service: routeguide.RouteGuide
   method: GetFeature
   session: "team a"
@@ -336,7 +346,14 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			args:   serve("--stubs", gmPatternOnMessage),
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
-			want:   []string{gmPatternOnMessage + ":4: input.matches.lo: not supported yet: a pattern on the message field lo (patterns match strings, numbers, bools and enums)"},
+			want:   []string{gmPatternOnMessage + ":4: input.matches.lo: a pattern on the message field lo never matches (gripmock tests patterns against text): name the fields inside, matches: {lo: {field: pattern}}"},
+		},
+		{
+			name:   "gripmock ignoreArrayOrder on a field that is no list",
+			args:   serve("--stubs", gmNestedUnordered),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{gmNestedUnordered + ":7: request.fields.hi: field hi (routeguide.Point): unordered works on repeated fields, not a routeguide.Point"},
 		},
 		{
 			name:   "gripmock stub with a bad session name",

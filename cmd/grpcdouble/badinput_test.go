@@ -180,6 +180,12 @@ func TestBadInputCatalog(t *testing.T) {
   steps:
     - recv: {fields: {message: {regex: "[a-"}}}
 `)
+	stubUnorderedScalar := file("unordered-scalar.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  request:
+    fields:
+      latitude: {unordered: [1, 2]}
+  response: {}
+`)
 	stubTmplSyntax := file("tmpl-syntax.yaml", `- method: /routeguide.RouteGuide/GetFeature
   response:
     name: '{{ .Request.latitude '
@@ -513,6 +519,13 @@ func TestBadInputCatalog(t *testing.T) {
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{stubBadFieldRegex + ":3: steps[0].recv.fields.message.regex: error parsing regexp: missing closing ]"},
+		},
+		{
+			name:   "unordered on a field that is no list",
+			args:   serve("--stubs", stubUnorderedScalar),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubUnorderedScalar + ":4: request.fields.latitude: field latitude (int32): unordered works on repeated fields, not a int32"},
 		},
 		{
 			name:   "template syntax error in a stub",

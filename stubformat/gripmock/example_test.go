@@ -43,7 +43,9 @@ func ExampleRead() {
 
 func TestProblemsNameTheLine(t *testing.T) {
 	for _, tc := range []struct{ src, want string }{
-		{"- service: S\n  method: M\n  input:\n    matches: {ids: [\"a\", \"b\"]}\n  output: {data: {}}\n", "f.yaml:4: input.matches.ids: not supported yet: a different pattern per element of a list"},
+		{"- service: S\n  method: M\n  input:\n    matches:\n      items: [{name: a}, {name: b}]\n  output: {data: {}}\n", "f.yaml:5: input.matches.items: not supported yet: a pattern list whose entries are not single patterns (a list of messages)"},
+		{"- service: S\n  method: M\n  input:\n    matches: {ids: [\"a\", \"(\"]}\n  output: {data: {}}\n", "f.yaml:4: input.matches.ids: invalid regular expression \"(\": error parsing regexp: missing closing ): `(`"},
+		{"- service: S\n  method: M\n  input:\n    ignoreArrayOrder: true\n    equals:\n      items:\n        - {tags: [a, b]}\n  output: {data: {}}\n", "f.yaml:7: input.equals.items: not supported yet: ignoreArrayOrder on a list whose elements hold lists (gripmock ignores their order too)"},
 		{"- service: S\n  method: M\n  input:\n    glob: {name: \"[a\"}\n  output: {data: {}}\n", "f.yaml:4: input.glob.name: invalid glob pattern \"[a\": unclosed ["},
 		{"- service: S\n  method: M\n  input:\n    matches: {name: \"(\"}\n  output: {data: {}}\n", "f.yaml:4: input.matches.name: invalid regular expression \"(\": error parsing regexp: missing closing ): `(`"},
 		{"- service: S\n  method: M\n  input:\n    anyOf:\n      - anyOf: []\n  output: {data: {}}\n", "f.yaml:5: input.anyOf[0].anyOf: unknown matcher (want equals, contains, matches, glob, ignoreArrayOrder (anyOf does not nest))"},

@@ -182,16 +182,22 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 	case "equals":
 		switch {
 		case v.Kind == yaml.SequenceNode && ignoreOrder:
-			perms, ok := permutations(v)
-			if !ok {
-				r.notYet(k, construct, fmt.Sprintf("ignoreArrayOrder on a list of more than %d elements", maxPermuted))
+			// gripmock compares the elements in any order, and lists
+			// inside them in any order too: unordered compares elements
+			// whole, so a list of two or more inside one is refused.
+			if inner := innerList(v); inner != nil {
+				r.notYet(inner, construct, "ignoreArrayOrder on a list whose elements hold lists (gripmock ignores their order too)")
 				return
 			}
-			alts := native.Seq(v.Line)
-			for _, p := range perms {
-				alts.Content = append(alts.Content, op("equal", p))
+			elems := native.Seq(v.Line)
+			for _, e := range v.Content {
+				if e.Kind == yaml.MappingNode {
+					elems.Content = append(elems.Content, op("equal", native.Clone(e)))
+					continue
+				}
+				elems.Content = append(elems.Content, native.Clone(e))
 			}
-			add(path, k, op("anyOf", alts), construct, counts)
+			add(path, k, op("unordered", elems), construct, counts)
 		case v.Kind == yaml.MappingNode:
 			add(path, k, op("equal", native.Clone(v)), construct, counts)
 		default:
@@ -208,7 +214,16 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 				r.field(strategy, sub, p, sk, sv, construct+"."+sk.Value, ignoreOrder, add)
 			})
 		case v.Kind == yaml.MappingNode:
-			r.notYet(k, construct, "contains on a map field (its entries)")
+			// These entries among the map's. gripmock compares message
+			// values as subsets, native contains whole: refused.
+			if len(v.Content) == 0 {
+				return
+			}
+			if fd.MapValue().Message() != nil {
+				r.notYet(k, construct, "contains on a map whose values are messages (gripmock compares each value as a subset)")
+				return
+			}
+			add(path, k, op("contains", native.Clone(v)), construct, counts)
 		case v.Kind == yaml.SequenceNode:
 			switch len(v.Content) {
 			case 0:
@@ -228,6 +243,10 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 	case "matches", "glob":
 		switch v.Kind {
 		case yaml.MappingNode:
+			if isMap {
+				r.notYet(k, construct, fmt.Sprintf("%s on the entries of the map field %s (a pattern per key)", strategy, fd.Name()))
+				return
+			}
 			nested(func(p string, sk, sv *yaml.Node) {
 				r.field(strategy, sub, p, sk, sv, construct+"."+sk.Value, ignoreOrder, add)
 			})
@@ -236,21 +255,27 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 			// pattern for all, every element matches it, in any order.
 			same := len(v.Content) > 0
 			for _, e := range v.Content {
-				same = same && e.Kind == yaml.ScalarNode && e.Value == v.Content[0].Value
-			}
-			if !same {
-				r.notYet(k, construct, "a different pattern per element of a list")
-				return
-			}
-			expr := v.Content[0].Value
-			if strategy == "glob" {
-				var err error
-				if expr, err = globRegexp(expr); err != nil {
-					r.problem(v.Content[0], construct, "invalid glob pattern %q: %v", v.Content[0].Value, err)
+				if e.Kind != yaml.ScalarNode {
+					r.notYet(e, construct, "a pattern list whose entries are not single patterns (a list of messages)")
 					return
 				}
-			} else if _, err := regexp.Compile(expr); err != nil {
-				r.problem(v.Content[0], construct, "invalid regular expression %q: %v", expr, err)
+				same = same && e.Value == v.Content[0].Value
+			}
+			if !same {
+				// One pattern per element, paired off in any order.
+				elems := native.Seq(v.Line)
+				for _, e := range v.Content {
+					expr, ok := r.pattern(strategy, e, construct)
+					if !ok {
+						return
+					}
+					elems.Content = append(elems.Content, op("regex", native.Str(e.Line, expr)))
+				}
+				add(path, k, op("unordered", elems), construct, true)
+				return
+			}
+			expr, ok := r.pattern(strategy, v.Content[0], construct)
+			if !ok {
 				return
 			}
 			all := native.Seq(v.Line, op("len", native.Int(v.Line, len(v.Content))), op("regex", native.Str(v.Line, expr)))
@@ -267,13 +292,55 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 				r.problem(v, construct, "invalid regular expression %q: %v", v.Value, err)
 				return
 			}
-			if fd != nil && (fd.IsMap() || fd.Kind() == protoreflect.MessageKind || fd.Kind() == protoreflect.GroupKind || fd.Kind() == protoreflect.BytesKind) {
-				r.notYet(v, construct, fmt.Sprintf("a pattern on the %s field %s (patterns match strings, numbers, bools and enums)", fieldKindText(fd), fd.Name()))
+			switch {
+			case fd == nil:
+			case fd.IsMap() || fd.Kind() == protoreflect.MessageKind || fd.Kind() == protoreflect.GroupKind:
+				// gripmock tests a pattern against text, which a message
+				// or map is not: such a stub never matches there.
+				r.problem(v, construct, "a pattern on the %s field %s never matches (gripmock tests patterns against text): name the fields inside, %s: {%s: {field: pattern}}",
+					fieldKindText(fd), fd.Name(), strategy, k.Value)
+				return
+			case fd.Kind() == protoreflect.BytesKind:
+				r.notYet(v, construct, fmt.Sprintf("a pattern on the bytes field %s (gripmock tests it against the bytes' base64 text)", fd.Name()))
 				return
 			}
 			add(path, k, op("regex", native.Str(v.Line, expr)), construct, true)
 		}
 	}
+}
+
+// pattern reads one matches or glob pattern as a regular expression.
+func (r *reader) pattern(strategy string, e *yaml.Node, construct string) (string, bool) {
+	if strategy == "glob" {
+		expr, err := globRegexp(e.Value)
+		if err != nil {
+			r.problem(e, construct, "invalid glob pattern %q: %v", e.Value, err)
+			return "", false
+		}
+		return expr, true
+	}
+	if _, err := regexp.Compile(e.Value); err != nil {
+		r.problem(e, construct, "invalid regular expression %q: %v", e.Value, err)
+		return "", false
+	}
+	return e.Value, true
+}
+
+// innerList finds a list of two or more elements inside a list's elements.
+func innerList(list *yaml.Node) *yaml.Node {
+	var find func(n *yaml.Node, top bool) *yaml.Node
+	find = func(n *yaml.Node, top bool) *yaml.Node {
+		if n.Kind == yaml.SequenceNode && !top && len(n.Content) > 1 {
+			return n
+		}
+		for _, c := range n.Content {
+			if f := find(c, false); f != nil {
+				return f
+			}
+		}
+		return nil
+	}
+	return find(list, true)
 }
 
 // hasTemplateValue reports a {{ ... }} in a matcher's value: written
@@ -315,49 +382,6 @@ func fieldOf(md protoreflect.MessageDescriptor, name string) protoreflect.FieldD
 		return fd
 	}
 	return md.Fields().ByJSONName(name)
-}
-
-// maxPermuted bounds ignoreArrayOrder's lists: the orders of n elements are
-// n! alternatives.
-const maxPermuted = 5
-
-// permutations lists the distinct orders of a list's elements.
-func permutations(list *yaml.Node) ([]*yaml.Node, bool) {
-	n := len(list.Content)
-	if n > maxPermuted {
-		return nil, false
-	}
-	seen := map[string]bool{}
-	var out []*yaml.Node
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	var rec func(k int)
-	rec = func(k int) {
-		if k == n {
-			p := native.Seq(list.Line)
-			key := ""
-			for _, i := range idx {
-				c := native.Clone(list.Content[i])
-				p.Content = append(p.Content, c)
-				b, _ := yaml.Marshal(c)
-				key += string(b) + "\x00"
-			}
-			if !seen[key] {
-				seen[key] = true
-				out = append(out, p)
-			}
-			return
-		}
-		for i := k; i < n; i++ {
-			idx[k], idx[i] = idx[i], idx[k]
-			rec(k + 1)
-			idx[k], idx[i] = idx[i], idx[k]
-		}
-	}
-	rec(0)
-	return out, true
 }
 
 func (r *reader) headerBlock(b *yaml.Node, where string) (alt, bool) {
