@@ -40,6 +40,19 @@ var wiremockCalls = []call{
 	{name: "matchesJsonPath: expression matches the whole value", do: unary(getItem, `{"id": "bulk-7x", "userId": "b2b-acme", "quantity": 12, "filter": {"category": "mugs"}}`),
 		want: failed(codes.Unavailable, "fallback")},
 	{name: "server stream from a string body", do: stream(listItems, `{"category": "w"}`), want: ok(`{"id":"ws-1"}`)},
+	{name: "json-unit any-string, any-number", do: unary(getItem, `{"id": "ph-1", "userId": "u", "quantity": 3}`), want: ok(`{"name":"any user, any quantity"}`)},
+	{name: "json-unit any-number wants the field", do: unary(getItem, `{"id": "ph-1", "userId": "u"}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "json-unit placeholders in an exact match: an extra field misses it", do: unary(getItem, `{"id": "ph-1", "userId": "u", "quantity": 3, "gift": true}`),
+		want: failed(codes.Unavailable, "fallback")},
+	{name: "json-unit regex in a nested message", do: unary(getItem, `{"id": "ph-2", "filter": {"category": "mugs"}}`), want: ok(`{"name":"regex in the filter"}`)},
+	{name: "json-unit regex matches the whole value", do: unary(getItem, `{"id": "ph-2", "filter": {"category": "mugsy"}}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "json-unit in an exact nested message: an extra field misses it", do: unary(getItem, `{"id": "ph-2", "filter": {"category": "mugs", "minPrice": 3}}`),
+		want: failed(codes.Unavailable, "fallback")},
+	{name: "json-unit with ignoreExtraElements", do: unary(getItem, `{"id": "ph-3-12", "gift": true, "tags": ["a"], "quantity": 5}`), want: ok(`{"name":"partial with placeholders"}`)},
+	{name: "json-unit any-boolean: false is no value in the extension's JSON", do: unary(getItem, `{"id": "ph-3-12", "tags": ["a"]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "json-unit ignore", do: unary(getItem, `{"id": "ph-4", "userId": "x"}`), want: ok(`{"name":"ignored"}`)},
+	{name: "json-unit ignore-element takes a value", do: unary(getItem, `{"id": "ph-4", "userId": "x", "quantity": 9}`), want: ok(`{"name":"ignored"}`)},
+	{name: "json-unit ignore wants the field", do: unary(getItem, `{"id": "ph-4"}`), want: failed(codes.Unavailable, "fallback")},
 	{name: "client stream: a message matches", do: stream(upload, `{"uploadId": "wm-up", "sequence": 1}`, `{"uploadId": "wm-up", "sequence": 2}`, `{"uploadId": "wm-up", "sequence": 3}`),
 		want: ok(`{"uploadId":"wm-up","chunks":2,"ok":true}`)},
 	{name: "client stream: a JSON path on a message", do: stream(upload, `{"uploadId": "x", "sequence": 1}`, `{"uploadId": "x", "sequence": 120}`),
@@ -58,7 +71,7 @@ func TestWireMockAsIs(t *testing.T) {
 }
 
 func TestWireMockChosenFormat(t *testing.T) {
-	runCalls(t, serve(t, stubformat.WireMock, "testdata/wiremock/mappings.json", "testdata/wiremock/streams.json"), wiremockCalls)
+	runCalls(t, serve(t, stubformat.WireMock, "testdata/wiremock/mappings.json", "testdata/wiremock/streams.json", "testdata/wiremock/placeholders.json"), wiremockCalls)
 }
 
 func TestWireMockConverted(t *testing.T) {

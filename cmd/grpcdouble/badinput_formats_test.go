@@ -172,6 +172,18 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
   "response": {"jsonBody": {"message": "x"}}
 }
 `)
+	wmHolder := file("wm-holder.json", `{
+  "request": {"urlPath": "/routeguide.RouteGuide/GetFeature",
+    "bodyPatterns": [{"equalToJson": {"latitude": "${json-unit.matches:positive}"}}]},
+  "response": {"jsonBody": {"name": "x"}}
+}
+`)
+	wmHolderKind := file("wm-holder-kind.json", `{
+  "request": {"urlPath": "/routeguide.RouteGuide/GetFeature",
+    "bodyPatterns": [{"equalToJson": {"latitude": "${json-unit.any-string}"}}]},
+  "response": {"jsonBody": {"name": "x"}}
+}
+`)
 	gmOverallHealth := file("gm-overall-health.yaml", `- service: grpc.health.v1.Health
   method: Check
   input:
@@ -424,6 +436,20 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{wmBidiHeaders + ":3: request.headers: not supported yet: header matchers on a bidi method, answered message by message"},
+		},
+		{
+			name:   "WireMock json-unit placeholder grpcdouble does not know",
+			args:   serve("--stubs", wmHolder),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{wmHolder + `:3: request.bodyPatterns[0].equalToJson: not supported yet: the json-unit placeholder "${json-unit.matches:positive}" (want any-string, any-number, any-boolean, ignore, ignore-element or regex)`},
+		},
+		{
+			name:   "WireMock json-unit placeholder of a kind the field never has",
+			args:   serve("--stubs", wmHolderKind),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{wmHolderKind + ":3: request.bodyPatterns[0].equalToJson: ${json-unit.any-string} never matches the field latitude: its JSON is a number"},
 		},
 		{
 			name: "unknown --stubs-format",

@@ -53,7 +53,10 @@ const wiremockRouteGuideStreams = `{"mappings": [
    "response": {"jsonBody": {"pointCount": 55}}},
   {"request": {"urlPath": "/routeguide.RouteGuide/RouteChat",
     "bodyPatterns": [{"matchesJsonPath": {"expression": "$.message", "equalTo": "ping"}}]},
-   "response": {"jsonBody": {"message": "pong"}}}
+   "response": {"jsonBody": {"message": "pong"}}},
+  {"request": {"urlPath": "/routeguide.RouteGuide/GetFeature",
+    "bodyPatterns": [{"equalToJson": {"latitude": 21, "longitude": "${json-unit.any-number}"}}]},
+   "response": {"jsonBody": {"name": "any longitude"}}}
 ]}
 `
 
@@ -93,6 +96,12 @@ func TestServeForeignStubs(t *testing.T) {
 	}
 	if f, err := client.GetFeature(ctx, &pb.Point{Latitude: 7}); err != nil || f.GetName() != "from wiremock" {
 		t.Errorf("GetFeature(7) = %v, %v; want the WireMock mapping", f, err)
+	}
+	if f, err := client.GetFeature(ctx, &pb.Point{Latitude: 21, Longitude: 3}); err != nil || f.GetName() != "any longitude" {
+		t.Errorf("GetFeature(21, 3) = %v, %v; want the WireMock mapping with a json-unit placeholder", f, err)
+	}
+	if _, err := client.GetFeature(ctx, &pb.Point{Latitude: 21}); status.Code(err) != codes.FailedPrecondition {
+		t.Errorf("GetFeature(21, 0) = %v; want a miss: any-number wants a longitude", err)
 	}
 	recordRoute := func(lats ...int32) (*pb.RouteSummary, error) {
 		rr, err := client.RecordRoute(ctx)

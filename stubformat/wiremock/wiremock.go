@@ -80,6 +80,7 @@ type reader struct {
 	out      []native.Stub
 	problems []native.Problem
 	failed   bool
+	in       protoreflect.MessageDescriptor // the current mapping's request message, when known
 	// bidi gathers the mappings of bidi methods, answered message by message.
 	bidi native.ForEach
 }
@@ -149,8 +150,10 @@ func (r *reader) mapping(mp *yaml.Node, index int) {
 		return
 	}
 	kind := mockserver.Unary
+	r.in = nil
 	if md != nil {
 		kind = mockserver.KindOf(md)
+		r.in = md.Input()
 	}
 	var in protoreflect.MessageDescriptor
 	if md != nil {
@@ -363,16 +366,19 @@ func (r *reader) body(b *yaml.Node) *yaml.Node {
 					js = native.Doc(&doc)
 					shift(js, v.Line-1)
 				}
-				if hasPlaceholder(js) {
-					r.problem(v, where+".equalToJson", "not supported yet: json-unit placeholders")
-					return
-				}
 				how := "equal"
 				if x := native.Get(p, "ignoreExtraElements"); x != nil && x.Value == "true" {
 					how = "partial"
 				}
 				if x := native.Get(p, "ignoreArrayOrder"); x != nil && x.Value == "true" {
 					r.problem(x, where+".ignoreArrayOrder", "not supported yet: lists compared in any order")
+					return
+				}
+				if hasPlaceholder(js) {
+					rest, ok := r.placeholders(js, how == "partial", fields, where+".equalToJson")
+					if ok && rest != nil {
+						native.Set(match, how, rest)
+					}
 					return
 				}
 				native.Set(match, how, native.Clone(js))
@@ -498,18 +504,6 @@ func (r *reader) jsonPath(v *yaml.Node, where string) (string, *yaml.Node, bool)
 	name := map[string]string{"==": "equal", ">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}[cmp]
 	native.Set(op, name, operand)
 	return path, op, true
-}
-
-func hasPlaceholder(n *yaml.Node) bool {
-	if n.Kind == yaml.ScalarNode {
-		return strings.Contains(n.Value, "${json-unit.")
-	}
-	for _, c := range n.Content {
-		if hasPlaceholder(c) {
-			return true
-		}
-	}
-	return false
 }
 
 // shift moves the lines of a node parsed from a string to the string's
