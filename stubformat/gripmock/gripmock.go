@@ -509,8 +509,9 @@ func hasTemplate(n *yaml.Node) bool {
 }
 
 // translateAll translates, in place, every gripmock template among the
-// values of n (an effect's stub) for the current stub's calls, which
-// render them.
+// values of n (an output, or an effect's stub rendered by the current
+// stub's calls) into a template of grpcdouble's engine; what cannot be
+// translated is a problem naming the line and the construct.
 func (r *reader) translateAll(n *yaml.Node, where string) {
 	switch n.Kind {
 	case yaml.ScalarNode:
