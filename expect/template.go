@@ -116,6 +116,7 @@ var tmplFuncs = func() template.FuncMap {
 	fm["duration"] = durationOf
 	fm["regressive"] = regressive
 	fm["backoff"] = backoff
+	fm["htmlEscape"] = htmlEscape
 	fm["unix"] = func(t time.Time) int64 { return t.Unix() }
 	fm["format"] = func(t time.Time, layout string) string { return t.Format(layout) }
 	// Placeholders for parsing; rewritten to $.Header etc. (see rewrites).
@@ -131,6 +132,11 @@ var rewrites = map[string]string{
 	"header": "Header", "randInt": "RandInt", "randFloat": "RandFloat", "randString": "RandString",
 	"now": "Now", "faker": "Faker", "jitter": "Jitter",
 }
+
+// htmlEscape escapes as Handlebars' {{ }} does (WireMock's templates):
+// its entities, which differ from Go's html for quotes.
+var htmlEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;",
+	"'", "&#x27;", "`", "&#x60;", "=", "&#x3D;").Replace
 
 // listAware wraps one of sprig's variadic float functions: a single list
 // argument stands for its elements, and a division by zero is an error
@@ -758,15 +764,24 @@ func (d *tmplData) RandInt(lo, hi int) (int, error) {
 // RandFloat is a seeded random number in [0, 1).
 func (d *tmplData) RandFloat() float64 { return d.rand().Float64() }
 
-// RandString is a seeded random string of n letters and digits.
-func (d *tmplData) RandString(n int) (string, error) {
+// RandString is a seeded random string of n letters and digits, or of
+// the characters (bytes) of chars.
+func (d *tmplData) RandString(n int, chars ...string) (string, error) {
 	if n < 0 || n > d.max() {
 		return "", fmt.Errorf("randString %d: want 0 to %d", n, d.max())
 	}
-	const chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	alphabet := "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	switch {
+	case len(chars) > 1:
+		return "", fmt.Errorf("randString wants a length and at most one string of characters")
+	case len(chars) == 1 && chars[0] == "":
+		return "", fmt.Errorf("randString %d \"\": no characters to draw from", n)
+	case len(chars) == 1:
+		alphabet = chars[0]
+	}
 	b := make([]byte, n)
 	for i := range b {
-		b[i] = chars[d.rand().IntN(len(chars))]
+		b[i] = alphabet[d.rand().IntN(len(alphabet))]
 	}
 	return string(b), nil
 }
