@@ -128,6 +128,37 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
   "response": {"headers": {"grpc-status-name": "MOSTLY_OK"}}
 }
 `)
+	wmHelper := file("wm-helper.json", `{
+  "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "method": "POST"},
+  "response": {
+    "jsonBody": {"name": "{{math (jsonPath request.body '$.latitude') '+' 1}}"},
+    "transformers": ["response-template"]
+  }
+}
+`)
+	wmTemplateField := file("wm-template-field.json", `{
+  "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "method": "POST"},
+  "response": {
+    "jsonBody": {"name": "at {{jsonPath request.body '$.lattitude'}}"},
+    "transformers": ["response-template"]
+  }
+}
+`)
+	wmClientStream := file("wm-client-stream-template.json", `{
+  "request": {"urlPath": "/routeguide.RouteGuide/RecordRoute", "method": "POST"},
+  "response": {
+    "jsonBody": {"pointCount": "{{jsonPath request.body '$.latitude'}}"},
+    "transformers": ["response-template"]
+  }
+}
+`)
+	wmNoTransformer := file("wm-no-transformer.json", `{
+  "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "method": "POST"},
+  "response": {
+    "jsonBody": {"name": "at {{jsonPath request.body '$.latitude'}}"}
+  }
+}
+`)
 	wmScenario := file("wm-scenario.json", `{
   "scenarioName": "flaky",
   "newScenarioState": "recovered",
@@ -363,6 +394,34 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{wmStatus + `:3: response.headers.grpc-status-name: unknown gRPC status "MOSTLY_OK" (want a name like NOT_FOUND)`},
+		},
+		{
+			name:   "WireMock template with an unsupported helper",
+			args:   serve("--stubs", wmHelper),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{wmHelper + ":4: response.jsonBody.name: not supported yet: the WireMock template helper math"},
+		},
+		{
+			name:   "WireMock template reading a field the request type has not",
+			args:   serve("--stubs", wmTemplateField),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{wmTemplateField + `:4: response.name: template: .Request.lattitude: routeguide.Point has no field "lattitude" (did you mean latitude?)`},
+		},
+		{
+			name:   "WireMock template reading request.body on a client stream",
+			args:   serve("--stubs", wmClientStream),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{wmClientStream + ":4: response.jsonBody.pointCount: not supported yet: jsonPath request.body on a client-stream method (the extension reads the message that matched)"},
+		},
+		{
+			name:   "WireMock template without the response-template transformer",
+			args:   serve("--stubs", wmNoTransformer),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{wmNoTransformer + `:4: response.jsonBody.name: holds {{...}} but the mapping has no "transformers": ["response-template"]: WireMock sends it as written unless started with --global-response-templating; add the transformer to have it rendered`},
 		},
 		{
 			name:   "WireMock scenario that moves the state from any state",
