@@ -83,8 +83,8 @@ var gripmockBidiSessionCalls = []call{
 	{name: "no session: the global stubs, counted apart",
 		do:   pingPong(chat, `{"text": "hello"}`, `{"text": "count"}`),
 		want: ok(`{"user":"bot","text":"hello everyone"}`, `{"user":"bot","text":"count 1"}`)},
-	{name: "another session: the global stubs", do: pingPongMD(chat, []string{expect.GripmockSessionKey, "team-b"}, `{"text": "hello"}`),
-		want: ok(`{"user":"bot","text":"hello everyone"}`)},
+	{name: "another session: the global stubs, counted in it", do: pingPongMD(chat, []string{expect.GripmockSessionKey, "team-b"}, `{"text": "hello"}`, `{"text": "count"}`),
+		want: ok(`{"user":"bot","text":"hello everyone"}`, `{"user":"bot","text":"count 1"}`)},
 }
 
 func TestGripmockBidiSessionsAsIs(t *testing.T) {
