@@ -55,7 +55,8 @@ type expectation struct {
 	seq    int    // declared order, among the Mock's expectations
 	answer string // what it answers as (mockserver.Call.SetAnswer), set once it takes calls
 
-	hits atomic.Int64 // written under the methodSet's lock
+	hits     atomic.Int64  // written under the methodSet's lock
+	ruleHits map[*Rule]int // messages each ForEach rule answered, under mu
 
 	mu       sync.Mutex
 	calls    callLog // what it answered, for Calls (kept.go)

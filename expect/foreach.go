@@ -4,12 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -23,16 +26,24 @@ import (
 type Rule struct {
 	m     Matcher
 	delay pause
+	pace  pause // before each message it sends, after the stub's pace
 	send  []proto.Message
 	sendT []step // stub files: what send sends, templates among it
 	st    *status.Status
 	then  []thenOp
 	err   error // a setup error, reported when the rule is added
+
+	mdm      []mdMatcher // the call's metadata the rule answers
+	max      int         // the messages it answers at most, over all calls; -1: no cap
+	hdr      metadata.MD // response headers, set if none has gone out yet
+	hdrT     []mdTmpl
+	trailer  metadata.MD // response trailers, replacing earlier rules' key by key
+	trailerT []mdTmpl
 }
 
 // OnMessage starts a rule for the messages m accepts.
 func OnMessage(m Matcher) *Rule {
-	r := &Rule{m: m}
+	r := &Rule{m: m, max: -1}
 	if m == nil {
 		r.err = errors.New("OnMessage: nil Matcher")
 	}
@@ -44,6 +55,10 @@ func (r *Rule) Send(msgs ...proto.Message) *Rule { r.send = append(r.send, msgs.
 
 // Delay waits d (honouring the call's context) before answering.
 func (r *Rule) Delay(d time.Duration) *Rule { r.delay = fixedPause(d); return r }
+
+// Pace waits d before every message the rule sends (after the
+// expectation's own pace, if it has one).
+func (r *Rule) Pace(d time.Duration) *Rule { r.pace = fixedPause(d); return r }
 
 // ReturnError ends the call with code and msg after what the rule sends.
 func (r *Rule) ReturnError(code codes.Code, msg string, details ...proto.Message) *Rule {
@@ -61,6 +76,99 @@ func (r *Rule) ReturnStatus(st *status.Status) *Rule { r.st = st; return r }
 // ReturnCode ends the call with code (OK too) after what the rule sends.
 func (r *Rule) ReturnCode(code codes.Code) *Rule { r.st = status.New(code, ""); return r }
 
+// WithMetadata makes the rule answer only in calls whose request metadata
+// key has exactly these values, as the expectations' WithMetadata.
+func (r *Rule) WithMetadata(key string, values ...string) *Rule {
+	r.mdm = append(r.mdm, mdEqual(strings.ToLower(key), values))
+	return r
+}
+
+// WithMetadataPresent makes the rule answer only in calls that carry key.
+func (r *Rule) WithMetadataPresent(key string) *Rule {
+	r.mdm = append(r.mdm, mdPresent(strings.ToLower(key)))
+	return r
+}
+
+// WithMetadataAbsent makes the rule answer only in calls without key.
+func (r *Rule) WithMetadataAbsent(key string) *Rule {
+	r.mdm = append(r.mdm, mdAbsent(strings.ToLower(key)))
+	return r
+}
+
+// WithMetadataRegexp makes the rule answer only in calls whose metadata key
+// has values, every one matching expr.
+func (r *Rule) WithMetadataRegexp(key, expr string) *Rule {
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		r.err = fmt.Errorf("WithMetadataRegexp(%q): %w", key, err)
+		return r
+	}
+	r.mdm = append(r.mdm, mdRegexp(strings.ToLower(key), re))
+	return r
+}
+
+// WithMetadataFunc makes the rule answer only in calls for whose metadata
+// values f returns true.
+func (r *Rule) WithMetadataFunc(key string, f func(values []string) bool) *Rule {
+	r.mdm = append(r.mdm, mdFunc(strings.ToLower(key), f))
+	return r
+}
+
+// MaxTimes makes the rule answer at most n messages, over all calls; the
+// messages after those go to the next rule that matches them. In the
+// rule's templates .RuleHit counts the messages it answered.
+func (r *Rule) MaxTimes(n int) *Rule {
+	if n < 0 {
+		r.err = fmt.Errorf("MaxTimes(%d): want 0 or more", n)
+		return r
+	}
+	r.max = n
+	return r
+}
+
+// ReturnHeader adds a response header, sent with the call's first message
+// when the rule answers before any message has gone out (the headers go
+// with the first message; later a rule's headers are not sent).
+func (r *Rule) ReturnHeader(key string, values ...string) *Rule {
+	r.hdr = metadata.Join(r.hdr, metadata.Pairs(pairs(key, values)...))
+	return r
+}
+
+// ReturnTrailer adds a response trailer, sent with the call's status when
+// the rule has answered a message; a key a later answer's rule sets again
+// takes that rule's values.
+func (r *Rule) ReturnTrailer(key string, values ...string) *Rule {
+	r.trailer = metadata.Join(r.trailer, metadata.Pairs(pairs(key, values)...))
+	return r
+}
+
+func (r *Rule) mdMatch(md metadata.MD) bool {
+	for _, m := range r.mdm {
+		if !m.match(md[m.key]) {
+			return false
+		}
+	}
+	return true
+}
+
+// reserve counts a message the rule answers for e: false when it has
+// answered its MaxTimes already. n is the message's number among the
+// rule's, from 1. The count is the expectation's: a compiled stub's rules
+// are shared by every expectation made from it.
+func (r *Rule) reserve(e *expectation) (n int, ok bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	h := e.ruleHits[r]
+	if r.max >= 0 && h >= r.max {
+		return 0, false
+	}
+	if e.ruleHits == nil {
+		e.ruleHits = map[*Rule]int{}
+	}
+	e.ruleHits[r] = h + 1
+	return h + 1, true
+}
+
 func (r *Rule) String() string {
 	var do []string
 	for _, m := range r.send {
@@ -75,7 +183,14 @@ func (r *Rule) String() string {
 	if len(do) == 0 {
 		do = []string{"nothing"}
 	}
-	return fmt.Sprintf("on a message %s: %s", r.m, strings.Join(do, ", "))
+	on := fmt.Sprintf("on a message %s", r.m)
+	for _, m := range r.mdm {
+		on += fmt.Sprintf(" with metadata %q %s", m.key, m.desc)
+	}
+	if r.max >= 0 {
+		on += fmt.Sprintf(" (at most %d)", r.max)
+	}
+	return fmt.Sprintf("%s: %s", on, strings.Join(do, ", "))
 }
 
 // ForEach answers every message the client sends by the first rule that
@@ -110,21 +225,39 @@ func (b *BidiExpectation) ForEach(rules ...*Rule) *BidiExpectation {
 
 type forEachStep struct{ rules []*Rule }
 
-func (s forEachStep) find(msg proto.Message) *Rule {
-	_, r := s.findAt(msg)
-	return r
-}
-
-func (s forEachStep) findAt(msg proto.Message) (int, *Rule) {
-	for i, r := range s.rules {
-		if r != nil && r.m != nil && r.m.Match(msg) {
-			return i, r
+func (s forEachStep) find(md metadata.MD, msg proto.Message) *Rule {
+	for _, r := range s.rules {
+		if r != nil && r.m != nil && r.mdMatch(md) && r.m.Match(msg) {
+			return r
 		}
 	}
-	return -1, nil
+	return nil
+}
+
+// claim finds the rule that answers msg and counts the message against it:
+// a rule that has answered its MaxTimes is passed over, as gripmock passes
+// over a stub that has used up its options.times.
+func (s forEachStep) claim(e *expectation, md metadata.MD, msg proto.Message) (at int, rule *Rule, hit int) {
+	for i, r := range s.rules {
+		if r == nil || r.m == nil || !r.mdMatch(md) || !r.m.Match(msg) {
+			continue
+		}
+		if n, ok := r.reserve(e); ok {
+			return i, r, n
+		}
+	}
+	return -1, nil, 0
 }
 
 func (s forEachStep) run(r *run) error {
+	md := r.call.Metadata()
+	var trailer metadata.MD // the rules' trailers, key by key the last rule's
+	defer func() {
+		r.ruleHit = 0
+		if len(trailer) > 0 {
+			r.call.SetTrailer(trailer)
+		}
+	}()
 	for {
 		msg, err := r.recv()
 		if err == io.EOF {
@@ -133,9 +266,29 @@ func (s forEachStep) run(r *run) error {
 		if err != nil {
 			return err
 		}
-		at, rule := s.findAt(msg)
+		at, rule, hit := s.claim(r.e, md, msg)
 		if rule == nil {
 			return r.fail("no rule matches the message received, %s", messageText(msg))
+		}
+		r.ruleHit = hit
+		if len(rule.trailer) > 0 || len(rule.trailerT) > 0 {
+			t, err := r.outMD(rule.trailer, rule.trailerT)
+			if err != nil {
+				return err
+			}
+			if trailer == nil {
+				trailer = metadata.MD{}
+			}
+			maps.Copy(trailer, t)
+		}
+		if (len(rule.hdr) > 0 || len(rule.hdrT) > 0) && !r.headerSent {
+			h, err := r.outMD(rule.hdr, rule.hdrT)
+			if err != nil {
+				return err
+			}
+			if err := r.call.SetHeader(h); err != nil {
+				return err
+			}
 		}
 		if len(rule.then) > 0 {
 			r.inRule = true
@@ -151,11 +304,17 @@ func (s forEachStep) run(r *run) error {
 			}
 		}
 		for _, m := range rule.send {
+			if err := rule.wait(r); err != nil {
+				return err
+			}
 			if err := (sendStep{msg: m}).run(r); err != nil {
 				return err
 			}
 		}
 		for _, st := range rule.sendT {
+			if err := rule.wait(r); err != nil {
+				return err
+			}
 			if err := st.run(r); err != nil {
 				return err
 			}
@@ -167,17 +326,27 @@ func (s forEachStep) run(r *run) error {
 	}
 }
 
+// wait is the rule's pace before a message it sends.
+func (r *Rule) wait(run *run) error {
+	if !r.pace.set() {
+		return nil
+	}
+	return r.pace.wait(run)
+}
+
 func (s forEachStep) String() string {
 	return fmt.Sprintf("answer each message by %d rules until the client closes", len(s.rules))
 }
 
 // Match reports whether some rule accepts msg: a forEach that starts a
 // script tells expectations apart by the first message as a recv does.
-func (s forEachStep) Match(msg proto.Message) bool { return s.find(msg) != nil }
+// Rules that match metadata see the call's, md.
+func (s forEachStep) Match(md metadata.MD, msg proto.Message) bool { return s.find(md, msg) != nil }
 
 // firstRecv is the matcher the first message of a bidi call must pass for
 // the script to take it: its first step's, when that step receives.
-func firstRecv(script []step) Matcher {
+// md is the call's metadata, for rules that match it.
+func firstRecv(script []step, md metadata.MD) Matcher {
 	if len(script) == 0 {
 		return nil
 	}
@@ -185,14 +354,17 @@ func firstRecv(script []step) Matcher {
 	case recvStep:
 		return s.m
 	case forEachStep:
-		return forEachMatcher{s}
+		return forEachMatcher{s, md}
 	}
 	return nil
 }
 
-type forEachMatcher struct{ s forEachStep }
+type forEachMatcher struct {
+	s  forEachStep
+	md metadata.MD
+}
 
-func (m forEachMatcher) Match(msg proto.Message) bool { return m.s.Match(msg) }
+func (m forEachMatcher) Match(msg proto.Message) bool { return m.s.Match(m.md, msg) }
 func (m forEachMatcher) String() string {
 	parts := make([]string, 0, len(m.s.rules))
 	for _, r := range m.s.rules {
@@ -205,11 +377,16 @@ func (m forEachMatcher) String() string {
 
 // ruleDoc is one rule of a stub's forEach step.
 type ruleDoc struct {
-	Recv   *matchDoc  `yaml:"recv"`
-	Delay  yaml.Node  `yaml:"delay"`
-	Send   yaml.Node  `yaml:"send"`
-	Status *statusDoc `yaml:"status"`
-	Then   []thenDoc  `yaml:"then"`
+	Recv     *matchDoc            `yaml:"recv"`
+	Metadata map[string]yaml.Node `yaml:"metadata"`
+	Times    yaml.Node            `yaml:"times"`
+	Headers  map[string]yaml.Node `yaml:"headers"`
+	Trailers map[string]yaml.Node `yaml:"trailers"`
+	Delay    yaml.Node            `yaml:"delay"`
+	Pace     yaml.Node            `yaml:"pace"`
+	Send     yaml.Node            `yaml:"send"`
+	Status   *statusDoc           `yaml:"status"`
+	Then     []thenDoc            `yaml:"then"`
 }
 
 // forEach compiles a stub's forEach step: a list of rules, each a recv
@@ -237,16 +414,47 @@ func (s Stub) forEach(e *expectation, n *yaml.Node, field string, rules []ruleDo
 
 // rule compiles one rule of a forEach step; its parts are checked apart.
 func (s Stub) rule(e *expectation, rn *yaml.Node, where string, d *ruleDoc, in, out protoreflect.MessageDescriptor) (*Rule, error) {
-	r := &Rule{}
+	r := &Rule{max: -1}
 	var p problems
+	for _, k := range sortedKeys(d.Metadata) {
+		v := d.Metadata[k]
+		if mm, err := s.mdMatcher(strings.ToLower(k), &v, where+".metadata."+k); !p.add(err) {
+			r.mdm = append(r.mdm, mm)
+		}
+	}
+	if t := &d.Times; present(*t) {
+		var mm struct {
+			Max *int `yaml:"max"`
+		}
+		if t.Kind != yaml.MappingNode || t.Decode(&mm) != nil || mm.Max == nil || *mm.Max < 0 || len(t.Content) != 2 {
+			p.add(s.errf(t, where+".times", "a rule takes {max: N}: the messages it answers at most, over all calls"))
+		} else {
+			r.max = *mm.Max
+		}
+	}
+	var err error
+	if r.hdr, err = s.metadataOut(d.Headers, where+".headers"); p.add(err) {
+		r.hdr = nil
+	}
+	if r.trailer, err = s.metadataOut(d.Trailers, where+".trailers"); p.add(err) {
+		r.trailer = nil
+	}
+	if r.hdrT, err = s.outTmpls(d.Headers, where+".headers", e.md); p.add(err) {
+		r.hdrT = nil
+	}
+	if r.trailerT, err = s.outTmpls(d.Trailers, where+".trailers", e.md); p.add(err) {
+		r.trailerT = nil
+	}
 	if d.Recv == nil {
 		p.add(s.errf(rn, where+".recv", "each rule needs recv: the messages it answers ({any: true} for every one)"))
 	} else if m, err := s.matcher(mapChild(rn, "recv"), where+".recv", d.Recv, in); !p.add(err) {
 		r.m = m
 	}
-	var err error
 	if r.delay, err = s.pause(&d.Delay, where+".delay", tmplEnv{in: in, method: s.Method}); p.add(err) {
 		r.delay = pause{}
+	}
+	if r.pace, err = s.pause(&d.Pace, where+".pace", tmplEnv{in: in, method: s.Method}); p.add(err) {
+		r.pace = pause{}
 	}
 	answers := d.Status != nil
 	if present(d.Send) {

@@ -8,7 +8,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
@@ -182,4 +184,43 @@ func ExampleBidiExpectation_ForEach() {
 	// how are you -> what? <nil>
 	// hi again -> hello <nil>
 	// EOF
+}
+
+// Rules may hold for some calls only (their metadata) and for a number of
+// messages: a trial tenant's first two messages get the trial answer.
+func ExampleRule_MaxTimes() {
+	m := expect.NewMock()
+	m.Bidi("/routeguide.RouteGuide/RouteChat").ForEach(
+		expect.OnMessage(expect.Anything()).WithMetadata("x-plan", "trial").MaxTimes(2).
+			ReturnHeader("x-plan", "trial").Send(&pb.RouteNote{Message: "trial answer"}),
+		expect.OnMessage(expect.Anything()).Send(&pb.RouteNote{Message: "please subscribe"}),
+	)
+	srv, err := mockserver.New(m)
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	c, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	c = metadata.AppendToOutgoingContext(c, "x-plan", "trial")
+	var hdr metadata.MD
+	stream, err := pb.NewRouteGuideClient(srv.ClientConn()).RouteChat(c, grpc.Header(&hdr))
+	if err != nil {
+		panic(err)
+	}
+	for range 3 {
+		if err := stream.Send(&pb.RouteNote{Message: "hello"}); err != nil {
+			panic(err)
+		}
+		answer, err := stream.Recv()
+		fmt.Println(answer.GetMessage(), err)
+	}
+	_ = stream.CloseSend()
+	_, err = stream.Recv()
+	fmt.Println(err, hdr.Get("x-plan"))
+	// Output:
+	// trial answer <nil>
+	// trial answer <nil>
+	// please subscribe <nil>
+	// EOF [trial]
 }

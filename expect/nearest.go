@@ -46,7 +46,7 @@ func (e *expectation) misfits(md metadata.MD, got []proto.Message) int {
 		}
 	case mockserver.BidiStream:
 		if len(got) > 0 && len(e.script) > 0 {
-			if m := firstRecv(e.script); m != nil && !m.Match(got[0]) {
+			if m := firstRecv(e.script, md); m != nil && !m.Match(got[0]) {
 				n++
 			}
 		}

@@ -52,6 +52,11 @@ type Attempt struct {
 	// Message is the client message received last (bidi), else the first.
 	Message  proto.Message
 	Metadata metadata.MD
+	// MessageIndex is Message's index among the client's messages, from 0.
+	MessageIndex int
+	// RuleHit, in a ForEach rule, is the message's number among those the
+	// rule answered, from 1 (0 elsewhere).
+	RuleHit int
 }
 
 // wait pauses for p, honouring the call's context. A computed length of
@@ -71,7 +76,8 @@ func (p pause) wait(r *run) error {
 func (p pause) length(r *run) (time.Duration, error) {
 	switch {
 	case p.fn != nil:
-		a := Attempt{Hit: r.hit, Index: r.sent, Requests: r.got, Message: r.last, Metadata: r.call.Metadata()}
+		a := Attempt{Hit: r.hit, Index: r.sent, Requests: r.got, Message: r.last, Metadata: r.call.Metadata(),
+			MessageIndex: max(0, r.nrecv-1), RuleHit: r.ruleHit}
 		if a.Message == nil {
 			a.Message = r.first()
 		}
@@ -324,6 +330,15 @@ func (b *BidiExpectation) PaceFunc(f func(a Attempt) time.Duration) *BidiExpecta
 func (r *Rule) DelayFunc(f func(a Attempt) time.Duration) *Rule {
 	if f != nil {
 		r.delay = pause{fn: f}
+	}
+	return r
+}
+
+// PaceFunc waits what f computes before every message the rule sends;
+// a nil f is no pause.
+func (r *Rule) PaceFunc(f func(a Attempt) time.Duration) *Rule {
+	if f != nil {
+		r.pace = pause{fn: f}
 	}
 	return r
 }

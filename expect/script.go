@@ -231,7 +231,9 @@ type run struct {
 	hdr   metadata.MD   // response headers, templates rendered
 	tdata *tmplData
 
-	inRule bool // effects of a ForEach rule are running: r.last is the message it answers
+	inRule  bool // effects of a ForEach rule are running: r.last is the message it answers
+	ruleHit int  // the message's number among those the answering ForEach rule answered
+	nrecv   int  // client messages the script has taken, r.last the latest
 }
 
 // ctx is the call's context. It is asked for only when a step waits: a
@@ -250,6 +252,7 @@ func (r *run) recv() (proto.Message, error) {
 	if len(r.pending) > 0 {
 		msg := r.pending[0]
 		r.pending = r.pending[1:]
+		r.nrecv++
 		r.last, r.lastWire = msg, nil
 		if len(r.got) > 0 && msg == r.got[0] {
 			r.lastWire = r.gotWire[0]
@@ -266,6 +269,7 @@ func (r *run) recv() (proto.Message, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.nrecv++
 	r.last, r.lastWire = msg, r.call.Wire(msg)
 	if r.rec != nil {
 		r.e.mu.Lock()
@@ -494,7 +498,7 @@ func (s *methodSet) needPeek(md metadata.MD) bool {
 		if len(e.script) == 0 {
 			return false
 		}
-		if firstRecv(e.script) == nil {
+		if firstRecv(e.script, md) == nil {
 			return false
 		}
 		n++
@@ -651,7 +655,7 @@ func (e *expectation) matches(md metadata.MD, got []proto.Message, wire []byte) 
 		return e.reqs == nil || e.reqs.MatchAll(got)
 	case mockserver.BidiStream:
 		if len(got) > 0 && len(e.script) > 0 {
-			if m := firstRecv(e.script); m != nil {
+			if m := firstRecv(e.script, md); m != nil {
 				return matchWith(m, got[0], wire)
 			}
 		}
@@ -692,7 +696,7 @@ func (e *expectation) reasons(md metadata.MD, got []proto.Message) []string {
 		}
 	case mockserver.BidiStream:
 		if len(got) > 0 && len(e.script) > 0 {
-			if m := firstRecv(e.script); m != nil && !m.Match(got[0]) {
+			if m := firstRecv(e.script, md); m != nil && !m.Match(got[0]) {
 				out = append(out, "first message: "+explain(m, got[0]))
 			}
 		}

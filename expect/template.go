@@ -116,6 +116,7 @@ var tmplFuncs = func() template.FuncMap {
 	fm["duration"] = durationOf
 	fm["regressive"] = regressive
 	fm["backoff"] = backoff
+	fm["htmlEscape"] = htmlEscape
 	fm["unix"] = func(t time.Time) int64 { return t.Unix() }
 	fm["format"] = func(t time.Time, layout string) string { return t.Format(layout) }
 	// Placeholders for parsing; rewritten to $.Header etc. (see rewrites).
@@ -131,6 +132,11 @@ var rewrites = map[string]string{
 	"header": "Header", "randInt": "RandInt", "randFloat": "RandFloat", "randString": "RandString",
 	"now": "Now", "faker": "Faker", "jitter": "Jitter",
 }
+
+// htmlEscape escapes as Handlebars' {{ }} does (WireMock's templates):
+// its entities, which differ from Go's html for quotes.
+var htmlEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;",
+	"'", "&#x27;", "`", "&#x60;", "=", "&#x3D;").Replace
 
 // listAware wraps one of sprig's variadic float functions: a single list
 // argument stands for its elements, and a division by zero is an error
@@ -525,7 +531,7 @@ func (c *tmplChecker) pipe(p *parse.PipeNode, dot tmplType) tmplType {
 	return out
 }
 
-var rootFields = "Request, Requests, Message, Method, Hit, Index, State, StubID and RequestTime"
+var rootFields = "Request, Requests, Message, MessageIndex, Method, Hit, RuleHit, Index, State, StubID and RequestTime"
 
 // chain checks a reference like .Request.location.latitude.
 func (c *tmplChecker) chain(t tmplType, idents []string, text string) tmplType {
@@ -547,7 +553,7 @@ func (c *tmplChecker) chain(t tmplType, idents []string, text string) tmplType {
 				}
 			case "Method", "State", "StubID":
 				t = tmplType{known: true, name: id + " (a string)"}
-			case "Hit", "Index":
+			case "Hit", "Index", "MessageIndex", "RuleHit":
 				t = tmplType{known: true, name: id + " (a number)"}
 			case "RequestTime":
 				return tmplType{unknown: true} // a time.Time: its methods (.Unix, .Format) are Go's
@@ -606,19 +612,21 @@ func isWellKnown(md protoreflect.MessageDescriptor) bool {
 
 // tmplData is what a template sees: one per call, built lazily.
 type tmplData struct {
-	in     protoreflect.MessageDescriptor
-	got    []proto.Message // client messages received before the script ran
-	last   proto.Message   // the message just received (bidi)
-	md     metadata.MD
-	method string
-	hit    int
-	index  int
-	state  func() string
-	seed   uint64
-	start  time.Time // when the call arrived
-	fakes  uint64    // how many times faker was read
-	stubID string
-	limit  int // the most a template may write (0: maxTemplateOutput)
+	in       protoreflect.MessageDescriptor
+	got      []proto.Message // client messages received before the script ran
+	last     proto.Message   // the message just received (bidi)
+	md       metadata.MD
+	method   string
+	hit      int
+	index    int
+	msgIndex int // .Message's index among the client's messages
+	ruleHit  int
+	state    func() string
+	seed     uint64
+	start    time.Time // when the call arrived
+	fakes    uint64    // how many times faker was read
+	stubID   string
+	limit    int // the most a template may write (0: maxTemplateOutput)
 
 	req  map[string]any
 	reqs []any
@@ -685,6 +693,13 @@ func (d *tmplData) Hit() int { return d.hit }
 // Index is the index of the message being sent, from 0.
 func (d *tmplData) Index() int { return d.index }
 
+// MessageIndex is the index of .Message among the client's messages, from 0.
+func (d *tmplData) MessageIndex() int { return d.msgIndex }
+
+// RuleHit is the number of the message among those the answering forEach
+// rule answered, from 1 (0 outside a rule).
+func (d *tmplData) RuleHit() int { return d.ruleHit }
+
 // State is the state of the expectation's scenario ("" outside one).
 // StubID is the ID of the stub answering: its id, or the one it was given.
 func (d *tmplData) StubID() string { return d.stubID }
@@ -749,15 +764,24 @@ func (d *tmplData) RandInt(lo, hi int) (int, error) {
 // RandFloat is a seeded random number in [0, 1).
 func (d *tmplData) RandFloat() float64 { return d.rand().Float64() }
 
-// RandString is a seeded random string of n letters and digits.
-func (d *tmplData) RandString(n int) (string, error) {
+// RandString is a seeded random string of n letters and digits, or of
+// the characters (bytes) of chars.
+func (d *tmplData) RandString(n int, chars ...string) (string, error) {
 	if n < 0 || n > d.max() {
 		return "", fmt.Errorf("randString %d: want 0 to %d", n, d.max())
 	}
-	const chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	alphabet := "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	switch {
+	case len(chars) > 1:
+		return "", fmt.Errorf("randString wants a length and at most one string of characters")
+	case len(chars) == 1 && chars[0] == "":
+		return "", fmt.Errorf("randString %d \"\": no characters to draw from", n)
+	case len(chars) == 1:
+		alphabet = chars[0]
+	}
 	b := make([]byte, n)
 	for i := range b {
-		b[i] = chars[d.rand().IntN(len(chars))]
+		b[i] = alphabet[d.rand().IntN(len(alphabet))]
 	}
 	return string(b), nil
 }

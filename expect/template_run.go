@@ -34,6 +34,8 @@ func (r *run) data() *tmplData {
 		}
 	}
 	r.tdata.index = r.sent
+	r.tdata.ruleHit = r.ruleHit
+	r.tdata.msgIndex = max(0, r.nrecv-1)
 	r.tdata.last = r.last
 	if r.tdata.last != nil {
 		r.tdata.got = r.got

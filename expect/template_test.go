@@ -198,7 +198,7 @@ func TestTemplateLoadErrors(t *testing.T) {
 		{"proto name", "- method: routeguide.RouteGuide/RouteChat\n  steps:\n    - send: {message: '{{ with .Message.location }}{{ .lattitude }}{{ end }}'}\n",
 			`t.yaml:3: steps[0].send.message: template: .lattitude: routeguide.Point has no field "lattitude" (did you mean latitude?)`},
 		{"unknown value", "- method: routeguide.RouteGuide/GetFeature\n  response: {name: '{{ .Reqest.latitude }}'}\n",
-			`t.yaml:2: response.name: template: .Reqest.latitude: a template has no value Reqest (it has Request, Requests, Message, Method, Hit, Index, State, StubID and RequestTime) (did you mean Request?)`},
+			`t.yaml:2: response.name: template: .Reqest.latitude: a template has no value Reqest (it has Request, Requests, Message, MessageIndex, Method, Hit, RuleHit, Index, State, StubID and RequestTime) (did you mean Request?)`},
 		{"unknown function", "- method: routeguide.RouteGuide/GetFeature\n  response: {name: '{{ env \"HOME\" }}'}\n",
 			`t.yaml:2: response.name: template: line 1: function "env" not defined`},
 		{"output not valid", "- method: routeguide.RouteGuide/GetFeature\n  response: {template: '{\"name\": {{ .Request.latitude }}}'}\n",
@@ -456,4 +456,45 @@ func TestTemplateOutputCappedAtServerLimit(t *testing.T) {
 	assert.Contains(t, status.Convert(err).Message(), "randString 5000: want 0 to 2000")
 	_ = srv.Close()
 	assert.Contains(t, ft.finish(), "its template failed")
+}
+
+// randString draws from the characters given; htmlEscape writes the
+// entities Handlebars' {{ }} does (WireMock's templates, translated).
+// In a stub file and in Go.
+func TestTemplateRandStringAlphabetAndHTMLEscape(t *testing.T) {
+	m := expect.New(t)
+	loadStubs(t, m, `
+- method: routeguide.RouteGuide/GetFeature
+  request: {fields: {latitude: 1}}
+  response: {name: '{{ randString 10 "AB" }}', tags: ['{{ htmlEscape (header "x-v") }}']}
+`)
+	m.Unary(getFeature).WithRequestField("latitude", expect.Eq(2)).
+		ReturnTemplate(`{"name": "{{ randString 6 "7" }}", "tags": ["{{ htmlEscape "<a href='x'>" }}"]}`)
+	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
+
+	c := metadata.AppendToOutgoingContext(ctx(t), "x-v", "a\"b&c=`d'")
+	f, err := client.GetFeature(c, &pb.Point{Latitude: 1})
+	require.NoError(t, err)
+	assert.Regexp(t, `^[AB]{10}$`, f.Name)
+	assert.Equal(t, []string{"a&quot;b&amp;c&#x3D;&#x60;d&#x27;"}, f.Tags)
+
+	f, err = client.GetFeature(ctx(t), &pb.Point{Latitude: 2})
+	require.NoError(t, err)
+	assert.Equal(t, "777777", f.Name)
+	assert.Equal(t, []string{"&lt;a href&#x3D;&#x27;x&#x27;&gt;"}, f.Tags)
+}
+
+func TestTemplateRandStringNoCharacters(t *testing.T) {
+	m := expect.NewMock()
+	loadStubs(t, m, `
+- method: routeguide.RouteGuide/GetFeature
+  response: {name: '{{ randString 3 "" }}'}
+`)
+	srv, err := mockserver.New(m)
+	require.NoError(t, err)
+	defer srv.Close()
+	_, err = pb.NewRouteGuideClient(srv.ClientConn()).GetFeature(ctx(t), &pb.Point{})
+	assert.Equal(t, codes.Internal, status.Code(err))
+	assert.Contains(t, status.Convert(err).Message(), `t.yaml:3: response.name`)
+	assert.Contains(t, status.Convert(err).Message(), `randString 3 "": no characters to draw from`)
 }

@@ -13,7 +13,7 @@ import (
 // FuzzParse feeds the readers any bytes: they must answer with stubs or an
 // error wrapping expect.ErrStubFile, never a panic. Seeds: the fixtures.
 func FuzzParse(f *testing.F) {
-	for _, dir := range []string{"testdata/gripmock", "testdata/wiremock", "testdata/mixed", "testdata/ranked"} {
+	for _, dir := range []string{"testdata/gripmock", "testdata/wiremock", "testdata/wiremock-templates", "testdata/mixed", "testdata/ranked"} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*"))
 		for _, p := range files {
 			if b, err := os.ReadFile(p); err == nil {

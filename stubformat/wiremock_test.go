@@ -1,6 +1,9 @@
 package stubformat_test
 
 import (
+	"encoding/json"
+	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
@@ -37,6 +40,24 @@ var wiremockCalls = []call{
 	{name: "matchesJsonPath: expression matches the whole value", do: unary(getItem, `{"id": "bulk-7x", "userId": "b2b-acme", "quantity": 12, "filter": {"category": "mugs"}}`),
 		want: failed(codes.Unavailable, "fallback")},
 	{name: "server stream from a string body", do: stream(listItems, `{"category": "w"}`), want: ok(`{"id":"ws-1"}`)},
+	{name: "json-unit any-string, any-number", do: unary(getItem, `{"id": "ph-1", "userId": "u", "quantity": 3}`), want: ok(`{"name":"any user, any quantity"}`)},
+	{name: "json-unit any-number wants the field", do: unary(getItem, `{"id": "ph-1", "userId": "u"}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "json-unit placeholders in an exact match: an extra field misses it", do: unary(getItem, `{"id": "ph-1", "userId": "u", "quantity": 3, "gift": true}`),
+		want: failed(codes.Unavailable, "fallback")},
+	{name: "json-unit regex in a nested message", do: unary(getItem, `{"id": "ph-2", "filter": {"category": "mugs"}}`), want: ok(`{"name":"regex in the filter"}`)},
+	{name: "json-unit regex matches the whole value", do: unary(getItem, `{"id": "ph-2", "filter": {"category": "mugsy"}}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "json-unit in an exact nested message: an extra field misses it", do: unary(getItem, `{"id": "ph-2", "filter": {"category": "mugs", "minPrice": 3}}`),
+		want: failed(codes.Unavailable, "fallback")},
+	{name: "json-unit with ignoreExtraElements", do: unary(getItem, `{"id": "ph-3-12", "gift": true, "tags": ["a"], "quantity": 5}`), want: ok(`{"name":"partial with placeholders"}`)},
+	{name: "json-unit any-boolean: false is no value in the extension's JSON", do: unary(getItem, `{"id": "ph-3-12", "tags": ["a"]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "json-unit ignore", do: unary(getItem, `{"id": "ph-4", "userId": "x"}`), want: ok(`{"name":"ignored"}`)},
+	{name: "json-unit ignore-element takes a value", do: unary(getItem, `{"id": "ph-4", "userId": "x", "quantity": 9}`), want: ok(`{"name":"ignored"}`)},
+	{name: "json-unit ignore wants the field", do: unary(getItem, `{"id": "ph-4"}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "ignoreArrayOrder", do: unary(getItem, `{"id": "ord-1", "tags": ["a", "a", "b"]}`), want: ok(`{"name":"any order"}`)},
+	{name: "ignoreArrayOrder: each element as often", do: unary(getItem, `{"id": "ord-1", "tags": ["a", "b", "b"]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "ignoreArrayOrder: as many elements", do: unary(getItem, `{"id": "ord-1", "tags": ["a", "b"]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "ignoreArrayOrder, exact: an extra field misses it", do: unary(getItem, `{"id": "ord-1", "tags": ["b", "a", "a"], "gift": true}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "ignoreArrayOrder with ignoreExtraElements", do: unary(getItem, `{"id": "ord-2", "tags": ["y", "x"], "gift": true}`), want: ok(`{"name":"any order, partial"}`)},
 	{name: "client stream: a message matches", do: stream(upload, `{"uploadId": "wm-up", "sequence": 1}`, `{"uploadId": "wm-up", "sequence": 2}`, `{"uploadId": "wm-up", "sequence": 3}`),
 		want: ok(`{"uploadId":"wm-up","chunks":2,"ok":true}`)},
 	{name: "client stream: a JSON path on a message", do: stream(upload, `{"uploadId": "x", "sequence": 1}`, `{"uploadId": "x", "sequence": 120}`),
@@ -55,7 +76,7 @@ func TestWireMockAsIs(t *testing.T) {
 }
 
 func TestWireMockChosenFormat(t *testing.T) {
-	runCalls(t, serve(t, stubformat.WireMock, "testdata/wiremock/mappings.json", "testdata/wiremock/streams.json"), wiremockCalls)
+	runCalls(t, serve(t, stubformat.WireMock, "testdata/wiremock/mappings.json", "testdata/wiremock/streams.json", "testdata/wiremock/placeholders.json"), wiremockCalls)
 }
 
 func TestWireMockConverted(t *testing.T) {
@@ -90,4 +111,90 @@ func TestWireMockScenariosAsIs(t *testing.T) {
 
 func TestWireMockScenariosConverted(t *testing.T) {
 	runCalls(t, serveConverted(t, stubformat.WireMock, "testdata/wiremock-scenarios"), wiremockScenarioCalls)
+}
+
+// WireMock response templates (Handlebars) are translated into native
+// templates: the same answers as the extension renders.
+var wiremockTemplateCalls = []call{
+	{name: "jsonPath, request.headers, request.path, default", do: unary(getItem, `{"id": "t-echo", "userId": "ann", "quantity": 7, "tags": ["a", "b"]}`, "x-tenant", "acme"),
+		want: answer{Messages: []string{`{"id":"t-echo","name":"Hello ann of acme/acme","price":"7","tags":["b","[\"a\",\"b\"]"],` +
+			`"attributes":{"category":"","missing":"none","path":"/shop.v1.ShopService/GetItem"}}`}, Header: metadata.Pairs("x-echo", "acme")}},
+	{name: "a nested field", do: unary(getItem, `{"id": "t-echo", "userId": "bo", "tags": ["x", "y"], "filter": {"category": "mugs"}}`, "x-tenant", "acme"),
+		want: ok(`{"id":"t-echo","name":"Hello bo of acme/acme","tags":["y","[\"x\",\"y\"]"],"attributes":{"category":"mugs","missing":"mugs","path":"/shop.v1.ShopService/GetItem"}}`)},
+	{name: "if/else if/else, unless, eq, contains, matches, and, neq: one way", do: unary(getItem, `{"id": "t-if", "quantity": 3, "userId": "vip"}`, "x-tenant", "acme"),
+		want: ok(`{"name":"three","tags":["plain","VIP","has ip","lower","-"]}`)},
+	{name: "the other way", do: unary(getItem, `{"id": "t-if", "quantity": 9, "userId": "bob", "gift": true}`, "x-tenant", "ACME"),
+		want: ok(`{"name":"many","tags":["wrapped","guest","no ip","other","gift for a guest"]}`)},
+	{name: "the last else", do: unary(getItem, `{"id": "t-if", "quantity": 1}`),
+		want: ok(`{"name":"few","tags":["plain","guest","no ip","other","-"]}`)},
+	{name: "{{ }} escapes, {{{ }}} does not", do: unary(getItem, `{"id": "t-escape", "userId": "a\"b&c<d>'e=f"}`),
+		want: ok(`{"name":"a&quot;b&amp;c&lt;d&gt;&#x27;e&#x3D;f|a\"b&c<d>'e=f"}`)},
+	{name: "a body JSON once rendered", do: unary(getItem, `{"id": "t-body", "userId": "cy", "quantity": 12}`),
+		want: ok(`{"name":"bare cy","price":"12"}`)},
+	{name: "a templated grpc-status-reason", do: unary(getItem, `{"id": "t-error", "userId": "dee"}`),
+		want: failed(codes.NotFound, "no item dee")},
+	{name: "server stream", do: stream(listItems, `{"category": "tt"}`), want: ok(`{"id":"tt-1"}`)},
+	{name: "bidi: each message answered with itself", do: pingPong(chat, `{"user": "ann", "text": "hi"}`, `{"user": "bo", "text": "yo"}`),
+		want: ok(`{"user":"bot","text":"echo hi to ann"}`, `{"user":"bot","text":"echo yo to bo"}`)},
+	{name: "no mapping", do: unary(getItem, `{"id": "other"}`), noMatch: true},
+}
+
+func TestWireMockTemplatesAsIs(t *testing.T) {
+	d := serve(t, stubformat.Auto, "testdata/wiremock-templates")
+	runCalls(t, d, wiremockTemplateCalls)
+	checkRandom(t, d)
+}
+
+func TestWireMockTemplatesConverted(t *testing.T) {
+	d := serveConverted(t, stubformat.WireMock, "testdata/wiremock-templates")
+	runCalls(t, d, wiremockTemplateCalls)
+	checkRandom(t, d)
+}
+
+// checkRandom: randomValue and now give values of their shape, and now is
+// the time of the call.
+func checkRandom(t *testing.T, d *double) {
+	t.Helper()
+	before := time.Now()
+	a := d.unary(getItem, `{"id": "t-random"}`)
+	after := time.Now()
+	if a.Code != codes.OK || len(a.Messages) != 1 {
+		t.Fatalf("t-random: %v %q %v", a.Code, a.Message, a.Messages)
+	}
+	var got struct {
+		ID         string            `json:"id"`
+		Name       string            `json:"name"`
+		Attributes map[string]string `json:"attributes"`
+	}
+	if err := json.Unmarshal([]byte(a.Messages[0]), &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ what, value, re string }{
+		{"UUID", got.ID, `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`},
+		{"NUMERIC", got.Name, `^[0-9]{8}$`},
+		{"HEXADECIMAL uppercase", got.Attributes["hex"], `^[0-9A-F]{6}$`},
+		{"ALPHANUMERIC", got.Attributes["alnum"], `^[0-9A-Za-z]{12}$`},
+		{"now format=yyyy-MM-dd", got.Attributes["day"], `^\d{4}-\d{2}-\d{2}$`},
+		{"now", got.Attributes["now"], `^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$`},
+	} {
+		if !regexp.MustCompile(c.re).MatchString(c.value) {
+			t.Errorf("%s: got %q, want %s", c.what, c.value, c.re)
+		}
+	}
+	now, err := time.Parse(time.RFC3339, got.Attributes["now"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now.Before(before.Truncate(time.Second)) || now.After(after) {
+		t.Errorf("now %v: not within the call (%v to %v)", now, before, after)
+	}
+	day := before.UTC().Format("2006-01-02")
+	if d2 := after.UTC().Format("2006-01-02"); got.Attributes["day"] != day && got.Attributes["day"] != d2 {
+		t.Errorf("now format='yyyy-MM-dd': got %q, want %s", got.Attributes["day"], day)
+	}
+	ms, err1 := strconv.ParseInt(got.Attributes["epoch"], 10, 64)
+	s, err2 := strconv.ParseInt(got.Attributes["unix"], 10, 64)
+	if err1 != nil || err2 != nil || ms < before.UnixMilli() || ms > after.UnixMilli() || s != ms/1000 {
+		t.Errorf("now format='epoch' %q and 'unix' %q: want the call's time in ms and s (%d to %d ms)", got.Attributes["epoch"], got.Attributes["unix"], before.UnixMilli(), after.UnixMilli())
+	}
 }

@@ -30,8 +30,9 @@ func delayTemplateRows(serve func(extra ...string) []string, file func(name, dat
 `)
 	gmBidiAttempt := file("gm-bidi-attempt.yaml", `- service: routeguide.RouteGuide
   method: RouteChat
+  inputs: [{equals: {message: a}}]
   output:
-    data: {message: x}
+    stream: [{message: x}]
     delay: '{{ backoff .AttemptNumber "100ms" }}'
 `)
 	return []badInputRow{
@@ -64,11 +65,11 @@ func delayTemplateRows(serve func(extra ...string) []string, file func(name, dat
 			want:   []string{gmDelayNotDuration + `:5: delay: for a request with every field zero, the template gave "1 seconds", want a duration like 250ms or 2s`},
 		},
 		{
-			name:   "gripmock .AttemptNumber on a bidi stub",
+			name:   "gripmock .AttemptNumber on a bidi stub with inputs",
 			args:   serve("--stubs", gmBidiAttempt),
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
-			want:   []string{gmBidiAttempt + `:5: output.delay: not supported yet: .AttemptNumber on a bidi method (gripmock counts the messages a stub answers)`},
+			want:   []string{gmBidiAttempt + `:6: output.delay: not supported yet: .AttemptNumber on a bidi stub with inputs (gripmock counts the messages a stub answers)`},
 		},
 	}
 }

@@ -128,6 +128,37 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
   "response": {"headers": {"grpc-status-name": "MOSTLY_OK"}}
 }
 `)
+	wmHelper := file("wm-helper.json", `{
+  "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "method": "POST"},
+  "response": {
+    "jsonBody": {"name": "{{math (jsonPath request.body '$.latitude') '+' 1}}"},
+    "transformers": ["response-template"]
+  }
+}
+`)
+	wmTemplateField := file("wm-template-field.json", `{
+  "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "method": "POST"},
+  "response": {
+    "jsonBody": {"name": "at {{jsonPath request.body '$.lattitude'}}"},
+    "transformers": ["response-template"]
+  }
+}
+`)
+	wmClientStream := file("wm-client-stream-template.json", `{
+  "request": {"urlPath": "/routeguide.RouteGuide/RecordRoute", "method": "POST"},
+  "response": {
+    "jsonBody": {"pointCount": "{{jsonPath request.body '$.latitude'}}"},
+    "transformers": ["response-template"]
+  }
+}
+`)
+	wmNoTransformer := file("wm-no-transformer.json", `{
+  "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "method": "POST"},
+  "response": {
+    "jsonBody": {"name": "at {{jsonPath request.body '$.latitude'}}"}
+  }
+}
+`)
 	wmScenario := file("wm-scenario.json", `{
   "scenarioName": "flaky",
   "newScenarioState": "recovered",
@@ -139,6 +170,18 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
   "request": {"urlPath": "/routeguide.RouteGuide/RouteChat", "method": "POST",
     "headers": {"x-tenant": {"equalTo": "acme"}}},
   "response": {"jsonBody": {"message": "x"}}
+}
+`)
+	wmHolder := file("wm-holder.json", `{
+  "request": {"urlPath": "/routeguide.RouteGuide/GetFeature",
+    "bodyPatterns": [{"equalToJson": {"latitude": "${json-unit.matches:positive}"}}]},
+  "response": {"jsonBody": {"name": "x"}}
+}
+`)
+	wmHolderKind := file("wm-holder-kind.json", `{
+  "request": {"urlPath": "/routeguide.RouteGuide/GetFeature",
+    "bodyPatterns": [{"equalToJson": {"latitude": "${json-unit.any-string}"}}]},
+  "response": {"jsonBody": {"name": "x"}}
 }
 `)
 	gmOverallHealth := file("gm-overall-health.yaml", `- service: grpc.health.v1.Health
@@ -353,6 +396,34 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			want:   []string{wmStatus + `:3: response.headers.grpc-status-name: unknown gRPC status "MOSTLY_OK" (want a name like NOT_FOUND)`},
 		},
 		{
+			name:   "WireMock template with an unsupported helper",
+			args:   serve("--stubs", wmHelper),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{wmHelper + ":4: response.jsonBody.name: not supported yet: the WireMock template helper math"},
+		},
+		{
+			name:   "WireMock template reading a field the request type has not",
+			args:   serve("--stubs", wmTemplateField),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{wmTemplateField + `:4: response.name: template: .Request.lattitude: routeguide.Point has no field "lattitude" (did you mean latitude?)`},
+		},
+		{
+			name:   "WireMock template reading request.body on a client stream",
+			args:   serve("--stubs", wmClientStream),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{wmClientStream + ":4: response.jsonBody.pointCount: not supported yet: jsonPath request.body on a client-stream method (the extension reads the message that matched)"},
+		},
+		{
+			name:   "WireMock template without the response-template transformer",
+			args:   serve("--stubs", wmNoTransformer),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{wmNoTransformer + `:4: response.jsonBody.name: holds {{...}} but the mapping has no "transformers": ["response-template"]: WireMock sends it as written unless started with --global-response-templating; add the transformer to have it rendered`},
+		},
+		{
 			name:   "WireMock scenario that moves the state from any state",
 			args:   serve("--stubs", wmScenario),
 			exit:   1,
@@ -365,6 +436,20 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{wmBidiHeaders + ":3: request.headers: not supported yet: header matchers on a bidi method, answered message by message"},
+		},
+		{
+			name:   "WireMock json-unit placeholder grpcdouble does not know",
+			args:   serve("--stubs", wmHolder),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{wmHolder + `:3: request.bodyPatterns[0].equalToJson: not supported yet: the json-unit placeholder "${json-unit.matches:positive}" (want any-string, any-number, any-boolean, ignore, ignore-element or regex)`},
+		},
+		{
+			name:   "WireMock json-unit placeholder of a kind the field never has",
+			args:   serve("--stubs", wmHolderKind),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{wmHolderKind + ":3: request.bodyPatterns[0].equalToJson: ${json-unit.any-string} never matches the field latitude: its JSON is a number"},
 		},
 		{
 			name: "unknown --stubs-format",

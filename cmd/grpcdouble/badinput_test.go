@@ -1401,6 +1401,7 @@ func TestBadInputCatalog(t *testing.T) {
 
 	rows = append(rows, foreignStubRows(serve, file)...)
 	rows = append(rows, delayTemplateRows(serve, file)...)
+	rows = append(rows, bidiRuleRows(serve, file)...)
 
 	// One server for the admin rows, with the standalone stubs.
 	_, adminAddr, _ := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",

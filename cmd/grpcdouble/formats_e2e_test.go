@@ -7,13 +7,16 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
+	"github.com/grpcdouble/grpcdouble/admin"
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
 	"github.com/grpcdouble/grpcdouble/expect"
 )
@@ -50,7 +53,10 @@ const wiremockRouteGuideStreams = `{"mappings": [
    "response": {"jsonBody": {"pointCount": 55}}},
   {"request": {"urlPath": "/routeguide.RouteGuide/RouteChat",
     "bodyPatterns": [{"matchesJsonPath": {"expression": "$.message", "equalTo": "ping"}}]},
-   "response": {"jsonBody": {"message": "pong"}}}
+   "response": {"jsonBody": {"message": "pong"}}},
+  {"request": {"urlPath": "/routeguide.RouteGuide/GetFeature",
+    "bodyPatterns": [{"equalToJson": {"latitude": 21, "longitude": "${json-unit.any-number}"}}]},
+   "response": {"jsonBody": {"name": "any longitude"}}}
 ]}
 `
 
@@ -90,6 +96,12 @@ func TestServeForeignStubs(t *testing.T) {
 	}
 	if f, err := client.GetFeature(ctx, &pb.Point{Latitude: 7}); err != nil || f.GetName() != "from wiremock" {
 		t.Errorf("GetFeature(7) = %v, %v; want the WireMock mapping", f, err)
+	}
+	if f, err := client.GetFeature(ctx, &pb.Point{Latitude: 21, Longitude: 3}); err != nil || f.GetName() != "any longitude" {
+		t.Errorf("GetFeature(21, 3) = %v, %v; want the WireMock mapping with a json-unit placeholder", f, err)
+	}
+	if _, err := client.GetFeature(ctx, &pb.Point{Latitude: 21}); status.Code(err) != codes.FailedPrecondition {
+		t.Errorf("GetFeature(21, 0) = %v; want a miss: any-number wants a longitude", err)
 	}
 	recordRoute := func(lats ...int32) (*pb.RouteSummary, error) {
 		rr, err := client.RecordRoute(ctx)
@@ -546,5 +558,68 @@ func TestServeTemplatedEffects(t *testing.T) {
 	}
 	if got := call("s3", 41, 0); got != "made for 9" {
 		t.Errorf("s3, 41: %q, want the stub rendered with the call at longitude 9", got)
+	}
+}
+
+// TestServeWireMockTemplates: WireMock mappings with response templates,
+// from a file and through the admin API, answer as the extension renders
+// them; an unsupported helper posted is refused with the line and helper.
+func TestServeWireMockTemplates(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "wiremock.json"), `{
+  "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "method": "POST",
+    "bodyPatterns": [{"matchesJsonPath": "$[?(@.latitude == 1)]"}]},
+  "response": {
+    "jsonBody": {"name": "{{#if (gt (jsonPath request.body '$.longitude') 0)}}east{{else}}west{{/if}} for {{request.headers.x-user}}",
+      "location": {"latitude": "{{jsonPath request.body '$.longitude'}}"}},
+    "headers": {"x-id": "{{randomValue length=6 type='NUMERIC'}}"},
+    "transformers": ["response-template"]
+  }
+}
+`)
+	addr, adminAddr, stop := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
+		"--proto", filepath.Join(moduleRoot(t), "testdata/standalone/protos"), "--stubs", dir)
+	defer func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	client := pb.NewRouteGuideClient(dial(t, addr, nil))
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	ctx = metadata.AppendToOutgoingContext(ctx, "x-user", "ann")
+	var header metadata.MD
+	f, err := client.GetFeature(ctx, &pb.Point{Latitude: 1, Longitude: 5}, grpc.Header(&header))
+	if err != nil || f.GetName() != "east for ann" || f.GetLocation().GetLatitude() != 5 {
+		t.Errorf("GetFeature(1, 5) = %v, %v; want east for ann at latitude 5", f, err)
+	}
+	if id := header.Get("x-id"); len(id) != 1 || !regexp.MustCompile(`^[0-9]{6}$`).MatchString(id[0]) {
+		t.Errorf("x-id header %q: want six digits", id)
+	}
+	if f, err := client.GetFeature(ctx, &pb.Point{Latitude: 1, Longitude: -5}); err != nil || f.GetName() != "west for ann" {
+		t.Errorf("GetFeature(1, -5) = %v, %v; want west for ann", f, err)
+	}
+
+	// The admin API takes a templated WireMock mapping as it is.
+	code := adminDo(t, "POST", "http://"+adminAddr+"/stubs", "", `{
+  "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "method": "POST",
+    "bodyPatterns": [{"equalToJson": {"latitude": 2}, "ignoreExtraElements": true}]},
+  "response": {"jsonBody": {"name": "posted {{jsonPath request.body '$.longitude'}} {{{request.headers.[X-User]}}}"},
+    "transformers": ["response-template"]}
+}`, nil)
+	if code != http.StatusCreated {
+		t.Fatalf("POST /stubs with a templated WireMock mapping: %d", code)
+	}
+	if f, err := client.GetFeature(ctx, &pb.Point{Latitude: 2, Longitude: 9}); err != nil || f.GetName() != "posted 9 ann" {
+		t.Errorf("GetFeature(2, 9) = %v, %v; want posted 9 ann", f, err)
+	}
+	var e admin.ErrorBody
+	code = adminDo(t, "POST", "http://"+adminAddr+"/stubs", "", `{
+  "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "method": "POST"},
+  "response": {"jsonBody": {"name": "{{pickRandom 'a' 'b'}}"},
+    "transformers": ["response-template"]}
+}`, &e)
+	if want := "3: response.jsonBody.name: not supported yet: the WireMock template helper pickRandom"; code != http.StatusBadRequest || !strings.Contains(e.Error, want) {
+		t.Errorf("POST /stubs with an unsupported helper: %d %q, want 400 naming %q", code, e.Error, want)
 	}
 }

@@ -3,6 +3,7 @@ package gripmock
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -10,23 +11,26 @@ import (
 )
 
 func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlts, headerAlts []alt, out, then *yaml.Node) {
-	for _, h := range headerAlts {
-		if h.metadata != nil {
-			r.notYet(native.Get(st, "headers"), "headers", "header matchers on a bidi stub answered message by message")
-			return
-		}
-	}
-	if o := native.Get(st, "options"); o != nil && native.Get(o, "times") != nil && native.Get(o, "times").Value != "0" {
-		r.notYet(native.Get(o, "times"), "options.times", "a count on a bidi stub answered message by message")
+	times := r.times
+	if times > 0 && len(inputAlts)*len(headerAlts) > 1 {
+		r.notYet(native.Get(st, "options"), "options.times", "a count shared by the alternatives of anyOf")
 		return
 	}
-	for _, k := range []string{"headers", "trailers"} {
-		if h := native.Get(out, k); !native.Empty(h) {
-			r.notYet(h, "output."+k, "response "+k+" on a bidi stub answered message by message")
-			return
-		}
-	}
 	r.templates(out, "output")
+	if r.failed {
+		return
+	}
+	// gripmock sets the headers of the stub answering the first message,
+	// which go with its first answer; a rule's headers go out when it
+	// answers before any message has. It gathers every answering stub's
+	// trailers, a later one's replacing key by key, as a rule's do.
+	var hdr, trl *yaml.Node
+	if h := native.Get(out, "headers"); !native.Empty(h) {
+		hdr = r.metadata(h, "output.headers")
+	}
+	if t := native.Get(out, "trailers"); !native.Empty(t) {
+		trl = r.metadata(t, "output.trailers")
+	}
 	if r.failed {
 		return
 	}
@@ -39,72 +43,162 @@ func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlt
 		}
 		priority = n
 	}
-	// What each message is answered with.
+	// What each message is answered with. gripmock ends the call with a
+	// bidi stub's error before it sends anything, after the delay when it
+	// has no stream; with a stream it waits the delay before each message.
+	status := r.status(out)
+	if r.failed {
+		return
+	}
 	var send []*yaml.Node
-	var delay *yaml.Node
+	var delay, pace *yaml.Node
 	if d := native.Get(out, "delay"); !native.IsNull(d) {
 		delay = native.Str(d.Line, d.Value)
 	}
-	if stream := native.Get(out, "stream"); stream != nil {
+	if stream := native.Get(out, "stream"); stream != nil && len(stream.Content) > 0 {
 		if stream.Kind != yaml.SequenceNode {
 			r.problem(stream, "output.stream", "want a list of messages")
 			return
 		}
-		for i, m := range stream.Content {
-			if native.Get(m, "_gripmock") != nil {
-				r.notYet(m, fmt.Sprintf("output.stream[%d]._gripmock", i), "per-message directives in a bidi stub")
-				return
-			}
-			send = append(send, native.Clone(m))
+		pace, delay = delay, nil
+		if status == nil {
+			send, status = r.bidiStream(stream)
 		}
-	} else if data := native.Get(out, "data"); !native.IsNull(data) {
+	} else if data := native.Get(out, "data"); !native.IsNull(data) && status == nil {
 		send = append(send, native.Clone(data))
+	} else if stream != nil && stream.Kind != yaml.SequenceNode {
+		r.problem(stream, "output.stream", "want a list of messages")
 	}
-	status := r.status(out)
 	if r.failed {
 		return
 	}
 	if len(send) == 0 && status == nil {
 		send = append(send, native.Map(out.Line)) // gripmock answers an empty message
 	}
+	if status != nil && len(send) == 0 {
+		pace = nil
+	}
+	session := ""
+	if s := native.Get(st, "session"); s != nil {
+		session = s.Value
+	}
+	ans := bidiAnswer{priority: priority, times: times, delay: delay, pace: pace, hdr: hdr, trl: trl, send: send, status: status, then: then}
 	for _, a := range inputAlts {
-		rule := native.Map(st.Line)
-		rule.HeadComment = fmt.Sprintf("from %s:%d", r.file, st.Line)
-		if a.label != "" {
-			rule.HeadComment += " (" + a.label + ")"
+		for _, ha := range headerAlts {
+			r.addBidiRule(st, full, session, meth, a, ha, ans)
 		}
-		recv := native.Map(st.Line)
-		if a.partial != nil {
-			native.Set(recv, "fields", a.partial)
-		} else {
-			native.Set(recv, "any", native.Bool(st.Line, true))
-		}
-		native.Set(rule, "recv", recv)
-		if delay != nil {
-			native.Set(rule, "delay", delay)
-		}
-		switch len(send) {
-		case 0:
-		case 1:
-			native.Set(rule, "send", send[0])
-		default:
-			native.Set(rule, "send", native.Seq(send[0].Line, send...))
-		}
-		if status != nil {
-			native.Set(rule, "status", status)
-		}
-		if then != nil {
-			// gripmock runs a bidi stub's effects for each message it answers.
-			native.Set(rule, "then", native.Clone(then))
-		}
-		r.bidi.Add(full, native.Rule{Node: rule, Line: st.Line, Order: order(a.specificity, priority), Method: meth})
 	}
 }
 
-// flushBidi writes one native stub per method gathered by bidiRules, its
-// rules ranked as gripmock ranks stubs.
+// bidiStream reads a bidi stub's stream: the messages it sends, and the
+// status an element's _gripmock error ends the call with (the elements
+// after it are not sent, as gripmock's).
+func (r *reader) bidiStream(stream *yaml.Node) (send []*yaml.Node, status *yaml.Node) {
+	for i, m := range stream.Content {
+		where := fmt.Sprintf("output.stream[%d]", i)
+		g := native.Get(m, "_gripmock")
+		if g == nil {
+			send = append(send, native.Clone(m))
+			continue
+		}
+		native.Pairs(g, func(k, v *yaml.Node) {
+			switch k.Value {
+			case "delay":
+				r.notYet(k, where+"._gripmock.delay", "a delay of its own for one message of a bidi stub with input (a rule paces every message it sends alike)")
+			case "error", "code", "details":
+			default:
+				r.problem(k, where+"._gripmock."+k.Value, "unknown directive (want delay, error, code, details)")
+			}
+		})
+		if r.failed {
+			return nil, nil
+		}
+		if end := r.status(g); end != nil {
+			return send, end
+		}
+		send = append(send, withoutKey(native.Clone(m), "_gripmock"))
+	}
+	return send, nil
+}
+
+// bidiAnswer is what every rule made from one gripmock bidi stub answers.
+type bidiAnswer struct {
+	priority, times                     int
+	delay, pace, hdr, trl, status, then *yaml.Node
+	send                                []*yaml.Node
+}
+
+// addBidiRule adds the rule for one alternative of a stub's input and
+// headers (anyOf).
+func (r *reader) addBidiRule(st *yaml.Node, full, session string, meth *yaml.Node, a, ha alt, ans bidiAnswer) {
+	rule := native.Map(st.Line)
+	rule.HeadComment = fmt.Sprintf("from %s:%d", r.file, st.Line)
+	var labels []string
+	for _, l := range []string{a.label, ha.label} {
+		if l != "" {
+			labels = append(labels, l)
+		}
+	}
+	if len(labels) > 0 {
+		rule.HeadComment += " (" + strings.Join(labels, ", ") + ")"
+	}
+	recv := native.Map(st.Line)
+	if a.partial != nil {
+		native.Set(recv, "fields", a.partial)
+	} else {
+		native.Set(recv, "any", native.Bool(st.Line, true))
+	}
+	native.Set(rule, "recv", recv)
+	if ha.metadata != nil {
+		// gripmock matches a bidi stub's headers against the call's
+		// metadata at every message.
+		native.Set(rule, "metadata", native.Clone(ha.metadata))
+	}
+	if ans.times > 0 {
+		// gripmock's options.times counts the messages a bidi stub answers.
+		t := native.Map(native.Get(st, "options").Line)
+		native.Set(t, "max", native.Int(t.Line, ans.times))
+		native.Set(rule, "times", t)
+	}
+	if ans.hdr != nil {
+		native.Set(rule, "headers", native.Clone(ans.hdr))
+	}
+	if ans.trl != nil {
+		native.Set(rule, "trailers", native.Clone(ans.trl))
+	}
+	if ans.delay != nil {
+		native.Set(rule, "delay", ans.delay)
+	}
+	if ans.pace != nil {
+		native.Set(rule, "pace", ans.pace)
+	}
+	switch len(ans.send) {
+	case 0:
+	case 1:
+		native.Set(rule, "send", ans.send[0])
+	default:
+		native.Set(rule, "send", native.Seq(ans.send[0].Line, ans.send...))
+	}
+	if ans.status != nil {
+		native.Set(rule, "status", ans.status)
+	}
+	if ans.then != nil {
+		// gripmock runs a bidi stub's effects for each message it answers.
+		native.Set(rule, "then", native.Clone(ans.then))
+	}
+	r.bidi.Add(full, native.Rule{Node: rule, Line: st.Line, Order: order(a.specificity+ha.specificity, ans.priority), Method: meth, Session: session})
+}
+
+// flushBidi writes one native stub per method (and session) gathered by
+// bidiRules, its rules ranked as gripmock ranks stubs. In a session
+// gripmock picks among the session's stubs and the global ones, so a
+// session's stub holds the global rules too (counted apart, as gripmock
+// counts a stub's uses per session).
 func (r *reader) flushBidi() {
-	r.out = append(r.out, r.bidi.Stubs(func(full string) string {
+	r.out = append(r.out, r.bidi.Stubs(func(full, session string) string {
+		if session != "" {
+			return fmt.Sprintf("from the bidi stubs of %s in %s for session %s (and the global ones): gripmock answers each message by the best stub that matches it", full, r.file, session)
+		}
 		return fmt.Sprintf("from the bidi stubs of %s in %s: gripmock answers each message by the best stub that matches it", full, r.file)
 	}, "its rules are ranked as gripmock ranks stubs")...)
 }

@@ -70,6 +70,7 @@ func Read(file string, root *yaml.Node, resolver mockserver.Methods) native.Resu
 type reader struct {
 	in       protoreflect.MessageDescriptor // the current stub's input message, when known
 	bidiKind bool                           // the current stub's method is bidi: .Request is the message answered
+	bidiRule bool                           // and the stub, without inputs, becomes a forEach rule
 	times    int                            // the current stub's options.times, 0 when unlimited
 	file     string
 	resolver mockserver.Methods
@@ -83,7 +84,7 @@ type reader struct {
 	// already (for that call's request), and stand wherever a value does.
 	rendered bool
 
-	// bidi gathers, by method, the rules of bidi stubs without inputs:
+	// bidi gathers, by method and session, the rules of bidi stubs without inputs:
 	// gripmock answers each message of such a stream by the best of them.
 	bidi native.ForEach
 }
@@ -162,6 +163,7 @@ func (r *reader) stub(st *yaml.Node) {
 	}
 	kind := r.kind(st, md)
 	r.bidiKind = kind == mockserver.BidiStream
+	r.bidiRule = r.bidiKind && native.Get(st, "inputs") == nil
 	r.in = nil
 	if md != nil {
 		r.in = md.Input()
@@ -535,7 +537,7 @@ func (r *reader) effects(e *yaml.Node) *yaml.Node {
 			text := id.Value
 			if isTemplateText(text) && !r.rendered {
 				var err error
-				if text, err = translateTemplate(text, r.in, r.bidiKind, r.times); err != nil {
+				if text, err = translateTemplate(text, r.in, r.bidiKind, r.bidiRule, r.times); err != nil {
 					r.problem(id, where+".id", "%v", err)
 					break
 				}
@@ -565,15 +567,16 @@ func hasTemplate(n *yaml.Node) bool {
 }
 
 // translateAll translates, in place, every gripmock template among the
-// values of n (an effect's stub) for the current stub's calls, which
-// render them.
+// values of n (an output, or an effect's stub rendered by the current
+// stub's calls) into a template of grpcdouble's engine; what cannot be
+// translated is a problem naming the line and the construct.
 func (r *reader) translateAll(n *yaml.Node, where string) {
 	switch n.Kind {
 	case yaml.ScalarNode:
 		if !isTemplateText(n.Value) {
 			return
 		}
-		text, err := translateTemplate(n.Value, r.in, r.bidiKind, r.times)
+		text, err := translateTemplate(n.Value, r.in, r.bidiKind, r.bidiRule, r.times)
 		if err != nil {
 			r.problem(n, where, "%v", err)
 			return

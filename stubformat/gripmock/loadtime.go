@@ -250,7 +250,7 @@ func keptForCall(line string, acts [][2]int) bool {
 // gripmock names' mapping onto grpcdouble's functions.
 func runAtLoad(text string) (string, error) {
 	// No stub data: a template reading any (.MaxAttempts too) is kept for the call.
-	ours, err := translateTemplate(text, nil, false, 0)
+	ours, err := translateTemplate(text, nil, false, false, 0)
 	if err != nil {
 		return "", err
 	}

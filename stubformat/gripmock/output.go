@@ -306,30 +306,7 @@ func (r *reader) templates(n *yaml.Node, where string) {
 	if r.rendered {
 		return // translated with the whole stub (translateAll)
 	}
-	var walk func(n *yaml.Node, path string)
-	walk = func(n *yaml.Node, path string) {
-		switch n.Kind {
-		case yaml.ScalarNode:
-			if !isTemplateText(n.Value) {
-				return
-			}
-			text, err := translateTemplate(n.Value, r.in, r.bidiKind, r.times)
-			if err != nil {
-				r.problem(n, path, "%v", err)
-				return
-			}
-			n.Value = text
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				walk(n.Content[i+1], path+"."+n.Content[i].Value)
-			}
-		case yaml.SequenceNode:
-			for i, c := range n.Content {
-				walk(c, fmt.Sprintf("%s[%d]", path, i))
-			}
-		}
-	}
-	walk(n, where)
+	r.translateAll(n, where)
 }
 
 func cloneAll(ns []*yaml.Node) []*yaml.Node {

@@ -73,8 +73,10 @@ func isTemplateText(s string) bool { return strings.Contains(s, "{{") }
 // .MessageIndex becomes .Index, and the functions take their names there.
 // in is the request type, when known, for the JSON names.
 // On a bidi method (bidi) .Request is the message being answered, as
-// gripmock's: .Message there. times is the stub's options.times.
-func translateTemplate(text string, in protoreflect.MessageDescriptor, bidi bool, times int) (string, error) {
+// gripmock's: .Message there, and .MessageIndex that message's index; in
+// a stub that becomes a forEach rule (rule) .AttemptNumber counts the
+// messages the rule answered, .RuleHit. times is the stub's options.times.
+func translateTemplate(text string, in protoreflect.MessageDescriptor, bidi, rule bool, times int) (string, error) {
 	funcs := map[string]any{}
 	for name := range gripmockFuncs {
 		funcs[name] = true
@@ -87,7 +89,7 @@ func translateTemplate(text string, in protoreflect.MessageDescriptor, bidi bool
 		return "", fmt.Errorf("template: %v", strings.TrimPrefix(err.Error(), "template: gripmock:"))
 	}
 	t := trees["gripmock"]
-	tr := &translator{in: in, bidi: bidi, times: times}
+	tr := &translator{in: in, bidi: bidi, rule: rule, times: times}
 	tr.node(t.Root)
 	if tr.err != nil {
 		return "", tr.err
@@ -142,6 +144,7 @@ func builtinValues() map[string]any {
 type translator struct {
 	in    protoreflect.MessageDescriptor
 	bidi  bool
+	rule  bool
 	times int
 	err   error
 }
@@ -317,11 +320,17 @@ func (t *translator) field(f *parse.FieldNode) parse.Node {
 		n := strconv.Itoa(t.times)
 		return &parse.NumberNode{NodeType: parse.NodeNumber, Pos: literalPos, IsInt: true, IsUint: true, IsFloat: true, Int64: int64(t.times), Uint64: uint64(t.times), Float64: float64(t.times), Text: n}
 	}
-	if to == "Hit" && t.bidi {
-		// gripmock counts every message of a bidi stream a stub answers;
-		// .Hit counts calls.
-		t.fail("not supported yet: .%s on a bidi method (gripmock counts the messages a stub answers)", head)
+	if to == "Hit" && t.rule {
+		// gripmock counts every message of a bidi stream a stub answers.
+		to = "RuleHit"
+	} else if to == "Hit" && t.bidi {
+		// .Hit counts calls; with inputs gripmock counts the messages too.
+		t.fail("not supported yet: .%s on a bidi stub with inputs (gripmock counts the messages a stub answers)", head)
 		return f
+	}
+	if head == "MessageIndex" && t.bidi {
+		// gripmock's counts the messages received; .Index those sent.
+		to = "MessageIndex"
 	}
 	f.Ident[0] = to
 	if head == "Request" && t.bidi {

@@ -1,12 +1,14 @@
 package wiremock
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/grpcdouble/grpcdouble/mockserver"
 	"github.com/grpcdouble/grpcdouble/stubformat/internal/native"
@@ -66,7 +68,7 @@ func Read(file string, root *yaml.Node, resolver mockserver.Methods) native.Resu
 	for i, m := range items {
 		r.mapping(m, i)
 	}
-	r.out = append(r.out, r.bidi.Stubs(func(full string) string {
+	r.out = append(r.out, r.bidi.Stubs(func(full, _ string) string {
 		return fmt.Sprintf("from the mappings of %s in %s: WireMock answers each message by the first mapping that matches it", full, r.file)
 	}, "its rules are ranked as WireMock tries mappings")...)
 	return native.Result{Stubs: r.out, Problems: r.problems}
@@ -78,6 +80,9 @@ type reader struct {
 	out      []native.Stub
 	problems []native.Problem
 	failed   bool
+	in       protoreflect.MessageDescriptor // the current mapping's request message, when known
+	// anyOrder: the current equalToJson has ignoreArrayOrder and a list.
+	anyOrder bool
 	// bidi gathers the mappings of bidi methods, answered message by message.
 	bidi native.ForEach
 }
@@ -147,11 +152,17 @@ func (r *reader) mapping(mp *yaml.Node, index int) {
 		return
 	}
 	kind := mockserver.Unary
+	r.in = nil
 	if md != nil {
 		kind = mockserver.KindOf(md)
+		r.in = md.Input()
+	}
+	var in protoreflect.MessageDescriptor
+	if md != nil {
+		in = md.Input()
 	}
 	if kind == mockserver.BidiStream {
-		r.bidiMapping(mp, req, resp, path, full, index)
+		r.bidiMapping(mp, req, resp, path, full, index, in)
 		return
 	}
 
@@ -188,7 +199,13 @@ func (r *reader) mapping(mp *yaml.Node, index int) {
 	case match != nil:
 		native.Set(out, "request", match)
 	}
-	r.response(resp, out, kind)
+	// A template's request.body is the request; on a client stream, the
+	// message that matched, which a native template has no name for.
+	body := requestBody{in: in, value: ".Request"}
+	if kind == mockserver.ClientStream {
+		body.value = ""
+	}
+	r.response(resp, out, kind, body)
 	if r.failed {
 		return
 	}
@@ -232,7 +249,7 @@ func (r *reader) requestMatch(req *yaml.Node) *yaml.Node {
 // bidiMapping makes a mapping of a bidi method a rule of the method's one
 // forEach step: the extension matches each message of the stream against
 // the method's mappings and answers it with the first that matches.
-func (r *reader) bidiMapping(mp, req, resp, path *yaml.Node, full string, index int) {
+func (r *reader) bidiMapping(mp, req, resp, path *yaml.Node, full string, index int, in protoreflect.MessageDescriptor) {
 	for _, k := range []string{"scenarioName", "requiredScenarioState", "newScenarioState"} {
 		if n := native.Get(mp, k); n != nil {
 			r.problem(n, k, "not supported yet: a scenario on a bidi method, answered message by message")
@@ -256,7 +273,8 @@ func (r *reader) bidiMapping(mp, req, resp, path *yaml.Node, full string, index 
 		native.Set(match, "any", native.Bool(req.Line, true))
 	}
 	answer := native.Map(resp.Line)
-	r.response(resp, answer, mockserver.Unary)
+	// request.body is the message being answered: .Message.
+	r.response(resp, answer, mockserver.Unary, requestBody{in: in, value: ".Message"})
 	if r.failed {
 		return
 	}
@@ -350,16 +368,19 @@ func (r *reader) body(b *yaml.Node) *yaml.Node {
 					js = native.Doc(&doc)
 					shift(js, v.Line-1)
 				}
-				if hasPlaceholder(js) {
-					r.problem(v, where+".equalToJson", "not supported yet: json-unit placeholders")
-					return
-				}
 				how := "equal"
 				if x := native.Get(p, "ignoreExtraElements"); x != nil && x.Value == "true" {
 					how = "partial"
 				}
+				r.anyOrder = false
 				if x := native.Get(p, "ignoreArrayOrder"); x != nil && x.Value == "true" {
-					r.problem(x, where+".ignoreArrayOrder", "not supported yet: lists compared in any order")
+					r.anyOrder = hasList(js)
+				}
+				if hasPlaceholder(js) || r.anyOrder {
+					rest, ok := r.placeholders(js, how == "partial", fields, where+".equalToJson")
+					if ok && rest != nil {
+						native.Set(match, how, rest)
+					}
 					return
 				}
 				native.Set(match, how, native.Clone(js))
@@ -487,18 +508,6 @@ func (r *reader) jsonPath(v *yaml.Node, where string) (string, *yaml.Node, bool)
 	return path, op, true
 }
 
-func hasPlaceholder(n *yaml.Node) bool {
-	if n.Kind == yaml.ScalarNode {
-		return strings.Contains(n.Value, "${json-unit.")
-	}
-	for _, c := range n.Content {
-		if hasPlaceholder(c) {
-			return true
-		}
-	}
-	return false
-}
-
 // shift moves the lines of a node parsed from a string to the string's
 // line in the file.
 func shift(n *yaml.Node, by int) {
@@ -572,10 +581,37 @@ var codeNames = []string{"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEAD
 	"ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
 	"OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"}
 
-func (r *reader) response(resp, out *yaml.Node, kind mockserver.Kind) {
-	if t := native.Get(resp, "transformers"); t != nil && len(t.Content) > 0 {
-		r.problem(t, "response.transformers", "not supported yet: WireMock response templates")
-		return
+func (r *reader) response(resp, out *yaml.Node, kind mockserver.Kind, reqBody requestBody) {
+	templated := false
+	if t := native.Get(resp, "transformers"); t != nil {
+		if t.Kind != yaml.SequenceNode {
+			r.problem(t, "response.transformers", "want a list of transformer names")
+			return
+		}
+		for _, name := range t.Content {
+			if name.Value != "response-template" {
+				r.problem(name, "response.transformers", "not supported: the WireMock transformer %q (the reader knows response-template)", name.Value)
+				return
+			}
+			templated = true
+		}
+	}
+	// tmpl translates a string WireMock would render into a native
+	// template; a string without {{ stays as it is.
+	tmpl := func(n *yaml.Node, where string) *yaml.Node {
+		if n.Kind != yaml.ScalarNode || !strings.Contains(n.Value, "{{") {
+			return n
+		}
+		if !templated {
+			r.problem(n, where, "holds {{...}} but the mapping has no \"transformers\": [\"response-template\"]: WireMock sends it as written unless started with --global-response-templating; add the transformer to have it rendered")
+			return nil
+		}
+		text, err := translateTemplate(n.Value, reqBody)
+		if err != nil {
+			r.problem(n, where, "%v", err)
+			return nil
+		}
+		return native.Str(n.Line, text)
 	}
 	if s := native.Get(resp, "status"); s != nil && s.Value != "200" {
 		r.problem(s, "response.status", "a gRPC mapping answers 200 and sets grpc-status-name for errors; got %s", s.Value)
@@ -589,12 +625,17 @@ func (r *reader) response(resp, out *yaml.Node, kind mockserver.Kind) {
 			case "grpc-status-name":
 				statusName = v
 			case "grpc-status-reason":
-				reason = v
+				reason = tmpl(v, "response.headers.grpc-status-reason")
 			case "content-type":
 			default:
-				native.Set(headers, strings.ToLower(k.Value), native.Str(v.Line, v.Value))
+				if x := tmpl(v, "response.headers."+k.Value); x != nil {
+					native.Set(headers, strings.ToLower(k.Value), native.Str(x.Line, x.Value))
+				}
 			}
 		})
+	}
+	if r.failed {
+		return
 	}
 	if len(headers.Content) > 0 {
 		native.Set(out, "headers", headers)
@@ -631,25 +672,46 @@ func (r *reader) response(resp, out *yaml.Node, kind mockserver.Kind) {
 		return
 	}
 	body := native.Get(resp, "jsonBody")
+	where := "response.jsonBody"
+	whole := false
 	if body == nil {
 		if b := native.Get(resp, "body"); b != nil {
+			where = "response.body"
 			var doc yaml.Node
-			if err := yaml.Unmarshal([]byte(b.Value), &doc); err != nil {
-				r.problem(b, "response.body", "not JSON: %v", err)
-				return
-			}
-			body = native.Doc(&doc)
-			if body != nil {
+			err := yaml.Unmarshal([]byte(b.Value), &doc)
+			// YAML would read {{x}} outside a string as a mapping: a
+			// templated body is read as JSON or not at all.
+			jsonText := !strings.Contains(b.Value, "{{") || json.Valid([]byte(b.Value))
+			switch {
+			case err == nil && jsonText && native.Doc(&doc) != nil && native.Doc(&doc).Kind == yaml.MappingNode:
+				body = native.Doc(&doc)
 				shift(body, b.Line-1)
+			case strings.Contains(b.Value, "{{"):
+				// A template that is JSON only once rendered
+				// ("count": {{...}}): a whole-message template.
+				x := tmpl(b, where)
+				if x == nil {
+					return
+				}
+				body = native.Map(b.Line)
+				native.Set(body, "template", x)
+				whole = true
+			case err != nil:
+				r.problem(b, where, "not JSON: %v", err)
+				return
+			default:
+				r.problem(b, where, "want a JSON object")
+				return
 			}
 		}
 	}
 	if body == nil {
 		body = native.Map(resp.Line)
-	}
-	if hasTemplate(body) {
-		r.problem(body, "response.jsonBody", "not supported yet: WireMock response templates")
-		return
+	} else if !whole {
+		body = native.Clone(body)
+		if !r.templates(body, where, tmpl) {
+			return
+		}
 	}
 	if kind == mockserver.ServerStream {
 		native.Set(out, "responses", native.Seq(body.Line, native.Clone(body)))
@@ -658,14 +720,35 @@ func (r *reader) response(resp, out *yaml.Node, kind mockserver.Kind) {
 	native.Set(out, "response", native.Clone(body))
 }
 
-func hasTemplate(n *yaml.Node) bool {
-	if n.Kind == yaml.ScalarNode {
-		return strings.Contains(n.Value, "{{")
-	}
-	for _, c := range n.Content {
-		if hasTemplate(c) {
-			return true
+// templates translates every string value of a body in place; WireMock
+// renders the body's whole text, keys too, which the reader refuses.
+func (r *reader) templates(n *yaml.Node, where string, tmpl func(*yaml.Node, string) *yaml.Node) bool {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if strings.Contains(k.Value, "{{") {
+				r.problem(k, where, "not supported yet: a template in a key (%s)", k.Value)
+				return false
+			}
+			if !r.templates(n.Content[i+1], where+"."+k.Value, tmpl) {
+				return false
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if !r.templates(c, fmt.Sprintf("%s[%d]", where, i), tmpl) {
+				return false
+			}
+		}
+	case yaml.ScalarNode:
+		x := tmpl(n, where)
+		if x == nil {
+			return false
+		}
+		if x != n {
+			n.Value, n.Tag, n.Style = x.Value, "!!str", 0
 		}
 	}
-	return false
+	return true
 }

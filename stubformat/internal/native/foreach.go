@@ -13,9 +13,11 @@ import (
 // message against every such stub of the method, so the stubs of a method
 // become the rules of one native stub.
 type ForEach struct {
-	rules map[string][]Rule
-	order []string
+	rules map[forEachKey][]Rule
+	order []forEachKey
 }
+
+type forEachKey struct{ method, session string }
 
 // Rule is one forEach rule: recv, and delay, send, status or then.
 type Rule struct {
@@ -23,30 +25,46 @@ type Rule struct {
 	Line   int        // the foreign stub's line
 	Order  int        // as Stub.Order: a higher Order is tried first
 	Method *yaml.Node // the foreign node naming the method
+	// Session, when not "", is the session the rule answers in: its stub
+	// has that session and holds the method's global rules too, as a
+	// session's calls see both.
+	Session string
 }
 
 // Add gathers a rule of the method full.
 func (f *ForEach) Add(full string, r Rule) {
 	if f.rules == nil {
-		f.rules = map[string][]Rule{}
+		f.rules = map[forEachKey][]Rule{}
 	}
-	if _, ok := f.rules[full]; !ok {
-		f.order = append(f.order, full)
+	k := forEachKey{full, r.Session}
+	if _, ok := f.rules[k]; !ok {
+		f.order = append(f.order, k)
 	}
-	f.rules[full] = append(f.rules[full], r)
+	f.rules[k] = append(f.rules[k], r)
 }
 
-// Stubs makes one native stub per method gathered: a forEach step with its
-// rules, best first. comment heads each stub; rankNote is its Stub.RankNote.
-func (f *ForEach) Stubs(comment func(full string) string, rankNote string) []Stub {
+// Stubs makes one native stub per method (and session) gathered: a forEach
+// step with its rules, best first. comment heads each stub; rankNote is its
+// Stub.RankNote.
+func (f *ForEach) Stubs(comment func(full, session string) string, rankNote string) []Stub {
 	var out []Stub
-	for _, full := range f.order {
-		rules := f.rules[full]
+	for _, k := range f.order {
+		full := k.method
+		rules := slices.Clone(f.rules[k])
+		if k.session != "" {
+			for _, g := range f.rules[forEachKey{method: full}] {
+				g.Node = Clone(g.Node)
+				rules = append(rules, g)
+			}
+		}
 		slices.SortStableFunc(rules, func(a, b Rule) int { return cmp.Compare(b.Order, a.Order) })
 		first := rules[0]
 		m := Map(first.Line)
-		m.HeadComment = comment(full)
+		m.HeadComment = comment(full, k.session)
 		Set(m, "method", Str(first.Method.Line, full))
+		if k.session != "" {
+			Set(m, "session", Str(first.Line, k.session))
+		}
 		list := Seq(first.Line)
 		for _, rl := range rules {
 			list.Content = append(list.Content, rl.Node)

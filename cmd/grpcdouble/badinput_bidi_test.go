@@ -1,0 +1,86 @@
+package main
+
+import (
+	"github.com/grpcdouble/grpcdouble/expect"
+)
+
+// bidiRuleRows are the bad-input rows of forEach rules, native and made
+// from gripmock's bidi stubs with input: each names the file, the line and
+// the field.
+func bidiRuleRows(serve func(extra ...string) []string, file func(name, data string) string) []badInputRow {
+	ruleTimes := file("rule-times.yaml", `- method: /routeguide.RouteGuide/RouteChat
+  steps:
+    - forEach:
+        - recv: {any: true}
+          times: 3
+          send: {message: x}
+`)
+	ruleMetadata := file("rule-metadata.yaml", `- method: /routeguide.RouteGuide/RouteChat
+  steps:
+    - forEach:
+        - recv: {any: true}
+          metadata: {x-plan: {regex: "("}}
+          send: {message: x}
+`)
+	rulePace := file("rule-pace.yaml", `- method: /routeguide.RouteGuide/RouteChat
+  steps:
+    - forEach:
+        - recv: {any: true}
+          pace: soon
+          send: {message: x}
+`)
+	gmElementDelay := file("gm-bidi-element-delay.yaml", `- service: routeguide.RouteGuide
+  method: RouteChat
+  input: {equals: {message: a}}
+  output:
+    stream:
+      - {message: x}
+      - {message: y, _gripmock: {delay: 10ms}}
+`)
+	gmTimesAnyOf := file("gm-bidi-times-anyof.yaml", `- service: routeguide.RouteGuide
+  method: RouteChat
+  input:
+    anyOf:
+      - equals: {message: a}
+      - equals: {message: b}
+  options: {times: 2}
+  output: {data: {message: x}}
+`)
+	return []badInputRow{
+		{
+			name:   "forEach rule times that is not {max: N}",
+			args:   serve("--stubs", ruleTimes),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{ruleTimes + `:5: steps[0].forEach[0].times: a rule takes {max: N}: the messages it answers at most, over all calls`},
+		},
+		{
+			name:   "forEach rule metadata with a bad regex",
+			args:   serve("--stubs", ruleMetadata),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{ruleMetadata + ":5: steps[0].forEach[0].metadata.x-plan.regex: error parsing regexp: missing closing ): `(`"},
+		},
+		{
+			name:   "forEach rule pace that is not a duration",
+			args:   serve("--stubs", rulePace),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{rulePace + `:5: steps[0].forEach[0].pace: want a duration like 250ms or 2s, got "soon"`},
+		},
+		{
+			name:   "gripmock _gripmock delay on one message of a bidi stub with input",
+			args:   serve("--stubs", gmElementDelay),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{gmElementDelay + `:7: output.stream[1]._gripmock.delay: not supported yet: a delay of its own for one message of a bidi stub with input (a rule paces every message it sends alike)`},
+		},
+		{
+			name:   "gripmock options.times with anyOf on a bidi stub with input",
+			args:   serve("--stubs", gmTimesAnyOf),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{gmTimesAnyOf + `:7: options.times: not supported yet: a count shared by the alternatives of anyOf`},
+		},
+	}
+}

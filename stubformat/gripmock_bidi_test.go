@@ -1,0 +1,101 @@
+package stubformat_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/mockserver"
+
+	"github.com/grpcdouble/grpcdouble/stubformat"
+)
+
+func pingPongMD(method string, md []string, reqs ...string) func(d *double) answer {
+	return func(d *double) answer { return d.stream(method, true, reqs, md...) }
+}
+
+// A gripmock bidi stub with input answers the messages it matches: its
+// headers match the call's metadata, options.times counts the messages it
+// answers (.AttemptNumber the one it answers, .MessageIndex the message's
+// place in the stream), the stub answering the first message sets the
+// headers, and every answering stub adds its trailers.
+var gripmockBidiRuleCalls = []call{
+	{name: "headers matched, the first answer's headers, its trailers",
+		do: pingPongMD(chat, []string{"x-tenant", "acme"}, `{"user": "ann", "text": "hello"}`, `{"user": "ann", "text": "count"}`),
+		want: answer{Messages: []string{`{"user":"acme-bot","text":"hello from acme, ann"}`, `{"user":"bot","text":"count 1 of 2 at message 1"}`},
+			Header: metadata.Pairs("x-bot", "acme"), Trailer: metadata.Pairs("x-last", "acme")}},
+	{name: "headers not matched; the count used up over calls; trailers of every answer",
+		do: pingPong(chat, `{"user": "carl", "text": "count"}`, `{"user": "carl", "text": "hello"}`, `{"user": "carl", "text": "count"}`),
+		want: answer{Messages: []string{`{"user":"bot","text":"count 2 of 2 at message 0"}`, `{"user":"bot","text":"hello carl"}`,
+			`{"user":"bot","text":"no more counts"}`, `{"user":"bot","text":"at message 2"}`},
+			Trailer: metadata.Pairs("x-last", "plain", "x-plain", "yes")}},
+	{name: "the headers of the stub answering the first message",
+		do:   pingPong(chat, `{"user": "dora", "text": "hello"}`),
+		want: answer{Messages: []string{`{"user":"bot","text":"hello dora"}`}, Header: metadata.Pairs("x-bot", "plain 0")}},
+	{name: "an element's _gripmock error ends the call after the messages before it",
+		do:   pingPong(chat, `{"user": "fay", "text": "stop"}`, `{"user": "fay", "text": "hello"}`),
+		want: answer{Messages: []string{`{"user":"bot","text":"stopping"}`}, Code: codes.FailedPrecondition, Message: "stopped"}},
+	{name: "a stub's error ends the call before its data",
+		do:   pingPong(chat, `{"user": "gus", "text": "fail"}`),
+		want: failed(codes.InvalidArgument, "failed here")},
+}
+
+func checkBidiRules(t *testing.T, d *double) {
+	t.Helper()
+	runCalls(t, d, gripmockBidiRuleCalls)
+	// A stub answering a later message sets no headers: they went with
+	// the first answer.
+	a := d.stream(chat, true, []string{`{"user": "eve", "text": "count"}`, `{"user": "eve", "text": "hello"}`})
+	if got := a.Header.Get("x-bot"); len(got) != 0 {
+		t.Errorf("x-bot header %q, want none (the first message's stub sets none)", got)
+	}
+	if len(a.Messages) != 3 {
+		t.Errorf("answers %q, want 3", a.Messages)
+	}
+}
+
+func TestGripmockBidiRulesAsIs(t *testing.T) {
+	checkBidiRules(t, serve(t, stubformat.Auto, "testdata/gripmock/bidi-rules.yaml"))
+}
+
+func TestGripmockBidiRulesConverted(t *testing.T) {
+	checkBidiRules(t, serveConverted(t, stubformat.Gripmock, "testdata/gripmock/bidi-rules.yaml"))
+	// The stream's delay is the rule's pace, before each message.
+	data, err := os.ReadFile(filepath.Join(convertTo(t, stubformat.Gripmock, "testdata/gripmock/bidi-rules.yaml"), "bidi-rules.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "pace: 1ms") {
+		t.Errorf("the converted stub has no pace: 1ms:\n%s", data)
+	}
+}
+
+var gripmockBidiSessionCalls = []call{
+	{name: "in the session: its stub, then a global one",
+		do:   pingPongMD(chat, []string{expect.GripmockSessionKey, "team-a"}, `{"text": "hello"}`, `{"text": "count"}`, `{"text": "count"}`),
+		want: ok(`{"user":"team-a-bot","text":"hello team a"}`, `{"user":"bot","text":"count 1"}`, `{"user":"bot","text":"count 2"}`)},
+	{name: "in the session: the count used up", do: pingPongMD(chat, []string{expect.GripmockSessionKey, "team-a"}, `{"text": "count"}`), noMatch: true},
+	{name: "no session: the global stubs, counted apart",
+		do:   pingPong(chat, `{"text": "hello"}`, `{"text": "count"}`),
+		want: ok(`{"user":"bot","text":"hello everyone"}`, `{"user":"bot","text":"count 1"}`)},
+	{name: "another session: the global stubs, counted in it", do: pingPongMD(chat, []string{expect.GripmockSessionKey, "team-b"}, `{"text": "hello"}`, `{"text": "count"}`),
+		want: ok(`{"user":"bot","text":"hello everyone"}`, `{"user":"bot","text":"count 1"}`)},
+}
+
+func TestGripmockBidiSessionsAsIs(t *testing.T) {
+	d := serveSessions(t, func(r mockserver.Methods) ([]expect.Stub, error) {
+		return stubformat.Load(r, stubformat.Auto, "testdata/gripmock/bidi-sessions.yaml")
+	})
+	runCalls(t, d, gripmockBidiSessionCalls)
+}
+
+func TestGripmockBidiSessionsConverted(t *testing.T) {
+	dir := convertTo(t, stubformat.Gripmock, "testdata/gripmock/bidi-sessions.yaml")
+	d := serveSessions(t, func(r mockserver.Methods) ([]expect.Stub, error) { return expect.LoadStubs(r, dir) })
+	runCalls(t, d, gripmockBidiSessionCalls)
+}
