@@ -96,13 +96,19 @@ func TestMixedFolder(t *testing.T) {
 
 // WireMock scenarios are native scenarios: the first call fails and moves
 // the state, the retry succeeds; a mapping without a required state
-// answers in any.
+// answers in any, and may move it.
 var wiremockScenarioCalls = []call{
 	{name: "any state, before", do: unary(getItem, `{"id": "any-state"}`), want: ok(`{"name":"in any state"}`)},
 	{name: "started", do: unary(getItem, `{"id": "flaky"}`), want: failed(codes.Unavailable, "try again")},
 	{name: "recovered", do: unary(getItem, `{"id": "flaky"}`), want: ok(`{"name":"recovered"}`)},
 	{name: "recovered again", do: unary(getItem, `{"id": "flaky"}`), want: ok(`{"name":"recovered"}`)},
 	{name: "any state, after", do: unary(getItem, `{"id": "any-state"}`), want: ok(`{"name":"in any state"}`)},
+	{name: "any state, then move: from recovered", do: unary(getItem, `{"id": "reset"}`), want: ok(`{"name":"back to the start"}`)},
+	{name: "started again", do: unary(getItem, `{"id": "flaky"}`), want: failed(codes.Unavailable, "try again")},
+	{name: "any state, then move: from recovered again", do: unary(getItem, `{"id": "reset"}`), want: ok(`{"name":"back to the start"}`)},
+	{name: "any state, then move: from started", do: unary(getItem, `{"id": "reset"}`), want: ok(`{"name":"back to the start"}`)},
+	{name: "still started", do: unary(getItem, `{"id": "flaky"}`), want: failed(codes.Unavailable, "try again")},
+	{name: "recovered once more", do: unary(getItem, `{"id": "flaky"}`), want: ok(`{"name":"recovered"}`)},
 }
 
 func TestWireMockScenariosAsIs(t *testing.T) {

@@ -162,7 +162,7 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 	wmScenario := file("wm-scenario.json", `{
   "scenarioName": "flaky",
   "newScenarioState": "recovered",
-  "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "method": "POST"},
+  "request": {"urlPath": "/routeguide.RouteGuide/RouteChat", "method": "POST"},
   "response": {"jsonBody": {"name": "x"}}
 }
 `)
@@ -424,11 +424,11 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			want:   []string{wmNoTransformer + `:4: response.jsonBody.name: holds {{...}} but the mapping has no "transformers": ["response-template"]: WireMock sends it as written unless started with --global-response-templating; add the transformer to have it rendered`},
 		},
 		{
-			name:   "WireMock scenario that moves the state from any state",
+			name:   "WireMock scenario on a bidi method",
 			args:   serve("--stubs", wmScenario),
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
-			want:   []string{wmScenario + ":3: newScenarioState: not supported yet: a scenario mapping without requiredScenarioState (WireMock: any state) that moves the state"},
+			want:   []string{wmScenario + ":2: scenarioName: not supported yet: a scenario on a bidi method, answered message by message"},
 		},
 		{
 			name:   "WireMock bidi mapping with header matchers",

@@ -54,6 +54,12 @@ const wiremockRouteGuideStreams = `{"mappings": [
   {"request": {"urlPath": "/routeguide.RouteGuide/RouteChat",
     "bodyPatterns": [{"matchesJsonPath": {"expression": "$.message", "equalTo": "ping"}}]},
    "response": {"jsonBody": {"message": "pong"}}},
+  {"scenarioName": "s", "requiredScenarioState": "moved",
+   "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "bodyPatterns": [{"equalToJson": {"latitude": 31}}]},
+   "response": {"jsonBody": {"name": "moved"}}},
+  {"scenarioName": "s", "newScenarioState": "moved",
+   "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "bodyPatterns": [{"equalToJson": {"latitude": 32}}]},
+   "response": {"jsonBody": {"name": "moving"}}},
   {"request": {"urlPath": "/routeguide.RouteGuide/GetFeature",
     "bodyPatterns": [{"equalToJson": {"latitude": 21, "longitude": "${json-unit.any-number}"}}]},
    "response": {"jsonBody": {"name": "any longitude"}}}
@@ -102,6 +108,15 @@ func TestServeForeignStubs(t *testing.T) {
 	}
 	if _, err := client.GetFeature(ctx, &pb.Point{Latitude: 21}); status.Code(err) != codes.FailedPrecondition {
 		t.Errorf("GetFeature(21, 0) = %v; want a miss: any-number wants a longitude", err)
+	}
+	// A mapping in any state of its scenario that moves it.
+	for _, c := range []struct {
+		lat  int32
+		want string
+	}{{32, "moving"}, {31, "moved"}, {32, "moving"}, {31, "moved"}} {
+		if f, err := client.GetFeature(ctx, &pb.Point{Latitude: c.lat}); err != nil || f.GetName() != c.want {
+			t.Errorf("GetFeature(%d) = %v, %v; want %q", c.lat, f, err, c.want)
+		}
 	}
 	recordRoute := func(lats ...int32) (*pb.RouteSummary, error) {
 		rr, err := client.RecordRoute(ctx)

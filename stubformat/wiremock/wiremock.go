@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -65,6 +66,7 @@ func mappings(root *yaml.Node) []*yaml.Node {
 func Read(file string, root *yaml.Node, resolver mockserver.Methods) native.Result {
 	r := &reader{file: file, resolver: resolver}
 	items := mappings(root)
+	r.states = scenarioStates(items)
 	for i, m := range items {
 		r.mapping(m, i)
 	}
@@ -83,6 +85,7 @@ type reader struct {
 	in       protoreflect.MessageDescriptor // the current mapping's request message, when known
 	// anyOrder: the current equalToJson has ignoreArrayOrder and a list.
 	anyOrder bool
+	states   map[string][]string // by scenario, the states the file's mappings name
 	// bidi gathers the mappings of bidi methods, answered message by message.
 	bidi native.ForEach
 }
@@ -218,8 +221,52 @@ func (r *reader) mapping(mp *yaml.Node, index int) {
 	if !ok {
 		return
 	}
-	r.out = append(r.out, native.Stub{Node: out, Line: mp.Line, Method: full, Order: order(prio, index),
-		RankNote: fmt.Sprintf("WireMock tries priority %d before higher numbers", prio)})
+	stub := native.Stub{Node: out, Line: mp.Line, Method: full, Order: order(prio, index),
+		RankNote: fmt.Sprintf("WireMock tries priority %d before higher numbers", prio)}
+	if native.Get(out, "setState") != nil && native.Get(out, "whenState") == nil {
+		r.out = append(r.out, r.anyState(stub, native.Get(out, "scenario").Value)...)
+		return
+	}
+	r.out = append(r.out, stub)
+}
+
+// anyState makes a mapping that answers in any state of its scenario and
+// moves it one stub per state the file's mappings of the scenario name
+// (Started first): the states the scenario can be in. The one for Started
+// keeps the mapping's id.
+func (r *reader) anyState(st native.Stub, scenario string) []native.Stub {
+	var out []native.Stub
+	for i, state := range r.states[scenario] {
+		s := st
+		s.Node = native.Clone(st.Node)
+		if i > 0 {
+			native.Delete(s.Node, "id")
+		}
+		native.SetAfter(s.Node, "scenario", "whenState", native.Str(st.Node.Line, state))
+		s.Node.HeadComment = fmt.Sprintf("%s; in state %s: WireMock answers it in any state of %s", st.Node.HeadComment, state, scenario)
+		out = append(out, s)
+	}
+	return out
+}
+
+// scenarioStates gathers, by scenario, the states its mappings name.
+func scenarioStates(items []*yaml.Node) map[string][]string {
+	states := map[string][]string{}
+	for _, mp := range items {
+		name := native.Get(mp, "scenarioName")
+		if name == nil || name.Kind != yaml.ScalarNode {
+			continue
+		}
+		if states[name.Value] == nil {
+			states[name.Value] = []string{"Started"}
+		}
+		for _, k := range []string{"requiredScenarioState", "newScenarioState"} {
+			if n := native.Get(mp, k); n != nil && n.Kind == yaml.ScalarNode && n.Value != "" && !slices.Contains(states[name.Value], n.Value) {
+				states[name.Value] = append(states[name.Value], n.Value)
+			}
+		}
+	}
+	return states
 }
 
 // order ranks mappings as WireMock tries them: the lowest priority number
@@ -302,8 +349,9 @@ func (r *reader) bidiMapping(mp, req, resp, path *yaml.Node, full string, index 
 
 // scenario translates WireMock's scenario keys into native scenario,
 // whenState and setState; both start in the state "Started". A mapping
-// in a scenario without requiredScenarioState answers in any state, which
-// the native form has no word for when it also moves the state.
+// in a scenario without requiredScenarioState answers in any state: as
+// any other mapping, or, when it moves the state, as one stub for each
+// state of the scenario (see anyState).
 func (r *reader) scenario(mp *yaml.Node) []keyValue {
 	name, req, next := native.Get(mp, "scenarioName"), native.Get(mp, "requiredScenarioState"), native.Get(mp, "newScenarioState")
 	for _, k := range []string{"scenarioName", "requiredScenarioState", "newScenarioState"} {
@@ -324,7 +372,8 @@ func (r *reader) scenario(mp *yaml.Node) []keyValue {
 	}
 	if req == nil {
 		if next != nil {
-			r.problem(next, "newScenarioState", "not supported yet: a scenario mapping without requiredScenarioState (WireMock: any state) that moves the state")
+			// In any state, then moves it: whenState is filled in per state.
+			return []keyValue{{"scenario", native.Str(name.Line, name.Value)}, {"setState", native.Str(next.Line, next.Value)}}
 		}
 		return nil // in no state in particular: a mapping as any other
 	}

@@ -273,3 +273,13 @@ func Method(resolver mockserver.Methods, service, method string) (string, protor
 	}
 	return full, nil, nil
 }
+
+// Delete removes key from the mapping m.
+func Delete(m *yaml.Node, key string) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			m.Content = append(m.Content[:i], m.Content[i+2:]...)
+			return
+		}
+	}
+}
