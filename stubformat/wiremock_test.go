@@ -58,6 +58,12 @@ var wiremockCalls = []call{
 	{name: "ignoreArrayOrder: as many elements", do: unary(getItem, `{"id": "ord-1", "tags": ["a", "b"]}`), want: failed(codes.Unavailable, "fallback")},
 	{name: "ignoreArrayOrder, exact: an extra field misses it", do: unary(getItem, `{"id": "ord-1", "tags": ["b", "a", "a"], "gift": true}`), want: failed(codes.Unavailable, "fallback")},
 	{name: "ignoreArrayOrder with ignoreExtraElements", do: unary(getItem, `{"id": "ord-2", "tags": ["y", "x"], "gift": true}`), want: ok(`{"name":"any order, partial"}`)},
+	{name: "matchesJsonPath: && in a filter", do: unary(getItem, `{"id": "jp-1", "quantity": 15}`), want: ok(`{"name":"between 10 and 20"}`)},
+	{name: "matchesJsonPath: && in a filter, one fails", do: unary(getItem, `{"id": "jp-1", "quantity": 25}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "matchesJsonPath: [0] and a nested field set", do: unary(getItem, `{"id": "jp-2", "tags": ["x"], "filter": {"category": "c"}}`), want: ok(`{"name":"has tags"}`)},
+	{name: "matchesJsonPath: [0] on an empty list", do: unary(getItem, `{"id": "jp-2", "filter": {"category": "c"}}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "matchesJsonPath: a filter on a list", do: unary(getItem, `{"id": "jp-3", "tags": ["a", "sale"]}`), want: ok(`{"name":"on sale"}`)},
+	{name: "matchesJsonPath: a filter on a list, no such element", do: unary(getItem, `{"id": "jp-3", "tags": ["a"]}`), want: failed(codes.Unavailable, "fallback")},
 	{name: "client stream: a message matches", do: stream(upload, `{"uploadId": "wm-up", "sequence": 1}`, `{"uploadId": "wm-up", "sequence": 2}`, `{"uploadId": "wm-up", "sequence": 3}`),
 		want: ok(`{"uploadId":"wm-up","chunks":2,"ok":true}`)},
 	{name: "client stream: a JSON path on a message", do: stream(upload, `{"uploadId": "x", "sequence": 1}`, `{"uploadId": "x", "sequence": 120}`),
@@ -76,7 +82,7 @@ func TestWireMockAsIs(t *testing.T) {
 }
 
 func TestWireMockChosenFormat(t *testing.T) {
-	runCalls(t, serve(t, stubformat.WireMock, "testdata/wiremock/mappings.json", "testdata/wiremock/streams.json", "testdata/wiremock/placeholders.json"), wiremockCalls)
+	runCalls(t, serve(t, stubformat.WireMock, "testdata/wiremock/mappings.json", "testdata/wiremock/streams.json", "testdata/wiremock/placeholders.json", "testdata/wiremock/jsonpaths.json"), wiremockCalls)
 }
 
 func TestWireMockConverted(t *testing.T) {

@@ -184,6 +184,12 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
   "response": {"jsonBody": {"name": "x"}}
 }
 `)
+	wmListPath := file("wm-list-path.json", `{
+  "request": {"urlPath": "/routeguide.RouteGuide/GetFeature",
+    "bodyPatterns": [{"matchesJsonPath": "$.latitude[0]"}]},
+  "response": {"jsonBody": {"name": "x"}}
+}
+`)
 	gmOverallHealth := file("gm-overall-health.yaml", `- service: grpc.health.v1.Health
   method: Check
   input:
@@ -450,6 +456,13 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{wmHolderKind + ":3: request.bodyPatterns[0].equalToJson: ${json-unit.any-string} never matches the field latitude: its JSON is a number"},
+		},
+		{
+			name:   "WireMock JSON path indexing a field that is not a list",
+			args:   serve("--stubs", wmListPath),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{wmListPath + `:3: request.bodyPatterns[0].matchesJsonPath: latitude is not a list: the JSON path "$.latitude[0]" never matches`},
 		},
 		{
 			name: "unknown --stubs-format",

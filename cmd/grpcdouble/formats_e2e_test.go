@@ -54,6 +54,9 @@ const wiremockRouteGuideStreams = `{"mappings": [
   {"request": {"urlPath": "/routeguide.RouteGuide/RouteChat",
     "bodyPatterns": [{"matchesJsonPath": {"expression": "$.message", "equalTo": "ping"}}]},
    "response": {"jsonBody": {"message": "pong"}}},
+  {"request": {"urlPath": "/routeguide.RouteGuide/GetFeature",
+    "bodyPatterns": [{"matchesJsonPath": "$[?(@.latitude == 41 && @.longitude > 0)]"}]},
+   "response": {"jsonBody": {"name": "east of 41"}}},
   {"scenarioName": "s", "requiredScenarioState": "moved",
    "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "bodyPatterns": [{"equalToJson": {"latitude": 31}}]},
    "response": {"jsonBody": {"name": "moved"}}},
@@ -108,6 +111,12 @@ func TestServeForeignStubs(t *testing.T) {
 	}
 	if _, err := client.GetFeature(ctx, &pb.Point{Latitude: 21}); status.Code(err) != codes.FailedPrecondition {
 		t.Errorf("GetFeature(21, 0) = %v; want a miss: any-number wants a longitude", err)
+	}
+	if f, err := client.GetFeature(ctx, &pb.Point{Latitude: 41, Longitude: 2}); err != nil || f.GetName() != "east of 41" {
+		t.Errorf("GetFeature(41, 2) = %v, %v; want the mapping with a && filter", f, err)
+	}
+	if _, err := client.GetFeature(ctx, &pb.Point{Latitude: 41, Longitude: -2}); status.Code(err) != codes.FailedPrecondition {
+		t.Errorf("GetFeature(41, -2) = %v; want a miss", err)
 	}
 	// A mapping in any state of its scenario that moves it.
 	for _, c := range []struct {

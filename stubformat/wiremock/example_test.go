@@ -48,7 +48,7 @@ func ExampleRead() {
 func TestProblemsNameTheLine(t *testing.T) {
 	for _, tc := range []struct{ src, want string }{
 		{`{"request": {"urlPath": "/a.S/M", "method": "GET"}, "response": {}}`, `f.json:1: request.method: gRPC calls are POST; got "GET"`},
-		{"{\"request\": {\"urlPath\": \"/a.S/M\",\n \"bodyPatterns\": [{\"matchesJsonPath\": \"$.items[0]\"}]}, \"response\": {}}", `f.json:2: request.bodyPatterns[0].matchesJsonPath: not supported yet: the JSON path "$.items[0]" (the reader takes $.field.field and $[?(@.field OP value)])`},
+		{"{\"request\": {\"urlPath\": \"/a.S/M\",\n \"bodyPatterns\": [{\"matchesJsonPath\": \"$..items\"}]}, \"response\": {}}", `f.json:2: request.bodyPatterns[0].matchesJsonPath: not supported yet: the JSON path "$..items" (the reader takes $.field.field, $.list[0], $.list[*], $.list[?(@ == value)] and $[?(@.field OP value && ...)])`},
 		{"{\"request\": {\"urlPath\": \"/a.S/M\",\n \"bodyPatterns\": [{\"equalToJson\": {\"a\": \"${json-unit.matches:x}\"}, \"ignoreExtraElements\": true}]}, \"response\": {}}", `f.json:2: request.bodyPatterns[0].equalToJson: not supported yet: the json-unit placeholder "${json-unit.matches:x}" (want any-string, any-number, any-boolean, ignore, ignore-element or regex)`},
 		{"{\"request\": {\"urlPath\": \"/a.S/M\"},\n \"requiredScenarioState\": \"Started\", \"response\": {}}", `f.json:2: scenarioName: is required with requiredScenarioState and newScenarioState`},
 		{"{\"request\": {\"urlPath\": \"/a.S/M\",\n \"headers\": {\"x\": {\"doesNotMatch\": \"a\"}}}, \"response\": {}}", `f.json:2: request.headers.x.doesNotMatch: unsupported header matcher (want equalTo, contains, matches or absent)`},

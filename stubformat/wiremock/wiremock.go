@@ -435,15 +435,16 @@ func (r *reader) body(b *yaml.Node) *yaml.Node {
 				native.Set(match, how, native.Clone(js))
 			case "ignoreExtraElements", "ignoreArrayOrder":
 			case "matchesJsonPath":
-				path, op, ok := r.jsonPath(v, where+".matchesJsonPath")
+				tests, ok := r.jsonPaths(v, where+".matchesJsonPath")
 				if !ok {
 					return
 				}
-				if native.Get(fields, path) != nil {
-					r.problem(v, where+".matchesJsonPath", "not supported yet: two JSON paths on the field %s", path)
-					return
+				for _, t := range tests {
+					if !mergeTest(fields, t) {
+						r.problem(v, where+".matchesJsonPath", "not supported yet: two tests of one kind on the field %s", t.path)
+						return
+					}
 				}
-				native.Set(fields, path, op)
 			default:
 				r.problem(k, where+"."+k.Value, "unsupported body matcher (want equalToJson, with ignoreExtraElements, or matchesJsonPath)")
 			}
@@ -458,10 +459,26 @@ func (r *reader) body(b *yaml.Node) *yaml.Node {
 	return match
 }
 
-// A JSON path the reader translates: $.a.b, or a filter $[?(@.a.b OP value)].
+// mergeTest adds a field test to fields; two on one field hold both, as
+// one operator mapping, unless they use the same operator.
+func mergeTest(fields *yaml.Node, t fieldTest) bool {
+	have := native.Get(fields, t.path)
+	if have == nil {
+		native.Set(fields, t.path, t.op)
+		return true
+	}
+	for i := 0; i+1 < len(t.op.Content); i += 2 {
+		if native.Get(have, t.op.Content[i].Value) != nil {
+			return false
+		}
+	}
+	have.Content = append(have.Content, t.op.Content...)
+	return true
+}
+
+// A JSON path the reader translates as a whole: $.a.b.
 var (
-	plainPath  = regexp.MustCompile(`^\$((?:\.[A-Za-z_][A-Za-z0-9_]*)+)$`)
-	filterPath = regexp.MustCompile(`^\$\[\?\(@((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*(==|>=|<=|>|<|=~)\s*(.+?)\s*\)\]$`)
+	plainPath = regexp.MustCompile(`^\$((?:\.[A-Za-z_][A-Za-z0-9_]*)+)$`)
 )
 
 // jsonPath translates matchesJsonPath into a field path and an operator:
@@ -514,47 +531,148 @@ func (r *reader) jsonPath(v *yaml.Node, where string) (string, *yaml.Node, bool)
 		}
 		return strings.TrimPrefix(m[1], "."), op, true
 	}
-	if m := plainPath.FindStringSubmatch(v.Value); m != nil {
+	r.problem(v, where, "want a JSON path or an object with an expression")
+	return "", nil, false
+}
+
+// A JSON path's pieces: $.a.b[0] and $.a.b[*] (the list has an element),
+// $.a.b[?(@ == v)] (it has the element v), and a filter's conditions,
+// @.a.b OP value or @.a.b (set), joined by &&.
+var (
+	listPath   = regexp.MustCompile(`^\$((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\[(0|\*)\]$`)
+	listFilter = regexp.MustCompile(`^\$((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\[\?\(@\s*==\s*(.+?)\s*\)\]$`)
+	anyFilter  = regexp.MustCompile(`^\$\[\?\((.+)\)\]$`)
+	condition  = regexp.MustCompile(`^@((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*(?:(==|>=|<=|>|<|=~)\s*(.+?))?$`)
+)
+
+type fieldTest struct {
+	path string
+	op   *yaml.Node
+}
+
+// jsonPaths translates matchesJsonPath into tests on fields: a string
+// expression (see listPath and its kin), or an object (see jsonPath).
+func (r *reader) jsonPaths(v *yaml.Node, where string) ([]fieldTest, bool) {
+	present := func(path string) []fieldTest {
+		op := native.Map(v.Line)
 		native.Set(op, "present", native.Bool(v.Line, true))
-		return strings.TrimPrefix(m[1], "."), op, true
+		return []fieldTest{{path, op}}
 	}
-	m := filterPath.FindStringSubmatch(v.Value)
-	if m == nil {
-		r.problem(v, where, "not supported yet: the JSON path %q (the reader takes $.field.field and $[?(@.field OP value)])", v.Value)
-		return "", nil, false
+	if v.Kind == yaml.MappingNode {
+		path, op, ok := r.jsonPath(v, where)
+		return []fieldTest{{path, op}}, ok
 	}
-	path, cmp, lit := strings.TrimPrefix(m[1], "."), m[2], m[3]
+	expr := strings.TrimSpace(v.Value)
+	if m := plainPath.FindStringSubmatch(expr); m != nil {
+		return present(strings.TrimPrefix(m[1], ".")), true
+	}
+	if m := listPath.FindStringSubmatch(expr); m != nil {
+		path := strings.TrimPrefix(m[1], ".")
+		// A list has an element 0, or any, when it is not empty.
+		return present(path), r.wantList(v, path, where)
+	}
+	if m := listFilter.FindStringSubmatch(expr); m != nil {
+		path := strings.TrimPrefix(m[1], ".")
+		operand, ok := r.operand(v, m[2], where)
+		if !ok || !r.wantList(v, path, where) {
+			return nil, false
+		}
+		op := native.Map(v.Line)
+		native.Set(op, "contains", operand)
+		return []fieldTest{{path, op}}, true
+	}
+	m := anyFilter.FindStringSubmatch(expr)
+	if m == nil || strings.Contains(m[1], "||") {
+		r.problem(v, where, "not supported yet: the JSON path %q (the reader takes $.field.field, $.list[0], $.list[*], $.list[?(@ == value)] and $[?(@.field OP value && ...)])", v.Value)
+		return nil, false
+	}
+	var out []fieldTest
+	for _, c := range strings.Split(m[1], "&&") {
+		cm := condition.FindStringSubmatch(strings.TrimSpace(c))
+		if cm == nil {
+			r.problem(v, where, "not supported yet: the JSON path condition %q (want @.field OP value, OP one of == < <= > >= =~, or @.field)", strings.TrimSpace(c))
+			return nil, false
+		}
+		path := strings.TrimPrefix(cm[1], ".")
+		if cm[2] == "" {
+			out = append(out, present(path)...)
+			continue
+		}
+		op, ok := r.comparison(v, cm[2], cm[3], where)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, fieldTest{path, op})
+	}
+	return out, true
+}
+
+// wantList reports a list path ($.a[0]) on a field that is not a list,
+// which never matches, when the request's descriptor is known.
+func (r *reader) wantList(v *yaml.Node, path, where string) bool {
+	md := r.in
+	var fd protoreflect.FieldDescriptor
+	for _, name := range strings.Split(path, ".") {
+		if md == nil {
+			return true
+		}
+		if fd = md.Fields().ByJSONName(name); fd == nil {
+			fd = md.Fields().ByName(protoreflect.Name(name))
+		}
+		if fd == nil {
+			return true // the native loader names the unknown field
+		}
+		md = fd.Message()
+	}
+	if fd != nil && !fd.IsList() {
+		r.problem(v, where, "%s is not a list: the JSON path %q never matches", path, v.Value)
+		return false
+	}
+	return true
+}
+
+// comparison is a filter's @.field OP value as an operator.
+func (r *reader) comparison(v *yaml.Node, cmp, lit, where string) (*yaml.Node, bool) {
+	op := native.Map(v.Line)
 	if cmp == "=~" {
 		re := strings.TrimSuffix(strings.TrimPrefix(lit, "/"), "/")
 		if !strings.HasPrefix(lit, "/") || !strings.HasSuffix(lit, "/") || len(lit) < 2 {
 			r.problem(v, where, "want =~ /regular expression/, got %s", lit)
-			return "", nil, false
+			return nil, false
 		}
 		if _, err := regexp.Compile(re); err != nil {
 			r.problem(v, where, "invalid regular expression %q: %v", re, err)
-			return "", nil, false
+			return nil, false
 		}
 		// Jayway's =~ matches the whole value.
 		native.Set(op, "regex", native.Str(v.Line, "^(?:"+re+")$"))
-		return path, op, true
+		return op, true
 	}
-	var operand *yaml.Node
-	if len(lit) >= 2 && (lit[0] == '\'' || lit[0] == '"') && lit[len(lit)-1] == lit[0] {
-		operand = native.Str(v.Line, lit[1:len(lit)-1])
-	} else if _, err := strconv.ParseFloat(lit, 64); err == nil {
-		operand = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: lit, Line: v.Line}
-		if _, err := strconv.Atoi(lit); err == nil {
-			operand.Tag = "!!int"
-		}
-	} else if lit == "true" || lit == "false" {
-		operand = native.Bool(v.Line, lit == "true")
-	} else {
-		r.problem(v, where, "want a string, number or boolean to compare with, got %s", lit)
-		return "", nil, false
+	operand, ok := r.operand(v, lit, where)
+	if !ok {
+		return nil, false
 	}
 	name := map[string]string{"==": "equal", ">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}[cmp]
 	native.Set(op, name, operand)
-	return path, op, true
+	return op, true
+}
+
+func (r *reader) operand(v *yaml.Node, lit, where string) (*yaml.Node, bool) {
+	switch {
+	case len(lit) >= 2 && (lit[0] == '\'' || lit[0] == '"') && lit[len(lit)-1] == lit[0]:
+		return native.Str(v.Line, lit[1:len(lit)-1]), true
+	case lit == "true" || lit == "false":
+		return native.Bool(v.Line, lit == "true"), true
+	}
+	if _, err := strconv.ParseFloat(lit, 64); err == nil {
+		n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: lit, Line: v.Line}
+		if _, err := strconv.Atoi(lit); err == nil {
+			n.Tag = "!!int"
+		}
+		return n, true
+	}
+	r.problem(v, where, "want a string, number or boolean to compare with, got %s", lit)
+	return nil, false
 }
 
 // shift moves the lines of a node parsed from a string to the string's
