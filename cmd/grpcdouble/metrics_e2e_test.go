@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -181,9 +182,19 @@ func TestMetricsWithoutAdmin(t *testing.T) {
 	if _, err := client.GetFeature(ctx, &pb.Point{Latitude: 1, Longitude: 2}); err != nil {
 		t.Fatal(err)
 	}
-	fams := scrapeMetrics(t, "http://"+m[1]+"/metrics")
-	if got, ok := sample(fams, "grpcdouble_calls_total", map[string]string{"method": "/routeguide.RouteGuide/GetFeature", "code": "OK", "source": "stub", "stub": "feature-1-2"}); !ok || got != 1 {
-		t.Fatalf("calls_total for the one call: %v (found %v)", got, ok)
+	// The client has its answer before the server's stats handler ends the
+	// call and counts it, so the count may lag the answer: poll, bounded.
+	labels := map[string]string{"method": "/routeguide.RouteGuide/GetFeature", "code": "OK", "source": "stub", "stub": "feature-1-2"}
+	var got float64
+	var found bool
+	for deadline := time.Now().Add(callTimeout); ; time.Sleep(20 * time.Millisecond) {
+		got, found = sample(scrapeMetrics(t, "http://"+m[1]+"/metrics"), "grpcdouble_calls_total", labels)
+		if (found && got >= 1) || time.Now().After(deadline) {
+			break
+		}
+	}
+	if !found || got != 1 {
+		t.Fatalf("calls_total for the one call: %v (found %v)", got, found)
 	}
 	// Only /metrics: no admin API there.
 	if code := adminDo(t, "GET", "http://"+m[1]+"/stubs", "", "", nil); code != http.StatusNotFound {
