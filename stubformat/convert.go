@@ -85,6 +85,10 @@ func Convert(resolver mockserver.Methods, from Format, paths ...string) ([]Conve
 	rank(results)
 	var out []Converted
 	names := map[string]string{}
+	taken := map[string]int{}
+	for _, f := range read1 {
+		taken[outName(f.given, f.name)]++
+	}
 	for _, f := range read1 {
 		// The stubs must load as native stubs: one that does not is listed
 		// now, not written to fail later.
@@ -101,6 +105,11 @@ func Convert(resolver mockserver.Methods, from Format, paths ...string) ([]Conve
 			continue
 		}
 		name := outName(f.given, f.name)
+		// gripmock folders hold stubs.json beside stubs.yaml: the .yaml one
+		// keeps the name, the other keeps its extension in it (stubs.json.yaml).
+		if taken[name] > 1 && filepath.Ext(f.name) != ".yaml" {
+			name = strings.TrimSuffix(name, ".yaml") + filepath.Ext(f.name) + ".yaml"
+		}
 		if prev, ok := names[name]; ok {
 			return nil, nil, fmt.Errorf("convert: %s and %s would both be written to %s", prev, f.name, name)
 		}

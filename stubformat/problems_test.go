@@ -121,3 +121,36 @@ func TestConvertListsEveryProblem(t *testing.T) {
 		}
 	}
 }
+
+// TestConvertKeepsFilesOfOneNameApart: gripmock folders hold stubs.json
+// beside stubs.yaml (its track-streaming example); both are converted, the
+// .yaml one keeping its name, and neither is lost.
+func TestConvertKeepsFilesOfOneNameApart(t *testing.T) {
+	resolver, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protoDir}, shopProto))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resolver.Close()
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"stubs.yaml": "- service: shop.v1.ShopService\n  method: GetItem\n  input: {equals: {id: a}}\n  output: {data: {name: from yaml}}\n",
+		"stubs.json": `[{"service": "shop.v1.ShopService", "method": "GetItem", "input": {"equals": {"id": "b"}}, "output": {"data": {"name": "from json"}}}]`,
+		"stubs.yml":  "- service: shop.v1.ShopService\n  method: GetItem\n  input: {equals: {id: c}}\n  output: {data: {name: from yml}}\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, problems, err := stubformat.Convert(resolver, stubformat.Gripmock, dir)
+	if err != nil || len(problems) > 0 {
+		t.Fatalf("Convert: %v %v", err, problems)
+	}
+	got := map[string]string{}
+	for _, f := range files {
+		got[f.Name] = filepath.Base(f.Source)
+	}
+	want := map[string]string{"stubs.yaml": "stubs.yaml", "stubs.json.yaml": "stubs.json", "stubs.yml.yaml": "stubs.yml"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("written %v, want %v", got, want)
+	}
+}
