@@ -216,3 +216,66 @@ func shiftLines(n *yaml.Node, by int) {
 		shiftLines(c, by)
 	}
 }
+
+// ParseStubList parses a big block list of items at the top of a file (a
+// foreign stub file's usual shape) chunk by chunk on every core, giving the
+// tree the whole file would parse to: a document holding the sequence,
+// with every line as in the file. ok is false when the file is not such a
+// list, is small, or a chunk does not parse as its items (an alias to
+// another chunk's anchor, a cut inside a flow collection): the caller then
+// parses the file whole, whose answer is the one that counts.
+func ParseStubList(data []byte) (*yaml.Node, bool) {
+	items, ok := listItems(data)
+	if !ok || len(items) < 2*itemsPerChunk || data[items[0].off] != '-' {
+		return nil, false
+	}
+	n := (len(items) + itemsPerChunk - 1) / itemsPerChunk
+	parts := make([][]*yaml.Node, n)
+	var next atomic.Int64
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !failed.Load() {
+				c := int(next.Add(1) - 1)
+				if c >= n {
+					return
+				}
+				first, last := c*itemsPerChunk, min((c+1)*itemsPerChunk, len(items))
+				end := len(data)
+				if last < len(items) {
+					end = items[last].off
+				}
+				var root yaml.Node
+				if yaml.Unmarshal(data[items[first].off:end], &root) != nil || len(root.Content) != 1 {
+					failed.Store(true)
+					return
+				}
+				seq := root.Content[0]
+				if seq.Kind != yaml.SequenceNode || len(seq.Content) != last-first {
+					failed.Store(true)
+					return
+				}
+				shiftLines(seq, items[first].line-1)
+				for i, it := range seq.Content {
+					if it.Line != items[first+i].line {
+						failed.Store(true)
+						return
+					}
+				}
+				parts[c] = seq.Content
+			}
+		}()
+	}
+	wg.Wait()
+	if failed.Load() {
+		return nil, false
+	}
+	seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: items[0].line, Column: 1, Content: make([]*yaml.Node, 0, len(items))}
+	for _, p := range parts {
+		seq.Content = append(seq.Content, p...)
+	}
+	return &yaml.Node{Kind: yaml.DocumentNode, Line: items[0].line, Column: 1, Content: []*yaml.Node{seq}}, true
+}

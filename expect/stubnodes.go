@@ -3,6 +3,9 @@ package expect
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"go.yaml.in/yaml/v3"
 
@@ -18,6 +21,42 @@ import (
 // format does not know are ignored rather than rejected: the nodes are
 // built by a program, not written by hand.
 func ParseStubNodes(filename string, nodes []*yaml.Node, resolver mockserver.Methods) ([]Stub, error) {
+	if len(nodes) < 2*itemsPerChunk {
+		out, errs := parseStubNodes(filename, nodes, resolver)
+		return out, errors.Join(errs...)
+	}
+	// A big foreign file's stubs are parsed on every core, as a big native
+	// file's chunks are (parseChunked): one core left gripmock's 10,000
+	// stubs loading 1.9 times as long as the same native ones.
+	n := (len(nodes) + itemsPerChunk - 1) / itemsPerChunk
+	stubs := make([][]Stub, n)
+	errs := make([][]error, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= n {
+					return
+				}
+				stubs[c], errs[c] = parseStubNodes(filename, nodes[c*itemsPerChunk:min((c+1)*itemsPerChunk, len(nodes))], resolver)
+			}
+		}()
+	}
+	wg.Wait()
+	out := make([]Stub, 0, len(nodes))
+	var all []error
+	for c := range stubs {
+		out = append(out, stubs[c]...)
+		all = append(all, errs[c]...)
+	}
+	return out, errors.Join(all...)
+}
+
+func parseStubNodes(filename string, nodes []*yaml.Node, resolver mockserver.Methods) ([]Stub, []error) {
 	var errs []error
 	out := make([]Stub, 0, len(nodes))
 	names := map[string]string{}
@@ -46,5 +85,5 @@ func ParseStubNodes(filename string, nodes []*yaml.Node, resolver mockserver.Met
 		out = append(out, s)
 	}
 	// As ParseStubs: the stubs that parsed come back beside the errors.
-	return out, errors.Join(errs...)
+	return out, errs
 }

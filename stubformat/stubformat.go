@@ -252,7 +252,9 @@ func readFile(filename string, data []byte, format Format, resolver mockserver.M
 		return nil, nil, err
 	}
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	if big, ok := expect.ParseStubList(data); ok {
+		root = *big
+	} else if err := yaml.Unmarshal(data, &root); err != nil {
 		if format == Auto {
 			stubs, err := expect.ParseStubs(filename, data, resolver)
 			return nil, stubs, err
