@@ -76,3 +76,14 @@ func (f *ForEach) Stubs(comment func(full, session string) string, rankNote stri
 	}
 	return out
 }
+
+// Merge adds g's rules after f's, in g's order: readers of a big file's
+// chunks gather in parallel, and their gatherings joined in chunk order are
+// the one a single reader would have made.
+func (f *ForEach) Merge(g *ForEach) {
+	for _, k := range g.order {
+		for _, r := range g.rules[k] {
+			f.Add(k.method, r)
+		}
+	}
+}

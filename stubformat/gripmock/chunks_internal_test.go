@@ -1,0 +1,64 @@
+package gripmock
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/mockserver"
+)
+
+// TestChunkedReadIsTheSerialOne: a big file read by readers of chunks in
+// parallel gives the stubs, problems and bidi rules (gathered across
+// chunks into one stub per method) one reader gives, in the same order.
+func TestChunkedReadIsTheSerialOne(t *testing.T) {
+	srv, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{"../testdata/protos"}, "shop/v1/shop.proto"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var b strings.Builder
+	for i := range 1500 {
+		switch i % 5 {
+		case 0:
+			fmt.Fprintf(&b, "- service: shop.v1.ShopService\n  method: Chat\n  input: {equals: {text: \"q%d\"}}\n  output: {data: {text: \"a%d\"}}\n", i, i)
+		case 1:
+			fmt.Fprintf(&b, "- service: shop.v1.ShopService\n  method: GetItem\n  inptu: {equals: {id: x}}\n  output: {data: {name: n}}\n") // a problem
+		default:
+			fmt.Fprintf(&b, "- service: shop.v1.ShopService\n  method: GetItem\n  priority: %d\n  input: {matches: {id: \"^i%d$\"}}\n  output: {data: {name: \"{{ upper .Request.id }}\"}}\n", i%3, i)
+		}
+	}
+	read := func() string {
+		var root yaml.Node
+		if err := yaml.Unmarshal([]byte(b.String()), &root); err != nil {
+			t.Fatal(err)
+		}
+		res := Read("big.yaml", &root, srv)
+		var out strings.Builder
+		for _, s := range res.Stubs {
+			text, err := yaml.Marshal(s.Node)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&out, "%d %s %d\n%s", s.Line, s.Method, s.Order, text)
+		}
+		for _, p := range res.Problems {
+			fmt.Fprintf(&out, "problem %d %s %s\n", p.Line, p.Construct, p.Reason)
+		}
+		return out.String()
+	}
+	chunked := read()
+	defer func(n int) { chunkItems = n }(chunkItems)
+	chunkItems = 1 << 30
+	serial := read()
+	if chunked != serial {
+		t.Fatalf("chunked read differs from the serial one")
+	}
+	if !strings.Contains(serial, "problem") || strings.Count(serial, "forEach") != 1 {
+		i := strings.Index(serial, "Chat")
+		t.Fatalf("the file should give problems and one bidi stub of 300 rules:\n%.1500s", serial[max(0, i-200):])
+	}
+}
