@@ -135,12 +135,12 @@ func ExampleUnaryExpectation_Then() {
 // RenderTemplate renders a template that reads no call, as a reader of
 // gripmock's YAML files does at load.
 func ExampleRenderTemplate() {
-	out, err := expect.RenderTemplate(`{{ uuid2int64 "e351220b-4847-42f5-8abb-c052b87ff2d4" }}`)
+	out, err := expect.RenderTemplate(`{{ uuid2int64 "0b6666ba-cfdf-41c0-89a8-42474787feec" }}`)
 	fmt.Println(out, err)
 	_, err = expect.RenderTemplate(`{{ uuid2int64 "not-a-uuid" }}`)
 	fmt.Println(err)
 	// Output:
-	// {"high":-773977811204288029,"low":-3102276763665777782} <nil>
+	// {"high":-4593144061662697973,"low":-1369508496466073463} <nil>
 	// at <uuid2int64 "not-a-uuid">: error calling uuid2int64: not a UUID "not-a-uuid": invalid UUID length: 10
 }
 

@@ -19,7 +19,7 @@ import (
 // may stand where YAML wants a number or an object:
 //
 //	uuids:
-//	  - {{ uuid2int64 "e351220b-4847-42f5-8abb-c052b87ff2d4" }}
+//	  - {{ uuid2int64 "0b6666ba-cfdf-41c0-89a8-42474787feec" }}
 //
 // A line with a template that reads the call keeps its templates for the
 // call. Here the same is done with grpcdouble's template functions, and
