@@ -370,7 +370,9 @@ func TestWaitForEndsWithTheProcess(t *testing.T) {
 		t.Fatalf("what the process wrote before it exited: %v", err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- p.stderr.waitFor("never written", 1, time.Hour) }()
+	// Bounded beyond the select's wait, so a broken waitFor fails the test
+	// without leaving this goroutine behind it for an hour.
+	go func() { done <- p.stderr.waitFor("never written", 1, 2*exitTimeout) }()
 	select {
 	case err := <-done:
 		if err == nil || !strings.Contains(err.Error(), `grpcdouble exited (<nil>) with "never written" 0 time(s) in its log, not 1`) {
