@@ -3,12 +3,10 @@ package expect
 import (
 	"bytes"
 	"errors"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/grpcdouble/grpcdouble/internal/parallel"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 )
 
@@ -128,35 +126,21 @@ func parseChunked(filename string, data []byte, resolver mockserver.Methods) ([]
 	n := (len(items) + itemsPerChunk - 1) / itemsPerChunk
 	results := make([]result, n)
 	file := &stubData{name: filename, data: data}
-	var next atomic.Int64
-	var failed atomic.Bool
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			names := map[string]string{}
-			for !failed.Load() {
-				c := int(next.Add(1) - 1)
-				if c >= n {
-					return
-				}
-				first, last := c*itemsPerChunk, min((c+1)*itemsPerChunk, len(items))
-				end := len(data)
-				if last < len(items) {
-					end = items[last].off
-				}
-				stubs, errs, err := parseChunk(filename, data[items[first].off:end], items[first:last], first, file, resolver, names)
-				if err != nil {
-					failed.Store(true)
-					return
-				}
-				results[c] = result{stubs, errs}
-			}
-		}()
-	}
-	wg.Wait()
-	if failed.Load() {
+	ok = parallel.Do(n, func(c int) bool {
+		first, last := c*itemsPerChunk, min((c+1)*itemsPerChunk, len(items))
+		end := len(data)
+		if last < len(items) {
+			end = items[last].off
+		}
+		// Each chunk its own names: an interning map, not shared.
+		stubs, errs, err := parseChunk(filename, data[items[first].off:end], items[first:last], first, file, resolver, map[string]string{})
+		if err != nil {
+			return false
+		}
+		results[c] = result{stubs, errs}
+		return true
+	})
+	if !ok {
 		return nil, nil, false
 	}
 	var out []Stub
@@ -231,46 +215,30 @@ func ParseStubList(data []byte) (*yaml.Node, bool) {
 	}
 	n := (len(items) + itemsPerChunk - 1) / itemsPerChunk
 	parts := make([][]*yaml.Node, n)
-	var next atomic.Int64
-	var failed atomic.Bool
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for !failed.Load() {
-				c := int(next.Add(1) - 1)
-				if c >= n {
-					return
-				}
-				first, last := c*itemsPerChunk, min((c+1)*itemsPerChunk, len(items))
-				end := len(data)
-				if last < len(items) {
-					end = items[last].off
-				}
-				var root yaml.Node
-				if yaml.Unmarshal(data[items[first].off:end], &root) != nil || len(root.Content) != 1 {
-					failed.Store(true)
-					return
-				}
-				seq := root.Content[0]
-				if seq.Kind != yaml.SequenceNode || len(seq.Content) != last-first {
-					failed.Store(true)
-					return
-				}
-				shiftLines(seq, items[first].line-1)
-				for i, it := range seq.Content {
-					if it.Line != items[first+i].line {
-						failed.Store(true)
-						return
-					}
-				}
-				parts[c] = seq.Content
+	ok = parallel.Do(n, func(c int) bool {
+		first, last := c*itemsPerChunk, min((c+1)*itemsPerChunk, len(items))
+		end := len(data)
+		if last < len(items) {
+			end = items[last].off
+		}
+		var root yaml.Node
+		if yaml.Unmarshal(data[items[first].off:end], &root) != nil || len(root.Content) != 1 {
+			return false
+		}
+		seq := root.Content[0]
+		if seq.Kind != yaml.SequenceNode || len(seq.Content) != last-first {
+			return false
+		}
+		shiftLines(seq, items[first].line-1)
+		for i, it := range seq.Content {
+			if it.Line != items[first+i].line {
+				return false
 			}
-		}()
-	}
-	wg.Wait()
-	if failed.Load() {
+		}
+		parts[c] = seq.Content
+		return true
+	})
+	if !ok {
 		return nil, false
 	}
 	seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: items[0].line, Column: 1, Content: make([]*yaml.Node, 0, len(items))}

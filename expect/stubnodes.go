@@ -3,12 +3,10 @@ package expect
 import (
 	"errors"
 	"fmt"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/grpcdouble/grpcdouble/internal/parallel"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 )
 
@@ -31,22 +29,10 @@ func ParseStubNodes(filename string, nodes []*yaml.Node, resolver mockserver.Met
 	n := (len(nodes) + itemsPerChunk - 1) / itemsPerChunk
 	stubs := make([][]Stub, n)
 	errs := make([][]error, n)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				c := int(next.Add(1) - 1)
-				if c >= n {
-					return
-				}
-				stubs[c], errs[c] = parseStubNodes(filename, nodes[c*itemsPerChunk:min((c+1)*itemsPerChunk, len(nodes))], resolver)
-			}
-		}()
-	}
-	wg.Wait()
+	parallel.Do(n, func(c int) bool {
+		stubs[c], errs[c] = parseStubNodes(filename, nodes[c*itemsPerChunk:min((c+1)*itemsPerChunk, len(nodes))], resolver)
+		return true
+	})
 	out := make([]Stub, 0, len(nodes))
 	var all []error
 	for c := range stubs {

@@ -3,15 +3,13 @@ package gripmock
 import (
 	"fmt"
 	_ "github.com/grpcdouble/grpcdouble/expect/faker" // gripmock templates may read faker
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/grpcdouble/grpcdouble/internal/parallel"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 	"github.com/grpcdouble/grpcdouble/stubformat/internal/native"
 )
@@ -86,26 +84,14 @@ var chunkItems = 256
 func (r *reader) readChunks(items []*yaml.Node) {
 	n := (len(items) + chunkItems - 1) / chunkItems
 	readers := make([]*reader, n)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				c := int(next.Add(1) - 1)
-				if c >= n {
-					return
-				}
-				cr := &reader{file: r.file, resolver: r.resolver}
-				for _, item := range items[c*chunkItems : min((c+1)*chunkItems, len(items))] {
-					cr.stub(item)
-				}
-				readers[c] = cr
-			}
-		}()
-	}
-	wg.Wait()
+	parallel.Do(n, func(c int) bool {
+		cr := &reader{file: r.file, resolver: r.resolver}
+		for _, item := range items[c*chunkItems : min((c+1)*chunkItems, len(items))] {
+			cr.stub(item)
+		}
+		readers[c] = cr
+		return true
+	})
 	for _, cr := range readers {
 		r.out = append(r.out, cr.out...)
 		r.problems = append(r.problems, cr.problems...)
