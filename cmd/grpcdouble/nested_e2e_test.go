@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/dynamicpb"
+
+	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/mockserver"
+)
+
+// TestServeFieldsAndEntries: the binary serves native stubs with fields
+// (a list's message elements, a map's message values), entries and regex
+// on bytes, takes them through the admin API, and serves gripmock's
+// matches on lists of messages, map entries and bytes, and contains on a
+// map of messages, as they are and converted.
+func TestServeFieldsAndEntries(t *testing.T) {
+	protos := filepath.Join(moduleRoot(t), "stubformat/testdata/protos")
+	resolver, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protos}, "shop/v1/shop.proto"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resolver.Close()
+	md, err := resolver.Method("/shop.v1.ShopService/GetItem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := func(conn *grpc.ClientConn, req string) string {
+		t.Helper()
+		in, out := dynamicpb.NewMessage(md.Input()), dynamicpb.NewMessage(md.Output())
+		if err := protojson.Unmarshal([]byte(req), in); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		if err := conn.Invoke(ctx, "/shop.v1.ShopService/GetItem", in, out); err != nil {
+			return status.Code(err).String()
+		}
+		return out.Get(md.Output().Fields().ByName("name")).String()
+	}
+	miss := expect.NoMatchCode.String()
+
+	native := filepath.Join(t.TempDir(), "native.yaml")
+	if err := os.WriteFile(native, []byte(`- method: /shop.v1.ShopService/GetItem
+  request:
+    fields:
+      id: listed
+      filters: {unordered: [{fields: {category: {regex: "^to"}}}, {fields: {category: books, tags: {contains: new}}}]}
+  response: {name: filters by their fields}
+- method: /shop.v1.ShopService/GetItem
+  request:
+    fields:
+      id: mapped
+      labels: {entries: {env: {regex: "^pr"}}}
+      filterBy: {entries: {main: {fields: {minPrice: {gte: 10}}}}}
+      token: {regex: "^AAE"}
+  response: {name: entries and bytes}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr, adminAddr, stop := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
+		"--proto", protos, "--stubs", native)
+	conn := dial(t, addr, nil)
+	for _, c := range []struct{ req, want string }{
+		{`{"id": "listed", "filters": [{"category": "books", "tags": ["new", "x"]}, {"category": "toys"}]}`, "filters by their fields"},
+		{`{"id": "listed", "filters": [{"category": "books"}, {"category": "toys"}]}`, miss},
+		{`{"id": "mapped", "labels": {"env": "prod"}, "filterBy": {"main": {"minPrice": 12}}, "token": "AAEC"}`, "entries and bytes"},
+		{`{"id": "mapped", "labels": {"env": "prod"}, "filterBy": {"main": {"minPrice": 9}}, "token": "AAEC"}`, miss},
+		{`{"id": "mapped", "labels": {"env": "prod"}, "filterBy": {"main": {"minPrice": 12}}, "token": "AQID"}`, miss},
+	} {
+		if got := name(conn, c.req); got != c.want {
+			t.Errorf("native: GetItem(%s) = %s, want %s", c.req, got, c.want)
+		}
+	}
+	if code := adminDo(t, "POST", "http://"+adminAddr+"/stubs", "", `- method: /shop.v1.ShopService/GetItem
+  request:
+    fields:
+      id: posted
+      filterBy: {entries: {a: {fields: {tags: {unordered: [x, y]}}}}}
+  response: {name: posted}
+`, nil); code != http.StatusCreated {
+		t.Fatalf("POST /stubs with entries and fields: %d", code)
+	}
+	for _, c := range []struct{ req, want string }{
+		{`{"id": "posted", "filterBy": {"a": {"tags": ["y", "x"]}}}`, "posted"},
+		{`{"id": "posted", "filterBy": {"a": {"tags": ["y", "y"]}}}`, miss},
+	} {
+		if got := name(conn, c.req); got != c.want {
+			t.Errorf("after POST /stubs: GetItem(%s) = %s, want %s", c.req, got, c.want)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Error(err)
+	}
+
+	fixture := filepath.Join(moduleRoot(t), "stubformat/testdata/gripmock/nested.yaml")
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"convert", "--from", "gripmock", "--proto", protos, "--out", out, fixture}, &stdout, &stderr); err != nil {
+		t.Fatalf("convert: %v\n%s", err, stderr.String())
+	}
+	data, err := os.ReadFile(filepath.Join(out, "nested.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte("entries:")) || !bytes.Contains(data, []byte("- fields:")) {
+		t.Errorf("the converted file does not write map entries and message elements with entries and fields:\n%s", data)
+	}
+	for _, stubs := range []string{fixture, out} {
+		addr, _, stop := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--proto", protos, "--stubs", stubs)
+		conn := dial(t, addr, nil)
+		for _, c := range []struct{ req, want string }{
+			{`{"id": "message-patterns", "filters": [{"category": "books", "tags": ["new-1"]}, {"category": "toys"}]}`, "patterned filters"},
+			{`{"id": "message-patterns", "filters": [{"category": "books"}, {"category": "toys"}]}`, miss},
+			{`{"id": "label-patterns", "labels": {"env": "prod", "team": "web"}}`, "prod-ish"},
+			{`{"id": "label-patterns", "labels": {"env": "dev", "team": "web"}}`, miss},
+			{`{"id": "filter-subset", "filterBy": {"main": {"category": "toys", "minPrice": 3}, "extra": {"tags": ["sale"]}}}`, "main toys"},
+			{`{"id": "filter-subset", "filterBy": {"main": {"category": "toys"}}}`, miss},
+			{`{"id": "token", "token": "AAEC"}`, "token starts 00 01"},
+			{`{"id": "token", "token": "AQID"}`, miss},
+		} {
+			if got := name(conn, c.req); got != c.want {
+				t.Errorf("%s: GetItem(%s) = %s, want %s", stubs, c.req, got, c.want)
+			}
+		}
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	}
+}
