@@ -8,13 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/types/dynamicpb"
-
 	"github.com/grpcdouble/grpcdouble/expect"
-	"github.com/grpcdouble/grpcdouble/mockserver"
 )
 
 // TestServeFieldsAndEntries: the binary serves native stubs with fields
@@ -23,29 +17,7 @@ import (
 // matches on lists of messages, map entries and bytes, and contains on a
 // map of messages, as they are and converted.
 func TestServeFieldsAndEntries(t *testing.T) {
-	protos := filepath.Join(moduleRoot(t), "stubformat/testdata/protos")
-	resolver, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protos}, "shop/v1/shop.proto"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resolver.Close()
-	md, err := resolver.Method("/shop.v1.ShopService/GetItem")
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := func(conn *grpc.ClientConn, req string) string {
-		t.Helper()
-		in, out := dynamicpb.NewMessage(md.Input()), dynamicpb.NewMessage(md.Output())
-		if err := protojson.Unmarshal([]byte(req), in); err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-		defer cancel()
-		if err := conn.Invoke(ctx, "/shop.v1.ShopService/GetItem", in, out); err != nil {
-			return status.Code(err).String()
-		}
-		return out.Get(md.Output().Fields().ByName("name")).String()
-	}
+	protos, name := shopItemNames(t)
 	miss := expect.NoMatchCode.String()
 
 	native := filepath.Join(t.TempDir(), "native.yaml")

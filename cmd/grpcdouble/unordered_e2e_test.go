@@ -17,12 +17,10 @@ import (
 	"github.com/grpcdouble/grpcdouble/mockserver"
 )
 
-// TestServeUnorderedAndMapEntries: the binary serves native stubs with
-// unordered (a value or operators per element) and contains with map
-// entries, takes them and a request anyOf with one count through the admin
-// API, and serves gripmock's ignoreArrayOrder, per-element patterns, map
-// contains and options.times with anyOf as they are and converted.
-func TestServeUnorderedAndMapEntries(t *testing.T) {
+// shopItemNames gives the shop protos' folder and a function calling
+// GetItem that gives the answer's name, or the status code.
+func shopItemNames(t *testing.T) (string, func(conn *grpc.ClientConn, req string) string) {
+	t.Helper()
 	protos := filepath.Join(moduleRoot(t), "stubformat/testdata/protos")
 	resolver, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protos}, "shop/v1/shop.proto"))
 	if err != nil {
@@ -33,8 +31,7 @@ func TestServeUnorderedAndMapEntries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// name calls GetItem and gives the answer's name, or the status code.
-	name := func(conn *grpc.ClientConn, req string) string {
+	return protos, func(conn *grpc.ClientConn, req string) string {
 		t.Helper()
 		in, out := dynamicpb.NewMessage(md.Input()), dynamicpb.NewMessage(md.Output())
 		if err := protojson.Unmarshal([]byte(req), in); err != nil {
@@ -47,6 +44,15 @@ func TestServeUnorderedAndMapEntries(t *testing.T) {
 		}
 		return out.Get(md.Output().Fields().ByName("name")).String()
 	}
+}
+
+// TestServeUnorderedAndMapEntries: the binary serves native stubs with
+// unordered (a value or operators per element) and contains with map
+// entries, takes them and a request anyOf with one count through the admin
+// API, and serves gripmock's ignoreArrayOrder, per-element patterns, map
+// contains and options.times with anyOf as they are and converted.
+func TestServeUnorderedAndMapEntries(t *testing.T) {
+	protos, name := shopItemNames(t)
 	miss := expect.NoMatchCode.String()
 
 	dir := t.TempDir()
