@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -41,17 +40,13 @@ func TestServeFieldsAndEntries(t *testing.T) {
 	addr, adminAddr, stop := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
 		"--proto", protos, "--stubs", native)
 	conn := dial(t, addr, nil)
-	for _, c := range []struct{ req, want string }{
+	checkNames(t, "native", conn, name, []nameCase{
 		{`{"id": "listed", "filters": [{"category": "books", "tags": ["new", "x"]}, {"category": "toys"}]}`, "filters by their fields"},
 		{`{"id": "listed", "filters": [{"category": "books"}, {"category": "toys"}]}`, miss},
 		{`{"id": "mapped", "labels": {"env": "prod"}, "filterBy": {"main": {"minPrice": 12}}, "token": "AAEC"}`, "entries and bytes"},
 		{`{"id": "mapped", "labels": {"env": "prod"}, "filterBy": {"main": {"minPrice": 9}}, "token": "AAEC"}`, miss},
 		{`{"id": "mapped", "labels": {"env": "prod"}, "filterBy": {"main": {"minPrice": 12}}, "token": "AQID"}`, miss},
-	} {
-		if got := name(conn, c.req); got != c.want {
-			t.Errorf("native: GetItem(%s) = %s, want %s", c.req, got, c.want)
-		}
-	}
+	})
 	if code := adminDo(t, "POST", "http://"+adminAddr+"/stubs", "", `- method: /shop.v1.ShopService/GetItem
   request:
     fields:
@@ -61,35 +56,23 @@ func TestServeFieldsAndEntries(t *testing.T) {
 `, nil); code != http.StatusCreated {
 		t.Fatalf("POST /stubs with entries and fields: %d", code)
 	}
-	for _, c := range []struct{ req, want string }{
+	checkNames(t, "after POST /stubs", conn, name, []nameCase{
 		{`{"id": "posted", "filterBy": {"a": {"tags": ["y", "x"]}}}`, "posted"},
 		{`{"id": "posted", "filterBy": {"a": {"tags": ["y", "y"]}}}`, miss},
-	} {
-		if got := name(conn, c.req); got != c.want {
-			t.Errorf("after POST /stubs: GetItem(%s) = %s, want %s", c.req, got, c.want)
-		}
-	}
+	})
 	if err := stop(); err != nil {
 		t.Error(err)
 	}
 
 	fixture := filepath.Join(moduleRoot(t), "stubformat/testdata/gripmock/nested.yaml")
-	out := t.TempDir()
-	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), []string{"convert", "--from", "gripmock", "--proto", protos, "--out", out, fixture}, &stdout, &stderr); err != nil {
-		t.Fatalf("convert: %v\n%s", err, stderr.String())
-	}
-	data, err := os.ReadFile(filepath.Join(out, "nested.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	out, data := convertGripmock(t, protos, fixture)
 	if !bytes.Contains(data, []byte("entries:")) || !bytes.Contains(data, []byte("- fields:")) {
 		t.Errorf("the converted file does not write map entries and message elements with entries and fields:\n%s", data)
 	}
 	for _, stubs := range []string{fixture, out} {
 		addr, _, stop := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--proto", protos, "--stubs", stubs)
 		conn := dial(t, addr, nil)
-		for _, c := range []struct{ req, want string }{
+		checkNames(t, stubs, conn, name, []nameCase{
 			{`{"id": "message-patterns", "filters": [{"category": "books", "tags": ["new-1"]}, {"category": "toys"}]}`, "patterned filters"},
 			{`{"id": "message-patterns", "filters": [{"category": "books"}, {"category": "toys"}]}`, miss},
 			{`{"id": "label-patterns", "labels": {"env": "prod", "team": "web"}}`, "prod-ish"},
@@ -98,11 +81,7 @@ func TestServeFieldsAndEntries(t *testing.T) {
 			{`{"id": "filter-subset", "filterBy": {"main": {"category": "toys"}}}`, miss},
 			{`{"id": "token", "token": "AAEC"}`, "token starts 00 01"},
 			{`{"id": "token", "token": "AQID"}`, miss},
-		} {
-			if got := name(conn, c.req); got != c.want {
-				t.Errorf("%s: GetItem(%s) = %s, want %s", stubs, c.req, got, c.want)
-			}
-		}
+		})
 		if err := stop(); err != nil {
 			t.Error(err)
 		}
