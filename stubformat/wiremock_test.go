@@ -76,7 +76,7 @@ var wiremockCalls = []call{
 		want: answer{Messages: []string{`{"text":"hi there"}`}, Code: codes.Aborted, Message: "bye"}},
 	{name: "bidi: a message no mapping matches", do: pingPong(chat, `{"user": "wm", "text": "ping"}`, `{"user": "other", "text": "ping"}`), noMatch: true},
 	{name: "bidi: request.headers match the call's metadata, response headers go with the first answer",
-		do: pingPongMD(chat, []string{"x-tenant", "acme"}, `{"user": "wm-h", "text": "plan?"}`, `{"user": "wm-h", "text": "thanks"}`),
+		do:   pingPongMD(chat, []string{"x-tenant", "acme"}, `{"user": "wm-h", "text": "plan?"}`, `{"user": "wm-h", "text": "thanks"}`),
 		want: answer{Messages: []string{`{"user":"bot","text":"gold plan"}`, `{"user":"bot","text":"noted"}`}, Header: metadata.Pairs("x-plan", "gold")}},
 	{name: "bidi: a header absent", do: pingPong(chat, `{"user": "wm-h", "text": "plan?"}`), want: ok(`{"user":"bot","text":"free plan"}`)},
 	{name: "bidi: a header matches", do: pingPongMD(chat, []string{"x-tenant", "alpha"}, `{"user": "wm-h", "text": "plan?"}`),
