@@ -75,6 +75,14 @@ var wiremockCalls = []call{
 	{name: "bidi: priority, then a status ends the stream", do: stream(chat, `{"user": "wm", "text": "hello"}`, `{"user": "wm", "text": "bye"}`, `{"user": "wm", "text": "ping"}`),
 		want: answer{Messages: []string{`{"text":"hi there"}`}, Code: codes.Aborted, Message: "bye"}},
 	{name: "bidi: a message no mapping matches", do: pingPong(chat, `{"user": "wm", "text": "ping"}`, `{"user": "other", "text": "ping"}`), noMatch: true},
+	{name: "bidi: request.headers match the call's metadata, response headers go with the first answer",
+		do:   pingPongMD(chat, []string{"x-tenant", "acme"}, `{"user": "wm-h", "text": "plan?"}`, `{"user": "wm-h", "text": "thanks"}`),
+		want: answer{Messages: []string{`{"user":"bot","text":"gold plan"}`, `{"user":"bot","text":"noted"}`}, Header: metadata.Pairs("x-plan", "gold")}},
+	{name: "bidi: a header absent", do: pingPong(chat, `{"user": "wm-h", "text": "plan?"}`), want: ok(`{"user":"bot","text":"free plan"}`)},
+	{name: "bidi: a header matches", do: pingPongMD(chat, []string{"x-tenant", "alpha"}, `{"user": "wm-h", "text": "plan?"}`),
+		want: answer{Messages: []string{`{"user":"bot","text":"noted"}`}, Header: metadata.Pairs("x-answered-by", "catch-all")}},
+	{name: "bidi: no mapping takes the call's metadata", do: pingPongMD(chat, []string{"x-tenant", "beta"}, `{"user": "wm-h", "text": "plan?"}`), noMatch: true},
+	{name: "bidi: a later message no mapping takes for the call's metadata", do: pingPong(chat, `{"user": "wm-h", "text": "plan?"}`, `{"user": "wm-h", "text": "thanks"}`), noMatch: true},
 }
 
 func TestWireMockAsIs(t *testing.T) {
@@ -82,7 +90,7 @@ func TestWireMockAsIs(t *testing.T) {
 }
 
 func TestWireMockChosenFormat(t *testing.T) {
-	runCalls(t, serve(t, stubformat.WireMock, "testdata/wiremock/mappings.json", "testdata/wiremock/streams.json", "testdata/wiremock/placeholders.json", "testdata/wiremock/jsonpaths.json"), wiremockCalls)
+	runCalls(t, serve(t, stubformat.WireMock, "testdata/wiremock/mappings.json", "testdata/wiremock/streams.json", "testdata/wiremock/placeholders.json", "testdata/wiremock/jsonpaths.json", "testdata/wiremock/bidi.json"), wiremockCalls)
 }
 
 func TestWireMockConverted(t *testing.T) {

@@ -166,12 +166,6 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
   "response": {"jsonBody": {"name": "x"}}
 }
 `)
-	wmBidiHeaders := file("wm-bidi-headers.json", `{
-  "request": {"urlPath": "/routeguide.RouteGuide/RouteChat", "method": "POST",
-    "headers": {"x-tenant": {"equalTo": "acme"}}},
-  "response": {"jsonBody": {"message": "x"}}
-}
-`)
 	wmHolder := file("wm-holder.json", `{
   "request": {"urlPath": "/routeguide.RouteGuide/GetFeature",
     "bodyPatterns": [{"equalToJson": {"latitude": "${json-unit.matches:positive}"}}]},
@@ -435,13 +429,6 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{wmScenario + ":2: scenarioName: not supported yet: a scenario on a bidi method, answered message by message"},
-		},
-		{
-			name:   "WireMock bidi mapping with header matchers",
-			args:   serve("--stubs", wmBidiHeaders),
-			exit:   1,
-			wantIs: []error{expect.ErrStubFile},
-			want:   []string{wmBidiHeaders + ":3: request.headers: not supported yet: header matchers on a bidi method, answered message by message"},
 		},
 		{
 			name:   "WireMock json-unit placeholder grpcdouble does not know",

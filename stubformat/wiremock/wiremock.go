@@ -303,9 +303,11 @@ func (r *reader) bidiMapping(mp, req, resp, path *yaml.Node, full string, index 
 			return
 		}
 	}
-	if h := native.Get(req, "headers"); !native.Empty(h) {
-		r.problem(h, "request.headers", "not supported yet: header matchers on a bidi method, answered message by message")
-		return
+	var mdm *yaml.Node
+	if h := native.Get(req, "headers"); h != nil {
+		// The call's metadata, the same for each of its messages: the
+		// rule answers only in calls it accepts.
+		mdm = r.headers(h)
 	}
 	prio, ok := r.priority(mp)
 	if !ok {
@@ -325,16 +327,20 @@ func (r *reader) bidiMapping(mp, req, resp, path *yaml.Node, full string, index 
 	if r.failed {
 		return
 	}
-	if h := native.Get(answer, "headers"); h != nil {
-		r.problem(native.Get(resp, "headers"), "response.headers", "not supported yet: response headers on a bidi method, answered message by message")
-		return
-	}
 	rule := native.Map(mp.Line)
 	rule.HeadComment = fmt.Sprintf("from %s:%d", r.file, mp.Line)
 	if n := native.Get(mp, "name"); n != nil && n.Value != "" {
 		rule.HeadComment += " (" + n.Value + ")"
 	}
 	native.Set(rule, "recv", match)
+	if mdm != nil {
+		native.Set(rule, "metadata", mdm)
+	}
+	// Response headers go out with the first message sent: a rule's when
+	// it answers first, as a mapping's go with its response.
+	if h := native.Get(answer, "headers"); h != nil {
+		native.Set(rule, "headers", h)
+	}
 	if d := native.Get(answer, "delay"); d != nil {
 		native.Set(rule, "delay", d)
 	}
