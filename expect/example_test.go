@@ -222,3 +222,19 @@ func ExampleUnordered() {
 	// false
 	// with tags unordered(equal "old", prefix "ta")
 }
+
+// Fields tests a message value by fields inside it: here each element of
+// a list of messages in Unordered; Entries tests a map's values by key.
+func ExampleFields() {
+	near := expect.Field("location", expect.Fields(expect.Field("latitude", expect.Gt(0)), expect.Field("longitude", expect.Lt(0))))
+	fmt.Println(near.Match(&pb.Feature{Location: &pb.Point{Latitude: 5, Longitude: -2}}))
+	fmt.Println(near)
+	height := expect.Field("attributes", expect.Entries(map[string]any{"height": expect.Regex("m$")}))
+	fmt.Println(height.Match(&pb.Feature{Attributes: map[string]string{"height": "80m", "age": "300y"}}))
+	fmt.Println(height)
+	// Output:
+	// true
+	// with location fields(latitude gt 0, longitude lt 0)
+	// true
+	// with attributes entries("height": regex "m$")
+}

@@ -1,10 +1,12 @@
 package expect
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,7 +25,7 @@ import (
 
 // Op is a test on one field of a message, for WithRequestField and Field:
 // Eq, Regex, Contains, Prefix, Suffix, Gt, Gte, Lt, Lte, Len, Present,
-// Absent, AnyOf, AllOf and Unordered. Operands are checked against the field's type when the
+// Absent, AnyOf, AllOf, Unordered, Fields and Entries. Operands are checked against the field's type when the
 // method's descriptor is known (at declaration, or when the server binds).
 type Op interface{ spec() *opSpec }
 
@@ -45,12 +47,15 @@ const (
 	opAnyOf
 	opAll // several operators on one field in a stub: all must hold
 	opUnordered
+	opFields
+	opEntries
 )
 
 var opNames = map[opKind]string{
 	opEq: "equal", opRegex: "regex", opContains: "contains", opPrefix: "prefix", opSuffix: "suffix",
 	opGt: "gt", opGte: "gte", opLt: "lt", opLte: "lte", opLen: "len", opPresent: "present",
 	opAbsent: "absent", opAnyOf: "anyOf", opAll: "all of", opUnordered: "unordered",
+	opFields: "fields", opEntries: "entries",
 }
 
 // opSpec is an operator before it is bound to a field: its operand is
@@ -63,7 +68,9 @@ type opSpec struct {
 	re      *regexp.Regexp
 	n       int
 	subs    []*opSpec
-	err     error // a bad operand found when the Op was made
+	match   Matcher  // fields: what the message value must pass
+	keys    []string // entries: the map key of each of subs, as text
+	err     error    // a bad operand found when the Op was made
 }
 
 func (s *opSpec) spec() *opSpec { return s }
@@ -81,6 +88,14 @@ func (s *opSpec) String() string {
 			return strings.Join(parts, " and ")
 		}
 		return opNames[s.kind] + "(" + strings.Join(parts, ", ") + ")"
+	case opFields:
+		return "fields(" + strings.TrimPrefix(fmt.Sprint(s.match), "with ") + ")"
+	case opEntries:
+		parts := make([]string, len(s.subs))
+		for i, sub := range s.subs {
+			parts[i] = strconv.Quote(s.keys[i]) + ": " + sub.String()
+		}
+		return "entries(" + strings.Join(parts, ", ") + ")"
 	}
 	return opNames[s.kind] + " " + s.text
 }
@@ -192,6 +207,59 @@ func Unordered(elems ...any) Op {
 			continue
 		}
 		s.subs = append(s.subs, goOperand(opEq, e))
+	}
+	return s
+}
+
+// Fields holds when a message field passes every one of ms, field tests
+// (Field) or any other Matcher: Unordered(Fields(Field("name",
+// Regex("^a")))) tests each element of a list of messages by its own
+// fields, and Entries("k", Fields(...)) a map's message value. On a
+// repeated message field it holds when every element passes.
+func Fields(ms ...Matcher) Op {
+	// Field tests side by side are one fieldsMatcher: they read as a list.
+	var checks []fieldCheck
+	var others []Matcher
+	for _, m := range ms {
+		if f, ok := m.(*fieldsMatcher); ok {
+			checks = append(checks, f.checks...)
+			continue
+		}
+		others = append(others, m)
+	}
+	if len(checks) > 0 {
+		others = append([]Matcher{&fieldsMatcher{checks: checks}}, others...)
+	}
+	s := &opSpec{kind: opFields, match: and(others...)}
+	if s.match == nil {
+		s.err = fmt.Errorf("fields needs at least one matcher")
+	}
+	return s
+}
+
+// Entries holds when a map field has every key of entries, each value
+// passing its test: an Op (Regex, Fields, ...) or a value, meaning Eq.
+// Keys are written as text: "7" for an int32 key, "true" for a bool one.
+// Entries(map[string]any{"env": Regex("^pr")}) holds for {env: prod,
+// team: web}; Contains(map[string]string{...}) is the same with every
+// value equal.
+func Entries(entries map[string]any) Op {
+	s := &opSpec{kind: opEntries}
+	keys := make([]string, 0, len(entries))
+	for k := range entries {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // one order for the text people read
+	for _, k := range keys {
+		s.keys = append(s.keys, k)
+		if o, ok := entries[k].(Op); ok {
+			s.subs = append(s.subs, o.spec())
+			continue
+		}
+		s.subs = append(s.subs, goOperand(opEq, entries[k]))
+	}
+	if len(keys) == 0 {
+		s.err = fmt.Errorf("entries needs at least one key")
 	}
 	return s
 }
@@ -572,6 +640,64 @@ func bindOpOn(s *opSpec, fd protoreflect.FieldDescriptor, elem bool) (func(proto
 			}
 			return false
 		}, nil
+	case opFields:
+		if fd.IsMap() || fd.Message() == nil {
+			what := fieldKind(fd)
+			if elem {
+				what = "element of a list of " + strings.TrimPrefix(what, "repeated ")
+			}
+			return nil, fmt.Errorf("fields works on message fields, lists of messages and a map's message values (in entries), not a %s", what)
+		}
+		for _, b := range binders(s.match) {
+			if err := b.bind(fd.Message()); err != nil {
+				return nil, fmt.Errorf("fields: %w", err)
+			}
+		}
+		m := s.match
+		if list {
+			// Every element passes (an empty list too: pair it with len).
+			return func(v protoreflect.Value, _ bool) bool {
+				l := v.List()
+				for i := range l.Len() {
+					if !m.Match(l.Get(i).Message().Interface()) {
+						return false
+					}
+				}
+				return true
+			}, nil
+		}
+		return func(v protoreflect.Value, _ bool) bool { return m.Match(v.Message().Interface()) }, nil
+	case opEntries:
+		if !fd.IsMap() {
+			what := fieldKind(fd)
+			if elem {
+				what = "element of a list"
+			}
+			return nil, fmt.Errorf("entries works on map fields, not a %s", what)
+		}
+		keys := make([]protoreflect.MapKey, len(s.subs))
+		tests := make([]func(protoreflect.Value, bool) bool, len(s.subs))
+		for i, sub := range s.subs {
+			k, err := mapKeyOf(fd.MapKey(), s.keys[i])
+			if err != nil {
+				return nil, fmt.Errorf("entries: %w", err)
+			}
+			t, err := bindOpOn(sub, fd.MapValue(), false)
+			if err != nil {
+				return nil, fmt.Errorf("entries[%s]: %w", strconv.Quote(s.keys[i]), err)
+			}
+			keys[i], tests[i] = k, t
+		}
+		return func(v protoreflect.Value, _ bool) bool {
+			m := v.Map()
+			for i, k := range keys {
+				ev := m.Get(k)
+				if !ev.IsValid() || !tests[i](ev, true) {
+					return false
+				}
+			}
+			return true
+		}, nil
 	case opEq:
 		want, err := parseOperand(fd, s.operand, elem)
 		if err != nil {
@@ -593,7 +719,7 @@ func bindOpOn(s *opSpec, fd protoreflect.FieldDescriptor, elem bool) (func(proto
 				text = func(v protoreflect.Value) string { return v.String() }
 			}
 			if text == nil {
-				return nil, fmt.Errorf("regex works on string, number, bool and enum fields, and lists of them")
+				return nil, fmt.Errorf("regex works on string, number, bool, enum and bytes fields, and lists of them")
 			}
 			return func(v protoreflect.Value, _ bool) bool {
 				l := v.List()
@@ -607,7 +733,7 @@ func bindOpOn(s *opSpec, fd protoreflect.FieldDescriptor, elem bool) (func(proto
 		}
 		text := scalarText(fd)
 		if text == nil {
-			return nil, fmt.Errorf("regex works on string, number, bool and enum fields, and lists of them")
+			return nil, fmt.Errorf("regex works on string, number, bool, enum and bytes fields, and lists of them")
 		}
 		return func(v protoreflect.Value, _ bool) bool { return re.MatchString(text(v)) }, nil
 	case opPrefix, opSuffix:
@@ -841,10 +967,11 @@ func elemEqual(fd protoreflect.FieldDescriptor, a, b protoreflect.Value) bool {
 	return a.Equal(b)
 }
 
-// scalarText writes a single number, bool or enum field's value as text,
-// for regex: integers in decimal, floats in the shortest form that reads
-// back (1.5, 1e+21), bools as true or false, enums by name (by number when
-// the value has none); nil for other fields.
+// scalarText writes a single number, bool, enum or bytes field's value as
+// text, for regex: integers in decimal, floats in the shortest form that
+// reads back (1.5, 1e+21), bools as true or false, enums by name (by number
+// when the value has none), bytes in base64 as protojson writes them (and
+// stub files, and gripmock's matchers); nil for other fields.
 func scalarText(fd protoreflect.FieldDescriptor) func(protoreflect.Value) string {
 	if fd.IsMap() {
 		return nil
@@ -869,8 +996,56 @@ func scalarText(fd protoreflect.FieldDescriptor) func(protoreflect.Value) string
 			}
 			return strconv.Itoa(int(v.Enum()))
 		}
+	case protoreflect.BytesKind:
+		return func(v protoreflect.Value) string { return base64.StdEncoding.EncodeToString(v.Bytes()) }
 	}
 	return nil
+}
+
+// mapKeyOf reads a map key written as text ("7", "true", "env") as a key
+// of kind fd.
+func mapKeyOf(fd protoreflect.FieldDescriptor, text string) (protoreflect.MapKey, error) {
+	var v protoreflect.Value
+	bad := func() (protoreflect.MapKey, error) {
+		return protoreflect.MapKey{}, fmt.Errorf("key %q is not a %s", text, fd.Kind())
+	}
+	switch fd.Kind() {
+	case protoreflect.StringKind:
+		v = protoreflect.ValueOfString(text)
+	case protoreflect.BoolKind:
+		b, err := strconv.ParseBool(text)
+		if err != nil {
+			return bad()
+		}
+		v = protoreflect.ValueOfBool(b)
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
+		n, err := strconv.ParseInt(text, 10, 32)
+		if err != nil {
+			return bad()
+		}
+		v = protoreflect.ValueOfInt32(int32(n))
+	case protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+		n, err := strconv.ParseInt(text, 10, 64)
+		if err != nil {
+			return bad()
+		}
+		v = protoreflect.ValueOfInt64(n)
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
+		n, err := strconv.ParseUint(text, 10, 32)
+		if err != nil {
+			return bad()
+		}
+		v = protoreflect.ValueOfUint32(uint32(n))
+	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		n, err := strconv.ParseUint(text, 10, 64)
+		if err != nil {
+			return bad()
+		}
+		v = protoreflect.ValueOfUint64(n)
+	default:
+		return protoreflect.MapKey{}, fmt.Errorf("a map key of kind %s", fd.Kind())
+	}
+	return v.MapKey(), nil
 }
 
 func valueText(fd protoreflect.FieldDescriptor, v protoreflect.Value) string {
