@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/dynamicpb"
@@ -41,6 +42,11 @@ func TestServeFieldsAndEntries(t *testing.T) {
       filterBy: {entries: {main: {fields: {minPrice: {gte: 10}}}}}
       token: {regex: "^AAE"}
   response: {name: entries and bytes}
+- method: /shop.v1.ShopService/GetItem
+  times: 2
+  request: {fields: {id: either-header}}
+  metadata: {anyOf: [{x-role: admin}, {x-team: {regex: "^plat"}}]}
+  response: {name: one count}
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +60,22 @@ func TestServeFieldsAndEntries(t *testing.T) {
 		{`{"id": "mapped", "labels": {"env": "prod"}, "filterBy": {"main": {"minPrice": 9}}, "token": "AAEC"}`, miss},
 		{`{"id": "mapped", "labels": {"env": "prod"}, "filterBy": {"main": {"minPrice": 12}}, "token": "AQID"}`, miss},
 	})
+	for i, c := range []struct {
+		md   []string
+		want string
+	}{
+		{[]string{"x-role", "user"}, miss},
+		{[]string{"x-role", "admin"}, "one count"},
+		{[]string{"x-team", "platform"}, "one count"},
+		{[]string{"x-role", "admin"}, miss},
+	} {
+		if got := nameWithMetadata(t, conn, `{"id": "either-header"}`, c.md...); got != c.want {
+			t.Errorf("native metadata anyOf, call %d %v: %s, want %s", i+1, c.md, got, c.want)
+		}
+	}
 	if code := adminDo(t, "POST", "http://"+adminAddr+"/stubs", "", `- method: /shop.v1.ShopService/GetItem
+  metadata:
+    anyOf: [{x-a: "1"}, {x-b: {present: true}}]
   request:
     fields:
       id: posted
@@ -63,10 +84,20 @@ func TestServeFieldsAndEntries(t *testing.T) {
 `, nil); code != http.StatusCreated {
 		t.Fatalf("POST /stubs with entries and fields: %d", code)
 	}
-	checkNames(t, "after POST /stubs", conn, name, []nameCase{
-		{`{"id": "posted", "filterBy": {"a": {"tags": ["y", "x"]}}}`, "posted"},
-		{`{"id": "posted", "filterBy": {"a": {"tags": ["y", "y"]}}}`, miss},
-	})
+	for _, c := range []struct {
+		req  string
+		md   []string
+		want string
+	}{
+		{`{"id": "posted", "filterBy": {"a": {"tags": ["y", "x"]}}}`, []string{"x-b", "z"}, "posted"},
+		{`{"id": "posted", "filterBy": {"a": {"tags": ["y", "x"]}}}`, []string{"x-a", "1"}, "posted"},
+		{`{"id": "posted", "filterBy": {"a": {"tags": ["y", "x"]}}}`, []string{"x-a", "2"}, miss},
+		{`{"id": "posted", "filterBy": {"a": {"tags": ["y", "y"]}}}`, []string{"x-b", "z"}, miss},
+	} {
+		if got := nameWithMetadata(t, conn, c.req, c.md...); got != c.want {
+			t.Errorf("after POST /stubs: GetItem(%s) with %v = %s, want %s", c.req, c.md, got, c.want)
+		}
+	}
 	if err := stop(); err != nil {
 		t.Error(err)
 	}
@@ -94,6 +125,19 @@ func TestServeFieldsAndEntries(t *testing.T) {
 			{`{"id": "tagged-filters", "filters": [{"category": "books", "minPrice": 5, "tags": ["rare", "old", "old"]}, {"category": "toys", "tags": ["blue", "red"]}]}`, "filters and their tags in any order"},
 			{`{"id": "tagged-filters", "filters": [{"category": "books", "minPrice": 5, "tags": ["rare", "old", "rare"]}, {"category": "toys", "tags": ["blue", "red"]}]}`, miss},
 		})
+		for i, c := range []struct {
+			md   []string
+			want string
+		}{
+			{[]string{"x-tenant", "acme", "x-role", "user"}, miss},
+			{[]string{"x-tenant", "acme", "x-role", "admin"}, "shared by header alternatives"},
+			{[]string{"x-tenant", "acme", "x-team", "platform"}, "shared by header alternatives"},
+			{[]string{"x-tenant", "acme", "x-role", "admin"}, miss},
+		} {
+			if got := nameWithMetadata(t, conn, `{"id": "shared-headers"}`, c.md...); got != c.want {
+				t.Errorf("%s: times with headers.anyOf, call %d %v: %s, want %s", stubs, i+1, c.md, got, c.want)
+			}
+		}
 		if got := uploadID(t, conn, `{"uploadId": "two-step", "sequence": 1}`, `{"uploadId": "two-step", "sequence": 2}`); got != "two steps" {
 			t.Errorf("%s: Upload with the anyOf of one of several inputs ignored = %s, want two steps", stubs, got)
 		}
@@ -104,6 +148,23 @@ func TestServeFieldsAndEntries(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// nameWithMetadata calls GetItem with req and the metadata pairs md, and
+// gives the answer's name, or the status code.
+func nameWithMetadata(t *testing.T, conn *grpc.ClientConn, req string, md ...string) string {
+	t.Helper()
+	m := shopMethod(t, "/shop.v1.ShopService/GetItem")
+	in, out := dynamicpb.NewMessage(m.Input()), dynamicpb.NewMessage(m.Output())
+	if err := protojson.Unmarshal([]byte(req), in); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	if err := conn.Invoke(metadata.NewOutgoingContext(ctx, metadata.Pairs(md...)), "/shop.v1.ShopService/GetItem", in, out); err != nil {
+		return status.Code(err).String()
+	}
+	return out.Get(m.Output().Fields().ByName("name")).String()
 }
 
 // uploadID sends reqs on a shop Upload stream and gives the answer's
