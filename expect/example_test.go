@@ -222,3 +222,37 @@ func ExampleUnordered() {
 	// false
 	// with tags unordered(equal "old", prefix "ta")
 }
+
+// SomeElement tests the elements of a list one by one: it holds when one
+// passes. A path's [i] picks one element, [key] one value of a map.
+func ExampleSomeElement() {
+	sale := expect.Field("tags", expect.SomeElement(expect.Prefix("sale-")))
+	fmt.Println(sale.Match(&pb.Feature{Tags: []string{"new", "sale-20"}}))
+	fmt.Println(sale.Match(&pb.Feature{Tags: []string{"new"}}))
+	last := expect.Field("tags[-1]", expect.Eq("new"))
+	fmt.Println(last.Match(&pb.Feature{Tags: []string{"sale-20", "new"}}))
+	height := expect.Field("attributes[height]", expect.Regex("m$"))
+	fmt.Println(height.Match(&pb.Feature{Attributes: map[string]string{"height": "80m"}}))
+	fmt.Println(sale)
+	// Output:
+	// true
+	// false
+	// true
+	// true
+	// with tags someElement(prefix "sale-")
+}
+
+// Fields tests the fields of a message: a message field, or a message
+// element of a list in SomeElement or Unordered.
+func ExampleFields() {
+	north := expect.Field("location", expect.Fields(map[string]expect.Op{
+		"latitude": expect.Gt(0), "longitude": expect.Eq(7),
+	}))
+	fmt.Println(north.Match(&pb.Feature{Location: &pb.Point{Latitude: 3, Longitude: 7}}))
+	fmt.Println(north.Match(&pb.Feature{Location: &pb.Point{Latitude: -3, Longitude: 7}}))
+	fmt.Println(north)
+	// Output:
+	// true
+	// false
+	// with location fields(latitude gt 0, longitude equal 7)
+}

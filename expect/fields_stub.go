@@ -15,9 +15,10 @@ var opKeys = map[string]opKind{
 	"equal": opEq, "regex": opRegex, "contains": opContains, "prefix": opPrefix, "suffix": opSuffix,
 	"gt": opGt, "gte": opGte, "lt": opLt, "lte": opLte, "len": opLen,
 	"present": opPresent, "absent": opAbsent, "anyOf": opAnyOf, "allOf": opAll, "unordered": opUnordered,
+	"someElement": opSome, "fields": opFields,
 }
 
-const opList = "equal, regex, contains, prefix, suffix, gt, gte, lt, lte, len, present, absent, anyOf, allOf or unordered"
+const opList = "equal, regex, contains, prefix, suffix, gt, gte, lt, lte, len, present, absent, anyOf, allOf, unordered, someElement or fields"
 
 // fieldsMatcher reads a stub's "fields": a mapping from a field path to an
 // operator (a scalar or a list is shorthand for equal), bound to md now so
@@ -35,7 +36,7 @@ func (s Stub) fieldsMatcher(n *yaml.Node, field string, md protoreflect.MessageD
 		if err != nil {
 			// The operator is wrong; the path may be too.
 			p.add(err)
-			if _, perr := resolvePath(md, path); perr != nil {
+			if _, _, perr := resolvePath(md, path); perr != nil {
 				p.add(s.errf(n.Content[i], where, "%v", perr))
 			}
 			continue
@@ -43,7 +44,7 @@ func (s Stub) fieldsMatcher(n *yaml.Node, field string, md protoreflect.MessageD
 		c := fieldCheck{path: path, op: op}
 		if _, err := bindCheck(c, md); err != nil {
 			at := n.Content[i]
-			if _, perr := resolvePath(md, path); perr == nil {
+			if _, _, perr := resolvePath(md, path); perr == nil {
 				at = on // the path is fine: the operand is wrong
 			}
 			p.add(s.errf(at, where, "%v", err))
@@ -130,6 +131,27 @@ func (s Stub) op1(kn, vn *yaml.Node, field string) (*opSpec, error) {
 		for j, c := range vn.Content {
 			if sub, err := s.op(c, fmt.Sprintf("%s[%d]", where, j)); !p.add(err) {
 				o.subs = append(o.subs, sub)
+			}
+		}
+		if err := p.err(); err != nil {
+			return nil, err
+		}
+	case opSome:
+		sub, err := s.op(vn, where)
+		if err != nil {
+			return nil, err
+		}
+		o.subs = []*opSpec{sub}
+	case opFields:
+		// A message's own field tests, by the rule of a stub's fields.
+		if vn.Kind != yaml.MappingNode || len(vn.Content) == 0 {
+			return nil, s.errf(vn, where, "want a mapping from a field path of the message to an operator (%s)", opList)
+		}
+		var p problems
+		for j := 0; j+1 < len(vn.Content); j += 2 {
+			path := vn.Content[j].Value
+			if sub, err := s.op(vn.Content[j+1], where+"."+path); !p.add(err) {
+				o.checks = append(o.checks, fieldCheck{path: path, op: sub})
 			}
 		}
 		if err := p.err(); err != nil {

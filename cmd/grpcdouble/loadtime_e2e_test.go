@@ -12,9 +12,6 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/dynamicpb"
-
-	"github.com/grpcdouble/grpcdouble/expect"
-	"github.com/grpcdouble/grpcdouble/mockserver"
 )
 
 // shopReserveReq is the request the first stub of
@@ -34,24 +31,11 @@ const shopReserveReq = `{
 func TestServeGripmockLoadTimeTemplates(t *testing.T) {
 	protos := filepath.Join(moduleRoot(t), "stubformat/testdata/protos")
 	fixture := filepath.Join(moduleRoot(t), "stubformat/testdata/gripmock/loadtime.yaml")
-	resolver, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protos}, "shop/v1/shop.proto"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resolver.Close()
-	md, err := resolver.Method("/shop.v1.ShopService/Reserve")
-	if err != nil {
-		t.Fatal(err)
-	}
+	md, reserve := shopMethod(t, protos, "/shop.v1.ShopService/Reserve")
 	call := func(conn *grpc.ClientConn, req string) (string, error) {
 		t.Helper()
-		in, out := dynamicpb.NewMessage(md.Input()), dynamicpb.NewMessage(md.Output())
-		if err := protojson.Unmarshal([]byte(req), in); err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-		defer cancel()
-		if err := conn.Invoke(ctx, "/shop.v1.ShopService/Reserve", in, out); err != nil {
+		out, err := reserve(conn, req)
+		if err != nil {
 			return "", err
 		}
 		want := dynamicpb.NewMessage(md.Output())

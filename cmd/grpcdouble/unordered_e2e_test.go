@@ -8,13 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/types/dynamicpb"
-
 	"github.com/grpcdouble/grpcdouble/expect"
-	"github.com/grpcdouble/grpcdouble/mockserver"
 )
 
 // TestServeUnorderedAndMapEntries: the binary serves native stubs with
@@ -24,29 +18,7 @@ import (
 // contains and options.times with anyOf as they are and converted.
 func TestServeUnorderedAndMapEntries(t *testing.T) {
 	protos := filepath.Join(moduleRoot(t), "stubformat/testdata/protos")
-	resolver, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protos}, "shop/v1/shop.proto"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resolver.Close()
-	md, err := resolver.Method("/shop.v1.ShopService/GetItem")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// name calls GetItem and gives the answer's name, or the status code.
-	name := func(conn *grpc.ClientConn, req string) string {
-		t.Helper()
-		in, out := dynamicpb.NewMessage(md.Input()), dynamicpb.NewMessage(md.Output())
-		if err := protojson.Unmarshal([]byte(req), in); err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-		defer cancel()
-		if err := conn.Invoke(ctx, "/shop.v1.ShopService/GetItem", in, out); err != nil {
-			return status.Code(err).String()
-		}
-		return out.Get(md.Output().Fields().ByName("name")).String()
-	}
+	name := shopGetItem(t, protos)
 	miss := expect.NoMatchCode.String()
 
 	dir := t.TempDir()

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
+
+	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/mockserver"
+)
+
+// shopMethod gives the descriptor of a method of stubformat's shop
+// fixture, and a function calling it on conn with a protojson request.
+func shopMethod(t *testing.T, protos, method string) (protoreflect.MethodDescriptor, func(conn *grpc.ClientConn, req string) (*dynamicpb.Message, error)) {
+	t.Helper()
+	resolver, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protos}, "shop/v1/shop.proto"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = resolver.Close() })
+	md, err := resolver.Method(method)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return md, func(conn *grpc.ClientConn, req string) (*dynamicpb.Message, error) {
+		t.Helper()
+		in, out := dynamicpb.NewMessage(md.Input()), dynamicpb.NewMessage(md.Output())
+		if err := protojson.Unmarshal([]byte(req), in); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		return out, conn.Invoke(ctx, method, in, out)
+	}
+}
+
+// shopGetItem gives a function calling shop's GetItem on conn with a
+// protojson request and returning the answer's name, or the status code.
+func shopGetItem(t *testing.T, protos string) func(conn *grpc.ClientConn, req string) string {
+	t.Helper()
+	md, call := shopMethod(t, protos, "/shop.v1.ShopService/GetItem")
+	return func(conn *grpc.ClientConn, req string) string {
+		t.Helper()
+		out, err := call(conn, req)
+		if err != nil {
+			return status.Code(err).String()
+		}
+		return out.Get(md.Output().Fields().ByName("name")).String()
+	}
+}
+
+// TestServeListElements: the binary serves native stubs testing a list's
+// elements (someElement, with fields on a message element) and picking
+// an element or a map's value in a path ([i], [-1], [key]), and takes them
+// through the admin API.
+func TestServeListElements(t *testing.T) {
+	protos := filepath.Join(moduleRoot(t), "stubformat/testdata/protos")
+	name := shopGetItem(t, protos)
+	miss := expect.NoMatchCode.String()
+	native := filepath.Join(t.TempDir(), "native.yaml")
+	if err := os.WriteFile(native, []byte(`- method: /shop.v1.ShopService/GetItem
+  request:
+    fields:
+      id: some
+      filters: {someElement: {fields: {category: toys, minPrice: {gte: 10}}}}
+  response: {name: a toy from 10}
+- method: /shop.v1.ShopService/GetItem
+  request:
+    fields:
+      id: picked
+      filters[-1].category: last
+      labels[env]: prod
+  response: {name: picked}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr, adminAddr, stop := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
+		"--proto", protos, "--stubs", native)
+	conn := dial(t, addr, nil)
+	for _, c := range []struct{ req, want string }{
+		{`{"id": "some", "filters": [{"category": "mugs", "minPrice": 20}, {"category": "toys", "minPrice": 10}]}`, "a toy from 10"},
+		{`{"id": "some", "filters": [{"category": "mugs", "minPrice": 20}, {"category": "toys", "minPrice": 9}]}`, miss},
+		{`{"id": "picked", "filters": [{"category": "first"}, {"category": "last"}], "labels": {"env": "prod"}}`, "picked"},
+		{`{"id": "picked", "filters": [{"category": "last"}, {"category": "first"}], "labels": {"env": "prod"}}`, miss},
+		{`{"id": "picked", "filters": [{"category": "last"}], "labels": {"team": "prod"}}`, miss},
+	} {
+		if got := name(conn, c.req); got != c.want {
+			t.Errorf("native: GetItem(%s) = %s, want %s", c.req, got, c.want)
+		}
+	}
+	if code := adminDo(t, "POST", "http://"+adminAddr+"/stubs", "", `- method: /shop.v1.ShopService/GetItem
+  request:
+    fields:
+      id: posted
+      tags: {someElement: {regex: "^sale-[0-9]+$"}}
+      tags[0]: new
+  response: {name: posted}
+`, nil); code != http.StatusCreated {
+		t.Fatalf("POST /stubs with someElement: %d", code)
+	}
+	for _, c := range []struct{ req, want string }{
+		{`{"id": "posted", "tags": ["new", "x", "sale-20"]}`, "posted"},
+		{`{"id": "posted", "tags": ["x", "new", "sale-20"]}`, miss},
+		{`{"id": "posted", "tags": ["new", "sale-"]}`, miss},
+	} {
+		if got := name(conn, c.req); got != c.want {
+			t.Errorf("after POST /stubs: GetItem(%s) = %s, want %s", c.req, got, c.want)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Error(err)
+	}
+}
