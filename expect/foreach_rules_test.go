@@ -210,3 +210,64 @@ func TestForEachRulePaceInAStubFile(t *testing.T) {
 	assert.Contains(t, status.Convert(err).Message(), `chat.yaml:6: steps[0].forEach[0].pace: the template gave "soon"`)
 	ft.finish()
 }
+
+// A rule's Delay pauses where it is chained: before the answer, or
+// between two messages it sends; each pause sees the call so far.
+func TestForEachRuleDelayWhereChained(t *testing.T) {
+	ft := &fakeT{}
+	m := expect.New(ft)
+	var mu sync.Mutex
+	var seen []string
+	record := func(name string) func(a expect.Attempt) time.Duration {
+		return func(a expect.Attempt) time.Duration {
+			mu.Lock()
+			defer mu.Unlock()
+			seen = append(seen, fmt.Sprintf("%s after %d sent", name, a.Index))
+			return 0
+		}
+	}
+	m.Bidi(routeChat).ForEach(
+		expect.OnMessage(expect.Anything()).DelayFunc(record("before")).Send(note("one")).DelayFunc(record("between")).Send(note("two")),
+	)
+	client, finish := serve(t, m, ft)
+	require.NoError(t, talk(t, client, []string{"x"}, [][]string{{"one", "two"}}))
+	mu.Lock()
+	assert.Equal(t, []string{"before after 0 sent", "between after 1 sent"}, seen)
+	mu.Unlock()
+	assert.Empty(t, finish())
+}
+
+// A stub file's rule may answer with steps: each message with a pause of
+// its own, and a status that ends the call there.
+func TestForEachRuleStepsInAStubFile(t *testing.T) {
+	ft := &fakeT{}
+	m := expect.New(ft)
+	addStubs(t, m, `
+- method: routeguide.RouteGuide/RouteChat
+  times: any
+  steps:
+    - forEach:
+        - recv: {partial: {message: stop}}
+          steps:
+            - send: {message: stopping}
+            - status: {code: ABORTED, message: stopped}
+            - send: {message: never sent}
+        - recv: {any: true}
+          pace: 0s
+          steps:
+            - delay: 0s
+            - send: {message: 'one for {{ .Message.message }}'}
+            - delay: '{{ if eq .Message.message "slow" }}soon{{ end }}'
+            - send: {message: two}
+`)
+	client, _ := serve(t, m, ft)
+	require.NoError(t, talk(t, client, []string{"a", "b"}, [][]string{{"one for a", "two"}, {"one for b", "two"}}))
+	err := talk(t, client, []string{"a", "stop"}, [][]string{{"one for a", "two"}, {"stopping"}})
+	assert.Equal(t, codes.Aborted, status.Code(err))
+	assert.Equal(t, "stopped", status.Convert(err).Message())
+	// The second pause is rendered after the first message went out.
+	err = talk(t, client, []string{"slow"}, [][]string{{"one for slow", "two"}})
+	assert.Equal(t, codes.Internal, status.Code(err))
+	assert.Contains(t, status.Convert(err).Message(), `faults.yaml:16: steps[0].forEach[1].steps[2].delay: the template gave "soon"`)
+	ft.finish()
+}

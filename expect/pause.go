@@ -325,11 +325,11 @@ func (b *BidiExpectation) PaceFunc(f func(a Attempt) time.Duration) *BidiExpecta
 	return b
 }
 
-// DelayFunc waits what f computes (a.Message is the message answered)
-// before answering; a nil f is no pause.
+// DelayFunc pauses for what f computes (a.Message is the message
+// answered) where it is chained, as Delay; a nil f is no pause.
 func (r *Rule) DelayFunc(f func(a Attempt) time.Duration) *Rule {
 	if f != nil {
-		r.delay = pause{fn: f}
+		r.answer = append(r.answer, waitStep{pause{fn: f}})
 	}
 	return r
 }

@@ -99,3 +99,26 @@ func TestGripmockBidiSessionsConverted(t *testing.T) {
 	d := serveSessions(t, func(r mockserver.Methods) ([]expect.Stub, error) { return expect.LoadStubs(r, dir) })
 	runCalls(t, d, gripmockBidiSessionCalls)
 }
+
+// A gripmock bidi stub with input whose stream elements have delays of
+// their own: each element waits its own, the others the stub's; the hour
+// holds the second message back, and a pause rendered for the message
+// answered fails the call after the messages before it.
+var gripmockBidiElementDelayCalls = []call{
+	{name: "an element's own hour after the stub's delay", do: pausedAfter(1, stream(chat, `{"text": "slow"}`)),
+		want: windowEnded(`{"user":"bot","text":"first, after the stub's delay"}`)},
+	{name: "pauses of their own, then an element's error",
+		do:   stream(chat, `{"user": "ann", "text": "quick"}`),
+		want: answer{Messages: []string{`{"user":"bot","text":"no pause"}`, `{"user":"bot","text":"at message 0"}`}, Code: codes.FailedPrecondition, Message: "done"}},
+	{name: "a pause rendered for the message answered", do: stubless(stream(chat, `{"user": "bad", "text": "quick"}`)),
+		want: answer{Messages: []string{`{"user":"bot","text":"no pause"}`}, Code: codes.Internal,
+			Message: `grpcdouble: template failed: STUB: steps[0].forEach[1].steps[2].delay: the template gave "soon", want a duration like 250ms or 2s`}},
+}
+
+func TestGripmockBidiElementDelaysAsIs(t *testing.T) {
+	runCalls(t, serve(t, stubformat.Auto, "testdata/gripmock/bidi-element-delays.yaml"), gripmockBidiElementDelayCalls)
+}
+
+func TestGripmockBidiElementDelaysConverted(t *testing.T) {
+	runCalls(t, serveConverted(t, stubformat.Gripmock, "testdata/gripmock/bidi-element-delays.yaml"), gripmockBidiElementDelayCalls)
+}

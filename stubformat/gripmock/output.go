@@ -174,28 +174,7 @@ func (r *reader) output(out *yaml.Node, kind mockserver.Kind, method string, per
 		}
 		// Per-message delays and errors: a script.
 		for i, m := range msgs {
-			where := fmt.Sprintf("output.stream[%d]", i)
-			g := native.Get(m, "_gripmock")
-			msg := native.Clone(m)
-			d := delay
-			var end *yaml.Node
-			if g != nil {
-				msg = withoutKey(msg, "_gripmock")
-				native.Pairs(g, func(k, v *yaml.Node) {
-					switch k.Value {
-					case "delay":
-						if _, err := time.ParseDuration(v.Value); err != nil && !isTemplateText(v.Value) {
-							r.problem(v, where+"._gripmock.delay", "want a duration like 100ms, or a template giving one, got %q", v.Value)
-							return
-						}
-						d = native.Str(v.Line, v.Value)
-					case "error", "code", "details":
-					default:
-						r.problem(k, where+"._gripmock."+k.Value, "unknown directive (want delay, error, code, details)")
-					}
-				})
-				end = r.status(g)
-			}
+			msg, d, end := r.element(m, i, delay)
 			if r.failed {
 				return a
 			}
@@ -219,6 +198,40 @@ func (r *reader) output(out *yaml.Node, kind mockserver.Kind, method string, per
 		a.status = st
 	}
 	return a
+}
+
+// element reads one element of a stream: the message without its
+// _gripmock directives, the delay before it (its own, or delay), and the
+// status its error ends the stream with (nil: none).
+func (r *reader) element(m *yaml.Node, i int, delay *yaml.Node) (msg, d, end *yaml.Node) {
+	where := fmt.Sprintf("output.stream[%d]", i)
+	g := native.Get(m, "_gripmock")
+	if g == nil {
+		return native.Clone(m), delay, nil
+	}
+	d = delay
+	native.Pairs(g, func(k, v *yaml.Node) {
+		switch k.Value {
+		case "delay":
+			d = r.duration(v, where+"._gripmock.delay")
+		case "error", "code", "details":
+		default:
+			r.problem(k, where+"._gripmock."+k.Value, "unknown directive (want delay, error, code, details)")
+		}
+	})
+	if r.failed {
+		return nil, nil, nil
+	}
+	return withoutKey(native.Clone(m), "_gripmock"), d, r.status(g)
+}
+
+// duration reads a delay: a duration, or a template giving one.
+func (r *reader) duration(v *yaml.Node, where string) *yaml.Node {
+	if _, err := time.ParseDuration(v.Value); err != nil && !isTemplateText(v.Value) || v.Kind != yaml.ScalarNode {
+		r.problem(v, where, "want a duration like 100ms, or a template giving one, got %q", v.Value)
+		return nil
+	}
+	return native.Str(v.Line, v.Value)
 }
 
 // status reads error, code and details; nil means OK.
