@@ -535,7 +535,10 @@ func splitPath(path string) (names, sels []string, ok bool) {
 }
 
 func zeroValue(fd protoreflect.FieldDescriptor) protoreflect.Value {
-	return messageType(fd.ContainingMessage()).Zero().Get(fd)
+	// The type may be the generated one of a message whose descriptor
+	// came from a parsed .proto: read the field by its own descriptor.
+	z := messageType(fd.ContainingMessage()).Zero()
+	return z.Get(z.Descriptor().Fields().ByNumber(fd.Number()))
 }
 
 // zeroAt is what a path ending at fd reads where nothing is set: the
@@ -546,10 +549,11 @@ func zeroAt(fd protoreflect.FieldDescriptor, picked bool) protoreflect.Value {
 		return zeroValue(fd)
 	}
 	parent := messageType(fd.ContainingMessage()).New()
+	own := parent.Descriptor().Fields().ByNumber(fd.Number())
 	if fd.IsMap() {
-		return parent.Mutable(fd).Map().NewValue()
+		return parent.Mutable(own).Map().NewValue()
 	}
-	return parent.Mutable(fd).List().NewElement()
+	return parent.Mutable(own).List().NewElement()
 }
 
 func (c *boundCheck) eval(m protoreflect.Message) bool {
