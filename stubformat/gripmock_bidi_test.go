@@ -122,3 +122,30 @@ func TestGripmockBidiElementDelaysAsIs(t *testing.T) {
 func TestGripmockBidiElementDelaysConverted(t *testing.T) {
 	runCalls(t, serveConverted(t, stubformat.Gripmock, "testdata/gripmock/bidi-element-delays.yaml"), gripmockBidiElementDelayCalls)
 }
+
+// gripmock bidi stubs with inputs: _gripmock directives per element, the
+// rest of the stream after the last message, a stub's error at once.
+var gripmockBidiInputsCalls = []call{
+	{name: "an element's pause of its own, then its error",
+		do:   pingPong(chat, `{"user": "ann", "text": "start"}`, `{"user": "ann", "text": "yes"}`),
+		want: answer{Messages: []string{`{"user":"bot","text":"started"}`, `{"user":"bot","text":"agreed at 1"}`}, Code: codes.Aborted, Message: "no more"}},
+	{name: "an input's other anyOf alternative",
+		do:   pingPong(chat, `{"user": "ann", "text": "start"}`, `{"user": "ann", "text": "sure"}`),
+		want: answer{Messages: []string{`{"user":"bot","text":"started"}`, `{"user":"bot","text":"agreed at 1"}`}, Code: codes.Aborted, Message: "no more"}},
+	{name: "no anyOf alternative", do: pingPong(chat, `{"user": "ann", "text": "start"}`, `{"user": "ann", "text": "no"}`), noMatch: true},
+	{name: "an alternative, but not the input's own fields", do: pingPong(chat, `{"user": "ann", "text": "start"}`, `{"user": "al", "text": "yes"}`), noMatch: true},
+	{name: "the last message answered by the rest of the stream, an hour before its second",
+		do: pausedAfter(1, stream(chat, `{"user": "bo", "text": "wait"}`)), want: windowEnded(`{"user":"bot","text":"first of the rest"}`)},
+	{name: "a stub's error at its first message", do: stream(chat, `{"user": "cy"}`, `{"user": "cy"}`),
+		want: failed(codes.PermissionDenied, "refused")},
+	{name: "data, no stream: each message answered with it; an empty input takes any message",
+		do: pingPong(chat, `{"user": "di"}`, `{"user": "anyone"}`), want: ok(`{"user":"bot","text":"each, at 0"}`, `{"user":"bot","text":"each, at 1"}`)},
+}
+
+func TestGripmockBidiInputsAsIs(t *testing.T) {
+	runCalls(t, serve(t, stubformat.Auto, "testdata/gripmock/bidi-inputs.yaml"), gripmockBidiInputsCalls)
+}
+
+func TestGripmockBidiInputsConverted(t *testing.T) {
+	runCalls(t, serveConverted(t, stubformat.Gripmock, "testdata/gripmock/bidi-inputs.yaml"), gripmockBidiInputsCalls)
+}

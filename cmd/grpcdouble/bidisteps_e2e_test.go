@@ -15,8 +15,20 @@ import (
 
 // gripmockChatSteps are gripmock bidi stubs whose stream elements carry
 // _gripmock directives of their own: a delay before one message, an
-// error that ends the call.
+// error that ends the call; with input, and with inputs (one with anyOf).
 const gripmockChatSteps = `- service: RouteGuide
+  method: RouteChat
+  inputs:
+    - equals: {message: open}
+    - anyOf:
+        - equals: {message: a}
+        - equals: {message: b}
+  output:
+    stream:
+      - {message: opened}
+      - {message: "got it", _gripmock: {delay: 1ms}}
+      - {message: "and the rest"}
+- service: RouteGuide
   method: RouteChat
   input: {equals: {message: go}}
   output:

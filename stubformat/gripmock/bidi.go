@@ -130,6 +130,66 @@ func (r *reader) bidiStream(stream, pace *yaml.Node) (send, steps []*yaml.Node, 
 	return send, steps, nil
 }
 
+// bidiScript answers a bidi stub with inputs as gripmock does: message i,
+// matched by recvs[i], is answered by stream element i, and the last
+// message by the rest of the stream; an element waits its own _gripmock
+// delay, or the stub's (a pace when no element has its own), and an
+// element's error ends the call there. A stub with an error ends the call
+// at its first message (after its delay when it has no stream); one with
+// data and no stream answers each message with it.
+func (r *reader) bidiScript(recvs, msgs []*yaml.Node, streamed bool, delay, st *yaml.Node) (steps []*yaml.Node, pace *yaml.Node) {
+	add := func(key string, v *yaml.Node) {
+		step := native.Map(v.Line)
+		native.Set(step, key, native.Clone(v))
+		steps = append(steps, step)
+	}
+	if st != nil {
+		add("recv", recvs[0])
+		if !streamed && delay != nil {
+			add("delay", delay)
+		}
+		add("status", st)
+		return steps, nil
+	}
+	own := false
+	for _, m := range msgs {
+		if d := native.Get(native.Get(m, "_gripmock"), "delay"); !native.IsNull(d) {
+			own = true
+		}
+	}
+	if !own {
+		pace = delay
+	}
+	for i := range recvs {
+		add("recv", recvs[i])
+		if !streamed {
+			if len(msgs) == 1 {
+				add("send", msgs[0])
+			}
+			continue
+		}
+		end := i + 1
+		if i == len(recvs)-1 {
+			end = len(msgs)
+		}
+		for j := i; j < end; j++ {
+			msg, d, stop := r.element(msgs[j], j, delay)
+			if r.failed {
+				return nil, nil
+			}
+			if stop != nil {
+				add("status", stop) // gripmock ends before the element's delay
+				return steps, pace
+			}
+			if own && d != nil {
+				add("delay", d)
+			}
+			add("send", msg)
+		}
+	}
+	return steps, pace
+}
+
 // bidiAnswer is what every rule made from one gripmock bidi stub answers.
 type bidiAnswer struct {
 	priority, times                     int

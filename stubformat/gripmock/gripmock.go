@@ -230,7 +230,8 @@ func (r *reader) stub(st *yaml.Node) {
 
 	// Matchers, spread over anyOf.
 	var inputAlts []alt
-	var stream []*yaml.Node    // client-stream and bidi: one match per message
+	var stream []*yaml.Node    // client-stream: one match per message
+	var recvs []*yaml.Node     // bidi: the match of each message, in order
 	var streamAnyOf *yaml.Node // a client stream's one inputs matcher, with anyOf
 	input, inputs := native.Get(st, "input"), native.Get(st, "inputs")
 	if input != nil && inputs != nil {
@@ -249,6 +250,22 @@ func (r *reader) stub(st *yaml.Node) {
 		}
 		for i, in := range inputs.Content {
 			a := r.matcher(in, fmt.Sprintf("inputs[%d]", i), false)
+			if kind == mockserver.BidiStream && !r.failed {
+				// gripmock matches a bidi stub's message by its input's
+				// fields and one of its anyOf alternatives.
+				f := fold(a, in.Line)
+				recv := native.Map(in.Line)
+				switch {
+				case len(a) > 1 && f.anyOf != nil:
+					native.Set(recv, "anyOf", f.anyOf)
+				case len(a) == 1 && a[0].partial != nil:
+					native.Set(recv, "fields", a[0].partial)
+				default:
+					native.Set(recv, "any", native.Bool(in.Line, true)) // gripmock: an empty matcher takes any message
+				}
+				recvs = append(recvs, recv)
+				a = []alt{{partial: a[0].partial, specificity: f.specificity}}
+			}
 			if len(a) > 1 && len(inputs.Content) == 1 && kind == mockserver.ClientStream {
 				// One matcher every message passes: each may pass
 				// another alternative.
@@ -261,15 +278,11 @@ func (r *reader) stub(st *yaml.Node) {
 			}
 			if len(a) != 1 {
 				if !r.failed {
-					why := "anyOf inside one of several inputs (gripmock ignores it there: it compares each message by equals, contains, matches and glob alone)"
-					if kind == mockserver.BidiStream {
-						why = "anyOf inside a bidi stub's inputs"
-					}
-					r.notYet(native.Get(in, "anyOf"), fmt.Sprintf("inputs[%d].anyOf", i), why)
+					r.notYet(native.Get(in, "anyOf"), fmt.Sprintf("inputs[%d].anyOf", i), "anyOf inside one of several inputs (gripmock ignores it there: it compares each message by equals, contains, matches and glob alone)")
 				}
 				return
 			}
-			if a[0].partial == nil && streamAnyOf == nil {
+			if a[0].partial == nil && streamAnyOf == nil && kind != mockserver.BidiStream {
 				r.notYet(in, fmt.Sprintf("inputs[%d]", i), "an empty matcher for one message of a stream")
 				return
 			}
@@ -306,7 +319,7 @@ func (r *reader) stub(st *yaml.Node) {
 	}
 
 	// The answer, the same for every alternative.
-	answer := r.output(out, kind, full, len(stream))
+	answer := r.output(out, kind, full, recvs)
 	if r.failed {
 		return
 	}
@@ -410,7 +423,7 @@ func (r *reader) stub(st *yaml.Node) {
 				m.HeadComment += "\n" + readinessNote
 				answerReady(m, kind)
 			} else {
-				answer.into(m, stream)
+				answer.into(m)
 			}
 			if then != nil {
 				native.Set(m, "then", native.Clone(then))

@@ -25,7 +25,7 @@ type answer struct {
 	status    *yaml.Node
 }
 
-func (a answer) into(m *yaml.Node, perMessage []*yaml.Node) {
+func (a answer) into(m *yaml.Node) {
 	if a.headers != nil {
 		native.Set(m, "headers", a.headers)
 	}
@@ -41,24 +41,7 @@ func (a answer) into(m *yaml.Node, perMessage []*yaml.Node) {
 	if a.response != nil {
 		native.Set(m, "response", a.response)
 	}
-	if a.kind == mockserver.BidiStream && perMessage != nil {
-		// gripmock answers message i of a bidi stream by inputs[i] with
-		// stream[i].
-		steps := native.Seq(m.Line)
-		for i, p := range perMessage {
-			recv := native.Map(m.Line)
-			match := native.Map(m.Line)
-			native.Set(match, "fields", p)
-			native.Set(recv, "recv", match)
-			steps.Content = append(steps.Content, recv)
-			if i < len(a.responses) {
-				send := native.Map(a.responses[i].Line)
-				native.Set(send, "send", a.responses[i])
-				steps.Content = append(steps.Content, send)
-			}
-		}
-		native.Set(m, "steps", steps)
-	} else if len(a.responses) > 0 {
+	if len(a.responses) > 0 {
 		native.Set(m, "responses", native.Seq(a.responses[0].Line, a.responses...))
 	}
 	if len(a.steps) > 0 {
@@ -69,7 +52,9 @@ func (a answer) into(m *yaml.Node, perMessage []*yaml.Node) {
 	}
 }
 
-func (r *reader) output(out *yaml.Node, kind mockserver.Kind, method string, perMessage int) answer {
+// output translates a stub's output. recvs, for a bidi stub with inputs,
+// are the matches of its messages, in order.
+func (r *reader) output(out *yaml.Node, kind mockserver.Kind, method string, recvs []*yaml.Node) answer {
 	a := answer{kind: kind}
 	if out.Kind != yaml.MappingNode {
 		r.problem(out, "output", "want a mapping of data, stream, error, code, details, headers, trailers, delay")
@@ -144,18 +129,15 @@ func (r *reader) output(out *yaml.Node, kind mockserver.Kind, method string, per
 				directives = true
 			}
 		}
-		if kind == mockserver.BidiStream && perMessage > 0 {
-			if directives {
-				r.notYet(stream, "output.stream._gripmock", "per-message directives in a bidi stub")
-				return a
+		if kind == mockserver.BidiStream && recvs != nil {
+			streamed := stream != nil && len(stream.Content) > 0
+			if !streamed {
+				msgs = nil
+				if !native.IsNull(data) {
+					msgs = []*yaml.Node{data}
+				}
 			}
-			if len(msgs) > perMessage {
-				r.problem(msgs[perMessage], fmt.Sprintf("output.stream[%d]", perMessage), "a bidi stub answers message i by inputs[i] with stream[i]; there are %d inputs", perMessage)
-				return a
-			}
-			a.pace = delay
-			a.responses = cloneAll(msgs)
-			a.status = st
+			a.steps, a.pace = r.bidiScript(recvs, msgs, streamed, delay, st)
 			return a
 		}
 		if kind == mockserver.BidiStream {
