@@ -242,17 +242,18 @@ func ExampleSomeElement() {
 	// with tags someElement(prefix "sale-")
 }
 
-// Fields tests the fields of a message: a message field, or a message
-// element of a list in SomeElement or Unordered.
+// Fields tests a message value by fields inside it: here each element of
+// a list of messages in Unordered; Entries tests a map's values by key.
 func ExampleFields() {
-	north := expect.Field("location", expect.Fields(map[string]expect.Op{
-		"latitude": expect.Gt(0), "longitude": expect.Eq(7),
-	}))
-	fmt.Println(north.Match(&pb.Feature{Location: &pb.Point{Latitude: 3, Longitude: 7}}))
-	fmt.Println(north.Match(&pb.Feature{Location: &pb.Point{Latitude: -3, Longitude: 7}}))
-	fmt.Println(north)
+	near := expect.Field("location", expect.Fields(expect.Field("latitude", expect.Gt(0)), expect.Field("longitude", expect.Lt(0))))
+	fmt.Println(near.Match(&pb.Feature{Location: &pb.Point{Latitude: 5, Longitude: -2}}))
+	fmt.Println(near)
+	height := expect.Field("attributes", expect.Entries(map[string]any{"height": expect.Regex("m$")}))
+	fmt.Println(height.Match(&pb.Feature{Attributes: map[string]string{"height": "80m", "age": "300y"}}))
+	fmt.Println(height)
 	// Output:
 	// true
-	// false
-	// with location fields(latitude gt 0, longitude equal 7)
+	// with location fields(latitude gt 0, longitude lt 0)
+	// true
+	// with attributes entries("height": regex "m$")
 }

@@ -1,12 +1,13 @@
 package expect
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"math"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,7 +26,7 @@ import (
 
 // Op is a test on one field of a message, for WithRequestField and Field:
 // Eq, Regex, Contains, Prefix, Suffix, Gt, Gte, Lt, Lte, Len, Present,
-// Absent, AnyOf, AllOf, Unordered, SomeElement and Fields. Operands are checked against the field's type when the
+// Absent, AnyOf, AllOf, Unordered, SomeElement, Fields and Entries. Operands are checked against the field's type when the
 // method's descriptor is known (at declaration, or when the server binds).
 type Op interface{ spec() *opSpec }
 
@@ -47,15 +48,16 @@ const (
 	opAnyOf
 	opAll // several operators on one field in a stub: all must hold
 	opUnordered
-	opSome   // some element of a list (value of a map) passes
-	opFields // a message's fields pass their tests
+	opFields
+	opEntries
+	opSome // some element of a list (value of a map) passes
 )
 
 var opNames = map[opKind]string{
 	opEq: "equal", opRegex: "regex", opContains: "contains", opPrefix: "prefix", opSuffix: "suffix",
 	opGt: "gt", opGte: "gte", opLt: "lt", opLte: "lte", opLen: "len", opPresent: "present",
 	opAbsent: "absent", opAnyOf: "anyOf", opAll: "all of", opUnordered: "unordered",
-	opSome: "someElement", opFields: "fields",
+	opFields: "fields", opEntries: "entries", opSome: "someElement",
 }
 
 // opSpec is an operator before it is bound to a field: its operand is
@@ -68,8 +70,9 @@ type opSpec struct {
 	re      *regexp.Regexp
 	n       int
 	subs    []*opSpec
-	checks  []fieldCheck // fields: the tests of a message's fields
-	err     error        // a bad operand found when the Op was made
+	match   Matcher  // fields: what the message value must pass
+	keys    []string // entries: the map key of each of subs, as text
+	err     error    // a bad operand found when the Op was made
 }
 
 func (s *opSpec) spec() *opSpec { return s }
@@ -78,12 +81,6 @@ func (s *opSpec) String() string {
 	switch s.kind {
 	case opPresent, opAbsent:
 		return opNames[s.kind]
-	case opFields:
-		parts := make([]string, len(s.checks))
-		for i, c := range s.checks {
-			parts[i] = c.path + " " + c.op.String()
-		}
-		return "fields(" + strings.Join(parts, ", ") + ")"
 	case opAnyOf, opAll, opUnordered, opSome:
 		parts := make([]string, len(s.subs))
 		for i, sub := range s.subs {
@@ -93,6 +90,14 @@ func (s *opSpec) String() string {
 			return strings.Join(parts, " and ")
 		}
 		return opNames[s.kind] + "(" + strings.Join(parts, ", ") + ")"
+	case opFields:
+		return "fields(" + strings.TrimPrefix(fmt.Sprint(s.match), "with ") + ")"
+	case opEntries:
+		parts := make([]string, len(s.subs))
+		for i, sub := range s.subs {
+			parts[i] = strconv.Quote(s.keys[i]) + ": " + sub.String()
+		}
+		return "entries(" + strings.Join(parts, ", ") + ")"
 	}
 	return opNames[s.kind] + " " + s.text
 }
@@ -210,8 +215,7 @@ func Unordered(elems ...any) Op {
 
 // SomeElement holds when some element of a repeated field, or some value
 // of a map field, passes op: SomeElement(Gt(10)) on a list of numbers,
-// SomeElement(Fields(map[string]Op{"name": Eq("a")})) on a list of
-// messages. An empty list has no element that passes.
+// SomeElement(Fields(Field("name", Eq("a")))) on a list of messages. An empty list has no element that passes.
 func SomeElement(op Op) Op {
 	if op == nil {
 		return &opSpec{kind: opSome, err: fmt.Errorf("someElement needs an operator")}
@@ -219,21 +223,55 @@ func SomeElement(op Op) Op {
 	return &opSpec{kind: opSome, subs: []*opSpec{op.spec()}}
 }
 
-// Fields holds when a message passes every test of checks, a field path
-// of that message (dotted, as Field's) to its Op: on a message field, and
-// on a message element in SomeElement, Unordered or a path's [i]. Below an
-// unset message every field reads as unset, as in Field.
-func Fields(checks map[string]Op) Op {
-	s := &opSpec{kind: opFields}
-	for _, path := range slices.Sorted(maps.Keys(checks)) {
-		if checks[path] == nil {
-			s.err = fmt.Errorf("fields: no operator for %s", path)
-			return s
+// Fields holds when a message field passes every one of ms, field tests
+// (Field) or any other Matcher: Unordered(Fields(Field("name",
+// Regex("^a")))) tests each element of a list of messages by its own
+// fields, and Entries("k", Fields(...)) a map's message value. On a
+// repeated message field it holds when every element passes.
+func Fields(ms ...Matcher) Op {
+	// Field tests side by side are one fieldsMatcher: they read as a list.
+	var checks []fieldCheck
+	var others []Matcher
+	for _, m := range ms {
+		if f, ok := m.(*fieldsMatcher); ok {
+			checks = append(checks, f.checks...)
+			continue
 		}
-		s.checks = append(s.checks, fieldCheck{path, checks[path].spec()})
+		others = append(others, m)
 	}
-	if len(s.checks) == 0 {
-		s.err = fmt.Errorf("fields needs at least one field test")
+	if len(checks) > 0 {
+		others = append([]Matcher{&fieldsMatcher{checks: checks}}, others...)
+	}
+	s := &opSpec{kind: opFields, match: and(others...)}
+	if s.match == nil {
+		s.err = fmt.Errorf("fields needs at least one matcher")
+	}
+	return s
+}
+
+// Entries holds when a map field has every key of entries, each value
+// passing its test: an Op (Regex, Fields, ...) or a value, meaning Eq.
+// Keys are written as text: "7" for an int32 key, "true" for a bool one.
+// Entries(map[string]any{"env": Regex("^pr")}) holds for {env: prod,
+// team: web}; Contains(map[string]string{...}) is the same with every
+// value equal.
+func Entries(entries map[string]any) Op {
+	s := &opSpec{kind: opEntries}
+	keys := make([]string, 0, len(entries))
+	for k := range entries {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // one order for the text people read
+	for _, k := range keys {
+		s.keys = append(s.keys, k)
+		if o, ok := entries[k].(Op); ok {
+			s.subs = append(s.subs, o.spec())
+			continue
+		}
+		s.subs = append(s.subs, goOperand(opEq, entries[k]))
+	}
+	if len(keys) == 0 {
+		s.err = fmt.Errorf("entries needs at least one key")
 	}
 	return s
 }
@@ -462,43 +500,11 @@ func parseSelector(fd protoreflect.FieldDescriptor, text string) (*selector, err
 	if len(text) >= 2 && (text[0] == '\'' || text[0] == '"') && text[len(text)-1] == text[0] {
 		text = text[1 : len(text)-1]
 	}
-	kd := fd.MapKey()
-	var key protoreflect.Value
-	switch kd.Kind() {
-	case protoreflect.StringKind:
-		key = protoreflect.ValueOfString(text)
-	case protoreflect.BoolKind:
-		b, err := strconv.ParseBool(text)
-		if err != nil {
-			return nil, fmt.Errorf("[%s]: want a key true or false", text)
-		}
-		key = protoreflect.ValueOfBool(b)
-	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
-		n, err := strconv.ParseUint(text, 10, 32)
-		if err != nil {
-			return nil, fmt.Errorf("[%s]: want a %s key", text, kd.Kind())
-		}
-		key = protoreflect.ValueOfUint32(uint32(n))
-	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
-		n, err := strconv.ParseUint(text, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("[%s]: want a %s key", text, kd.Kind())
-		}
-		key = protoreflect.ValueOfUint64(n)
-	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
-		n, err := strconv.ParseInt(text, 10, 32)
-		if err != nil {
-			return nil, fmt.Errorf("[%s]: want a %s key", text, kd.Kind())
-		}
-		key = protoreflect.ValueOfInt32(int32(n))
-	default:
-		n, err := strconv.ParseInt(text, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("[%s]: want a %s key", text, kd.Kind())
-		}
-		key = protoreflect.ValueOfInt64(n)
+	key, err := mapKeyOf(fd.MapKey(), text)
+	if err != nil {
+		return nil, fmt.Errorf("[%s]: %w", text, err)
 	}
-	return &selector{key: key.MapKey(), isMap: true}, nil
+	return &selector{key: key, isMap: true}, nil
 }
 
 // splitPath cuts a path into its steps at the dots outside brackets, each
@@ -699,11 +705,8 @@ func parseOperand(fd protoreflect.FieldDescriptor, raw json.RawMessage, elem boo
 	if len(raw) == 0 {
 		return protoreflect.Value{}, fmt.Errorf("no operand")
 	}
-	if entry := fd.ContainingMessage(); entry.IsMapEntry() {
-		return parseMapValue(entry, raw)
-	}
 	shown, kind := raw, fieldKind(fd)
-	if elem {
+	if elem && fd.IsList() {
 		raw = append(append(json.RawMessage{'['}, raw...), ']')
 		kind = strings.TrimPrefix(kind, "repeated ")
 	}
@@ -716,49 +719,12 @@ func parseOperand(fd protoreflect.FieldDescriptor, raw json.RawMessage, elem boo
 	// The parent may be the generated type of a message whose descriptor
 	// came from a parsed .proto: read the field by its own descriptor.
 	v := parent.Get(parent.Descriptor().Fields().ByNumber(fd.Number()))
-	if elem {
+	if elem && fd.IsList() {
 		if v.List().Len() != 1 {
 			return protoreflect.Value{}, fmt.Errorf("operand %s: want one element", raw)
 		}
 		return v.List().Get(0), nil
 	}
-	return v, nil
-}
-
-// parseMapValue reads a JSON operand as a value of the map whose entry is
-// entry, by parsing the map {"k": operand} into the message holding it.
-func parseMapValue(entry protoreflect.MessageDescriptor, raw json.RawMessage) (protoreflect.Value, error) {
-	parent, ok := entry.Parent().(protoreflect.MessageDescriptor)
-	if !ok {
-		return protoreflect.Value{}, fmt.Errorf("operand %s: no map holds %s", raw, entry.FullName())
-	}
-	var fd protoreflect.FieldDescriptor
-	for i := range parent.Fields().Len() {
-		if f := parent.Fields().Get(i); f.IsMap() && f.Message().FullName() == entry.FullName() {
-			fd = f
-		}
-	}
-	if fd == nil {
-		return protoreflect.Value{}, fmt.Errorf("operand %s: no map holds %s", raw, entry.FullName())
-	}
-	key := `"0"`
-	switch fd.MapKey().Kind() {
-	case protoreflect.StringKind:
-		key = `"k"`
-	case protoreflect.BoolKind:
-		key = `"true"`
-	}
-	js := append(append([]byte(`{"`+string(fd.Name())+`":{`+key+`:`), raw...), '}', '}')
-	m := messageType(parent).New()
-	if err := (protojson.UnmarshalOptions{}).Unmarshal(js, m.Interface()); err != nil {
-		text := protoErrPrefix.ReplaceAllString(strings.ReplaceAll(err.Error(), "\u00a0", " "), "")
-		return protoreflect.Value{}, fmt.Errorf("operand %s is not a %s: %s", raw, fieldKind(fd.MapValue()), text)
-	}
-	var v protoreflect.Value
-	m.Get(m.Descriptor().Fields().ByNumber(fd.Number())).Map().Range(func(_ protoreflect.MapKey, x protoreflect.Value) bool {
-		v = x
-		return false
-	})
 	return v, nil
 }
 
@@ -852,27 +818,6 @@ func bindOpOn(s *opSpec, fd protoreflect.FieldDescriptor, t target) (func(protor
 			}, nil
 		}
 		return nil, fmt.Errorf("someElement works on repeated and map fields")
-	case opFields:
-		if list || fd.IsMap() || fd.Message() == nil {
-			what := fieldKind(fd)
-			if list {
-				what += ": test an element with someElement, unordered or a path's [i]"
-			}
-			return nil, fmt.Errorf("fields tests the fields of a message, not a %s", what)
-		}
-		b := bindFields(s.checks, fd.Message())
-		if b.err != nil {
-			return nil, fmt.Errorf("fields: %w", b.err)
-		}
-		return func(v protoreflect.Value, _ bool) bool {
-			m := v.Message()
-			for i := range b.checks {
-				if !b.checks[i].eval(m) {
-					return false
-				}
-			}
-			return true
-		}, nil
 	case opAnyOf, opAll:
 		tests := make([]func(protoreflect.Value, bool) bool, len(s.subs))
 		for i, sub := range s.subs {
@@ -900,6 +845,64 @@ func bindOpOn(s *opSpec, fd protoreflect.FieldDescriptor, t target) (func(protor
 			}
 			return false
 		}, nil
+	case opFields:
+		if fd.IsMap() || fd.Message() == nil {
+			what := fieldKind(fd)
+			if elem {
+				what = "element of a list of " + strings.TrimPrefix(what, "repeated ")
+			}
+			return nil, fmt.Errorf("fields works on message fields, lists of messages and a map's message values (in entries), not a %s", what)
+		}
+		for _, b := range binders(s.match) {
+			if err := b.bind(fd.Message()); err != nil {
+				return nil, fmt.Errorf("fields: %w", err)
+			}
+		}
+		m := s.match
+		if list {
+			// Every element passes (an empty list too: pair it with len).
+			return func(v protoreflect.Value, _ bool) bool {
+				l := v.List()
+				for i := range l.Len() {
+					if !m.Match(l.Get(i).Message().Interface()) {
+						return false
+					}
+				}
+				return true
+			}, nil
+		}
+		return func(v protoreflect.Value, _ bool) bool { return m.Match(v.Message().Interface()) }, nil
+	case opEntries:
+		if !fd.IsMap() {
+			what := fieldKind(fd)
+			if elem {
+				what = "element of a list"
+			}
+			return nil, fmt.Errorf("entries works on map fields, not a %s", what)
+		}
+		keys := make([]protoreflect.MapKey, len(s.subs))
+		tests := make([]func(protoreflect.Value, bool) bool, len(s.subs))
+		for i, sub := range s.subs {
+			k, err := mapKeyOf(fd.MapKey(), s.keys[i])
+			if err != nil {
+				return nil, fmt.Errorf("entries: %w", err)
+			}
+			t, err := bindOpOn(sub, fd.MapValue(), onField)
+			if err != nil {
+				return nil, fmt.Errorf("entries[%s]: %w", strconv.Quote(s.keys[i]), err)
+			}
+			keys[i], tests[i] = k, t
+		}
+		return func(v protoreflect.Value, _ bool) bool {
+			m := v.Map()
+			for i, k := range keys {
+				ev := m.Get(k)
+				if !ev.IsValid() || !tests[i](ev, true) {
+					return false
+				}
+			}
+			return true
+		}, nil
 	case opEq:
 		want, err := parseOperand(fd, s.operand, elem)
 		if err != nil {
@@ -921,7 +924,7 @@ func bindOpOn(s *opSpec, fd protoreflect.FieldDescriptor, t target) (func(protor
 				text = func(v protoreflect.Value) string { return v.String() }
 			}
 			if text == nil {
-				return nil, fmt.Errorf("regex works on string, number, bool and enum fields, and lists of them")
+				return nil, fmt.Errorf("regex works on string, number, bool, enum and bytes fields, and lists of them")
 			}
 			return func(v protoreflect.Value, _ bool) bool {
 				l := v.List()
@@ -935,7 +938,7 @@ func bindOpOn(s *opSpec, fd protoreflect.FieldDescriptor, t target) (func(protor
 		}
 		text := scalarText(fd)
 		if text == nil {
-			return nil, fmt.Errorf("regex works on string, number, bool and enum fields, and lists of them")
+			return nil, fmt.Errorf("regex works on string, number, bool, enum and bytes fields, and lists of them")
 		}
 		return func(v protoreflect.Value, _ bool) bool { return re.MatchString(text(v)) }, nil
 	case opPrefix, opSuffix:
@@ -1169,10 +1172,11 @@ func elemEqual(fd protoreflect.FieldDescriptor, a, b protoreflect.Value) bool {
 	return a.Equal(b)
 }
 
-// scalarText writes a single number, bool or enum field's value as text,
-// for regex: integers in decimal, floats in the shortest form that reads
-// back (1.5, 1e+21), bools as true or false, enums by name (by number when
-// the value has none); nil for other fields.
+// scalarText writes a single number, bool, enum or bytes field's value as
+// text, for regex: integers in decimal, floats in the shortest form that
+// reads back (1.5, 1e+21), bools as true or false, enums by name (by number
+// when the value has none), bytes in base64 as protojson writes them (and
+// stub files, and gripmock's matchers); nil for other fields.
 func scalarText(fd protoreflect.FieldDescriptor) func(protoreflect.Value) string {
 	if fd.IsMap() {
 		return nil
@@ -1197,8 +1201,56 @@ func scalarText(fd protoreflect.FieldDescriptor) func(protoreflect.Value) string
 			}
 			return strconv.Itoa(int(v.Enum()))
 		}
+	case protoreflect.BytesKind:
+		return func(v protoreflect.Value) string { return base64.StdEncoding.EncodeToString(v.Bytes()) }
 	}
 	return nil
+}
+
+// mapKeyOf reads a map key written as text ("7", "true", "env") as a key
+// of kind fd.
+func mapKeyOf(fd protoreflect.FieldDescriptor, text string) (protoreflect.MapKey, error) {
+	var v protoreflect.Value
+	bad := func() (protoreflect.MapKey, error) {
+		return protoreflect.MapKey{}, fmt.Errorf("key %q is not a %s", text, fd.Kind())
+	}
+	switch fd.Kind() {
+	case protoreflect.StringKind:
+		v = protoreflect.ValueOfString(text)
+	case protoreflect.BoolKind:
+		b, err := strconv.ParseBool(text)
+		if err != nil {
+			return bad()
+		}
+		v = protoreflect.ValueOfBool(b)
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
+		n, err := strconv.ParseInt(text, 10, 32)
+		if err != nil {
+			return bad()
+		}
+		v = protoreflect.ValueOfInt32(int32(n))
+	case protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+		n, err := strconv.ParseInt(text, 10, 64)
+		if err != nil {
+			return bad()
+		}
+		v = protoreflect.ValueOfInt64(n)
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
+		n, err := strconv.ParseUint(text, 10, 32)
+		if err != nil {
+			return bad()
+		}
+		v = protoreflect.ValueOfUint32(uint32(n))
+	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		n, err := strconv.ParseUint(text, 10, 64)
+		if err != nil {
+			return bad()
+		}
+		v = protoreflect.ValueOfUint64(n)
+	default:
+		return protoreflect.MapKey{}, fmt.Errorf("a map key of kind %s", fd.Kind())
+	}
+	return v.MapKey(), nil
 }
 
 func valueText(fd protoreflect.FieldDescriptor, v protoreflect.Value) string {

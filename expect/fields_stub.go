@@ -15,10 +15,10 @@ var opKeys = map[string]opKind{
 	"equal": opEq, "regex": opRegex, "contains": opContains, "prefix": opPrefix, "suffix": opSuffix,
 	"gt": opGt, "gte": opGte, "lt": opLt, "lte": opLte, "len": opLen,
 	"present": opPresent, "absent": opAbsent, "anyOf": opAnyOf, "allOf": opAll, "unordered": opUnordered,
-	"someElement": opSome, "fields": opFields,
+	"fields": opFields, "entries": opEntries, "someElement": opSome,
 }
 
-const opList = "equal, regex, contains, prefix, suffix, gt, gte, lt, lte, len, present, absent, anyOf, allOf, unordered, someElement or fields"
+const opList = "equal, regex, contains, prefix, suffix, gt, gte, lt, lte, len, present, absent, anyOf, allOf, unordered, someElement, fields or entries"
 
 // fieldsMatcher reads a stub's "fields": a mapping from a field path to an
 // operator (a scalar or a list is shorthand for equal), bound to md now so
@@ -142,21 +142,6 @@ func (s Stub) op1(kn, vn *yaml.Node, field string) (*opSpec, error) {
 			return nil, err
 		}
 		o.subs = []*opSpec{sub}
-	case opFields:
-		// A message's own field tests, by the rule of a stub's fields.
-		if vn.Kind != yaml.MappingNode || len(vn.Content) == 0 {
-			return nil, s.errf(vn, where, "want a mapping from a field path of the message to an operator (%s)", opList)
-		}
-		var p problems
-		for j := 0; j+1 < len(vn.Content); j += 2 {
-			path := vn.Content[j].Value
-			if sub, err := s.op(vn.Content[j+1], where+"."+path); !p.add(err) {
-				o.checks = append(o.checks, fieldCheck{path: path, op: sub})
-			}
-		}
-		if err := p.err(); err != nil {
-			return nil, err
-		}
 	case opUnordered:
 		// Each element's test, by the rule of a field's: a value means
 		// equal, a mapping holds operators.
@@ -167,6 +152,39 @@ func (s Stub) op1(kn, vn *yaml.Node, field string) (*opSpec, error) {
 		for j, c := range vn.Content {
 			if sub, err := s.op(c, fmt.Sprintf("%s[%d]", where, j)); !p.add(err) {
 				o.subs = append(o.subs, sub)
+			}
+		}
+		if err := p.err(); err != nil {
+			return nil, err
+		}
+	case opFields:
+		// Field tests of a message value, bound with the field it tests.
+		if vn.Kind != yaml.MappingNode || len(vn.Content) == 0 {
+			return nil, s.errf(vn, where, "want a mapping from a field path of the message to an operator (%s)", opList)
+		}
+		f := &fieldsMatcher{}
+		var p problems
+		for i := 0; i+1 < len(vn.Content); i += 2 {
+			path := vn.Content[i].Value
+			if sub, err := s.op(vn.Content[i+1], where+"."+path); !p.add(err) {
+				f.checks = append(f.checks, fieldCheck{path: path, op: sub})
+			}
+		}
+		if err := p.err(); err != nil {
+			return nil, err
+		}
+		o.match = f
+	case opEntries:
+		// A test per key, by the rule of a field's: a value means equal,
+		// a mapping holds operators.
+		if vn.Kind != yaml.MappingNode || len(vn.Content) == 0 {
+			return nil, s.errf(vn, where, "want a mapping from a map key to a value or operators")
+		}
+		var p problems
+		for i := 0; i+1 < len(vn.Content); i += 2 {
+			key := vn.Content[i].Value
+			if sub, err := s.op(vn.Content[i+1], where+"."+key); !p.add(err) {
+				o.keys, o.subs = append(o.keys, key), append(o.subs, sub)
 			}
 		}
 		if err := p.err(); err != nil {

@@ -154,3 +154,37 @@ func TestConvertKeepsFilesOfOneNameApart(t *testing.T) {
 		t.Fatalf("written %v, want %v", got, want)
 	}
 }
+
+// TestGripmockMatcherProblems: gripmock matchers that never match there
+// fail the load, naming the line and the construct.
+func TestGripmockMatcherProblems(t *testing.T) {
+	resolver, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protoDir}, shopProto))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resolver.Close()
+	for _, tc := range []struct{ input, want string }{
+		{"glob: {tags: [\"a*\"]}",
+			`4: input.glob.tags: a glob on a list never matches (gripmock's glob tests text and the fields of messages, not lists): use matches, with a pattern per element`},
+		{"matches: {filters: [\"^a\"]}",
+			`4: input.matches.filters[0]: a pattern on a message never matches (gripmock tests patterns against text): name the fields inside, matches: {filters: [{field: pattern}]}`},
+		{"matches: {tags: [{a: b}]}",
+			`4: input.matches.tags: a list of patterns never matches here: its entries are not patterns`},
+		{"matches: {filter_by: {main: \"^a\"}}",
+			`4: input.matches.filter_by.main: the map field filter_by holds messages: a value that is no mapping never matches there (name the fields inside, matches: {filter_by: {main: {field: value}}})`},
+		{"contains: {filter_by: {main: [a]}}",
+			`4: input.contains.filter_by.main: the map field filter_by holds messages: a value that is no mapping never matches there (name the fields inside, contains: {filter_by: {main: {field: value}}})`},
+		{"matches: {labels: {env: [a]}}",
+			`4: input.matches.labels.env: the map field labels holds string values: want a value, not a list or mapping`},
+		{"matches: {by_rank: {\"1\": \"^a\"}}",
+			`4: input.matches.by_rank: matches on the entries of the map field by_rank never matches: gripmock sees no entries in a map whose keys are not strings`},
+		{"matches: {filters: [{}]}",
+			`4: input.matches.filters[0]: not supported yet: an empty matcher for one element of a list (any message)`},
+	} {
+		src := "- service: shop.v1.ShopService\n  method: GetItem\n  input:\n    " + tc.input + "\n  output: {data: {}}\n"
+		_, err := stubformat.Parse("s.yaml", []byte(src), stubformat.Gripmock, resolver)
+		if err == nil || err.Error() != "bad stub file: s.yaml:"+tc.want {
+			t.Errorf("%s:\n got %v\nwant bad stub file: s.yaml:%s", tc.input, err, tc.want)
+		}
+	}
+}

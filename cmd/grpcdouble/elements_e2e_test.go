@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/dynamicpb"
@@ -42,28 +41,12 @@ func shopMethod(t *testing.T, protos, method string) (protoreflect.MethodDescrip
 	}
 }
 
-// shopGetItem gives a function calling shop's GetItem on conn with a
-// protojson request and returning the answer's name, or the status code.
-func shopGetItem(t *testing.T, protos string) func(conn *grpc.ClientConn, req string) string {
-	t.Helper()
-	md, call := shopMethod(t, protos, "/shop.v1.ShopService/GetItem")
-	return func(conn *grpc.ClientConn, req string) string {
-		t.Helper()
-		out, err := call(conn, req)
-		if err != nil {
-			return status.Code(err).String()
-		}
-		return out.Get(md.Output().Fields().ByName("name")).String()
-	}
-}
-
 // TestServeListElements: the binary serves native stubs testing a list's
 // elements (someElement, with fields on a message element) and picking
 // an element or a map's value in a path ([i], [-1], [key]), and takes them
 // through the admin API.
 func TestServeListElements(t *testing.T) {
-	protos := filepath.Join(moduleRoot(t), "stubformat/testdata/protos")
-	name := shopGetItem(t, protos)
+	protos, name := shopItemNames(t)
 	miss := expect.NoMatchCode.String()
 	native := filepath.Join(t.TempDir(), "native.yaml")
 	if err := os.WriteFile(native, []byte(`- method: /shop.v1.ShopService/GetItem

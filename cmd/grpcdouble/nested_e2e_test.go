@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/grpcdouble/grpcdouble/expect"
+)
+
+// TestServeFieldsAndEntries: the binary serves native stubs with fields
+// (a list's message elements, a map's message values), entries and regex
+// on bytes, takes them through the admin API, and serves gripmock's
+// matches on lists of messages, map entries and bytes, and contains on a
+// map of messages, as they are and converted.
+func TestServeFieldsAndEntries(t *testing.T) {
+	protos, name := shopItemNames(t)
+	miss := expect.NoMatchCode.String()
+
+	native := filepath.Join(t.TempDir(), "native.yaml")
+	if err := os.WriteFile(native, []byte(`- method: /shop.v1.ShopService/GetItem
+  request:
+    fields:
+      id: listed
+      filters: {unordered: [{fields: {category: {regex: "^to"}}}, {fields: {category: books, tags: {contains: new}}}]}
+  response: {name: filters by their fields}
+- method: /shop.v1.ShopService/GetItem
+  request:
+    fields:
+      id: mapped
+      labels: {entries: {env: {regex: "^pr"}}}
+      filterBy: {entries: {main: {fields: {minPrice: {gte: 10}}}}}
+      token: {regex: "^AAE"}
+  response: {name: entries and bytes}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr, adminAddr, stop := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
+		"--proto", protos, "--stubs", native)
+	conn := dial(t, addr, nil)
+	checkNames(t, "native", conn, name, []nameCase{
+		{`{"id": "listed", "filters": [{"category": "books", "tags": ["new", "x"]}, {"category": "toys"}]}`, "filters by their fields"},
+		{`{"id": "listed", "filters": [{"category": "books"}, {"category": "toys"}]}`, miss},
+		{`{"id": "mapped", "labels": {"env": "prod"}, "filterBy": {"main": {"minPrice": 12}}, "token": "AAEC"}`, "entries and bytes"},
+		{`{"id": "mapped", "labels": {"env": "prod"}, "filterBy": {"main": {"minPrice": 9}}, "token": "AAEC"}`, miss},
+		{`{"id": "mapped", "labels": {"env": "prod"}, "filterBy": {"main": {"minPrice": 12}}, "token": "AQID"}`, miss},
+	})
+	if code := adminDo(t, "POST", "http://"+adminAddr+"/stubs", "", `- method: /shop.v1.ShopService/GetItem
+  request:
+    fields:
+      id: posted
+      filterBy: {entries: {a: {fields: {tags: {unordered: [x, y]}}}}}
+  response: {name: posted}
+`, nil); code != http.StatusCreated {
+		t.Fatalf("POST /stubs with entries and fields: %d", code)
+	}
+	checkNames(t, "after POST /stubs", conn, name, []nameCase{
+		{`{"id": "posted", "filterBy": {"a": {"tags": ["y", "x"]}}}`, "posted"},
+		{`{"id": "posted", "filterBy": {"a": {"tags": ["y", "y"]}}}`, miss},
+	})
+	if err := stop(); err != nil {
+		t.Error(err)
+	}
+
+	fixture := filepath.Join(moduleRoot(t), "stubformat/testdata/gripmock/nested.yaml")
+	out, data := convertGripmock(t, protos, fixture)
+	if !bytes.Contains(data, []byte("entries:")) || !bytes.Contains(data, []byte("- fields:")) {
+		t.Errorf("the converted file does not write map entries and message elements with entries and fields:\n%s", data)
+	}
+	for _, stubs := range []string{fixture, out} {
+		addr, _, stop := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--proto", protos, "--stubs", stubs)
+		conn := dial(t, addr, nil)
+		checkNames(t, stubs, conn, name, []nameCase{
+			{`{"id": "message-patterns", "filters": [{"category": "books", "tags": ["new-1"]}, {"category": "toys"}]}`, "patterned filters"},
+			{`{"id": "message-patterns", "filters": [{"category": "books"}, {"category": "toys"}]}`, miss},
+			{`{"id": "label-patterns", "labels": {"env": "prod", "team": "web"}}`, "prod-ish"},
+			{`{"id": "label-patterns", "labels": {"env": "dev", "team": "web"}}`, miss},
+			{`{"id": "filter-subset", "filterBy": {"main": {"category": "toys", "minPrice": 3}, "extra": {"tags": ["sale"]}}}`, "main toys"},
+			{`{"id": "filter-subset", "filterBy": {"main": {"category": "toys"}}}`, miss},
+			{`{"id": "token", "token": "AAEC"}`, "token starts 00 01"},
+			{`{"id": "token", "token": "AQID"}`, miss},
+		})
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -1,0 +1,38 @@
+package stubformat_test
+
+import (
+	"testing"
+
+	"github.com/grpcdouble/grpcdouble/stubformat"
+)
+
+// gripmock's matchers on lists of messages, maps' entries and bytes.
+var gripmockNestedCalls = []call{
+	{name: "matches, a list of messages", do: unary(getItem, `{"id": "message-patterns", "filters": [{"category": "books", "tags": ["new-1"]}, {"category": "toys"}]}`),
+		want: ok(`{"name":"patterned filters"}`)},
+	{name: "matches, a list of messages: a list inside misses", do: unary(getItem, `{"id": "message-patterns", "filters": [{"category": "books"}, {"category": "toys"}]}`), noMatch: true},
+	{name: "matches, a list of messages: one short", do: unary(getItem, `{"id": "message-patterns", "filters": [{"category": "toys"}]}`), noMatch: true},
+	{name: "matches, a list of messages: no pairing", do: unary(getItem, `{"id": "message-patterns", "filters": [{"category": "toys"}, {"category": "tops"}]}`), noMatch: true},
+	{name: "matches on a map's entries", do: unary(getItem, `{"id": "label-patterns", "labels": {"env": "prod", "team": "web", "x": "y"}}`), want: ok(`{"name":"prod-ish"}`)},
+	{name: "matches on a map's entries: a value misses", do: unary(getItem, `{"id": "label-patterns", "labels": {"env": "dev", "team": "web"}}`), noMatch: true},
+	{name: "matches on a map's entries: a key missing", do: unary(getItem, `{"id": "label-patterns", "labels": {"env": "prod"}}`), noMatch: true},
+	{name: "glob on a map's entries and a map's messages", do: unary(getItem, `{"id": "label-globs", "labels": {"env": "prod"}, "filterBy": {"main": {"category": "toys"}}}`),
+		want: ok(`{"name":"globbed labels"}`)},
+	{name: "glob on a map's entries: * stops at /", do: unary(getItem, `{"id": "label-globs", "labels": {"env": "pr/d"}, "filterBy": {"main": {"category": "toys"}}}`), noMatch: true},
+	{name: "glob on a map's messages: ? is one character", do: unary(getItem, `{"id": "label-globs", "labels": {"env": "prod"}, "filterBy": {"main": {"category": "toy"}}}`), noMatch: true},
+	{name: "contains on a map of messages", do: unary(getItem, `{"id": "filter-subset", "filterBy": {"main": {"category": "toys", "minPrice": 3}, "extra": {"tags": ["new", "sale"]}, "x": {}}}`),
+		want: ok(`{"name":"main toys"}`)},
+	{name: "contains on a map of messages: a value's field differs", do: unary(getItem, `{"id": "filter-subset", "filterBy": {"main": {"category": "books"}, "extra": {"tags": ["sale"]}}}`), noMatch: true},
+	{name: "contains on a map of messages: a list's element missing", do: unary(getItem, `{"id": "filter-subset", "filterBy": {"main": {"category": "toys"}, "extra": {"tags": ["new"]}}}`), noMatch: true},
+	{name: "contains on a map of messages: a key missing", do: unary(getItem, `{"id": "filter-subset", "filterBy": {"main": {"category": "toys"}}}`), noMatch: true},
+	{name: "matches on bytes: the base64 text", do: unary(getItem, `{"id": "token", "token": "AAEC"}`), want: ok(`{"name":"token starts 00 01"}`)},
+	{name: "matches on bytes: other bytes", do: unary(getItem, `{"id": "token", "token": "AQID"}`), noMatch: true},
+}
+
+func TestGripmockNestedMatchersAsIs(t *testing.T) {
+	runCalls(t, serve(t, stubformat.Auto, "testdata/gripmock/nested.yaml"), gripmockNestedCalls)
+}
+
+func TestGripmockNestedMatchersConverted(t *testing.T) {
+	runCalls(t, serveConverted(t, stubformat.Gripmock, "testdata/gripmock/nested.yaml"), gripmockNestedCalls)
+}
