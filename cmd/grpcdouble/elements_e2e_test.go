@@ -68,17 +68,13 @@ func TestServeListElements(t *testing.T) {
 	addr, adminAddr, stop := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
 		"--proto", protos, "--stubs", native)
 	conn := dial(t, addr, nil)
-	for _, c := range []struct{ req, want string }{
+	checkNames(t, "native", conn, name, []nameCase{
 		{`{"id": "some", "filters": [{"category": "mugs", "minPrice": 20}, {"category": "toys", "minPrice": 10}]}`, "a toy from 10"},
 		{`{"id": "some", "filters": [{"category": "mugs", "minPrice": 20}, {"category": "toys", "minPrice": 9}]}`, miss},
 		{`{"id": "picked", "filters": [{"category": "first"}, {"category": "last"}], "labels": {"env": "prod"}}`, "picked"},
 		{`{"id": "picked", "filters": [{"category": "last"}, {"category": "first"}], "labels": {"env": "prod"}}`, miss},
 		{`{"id": "picked", "filters": [{"category": "last"}], "labels": {"team": "prod"}}`, miss},
-	} {
-		if got := name(conn, c.req); got != c.want {
-			t.Errorf("native: GetItem(%s) = %s, want %s", c.req, got, c.want)
-		}
-	}
+	})
 	if code := adminDo(t, "POST", "http://"+adminAddr+"/stubs", "", `- method: /shop.v1.ShopService/GetItem
   request:
     fields:
@@ -89,15 +85,11 @@ func TestServeListElements(t *testing.T) {
 `, nil); code != http.StatusCreated {
 		t.Fatalf("POST /stubs with someElement: %d", code)
 	}
-	for _, c := range []struct{ req, want string }{
+	checkNames(t, "after POST /stubs", conn, name, []nameCase{
 		{`{"id": "posted", "tags": ["new", "x", "sale-20"]}`, "posted"},
 		{`{"id": "posted", "tags": ["x", "new", "sale-20"]}`, miss},
 		{`{"id": "posted", "tags": ["new", "sale-"]}`, miss},
-	} {
-		if got := name(conn, c.req); got != c.want {
-			t.Errorf("after POST /stubs: GetItem(%s) = %s, want %s", c.req, got, c.want)
-		}
-	}
+	})
 	if err := stop(); err != nil {
 		t.Error(err)
 	}
