@@ -116,9 +116,23 @@ var tmplFuncs = func() template.FuncMap {
 	fm["duration"] = durationOf
 	fm["regressive"] = regressive
 	fm["backoff"] = backoff
-	fm["htmlEscape"] = htmlEscape
+	fm["htmlEscape"] = func(v any) string {
+		switch x := v.(type) {
+		case string:
+			return htmlEscape(x)
+		case nil:
+			return ""
+		}
+		return htmlEscape(fmt.Sprint(v)) // a number or bool, as the template would print it
+	}
 	fm["unix"] = func(t time.Time) int64 { return t.Unix() }
 	fm["format"] = func(t time.Time, layout string) string { return t.Format(layout) }
+	fm["timeAdd"] = timeAdd
+	fm["inZone"] = inZone
+	fm["parseTime"] = parseTime
+	fm["math"] = mathOp
+	fm["formatJson"] = func(s string) (string, error) { return formatJSON(s, true) }
+	fm["compactJson"] = func(s string) (string, error) { return formatJSON(s, false) }
 	// Placeholders for parsing; rewritten to $.Header etc. (see rewrites).
 	for name := range rewrites {
 		fm[name] = func(...any) string { return "" }
@@ -130,7 +144,7 @@ var tmplFuncs = func() template.FuncMap {
 // tmplData that implement them.
 var rewrites = map[string]string{
 	"header": "Header", "randInt": "RandInt", "randFloat": "RandFloat", "randString": "RandString",
-	"now": "Now", "faker": "Faker", "jitter": "Jitter",
+	"randPick": "RandPick", "now": "Now", "faker": "Faker", "jitter": "Jitter",
 }
 
 // htmlEscape escapes as Handlebars' {{ }} does (WireMock's templates):
@@ -562,7 +576,7 @@ func (c *tmplChecker) chain(t tmplType, idents []string, text string) tmplType {
 					c.fail("faker: this program has no faker functions: import github.com/grpcdouble/grpcdouble/expect/faker (the grpcdouble binary and gripmock stubs have them)")
 				}
 				return tmplType{unknown: true}
-			case "Header", "RandInt", "RandFloat", "RandString", "Now", "Jitter":
+			case "Header", "RandInt", "RandFloat", "RandString", "RandPick", "Now", "Jitter":
 				return tmplType{unknown: true}
 			default:
 				c.fail("%s: a template has no value %s (it has %s)%s", text, id, rootFields, didYouMean(id, strings.Split(strings.ReplaceAll(rootFields, " and ", ", "), ", ")))

@@ -57,3 +57,29 @@ func TestTemplateFuncsHugeNumbers(t *testing.T) {
 		t.Errorf("RandInt(MinInt, MaxInt): %v", err)
 	}
 }
+
+// math writes what Java writes (Double.toString past 10^7), and a huge
+// exponent is no number (0), not a power of ten of a million digits.
+func TestTemplateMathEnds(t *testing.T) {
+	for _, tc := range []struct {
+		a    any
+		op   string
+		b    any
+		want string
+	}{
+		{"1e999999", "+", 1, "1"},
+		{"20000000.5", "*", 1, "2.00000005E7"},
+		{"0.0001", "*", "1.0", "1.0E-4"},
+		{int64(-7), "/", 2, "-4"}, // half up: away from zero
+		{"1.0E10", "+", 0, "10000000000"},
+		{int64(3), "-", "3.5", "-0.5"},
+		{math.NaN(), "+", 1, "1"},
+	} {
+		if got, err := mathOp(tc.a, tc.op, tc.b); err != nil || got != tc.want {
+			t.Errorf("math %v %s %v = %q, %v; want %q", tc.a, tc.op, tc.b, got, err, tc.want)
+		}
+	}
+	if _, err := mathOp(1, "^", 2); err == nil {
+		t.Error(`math 1 "^" 2: no error`)
+	}
+}

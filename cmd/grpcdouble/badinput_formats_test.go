@@ -131,7 +131,7 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 	wmHelper := file("wm-helper.json", `{
   "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "method": "POST"},
   "response": {
-    "jsonBody": {"name": "{{math (jsonPath request.body '$.latitude') '+' 1}}"},
+    "jsonBody": {"name": "{{urlEncode (jsonPath request.body '$.latitude')}}"},
     "transformers": ["response-template"]
   }
 }
@@ -400,7 +400,7 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			args:   serve("--stubs", wmHelper),
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
-			want:   []string{wmHelper + ":4: response.jsonBody.name: not supported yet: the WireMock template helper math"},
+			want:   []string{wmHelper + ":4: response.jsonBody.name: not supported yet: the WireMock template helper urlEncode"},
 		},
 		{
 			name:   "WireMock template reading a field the request type has not",
