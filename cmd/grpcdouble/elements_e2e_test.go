@@ -1,45 +1,13 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"google.golang.org/grpc"
-	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/types/dynamicpb"
-
 	"github.com/grpcdouble/grpcdouble/expect"
-	"github.com/grpcdouble/grpcdouble/mockserver"
 )
-
-// shopMethod gives the descriptor of a method of stubformat's shop
-// fixture, and a function calling it on conn with a protojson request.
-func shopMethod(t *testing.T, protos, method string) (protoreflect.MethodDescriptor, func(conn *grpc.ClientConn, req string) (*dynamicpb.Message, error)) {
-	t.Helper()
-	resolver, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protos}, "shop/v1/shop.proto"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = resolver.Close() })
-	md, err := resolver.Method(method)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return md, func(conn *grpc.ClientConn, req string) (*dynamicpb.Message, error) {
-		t.Helper()
-		in, out := dynamicpb.NewMessage(md.Input()), dynamicpb.NewMessage(md.Output())
-		if err := protojson.Unmarshal([]byte(req), in); err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-		defer cancel()
-		return out, conn.Invoke(ctx, method, in, out)
-	}
-}
 
 // TestServeListElements: the binary serves native stubs testing a list's
 // elements (someElement, with fields on a message element) and picking

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -10,6 +11,9 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/dynamicpb"
+
+	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/mockserver"
 )
 
 // shopReserveReq is the request the first stub of
@@ -29,11 +33,24 @@ const shopReserveReq = `{
 func TestServeGripmockLoadTimeTemplates(t *testing.T) {
 	protos := filepath.Join(moduleRoot(t), "stubformat/testdata/protos")
 	fixture := filepath.Join(moduleRoot(t), "stubformat/testdata/gripmock/loadtime.yaml")
-	md, reserve := shopMethod(t, protos, "/shop.v1.ShopService/Reserve")
+	resolver, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protos}, "shop/v1/shop.proto"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resolver.Close()
+	md, err := resolver.Method("/shop.v1.ShopService/Reserve")
+	if err != nil {
+		t.Fatal(err)
+	}
 	call := func(conn *grpc.ClientConn, req string) (string, error) {
 		t.Helper()
-		out, err := reserve(conn, req)
-		if err != nil {
+		in, out := dynamicpb.NewMessage(md.Input()), dynamicpb.NewMessage(md.Output())
+		if err := protojson.Unmarshal([]byte(req), in); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		if err := conn.Invoke(ctx, "/shop.v1.ShopService/Reserve", in, out); err != nil {
 			return "", err
 		}
 		want := dynamicpb.NewMessage(md.Output())
