@@ -56,6 +56,7 @@ type expectation struct {
 	answer string // what it answers as (mockserver.Call.SetAnswer), set once it takes calls
 
 	hits     atomic.Int64  // written under the methodSet's lock
+	msgHits  atomic.Int64  // the messages its calls' scripts took (.MessageHit)
 	ruleHits map[*Rule]int // messages each ForEach rule answered, under mu
 
 	mu       sync.Mutex

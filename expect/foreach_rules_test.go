@@ -271,3 +271,53 @@ func TestForEachRuleStepsInAStubFile(t *testing.T) {
 	assert.Contains(t, status.Convert(err).Message(), `faults.yaml:16: steps[0].forEach[1].steps[2].delay: the template gave "soon"`)
 	ft.finish()
 }
+
+// .MessageHit (Attempt.MessageHit in Go) counts the messages a bidi
+// expectation's calls took, over all its calls: in steps, and in a forEach
+// rule (the stub's messages, where .RuleHit counts the rule's).
+func TestMessageHitCountsOverCalls(t *testing.T) {
+	ft := &fakeT{}
+	m := expect.New(ft)
+	var mu sync.Mutex
+	var seen []int
+	m.Bidi(routeChat).RecvMatching(expect.Anything()).DelayFunc(func(a expect.Attempt) time.Duration {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, a.MessageHit)
+		return 0
+	}).Send(note("one")).RecvMatching(expect.Anything()).Send(note("two")).Times(2)
+	client, finish := serve(t, m, ft)
+	for range 2 {
+		require.NoError(t, talk(t, client, []string{"a", "b"}, [][]string{{"one"}, {"two"}}))
+	}
+	mu.Lock()
+	assert.Equal(t, []int{1, 3}, seen)
+	mu.Unlock()
+	assert.Empty(t, finish())
+
+	ft = &fakeT{}
+	m = expect.New(ft)
+	addStubs(t, m, `
+- method: routeguide.RouteGuide/RouteChat
+  priority: 1
+  times: any
+  steps:
+    - recv: {partial: {message: steps}}
+    - send: {message: 'step {{ .MessageHit }}'}
+    - recv: {any: true}
+    - send: {message: 'step {{ .MessageHit }}'}
+- method: routeguide.RouteGuide/RouteChat
+  times: any
+  steps:
+    - forEach:
+        - recv: {partial: {message: b}}
+          send: {message: 'b: message {{ .MessageHit }}, rule {{ .RuleHit }}'}
+        - recv: {any: true}
+          send: {message: 'message {{ .MessageHit }}, rule {{ .RuleHit }}'}
+`)
+	client, finish = serve(t, m, ft)
+	require.NoError(t, talk(t, client, []string{"steps", "x"}, [][]string{{"step 1"}, {"step 2"}}))
+	require.NoError(t, talk(t, client, []string{"steps", "x"}, [][]string{{"step 3"}, {"step 4"}}))
+	require.NoError(t, talk(t, client, []string{"a", "b", "a"}, [][]string{{"message 1, rule 1"}, {"b: message 2, rule 1"}, {"message 3, rule 2"}}))
+	assert.Empty(t, finish())
+}

@@ -545,7 +545,7 @@ func (c *tmplChecker) pipe(p *parse.PipeNode, dot tmplType) tmplType {
 	return out
 }
 
-var rootFields = "Request, Requests, Message, MessageIndex, Method, Hit, RuleHit, Index, State, StubID and RequestTime"
+var rootFields = "Request, Requests, Message, MessageIndex, MessageHit, Method, Hit, RuleHit, Index, State, StubID and RequestTime"
 
 // chain checks a reference like .Request.location.latitude.
 func (c *tmplChecker) chain(t tmplType, idents []string, text string) tmplType {
@@ -567,7 +567,7 @@ func (c *tmplChecker) chain(t tmplType, idents []string, text string) tmplType {
 				}
 			case "Method", "State", "StubID":
 				t = tmplType{known: true, name: id + " (a string)"}
-			case "Hit", "Index", "MessageIndex", "RuleHit":
+			case "Hit", "Index", "MessageIndex", "MessageHit", "RuleHit":
 				t = tmplType{known: true, name: id + " (a number)"}
 			case "RequestTime":
 				return tmplType{unknown: true} // a time.Time: its methods (.Unix, .Format) are Go's
@@ -634,6 +634,7 @@ type tmplData struct {
 	hit      int
 	index    int
 	msgIndex int // .Message's index among the client's messages
+	msgHit   int // .Message's number among the stub's messages, over its calls
 	ruleHit  int
 	state    func() string
 	seed     uint64
@@ -709,6 +710,10 @@ func (d *tmplData) Index() int { return d.index }
 
 // MessageIndex is the index of .Message among the client's messages, from 0.
 func (d *tmplData) MessageIndex() int { return d.msgIndex }
+
+// MessageHit is the number of .Message among the messages the stub's calls
+// received, from 1, over all its calls (0 before a bidi call's first).
+func (d *tmplData) MessageHit() int { return d.msgHit }
 
 // RuleHit is the number of the message among those the answering forEach
 // rule answered, from 1 (0 outside a rule).

@@ -36,6 +36,7 @@ func (r *run) data() *tmplData {
 	r.tdata.index = r.sent
 	r.tdata.ruleHit = r.ruleHit
 	r.tdata.msgIndex = max(0, r.nrecv-1)
+	r.tdata.msgHit = r.msgHit
 	r.tdata.last = r.last
 	if r.tdata.last != nil {
 		r.tdata.got = r.got

@@ -10,7 +10,6 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"github.com/grpcdouble/grpcdouble/expect"
-	"github.com/grpcdouble/grpcdouble/mockserver"
 
 	"github.com/grpcdouble/grpcdouble/stubformat"
 )
@@ -88,16 +87,11 @@ var gripmockBidiSessionCalls = []call{
 }
 
 func TestGripmockBidiSessionsAsIs(t *testing.T) {
-	d := serveSessions(t, func(r mockserver.Methods) ([]expect.Stub, error) {
-		return stubformat.Load(r, stubformat.Auto, "testdata/gripmock/bidi-sessions.yaml")
-	})
-	runCalls(t, d, gripmockBidiSessionCalls)
+	runCalls(t, serveSessionsAsIs(t, "testdata/gripmock/bidi-sessions.yaml"), gripmockBidiSessionCalls)
 }
 
 func TestGripmockBidiSessionsConverted(t *testing.T) {
-	dir := convertTo(t, stubformat.Gripmock, "testdata/gripmock/bidi-sessions.yaml")
-	d := serveSessions(t, func(r mockserver.Methods) ([]expect.Stub, error) { return expect.LoadStubs(r, dir) })
-	runCalls(t, d, gripmockBidiSessionCalls)
+	runCalls(t, serveSessionsConverted(t, "testdata/gripmock/bidi-sessions.yaml"), gripmockBidiSessionCalls)
 }
 
 // A gripmock bidi stub with input whose stream elements have delays of
@@ -140,6 +134,10 @@ var gripmockBidiInputsCalls = []call{
 		want: failed(codes.PermissionDenied, "refused")},
 	{name: "data, no stream: each message answered with it; an empty input takes any message",
 		do: pingPong(chat, `{"user": "di"}`, `{"user": "anyone"}`), want: ok(`{"user":"bot","text":"each, at 0"}`, `{"user":"bot","text":"each, at 1"}`)},
+	{name: ".AttemptNumber: the messages the stub answered", do: pingPong(chat, `{"user": "ed", "text": "one"}`, `{"user": "ed", "text": "two"}`),
+		want: ok(`{"user":"bot","text":"attempt 1"}`, `{"user":"bot","text":"attempt 2 at message 1"}`)},
+	{name: ".AttemptNumber: over the stub's calls", do: pingPong(chat, `{"user": "ed", "text": "one"}`, `{"user": "ed", "text": "two"}`),
+		want: ok(`{"user":"bot","text":"attempt 3"}`, `{"user":"bot","text":"attempt 4 at message 1"}`)},
 }
 
 func TestGripmockBidiInputsAsIs(t *testing.T) {
@@ -148,4 +146,21 @@ func TestGripmockBidiInputsAsIs(t *testing.T) {
 
 func TestGripmockBidiInputsConverted(t *testing.T) {
 	runCalls(t, serveConverted(t, stubformat.Gripmock, "testdata/gripmock/bidi-inputs.yaml"), gripmockBidiInputsCalls)
+}
+
+// gripmock counts a bidi stub's messages per session: a session's
+// .AttemptNumber starts at 1 whatever the global calls counted.
+var gripmockBidiAttemptSessionCalls = []call{
+	{name: "global", do: pingPong(chat, `{"user": "ed", "text": "one"}`, `{"user": "ed", "text": "two"}`),
+		want: ok(`{"user":"bot","text":"attempt 1"}`, `{"user":"bot","text":"attempt 2 at message 1"}`)},
+	{name: "in a session: counted apart", do: pingPongMD(chat, []string{expect.GripmockSessionKey, "s1"}, `{"user": "ed", "text": "one"}`, `{"user": "ed", "text": "two"}`),
+		want: ok(`{"user":"bot","text":"attempt 1"}`, `{"user":"bot","text":"attempt 2 at message 1"}`)},
+}
+
+func TestGripmockBidiInputsAttemptPerSessionAsIs(t *testing.T) {
+	runCalls(t, serveSessionsAsIs(t, "testdata/gripmock/bidi-inputs.yaml"), gripmockBidiAttemptSessionCalls)
+}
+
+func TestGripmockBidiInputsAttemptPerSessionConverted(t *testing.T) {
+	runCalls(t, serveSessionsConverted(t, "testdata/gripmock/bidi-inputs.yaml"), gripmockBidiAttemptSessionCalls)
 }

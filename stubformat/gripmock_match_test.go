@@ -26,6 +26,11 @@ var gripmockNestedCalls = []call{
 	{name: "contains on a map of messages: a list's element missing", do: unary(getItem, `{"id": "filter-subset", "filterBy": {"main": {"category": "toys"}, "extra": {"tags": ["new"]}}}`), noMatch: true},
 	{name: "contains on a map of messages: a key missing", do: unary(getItem, `{"id": "filter-subset", "filterBy": {"main": {"category": "toys"}}}`), noMatch: true},
 	{name: "matches on bytes: the base64 text", do: unary(getItem, `{"id": "token", "token": "AAEC"}`), want: ok(`{"name":"token starts 00 01"}`)},
+	{name: "ignoreArrayOrder, lists inside elements", do: unary(getItem, `{"id": "tagged-filters", "filters": [{"category": "books", "minPrice": 5, "tags": ["rare", "old", "old"]}, {"category": "toys", "tags": ["blue", "red"]}]}`),
+		want: ok(`{"name":"filters and their tags in any order"}`)},
+	{name: "ignoreArrayOrder, lists inside elements: the counts kept", do: unary(getItem, `{"id": "tagged-filters", "filters": [{"category": "books", "minPrice": 5, "tags": ["rare", "old", "rare"]}, {"category": "toys", "tags": ["blue", "red"]}]}`), noMatch: true},
+	{name: "ignoreArrayOrder, lists inside elements: an element compared whole", do: unary(getItem, `{"id": "tagged-filters", "filters": [{"category": "books", "minPrice": 5, "tags": ["rare", "old", "old"]}, {"category": "toys", "minPrice": 1, "tags": ["blue", "red"]}]}`), noMatch: true},
+	{name: "ignoreArrayOrder, lists inside elements: one short", do: unary(getItem, `{"id": "tagged-filters", "filters": [{"category": "books", "minPrice": 5, "tags": ["rare", "old", "old"]}, {"category": "toys", "tags": ["blue"]}]}`), noMatch: true},
 	{name: "matches on bytes: other bytes", do: unary(getItem, `{"id": "token", "token": "AQID"}`), noMatch: true},
 }
 

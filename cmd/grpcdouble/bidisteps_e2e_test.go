@@ -15,8 +15,18 @@ import (
 
 // gripmockChatSteps are gripmock bidi stubs whose stream elements carry
 // _gripmock directives of their own: a delay before one message, an
-// error that ends the call; with input, and with inputs (one with anyOf).
+// error that ends the call; with input, and with inputs (one with anyOf,
+// one counting the messages it answered).
 const gripmockChatSteps = `- service: RouteGuide
+  method: RouteChat
+  inputs:
+    - equals: {message: count}
+    - equals: {message: again}
+  output:
+    stream:
+      - {message: "attempt {{ .AttemptNumber }}"}
+      - {message: "attempt {{ .AttemptNumber }}"}
+- service: RouteGuide
   method: RouteChat
   inputs:
     - equals: {message: open}
@@ -92,6 +102,11 @@ func TestServeGripmockBidiSteps(t *testing.T) {
             - delay: 1ms
             - send: {message: after a pause}
             - status: {code: OUT_OF_RANGE, message: done}
+- method: routeguide.RouteGuide/RouteChat
+  priority: 1
+  steps:
+    - recv: {partial: {message: hits}}
+    - send: {message: 'hit {{ .MessageHit }}'}
 `, nil)
 		if code != http.StatusCreated {
 			t.Fatalf("POST /stubs: %d", code)
@@ -99,6 +114,11 @@ func TestServeGripmockBidiSteps(t *testing.T) {
 		got, err = chatAll(t, client, "native")
 		if want := []string{"native 0", "after a pause"}; !slices.Equal(got, want) || status.Code(err) != codes.OutOfRange {
 			t.Errorf("admin rule steps: %q, %v; want %q, OUT_OF_RANGE", got, err, want)
+		}
+		for _, want := range []string{"hit 1", "hit 2"} {
+			if got, err := chatAll(t, client, "hits"); !slices.Equal(got, []string{want}) || err != nil {
+				t.Errorf("admin .MessageHit: %q, %v; want %q, OK", got, err, want)
+			}
 		}
 	})
 }

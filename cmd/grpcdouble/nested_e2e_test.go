@@ -14,7 +14,8 @@ import (
 // (a list's message elements, a map's message values), entries and regex
 // on bytes, takes them through the admin API, and serves gripmock's
 // matches on lists of messages, map entries and bytes, and contains on a
-// map of messages, as they are and converted.
+// map of messages, and ignoreArrayOrder on lists inside a list's elements,
+// as they are and converted.
 func TestServeFieldsAndEntries(t *testing.T) {
 	protos, name := shopItemNames(t)
 	miss := expect.NoMatchCode.String()
@@ -81,6 +82,8 @@ func TestServeFieldsAndEntries(t *testing.T) {
 			{`{"id": "filter-subset", "filterBy": {"main": {"category": "toys"}}}`, miss},
 			{`{"id": "token", "token": "AAEC"}`, "token starts 00 01"},
 			{`{"id": "token", "token": "AQID"}`, miss},
+			{`{"id": "tagged-filters", "filters": [{"category": "books", "minPrice": 5, "tags": ["rare", "old", "old"]}, {"category": "toys", "tags": ["blue", "red"]}]}`, "filters and their tags in any order"},
+			{`{"id": "tagged-filters", "filters": [{"category": "books", "minPrice": 5, "tags": ["rare", "old", "rare"]}, {"category": "toys", "tags": ["blue", "red"]}]}`, miss},
 		})
 		if err := stop(); err != nil {
 			t.Error(err)

@@ -183,19 +183,14 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 		switch {
 		case v.Kind == yaml.SequenceNode && ignoreOrder:
 			// gripmock compares the elements in any order, and lists
-			// inside them in any order too: unordered compares elements
-			// whole, so a list of two or more inside one is refused.
-			if inner := innerList(v); inner != nil {
-				r.notYet(inner, construct, "ignoreArrayOrder on a list whose elements hold lists (gripmock ignores their order too)")
-				return
-			}
+			// inside them in any order too.
 			elems := native.Seq(v.Line)
-			for _, e := range v.Content {
-				if e.Kind == yaml.MappingNode {
-					elems.Content = append(elems.Content, op("equal", native.Clone(e)))
-					continue
+			for i, e := range v.Content {
+				t := r.anyOrder(fd, e, fmt.Sprintf("%s[%d]", construct, i))
+				if t == nil {
+					return
 				}
-				elems.Content = append(elems.Content, native.Clone(e))
+				elems.Content = append(elems.Content, t)
 			}
 			add(path, k, op("unordered", elems), construct, counts)
 		case v.Kind == yaml.MappingNode:
@@ -455,6 +450,72 @@ func (r *reader) pattern(strategy string, e *yaml.Node, construct string) (strin
 		return "", false
 	}
 	return e.Value, true
+}
+
+// anyOrder is the test of one value that equals with ignoreArrayOrder
+// compares whole, every list inside it in any order: fd is the field the
+// value is of (an element of it when fd is a list), nil when not known. A
+// value without a list of two or more inside is equal; a message with one
+// is its fields, each named one by the same rule and the others absent,
+// which takes the message's descriptor. nil when it cannot be written.
+func (r *reader) anyOrder(fd protoreflect.FieldDescriptor, v *yaml.Node, construct string) *yaml.Node {
+	op := func(name string, operand *yaml.Node) *yaml.Node {
+		m := native.Map(v.Line)
+		native.Set(m, name, operand)
+		return m
+	}
+	switch {
+	case v.Kind == yaml.SequenceNode:
+		elems := native.Seq(v.Line)
+		for i, e := range v.Content {
+			t := r.anyOrder(fd, e, fmt.Sprintf("%s[%d]", construct, i))
+			if t == nil {
+				return nil
+			}
+			elems.Content = append(elems.Content, t)
+		}
+		return op("unordered", elems)
+	case v.Kind != yaml.MappingNode:
+		return native.Clone(v)
+	case innerList(v) == nil:
+		return op("equal", native.Clone(v))
+	case fd == nil || fd.Message() == nil:
+		r.notYet(v, construct, "ignoreArrayOrder on a list whose elements hold lists, without the method's descriptors (give --proto or --protoset)")
+		return nil
+	}
+	if fd.IsMap() {
+		// As many entries, each value by the same rule.
+		ents := native.Map(v.Line)
+		for i := 0; i+1 < len(v.Content); i += 2 {
+			t := r.anyOrder(fd.MapValue(), v.Content[i+1], construct+"."+v.Content[i].Value)
+			if t == nil {
+				return nil
+			}
+			ents.Content = append(ents.Content, native.Str(v.Content[i].Line, v.Content[i].Value), t)
+		}
+		return op("allOf", native.Seq(v.Line, op("len", native.Int(v.Line, len(v.Content)/2)), op("entries", ents)))
+	}
+	md := fd.Message()
+	fields := native.Map(v.Line)
+	named := map[protoreflect.FieldNumber]bool{}
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		k, sv := v.Content[i], v.Content[i+1]
+		sfd := fieldOf(md, k.Value)
+		if sfd != nil {
+			named[sfd.Number()] = true
+		}
+		t := r.anyOrder(sfd, sv, construct+"."+k.Value)
+		if t == nil {
+			return nil
+		}
+		fields.Content = append(fields.Content, native.Str(k.Line, k.Value), t)
+	}
+	for i := range md.Fields().Len() {
+		if f := md.Fields().Get(i); !named[f.Number()] {
+			native.Set(fields, f.JSONName(), op("absent", native.Bool(v.Line, true)))
+		}
+	}
+	return op("fields", fields)
 }
 
 // innerList finds a list of two or more elements inside a list's elements.

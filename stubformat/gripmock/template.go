@@ -75,7 +75,8 @@ func isTemplateText(s string) bool { return strings.Contains(s, "{{") }
 // On a bidi method (bidi) .Request is the message being answered, as
 // gripmock's: .Message there, and .MessageIndex that message's index; in
 // a stub that becomes a forEach rule (rule) .AttemptNumber counts the
-// messages the rule answered, .RuleHit. times is the stub's options.times.
+// messages the rule answered, .RuleHit, and in one with inputs those the
+// stub answered, .MessageHit. times is the stub's options.times.
 func translateTemplate(text string, in protoreflect.MessageDescriptor, bidi, rule bool, times int) (string, error) {
 	funcs := map[string]any{}
 	for name := range gripmockFuncs {
@@ -320,13 +321,14 @@ func (t *translator) field(f *parse.FieldNode) parse.Node {
 		n := strconv.Itoa(t.times)
 		return &parse.NumberNode{NodeType: parse.NodeNumber, Pos: literalPos, IsInt: true, IsUint: true, IsFloat: true, Int64: int64(t.times), Uint64: uint64(t.times), Float64: float64(t.times), Text: n}
 	}
-	if to == "Hit" && t.rule {
+	switch {
+	case to == "Hit" && t.rule:
 		// gripmock counts every message of a bidi stream a stub answers.
 		to = "RuleHit"
-	} else if to == "Hit" && t.bidi {
-		// .Hit counts calls; with inputs gripmock counts the messages too.
-		t.fail("not supported yet: .%s on a bidi stub with inputs (gripmock counts the messages a stub answers)", head)
-		return f
+	case to == "Hit" && t.bidi:
+		// .Hit counts calls; with inputs gripmock counts the messages
+		// the stub answers, over its calls.
+		to = "MessageHit"
 	}
 	if head == "MessageIndex" && t.bidi {
 		// gripmock's counts the messages received; .Index those sent.
