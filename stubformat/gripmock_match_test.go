@@ -31,6 +31,10 @@ var gripmockNestedCalls = []call{
 	{name: "ignoreArrayOrder, lists inside elements: the counts kept", do: unary(getItem, `{"id": "tagged-filters", "filters": [{"category": "books", "minPrice": 5, "tags": ["rare", "old", "rare"]}, {"category": "toys", "tags": ["blue", "red"]}]}`), noMatch: true},
 	{name: "ignoreArrayOrder, lists inside elements: an element compared whole", do: unary(getItem, `{"id": "tagged-filters", "filters": [{"category": "books", "minPrice": 5, "tags": ["rare", "old", "old"]}, {"category": "toys", "minPrice": 1, "tags": ["blue", "red"]}]}`), noMatch: true},
 	{name: "ignoreArrayOrder, lists inside elements: one short", do: unary(getItem, `{"id": "tagged-filters", "filters": [{"category": "books", "minPrice": 5, "tags": ["rare", "old", "old"]}, {"category": "toys", "tags": ["blue"]}]}`), noMatch: true},
+	{name: "anyOf in one of several inputs is ignored", do: stream(upload, `{"uploadId": "two-step", "sequence": 1}`, `{"uploadId": "two-step", "sequence": 2}`),
+		want: ok(`{"uploadId":"two steps","ok":true}`)},
+	{name: "anyOf in one of several inputs: the rest still holds", do: stream(upload, `{"uploadId": "two-step", "sequence": 1}`, `{"uploadId": "other", "sequence": 7}`), noMatch: true},
+	{name: "anyOf in one of several inputs: the count still holds", do: stream(upload, `{"uploadId": "two-step", "sequence": 1}`), noMatch: true},
 	{name: "matches on bytes: other bytes", do: unary(getItem, `{"id": "token", "token": "AQID"}`), noMatch: true},
 }
 

@@ -178,10 +178,15 @@ func TestGripmockMatcherProblems(t *testing.T) {
 			`4: input.matches.labels.env: the map field labels holds string values: want a value, not a list or mapping`},
 		{"matches: {by_rank: {\"1\": \"^a\"}}",
 			`4: input.matches.by_rank: matches on the entries of the map field by_rank never matches: gripmock sees no entries in a map whose keys are not strings`},
+		{"- equals: {sequence: 1}\n- anyOf: [{equals: {sequence: 2}}]",
+			`5: inputs[1]: holds anyOf alone, and this message never matches: gripmock ignores anyOf in one of several inputs, and takes no message with the empty matcher left`},
 		{"matches: {filters: [{}]}",
 			`4: input.matches.filters[0]: not supported yet: an empty matcher for one element of a list (any message)`},
 	} {
 		src := "- service: shop.v1.ShopService\n  method: GetItem\n  input:\n    " + tc.input + "\n  output: {data: {}}\n"
+		if strings.HasPrefix(tc.input, "- ") {
+			src = "- service: shop.v1.ShopService\n  method: Upload\n  inputs:\n    " + strings.ReplaceAll(tc.input, "\n", "\n    ") + "\n  output: {data: {}}\n"
+		}
 		_, err := stubformat.Parse("s.yaml", []byte(src), stubformat.Gripmock, resolver)
 		if err == nil || err.Error() != "bad stub file: s.yaml:"+tc.want {
 			t.Errorf("%s:\n got %v\nwant bad stub file: s.yaml:%s", tc.input, err, tc.want)

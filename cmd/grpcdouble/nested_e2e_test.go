@@ -2,10 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/grpcdouble/grpcdouble/expect"
 )
@@ -67,6 +73,9 @@ func TestServeFieldsAndEntries(t *testing.T) {
 
 	fixture := filepath.Join(moduleRoot(t), "stubformat/testdata/gripmock/nested.yaml")
 	out, data := convertGripmock(t, protos, fixture)
+	if !bytes.Contains(data, []byte("# inputs[1].anyOf: ignored, as gripmock ignores anyOf in one of several inputs")) {
+		t.Errorf("the converted file does not say the anyOf of one of several inputs was ignored:\n%s", data)
+	}
 	if !bytes.Contains(data, []byte("entries:")) || !bytes.Contains(data, []byte("- fields:")) {
 		t.Errorf("the converted file does not write map entries and message elements with entries and fields:\n%s", data)
 	}
@@ -85,8 +94,44 @@ func TestServeFieldsAndEntries(t *testing.T) {
 			{`{"id": "tagged-filters", "filters": [{"category": "books", "minPrice": 5, "tags": ["rare", "old", "old"]}, {"category": "toys", "tags": ["blue", "red"]}]}`, "filters and their tags in any order"},
 			{`{"id": "tagged-filters", "filters": [{"category": "books", "minPrice": 5, "tags": ["rare", "old", "rare"]}, {"category": "toys", "tags": ["blue", "red"]}]}`, miss},
 		})
+		if got := uploadID(t, conn, `{"uploadId": "two-step", "sequence": 1}`, `{"uploadId": "two-step", "sequence": 2}`); got != "two steps" {
+			t.Errorf("%s: Upload with the anyOf of one of several inputs ignored = %s, want two steps", stubs, got)
+		}
+		if got := uploadID(t, conn, `{"uploadId": "two-step", "sequence": 1}`, `{"uploadId": "other", "sequence": 7}`); got != miss {
+			t.Errorf("%s: Upload, the second message failing its input = %s, want %s", stubs, got, miss)
+		}
 		if err := stop(); err != nil {
 			t.Error(err)
 		}
 	}
+}
+
+// uploadID sends reqs on a shop Upload stream and gives the answer's
+// uploadId, or the status code.
+func uploadID(t *testing.T, conn *grpc.ClientConn, reqs ...string) string {
+	t.Helper()
+	md := shopMethod(t, "/shop.v1.ShopService/Upload")
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	st, err := conn.NewStream(ctx, &grpc.StreamDesc{ClientStreams: true}, "/shop.v1.ShopService/Upload")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reqs {
+		in := dynamicpb.NewMessage(md.Input())
+		if err := protojson.Unmarshal([]byte(r), in); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SendMsg(in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.CloseSend(); err != nil {
+		t.Fatal(err)
+	}
+	out := dynamicpb.NewMessage(md.Output())
+	if err := st.RecvMsg(out); err != nil {
+		return status.Code(err).String()
+	}
+	return out.Get(md.Output().Fields().ByName("upload_id")).String()
 }

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/grpcdouble/grpcdouble/expect"
@@ -22,17 +23,8 @@ import (
 // GetItem that gives the answer's name, or the status code.
 func shopItemNames(t *testing.T) (string, func(conn *grpc.ClientConn, req string) string) {
 	t.Helper()
-	protos := filepath.Join(moduleRoot(t), "stubformat/testdata/protos")
-	resolver, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protos}, "shop/v1/shop.proto"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resolver.Close()
-	md, err := resolver.Method("/shop.v1.ShopService/GetItem")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return protos, func(conn *grpc.ClientConn, req string) string {
+	md := shopMethod(t, "/shop.v1.ShopService/GetItem")
+	return filepath.Join(moduleRoot(t), "stubformat/testdata/protos"), func(conn *grpc.ClientConn, req string) string {
 		t.Helper()
 		in, out := dynamicpb.NewMessage(md.Input()), dynamicpb.NewMessage(md.Output())
 		if err := protojson.Unmarshal([]byte(req), in); err != nil {
@@ -168,4 +160,20 @@ func checkNames(t *testing.T, where string, conn *grpc.ClientConn, name func(*gr
 			t.Errorf("%s: GetItem(%s) = %s, want %s", where, c.req, got, c.want)
 		}
 	}
+}
+
+// shopMethod is a shop method's descriptor, parsed from its .proto.
+func shopMethod(t *testing.T, name string) protoreflect.MethodDescriptor {
+	t.Helper()
+	protos := filepath.Join(moduleRoot(t), "stubformat/testdata/protos")
+	resolver, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protos}, "shop/v1/shop.proto"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resolver.Close()
+	md, err := resolver.Method(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return md
 }

@@ -231,6 +231,7 @@ func (r *reader) stub(st *yaml.Node) {
 	// Matchers, spread over anyOf.
 	var inputAlts []alt
 	var stream []*yaml.Node    // client-stream: one match per message
+	var ignored []string       // the anyOf of one of several inputs, which gripmock ignores
 	var recvs []*yaml.Node     // bidi: the match of each message, in order
 	var streamAnyOf *yaml.Node // a client stream's one inputs matcher, with anyOf
 	input, inputs := native.Get(st, "input"), native.Get(st, "inputs")
@@ -265,6 +266,19 @@ func (r *reader) stub(st *yaml.Node) {
 				}
 				recvs = append(recvs, recv)
 				a = []alt{{partial: a[0].partial, specificity: f.specificity}}
+			}
+			if hasAnyOf := !native.IsNull(native.Get(in, "anyOf")); hasAnyOf && len(inputs.Content) > 1 && kind == mockserver.ClientStream && !r.failed {
+				// gripmock compares each message of several inputs by
+				// equals, contains, matches and glob alone: the anyOf
+				// (checked above) is left out, as there.
+				where := fmt.Sprintf("inputs[%d]", i)
+				base, _ := r.block(in, where, false, true)
+				if base.partial == nil {
+					r.problem(in, where, "holds anyOf alone, and this message never matches: gripmock ignores anyOf in one of several inputs, and takes no message with the empty matcher left")
+					return
+				}
+				a = []alt{base}
+				ignored = append(ignored, where+".anyOf")
 			}
 			if len(a) > 1 && len(inputs.Content) == 1 && kind == mockserver.ClientStream {
 				// One matcher every message passes: each may pass
@@ -361,6 +375,9 @@ func (r *reader) stub(st *yaml.Node) {
 			}
 			if st.HeadComment != "" {
 				comment = st.HeadComment + "\n" + comment
+			}
+			for _, l := range ignored {
+				comment += "\n" + l + ": ignored, as gripmock ignores anyOf in one of several inputs"
 			}
 			m.HeadComment = comment
 			if id := native.Get(st, "id"); id != nil && id.Value != "" && n == 1 {
