@@ -32,6 +32,31 @@ const (
 	WireMock Format = "wiremock"
 )
 
+// globalSuffix marks a Format that reads WireMock mappings with global
+// templating (see WithGlobalTemplating).
+const globalSuffix = "+global-response-templating"
+
+// WithGlobalTemplating is the format f reading WireMock mappings as
+// WireMock started with --global-response-templating does: every
+// mapping's response is a template, whether it names the response-template
+// transformer or not. Native and gripmock files read as they do in f.
+func (f Format) WithGlobalTemplating() Format {
+	if f.GlobalTemplating() {
+		return f
+	}
+	return f + globalSuffix
+}
+
+// GlobalTemplating reports whether f reads WireMock mappings with global
+// templating (see WithGlobalTemplating).
+func (f Format) GlobalTemplating() bool { return strings.HasSuffix(string(f), globalSuffix) }
+
+// split is the format without global templating, and whether it had it.
+func (f Format) split() (Format, bool) {
+	base, global := strings.CutSuffix(string(f), globalSuffix)
+	return Format(base), global
+}
+
 // ParseFormat reads a format name as the --stubs-format flag gives it.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(strings.ToLower(s)); f {
@@ -122,13 +147,17 @@ func rank(files []*native.Result) {
 }
 
 // read translates a foreign file; nil for a native one.
-func read(filename string, root *yaml.Node, format Format, resolver mockserver.Methods) (*native.Result, error) {
+func read(filename string, root *yaml.Node, format Format, global bool, resolver mockserver.Methods) (*native.Result, error) {
 	var res native.Result
 	switch format {
 	case Gripmock:
 		res = gripmock.Read(filename, root, resolver)
 	case WireMock:
-		res = wiremock.Read(filename, root, resolver)
+		var opts []wiremock.Option
+		if global {
+			opts = append(opts, wiremock.GlobalTemplating())
+		}
+		res = wiremock.Read(filename, root, resolver, opts...)
 	case Native:
 		return nil, nil
 	default:
@@ -235,6 +264,7 @@ func Load(resolver mockserver.Methods, format Format, paths ...string) ([]expect
 // readFile reads one file: a foreign one into native stub nodes (res), a
 // native one into stubs.
 func readFile(filename string, data []byte, format Format, resolver mockserver.Methods) (*native.Result, []expect.Stub, error) {
+	format, global := format.split()
 	if format == Auto {
 		// Told from the first stub, which is all Detect looks at: a
 		// native file is then parsed by expect alone, in chunks when big,
@@ -265,7 +295,7 @@ func readFile(filename string, data []byte, format Format, resolver mockserver.M
 		format = Detect(&root)
 	}
 	computed.Annotate(&root)
-	res, err := read(filename, &root, format, resolver)
+	res, err := read(filename, &root, format, global, resolver)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -5,8 +5,11 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc/metadata"
 
 	"github.com/grpcdouble/grpcdouble/expect"
 	"github.com/grpcdouble/grpcdouble/mockserver"
@@ -117,5 +120,33 @@ func checkHelperRandom(t *testing.T, d, again *double) {
 	}
 	if slices.Equal(first[:1], first[1:2]) && slices.Equal(first[1:2], first[2:3]) && slices.Equal(first[2:3], first[3:4]) {
 		t.Errorf("h-rand: every call gave %s: the calls are not drawn apart", first[0])
+	}
+}
+
+// WireMock's global templating: mappings without the transformer are
+// rendered, loaded as they are and converted.
+var wiremockGlobalCalls = []call{
+	{name: "no transformer, rendered", do: unary(getItem, `{"id": "g-1", "userId": "ann", "tags": ["a", "b"]}`),
+		want: answer{Messages: []string{`{"name":"ANN","tags":["a.b."]}`}, Header: metadata.Pairs("x-user", "ann")}},
+	{name: "the transformer, as before", do: unary(getItem, `{"id": "g-2"}`), want: ok(`{"name":"4"}`)},
+}
+
+func TestWireMockGlobalTemplatingAsIs(t *testing.T) {
+	runCalls(t, serve(t, stubformat.Auto.WithGlobalTemplating(), "testdata/wiremock-global"), wiremockGlobalCalls)
+}
+
+func TestWireMockGlobalTemplatingConverted(t *testing.T) {
+	runCalls(t, serveConverted(t, stubformat.WireMock.WithGlobalTemplating(), "testdata/wiremock-global"), wiremockGlobalCalls)
+}
+
+// Without global templating the load fails, naming the line.
+func TestWireMockGlobalTemplatingOff(t *testing.T) {
+	_, err := stubformat.Load(nil, stubformat.Auto, "testdata/wiremock-global")
+	want := `testdata/wiremock-global/global.json:12: response.headers.x-user: holds {{...}} but the mapping has no "transformers": ["response-template"]`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("load: %v, want %s", err, want)
+	}
+	if f := stubformat.WireMock.WithGlobalTemplating(); !f.GlobalTemplating() || f.WithGlobalTemplating() != f || stubformat.WireMock.GlobalTemplating() {
+		t.Errorf("WithGlobalTemplating: %q", f)
 	}
 }

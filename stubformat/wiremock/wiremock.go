@@ -63,8 +63,11 @@ func mappings(root *yaml.Node) []*yaml.Node {
 // Read translates a file of WireMock gRPC mappings (one mapping, a list,
 // or {"mappings": [...]}) into native stubs. A mapping that uses what
 // grpcdouble cannot honour is left out and named in the result's problems.
-func Read(file string, root *yaml.Node, resolver mockserver.Methods) native.Result {
+func Read(file string, root *yaml.Node, resolver mockserver.Methods, opts ...Option) native.Result {
 	r := &reader{file: file, resolver: resolver}
+	for _, o := range opts {
+		o(r)
+	}
 	items := mappings(root)
 	r.states = scenarioStates(items)
 	for i, m := range items {
@@ -76,7 +79,16 @@ func Read(file string, root *yaml.Node, resolver mockserver.Methods) native.Resu
 	return native.Result{Stubs: r.out, Problems: r.problems}
 }
 
+// Option changes how Read reads mappings.
+type Option func(*reader)
+
+// GlobalTemplating reads every mapping's response as a template, as
+// WireMock started with --global-response-templating does: with the
+// response-template transformer or without it.
+func GlobalTemplating() Option { return func(r *reader) { r.global = true } }
+
 type reader struct {
+	global   bool // every response is a template (GlobalTemplating)
 	file     string
 	resolver mockserver.Methods
 	out      []native.Stub
@@ -755,7 +767,7 @@ var codeNames = []string{"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEAD
 	"OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"}
 
 func (r *reader) response(resp, out *yaml.Node, kind mockserver.Kind, reqBody requestBody) {
-	templated := false
+	templated := r.global
 	if t := native.Get(resp, "transformers"); t != nil {
 		if t.Kind != yaml.SequenceNode {
 			r.problem(t, "response.transformers", "want a list of transformer names")
