@@ -3,15 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/grpcdouble/grpcdouble/expect"
@@ -23,6 +27,8 @@ import (
 // matches on lists of messages, map entries and bytes, and contains on a
 // map of messages, and ignoreArrayOrder on lists inside a list's elements,
 // as they are and converted.
+const upload = "/shop.v1.ShopService/Upload"
+
 func TestServeFieldsAndEntries(t *testing.T) {
 	protos, name := shopItemNames(t)
 	miss := expect.NoMatchCode.String()
@@ -138,11 +144,24 @@ func TestServeFieldsAndEntries(t *testing.T) {
 				t.Errorf("%s: times with headers.anyOf, call %d %v: %s, want %s", stubs, i+1, c.md, got, c.want)
 			}
 		}
-		if got := uploadID(t, conn, `{"uploadId": "two-step", "sequence": 1}`, `{"uploadId": "two-step", "sequence": 2}`); got != "two steps" {
+		if got := shopStream(t, conn, upload, "upload_id", nil, `{"uploadId": "two-step", "sequence": 1}`, `{"uploadId": "two-step", "sequence": 2}`); got != "two steps" {
 			t.Errorf("%s: Upload with the anyOf of one of several inputs ignored = %s, want two steps", stubs, got)
 		}
-		if got := uploadID(t, conn, `{"uploadId": "two-step", "sequence": 1}`, `{"uploadId": "other", "sequence": 7}`); got != miss {
+		if got := shopStream(t, conn, upload, "upload_id", nil, `{"uploadId": "two-step", "sequence": 1}`, `{"uploadId": "other", "sequence": 7}`); got != miss {
 			t.Errorf("%s: Upload, the second message failing its input = %s, want %s", stubs, got, miss)
+		}
+		for i, c := range []struct {
+			md   []string
+			want string
+		}{
+			{[]string{"x-role", "user"}, miss},
+			{[]string{"x-role", "admin"}, "pong"},
+			{[]string{"x-team", "platform"}, "pong"},
+			{[]string{"x-role", "admin"}, miss},
+		} {
+			if got := shopStream(t, conn, "/shop.v1.ShopService/Chat", "text", c.md, `{"text": "ping"}`); got != c.want {
+				t.Errorf("%s: bidi times with headers.anyOf, call %d %v: %s, want %s", stubs, i+1, c.md, got, c.want)
+			}
 		}
 		if err := stop(); err != nil {
 			t.Error(err)
@@ -167,32 +186,41 @@ func nameWithMetadata(t *testing.T, conn *grpc.ClientConn, req string, md ...str
 	return out.Get(m.Output().Fields().ByName("name")).String()
 }
 
-// uploadID sends reqs on a shop Upload stream and gives the answer's
-// uploadId, or the status code.
-func uploadID(t *testing.T, conn *grpc.ClientConn, reqs ...string) string {
+// shopStream sends reqs, with the metadata pairs md, on a shop stream
+// method, half-closes, and gives the field of every answer read, joined
+// by spaces, or the status code when the call fails.
+func shopStream(t *testing.T, conn *grpc.ClientConn, method, field string, md []string, reqs ...string) string {
 	t.Helper()
-	md := shopMethod(t, "/shop.v1.ShopService/Upload")
+	m := shopMethod(t, method)
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
-	st, err := conn.NewStream(ctx, &grpc.StreamDesc{ClientStreams: true}, "/shop.v1.ShopService/Upload")
+	st, err := conn.NewStream(metadata.NewOutgoingContext(ctx, metadata.Pairs(md...)),
+		&grpc.StreamDesc{ClientStreams: true, ServerStreams: m.IsStreamingServer()}, method)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range reqs {
-		in := dynamicpb.NewMessage(md.Input())
+		in := dynamicpb.NewMessage(m.Input())
 		if err := protojson.Unmarshal([]byte(r), in); err != nil {
 			t.Fatal(err)
 		}
 		if err := st.SendMsg(in); err != nil {
-			t.Fatal(err)
+			break // the server ended the call: RecvMsg says how
 		}
 	}
 	if err := st.CloseSend(); err != nil {
 		t.Fatal(err)
 	}
-	out := dynamicpb.NewMessage(md.Output())
-	if err := st.RecvMsg(out); err != nil {
-		return status.Code(err).String()
+	var got []string
+	for {
+		out := dynamicpb.NewMessage(m.Output())
+		err := st.RecvMsg(out)
+		if errors.Is(err, io.EOF) {
+			return strings.Join(got, " ")
+		}
+		if err != nil {
+			return status.Code(err).String()
+		}
+		got = append(got, out.Get(m.Output().Fields().ByName(protoreflect.Name(field))).String())
 	}
-	return out.Get(md.Output().Fields().ByName("upload_id")).String()
 }
