@@ -47,10 +47,10 @@ func bidiRuleRows(serve func(extra ...string) []string, file func(name, data str
 `)
 	gmTimesAnyOf := file("gm-bidi-times-anyof.yaml", `- service: routeguide.RouteGuide
   method: RouteChat
-  input:
+  headers:
     anyOf:
-      - equals: {message: a}
-      - equals: {message: b}
+      - equals: {x-plan: a}
+      - equals: {x-plan: b}
   options: {times: 2}
   output: {data: {message: x}}
 `)
@@ -91,11 +91,11 @@ func bidiRuleRows(serve func(extra ...string) []string, file func(name, data str
 			want:   []string{ruleSteps + `:7: steps[0].forEach[0].steps[1]: a rule's steps answer the message its recv took: send, delay, status, sendHeader, keepOpen, dropConnection or sendOversized (not recv, recvAll or forEach)`},
 		},
 		{
-			name:   "gripmock options.times with anyOf on a bidi stub with input",
+			name:   "gripmock options.times with headers.anyOf on a bidi stub with input",
 			args:   serve("--stubs", gmTimesAnyOf),
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
-			want:   []string{gmTimesAnyOf + `:7: options.times: not supported yet: a count shared by the alternatives of anyOf`},
+			want:   []string{gmTimesAnyOf + `:7: options.times: not supported yet: a count shared by the alternatives of headers.anyOf`},
 		},
 	}
 }

@@ -12,8 +12,13 @@ import (
 
 func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlts, headerAlts []alt, out, then *yaml.Node) {
 	times := r.times
-	if times > 0 && len(inputAlts)*len(headerAlts) > 1 {
-		r.notYet(native.Get(st, "options"), "options.times", "a count shared by the alternatives of anyOf")
+	if times > 0 && len(inputAlts) > 1 {
+		// One count over the alternatives: one rule whose recv takes any
+		// of them.
+		inputAlts = []alt{fold(inputAlts, st.Line)}
+	}
+	if times > 0 && len(headerAlts) > 1 {
+		r.notYet(native.Get(st, "options"), "options.times", "a count shared by the alternatives of headers.anyOf")
 		return
 	}
 	r.templates(out, "output")
@@ -212,9 +217,12 @@ func (r *reader) addBidiRule(st *yaml.Node, full, session string, meth *yaml.Nod
 		rule.HeadComment += " (" + strings.Join(labels, ", ") + ")"
 	}
 	recv := native.Map(st.Line)
-	if a.partial != nil {
+	switch {
+	case a.anyOf != nil:
+		native.Set(recv, "anyOf", native.Clone(a.anyOf))
+	case a.partial != nil:
 		native.Set(recv, "fields", a.partial)
-	} else {
+	default:
 		native.Set(recv, "any", native.Bool(st.Line, true))
 	}
 	native.Set(rule, "recv", recv)
