@@ -18,8 +18,9 @@ func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlt
 		inputAlts = []alt{fold(inputAlts, st.Line)}
 	}
 	if times > 0 && len(headerAlts) > 1 {
-		r.notYet(native.Get(st, "options"), "options.times", "a count shared by the alternatives of headers.anyOf")
-		return
+		// And over the header alternatives: the rule's metadata is one
+		// of them.
+		headerAlts = []alt{foldHeaders(headerAlts, st.Line)}
 	}
 	r.templates(out, "output")
 	if r.failed {
