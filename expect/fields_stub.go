@@ -15,10 +15,10 @@ var opKeys = map[string]opKind{
 	"equal": opEq, "regex": opRegex, "contains": opContains, "prefix": opPrefix, "suffix": opSuffix,
 	"gt": opGt, "gte": opGte, "lt": opLt, "lte": opLte, "len": opLen,
 	"present": opPresent, "absent": opAbsent, "anyOf": opAnyOf, "allOf": opAll, "unordered": opUnordered,
-	"fields": opFields, "entries": opEntries,
+	"fields": opFields, "entries": opEntries, "someElement": opSome,
 }
 
-const opList = "equal, regex, contains, prefix, suffix, gt, gte, lt, lte, len, present, absent, anyOf, allOf, unordered, fields or entries"
+const opList = "equal, regex, contains, prefix, suffix, gt, gte, lt, lte, len, present, absent, anyOf, allOf, unordered, someElement, fields or entries"
 
 // fieldsMatcher reads a stub's "fields": a mapping from a field path to an
 // operator (a scalar or a list is shorthand for equal), bound to md now so
@@ -36,7 +36,7 @@ func (s Stub) fieldsMatcher(n *yaml.Node, field string, md protoreflect.MessageD
 		if err != nil {
 			// The operator is wrong; the path may be too.
 			p.add(err)
-			if _, perr := resolvePath(md, path); perr != nil {
+			if _, _, perr := resolvePath(md, path); perr != nil {
 				p.add(s.errf(n.Content[i], where, "%v", perr))
 			}
 			continue
@@ -44,7 +44,7 @@ func (s Stub) fieldsMatcher(n *yaml.Node, field string, md protoreflect.MessageD
 		c := fieldCheck{path: path, op: op}
 		if _, err := bindCheck(c, md); err != nil {
 			at := n.Content[i]
-			if _, perr := resolvePath(md, path); perr == nil {
+			if _, _, perr := resolvePath(md, path); perr == nil {
 				at = on // the path is fine: the operand is wrong
 			}
 			p.add(s.errf(at, where, "%v", err))
@@ -136,6 +136,12 @@ func (s Stub) op1(kn, vn *yaml.Node, field string) (*opSpec, error) {
 		if err := p.err(); err != nil {
 			return nil, err
 		}
+	case opSome:
+		sub, err := s.op(vn, where)
+		if err != nil {
+			return nil, err
+		}
+		o.subs = []*opSpec{sub}
 	case opUnordered:
 		// Each element's test, by the rule of a field's: a value means
 		// equal, a mapping holds operators.

@@ -168,12 +168,7 @@ func (r *Rule) ReturnTrailer(key string, values ...string) *Rule {
 }
 
 func (r *Rule) mdMatch(md metadata.MD) bool {
-	for _, m := range r.mdm {
-		if !m.match(md[m.key]) {
-			return false
-		}
-	}
-	return true
+	return mdAll(r.mdm, md)
 }
 
 // reserve counts a message the rule answers for e: false when it has
@@ -207,6 +202,10 @@ func (r *Rule) String() string {
 	}
 	on := fmt.Sprintf("on a message %s", r.m)
 	for _, m := range r.mdm {
+		if m.anyOf != nil {
+			on += " with metadata " + m.desc
+			continue
+		}
 		on += fmt.Sprintf(" with metadata %q %s", m.key, m.desc)
 	}
 	if r.max >= 0 {
@@ -438,12 +437,9 @@ func (s Stub) forEach(e *expectation, n *yaml.Node, field string, rules []ruleDo
 func (s Stub) rule(e *expectation, rn *yaml.Node, where string, d *ruleDoc, in, out protoreflect.MessageDescriptor) (*Rule, error) {
 	r := &Rule{max: -1}
 	var p problems
-	for _, k := range sortedKeys(d.Metadata) {
-		v := d.Metadata[k]
-		if mm, err := s.mdMatcher(strings.ToLower(k), &v, where+".metadata."+k); !p.add(err) {
-			r.mdm = append(r.mdm, mm)
-		}
-	}
+	mdm, mdErr := s.mdMatchers(d.Metadata, where+".metadata", true)
+	p.add(mdErr)
+	r.mdm = append(r.mdm, mdm...)
 	if t := &d.Times; present(*t) {
 		var mm struct {
 			Max *int `yaml:"max"`

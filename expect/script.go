@@ -647,12 +647,7 @@ func (e *expectation) mdMatch(md metadata.MD) bool {
 	if e.session != "" && SessionOf(md) != e.session {
 		return false
 	}
-	for _, m := range e.mdm {
-		if !m.match(md[m.key]) {
-			return false
-		}
-	}
-	return true
+	return mdAll(e.mdm, md)
 }
 
 func (e *expectation) matches(md metadata.MD, got []proto.Message, wire []byte) bool {

@@ -42,6 +42,10 @@ var gripmockBidiRuleCalls = []call{
 	{name: "a stub's error ends the call before its data",
 		do:   pingPong(chat, `{"user": "gus", "text": "fail"}`),
 		want: failed(codes.InvalidArgument, "failed here")},
+	{name: "options.times over input.anyOf: one count for both alternatives",
+		do:   pingPong(chat, `{"text": "red"}`, `{"text": "blue"}`),
+		want: ok(`{"user":"bot","text":"colour 1 of 2"}`, `{"user":"bot","text":"colour 2 of 2"}`)},
+	{name: "options.times over input.anyOf: used up", do: pingPong(chat, `{"text": "blue"}`), noMatch: true},
 }
 
 func checkBidiRules(t *testing.T, d *double) {

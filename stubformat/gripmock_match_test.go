@@ -35,6 +35,14 @@ var gripmockNestedCalls = []call{
 		want: ok(`{"uploadId":"two steps","ok":true}`)},
 	{name: "anyOf in one of several inputs: the rest still holds", do: stream(upload, `{"uploadId": "two-step", "sequence": 1}`, `{"uploadId": "other", "sequence": 7}`), noMatch: true},
 	{name: "anyOf in one of several inputs: the count still holds", do: stream(upload, `{"uploadId": "two-step", "sequence": 1}`), noMatch: true},
+	{name: "times with headers.anyOf: no alternative", do: unary(getItem, `{"id": "shared-headers"}`, "x-tenant", "acme", "x-role", "user"), noMatch: true},
+	{name: "times with headers.anyOf 1/2", do: unary(getItem, `{"id": "shared-headers"}`, "x-tenant", "acme", "x-role", "admin"), want: ok(`{"name":"shared by header alternatives"}`)},
+	{name: "times with headers.anyOf 2/2, the other alternative", do: unary(getItem, `{"id": "shared-headers"}`, "x-tenant", "acme", "x-team", "platform"), want: ok(`{"name":"shared by header alternatives"}`)},
+	{name: "times with headers.anyOf used up by both", do: unary(getItem, `{"id": "shared-headers"}`, "x-tenant", "acme", "x-role", "admin"), noMatch: true},
+	{name: "bidi, times with headers.anyOf: no alternative", do: pingPongMD(chat, []string{"x-role", "user"}, `{"text": "ping"}`), noMatch: true},
+	{name: "bidi, times with headers.anyOf 1/2", do: pingPongMD(chat, []string{"x-role", "admin"}, `{"text": "ping"}`), want: ok(`{"user":"bot","text":"pong"}`)},
+	{name: "bidi, times with headers.anyOf 2/2, the other alternative", do: pingPongMD(chat, []string{"x-team", "platform"}, `{"text": "ping"}`), want: ok(`{"user":"bot","text":"pong"}`)},
+	{name: "bidi, times with headers.anyOf used up by both", do: pingPongMD(chat, []string{"x-role", "admin"}, `{"text": "ping"}`), noMatch: true},
 	{name: "matches on bytes: other bytes", do: unary(getItem, `{"id": "token", "token": "AQID"}`), noMatch: true},
 }
 

@@ -45,15 +45,6 @@ func bidiRuleRows(serve func(extra ...string) []string, file func(name, data str
             - send: {message: x}
             - recv: {any: true}
 `)
-	gmTimesAnyOf := file("gm-bidi-times-anyof.yaml", `- service: routeguide.RouteGuide
-  method: RouteChat
-  input:
-    anyOf:
-      - equals: {message: a}
-      - equals: {message: b}
-  options: {times: 2}
-  output: {data: {message: x}}
-`)
 	return []badInputRow{
 		{
 			name:   "forEach rule times that is not {max: N}",
@@ -89,13 +80,6 @@ func bidiRuleRows(serve func(extra ...string) []string, file func(name, data str
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{ruleSteps + `:7: steps[0].forEach[0].steps[1]: a rule's steps answer the message its recv took: send, delay, status, sendHeader, keepOpen, dropConnection or sendOversized (not recv, recvAll or forEach)`},
-		},
-		{
-			name:   "gripmock options.times with anyOf on a bidi stub with input",
-			args:   serve("--stubs", gmTimesAnyOf),
-			exit:   1,
-			wantIs: []error{expect.ErrStubFile},
-			want:   []string{gmTimesAnyOf + `:7: options.times: not supported yet: a count shared by the alternatives of anyOf`},
 		},
 	}
 }

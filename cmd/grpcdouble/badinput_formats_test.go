@@ -108,11 +108,11 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
       name: x
       colour: red
 `)
-	gmState := file("gm-state.yaml", `- service: routeguide.RouteGuide
+	gmNoData := file("gm-no-data.yaml", `- service: routeguide.RouteGuide
   method: GetFeature
   output:
     data:
-      name: "{{ .State.step }}"
+      name: "{{ .Stub.id }}"
 `)
 	wmMatcher := file("wm-matcher.json", `{
   "request": {
@@ -313,11 +313,11 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			want:   []string{gmRoundPlaces + ":5: output.data.name: gripmock's round takes one number: round NUMBER or NUMBER | round"},
 		},
 		{
-			name:   "gripmock template reading .State",
-			args:   serve("--stubs", gmState),
+			name:   "gripmock template reading data gripmock does not have",
+			args:   serve("--stubs", gmNoData),
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
-			want:   []string{gmState + `:5: output.data.name: not supported: gripmock's template data .State (always an empty map there; grpcdouble's .State is a scenario's state, set by whenState/setState in a native stub)`},
+			want:   []string{gmNoData + `:5: output.data.name: gripmock's templates have no data .Stub (they have Request, Requests, Headers, MessageIndex, RequestTime, Timestamp, State, AttemptNumber, AttemptIndex, MaxAttempts, TotalAttempts, StubID and RequestID)`},
 		},
 		{
 			name:   "gripmock template run at load with an unknown function",

@@ -198,6 +198,11 @@ func TestBadInputCatalog(t *testing.T) {
       latitude: {entries: {a: 1}}
   response: {}
 `)
+	stubEmptyMetadataAnyOf := file("empty-metadata-anyof.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  metadata:
+    anyOf: []
+  response: {}
+`)
 	stubEmptyAnyOf := file("empty-anyof.yaml", `- method: /routeguide.RouteGuide/GetFeature
   request:
     anyOf: []
@@ -557,6 +562,13 @@ func TestBadInputCatalog(t *testing.T) {
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{stubEntriesOnScalar + ":4: request.fields.latitude: field latitude (int32): entries works on map fields, not a int32"},
+		},
+		{
+			name:   "a metadata anyOf with no alternatives",
+			args:   serve("--stubs", stubEmptyMetadataAnyOf),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubEmptyMetadataAnyOf + ":3: metadata.anyOf: want a list of one or more metadata matches, one of which must hold"},
 		},
 		{
 			name:   "a request anyOf with no alternatives",

@@ -37,6 +37,15 @@ const gripmockChatRules = `- service: RouteGuide
     trailers: {x-last: count}
 - service: RouteGuide
   method: RouteChat
+  input:
+    anyOf:
+      - equals: {message: red}
+      - equals: {message: blue}
+  options: {times: 2}
+  output:
+    data: {message: "colour {{ .AttemptNumber }}"}
+- service: RouteGuide
+  method: RouteChat
   input: {}
   output:
     data: {message: "anything else"}
@@ -90,6 +99,11 @@ func checkChatRules(t *testing.T, client pb.RouteGuideClient) {
 	}
 	if len(hdr.Get("x-bot")) != 0 || !slices.Equal(trl.Get("x-last"), []string{"count"}) {
 		t.Errorf("no tenant: headers %v, trailers %v", hdr, trl)
+	}
+	// options.times over input.anyOf: one count for both alternatives.
+	got, _, _ = chatCall(t, client, nil, "red", "blue", "red")
+	if want := []string{"colour 1", "colour 2", "anything else"}; !slices.Equal(got, want) {
+		t.Errorf("times over anyOf: %q, want %q", got, want)
 	}
 }
 

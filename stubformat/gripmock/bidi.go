@@ -12,9 +12,15 @@ import (
 
 func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlts, headerAlts []alt, out, then *yaml.Node) {
 	times := r.times
-	if times > 0 && len(inputAlts)*len(headerAlts) > 1 {
-		r.notYet(native.Get(st, "options"), "options.times", "a count shared by the alternatives of anyOf")
-		return
+	if times > 0 && len(inputAlts) > 1 {
+		// One count over the alternatives: one rule whose recv takes any
+		// of them.
+		inputAlts = []alt{fold(inputAlts, st.Line)}
+	}
+	if times > 0 && len(headerAlts) > 1 {
+		// And over the header alternatives: the rule's metadata is one
+		// of them.
+		headerAlts = []alt{foldHeaders(headerAlts, st.Line)}
 	}
 	r.templates(out, "output")
 	if r.failed {
@@ -212,9 +218,12 @@ func (r *reader) addBidiRule(st *yaml.Node, full, session string, meth *yaml.Nod
 		rule.HeadComment += " (" + strings.Join(labels, ", ") + ")"
 	}
 	recv := native.Map(st.Line)
-	if a.partial != nil {
+	switch {
+	case a.anyOf != nil:
+		native.Set(recv, "anyOf", native.Clone(a.anyOf))
+	case a.partial != nil:
 		native.Set(recv, "fields", a.partial)
-	} else {
+	default:
 		native.Set(recv, "any", native.Bool(st.Line, true))
 	}
 	native.Set(rule, "recv", recv)

@@ -163,6 +163,27 @@ func fold(alts []alt, line int) alt {
 	return out
 }
 
+// foldHeaders makes one alternative of several header alternatives: a
+// native metadata anyOf of them, ranked by the most specific.
+func foldHeaders(alts []alt, line int) alt {
+	out := alt{}
+	list := native.Seq(line)
+	for _, a := range alts {
+		out.specificity = max(out.specificity, a.specificity)
+		if a.metadata == nil {
+			list = nil // this one takes any metadata: so do they all
+		}
+		if list != nil {
+			list.Content = append(list.Content, a.metadata)
+		}
+	}
+	if list != nil {
+		out.metadata = native.Map(line)
+		native.Set(out.metadata, "anyOf", list)
+	}
+	return out
+}
+
 func (r *reader) stub(st *yaml.Node) {
 	r.failed = false
 	if st.Kind != yaml.MappingNode {
@@ -354,11 +375,12 @@ func (r *reader) stub(st *yaml.Node) {
 		// One count over the alternatives: one stub.
 		inputAlts = []alt{fold(inputAlts, input.Line)}
 	}
-	n := len(inputAlts) * len(headerAlts)
-	if times > 0 && n > 1 {
-		r.notYet(native.Get(st, "options"), "options.times", "a count shared by the alternatives of headers.anyOf")
-		return
+	if times > 0 && len(headerAlts) > 1 {
+		// One count over the header alternatives too: one stub, its
+		// metadata one of them.
+		headerAlts = []alt{foldHeaders(headerAlts, native.Get(st, "headers").Line)}
 	}
+	n := len(inputAlts) * len(headerAlts)
 
 	for _, ia := range inputAlts {
 		for _, ha := range headerAlts {

@@ -303,14 +303,25 @@ func (t *translator) field(f *parse.FieldNode) parse.Node {
 		}}}}
 	}
 	if head == "State" {
-		// gripmock's .State is a map nothing fills; grpcdouble's is a
-		// scenario's state, a string: the same name, another thing.
-		t.fail("not supported: gripmock's template data .State (always an empty map there; grpcdouble's .State is a scenario's state, set by whenState/setState in a native stub)")
-		return f
+		// gripmock's .State is an empty map nothing fills (grpcdouble's
+		// is a scenario's state, another thing): an empty dict, whose
+		// keys read as nothing (<no value>), as a missing key of a map
+		// does in gripmock's templates.
+		dict := &parse.PipeNode{NodeType: parse.NodePipe, Cmds: []*parse.CommandNode{{NodeType: parse.NodeCommand, Args: []parse.Node{
+			&parse.IdentifierNode{NodeType: parse.NodeIdentifier, Ident: "dict"}}}}}
+		if len(f.Ident) == 1 {
+			return dict
+		}
+		args := []parse.Node{&parse.IdentifierNode{NodeType: parse.NodeIdentifier, Ident: "index"}, dict}
+		for _, k := range f.Ident[1:] {
+			args = append(args, &parse.StringNode{NodeType: parse.NodeString, Quoted: fmt.Sprintf("%q", k), Text: k})
+		}
+		return &parse.PipeNode{NodeType: parse.NodePipe, Cmds: []*parse.CommandNode{{NodeType: parse.NodeCommand, Args: args}}}
 	}
 	to, ok := gripmockData[head]
 	if !ok {
-		t.fail("not supported yet: the template data .%s", head)
+		// gripmock fails such a call: its templates have no such data.
+		t.fail("gripmock's templates have no data .%s (they have Request, Requests, Headers, MessageIndex, RequestTime, Timestamp, State, AttemptNumber, AttemptIndex, MaxAttempts, TotalAttempts, StubID and RequestID)", head)
 		return f
 	}
 	if to == maxAttempts {
