@@ -32,6 +32,7 @@ type Rule struct {
 	// its own.
 	answer []step
 	st     *status.Status
+	stT    *tmpl // stub files: st's message, a template
 	then   []thenOp
 	err    error // a setup error, reported when the rule is added
 
@@ -330,8 +331,7 @@ func (s forEachStep) run(r *run) error {
 			}
 		}
 		if rule.st != nil {
-			r.final = rule.st
-			return errStop
+			return statusStep{st: rule.st, msg: rule.stT}.run(r)
 		}
 	}
 }
@@ -519,6 +519,9 @@ func (s Stub) rule(e *expectation, rn *yaml.Node, where string, d *ruleDoc, in, 
 	if d.Status != nil {
 		if r.st, err = s.status(mapChild(rn, "status"), where+".status", d.Status); p.add(err) {
 			r.st = nil
+		}
+		if r.stT, err = s.statusTmpl(mapChild(rn, "status"), where+".status", d.Status.Message, e.md); p.add(err) {
+			r.stT = nil
 		}
 	}
 	if len(d.Then) > 0 {

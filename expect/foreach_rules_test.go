@@ -321,3 +321,22 @@ func TestMessageHitCountsOverCalls(t *testing.T) {
 	require.NoError(t, talk(t, client, []string{"a", "b", "a"}, [][]string{{"message 1, rule 1"}, {"b: message 2, rule 1"}, {"message 3, rule 2"}}))
 	assert.Empty(t, finish())
 }
+
+// A rule's status message may be a template, rendered for the message
+// the rule answers, as every status message is.
+func TestForEachRuleStatusTemplate(t *testing.T) {
+	ft := &fakeT{}
+	m := expect.New(ft)
+	addStubs(t, m, `
+- method: routeguide.RouteGuide/RouteChat
+  steps:
+    - forEach:
+        - recv: {any: true}
+          status: {code: ABORTED, message: 'no {{ .Message.message }} at {{ .MessageIndex }}'}
+`)
+	client, _ := serve(t, m, ft)
+	err := talk(t, client, []string{"tea"}, [][]string{nil})
+	assert.Equal(t, codes.Aborted, status.Code(err))
+	assert.Equal(t, "no tea at 0", status.Convert(err).Message())
+	ft.finish()
+}

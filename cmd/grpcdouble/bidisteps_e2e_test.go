@@ -46,7 +46,7 @@ const gripmockChatSteps = `- service: RouteGuide
     stream:
       - {message: "first", _gripmock: {delay: 1ms}}
       - {message: "second"}
-      - {_gripmock: {error: "stream over", code: 10}}
+      - {_gripmock: {error: "stream over at {{ .MessageIndex }}", code: 10}}
       - {message: "never sent"}
 `
 
@@ -86,8 +86,8 @@ func chatAll(t *testing.T, client pb.RouteGuideClient, msgs ...string) ([]string
 func TestServeGripmockBidiSteps(t *testing.T) {
 	serveGripmockBothWays(t, gripmockChatSteps, func(t *testing.T, client pb.RouteGuideClient, adminAddr string) {
 		got, err := chatAll(t, client, "go")
-		if want := []string{"first", "second"}; !slices.Equal(got, want) || status.Code(err) != codes.Aborted || status.Convert(err).Message() != "stream over" {
-			t.Errorf("element directives: %q, %v; want %q, ABORTED stream over", got, err, want)
+		if want := []string{"first", "second"}; !slices.Equal(got, want) || status.Code(err) != codes.Aborted || status.Convert(err).Message() != "stream over at 0" {
+			t.Errorf("element directives: %q, %v; want %q, ABORTED stream over at 0", got, err, want)
 		}
 
 		// A native rule with steps, through the admin API.
@@ -101,7 +101,7 @@ func TestServeGripmockBidiSteps(t *testing.T) {
             - send: {message: 'native {{ .MessageIndex }}'}
             - delay: 1ms
             - send: {message: after a pause}
-            - status: {code: OUT_OF_RANGE, message: done}
+          status: {code: OUT_OF_RANGE, message: 'done at {{ .MessageIndex }}'}
 - method: routeguide.RouteGuide/RouteChat
   priority: 1
   steps:
@@ -112,8 +112,8 @@ func TestServeGripmockBidiSteps(t *testing.T) {
 			t.Fatalf("POST /stubs: %d", code)
 		}
 		got, err = chatAll(t, client, "native")
-		if want := []string{"native 0", "after a pause"}; !slices.Equal(got, want) || status.Code(err) != codes.OutOfRange {
-			t.Errorf("admin rule steps: %q, %v; want %q, OUT_OF_RANGE", got, err, want)
+		if want := []string{"native 0", "after a pause"}; !slices.Equal(got, want) || status.Code(err) != codes.OutOfRange || status.Convert(err).Message() != "done at 0" {
+			t.Errorf("admin rule steps: %q, %v; want %q, OUT_OF_RANGE done at 0", got, err, want)
 		}
 		for _, want := range []string{"hit 1", "hit 2"} {
 			if got, err := chatAll(t, client, "hits"); !slices.Equal(got, []string{want}) || err != nil {
