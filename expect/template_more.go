@@ -355,3 +355,19 @@ func parseTime(layout, text string) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("parseTime: %q is not an RFC 3339 or HTTP date", text)
 }
+
+// signedBytes writes the bytes of s as Java writes a byte array
+// (Arrays.toString): signed numbers, [104, -61, 0]. WireMock's gRPC
+// extension shows a binary (-bin) header so.
+func signedBytes(s string) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i := 0; i < len(s); i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(int(int8(s[i]))))
+	}
+	b.WriteByte(']')
+	return b.String()
+}

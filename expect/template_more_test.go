@@ -91,3 +91,50 @@ func TestTemplateDecimalsGoDSL(t *testing.T) {
 	}
 	assert.Equal(t, names(), names(), "randPick is seeded by the stub and the call's number")
 }
+
+// .Matched and .MatchedIndex name the message a requests: {some: ...}
+// matcher accepted (the first such; latest: the last such);
+// messageJson writes a message as protobuf-java's printer does. In a stub
+// file and in Go.
+func TestTemplateMatchedMessage(t *testing.T) {
+	m := expect.New(t)
+	loadStubs(t, m, `
+- method: routeguide.RouteGuide/RecordRoute
+  requests: {some: {fields: {latitude: {gt: 10}}}}
+  response: {pointCount: '{{ .Matched.latitude }}', featureCount: '{{ .MatchedIndex }}', distance: '{{ len (messageJson .MatchedIndex) }}'}
+- method: routeguide.RouteGuide/RecordRoute
+  requests: {latest: {fields: {latitude: {lt: 0}}}}
+  response: {pointCount: '{{ .Matched.latitude }}', featureCount: '{{ .MatchedIndex }}'}
+- method: routeguide.RouteGuide/GetFeature
+  request: {fields: {latitude: 1}}
+  response: {name: '{{ messageJson }}'}
+`)
+	m.ClientStream(recordRoute).WithRequestsMatching(expect.Some(expect.Partial(&pb.Point{Longitude: 9}))).
+		ReturnTemplate(`{"pointCount": {{ .Matched.latitude }}, "featureCount": {{ .MatchedIndex }}}`)
+	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
+
+	got, err := record(t, client, 1, 11, 12)
+	require.NoError(t, err)
+	assert.Equal(t, int32(11), got.PointCount, "some: the first message that matched")
+	assert.Equal(t, int32(1), got.FeatureCount)
+	assert.Equal(t, int32(len("{\n  \"latitude\": 11\n}")), got.Distance)
+
+	got, err = record(t, client, -1, 3, -2, 4)
+	require.NoError(t, err)
+	assert.Equal(t, int32(-2), got.PointCount, "latest: the last message that matched")
+	assert.Equal(t, int32(2), got.FeatureCount)
+
+	stream, err := client.RecordRoute(ctx(t))
+	require.NoError(t, err)
+	for _, p := range []*pb.Point{{Latitude: 5}, {Latitude: 6, Longitude: 9}} {
+		require.NoError(t, stream.Send(p))
+	}
+	got, err = stream.CloseAndRecv()
+	require.NoError(t, err)
+	assert.Equal(t, int32(6), got.PointCount, "Go: the message Some accepted")
+	assert.Equal(t, int32(1), got.FeatureCount)
+
+	f, err := client.GetFeature(ctx(t), &pb.Point{Latitude: 1, Longitude: -3})
+	require.NoError(t, err)
+	assert.Equal(t, "{\n  \"latitude\": 1,\n  \"longitude\": -3\n}", f.Name)
+}

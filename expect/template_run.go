@@ -24,7 +24,7 @@ func (r *run) data() *tmplData {
 		r.tdata = &tmplData{
 			got: r.got, md: r.call.Metadata(), method: e.method, hit: r.hit, seed: seedOf(e.source),
 			start: r.call.Start(), stubID: e.id,
-			limit: r.call.MaxSendSize(),
+			limit: r.call.MaxSendSize(), listMatch: e.reqs,
 		}
 		if e.md != nil {
 			r.tdata.in = e.md.Input()

@@ -37,6 +37,34 @@ var wiremockHelperCalls = []call{
 	{name: "parseDate (HTTP date, ISO 8601, a format), date with offset= (a month past the 31st keeps to the month's end), date keeps its date's zone",
 		do:   unary(getItem, `{"id": "h-date"}`, "x-date", "Tue, 02 Jan 2024 10:00:00 GMT"),
 		want: ok(`{"name":"2024-01-03 10:00","tags":["2024-01-02T10:00:00Z","2024-02-29T10:00:00Z","2024-01-31","2024-01-02T08:00:00Z","+09:00"]}`)},
+	{name: "request.body: the request as protobuf-java's printer writes it (unset fields left out, = as \\u003d), escaped in {{ }}",
+		do:   unary(getItem, `{"id": "h-body", "userId": "a=b", "tags": ["x", "y"], "quantity": 3, "filter": {}}`),
+		want: ok(compact(`{"name":` + jsonText(bodyJSON) + `,"tags":[` + jsonText(strings.ReplaceAll(bodyJSON, `"`, "&quot;")) + `]}`))},
+	{name: "request.body on a bidi method: each message echoed",
+		do:   pingPong(chat, `{"user": "echo", "text": "a<b"}`, `{"user": "echo", "text": "c"}`),
+		want: ok(`{"user":"echo","text":"a<b"}`, `{"user":"echo","text":"c"}`)},
+	{name: "client stream: jsonPath reads the message that matched, not the first",
+		do:   stream(upload, `{"uploadId": "u", "sequence": 1}`, `{"uploadId": "first", "sequence": 12}`, `{"uploadId": "second", "sequence": 15}`),
+		want: ok(`{"uploadId":"first-12","chunks":12}`)},
+	{name: "client stream: request.body is the message that matched",
+		do:   stream(upload, `{"uploadId": "x"}`, `{"uploadId": "raw", "sequence": 2}`),
+		want: ok(compact(`{"uploadId":` + jsonText("{\n  \"uploadId\": \"raw\",\n  \"sequence\": 2\n}") + `,"ok":true}`))},
+	{name: "a header's last value (grpc-java's Metadata.get), a binary header's bytes as Java's Arrays.toString, an absent one empty",
+		do:   unary(getItem, `{"id": "h-headers"}`, "x-multi", "first", "x-multi", "second", "x-trace-bin", string([]byte{1, 0xff, 0x7f, 0x80})),
+		want: ok(`{"name":"second","tags":["[1, -1, 127, -128]","[]","has trace"]}`)},
+}
+
+// bodyJSON is h-body's request as the extension's request.body.
+const bodyJSON = "{\n  \"id\": \"h-body\",\n  \"userId\": \"a\\u003db\",\n  \"tags\": [\"x\", \"y\"],\n  \"filter\": {\n  },\n  \"quantity\": 3\n}"
+
+func jsonText(s string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		panic(err)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func TestWireMockHelpersAsIs(t *testing.T) {

@@ -147,7 +147,7 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 	wmClientStream := file("wm-client-stream-template.json", `{
   "request": {"urlPath": "/routeguide.RouteGuide/RecordRoute", "method": "POST"},
   "response": {
-    "jsonBody": {"pointCount": "{{jsonPath request.body '$.latitude'}}"},
+    "jsonBody": {"pointCount": "{{jsonPath request.body '$.lattitude'}}"},
     "transformers": ["response-template"]
   }
 }
@@ -410,11 +410,11 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			want:   []string{wmTemplateField + `:4: response.name: template: .Request.lattitude: routeguide.Point has no field "lattitude" (did you mean latitude?)`},
 		},
 		{
-			name:   "WireMock template reading request.body on a client stream",
+			name:   "WireMock template on a client stream reading a field the message that matched has not",
 			args:   serve("--stubs", wmClientStream),
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
-			want:   []string{wmClientStream + ":4: response.jsonBody.pointCount: not supported yet: jsonPath request.body on a client-stream method (the extension reads the message that matched)"},
+			want:   []string{wmClientStream + `:4: response.pointCount: template: .Matched.lattitude: routeguide.Point has no field "lattitude" (did you mean latitude?)`},
 		},
 		{
 			name:   "WireMock template without the response-template transformer",

@@ -92,7 +92,7 @@ func (o hbOut) value() string {
 }
 
 // requestBody is what a template's request.body stands for: the native
-// value (.Request, or .Message on a bidi method; "" where there is none)
+// value (.Request, .Message on a bidi method, .Matched on a client stream)
 // and its type, when known.
 type requestBody struct {
 	in    protoreflect.MessageDescriptor
@@ -101,7 +101,7 @@ type requestBody struct {
 
 type hbTranslator struct {
 	in   protoreflect.MessageDescriptor
-	body string // "Request" or "Message", "" where there is none
+	body string // "Request", "Message" or "Matched"
 	err  error
 	// scopes are the #each and #with blocks open, innermost last: inside
 	// them the Go template's dot is the element, so the call's own data
@@ -315,6 +315,10 @@ func (t *hbTranslator) openScope(c *hbCall, params []string) string {
 		}
 		t.scopes = append(t.scopes, sc)
 		return out
+	}
+	if v.raw == "" && v.fd == nil && c.params[0].sub == nil {
+		t.fail("not supported yet: #each over %s, which is not a list (a jsonPath, array or range is)", strings.Join(c.params[0].path, "."))
+		return ""
 	}
 	sc.index, sc.list = fmt.Sprintf("$i%d", n), fmt.Sprintf("$l%d", n)
 	sc.this = hbOut{expr: ".", fd: v.fd, elem: v.fd != nil}
@@ -598,19 +602,24 @@ func (t *hbTranslator) path(p []string) hbOut {
 	}
 	switch {
 	case len(p) == 3 && p[0] == "request" && p[1] == "headers":
-		name := strings.ToLower(p[2])
-		if strings.HasSuffix(name, "-bin") {
-			t.fail("not supported yet: the binary header %s in a WireMock template", p[2])
-			return hbOut{}
+		// The extension keeps one value of a key: the last (grpc-java's
+		// Metadata.get); a binary one's bytes as Java writes a byte[].
+		h := "header " + strconv.Quote(strings.ToLower(p[2])) + " -1"
+		if strings.HasSuffix(strings.ToLower(p[2]), "-bin") {
+			return hbOut{expr: "and (" + h + ") (signedBytes (" + h + "))", safe: true}
 		}
-		return hbOut{expr: "header " + strconv.Quote(name)}
+		return hbOut{expr: h}
 	case full == "request.path" || full == "request.url" || full == "request.baseUrl":
 		return hbOut{expr: t.root("Method"), safe: true}
 	case full == "request.method":
 		return hbOut{expr: `"POST"`, safe: true}
 	case full == "request.body":
-		t.fail("not supported yet: request.body on its own in a WireMock template (take a field: jsonPath request.body '$.field')")
-		return hbOut{}
+		// The message as the extension's JSON text (protobuf-java's
+		// printer): the request, or on a bidi method the message answered.
+		if t.body == "Matched" {
+			return hbOut{expr: "messageJson " + t.root("MatchedIndex")}
+		}
+		return hbOut{expr: "messageJson"}
 	}
 	t.fail("not supported yet: the WireMock template value %s", full)
 	return hbOut{}
@@ -701,10 +710,6 @@ var jsonPathStep = regexp.MustCompile(`^(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|
 func (t *hbTranslator) jsonPath(p string) hbOut {
 	if !strings.HasPrefix(p, "$") || p == "$" {
 		t.fail("not supported yet: the JSON path %q in jsonPath (the reader takes $.field.field and [N])", p)
-		return hbOut{}
-	}
-	if t.body == "" {
-		t.fail("not supported yet: jsonPath request.body on a client-stream method (the extension reads the message that matched)")
 		return hbOut{}
 	}
 	return t.walk(hbOut{expr: t.root(t.body)}, t.in, p[1:], p)

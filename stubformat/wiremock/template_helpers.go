@@ -143,7 +143,7 @@ func (t *hbTranslator) text(e hbExpr) string {
 	if v.fd != nil && v.raw == "" && v.fd.Kind() == protoreflect.StringKind && !v.fd.IsMap() {
 		return paren(v.expr)
 	}
-	if strings.HasPrefix(v.expr, "header ") {
+	if strings.HasPrefix(v.expr, "header ") && strings.HasSuffix(v.expr, " -1") {
 		return paren(v.expr)
 	}
 	return "(toString " + paren(v.expr) + ")"

@@ -215,10 +215,12 @@ func (r *reader) mapping(mp *yaml.Node, index int) {
 		native.Set(out, "request", match)
 	}
 	// A template's request.body is the request; on a client stream, the
-	// message that matched, which a native template has no name for.
+	// message that matched (the extension renders the mapping for the
+	// first message a mapping answers): .Matched, the one requests: {some}
+	// accepted first.
 	body := requestBody{in: in, value: ".Request"}
 	if kind == mockserver.ClientStream {
-		body.value = ""
+		body.value = ".Matched"
 	}
 	r.response(resp, out, kind, body)
 	if r.failed {
