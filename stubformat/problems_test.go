@@ -193,3 +193,39 @@ func TestGripmockMatcherProblems(t *testing.T) {
 		}
 	}
 }
+
+// WireMock matchers that never match a request of the method, or that the
+// reader does not translate yet, fail the load naming the line.
+func TestWireMockMatcherProblems(t *testing.T) {
+	resolver, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protoDir}, shopProto))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resolver.Close()
+	const jp = "request.bodyPatterns[0].matchesJsonPath"
+	for _, tc := range []struct{ method, pattern, want string }{
+		{"Reserve", `{"matchesJsonPath": "$[?(@.sentAt > 10)]"}`,
+			jp + `: the JSON path "$[?(@.sentAt > 10)]" never matches: > 10 never matches: the field's JSON is a string`},
+		{"GetItem", `{"matchesJsonPath": "$.id[0]"}`, jp + `: the JSON path "$.id[0]" never matches: id is not a list`},
+		{"GetItem", `{"matchesJsonPath": "$.nope"}`, jp + `: the JSON path "$.nope" never matches: shop.v1.GetItemRequest has no field "nope"`},
+		{"GetItem", `{"matchesJsonPath": "$.quantity.length()"}`, jp + `: the JSON path "$.quantity.length()" never matches: length() of quantity, a int32`},
+		{"GetItem", `{"matchesJsonPath": "$[?(@ == 'x')]"}`, jp + `: the JSON path "$[?(@ == 'x')]" never matches: @ == 'x' compares a message with a value`},
+		{"GetItem", `{"matchesJsonPath": "$[?(@.filter == 'x')]"}`, jp + `: the JSON path "$[?(@.filter == 'x')]" never matches: @.filter == 'x' compares a shop.v1.Filter with a value`},
+		{"GetItem", `{"matchesJsonPath": "$[?(@.quantity == true)]"}`, jp + `: the JSON path "$[?(@.quantity == true)]" never matches: == true never matches: the field's JSON is a number`},
+		{"GetItem", `{"matchesJsonPath": "$.tags.name"}`, jp + `: not supported yet: the JSON path "$.tags.name": .name on the list tags (write tags[*].name or tags[0].name)`},
+		{"GetItem", `{"matchesJsonPath": "$[?(@.id > 'b')]"}`, jp + `: not supported yet: the JSON path "$[?(@.id > 'b')]": > with a string (the reader compares numbers)`},
+		{"GetItem", `{"matchesJsonPath": "$.filter[*]"}`, jp + `: not supported yet: the JSON path "$.filter[*]": [*] on filter, which is not a list`},
+		{"GetItem", `{"matchesJsonPath": {"expression": "$.filter", "equalTo": "x"}}`,
+			jp + `.expression: not supported yet: the JSON path "$.filter": equalTo on filter, a message or map (WireMock compares its JSON text)`},
+		{"GetItem", `{"matchesJsonPath": {"expression": "$.filters", "contains": "x"}}`,
+			jp + `.expression: not supported yet: the JSON path "$.filters": contains on the list of messages filters (WireMock compares each one's text)`},
+		{"GetItem", `{"matchesJsonPath": {"expression": "$.tags.length()", "equalTo": "0"}}`,
+			jp + `.expression: the JSON path "$.tags.length()" never matches: length() of a value the extension's JSON holds is never 0 (it leaves out empty ones)`},
+	} {
+		src := `{"request": {"urlPath": "/shop.v1.ShopService/` + tc.method + `", "bodyPatterns": [` + tc.pattern + `]}, "response": {}}`
+		_, err := stubformat.Parse("s.json", []byte(src), stubformat.WireMock, resolver)
+		if err == nil || err.Error() != "bad stub file: s.json:1: "+tc.want {
+			t.Errorf("%s:\n got %v\nwant bad stub file: s.json:1: %s", tc.pattern, err, tc.want)
+		}
+	}
+}

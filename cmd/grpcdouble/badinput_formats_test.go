@@ -449,7 +449,7 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			args:   serve("--stubs", wmListPath),
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
-			want:   []string{wmListPath + `:3: request.bodyPatterns[0].matchesJsonPath: latitude is not a list: the JSON path "$.latitude[0]" never matches`},
+			want:   []string{wmListPath + `:3: request.bodyPatterns[0].matchesJsonPath: the JSON path "$.latitude[0]" never matches: latitude is not a list`},
 		},
 		{
 			name: "unknown --stubs-format",
