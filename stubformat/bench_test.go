@@ -108,3 +108,32 @@ func BenchmarkServeLoad100k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLoad10k loads 10,000 stubs of one format and adds them to a
+// Mock, the work BenchmarkLoad10kPaired times for each side: run one with
+// -cpuprofile/-memprofile to see where its loading goes.
+func BenchmarkLoad10k(b *testing.B) {
+	const n = 10_000
+	gripmockFile, nativeFile := manyStubs(b, n)
+	srv, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protoDir}, shopProto))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	for _, f := range []struct{ name, file string }{{"gripmock", gripmockFile}, {"native", nativeFile}} {
+		b.Run(f.name, func(b *testing.B) {
+			for b.Loop() {
+				stubs, err := stubformat.Load(srv, stubformat.Auto, f.file)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := expect.NewMock().AddStubs(stubs...); err != nil {
+					b.Fatal(err)
+				}
+				if len(stubs) != n {
+					b.Fatalf("loaded %d stubs, want %d", len(stubs), n)
+				}
+			}
+		})
+	}
+}

@@ -50,6 +50,8 @@ func Looks(root *yaml.Node) bool {
 // that serves the file fails on any problem, a converter lists them.
 // resolver (nil: none) finds the methods, so that a service given by its
 // short name resolves and each stub is translated for its method's kind.
+// Read takes root over: the native stubs hold its values (messages,
+// matched values), not copies of them.
 func Read(file string, root *yaml.Node, resolver mockserver.Methods) native.Result {
 	r := &reader{file: file, resolver: resolver}
 	native.Unalias(root)
@@ -119,6 +121,29 @@ type reader struct {
 	// bidi gathers, by method and session, the rules of bidi stubs without inputs:
 	// gripmock answers each message of such a stream by the best of them.
 	bidi native.ForEach
+
+	// methods holds what native.Method found, by service and method: a
+	// big file's stubs are of few methods, each found once.
+	methods map[[2]string]method
+}
+
+type method struct {
+	full string
+	md   protoreflect.MethodDescriptor
+	err  error
+}
+
+func (r *reader) method(service, name string) (string, protoreflect.MethodDescriptor, error) {
+	k := [2]string{service, name}
+	if m, ok := r.methods[k]; ok {
+		return m.full, m.md, m.err
+	}
+	full, md, err := native.Method(r.resolver, service, name)
+	if r.methods == nil {
+		r.methods = map[[2]string]method{}
+	}
+	r.methods[k] = method{full, md, err}
+	return full, md, err
 }
 
 func (r *reader) problem(n *yaml.Node, construct, format string, args ...any) {
@@ -188,7 +213,7 @@ func (r *reader) stub(st *yaml.Node) {
 	if r.failed {
 		return
 	}
-	full, md, err := native.Method(r.resolver, svc.Value, meth.Value)
+	full, md, err := r.method(svc.Value, meth.Value)
 	if err != nil {
 		r.problem(meth, "method", "%v", err)
 		return
@@ -336,6 +361,7 @@ func (r *reader) stub(st *yaml.Node) {
 	for _, ia := range inputAlts {
 		for _, ha := range headerAlts {
 			m := native.Map(st.Line)
+			m.Content = make([]*yaml.Node, 0, 8) // method, request, response and a key or two: grown once at most
 			comment := fmt.Sprintf("from %s:%d", r.file, st.Line)
 			var labels []string
 			for _, l := range []string{ia.label, ha.label} {

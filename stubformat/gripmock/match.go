@@ -192,16 +192,16 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 			elems := native.Seq(v.Line)
 			for _, e := range v.Content {
 				if e.Kind == yaml.MappingNode {
-					elems.Content = append(elems.Content, op("equal", native.Clone(e)))
+					elems.Content = append(elems.Content, op("equal", e))
 					continue
 				}
-				elems.Content = append(elems.Content, native.Clone(e))
+				elems.Content = append(elems.Content, e)
 			}
 			add(path, k, op("unordered", elems), construct, counts)
 		case v.Kind == yaml.MappingNode:
-			add(path, k, op("equal", native.Clone(v)), construct, counts)
+			add(path, k, op("equal", v), construct, counts)
 		default:
-			add(path, k, native.Clone(v), construct, counts)
+			add(path, k, v, construct, counts)
 		}
 	case "contains":
 		switch {
@@ -223,22 +223,22 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 				r.notYet(k, construct, "contains on a map whose values are messages (gripmock compares each value as a subset)")
 				return
 			}
-			add(path, k, op("contains", native.Clone(v)), construct, counts)
+			add(path, k, op("contains", v), construct, counts)
 		case v.Kind == yaml.SequenceNode:
 			switch len(v.Content) {
 			case 0:
 			case 1:
-				add(path, k, op("contains", native.Clone(v.Content[0])), construct, counts)
+				add(path, k, op("contains", v.Content[0]), construct, counts)
 			default:
 				// Every element among the request's, in any order.
 				all := native.Seq(v.Line)
 				for _, e := range v.Content {
-					all.Content = append(all.Content, op("contains", native.Clone(e)))
+					all.Content = append(all.Content, op("contains", e))
 				}
 				add(path, k, op("allOf", all), construct, counts)
 			}
 		default:
-			add(path, k, native.Clone(v), construct, counts) // strings compare whole, as in gripmock
+			add(path, k, v, construct, counts) // strings compare whole, as in gripmock
 		}
 	case "matches", "glob":
 		switch v.Kind {

@@ -122,7 +122,7 @@ func (r *reader) output(out *yaml.Node, kind mockserver.Kind, method string, per
 		if native.IsNull(data) {
 			a.response = native.Map(out.Line)
 		} else {
-			a.response = native.Clone(data)
+			a.response = data
 		}
 	default:
 		var msgs []*yaml.Node
@@ -154,7 +154,7 @@ func (r *reader) output(out *yaml.Node, kind mockserver.Kind, method string, per
 				return a
 			}
 			a.pace = delay
-			a.responses = cloneAll(msgs)
+			a.responses = msgs
 			a.status = st
 			return a
 		}
@@ -168,7 +168,7 @@ func (r *reader) output(out *yaml.Node, kind mockserver.Kind, method string, per
 			} else {
 				a.pace = delay
 			}
-			a.responses = cloneAll(msgs)
+			a.responses = msgs
 			a.status = st
 			return a
 		}
@@ -176,7 +176,7 @@ func (r *reader) output(out *yaml.Node, kind mockserver.Kind, method string, per
 		for i, m := range msgs {
 			where := fmt.Sprintf("output.stream[%d]", i)
 			g := native.Get(m, "_gripmock")
-			msg := native.Clone(m)
+			msg := m
 			d := delay
 			var end *yaml.Node
 			if g != nil {
@@ -266,7 +266,7 @@ func (r *reader) status(n *yaml.Node) *yaml.Node {
 			native.Set(any, "@type", native.Str(t.Line, t.Value))
 			native.Pairs(d, func(k, v *yaml.Node) {
 				if k.Value != "type" {
-					any.Content = append(any.Content, native.Str(k.Line, k.Value), native.Clone(v))
+					any.Content = append(any.Content, native.Str(k.Line, k.Value), v)
 				}
 			})
 			list.Content = append(list.Content, any)
@@ -306,15 +306,10 @@ func (r *reader) templates(n *yaml.Node, where string) {
 	if r.rendered {
 		return // translated with the whole stub (translateAll)
 	}
-	r.translateAll(n, where)
-}
-
-func cloneAll(ns []*yaml.Node) []*yaml.Node {
-	out := make([]*yaml.Node, len(ns))
-	for i, n := range ns {
-		out[i] = native.Clone(n)
+	if !hasTemplate(n) {
+		return // most outputs: no walk building the path of every value
 	}
-	return out
+	r.translateAll(n, where)
 }
 
 func withoutKey(m *yaml.Node, key string) *yaml.Node {
