@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -62,28 +63,41 @@ func load10k(b *testing.B) (load func(file string), gripmockFile, nativeFile str
 // BenchmarkLoad10kPaired loads 10,000 gripmock stubs and the same 10,000
 // as native stubs, alternating load by load against one server's
 // descriptors, and reports the time ratio (gripmock/native): drift of a
-// shared machine hits both sides alike.
+// shared machine hits both sides alike. It reports the ratio of the CPU
+// time the process spent on each side too (gripmock/native-cpu): the work,
+// which other programs on a loaded machine change less than the time.
 func BenchmarkLoad10kPaired(b *testing.B) {
 	load, gripmockFile, nativeFile := load10k(b)
-	timed := func(file string) time.Duration {
-		start := time.Now()
+	var g, nat, gCPU, natCPU time.Duration
+	timed := func(file string, wall, cpu *time.Duration) {
+		start, startCPU := time.Now(), cpuTime(b)
 		load(file)
-		return time.Since(start)
+		*wall += time.Since(start)
+		*cpu += cpuTime(b) - startCPU
 	}
-	var g, nat time.Duration
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		if i%2 == 0 {
-			g += timed(gripmockFile)
-			nat += timed(nativeFile)
+			timed(gripmockFile, &g, &gCPU)
+			timed(nativeFile, &nat, &natCPU)
 		} else {
-			nat += timed(nativeFile)
-			g += timed(gripmockFile)
+			timed(nativeFile, &nat, &natCPU)
+			timed(gripmockFile, &g, &gCPU)
 		}
 	}
 	b.ReportMetric(float64(g)/float64(nat), "gripmock/native")
+	b.ReportMetric(float64(gCPU)/float64(natCPU), "gripmock/native-cpu")
 	b.ReportMetric(float64(g.Milliseconds())/float64(b.N), "gripmock-ms/load")
 	b.ReportMetric(float64(nat.Milliseconds())/float64(b.N), "native-ms/load")
+}
+
+// cpuTime is the CPU time the process has spent, in user and system mode.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkLoad10k is BenchmarkLoad10kPaired's two sides apart, each with

@@ -54,7 +54,6 @@ func Looks(root *yaml.Node) bool {
 // matched values), not copies of them.
 func Read(file string, root *yaml.Node, resolver mockserver.Methods) native.Result {
 	r := &reader{file: file, resolver: resolver}
-	native.Unalias(root)
 	doc := native.Doc(root)
 	if doc == nil {
 		return native.Result{}
@@ -65,11 +64,12 @@ func Read(file string, root *yaml.Node, resolver mockserver.Methods) native.Resu
 	}
 	items := native.Items(root)
 	if len(items) < 2*chunkItems {
+		native.Unalias(root)
 		for _, item := range items {
 			r.stub(item)
 		}
 	} else {
-		r.readChunks(items)
+		r.readChunks(root, items)
 	}
 	r.flushBidi()
 	return native.Result{Stubs: r.out, Problems: r.problems}
@@ -83,12 +83,19 @@ var chunkItems = 256
 // stub's), so readers of chunks joined in chunk order give what one reader
 // reading them all would. One core left 10,000 gripmock stubs loading
 // slower than the same native ones, which are parsed on every core.
-func (r *reader) readChunks(items []*yaml.Node) {
+func (r *reader) readChunks(root *yaml.Node, items []*yaml.Node) {
 	n := (len(items) + chunkItems - 1) / chunkItems
+	chunk := func(c int) []*yaml.Node { return items[c*chunkItems : min((c+1)*chunkItems, len(items))] }
+	// A big file seldom has aliases: its chunks are looked through for
+	// one on every core, and only a file with one has them replaced, on
+	// one core (an alias may name a node of another chunk).
+	if !parallel.Do(n, func(c int) bool { return !native.HasAlias(chunk(c)) }) {
+		native.Unalias(root)
+	}
 	readers := make([]*reader, n)
 	parallel.Do(n, func(c int) bool {
 		cr := &reader{file: r.file, resolver: r.resolver}
-		for _, item := range items[c*chunkItems : min((c+1)*chunkItems, len(items))] {
+		for _, item := range chunk(c) {
 			cr.stub(item)
 		}
 		readers[c] = cr
