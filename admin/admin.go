@@ -84,7 +84,8 @@ func WithStubFiles(paths ...string) Option {
 // WithStubsFormat reads the WithStubFiles files in format (as
 // stubformat.Load does); the default, stubformat.Auto, tells each file's
 // format by its shape. Stubs added with POST /stubs are always told by
-// their shape: native, gripmock or WireMock.
+// their shape: native, gripmock or WireMock (read with format's global
+// templating, when it has it: stubformat.Format.WithGlobalTemplating).
 func WithStubsFormat(format stubformat.Format) Option {
 	return optionFunc(func(c *config) { c.format = format })
 }

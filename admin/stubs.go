@@ -109,7 +109,12 @@ func (c count) String() string {
 }
 
 func (s *stubs) Add(body []byte, name string) (any, error) {
-	parsed, err := stubformat.Parse(name, body, stubformat.Auto, s.srv)
+	format := stubformat.Auto
+	if s.format.GlobalTemplating() {
+		// Global templating holds for mappings posted too, as in WireMock.
+		format = format.WithGlobalTemplating()
+	}
+	parsed, err := stubformat.Parse(name, body, format, s.srv)
 	if err != nil {
 		return nil, err
 	}

@@ -43,3 +43,43 @@ func ExampleUnaryExpectation_DelayFunc() {
 	// 1  DeadlineExceeded
 	// 2 recovered OK
 }
+
+// A chat bot that answers at once, then thinks before its second message:
+// a rule's Delay pauses where it is chained, so each message it sends may
+// have a pause of its own. In a stub file the rule's answer is steps:
+// [{send: ...}, {delay: 1h}, {send: ...}].
+func ExampleRule_Delay() {
+	m := expect.NewMock()
+	m.Bidi("/routeguide.RouteGuide/RouteChat").ForEach(
+		expect.OnMessage(expect.Anything()).
+			Send(&pb.RouteNote{Message: "got it"}).
+			Delay(time.Hour).
+			Send(&pb.RouteNote{Message: "thought it over"}),
+	)
+	srv, err := mockserver.New(m)
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	client := pb.NewRouteGuideClient(srv.ClientConn())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stream, err := client.RouteChat(ctx)
+	if err != nil {
+		panic(err)
+	}
+	if err := stream.Send(&pb.RouteNote{Message: "hello"}); err != nil {
+		panic(err)
+	}
+	n, err := stream.Recv()
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(n.GetMessage())
+	cancel() // not waiting the hour out
+	_, err = stream.Recv()
+	fmt.Println(status.Code(err))
+	// Output:
+	// got it
+	// Canceled
+}

@@ -222,3 +222,38 @@ func ExampleUnordered() {
 	// false
 	// with tags unordered(equal "old", prefix "ta")
 }
+
+// SomeElement tests the elements of a list one by one: it holds when one
+// passes. A path's [i] picks one element, [key] one value of a map.
+func ExampleSomeElement() {
+	sale := expect.Field("tags", expect.SomeElement(expect.Prefix("sale-")))
+	fmt.Println(sale.Match(&pb.Feature{Tags: []string{"new", "sale-20"}}))
+	fmt.Println(sale.Match(&pb.Feature{Tags: []string{"new"}}))
+	last := expect.Field("tags[-1]", expect.Eq("new"))
+	fmt.Println(last.Match(&pb.Feature{Tags: []string{"sale-20", "new"}}))
+	height := expect.Field("attributes[height]", expect.Regex("m$"))
+	fmt.Println(height.Match(&pb.Feature{Attributes: map[string]string{"height": "80m"}}))
+	fmt.Println(sale)
+	// Output:
+	// true
+	// false
+	// true
+	// true
+	// with tags someElement(prefix "sale-")
+}
+
+// Fields tests a message value by fields inside it: here each element of
+// a list of messages in Unordered; Entries tests a map's values by key.
+func ExampleFields() {
+	near := expect.Field("location", expect.Fields(expect.Field("latitude", expect.Gt(0)), expect.Field("longitude", expect.Lt(0))))
+	fmt.Println(near.Match(&pb.Feature{Location: &pb.Point{Latitude: 5, Longitude: -2}}))
+	fmt.Println(near)
+	height := expect.Field("attributes", expect.Entries(map[string]any{"height": expect.Regex("m$")}))
+	fmt.Println(height.Match(&pb.Feature{Attributes: map[string]string{"height": "80m", "age": "300y"}}))
+	fmt.Println(height)
+	// Output:
+	// true
+	// with location fields(latitude gt 0, longitude lt 0)
+	// true
+	// with attributes entries("height": regex "m$")
+}

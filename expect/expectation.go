@@ -56,6 +56,7 @@ type expectation struct {
 	answer string // what it answers as (mockserver.Call.SetAnswer), set once it takes calls
 
 	hits     atomic.Int64  // written under the methodSet's lock
+	msgHits  atomic.Int64  // the messages its calls' scripts took (.MessageHit)
 	ruleHits map[*Rule]int // messages each ForEach rule answered, under mu
 
 	mu       sync.Mutex
@@ -370,6 +371,68 @@ func (b base[B]) WithMetadataRegexp(key, expr string) B {
 		return b.self
 	}
 	return b.addMD(mdRegexp(strings.ToLower(key), re))
+}
+
+// WithMetadataAnyOf matches calls whose metadata passes every test of
+// one of alts (beside the expectation's other metadata tests, which must
+// hold too): alternatives sharing the expectation's count and answer.
+func (b base[B]) WithMetadataAnyOf(alts ...*MetadataMatch) B {
+	b.e.tb().Helper()
+	if len(alts) == 0 {
+		b.e.setupErr(fmt.Errorf("WithMetadataAnyOf: want one or more alternatives"))
+		return b.self
+	}
+	var ms [][]mdMatcher
+	for i, a := range alts {
+		if a.tests.err != nil {
+			b.e.setupErr(fmt.Errorf("WithMetadataAnyOf: alternative %d: %w", i+1, a.tests.err))
+			return b.self
+		}
+		if len(a.tests.mdm) == 0 {
+			b.e.setupErr(fmt.Errorf("WithMetadataAnyOf: alternative %d has no tests", i+1))
+			return b.self
+		}
+		ms = append(ms, a.tests.mdm)
+	}
+	return b.addMD(mdAnyOf(ms))
+}
+
+// MetadataMatch is metadata tests that must all hold: one alternative of
+// WithMetadataAnyOf. Make it with Metadata(); its methods add tests as
+// the expectation's of the same names do.
+type MetadataMatch struct {
+	tests Rule // a rule's metadata tests, the same methods made them
+}
+
+// Metadata starts a MetadataMatch, for WithMetadataAnyOf:
+// expect.Metadata().WithMetadata("x-role", "admin").
+func Metadata() *MetadataMatch { return &MetadataMatch{} }
+
+// WithMetadata wants the key to have exactly these values (in order).
+func (m *MetadataMatch) WithMetadata(key string, values ...string) *MetadataMatch {
+	m.tests.WithMetadata(key, values...)
+	return m
+}
+
+// WithMetadataPresent wants the key carried.
+func (m *MetadataMatch) WithMetadataPresent(key string) *MetadataMatch {
+	m.tests.WithMetadataPresent(key)
+	return m
+}
+
+// WithMetadataAbsent wants the key not carried.
+func (m *MetadataMatch) WithMetadataAbsent(key string) *MetadataMatch {
+	m.tests.WithMetadataAbsent(key)
+	return m
+}
+
+// WithMetadataRegexp wants the key to have values, every one matching
+// the regular expression.
+func (m *MetadataMatch) WithMetadataRegexp(key, expr string) *MetadataMatch {
+	if m.tests.err == nil {
+		m.tests.WithMetadataRegexp(key, expr)
+	}
+	return m
 }
 
 // WithMetadataFunc matches calls for whose metadata values f returns true.

@@ -1,10 +1,13 @@
 package expect
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,7 +26,7 @@ import (
 
 // Op is a test on one field of a message, for WithRequestField and Field:
 // Eq, Regex, Contains, Prefix, Suffix, Gt, Gte, Lt, Lte, Len, Present,
-// Absent, AnyOf, AllOf and Unordered. Operands are checked against the field's type when the
+// Absent, AnyOf, AllOf, Unordered, SomeElement, Fields and Entries. Operands are checked against the field's type when the
 // method's descriptor is known (at declaration, or when the server binds).
 type Op interface{ spec() *opSpec }
 
@@ -45,12 +48,16 @@ const (
 	opAnyOf
 	opAll // several operators on one field in a stub: all must hold
 	opUnordered
+	opFields
+	opEntries
+	opSome // some element of a list (value of a map) passes
 )
 
 var opNames = map[opKind]string{
 	opEq: "equal", opRegex: "regex", opContains: "contains", opPrefix: "prefix", opSuffix: "suffix",
 	opGt: "gt", opGte: "gte", opLt: "lt", opLte: "lte", opLen: "len", opPresent: "present",
 	opAbsent: "absent", opAnyOf: "anyOf", opAll: "all of", opUnordered: "unordered",
+	opFields: "fields", opEntries: "entries", opSome: "someElement",
 }
 
 // opSpec is an operator before it is bound to a field: its operand is
@@ -63,7 +70,9 @@ type opSpec struct {
 	re      *regexp.Regexp
 	n       int
 	subs    []*opSpec
-	err     error // a bad operand found when the Op was made
+	match   Matcher  // fields: what the message value must pass
+	keys    []string // entries: the map key of each of subs, as text
+	err     error    // a bad operand found when the Op was made
 }
 
 func (s *opSpec) spec() *opSpec { return s }
@@ -72,7 +81,7 @@ func (s *opSpec) String() string {
 	switch s.kind {
 	case opPresent, opAbsent:
 		return opNames[s.kind]
-	case opAnyOf, opAll, opUnordered:
+	case opAnyOf, opAll, opUnordered, opSome:
 		parts := make([]string, len(s.subs))
 		for i, sub := range s.subs {
 			parts[i] = sub.String()
@@ -81,6 +90,14 @@ func (s *opSpec) String() string {
 			return strings.Join(parts, " and ")
 		}
 		return opNames[s.kind] + "(" + strings.Join(parts, ", ") + ")"
+	case opFields:
+		return "fields(" + strings.TrimPrefix(fmt.Sprint(s.match), "with ") + ")"
+	case opEntries:
+		parts := make([]string, len(s.subs))
+		for i, sub := range s.subs {
+			parts[i] = strconv.Quote(s.keys[i]) + ": " + sub.String()
+		}
+		return "entries(" + strings.Join(parts, ", ") + ")"
 	}
 	return opNames[s.kind] + " " + s.text
 }
@@ -196,6 +213,69 @@ func Unordered(elems ...any) Op {
 	return s
 }
 
+// SomeElement holds when some element of a repeated field, or some value
+// of a map field, passes op: SomeElement(Gt(10)) on a list of numbers,
+// SomeElement(Fields(Field("name", Eq("a")))) on a list of messages. An empty list has no element that passes.
+func SomeElement(op Op) Op {
+	if op == nil {
+		return &opSpec{kind: opSome, err: fmt.Errorf("someElement needs an operator")}
+	}
+	return &opSpec{kind: opSome, subs: []*opSpec{op.spec()}}
+}
+
+// Fields holds when a message field passes every one of ms, field tests
+// (Field) or any other Matcher: Unordered(Fields(Field("name",
+// Regex("^a")))) tests each element of a list of messages by its own
+// fields, and Entries("k", Fields(...)) a map's message value. On a
+// repeated message field it holds when every element passes.
+func Fields(ms ...Matcher) Op {
+	// Field tests side by side are one fieldsMatcher: they read as a list.
+	var checks []fieldCheck
+	var others []Matcher
+	for _, m := range ms {
+		if f, ok := m.(*fieldsMatcher); ok {
+			checks = append(checks, f.checks...)
+			continue
+		}
+		others = append(others, m)
+	}
+	if len(checks) > 0 {
+		others = append([]Matcher{&fieldsMatcher{checks: checks}}, others...)
+	}
+	s := &opSpec{kind: opFields, match: and(others...)}
+	if s.match == nil {
+		s.err = fmt.Errorf("fields needs at least one matcher")
+	}
+	return s
+}
+
+// Entries holds when a map field has every key of entries, each value
+// passing its test: an Op (Regex, Fields, ...) or a value, meaning Eq.
+// Keys are written as text: "7" for an int32 key, "true" for a bool one.
+// Entries(map[string]any{"env": Regex("^pr")}) holds for {env: prod,
+// team: web}; Contains(map[string]string{...}) is the same with every
+// value equal.
+func Entries(entries map[string]any) Op {
+	s := &opSpec{kind: opEntries}
+	keys := make([]string, 0, len(entries))
+	for k := range entries {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // one order for the text people read
+	for _, k := range keys {
+		s.keys = append(s.keys, k)
+		if o, ok := entries[k].(Op); ok {
+			s.subs = append(s.subs, o.spec())
+			continue
+		}
+		s.subs = append(s.subs, goOperand(opEq, entries[k]))
+	}
+	if len(keys) == 0 {
+		s.err = fmt.Errorf("entries needs at least one key")
+	}
+	return s
+}
+
 // listOp is an operator over other operators, such as allOf and anyOf.
 func listOp(kind opKind, name string, ops []Op) Op {
 	s := &opSpec{kind: kind}
@@ -230,7 +310,9 @@ type fieldsMatcher struct {
 }
 
 // Field matches a message whose field at path (names separated by dots,
-// through singular message fields; JSON or .proto names) passes op. Use it
+// through singular message fields; JSON or .proto names; a list's element
+// as items[0], or items[-1] from the end, a map's value as labels[env])
+// passes op. Use it
 // where a Matcher goes: RecvMatching, Messages, WithRequestMatching.
 func Field(path string, op Op) Matcher {
 	return &fieldsMatcher{checks: []fieldCheck{{path, op.spec()}}}
@@ -245,6 +327,8 @@ type boundFields struct {
 type boundCheck struct {
 	path string
 	fds  []protoreflect.FieldDescriptor // the path, resolved
+	sels []*selector                    // by step: the element a list's [i] or a map's [key] picks, or nil
+	zero protoreflect.Value             // what the path reads where nothing is set
 	test func(v protoreflect.Value, has bool) bool
 	desc string // the operator, for people
 
@@ -329,7 +413,7 @@ func (f *fieldsMatcher) Diff(got proto.Message) string {
 			v, has := c.value(m)
 			shown := "unset"
 			if has {
-				shown = valueText(c.fds[len(c.fds)-1], v)
+				shown = c.text(v)
 			}
 			out = append(out, fmt.Sprintf("field %s: want %s, got %s", c.path, c.desc, shown))
 		}
@@ -338,7 +422,8 @@ func (f *fieldsMatcher) Diff(got proto.Message) string {
 }
 
 // value reads the field at the check's path: an unset message on the way
-// reads as empty, and has says whether the last field is set.
+// (or an element past a list's end, a key a map has not) reads as empty,
+// and has says whether the last field (element, value) is set.
 func (c *boundCheck) value(m protoreflect.Message) (protoreflect.Value, bool) {
 	for i, fd := range c.fds {
 		if d := m.Descriptor(); fd.ContainingMessage() != d {
@@ -346,21 +431,135 @@ func (c *boundCheck) value(m protoreflect.Message) (protoreflect.Value, bool) {
 				return protoreflect.Value{}, false
 			}
 		}
-		if i == len(c.fds)-1 {
-			return m.Get(fd), m.Has(fd)
+		v, has := m.Get(fd), m.Has(fd)
+		if s := c.sels[i]; s != nil {
+			v, has = s.pick(v)
 		}
-		if !m.Has(fd) {
+		if !has {
 			// Every field below an unset message is unset, and zero.
-			last := c.fds[len(c.fds)-1]
-			return zeroValue(last), false
+			return c.zero, false
 		}
-		m = m.Get(fd).Message()
+		if i == len(c.fds)-1 {
+			return v, true
+		}
+		m = v.Message()
 	}
 	return protoreflect.Value{}, false
 }
 
+// text shows the value the check read, for a diff.
+func (c *boundCheck) text(v protoreflect.Value) string {
+	last := len(c.fds) - 1
+	fd := c.fds[last]
+	switch {
+	case c.sels[last] == nil:
+		return valueText(fd, v)
+	case fd.IsMap():
+		return protodiff.Value(fd.MapValue(), v)
+	}
+	return protodiff.Value(fd, v)
+}
+
+// selector is a path's [i] on a list field or [key] on a map field.
+type selector struct {
+	index int // a list's element; below 0, counted from the end
+	key   protoreflect.MapKey
+	isMap bool
+}
+
+// pick reads the element the selector names from the field's value.
+func (s *selector) pick(v protoreflect.Value) (protoreflect.Value, bool) {
+	if s.isMap {
+		x := v.Map().Get(s.key)
+		return x, x.IsValid()
+	}
+	l := v.List()
+	i := s.index
+	if i < 0 {
+		i += l.Len()
+	}
+	if i < 0 || i >= l.Len() {
+		return protoreflect.Value{}, false
+	}
+	return l.Get(i), true
+}
+
+// parseSelector reads the text between a path step's brackets for the list
+// or map field fd.
+func parseSelector(fd protoreflect.FieldDescriptor, text string) (*selector, error) {
+	if fd.IsList() {
+		i, err := strconv.Atoi(text)
+		if err != nil {
+			return nil, fmt.Errorf("[%s]: want an element's index, such as [0] or [-1] (the last)", text)
+		}
+		return &selector{index: i}, nil
+	}
+	if !fd.IsMap() {
+		return nil, fmt.Errorf("[%s]: %s is a %s, not a list or a map to pick from", text, fd.JSONName(), fieldKind(fd))
+	}
+	if len(text) >= 2 && (text[0] == '\'' || text[0] == '"') && text[len(text)-1] == text[0] {
+		text = text[1 : len(text)-1]
+	}
+	key, err := mapKeyOf(fd.MapKey(), text)
+	if err != nil {
+		return nil, fmt.Errorf("[%s]: %w", text, err)
+	}
+	return &selector{key: key, isMap: true}, nil
+}
+
+// splitPath cuts a path into its steps at the dots outside brackets, each
+// a field name and what follows it in brackets ("" for none).
+func splitPath(path string) (names, sels []string, ok bool) {
+	depth, start := 0, 0
+	step := func(s string) bool {
+		name, sel, found := strings.Cut(s, "[")
+		if found {
+			if !strings.HasSuffix(sel, "]") || strings.ContainsAny(sel[:len(sel)-1], "[]") {
+				return false
+			}
+			sel = sel[:len(sel)-1]
+		}
+		names, sels = append(names, name), append(sels, sel)
+		return name != "" && (!found || sel != "")
+	}
+	for i, r := range path {
+		switch r {
+		case '[':
+			depth++
+		case ']':
+			depth--
+		case '.':
+			if depth == 0 {
+				if !step(path[start:i]) {
+					return nil, nil, false
+				}
+				start = i + 1
+			}
+		}
+	}
+	return names, sels, step(path[start:]) && depth == 0
+}
+
 func zeroValue(fd protoreflect.FieldDescriptor) protoreflect.Value {
-	return messageType(fd.ContainingMessage()).Zero().Get(fd)
+	// The type may be the generated one of a message whose descriptor
+	// came from a parsed .proto: read the field by its own descriptor.
+	z := messageType(fd.ContainingMessage()).Zero()
+	return z.Get(z.Descriptor().Fields().ByNumber(fd.Number()))
+}
+
+// zeroAt is what a path ending at fd reads where nothing is set: the
+// field's zero value, or, for an element (a map's value) it picks, the
+// element's.
+func zeroAt(fd protoreflect.FieldDescriptor, picked bool) protoreflect.Value {
+	if !picked {
+		return zeroValue(fd)
+	}
+	parent := messageType(fd.ContainingMessage()).New()
+	own := parent.Descriptor().Fields().ByNumber(fd.Number())
+	if fd.IsMap() {
+		return parent.Mutable(own).Map().NewValue()
+	}
+	return parent.Mutable(own).List().NewElement()
 }
 
 func (c *boundCheck) eval(m protoreflect.Message) bool {
@@ -371,28 +570,49 @@ func (c *boundCheck) eval(m protoreflect.Message) bool {
 	return c.test(v, has)
 }
 
-// resolvePath finds the fields of a dotted path, JSON or .proto names.
-func resolvePath(md protoreflect.MessageDescriptor, path string) ([]protoreflect.FieldDescriptor, error) {
+// resolvePath finds the fields of a dotted path, JSON or .proto names,
+// and the selectors of its steps ([i] on a list, [key] on a map).
+func resolvePath(md protoreflect.MessageDescriptor, path string) ([]protoreflect.FieldDescriptor, []*selector, error) {
 	if path == "" {
-		return nil, fmt.Errorf("empty field path")
+		return nil, nil, fmt.Errorf("empty field path")
+	}
+	parts, brackets, ok := splitPath(path)
+	if !ok {
+		return nil, nil, fmt.Errorf("field %s: want names joined by dots, each with at most one [index] or [key]", path)
 	}
 	var fds []protoreflect.FieldDescriptor
+	var sels []*selector
 	cur := md
-	parts := strings.Split(path, ".")
 	for i, name := range parts {
 		fd := fieldByName(cur, name)
 		if fd == nil {
-			return nil, fmt.Errorf("field %s: %s has no field %q%s", path, cur.FullName(), name, didYouMean(name, fieldNames(cur)))
+			return nil, nil, fmt.Errorf("field %s: %s has no field %q%s", path, cur.FullName(), name, didYouMean(name, fieldNames(cur)))
 		}
-		fds = append(fds, fd)
-		if i < len(parts)-1 {
-			if fd.IsList() || fd.IsMap() || fd.Message() == nil {
-				return nil, fmt.Errorf("field %s: %s is a %s, not a message the path can go through", path, name, fieldKind(fd))
+		var sel *selector
+		if brackets[i] != "" {
+			var err error
+			if sel, err = parseSelector(fd, brackets[i]); err != nil {
+				return nil, nil, fmt.Errorf("field %s: %w", path, err)
 			}
+		}
+		fds, sels = append(fds, fd), append(sels, sel)
+		if i == len(parts)-1 {
+			break
+		}
+		switch {
+		case sel != nil && fd.IsMap() && fd.MapValue().Message() != nil:
+			cur = fd.MapValue().Message()
+		case sel != nil && fd.IsList() && fd.Message() != nil:
+			cur = fd.Message()
+		case sel == nil && (fd.IsList() || fd.IsMap()):
+			return nil, nil, fmt.Errorf("field %s: %s is a %s: pick an element to go through (%s[0], or [key] on a map), or test them with someElement", path, name, fieldKind(fd), name)
+		case sel != nil || fd.Message() == nil:
+			return nil, nil, fmt.Errorf("field %s: %s is a %s, not a message the path can go through", path, name, fieldKind(fd))
+		default:
 			cur = fd.Message()
 		}
 	}
-	return fds, nil
+	return fds, sels, nil
 }
 
 func fieldByName(md protoreflect.MessageDescriptor, name string) protoreflect.FieldDescriptor {
@@ -448,17 +668,28 @@ func didYouMean(name string, names []string) string {
 }
 
 func bindCheck(c fieldCheck, md protoreflect.MessageDescriptor) (boundCheck, error) {
-	fds, err := resolvePath(md, c.path)
+	fds, sels, err := resolvePath(md, c.path)
 	if err != nil {
 		return boundCheck{}, err
 	}
-	fd := fds[len(fds)-1]
-	test, err := bindOp(c.op, fd)
-	if err != nil {
-		return boundCheck{}, fmt.Errorf("field %s (%s): %w", c.path, fieldKind(fd), err)
+	fd, picked := fds[len(fds)-1], sels[len(sels)-1] != nil
+	var test func(protoreflect.Value, bool) bool
+	kind := fieldKind(fd)
+	switch {
+	case picked && fd.IsMap():
+		kind = "value of a " + kind
+		test, err = bindOpOn(c.op, fd.MapValue(), atElement)
+	case picked:
+		kind = "element of a " + kind
+		test, err = bindOpOn(c.op, fd, atElement)
+	default:
+		test, err = bindOp(c.op, fd)
 	}
-	bc := boundCheck{path: c.path, fds: fds, test: test, desc: c.op.String()}
-	if c.op.kind == opEq && indexable(fd) {
+	if err != nil {
+		return boundCheck{}, fmt.Errorf("field %s (%s): %w", c.path, kind, err)
+	}
+	bc := boundCheck{path: c.path, fds: fds, sels: sels, zero: zeroAt(fd, picked), test: test, desc: c.op.String()}
+	if !slices.ContainsFunc(sels, func(s *selector) bool { return s != nil }) && c.op.kind == opEq && indexable(fd) {
 		if v, err := parseOperand(fd, c.op.operand, false); err == nil {
 			bc.eqKey, bc.eqOK = valueKey(fd, v), true
 		}
@@ -475,7 +706,7 @@ func parseOperand(fd protoreflect.FieldDescriptor, raw json.RawMessage, elem boo
 		return protoreflect.Value{}, fmt.Errorf("no operand")
 	}
 	shown, kind := raw, fieldKind(fd)
-	if elem {
+	if elem && fd.IsList() {
 		raw = append(append(json.RawMessage{'['}, raw...), ']')
 		kind = strings.TrimPrefix(kind, "repeated ")
 	}
@@ -488,7 +719,7 @@ func parseOperand(fd protoreflect.FieldDescriptor, raw json.RawMessage, elem boo
 	// The parent may be the generated type of a message whose descriptor
 	// came from a parsed .proto: read the field by its own descriptor.
 	v := parent.Get(parent.Descriptor().Fields().ByNumber(fd.Number()))
-	if elem {
+	if elem && fd.IsList() {
 		if v.List().Len() != 1 {
 			return protoreflect.Value{}, fmt.Errorf("operand %s: want one element", raw)
 		}
@@ -507,21 +738,32 @@ func stringOperand(s *opSpec) (string, error) {
 
 // bindOp makes the test of one operator on field fd, checking the operand.
 func bindOp(s *opSpec, fd protoreflect.FieldDescriptor) (func(protoreflect.Value, bool) bool, error) {
-	return bindOpOn(s, fd, false)
+	return bindOpOn(s, fd, onField)
 }
 
-// bindOpOn binds s to field fd, or, when elem is set, to one element of
-// the repeated field fd (inside unordered).
-func bindOpOn(s *opSpec, fd protoreflect.FieldDescriptor, elem bool) (func(protoreflect.Value, bool) bool, error) {
+// target is what an operator tests: a field, or one element of a list
+// field (or a map field's value).
+type target int
+
+const (
+	onField   target = iota
+	inList           // each element in turn: unordered, someElement
+	atElement        // the one a path's [i] or [key] picks: present when there
+)
+
+// bindOpOn binds s to field fd, or to one element of the repeated field
+// fd (to a map's value, fd being the map's MapValue), as t says.
+func bindOpOn(s *opSpec, fd protoreflect.FieldDescriptor, t target) (func(protoreflect.Value, bool) bool, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
+	elem := t != onField
 	name := opNames[s.kind]
 	list := fd.IsList() && !elem
 	isString := !list && !fd.IsMap() && fd.Kind() == protoreflect.StringKind
 	switch s.kind {
 	case opPresent, opAbsent:
-		if elem {
+		if t == inList {
 			return nil, fmt.Errorf("%s tests a field, not one element of a list", name)
 		}
 		if s.kind == opAbsent {
@@ -538,17 +780,48 @@ func bindOpOn(s *opSpec, fd protoreflect.FieldDescriptor, elem bool) (func(proto
 		}
 		tests := make([]func(protoreflect.Value, bool) bool, len(s.subs))
 		for i, sub := range s.subs {
-			t, err := bindOpOn(sub, fd, true)
+			t, err := bindOpOn(sub, fd, inList)
 			if err != nil {
 				return nil, fmt.Errorf("unordered[%d]: %w", i, err)
 			}
 			tests[i] = t
 		}
 		return func(v protoreflect.Value, _ bool) bool { return pairOff(v.List(), tests) }, nil
+	case opSome:
+		switch {
+		case list:
+			test, err := bindOpOn(s.subs[0], fd, inList)
+			if err != nil {
+				return nil, fmt.Errorf("someElement: %w", err)
+			}
+			return func(v protoreflect.Value, _ bool) bool {
+				l := v.List()
+				for i := range l.Len() {
+					if test(l.Get(i), true) {
+						return true
+					}
+				}
+				return false
+			}, nil
+		case fd.IsMap() && !elem:
+			test, err := bindOpOn(s.subs[0], fd.MapValue(), inList)
+			if err != nil {
+				return nil, fmt.Errorf("someElement: %w", err)
+			}
+			return func(v protoreflect.Value, _ bool) bool {
+				found := false
+				v.Map().Range(func(_ protoreflect.MapKey, x protoreflect.Value) bool {
+					found = test(x, true)
+					return !found
+				})
+				return found
+			}, nil
+		}
+		return nil, fmt.Errorf("someElement works on repeated and map fields")
 	case opAnyOf, opAll:
 		tests := make([]func(protoreflect.Value, bool) bool, len(s.subs))
 		for i, sub := range s.subs {
-			t, err := bindOpOn(sub, fd, elem)
+			t, err := bindOpOn(sub, fd, t)
 			if err != nil {
 				return nil, err
 			}
@@ -572,6 +845,64 @@ func bindOpOn(s *opSpec, fd protoreflect.FieldDescriptor, elem bool) (func(proto
 			}
 			return false
 		}, nil
+	case opFields:
+		if fd.IsMap() || fd.Message() == nil {
+			what := fieldKind(fd)
+			if elem {
+				what = "element of a list of " + strings.TrimPrefix(what, "repeated ")
+			}
+			return nil, fmt.Errorf("fields works on message fields, lists of messages and a map's message values (in entries), not a %s", what)
+		}
+		for _, b := range binders(s.match) {
+			if err := b.bind(fd.Message()); err != nil {
+				return nil, fmt.Errorf("fields: %w", err)
+			}
+		}
+		m := s.match
+		if list {
+			// Every element passes (an empty list too: pair it with len).
+			return func(v protoreflect.Value, _ bool) bool {
+				l := v.List()
+				for i := range l.Len() {
+					if !m.Match(l.Get(i).Message().Interface()) {
+						return false
+					}
+				}
+				return true
+			}, nil
+		}
+		return func(v protoreflect.Value, _ bool) bool { return m.Match(v.Message().Interface()) }, nil
+	case opEntries:
+		if !fd.IsMap() {
+			what := fieldKind(fd)
+			if elem {
+				what = "element of a list"
+			}
+			return nil, fmt.Errorf("entries works on map fields, not a %s", what)
+		}
+		keys := make([]protoreflect.MapKey, len(s.subs))
+		tests := make([]func(protoreflect.Value, bool) bool, len(s.subs))
+		for i, sub := range s.subs {
+			k, err := mapKeyOf(fd.MapKey(), s.keys[i])
+			if err != nil {
+				return nil, fmt.Errorf("entries: %w", err)
+			}
+			t, err := bindOpOn(sub, fd.MapValue(), onField)
+			if err != nil {
+				return nil, fmt.Errorf("entries[%s]: %w", strconv.Quote(s.keys[i]), err)
+			}
+			keys[i], tests[i] = k, t
+		}
+		return func(v protoreflect.Value, _ bool) bool {
+			m := v.Map()
+			for i, k := range keys {
+				ev := m.Get(k)
+				if !ev.IsValid() || !tests[i](ev, true) {
+					return false
+				}
+			}
+			return true
+		}, nil
 	case opEq:
 		want, err := parseOperand(fd, s.operand, elem)
 		if err != nil {
@@ -593,7 +924,7 @@ func bindOpOn(s *opSpec, fd protoreflect.FieldDescriptor, elem bool) (func(proto
 				text = func(v protoreflect.Value) string { return v.String() }
 			}
 			if text == nil {
-				return nil, fmt.Errorf("regex works on string, number, bool and enum fields, and lists of them")
+				return nil, fmt.Errorf("regex works on string, number, bool, enum and bytes fields, and lists of them")
 			}
 			return func(v protoreflect.Value, _ bool) bool {
 				l := v.List()
@@ -607,7 +938,7 @@ func bindOpOn(s *opSpec, fd protoreflect.FieldDescriptor, elem bool) (func(proto
 		}
 		text := scalarText(fd)
 		if text == nil {
-			return nil, fmt.Errorf("regex works on string, number, bool and enum fields, and lists of them")
+			return nil, fmt.Errorf("regex works on string, number, bool, enum and bytes fields, and lists of them")
 		}
 		return func(v protoreflect.Value, _ bool) bool { return re.MatchString(text(v)) }, nil
 	case opPrefix, opSuffix:
@@ -697,7 +1028,7 @@ func bindOpOn(s *opSpec, fd protoreflect.FieldDescriptor, elem bool) (func(proto
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		want, err := parseOperand(fd, s.operand, false)
+		want, err := parseOperand(fd, s.operand, elem)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
@@ -841,10 +1172,11 @@ func elemEqual(fd protoreflect.FieldDescriptor, a, b protoreflect.Value) bool {
 	return a.Equal(b)
 }
 
-// scalarText writes a single number, bool or enum field's value as text,
-// for regex: integers in decimal, floats in the shortest form that reads
-// back (1.5, 1e+21), bools as true or false, enums by name (by number when
-// the value has none); nil for other fields.
+// scalarText writes a single number, bool, enum or bytes field's value as
+// text, for regex: integers in decimal, floats in the shortest form that
+// reads back (1.5, 1e+21), bools as true or false, enums by name (by number
+// when the value has none), bytes in base64 as protojson writes them (and
+// stub files, and gripmock's matchers); nil for other fields.
 func scalarText(fd protoreflect.FieldDescriptor) func(protoreflect.Value) string {
 	if fd.IsMap() {
 		return nil
@@ -869,8 +1201,56 @@ func scalarText(fd protoreflect.FieldDescriptor) func(protoreflect.Value) string
 			}
 			return strconv.Itoa(int(v.Enum()))
 		}
+	case protoreflect.BytesKind:
+		return func(v protoreflect.Value) string { return base64.StdEncoding.EncodeToString(v.Bytes()) }
 	}
 	return nil
+}
+
+// mapKeyOf reads a map key written as text ("7", "true", "env") as a key
+// of kind fd.
+func mapKeyOf(fd protoreflect.FieldDescriptor, text string) (protoreflect.MapKey, error) {
+	var v protoreflect.Value
+	bad := func() (protoreflect.MapKey, error) {
+		return protoreflect.MapKey{}, fmt.Errorf("key %q is not a %s", text, fd.Kind())
+	}
+	switch fd.Kind() {
+	case protoreflect.StringKind:
+		v = protoreflect.ValueOfString(text)
+	case protoreflect.BoolKind:
+		b, err := strconv.ParseBool(text)
+		if err != nil {
+			return bad()
+		}
+		v = protoreflect.ValueOfBool(b)
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
+		n, err := strconv.ParseInt(text, 10, 32)
+		if err != nil {
+			return bad()
+		}
+		v = protoreflect.ValueOfInt32(int32(n))
+	case protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+		n, err := strconv.ParseInt(text, 10, 64)
+		if err != nil {
+			return bad()
+		}
+		v = protoreflect.ValueOfInt64(n)
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
+		n, err := strconv.ParseUint(text, 10, 32)
+		if err != nil {
+			return bad()
+		}
+		v = protoreflect.ValueOfUint32(uint32(n))
+	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		n, err := strconv.ParseUint(text, 10, 64)
+		if err != nil {
+			return bad()
+		}
+		v = protoreflect.ValueOfUint64(n)
+	default:
+		return protoreflect.MapKey{}, fmt.Errorf("a map key of kind %s", fd.Kind())
+	}
+	return v.MapKey(), nil
 }
 
 func valueText(fd protoreflect.FieldDescriptor, v protoreflect.Value) string {

@@ -15,9 +15,10 @@ var opKeys = map[string]opKind{
 	"equal": opEq, "regex": opRegex, "contains": opContains, "prefix": opPrefix, "suffix": opSuffix,
 	"gt": opGt, "gte": opGte, "lt": opLt, "lte": opLte, "len": opLen,
 	"present": opPresent, "absent": opAbsent, "anyOf": opAnyOf, "allOf": opAll, "unordered": opUnordered,
+	"fields": opFields, "entries": opEntries, "someElement": opSome,
 }
 
-const opList = "equal, regex, contains, prefix, suffix, gt, gte, lt, lte, len, present, absent, anyOf, allOf or unordered"
+const opList = "equal, regex, contains, prefix, suffix, gt, gte, lt, lte, len, present, absent, anyOf, allOf, unordered, someElement, fields or entries"
 
 // fieldsMatcher reads a stub's "fields": a mapping from a field path to an
 // operator (a scalar or a list is shorthand for equal), bound to md now so
@@ -35,7 +36,7 @@ func (s Stub) fieldsMatcher(n *yaml.Node, field string, md protoreflect.MessageD
 		if err != nil {
 			// The operator is wrong; the path may be too.
 			p.add(err)
-			if _, perr := resolvePath(md, path); perr != nil {
+			if _, _, perr := resolvePath(md, path); perr != nil {
 				p.add(s.errf(n.Content[i], where, "%v", perr))
 			}
 			continue
@@ -43,7 +44,7 @@ func (s Stub) fieldsMatcher(n *yaml.Node, field string, md protoreflect.MessageD
 		c := fieldCheck{path: path, op: op}
 		if _, err := bindCheck(c, md); err != nil {
 			at := n.Content[i]
-			if _, perr := resolvePath(md, path); perr == nil {
+			if _, _, perr := resolvePath(md, path); perr == nil {
 				at = on // the path is fine: the operand is wrong
 			}
 			p.add(s.errf(at, where, "%v", err))
@@ -135,6 +136,12 @@ func (s Stub) op1(kn, vn *yaml.Node, field string) (*opSpec, error) {
 		if err := p.err(); err != nil {
 			return nil, err
 		}
+	case opSome:
+		sub, err := s.op(vn, where)
+		if err != nil {
+			return nil, err
+		}
+		o.subs = []*opSpec{sub}
 	case opUnordered:
 		// Each element's test, by the rule of a field's: a value means
 		// equal, a mapping holds operators.
@@ -145,6 +152,39 @@ func (s Stub) op1(kn, vn *yaml.Node, field string) (*opSpec, error) {
 		for j, c := range vn.Content {
 			if sub, err := s.op(c, fmt.Sprintf("%s[%d]", where, j)); !p.add(err) {
 				o.subs = append(o.subs, sub)
+			}
+		}
+		if err := p.err(); err != nil {
+			return nil, err
+		}
+	case opFields:
+		// Field tests of a message value, bound with the field it tests.
+		if vn.Kind != yaml.MappingNode || len(vn.Content) == 0 {
+			return nil, s.errf(vn, where, "want a mapping from a field path of the message to an operator (%s)", opList)
+		}
+		f := &fieldsMatcher{}
+		var p problems
+		for i := 0; i+1 < len(vn.Content); i += 2 {
+			path := vn.Content[i].Value
+			if sub, err := s.op(vn.Content[i+1], where+"."+path); !p.add(err) {
+				f.checks = append(f.checks, fieldCheck{path: path, op: sub})
+			}
+		}
+		if err := p.err(); err != nil {
+			return nil, err
+		}
+		o.match = f
+	case opEntries:
+		// A test per key, by the rule of a field's: a value means equal,
+		// a mapping holds operators.
+		if vn.Kind != yaml.MappingNode || len(vn.Content) == 0 {
+			return nil, s.errf(vn, where, "want a mapping from a map key to a value or operators")
+		}
+		var p problems
+		for i := 0; i+1 < len(vn.Content); i += 2 {
+			key := vn.Content[i].Value
+			if sub, err := s.op(vn.Content[i+1], where+"."+key); !p.add(err) {
+				o.keys, o.subs = append(o.keys, key), append(o.subs, sub)
 			}
 		}
 		if err := p.err(); err != nil {

@@ -204,7 +204,7 @@ func TestWithRequestFieldSetupErrors(t *testing.T) {
 		}, `field latitude (int32): gt: operand "north" is not a int32`},
 		{"regex on a message", func(m *expect.Mock) {
 			m.ServerStream(listFeatures).WithRequestField("lo", expect.Regex("1")).Send()
-		}, "regex works on string, number, bool and enum fields, and lists of them"},
+		}, "regex works on string, number, bool, enum and bytes fields, and lists of them"},
 		{"bad regex", func(m *expect.Mock) {
 			m.Bidi(routeChat).RecvMatching(expect.Field("message", expect.Regex("(")))
 		}, "RecvMatching: field message (string): regex \"(\": error parsing regexp"},

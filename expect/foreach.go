@@ -24,14 +24,17 @@ import (
 // the messages it sends, or the status it ends the call with. Make one with
 // OnMessage.
 type Rule struct {
-	m     Matcher
-	delay pause
-	pace  pause // before each message it sends, after the stub's pace
-	send  []proto.Message
-	sendT []step // stub files: what send sends, templates among it
-	st    *status.Status
-	then  []thenOp
-	err   error // a setup error, reported when the rule is added
+	m    Matcher
+	pace pause // before each message it sends, after the stub's pace
+	// answer is what the rule does, in order: the messages it sends and
+	// the pauses between them (Send and Delay chained, or a stub file's
+	// delay and send, or its steps), so each message may have a pause of
+	// its own.
+	answer []step
+	st     *status.Status
+	stT    *tmpl // stub files: st's message, a template
+	then   []thenOp
+	err    error // a setup error, reported when the rule is added
 
 	mdm      []mdMatcher // the call's metadata the rule answers
 	max      int         // the messages it answers at most, over all calls; -1: no cap
@@ -50,11 +53,34 @@ func OnMessage(m Matcher) *Rule {
 	return r
 }
 
-// Send answers the message with msgs, in order.
-func (r *Rule) Send(msgs ...proto.Message) *Rule { r.send = append(r.send, msgs...); return r }
+// Send answers the message with msgs, in order, after what is chained
+// before.
+func (r *Rule) Send(msgs ...proto.Message) *Rule {
+	for _, m := range msgs {
+		r.answer = append(r.answer, sendStep{msg: m})
+	}
+	return r
+}
 
-// Delay waits d (honouring the call's context) before answering.
-func (r *Rule) Delay(d time.Duration) *Rule { r.delay = fixedPause(d); return r }
+// Delay pauses for d (honouring the call's context) where it is chained:
+// OnMessage(m).Delay(d).Send(a) waits before answering, and
+// Send(a).Delay(d).Send(b) between a and b, as a stream's Delay does.
+func (r *Rule) Delay(d time.Duration) *Rule {
+	r.answer = append(r.answer, waitStep{fixedPause(d)})
+	return r
+}
+
+// sent is the messages the rule sends that are known before a call: the
+// Go values given to Send.
+func (r *Rule) sent() []proto.Message {
+	var out []proto.Message
+	for _, st := range r.answer {
+		if s, ok := st.(sendStep); ok && s.msg != nil {
+			out = append(out, s.msg)
+		}
+	}
+	return out
+}
 
 // Pace waits d before every message the rule sends (after the
 // expectation's own pace, if it has one).
@@ -143,12 +169,7 @@ func (r *Rule) ReturnTrailer(key string, values ...string) *Rule {
 }
 
 func (r *Rule) mdMatch(md metadata.MD) bool {
-	for _, m := range r.mdm {
-		if !m.match(md[m.key]) {
-			return false
-		}
-	}
-	return true
+	return mdAll(r.mdm, md)
 }
 
 // reserve counts a message the rule answers for e: false when it has
@@ -171,10 +192,7 @@ func (r *Rule) reserve(e *expectation) (n int, ok bool) {
 
 func (r *Rule) String() string {
 	var do []string
-	for _, m := range r.send {
-		do = append(do, "send "+messageText(m))
-	}
-	for _, st := range r.sendT {
+	for _, st := range r.answer {
 		do = append(do, st.String())
 	}
 	if r.st != nil {
@@ -185,6 +203,10 @@ func (r *Rule) String() string {
 	}
 	on := fmt.Sprintf("on a message %s", r.m)
 	for _, m := range r.mdm {
+		if m.anyOf != nil {
+			on += " with metadata " + m.desc
+			continue
+		}
 		on += fmt.Sprintf(" with metadata %q %s", m.key, m.desc)
 	}
 	if r.max >= 0 {
@@ -217,7 +239,7 @@ func (b *BidiExpectation) ForEach(rules ...*Rule) *BidiExpectation {
 			b.e.setupErr(fmt.Errorf("ForEach: rule %d: %w", i, r.err))
 		}
 		b.e.bindInput(fmt.Sprintf("ForEach: rule %d", i), r.m)
-		b.e.checkOut(fmt.Sprintf("ForEach: rule %d: Send", i), r.send...)
+		b.e.checkOut(fmt.Sprintf("ForEach: rule %d: Send", i), r.sent()...)
 	}
 	b.e.script = append(b.e.script, forEachStep{rules: rules})
 	return b
@@ -298,32 +320,30 @@ func (s forEachStep) run(r *run) error {
 				return err
 			}
 		}
-		if rule.delay.set() {
-			if err := rule.delay.wait(r); err != nil {
-				return err
-			}
-		}
-		for _, m := range rule.send {
-			if err := rule.wait(r); err != nil {
-				return err
-			}
-			if err := (sendStep{msg: m}).run(r); err != nil {
-				return err
-			}
-		}
-		for _, st := range rule.sendT {
-			if err := rule.wait(r); err != nil {
-				return err
+		for _, st := range rule.answer {
+			if sends(st) {
+				if err := rule.wait(r); err != nil {
+					return err
+				}
 			}
 			if err := st.run(r); err != nil {
-				return err
+				return err // a status step ends the call here (errStop)
 			}
 		}
 		if rule.st != nil {
-			r.final = rule.st
-			return errStop
+			return statusStep{st: rule.st, msg: rule.stT}.run(r)
 		}
 	}
+}
+
+// sends reports whether a step of a rule's answer sends messages: the
+// rule's pace goes before it.
+func sends(st step) bool {
+	switch st.(type) {
+	case sendStep, tmplStep:
+		return true
+	}
+	return false
 }
 
 // wait is the rule's pace before a message it sends.
@@ -385,6 +405,7 @@ type ruleDoc struct {
 	Delay    yaml.Node            `yaml:"delay"`
 	Pace     yaml.Node            `yaml:"pace"`
 	Send     yaml.Node            `yaml:"send"`
+	Steps    []stepDoc            `yaml:"steps"`
 	Status   *statusDoc           `yaml:"status"`
 	Then     []thenDoc            `yaml:"then"`
 }
@@ -416,12 +437,9 @@ func (s Stub) forEach(e *expectation, n *yaml.Node, field string, rules []ruleDo
 func (s Stub) rule(e *expectation, rn *yaml.Node, where string, d *ruleDoc, in, out protoreflect.MessageDescriptor) (*Rule, error) {
 	r := &Rule{max: -1}
 	var p problems
-	for _, k := range sortedKeys(d.Metadata) {
-		v := d.Metadata[k]
-		if mm, err := s.mdMatcher(strings.ToLower(k), &v, where+".metadata."+k); !p.add(err) {
-			r.mdm = append(r.mdm, mm)
-		}
-	}
+	mdm, mdErr := s.mdMatchers(d.Metadata, where+".metadata", true)
+	p.add(mdErr)
+	r.mdm = append(r.mdm, mdm...)
 	if t := &d.Times; present(*t) {
 		var mm struct {
 			Max *int `yaml:"max"`
@@ -450,13 +468,18 @@ func (s Stub) rule(e *expectation, rn *yaml.Node, where string, d *ruleDoc, in, 
 	} else if m, err := s.matcher(mapChild(rn, "recv"), where+".recv", d.Recv, in); !p.add(err) {
 		r.m = m
 	}
-	if r.delay, err = s.pause(&d.Delay, where+".delay", tmplEnv{in: in, method: s.Method}); p.add(err) {
-		r.delay = pause{}
+	if present(d.Delay) {
+		if ps, err := s.pause(&d.Delay, where+".delay", tmplEnv{in: in, method: s.Method}); !p.add(err) {
+			r.answer = append(r.answer, waitStep{ps})
+		}
 	}
 	if r.pace, err = s.pause(&d.Pace, where+".pace", tmplEnv{in: in, method: s.Method}); p.add(err) {
 		r.pace = pause{}
 	}
 	answers := d.Status != nil
+	if present(d.Send) && d.Steps != nil {
+		p.add(s.errf(rn, where, "a rule sends by send or by steps, not both (put the messages in steps)"))
+	}
 	if present(d.Send) {
 		msgs := []*yaml.Node{&d.Send}
 		if d.Send.Kind == yaml.SequenceNode {
@@ -469,18 +492,36 @@ func (s Stub) rule(e *expectation, rn *yaml.Node, where string, d *ruleDoc, in, 
 			if templated {
 				// Rendered for each message answered, as a send step's.
 				if st, err := s.sendStep(mn, field, e.md); !p.add(err) {
-					r.sendT = append(r.sendT, st)
+					r.answer = append(r.answer, st)
 				}
 				continue
 			}
 			if msg, err := s.message(mn, field, out); !p.add(err) {
-				r.send = append(r.send, msg)
+				r.answer = append(r.answer, sendStep{msg: msg})
+			}
+		}
+	}
+	if d.Steps != nil {
+		sn := mapChild(rn, "steps")
+		answers = answers || len(d.Steps) > 0
+		for j := range d.Steps {
+			field := fmt.Sprintf("%s.steps[%d]", where, j)
+			n := seqItem(sn, j)
+			if sd := &d.Steps[j]; sd.Recv != nil || sd.RecvAll != nil || sd.ForEach != nil {
+				p.add(s.errf(n, field, "a rule's steps answer the message its recv took: send, delay, status, sendHeader, keepOpen, dropConnection or sendOversized (not recv, recvAll or forEach)"))
+				continue
+			}
+			if st, err := s.step(e, n, field, &d.Steps[j], mockserver.BidiStream, in, out); !p.add(err) {
+				r.answer = append(r.answer, st)
 			}
 		}
 	}
 	if d.Status != nil {
 		if r.st, err = s.status(mapChild(rn, "status"), where+".status", d.Status); p.add(err) {
 			r.st = nil
+		}
+		if r.stT, err = s.statusTmpl(mapChild(rn, "status"), where+".status", d.Status.Message, e.md); p.add(err) {
+			r.stT = nil
 		}
 	}
 	if len(d.Then) > 0 {
@@ -489,7 +530,7 @@ func (s Stub) rule(e *expectation, rn *yaml.Node, where string, d *ruleDoc, in, 
 		}
 	}
 	if !answers {
-		p.add(s.errf(rn, where, "a rule answers: give send (a message or a list) or status"))
+		p.add(s.errf(rn, where, "a rule answers: give send (a message or a list), steps or status"))
 	}
 	if err := p.err(); err != nil {
 		return nil, err

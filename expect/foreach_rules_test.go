@@ -210,3 +210,133 @@ func TestForEachRulePaceInAStubFile(t *testing.T) {
 	assert.Contains(t, status.Convert(err).Message(), `chat.yaml:6: steps[0].forEach[0].pace: the template gave "soon"`)
 	ft.finish()
 }
+
+// A rule's Delay pauses where it is chained: before the answer, or
+// between two messages it sends; each pause sees the call so far.
+func TestForEachRuleDelayWhereChained(t *testing.T) {
+	ft := &fakeT{}
+	m := expect.New(ft)
+	var mu sync.Mutex
+	var seen []string
+	record := func(name string) func(a expect.Attempt) time.Duration {
+		return func(a expect.Attempt) time.Duration {
+			mu.Lock()
+			defer mu.Unlock()
+			seen = append(seen, fmt.Sprintf("%s after %d sent", name, a.Index))
+			return 0
+		}
+	}
+	m.Bidi(routeChat).ForEach(
+		expect.OnMessage(expect.Anything()).DelayFunc(record("before")).Send(note("one")).DelayFunc(record("between")).Send(note("two")),
+	)
+	client, finish := serve(t, m, ft)
+	require.NoError(t, talk(t, client, []string{"x"}, [][]string{{"one", "two"}}))
+	mu.Lock()
+	assert.Equal(t, []string{"before after 0 sent", "between after 1 sent"}, seen)
+	mu.Unlock()
+	assert.Empty(t, finish())
+}
+
+// A stub file's rule may answer with steps: each message with a pause of
+// its own, and a status that ends the call there.
+func TestForEachRuleStepsInAStubFile(t *testing.T) {
+	ft := &fakeT{}
+	m := expect.New(ft)
+	addStubs(t, m, `
+- method: routeguide.RouteGuide/RouteChat
+  times: any
+  steps:
+    - forEach:
+        - recv: {partial: {message: stop}}
+          steps:
+            - send: {message: stopping}
+            - status: {code: ABORTED, message: stopped}
+            - send: {message: never sent}
+        - recv: {any: true}
+          pace: 0s
+          steps:
+            - delay: 0s
+            - send: {message: 'one for {{ .Message.message }}'}
+            - delay: '{{ if eq .Message.message "slow" }}soon{{ end }}'
+            - send: {message: two}
+`)
+	client, _ := serve(t, m, ft)
+	require.NoError(t, talk(t, client, []string{"a", "b"}, [][]string{{"one for a", "two"}, {"one for b", "two"}}))
+	err := talk(t, client, []string{"a", "stop"}, [][]string{{"one for a", "two"}, {"stopping"}})
+	assert.Equal(t, codes.Aborted, status.Code(err))
+	assert.Equal(t, "stopped", status.Convert(err).Message())
+	// The second pause is rendered after the first message went out.
+	err = talk(t, client, []string{"slow"}, [][]string{{"one for slow", "two"}})
+	assert.Equal(t, codes.Internal, status.Code(err))
+	assert.Contains(t, status.Convert(err).Message(), `faults.yaml:16: steps[0].forEach[1].steps[2].delay: the template gave "soon"`)
+	ft.finish()
+}
+
+// .MessageHit (Attempt.MessageHit in Go) counts the messages a bidi
+// expectation's calls took, over all its calls: in steps, and in a forEach
+// rule (the stub's messages, where .RuleHit counts the rule's).
+func TestMessageHitCountsOverCalls(t *testing.T) {
+	ft := &fakeT{}
+	m := expect.New(ft)
+	var mu sync.Mutex
+	var seen []int
+	m.Bidi(routeChat).RecvMatching(expect.Anything()).DelayFunc(func(a expect.Attempt) time.Duration {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, a.MessageHit)
+		return 0
+	}).Send(note("one")).RecvMatching(expect.Anything()).Send(note("two")).Times(2)
+	client, finish := serve(t, m, ft)
+	for range 2 {
+		require.NoError(t, talk(t, client, []string{"a", "b"}, [][]string{{"one"}, {"two"}}))
+	}
+	mu.Lock()
+	assert.Equal(t, []int{1, 3}, seen)
+	mu.Unlock()
+	assert.Empty(t, finish())
+
+	ft = &fakeT{}
+	m = expect.New(ft)
+	addStubs(t, m, `
+- method: routeguide.RouteGuide/RouteChat
+  priority: 1
+  times: any
+  steps:
+    - recv: {partial: {message: steps}}
+    - send: {message: 'step {{ .MessageHit }}'}
+    - recv: {any: true}
+    - send: {message: 'step {{ .MessageHit }}'}
+- method: routeguide.RouteGuide/RouteChat
+  times: any
+  steps:
+    - forEach:
+        - recv: {partial: {message: b}}
+          send: {message: 'b: message {{ .MessageHit }}, rule {{ .RuleHit }}'}
+        - recv: {any: true}
+          send: {message: 'message {{ .MessageHit }}, rule {{ .RuleHit }}'}
+`)
+	client, finish = serve(t, m, ft)
+	require.NoError(t, talk(t, client, []string{"steps", "x"}, [][]string{{"step 1"}, {"step 2"}}))
+	require.NoError(t, talk(t, client, []string{"steps", "x"}, [][]string{{"step 3"}, {"step 4"}}))
+	require.NoError(t, talk(t, client, []string{"a", "b", "a"}, [][]string{{"message 1, rule 1"}, {"b: message 2, rule 1"}, {"message 3, rule 2"}}))
+	assert.Empty(t, finish())
+}
+
+// A rule's status message may be a template, rendered for the message
+// the rule answers, as every status message is.
+func TestForEachRuleStatusTemplate(t *testing.T) {
+	ft := &fakeT{}
+	m := expect.New(ft)
+	addStubs(t, m, `
+- method: routeguide.RouteGuide/RouteChat
+  steps:
+    - forEach:
+        - recv: {any: true}
+          status: {code: ABORTED, message: 'no {{ .Message.message }} at {{ .MessageIndex }}'}
+`)
+	client, _ := serve(t, m, ft)
+	err := talk(t, client, []string{"tea"}, [][]string{nil})
+	assert.Equal(t, codes.Aborted, status.Code(err))
+	assert.Equal(t, "no tea at 0", status.Convert(err).Message())
+	ft.finish()
+}

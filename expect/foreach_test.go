@@ -139,8 +139,11 @@ func TestForEachInAStubFile(t *testing.T) {
 func TestForEachStubErrors(t *testing.T) {
 	for _, tc := range []struct{ doc, want string }{
 		{"- method: routeguide.RouteGuide/RouteChat\n  steps:\n    - forEach:\n        - send: {message: x}\n", "f.yaml:4: steps[0].forEach[0].recv: each rule needs recv"},
-		{"- method: routeguide.RouteGuide/RouteChat\n  steps:\n    - forEach:\n        - recv: {any: true}\n", "f.yaml:4: steps[0].forEach[0]: a rule answers: give send (a message or a list) or status"},
+		{"- method: routeguide.RouteGuide/RouteChat\n  steps:\n    - forEach:\n        - recv: {any: true}\n", "f.yaml:4: steps[0].forEach[0]: a rule answers: give send (a message or a list), steps or status"},
 		{"- method: routeguide.RouteGuide/RouteChat\n  steps:\n    - forEach:\n        - recv: {any: true}\n          send: {mesage: x}\n", `f.yaml:5: steps[0].forEach[0].send[0]: not a routeguide.RouteNote: unknown field "mesage"`},
+		{"- method: routeguide.RouteGuide/RouteChat\n  steps:\n    - forEach:\n        - recv: {any: true}\n          send: {message: x}\n          steps: [{send: {message: y}}]\n", "f.yaml:4: steps[0].forEach[0]: a rule sends by send or by steps, not both"},
+		{"- method: routeguide.RouteGuide/RouteChat\n  steps:\n    - forEach:\n        - recv: {any: true}\n          steps:\n            - recv: {any: true}\n", "f.yaml:6: steps[0].forEach[0].steps[0]: a rule's steps answer the message its recv took: send, delay, status, sendHeader, keepOpen, dropConnection or sendOversized (not recv, recvAll or forEach)"},
+		{"- method: routeguide.RouteGuide/RouteChat\n  steps:\n    - forEach:\n        - recv: {any: true}\n          steps:\n            - send: {message: x}\n            - delay: soon\n", `f.yaml:7: steps[0].forEach[0].steps[1].delay: want a duration like 250ms or 2s, got "soon"`},
 		{"- method: routeguide.RouteGuide/ListFeatures\n  steps:\n    - forEach:\n        - recv: {any: true}\n          send: {name: x}\n", "f.yaml:4: steps[0].forEach: only bidi streams answer message by message"},
 	} {
 		_, err := expect.ParseStubs("f.yaml", []byte(tc.doc), nil)

@@ -86,6 +86,9 @@ func FuzzParseStubs(f *testing.F) {
 	f.Add([]byte("- method: echo.v1.EchoService/Echo\n  response: {}\n  then:\n    - putStubs:\n        - template: {id: 'e-{{ .Request.message }}', method: echo.v1.EchoService/Echo, request: {partial: {message: '{{ .Request.message }}'}}, response: {message: '{{ `{{ .Request.message }}` }}'}}\n" +
 		"    - deleteStubs: ['d-{{ .Request.message }}']\n"))
 	f.Add([]byte("- method: echo.v1.EchoService/Chat\n  steps:\n    - forEach:\n        - recv: {any: true}\n          send: {message: '{{ .Message.message }}'}\n          then: [{deleteStubs: ['x{{ .Index }}']}]\n"))
+	f.Add([]byte("- method: echo.v1.EchoService/Chat\n  steps:\n    - forEach:\n        - recv: {any: true}\n          steps: [{send: {message: a}}, {delay: 1ms}, {status: {code: ABORTED}}, {recv: {any: true}}]\n"))
+	// fields and entries on message values, regex on bytes.
+	f.Add([]byte("- method: echo.v1.EchoService/Echo\n  request: {fields: {envelope: {fields: {labels: {entries: {a: {regex: \"^x\"}, b: c}}}}, payload: {regex: \"^AA\"}}}\n  response: {}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const name = "fuzz.yaml"
 		stubs, err := expect.ParseStubs(name, data, res)

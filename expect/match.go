@@ -312,14 +312,64 @@ func explainList(m ListMatcher, got []proto.Message) string {
 	return fmt.Sprintf("want %s, got %d messages", m, len(got))
 }
 
-// mdMatcher checks one incoming metadata key.
+// mdMatcher checks one incoming metadata key, or, with anyOf, holds when
+// every test of one of its alternatives does.
 type mdMatcher struct {
 	key   string
 	desc  string
 	match func(vals []string) bool
+	anyOf [][]mdMatcher
+}
+
+func (m mdMatcher) holds(md metadata.MD) bool {
+	if m.anyOf == nil {
+		return m.match(md[m.key])
+	}
+	for _, alt := range m.anyOf {
+		if mdAll(alt, md) {
+			return true
+		}
+	}
+	return false
+}
+
+func mdAll(ms []mdMatcher, md metadata.MD) bool {
+	for _, m := range ms {
+		if !m.holds(md) {
+			return false
+		}
+	}
+	return true
+}
+
+// mdAnyOf holds when every test of one of alts does.
+func mdAnyOf(alts [][]mdMatcher) mdMatcher {
+	parts := make([]string, len(alts))
+	for i, alt := range alts {
+		var tests []string
+		for _, m := range alt {
+			tests = append(tests, fmt.Sprintf("%q %s", m.key, m.desc))
+		}
+		parts[i] = strings.Join(tests, " and ")
+	}
+	return mdMatcher{desc: "any of (" + strings.Join(parts, "; ") + ")", anyOf: alts}
 }
 
 func (m mdMatcher) check(md metadata.MD) string {
+	if m.anyOf != nil {
+		if m.holds(md) {
+			return ""
+		}
+		var why []string
+		for i, alt := range m.anyOf {
+			for _, sub := range alt {
+				if r := sub.check(md); r != "" {
+					why = append(why, fmt.Sprintf("alternative %d: %s", i+1, r))
+				}
+			}
+		}
+		return "metadata: no alternative of anyOf holds: " + strings.Join(why, "; ")
+	}
 	vals := md[m.key]
 	if m.match(vals) {
 		return ""

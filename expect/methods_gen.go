@@ -102,6 +102,14 @@ func (u *UnaryExpectation) WithMetadataRegexp(key string, expr string) *UnaryExp
 	return u.request.WithMetadataRegexp(key, expr)
 }
 
+// WithMetadataAnyOf matches calls whose metadata passes every test of
+// one of alts (beside the expectation's other metadata tests, which must
+// hold too): alternatives sharing the expectation's count and answer.
+func (u *UnaryExpectation) WithMetadataAnyOf(alts ...*MetadataMatch) *UnaryExpectation {
+	u.e.tb().Helper()
+	return u.request.WithMetadataAnyOf(alts...)
+}
+
 // WithMetadataFunc matches calls for whose metadata values f returns true.
 func (u *UnaryExpectation) WithMetadataFunc(key string, f func(values []string) bool) *UnaryExpectation {
 	u.e.tb().Helper()
@@ -318,6 +326,14 @@ func (s *ServerStreamExpectation) WithMetadataRegexp(key string, expr string) *S
 	return s.request.WithMetadataRegexp(key, expr)
 }
 
+// WithMetadataAnyOf matches calls whose metadata passes every test of
+// one of alts (beside the expectation's other metadata tests, which must
+// hold too): alternatives sharing the expectation's count and answer.
+func (s *ServerStreamExpectation) WithMetadataAnyOf(alts ...*MetadataMatch) *ServerStreamExpectation {
+	s.e.tb().Helper()
+	return s.request.WithMetadataAnyOf(alts...)
+}
+
 // WithMetadataFunc matches calls for whose metadata values f returns true.
 func (s *ServerStreamExpectation) WithMetadataFunc(key string, f func(values []string) bool) *ServerStreamExpectation {
 	s.e.tb().Helper()
@@ -499,6 +515,14 @@ func (c *ClientStreamExpectation) WithMetadataRegexp(key string, expr string) *C
 	return c.base.WithMetadataRegexp(key, expr)
 }
 
+// WithMetadataAnyOf matches calls whose metadata passes every test of
+// one of alts (beside the expectation's other metadata tests, which must
+// hold too): alternatives sharing the expectation's count and answer.
+func (c *ClientStreamExpectation) WithMetadataAnyOf(alts ...*MetadataMatch) *ClientStreamExpectation {
+	c.e.tb().Helper()
+	return c.base.WithMetadataAnyOf(alts...)
+}
+
 // WithMetadataFunc matches calls for whose metadata values f returns true.
 func (c *ClientStreamExpectation) WithMetadataFunc(key string, f func(values []string) bool) *ClientStreamExpectation {
 	c.e.tb().Helper()
@@ -678,6 +702,14 @@ func (b *BidiExpectation) WithMetadataAbsent(key string) *BidiExpectation {
 func (b *BidiExpectation) WithMetadataRegexp(key string, expr string) *BidiExpectation {
 	b.e.tb().Helper()
 	return b.base.WithMetadataRegexp(key, expr)
+}
+
+// WithMetadataAnyOf matches calls whose metadata passes every test of
+// one of alts (beside the expectation's other metadata tests, which must
+// hold too): alternatives sharing the expectation's count and answer.
+func (b *BidiExpectation) WithMetadataAnyOf(alts ...*MetadataMatch) *BidiExpectation {
+	b.e.tb().Helper()
+	return b.base.WithMetadataAnyOf(alts...)
 }
 
 // WithMetadataFunc matches calls for whose metadata values f returns true.

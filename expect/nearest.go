@@ -24,7 +24,7 @@ func (e *expectation) misfits(md metadata.MD, got []proto.Message) int {
 	}
 	n := 0
 	for _, m := range e.mdm {
-		if !m.match(md[m.key]) {
+		if !m.holds(md) {
 			n++
 		}
 	}

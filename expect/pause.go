@@ -54,6 +54,10 @@ type Attempt struct {
 	Metadata metadata.MD
 	// MessageIndex is Message's index among the client's messages, from 0.
 	MessageIndex int
+	// MessageHit, on a bidi call, is Message's number among the messages
+	// the expectation's calls received, from 1, over all of them (each
+	// session its own): the attempt number of an answer to one message.
+	MessageHit int
 	// RuleHit, in a ForEach rule, is the message's number among those the
 	// rule answered, from 1 (0 elsewhere).
 	RuleHit int
@@ -77,7 +81,7 @@ func (p pause) length(r *run) (time.Duration, error) {
 	switch {
 	case p.fn != nil:
 		a := Attempt{Hit: r.hit, Index: r.sent, Requests: r.got, Message: r.last, Metadata: r.call.Metadata(),
-			MessageIndex: max(0, r.nrecv-1), RuleHit: r.ruleHit}
+			MessageIndex: max(0, r.nrecv-1), MessageHit: r.msgHit, RuleHit: r.ruleHit}
 		if a.Message == nil {
 			a.Message = r.first()
 		}
@@ -325,11 +329,11 @@ func (b *BidiExpectation) PaceFunc(f func(a Attempt) time.Duration) *BidiExpecta
 	return b
 }
 
-// DelayFunc waits what f computes (a.Message is the message answered)
-// before answering; a nil f is no pause.
+// DelayFunc pauses for what f computes (a.Message is the message
+// answered) where it is chained, as Delay; a nil f is no pause.
 func (r *Rule) DelayFunc(f func(a Attempt) time.Duration) *Rule {
 	if f != nil {
-		r.delay = pause{fn: f}
+		r.answer = append(r.answer, waitStep{pause{fn: f}})
 	}
 	return r
 }

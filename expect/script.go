@@ -234,6 +234,7 @@ type run struct {
 	inRule  bool // effects of a ForEach rule are running: r.last is the message it answers
 	ruleHit int  // the message's number among those the answering ForEach rule answered
 	nrecv   int  // client messages the script has taken, r.last the latest
+	msgHit  int  // r.last's number among the messages the expectation's calls took
 }
 
 // ctx is the call's context. It is asked for only when a step waits: a
@@ -252,7 +253,7 @@ func (r *run) recv() (proto.Message, error) {
 	if len(r.pending) > 0 {
 		msg := r.pending[0]
 		r.pending = r.pending[1:]
-		r.nrecv++
+		r.took()
 		r.last, r.lastWire = msg, nil
 		if len(r.got) > 0 && msg == r.got[0] {
 			r.lastWire = r.gotWire[0]
@@ -269,7 +270,7 @@ func (r *run) recv() (proto.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.nrecv++
+	r.took()
 	r.last, r.lastWire = msg, r.call.Wire(msg)
 	if r.rec != nil {
 		r.e.mu.Lock()
@@ -284,6 +285,16 @@ func (r *run) recv() (proto.Message, error) {
 		}
 	}
 	return msg, nil
+}
+
+// took counts a message the script takes, in the call and over the
+// expectation's calls (.MessageHit: gripmock's attempt number on a bidi
+// stub counts the messages it answers).
+func (r *run) took() {
+	r.nrecv++
+	if r.e != nil {
+		r.msgHit = int(r.e.msgHits.Add(1))
+	}
 }
 
 func (r *run) sendHeader() error {
@@ -636,12 +647,7 @@ func (e *expectation) mdMatch(md metadata.MD) bool {
 	if e.session != "" && SessionOf(md) != e.session {
 		return false
 	}
-	for _, m := range e.mdm {
-		if !m.match(md[m.key]) {
-			return false
-		}
-	}
-	return true
+	return mdAll(e.mdm, md)
 }
 
 func (e *expectation) matches(md metadata.MD, got []proto.Message, wire []byte) bool {

@@ -1147,6 +1147,47 @@ type mdMatchDoc struct {
 	Regex   string    `yaml:"regex"`
 }
 
+// mdMatchers reads a metadata mapping: a test per key and, when top,
+// anyOf, a list of such mappings one of which must hold (no metadata key
+// is "anyOf": gRPC's keys are lower case).
+func (s Stub) mdMatchers(m map[string]yaml.Node, field string, top bool) ([]mdMatcher, error) {
+	var out []mdMatcher
+	var p problems
+	for _, k := range sortedKeys(m) {
+		v := m[k]
+		if k == "anyOf" && top {
+			if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
+				p.add(s.errf(&v, field+".anyOf", "want a list of one or more metadata matches, one of which must hold"))
+				continue
+			}
+			var alts [][]mdMatcher
+			for i, an := range v.Content {
+				where := fmt.Sprintf("%s.anyOf[%d]", field, i)
+				var alt map[string]yaml.Node
+				if an.Kind != yaml.MappingNode || len(an.Content) == 0 || an.Decode(&alt) != nil {
+					p.add(s.errf(an, where, "want a mapping of metadata keys to matchers"))
+					continue
+				}
+				if _, nested := alt["anyOf"]; nested {
+					p.add(s.errf(an, where+".anyOf", "anyOf does not nest: list every alternative in the one anyOf"))
+					continue
+				}
+				ms, err := s.mdMatchers(alt, where, false)
+				if !p.add(err) {
+					alts = append(alts, ms)
+				}
+			}
+			out = append(out, mdAnyOf(alts))
+			continue
+		}
+		mm, err := s.mdMatcher(strings.ToLower(k), &v, field+"."+k)
+		if !p.add(err) {
+			out = append(out, mm)
+		}
+	}
+	return out, p.err()
+}
+
 func (s Stub) mdMatcher(key string, n *yaml.Node, field string) (mdMatcher, error) {
 	if n.Kind != yaml.MappingNode {
 		vals, err := s.mdValues(key, n, field)
@@ -1215,13 +1256,9 @@ func (s Stub) compile(e *expectation, md protoreflect.MethodDescriptor) error {
 	p.add(s.times(e))
 
 	// Request metadata.
-	for _, k := range sortedKeys(d.Metadata) {
-		v := d.Metadata[k]
-		mm, err := s.mdMatcher(strings.ToLower(k), &v, "metadata."+k)
-		if !p.add(err) {
-			e.mdm = append(e.mdm, mm)
-		}
-	}
+	mdm, mdErr := s.mdMatchers(d.Metadata, "metadata", true)
+	p.add(mdErr)
+	e.mdm = append(e.mdm, mdm...)
 
 	if d.Session != "" {
 		if err := CheckSessionName(d.Session); err != nil {

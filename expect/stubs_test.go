@@ -303,6 +303,7 @@ var exported = map[string]any{
 	"Anything": expect.Anything, "Messages": expect.Messages, "Partial": expect.Partial, "Field": expect.Field,
 	"Each": expect.Each, "Some": expect.Some, "Latest": expect.Latest, "PutStubs": expect.PutStubs, "DeleteStubs": expect.DeleteStubs,
 	"PutStubsFunc": expect.PutStubsFunc, "DeleteStubsFunc": expect.DeleteStubsFunc, "AnyOfMatchers": expect.AnyOfMatchers,
+	"Metadata": expect.Metadata,
 }
 
 // A file with bad stubs still returns the others, and CheckStubs says

@@ -116,9 +116,24 @@ var tmplFuncs = func() template.FuncMap {
 	fm["duration"] = durationOf
 	fm["regressive"] = regressive
 	fm["backoff"] = backoff
-	fm["htmlEscape"] = htmlEscape
+	fm["htmlEscape"] = func(v any) string {
+		switch x := v.(type) {
+		case string:
+			return htmlEscape(x)
+		case nil:
+			return ""
+		}
+		return htmlEscape(fmt.Sprint(v)) // a number or bool, as the template would print it
+	}
 	fm["unix"] = func(t time.Time) int64 { return t.Unix() }
 	fm["format"] = func(t time.Time, layout string) string { return t.Format(layout) }
+	fm["signedBytes"] = signedBytes
+	fm["timeAdd"] = timeAdd
+	fm["inZone"] = inZone
+	fm["parseTime"] = parseTime
+	fm["math"] = mathOp
+	fm["formatJson"] = func(s string) (string, error) { return formatJSON(s, true) }
+	fm["compactJson"] = func(s string) (string, error) { return formatJSON(s, false) }
 	// Placeholders for parsing; rewritten to $.Header etc. (see rewrites).
 	for name := range rewrites {
 		fm[name] = func(...any) string { return "" }
@@ -130,7 +145,7 @@ var tmplFuncs = func() template.FuncMap {
 // tmplData that implement them.
 var rewrites = map[string]string{
 	"header": "Header", "randInt": "RandInt", "randFloat": "RandFloat", "randString": "RandString",
-	"now": "Now", "faker": "Faker", "jitter": "Jitter",
+	"randPick": "RandPick", "messageJson": "MessageJSON", "now": "Now", "faker": "Faker", "jitter": "Jitter",
 }
 
 // htmlEscape escapes as Handlebars' {{ }} does (WireMock's templates):
@@ -531,7 +546,7 @@ func (c *tmplChecker) pipe(p *parse.PipeNode, dot tmplType) tmplType {
 	return out
 }
 
-var rootFields = "Request, Requests, Message, MessageIndex, Method, Hit, RuleHit, Index, State, StubID and RequestTime"
+var rootFields = "Request, Requests, Message, MessageIndex, MessageHit, Matched, MatchedIndex, Method, Hit, RuleHit, Index, State, StubID and RequestTime"
 
 // chain checks a reference like .Request.location.latitude.
 func (c *tmplChecker) chain(t tmplType, idents []string, text string) tmplType {
@@ -541,7 +556,7 @@ func (c *tmplChecker) chain(t tmplType, idents []string, text string) tmplType {
 			return t
 		case t.root:
 			switch id {
-			case "Request", "Message":
+			case "Request", "Message", "Matched":
 				t = tmplType{msg: c.env.in}
 				if c.env.in == nil {
 					t = tmplType{unknown: true}
@@ -553,7 +568,7 @@ func (c *tmplChecker) chain(t tmplType, idents []string, text string) tmplType {
 				}
 			case "Method", "State", "StubID":
 				t = tmplType{known: true, name: id + " (a string)"}
-			case "Hit", "Index", "MessageIndex", "RuleHit":
+			case "Hit", "Index", "MessageIndex", "MessageHit", "MatchedIndex", "RuleHit":
 				t = tmplType{known: true, name: id + " (a number)"}
 			case "RequestTime":
 				return tmplType{unknown: true} // a time.Time: its methods (.Unix, .Format) are Go's
@@ -562,7 +577,7 @@ func (c *tmplChecker) chain(t tmplType, idents []string, text string) tmplType {
 					c.fail("faker: this program has no faker functions: import github.com/grpcdouble/grpcdouble/expect/faker (the grpcdouble binary and gripmock stubs have them)")
 				}
 				return tmplType{unknown: true}
-			case "Header", "RandInt", "RandFloat", "RandString", "Now", "Jitter":
+			case "Header", "RandInt", "RandFloat", "RandString", "RandPick", "MessageJSON", "Now", "Jitter":
 				return tmplType{unknown: true}
 			default:
 				c.fail("%s: a template has no value %s (it has %s)%s", text, id, rootFields, didYouMean(id, strings.Split(strings.ReplaceAll(rootFields, " and ", ", "), ", ")))
@@ -620,6 +635,7 @@ type tmplData struct {
 	hit      int
 	index    int
 	msgIndex int // .Message's index among the client's messages
+	msgHit   int // .Message's number among the stub's messages, over its calls
 	ruleHit  int
 	state    func() string
 	seed     uint64
@@ -627,6 +643,10 @@ type tmplData struct {
 	fakes    uint64    // how many times faker was read
 	stubID   string
 	limit    int // the most a template may write (0: maxTemplateOutput)
+
+	// listMatch is the stub's client-stream matcher, for MatchedIndex.
+	listMatch ListMatcher
+	matched   *int
 
 	req  map[string]any
 	reqs []any
@@ -696,6 +716,10 @@ func (d *tmplData) Index() int { return d.index }
 // MessageIndex is the index of .Message among the client's messages, from 0.
 func (d *tmplData) MessageIndex() int { return d.msgIndex }
 
+// MessageHit is the number of .Message among the messages the stub's calls
+// received, from 1, over all its calls (0 before a bidi call's first).
+func (d *tmplData) MessageHit() int { return d.msgHit }
+
 // RuleHit is the number of the message among those the answering forEach
 // rule answered, from 1 (0 outside a rule).
 func (d *tmplData) RuleHit() int { return d.ruleHit }
@@ -724,12 +748,24 @@ func (d *tmplData) Now(layout ...string) string {
 	return d.RequestTime().Format(l)
 }
 
-// Header is the first value of a request metadata key, or "".
-func (d *tmplData) Header(key string) string {
-	if v := d.md.Get(key); len(v) > 0 {
-		return v[0]
+// Header is the first value of a request metadata key, or "". With at,
+// the value at that index, from 0; a negative one counts from the end
+// (-1: the last value).
+func (d *tmplData) Header(key string, at ...int) (string, error) {
+	v := d.md.Get(key)
+	i := 0
+	switch {
+	case len(at) > 1:
+		return "", fmt.Errorf("header wants a key and at most one index")
+	case len(at) == 1 && at[0] < 0:
+		i = len(v) + at[0]
+	case len(at) == 1:
+		i = at[0]
 	}
-	return ""
+	if i < 0 || i >= len(v) {
+		return "", nil
+	}
+	return v[i], nil
 }
 
 // rand is seeded by the expectation and the call's number, so a test sees

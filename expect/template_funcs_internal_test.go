@@ -4,6 +4,9 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/descriptorpb"
 )
 
 // Sequence, repeat and randInt arguments at the ends of int's range are
@@ -55,5 +58,65 @@ func TestTemplateFuncsHugeNumbers(t *testing.T) {
 	d := &tmplData{}
 	if _, err := d.RandInt(math.MinInt, math.MaxInt); err != nil {
 		t.Errorf("RandInt(MinInt, MaxInt): %v", err)
+	}
+}
+
+// math writes what Java writes (Double.toString past 10^7), and a huge
+// exponent is no number (0), not a power of ten of a million digits.
+func TestTemplateMathEnds(t *testing.T) {
+	for _, tc := range []struct {
+		a    any
+		op   string
+		b    any
+		want string
+	}{
+		{"1e999999", "+", 1, "1"},
+		{"20000000.5", "*", 1, "2.00000005E7"},
+		{"0.0001", "*", "1.0", "1.0E-4"},
+		{int64(-7), "/", 2, "-4"}, // half up: away from zero
+		{"1.0E10", "+", 0, "10000000000"},
+		{int64(3), "-", "3.5", "-0.5"},
+		{math.NaN(), "+", 1, "1"},
+	} {
+		if got, err := mathOp(tc.a, tc.op, tc.b); err != nil || got != tc.want {
+			t.Errorf("math %v %s %v = %q, %v; want %q", tc.a, tc.op, tc.b, got, err, tc.want)
+		}
+	}
+	if _, err := mathOp(1, "^", 2); err == nil {
+		t.Error(`math 1 "^" 2: no error`)
+	}
+}
+
+// messageJson lays a message out as protobuf-java's JsonFormat printer:
+// lists of messages opened on the line, numbers as Java writes them, 64-bit
+// integers quoted, strings HTML-safe as Gson's.
+func TestTemplateMessageJSONLayout(t *testing.T) {
+	fd := &descriptorpb.FileDescriptorProto{
+		Name:       proto.String("a<b='c'&"),
+		Dependency: []string{"x", "y"},
+		MessageType: []*descriptorpb.DescriptorProto{{Name: proto.String("M")}, {Name: proto.String("N"),
+			Field: []*descriptorpb.FieldDescriptorProto{{Name: proto.String("f"), Number: proto.Int32(1), Type: descriptorpb.FieldDescriptorProto_TYPE_INT64.Enum()}}}},
+		Options: &descriptorpb.FileOptions{},
+	}
+	opt := &descriptorpb.UninterpretedOption{DoubleValue: proto.Float64(1), PositiveIntValue: proto.Uint64(5), NegativeIntValue: proto.Int64(-3), StringValue: []byte{0xff}}
+	for _, tc := range []struct {
+		m    proto.Message
+		want string
+	}{
+		{fd, "{\n  \"name\": \"a\\u003cb\\u003d\\u0027c\\u0027\\u0026\",\n  \"dependency\": [\"x\", \"y\"],\n  \"messageType\": [{\n    \"name\": \"M\"\n  }, {\n    \"name\": \"N\",\n" +
+			"    \"field\": [{\n      \"name\": \"f\",\n      \"number\": 1,\n      \"type\": \"TYPE_INT64\"\n    }]\n  }],\n  \"options\": {\n  }\n}"},
+		{opt, "{\n  \"positiveIntValue\": \"5\",\n  \"negativeIntValue\": \"-3\",\n  \"doubleValue\": 1.0,\n  \"stringValue\": \"/w==\"\n}"},
+		{&descriptorpb.UninterpretedOption{DoubleValue: proto.Float64(2.5e10)}, "{\n  \"doubleValue\": 2.5E10\n}"},
+	} {
+		d := &tmplData{got: []proto.Message{tc.m}}
+		if got, err := d.MessageJSON(); err != nil || got != tc.want {
+			t.Errorf("messageJson:\n got %q, %v\nwant %q", got, err, tc.want)
+		}
+	}
+	if _, err := (&tmplData{}).MessageJSON(1); err == nil {
+		t.Error("messageJson 1 of no messages: no error")
+	}
+	if got := signedBytes("\x01\xff\x80"); got != "[1, -1, -128]" {
+		t.Errorf("signedBytes: %q", got)
 	}
 }

@@ -24,7 +24,7 @@ func (r *run) data() *tmplData {
 		r.tdata = &tmplData{
 			got: r.got, md: r.call.Metadata(), method: e.method, hit: r.hit, seed: seedOf(e.source),
 			start: r.call.Start(), stubID: e.id,
-			limit: r.call.MaxSendSize(),
+			limit: r.call.MaxSendSize(), listMatch: e.reqs,
 		}
 		if e.md != nil {
 			r.tdata.in = e.md.Input()
@@ -36,6 +36,7 @@ func (r *run) data() *tmplData {
 	r.tdata.index = r.sent
 	r.tdata.ruleHit = r.ruleHit
 	r.tdata.msgIndex = max(0, r.nrecv-1)
+	r.tdata.msgHit = r.msgHit
 	r.tdata.last = r.last
 	if r.tdata.last != nil {
 		r.tdata.got = r.got

@@ -198,7 +198,7 @@ func TestTemplateLoadErrors(t *testing.T) {
 		{"proto name", "- method: routeguide.RouteGuide/RouteChat\n  steps:\n    - send: {message: '{{ with .Message.location }}{{ .lattitude }}{{ end }}'}\n",
 			`t.yaml:3: steps[0].send.message: template: .lattitude: routeguide.Point has no field "lattitude" (did you mean latitude?)`},
 		{"unknown value", "- method: routeguide.RouteGuide/GetFeature\n  response: {name: '{{ .Reqest.latitude }}'}\n",
-			`t.yaml:2: response.name: template: .Reqest.latitude: a template has no value Reqest (it has Request, Requests, Message, MessageIndex, Method, Hit, RuleHit, Index, State, StubID and RequestTime) (did you mean Request?)`},
+			`t.yaml:2: response.name: template: .Reqest.latitude: a template has no value Reqest (it has Request, Requests, Message, MessageIndex, MessageHit, Matched, MatchedIndex, Method, Hit, RuleHit, Index, State, StubID and RequestTime) (did you mean Request?)`},
 		{"unknown function", "- method: routeguide.RouteGuide/GetFeature\n  response: {name: '{{ env \"HOME\" }}'}\n",
 			`t.yaml:2: response.name: template: line 1: function "env" not defined`},
 		{"output not valid", "- method: routeguide.RouteGuide/GetFeature\n  response: {template: '{\"name\": {{ .Request.latitude }}}'}\n",

@@ -52,7 +52,8 @@ func TestForeignStubsCompiledAgainForAnotherServer(t *testing.T) {
 		{name: "ranked across files: fallback", do: unary(getItem, `{"id": "other"}`), want: ok(`{"name":"fallback"}`)},
 	})
 
-	// A file given to Parse (the admin API's body), and WireMock's.
+	// A file given to Parse (the admin API's body), and WireMock's (with
+	// global templating too).
 	data, err := os.ReadFile("testdata/gripmock/unary.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +66,10 @@ func TestForeignStubsCompiledAgainForAnotherServer(t *testing.T) {
 		return stubformat.Load(r, stubformat.Auto, "testdata/wiremock")
 	})
 	runCalls(t, serveWith(t, func(mockserver.Methods) ([]expect.Stub, error) { return stubs, nil }), wiremockCalls)
+	stubs = loadedFor(t, func(r mockserver.Methods) ([]expect.Stub, error) {
+		return stubformat.Load(r, stubformat.Auto.WithGlobalTemplating(), "testdata/wiremock-global")
+	})
+	runCalls(t, serveWith(t, func(mockserver.Methods) ([]expect.Stub, error) { return stubs, nil }), wiremockGlobalCalls)
 }
 
 // A big file's stubs are compiled in chunks: each compiled again is the

@@ -36,6 +36,7 @@ type Converted struct {
 // file:line. resolver (nil: none) resolves short service names and tells
 // each method's kind; without it the kind is guessed from the stub's shape.
 func Convert(resolver mockserver.Methods, from Format, paths ...string) ([]Converted, []Problem, error) {
+	from, global := from.split()
 	if from != Gripmock && from != WireMock {
 		return nil, nil, fmt.Errorf("convert: want --from gripmock or wiremock, got %q", from)
 	}
@@ -68,7 +69,7 @@ func Convert(resolver mockserver.Methods, from Format, paths ...string) ([]Conve
 				continue
 			}
 			computed.Annotate(&root)
-			res, err := read(f, &root, from, resolver)
+			res, err := read(f, &root, from, global, resolver)
 			if err != nil {
 				return nil, nil, err
 			}

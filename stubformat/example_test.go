@@ -22,3 +22,20 @@ func ExampleParse() {
 	fmt.Println(stubs[0].Method, stubs[0].Source())
 	// Output: /shop.v1.ShopService/GetItem item.json:1
 }
+
+// WithGlobalTemplating reads WireMock mappings as WireMock started with
+// --global-response-templating: a mapping without the response-template
+// transformer is rendered too.
+func ExampleFormat_WithGlobalTemplating() {
+	mapping := []byte(`{
+  "request": {"urlPath": "/shop.v1.ShopService/GetItem", "method": "POST"},
+  "response": {"jsonBody": {"name": "{{jsonPath request.body '$.id'}}"}}
+}`)
+	_, err := stubformat.Parse("item.json", mapping, stubformat.Auto, nil)
+	fmt.Println(err != nil)
+	stubs, err := stubformat.Parse("item.json", mapping, stubformat.Auto.WithGlobalTemplating(), nil)
+	fmt.Println(len(stubs), err)
+	// Output:
+	// true
+	// 1 <nil>
+}

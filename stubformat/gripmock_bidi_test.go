@@ -10,7 +10,6 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"github.com/grpcdouble/grpcdouble/expect"
-	"github.com/grpcdouble/grpcdouble/mockserver"
 
 	"github.com/grpcdouble/grpcdouble/stubformat"
 )
@@ -42,7 +41,11 @@ var gripmockBidiRuleCalls = []call{
 		want: answer{Messages: []string{`{"user":"bot","text":"stopping"}`}, Code: codes.FailedPrecondition, Message: "stopped"}},
 	{name: "a stub's error ends the call before its data",
 		do:   pingPong(chat, `{"user": "gus", "text": "fail"}`),
-		want: failed(codes.InvalidArgument, "failed here")},
+		want: failed(codes.InvalidArgument, "failed here for gus")},
+	{name: "options.times over input.anyOf: one count for both alternatives",
+		do:   pingPong(chat, `{"text": "red"}`, `{"text": "blue"}`),
+		want: ok(`{"user":"bot","text":"colour 1 of 2"}`, `{"user":"bot","text":"colour 2 of 2"}`)},
+	{name: "options.times over input.anyOf: used up", do: pingPong(chat, `{"text": "blue"}`), noMatch: true},
 }
 
 func checkBidiRules(t *testing.T, d *double) {
@@ -88,14 +91,80 @@ var gripmockBidiSessionCalls = []call{
 }
 
 func TestGripmockBidiSessionsAsIs(t *testing.T) {
-	d := serveSessions(t, func(r mockserver.Methods) ([]expect.Stub, error) {
-		return stubformat.Load(r, stubformat.Auto, "testdata/gripmock/bidi-sessions.yaml")
-	})
-	runCalls(t, d, gripmockBidiSessionCalls)
+	runCalls(t, serveSessionsAsIs(t, "testdata/gripmock/bidi-sessions.yaml"), gripmockBidiSessionCalls)
 }
 
 func TestGripmockBidiSessionsConverted(t *testing.T) {
-	dir := convertTo(t, stubformat.Gripmock, "testdata/gripmock/bidi-sessions.yaml")
-	d := serveSessions(t, func(r mockserver.Methods) ([]expect.Stub, error) { return expect.LoadStubs(r, dir) })
-	runCalls(t, d, gripmockBidiSessionCalls)
+	runCalls(t, serveSessionsConverted(t, "testdata/gripmock/bidi-sessions.yaml"), gripmockBidiSessionCalls)
+}
+
+// A gripmock bidi stub with input whose stream elements have delays of
+// their own: each element waits its own, the others the stub's; the hour
+// holds the second message back, and a pause rendered for the message
+// answered fails the call after the messages before it.
+var gripmockBidiElementDelayCalls = []call{
+	{name: "an element's own hour after the stub's delay", do: pausedAfter(1, stream(chat, `{"text": "slow"}`)),
+		want: windowEnded(`{"user":"bot","text":"first, after the stub's delay"}`)},
+	{name: "pauses of their own, then an element's error",
+		do:   stream(chat, `{"user": "ann", "text": "quick"}`),
+		want: answer{Messages: []string{`{"user":"bot","text":"no pause"}`, `{"user":"bot","text":"at message 0"}`}, Code: codes.FailedPrecondition, Message: "done for ann"}},
+	{name: "a pause rendered for the message answered", do: stubless(stream(chat, `{"user": "bad", "text": "quick"}`)),
+		want: answer{Messages: []string{`{"user":"bot","text":"no pause"}`}, Code: codes.Internal,
+			Message: `grpcdouble: template failed: STUB: steps[0].forEach[1].steps[2].delay: the template gave "soon", want a duration like 250ms or 2s`}},
+}
+
+func TestGripmockBidiElementDelaysAsIs(t *testing.T) {
+	runCalls(t, serve(t, stubformat.Auto, "testdata/gripmock/bidi-element-delays.yaml"), gripmockBidiElementDelayCalls)
+}
+
+func TestGripmockBidiElementDelaysConverted(t *testing.T) {
+	runCalls(t, serveConverted(t, stubformat.Gripmock, "testdata/gripmock/bidi-element-delays.yaml"), gripmockBidiElementDelayCalls)
+}
+
+// gripmock bidi stubs with inputs: _gripmock directives per element, the
+// rest of the stream after the last message, a stub's error at once.
+var gripmockBidiInputsCalls = []call{
+	{name: "an element's pause of its own, then its error",
+		do:   pingPong(chat, `{"user": "ann", "text": "start"}`, `{"user": "ann", "text": "yes"}`),
+		want: answer{Messages: []string{`{"user":"bot","text":"started"}`, `{"user":"bot","text":"agreed at 1"}`}, Code: codes.Aborted, Message: "no more for ann"}},
+	{name: "an input's other anyOf alternative",
+		do:   pingPong(chat, `{"user": "ann", "text": "start"}`, `{"user": "ann", "text": "sure"}`),
+		want: answer{Messages: []string{`{"user":"bot","text":"started"}`, `{"user":"bot","text":"agreed at 1"}`}, Code: codes.Aborted, Message: "no more for ann"}},
+	{name: "no anyOf alternative", do: pingPong(chat, `{"user": "ann", "text": "start"}`, `{"user": "ann", "text": "no"}`), noMatch: true},
+	{name: "an alternative, but not the input's own fields", do: pingPong(chat, `{"user": "ann", "text": "start"}`, `{"user": "al", "text": "yes"}`), noMatch: true},
+	{name: "the last message answered by the rest of the stream, an hour before its second",
+		do: pausedAfter(1, stream(chat, `{"user": "bo", "text": "wait"}`)), want: windowEnded(`{"user":"bot","text":"first of the rest"}`)},
+	{name: "a stub's error at its first message", do: stream(chat, `{"user": "cy"}`, `{"user": "cy"}`),
+		want: failed(codes.PermissionDenied, "refused")},
+	{name: "data, no stream: each message answered with it; an empty input takes any message",
+		do: pingPong(chat, `{"user": "di"}`, `{"user": "anyone"}`), want: ok(`{"user":"bot","text":"each, at 0"}`, `{"user":"bot","text":"each, at 1"}`)},
+	{name: ".AttemptNumber: the messages the stub answered", do: pingPong(chat, `{"user": "ed", "text": "one"}`, `{"user": "ed", "text": "two"}`),
+		want: ok(`{"user":"bot","text":"attempt 1"}`, `{"user":"bot","text":"attempt 2 at message 1"}`)},
+	{name: ".AttemptNumber: over the stub's calls", do: pingPong(chat, `{"user": "ed", "text": "one"}`, `{"user": "ed", "text": "two"}`),
+		want: ok(`{"user":"bot","text":"attempt 3"}`, `{"user":"bot","text":"attempt 4 at message 1"}`)},
+}
+
+func TestGripmockBidiInputsAsIs(t *testing.T) {
+	runCalls(t, serve(t, stubformat.Auto, "testdata/gripmock/bidi-inputs.yaml"), gripmockBidiInputsCalls)
+}
+
+func TestGripmockBidiInputsConverted(t *testing.T) {
+	runCalls(t, serveConverted(t, stubformat.Gripmock, "testdata/gripmock/bidi-inputs.yaml"), gripmockBidiInputsCalls)
+}
+
+// gripmock counts a bidi stub's messages per session: a session's
+// .AttemptNumber starts at 1 whatever the global calls counted.
+var gripmockBidiAttemptSessionCalls = []call{
+	{name: "global", do: pingPong(chat, `{"user": "ed", "text": "one"}`, `{"user": "ed", "text": "two"}`),
+		want: ok(`{"user":"bot","text":"attempt 1"}`, `{"user":"bot","text":"attempt 2 at message 1"}`)},
+	{name: "in a session: counted apart", do: pingPongMD(chat, []string{expect.GripmockSessionKey, "s1"}, `{"user": "ed", "text": "one"}`, `{"user": "ed", "text": "two"}`),
+		want: ok(`{"user":"bot","text":"attempt 1"}`, `{"user":"bot","text":"attempt 2 at message 1"}`)},
+}
+
+func TestGripmockBidiInputsAttemptPerSessionAsIs(t *testing.T) {
+	runCalls(t, serveSessionsAsIs(t, "testdata/gripmock/bidi-inputs.yaml"), gripmockBidiAttemptSessionCalls)
+}
+
+func TestGripmockBidiInputsAttemptPerSessionConverted(t *testing.T) {
+	runCalls(t, serveSessionsConverted(t, "testdata/gripmock/bidi-inputs.yaml"), gripmockBidiAttemptSessionCalls)
 }

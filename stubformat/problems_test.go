@@ -154,3 +154,78 @@ func TestConvertKeepsFilesOfOneNameApart(t *testing.T) {
 		t.Fatalf("written %v, want %v", got, want)
 	}
 }
+
+// TestGripmockMatcherProblems: gripmock matchers that never match there
+// fail the load, naming the line and the construct.
+func TestGripmockMatcherProblems(t *testing.T) {
+	resolver, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protoDir}, shopProto))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resolver.Close()
+	for _, tc := range []struct{ input, want string }{
+		{"glob: {tags: [\"a*\"]}",
+			`4: input.glob.tags: a glob on a list never matches (gripmock's glob tests text and the fields of messages, not lists): use matches, with a pattern per element`},
+		{"matches: {filters: [\"^a\"]}",
+			`4: input.matches.filters[0]: a pattern on a message never matches (gripmock tests patterns against text): name the fields inside, matches: {filters: [{field: pattern}]}`},
+		{"matches: {tags: [{a: b}]}",
+			`4: input.matches.tags: a list of patterns never matches here: its entries are not patterns`},
+		{"matches: {filter_by: {main: \"^a\"}}",
+			`4: input.matches.filter_by.main: the map field filter_by holds messages: a value that is no mapping never matches there (name the fields inside, matches: {filter_by: {main: {field: value}}})`},
+		{"contains: {filter_by: {main: [a]}}",
+			`4: input.contains.filter_by.main: the map field filter_by holds messages: a value that is no mapping never matches there (name the fields inside, contains: {filter_by: {main: {field: value}}})`},
+		{"matches: {labels: {env: [a]}}",
+			`4: input.matches.labels.env: the map field labels holds string values: want a value, not a list or mapping`},
+		{"matches: {by_rank: {\"1\": \"^a\"}}",
+			`4: input.matches.by_rank: matches on the entries of the map field by_rank never matches: gripmock sees no entries in a map whose keys are not strings`},
+		{"- equals: {sequence: 1}\n- anyOf: [{equals: {sequence: 2}}]",
+			`5: inputs[1]: holds anyOf alone, and this message never matches: gripmock ignores anyOf in one of several inputs, and takes no message with the empty matcher left`},
+		{"matches: {filters: [{}]}",
+			`4: input.matches.filters[0]: not supported yet: an empty matcher for one element of a list (any message)`},
+	} {
+		src := "- service: shop.v1.ShopService\n  method: GetItem\n  input:\n    " + tc.input + "\n  output: {data: {}}\n"
+		if strings.HasPrefix(tc.input, "- ") {
+			src = "- service: shop.v1.ShopService\n  method: Upload\n  inputs:\n    " + strings.ReplaceAll(tc.input, "\n", "\n    ") + "\n  output: {data: {}}\n"
+		}
+		_, err := stubformat.Parse("s.yaml", []byte(src), stubformat.Gripmock, resolver)
+		if err == nil || err.Error() != "bad stub file: s.yaml:"+tc.want {
+			t.Errorf("%s:\n got %v\nwant bad stub file: s.yaml:%s", tc.input, err, tc.want)
+		}
+	}
+}
+
+// WireMock matchers that never match a request of the method, or that the
+// reader does not translate yet, fail the load naming the line.
+func TestWireMockMatcherProblems(t *testing.T) {
+	resolver, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protoDir}, shopProto))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resolver.Close()
+	const jp = "request.bodyPatterns[0].matchesJsonPath"
+	for _, tc := range []struct{ method, pattern, want string }{
+		{"Reserve", `{"matchesJsonPath": "$[?(@.sentAt > 10)]"}`,
+			jp + `: the JSON path "$[?(@.sentAt > 10)]" never matches: > 10 never matches: the field's JSON is a string`},
+		{"GetItem", `{"matchesJsonPath": "$.id[0]"}`, jp + `: the JSON path "$.id[0]" never matches: id is not a list`},
+		{"GetItem", `{"matchesJsonPath": "$.nope"}`, jp + `: the JSON path "$.nope" never matches: shop.v1.GetItemRequest has no field "nope"`},
+		{"GetItem", `{"matchesJsonPath": "$.quantity.length()"}`, jp + `: the JSON path "$.quantity.length()" never matches: length() of quantity, a int32`},
+		{"GetItem", `{"matchesJsonPath": "$[?(@ == 'x')]"}`, jp + `: the JSON path "$[?(@ == 'x')]" never matches: @ == 'x' compares a message with a value`},
+		{"GetItem", `{"matchesJsonPath": "$[?(@.filter == 'x')]"}`, jp + `: the JSON path "$[?(@.filter == 'x')]" never matches: @.filter == 'x' compares a shop.v1.Filter with a value`},
+		{"GetItem", `{"matchesJsonPath": "$[?(@.quantity == true)]"}`, jp + `: the JSON path "$[?(@.quantity == true)]" never matches: == true never matches: the field's JSON is a number`},
+		{"GetItem", `{"matchesJsonPath": "$.tags.name"}`, jp + `: not supported yet: the JSON path "$.tags.name": .name on the list tags (write tags[*].name or tags[0].name)`},
+		{"GetItem", `{"matchesJsonPath": "$[?(@.id > 'b')]"}`, jp + `: not supported yet: the JSON path "$[?(@.id > 'b')]": > with a string (the reader compares numbers)`},
+		{"GetItem", `{"matchesJsonPath": "$.filter[*]"}`, jp + `: not supported yet: the JSON path "$.filter[*]": [*] on filter, which is not a list`},
+		{"GetItem", `{"matchesJsonPath": {"expression": "$.filter", "equalTo": "x"}}`,
+			jp + `.expression: not supported yet: the JSON path "$.filter": equalTo on filter, a message or map (WireMock compares its JSON text)`},
+		{"GetItem", `{"matchesJsonPath": {"expression": "$.filters", "contains": "x"}}`,
+			jp + `.expression: not supported yet: the JSON path "$.filters": contains on the list of messages filters (WireMock compares each one's text)`},
+		{"GetItem", `{"matchesJsonPath": {"expression": "$.tags.length()", "equalTo": "0"}}`,
+			jp + `.expression: the JSON path "$.tags.length()" never matches: length() of a value the extension's JSON holds is never 0 (it leaves out empty ones)`},
+	} {
+		src := `{"request": {"urlPath": "/shop.v1.ShopService/` + tc.method + `", "bodyPatterns": [` + tc.pattern + `]}, "response": {}}`
+		_, err := stubformat.Parse("s.json", []byte(src), stubformat.WireMock, resolver)
+		if err == nil || err.Error() != "bad stub file: s.json:1: "+tc.want {
+			t.Errorf("%s:\n got %v\nwant bad stub file: s.json:1: %s", tc.pattern, err, tc.want)
+		}
+	}
+}

@@ -31,6 +31,21 @@ func serveSessions(t *testing.T, load func(mockserver.Methods) ([]expect.Stub, e
 	return &double{t: t, srv: srv, mock: s.Global().Mock()}
 }
 
+// serveSessionsAsIs serves a gripmock file as it is, with sessions.
+func serveSessionsAsIs(t *testing.T, path string) *double {
+	t.Helper()
+	return serveSessions(t, func(r mockserver.Methods) ([]expect.Stub, error) {
+		return stubformat.Load(r, stubformat.Auto, path)
+	})
+}
+
+// serveSessionsConverted serves a gripmock file converted, with sessions.
+func serveSessionsConverted(t *testing.T, path string) *double {
+	t.Helper()
+	dir := convertTo(t, stubformat.Gripmock, path)
+	return serveSessions(t, func(r mockserver.Methods) ([]expect.Stub, error) { return expect.LoadStubs(r, dir) })
+}
+
 var gripmockSessionCalls = []call{
 	{name: "x-gripmock-session picks the session's stub", do: unary(getItem, `{"id": "shared"}`, expect.GripmockSessionKey, "team-a"),
 		want: ok(`{"name":"team a's item"}`)},
@@ -42,16 +57,11 @@ var gripmockSessionCalls = []call{
 }
 
 func TestGripmockSessionAsIs(t *testing.T) {
-	d := serveSessions(t, func(r mockserver.Methods) ([]expect.Stub, error) {
-		return stubformat.Load(r, stubformat.Auto, "testdata/gripmock/sessions.yaml")
-	})
-	runCalls(t, d, gripmockSessionCalls)
+	runCalls(t, serveSessionsAsIs(t, "testdata/gripmock/sessions.yaml"), gripmockSessionCalls)
 }
 
 func TestGripmockSessionConverted(t *testing.T) {
-	dir := convertTo(t, stubformat.Gripmock, "testdata/gripmock/sessions.yaml")
-	d := serveSessions(t, func(r mockserver.Methods) ([]expect.Stub, error) { return expect.LoadStubs(r, dir) })
-	runCalls(t, d, gripmockSessionCalls)
+	runCalls(t, serveSessionsConverted(t, "testdata/gripmock/sessions.yaml"), gripmockSessionCalls)
 }
 
 var gripmockEffectCalls = []call{

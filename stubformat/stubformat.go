@@ -33,6 +33,31 @@ const (
 	WireMock Format = "wiremock"
 )
 
+// globalSuffix marks a Format that reads WireMock mappings with global
+// templating (see WithGlobalTemplating).
+const globalSuffix = "+global-response-templating"
+
+// WithGlobalTemplating is the format f reading WireMock mappings as
+// WireMock started with --global-response-templating does: every
+// mapping's response is a template, whether it names the response-template
+// transformer or not. Native and gripmock files read as they do in f.
+func (f Format) WithGlobalTemplating() Format {
+	if f.GlobalTemplating() {
+		return f
+	}
+	return f + globalSuffix
+}
+
+// GlobalTemplating reports whether f reads WireMock mappings with global
+// templating (see WithGlobalTemplating).
+func (f Format) GlobalTemplating() bool { return strings.HasSuffix(string(f), globalSuffix) }
+
+// split is the format without global templating, and whether it had it.
+func (f Format) split() (Format, bool) {
+	base, global := strings.CutSuffix(string(f), globalSuffix)
+	return Format(base), global
+}
+
 // ParseFormat reads a format name as the --stubs-format flag gives it.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(strings.ToLower(s)); f {
@@ -127,13 +152,17 @@ func rank(files []*native.Result) {
 }
 
 // read translates a foreign file; nil for a native one.
-func read(filename string, root *yaml.Node, format Format, resolver mockserver.Methods) (*native.Result, error) {
+func read(filename string, root *yaml.Node, format Format, global bool, resolver mockserver.Methods) (*native.Result, error) {
 	var res native.Result
 	switch format {
 	case Gripmock:
 		res = gripmock.Read(filename, root, resolver)
 	case WireMock:
-		res = wiremock.Read(filename, root, resolver)
+		var opts []wiremock.Option
+		if global {
+			opts = append(opts, wiremock.GlobalTemplating())
+		}
+		res = wiremock.Read(filename, root, resolver, opts...)
 	case Native:
 		return nil, nil
 	default:
@@ -236,6 +265,7 @@ func Load(resolver mockserver.Methods, format Format, paths ...string) ([]expect
 // readFile reads one file: a foreign one into native stub nodes (res),
 // with what translates it again (f); a native one into stubs.
 func readFile(filename string, data []byte, format Format, resolver mockserver.Methods) (res *native.Result, f *foreign, stubs []expect.Stub, err error) {
+	format, global := format.split()
 	if format == Auto {
 		// Told from the first stub, which is all Detect looks at: a
 		// native file is then parsed by expect alone, in chunks when big,
@@ -268,7 +298,7 @@ func readFile(filename string, data []byte, format Format, resolver mockserver.M
 		stubs, err := expect.ParseStubTree(filename, data, root, resolver)
 		return nil, nil, stubs, err
 	}
-	f = &foreign{name: filename, data: data, format: format, computed: computed}
+	f = &foreign{name: filename, data: data, format: format, global: global, computed: computed}
 	if res, err = f.translate(root, resolver); err != nil {
 		return nil, nil, nil, err
 	}
@@ -296,13 +326,14 @@ type foreign struct {
 	name     string
 	data     []byte
 	format   Format
+	global   bool // WireMock's global response templating
 	computed gripmock.Computed
 }
 
 // translate translates the file, parsed (root).
 func (f *foreign) translate(root *yaml.Node, resolver mockserver.Methods) (*native.Result, error) {
 	f.computed.Annotate(root)
-	res, err := read(f.name, root, f.format, resolver)
+	res, err := read(f.name, root, f.format, f.global, resolver)
 	if err != nil {
 		return nil, err
 	}

@@ -64,6 +64,31 @@ var wiremockCalls = []call{
 	{name: "matchesJsonPath: [0] on an empty list", do: unary(getItem, `{"id": "jp-2", "filter": {"category": "c"}}`), want: failed(codes.Unavailable, "fallback")},
 	{name: "matchesJsonPath: a filter on a list", do: unary(getItem, `{"id": "jp-3", "tags": ["a", "sale"]}`), want: ok(`{"name":"on sale"}`)},
 	{name: "matchesJsonPath: a filter on a list, no such element", do: unary(getItem, `{"id": "jp-3", "tags": ["a"]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "matchesJsonPath: [1] through a list", do: unary(getItem, `{"id": "jp-4", "filters": [{"minPrice": 1}, {"category": "b"}]}`), want: ok(`{"name":"a second filter with a category"}`)},
+	{name: "matchesJsonPath: [1] past the list's end", do: unary(getItem, `{"id": "jp-4", "filters": [{"category": "a"}]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "matchesJsonPath: [1] without the field", do: unary(getItem, `{"id": "jp-4", "filters": [{"category": "a"}, {"minPrice": 3}]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "matchesJsonPath: [*] through a list", do: unary(getItem, `{"id": "jp-5", "filters": [{"category": "a"}, {"minPrice": 2}]}`), want: ok(`{"name":"some filter has a minimum price"}`)},
+	{name: "matchesJsonPath: [*], no element has it", do: unary(getItem, `{"id": "jp-5", "filters": [{"category": "a"}]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "matchesJsonPath: a filter on message elements", do: unary(getItem, `{"id": "jp-6", "filters": [{"category": "toys", "minPrice": 5}, {"category": "toys", "minPrice": 11}]}`), want: ok(`{"name":"a toy over 10"}`)},
+	{name: "matchesJsonPath: a filter, each condition on another element", do: unary(getItem, `{"id": "jp-6", "filters": [{"category": "toys", "minPrice": 5}, {"category": "mugs", "minPrice": 11}]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "matchesJsonPath: =~ on a list's elements", do: unary(getItem, `{"id": "jp-7", "tags": ["x", "sale-20"]}`), want: ok(`{"name":"a sale tag"}`)},
+	{name: "matchesJsonPath: =~ matches the whole element", do: unary(getItem, `{"id": "jp-7", "tags": ["x", "sale-20%"]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "matchesJsonPath: || the first", do: unary(getItem, `{"id": "jp-8"}`), want: ok(`{"name":"one or the other"}`)},
+	{name: "matchesJsonPath: || the second", do: unary(getItem, `{"id": "x", "userId": "jp-8-user"}`), want: ok(`{"name":"one or the other"}`)},
+	{name: "matchesJsonPath: || neither", do: unary(getItem, `{"id": "x", "userId": "y"}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "matchesJsonPath: a deep scan finds a list element's field", do: unary(getItem, `{"id": "jp-9", "filters": [{"minPrice": 1}, {"category": "c"}]}`), want: ok(`{"name":"a category somewhere"}`)},
+	{name: "matchesJsonPath: a deep scan finds a nested field", do: unary(getItem, `{"id": "jp-9", "filter": {"category": "c"}}`), want: ok(`{"name":"a category somewhere"}`)},
+	{name: "matchesJsonPath: a deep scan finds a map's key", do: unary(getItem, `{"id": "jp-9", "labels": {"category": "c"}}`), want: ok(`{"name":"a category somewhere"}`)},
+	{name: "matchesJsonPath: a deep scan finds a map value's field", do: unary(getItem, `{"id": "jp-9", "filterBy": {"main": {"category": "c"}}}`), want: ok(`{"name":"a category somewhere"}`)},
+	{name: "matchesJsonPath: a deep scan finds none", do: unary(getItem, `{"id": "jp-9", "filters": [{"minPrice": 1}], "filter": {"minPrice": 2}}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "matchesJsonPath: length()", do: unary(getItem, `{"id": "jp-10", "tags": ["a", "b"]}`), want: ok(`{"name":"two tags"}`)},
+	{name: "matchesJsonPath: length(), another count", do: unary(getItem, `{"id": "jp-10", "tags": ["a"]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "matchesJsonPath: the object form, a value of those found", do: unary(getItem, `{"id": "jp-11", "filters": [{"category": "mugs"}, {"category": "toys"}], "tags": ["x", "sale"]}`),
+		want: ok(`{"name":"toys, and a tag holding ale"}`)},
+	{name: "matchesJsonPath: the object form, none of those found", do: unary(getItem, `{"id": "jp-11", "filters": [{"category": "mugs"}], "tags": ["x", "sale"]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "matchesJsonPath: the object form's contains on each element", do: unary(getItem, `{"id": "jp-11", "filters": [{"category": "toys"}], "tags": ["x", "al"]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "matchesJsonPath: a map's value", do: unary(getItem, `{"id": "jp-12", "labels": {"env": "prod-1"}}`), want: ok(`{"name":"a prod env"}`)},
+	{name: "matchesJsonPath: a map's value that does not match", do: unary(getItem, `{"id": "jp-12", "labels": {"env": "dev", "team": "prod-1"}}`), want: failed(codes.Unavailable, "fallback")},
 	{name: "client stream: a message matches", do: stream(upload, `{"uploadId": "wm-up", "sequence": 1}`, `{"uploadId": "wm-up", "sequence": 2}`, `{"uploadId": "wm-up", "sequence": 3}`),
 		want: ok(`{"uploadId":"wm-up","chunks":2,"ok":true}`)},
 	{name: "client stream: a JSON path on a message", do: stream(upload, `{"uploadId": "x", "sequence": 1}`, `{"uploadId": "x", "sequence": 120}`),
@@ -75,6 +100,14 @@ var wiremockCalls = []call{
 	{name: "bidi: priority, then a status ends the stream", do: stream(chat, `{"user": "wm", "text": "hello"}`, `{"user": "wm", "text": "bye"}`, `{"user": "wm", "text": "ping"}`),
 		want: answer{Messages: []string{`{"text":"hi there"}`}, Code: codes.Aborted, Message: "bye"}},
 	{name: "bidi: a message no mapping matches", do: pingPong(chat, `{"user": "wm", "text": "ping"}`, `{"user": "other", "text": "ping"}`), noMatch: true},
+	{name: "bidi: request.headers match the call's metadata, response headers go with the first answer",
+		do:   pingPongMD(chat, []string{"x-tenant", "acme"}, `{"user": "wm-h", "text": "plan?"}`, `{"user": "wm-h", "text": "thanks"}`),
+		want: answer{Messages: []string{`{"user":"bot","text":"gold plan"}`, `{"user":"bot","text":"noted"}`}, Header: metadata.Pairs("x-plan", "gold")}},
+	{name: "bidi: a header absent", do: pingPong(chat, `{"user": "wm-h", "text": "plan?"}`), want: ok(`{"user":"bot","text":"free plan"}`)},
+	{name: "bidi: a header matches", do: pingPongMD(chat, []string{"x-tenant", "alpha"}, `{"user": "wm-h", "text": "plan?"}`),
+		want: answer{Messages: []string{`{"user":"bot","text":"noted"}`}, Header: metadata.Pairs("x-answered-by", "catch-all")}},
+	{name: "bidi: no mapping takes the call's metadata", do: pingPongMD(chat, []string{"x-tenant", "beta"}, `{"user": "wm-h", "text": "plan?"}`), noMatch: true},
+	{name: "bidi: a later message no mapping takes for the call's metadata", do: pingPong(chat, `{"user": "wm-h", "text": "plan?"}`, `{"user": "wm-h", "text": "thanks"}`), noMatch: true},
 }
 
 func TestWireMockAsIs(t *testing.T) {
@@ -82,7 +115,7 @@ func TestWireMockAsIs(t *testing.T) {
 }
 
 func TestWireMockChosenFormat(t *testing.T) {
-	runCalls(t, serve(t, stubformat.WireMock, "testdata/wiremock/mappings.json", "testdata/wiremock/streams.json", "testdata/wiremock/placeholders.json", "testdata/wiremock/jsonpaths.json"), wiremockCalls)
+	runCalls(t, serve(t, stubformat.WireMock, "testdata/wiremock/mappings.json", "testdata/wiremock/streams.json", "testdata/wiremock/placeholders.json", "testdata/wiremock/jsonpaths.json", "testdata/wiremock/bidi.json"), wiremockCalls)
 }
 
 func TestWireMockConverted(t *testing.T) {

@@ -35,16 +35,15 @@ func bidiRuleRows(serve func(extra ...string) []string, file func(name, data str
   output:
     stream:
       - {message: x}
-      - {message: y, _gripmock: {delay: 10ms}}
+      - {message: y, _gripmock: {delay: soon}}
 `)
-	gmTimesAnyOf := file("gm-bidi-times-anyof.yaml", `- service: routeguide.RouteGuide
-  method: RouteChat
-  input:
-    anyOf:
-      - equals: {message: a}
-      - equals: {message: b}
-  options: {times: 2}
-  output: {data: {message: x}}
+	ruleSteps := file("rule-steps.yaml", `- method: /routeguide.RouteGuide/RouteChat
+  steps:
+    - forEach:
+        - recv: {any: true}
+          steps:
+            - send: {message: x}
+            - recv: {any: true}
 `)
 	return []badInputRow{
 		{
@@ -69,18 +68,18 @@ func bidiRuleRows(serve func(extra ...string) []string, file func(name, data str
 			want:   []string{rulePace + `:5: steps[0].forEach[0].pace: want a duration like 250ms or 2s, got "soon"`},
 		},
 		{
-			name:   "gripmock _gripmock delay on one message of a bidi stub with input",
+			name:   "gripmock _gripmock delay that is not a duration on one message of a bidi stub with input",
 			args:   serve("--stubs", gmElementDelay),
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
-			want:   []string{gmElementDelay + `:7: output.stream[1]._gripmock.delay: not supported yet: a delay of its own for one message of a bidi stub with input (a rule paces every message it sends alike)`},
+			want:   []string{gmElementDelay + `:7: output.stream[1]._gripmock.delay: want a duration like 100ms, or a template giving one, got "soon"`},
 		},
 		{
-			name:   "gripmock options.times with anyOf on a bidi stub with input",
-			args:   serve("--stubs", gmTimesAnyOf),
+			name:   "forEach rule steps that receive",
+			args:   serve("--stubs", ruleSteps),
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
-			want:   []string{gmTimesAnyOf + `:7: options.times: not supported yet: a count shared by the alternatives of anyOf`},
+			want:   []string{ruleSteps + `:7: steps[0].forEach[0].steps[1]: a rule's steps answer the message its recv took: send, delay, status, sendHeader, keepOpen, dropConnection or sendOversized (not recv, recvAll or forEach)`},
 		},
 	}
 }

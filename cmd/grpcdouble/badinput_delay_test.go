@@ -28,13 +28,6 @@ func delayTemplateRows(serve func(extra ...string) []string, file func(name, dat
     data: {name: x}
     delay: '{{ printf "%d seconds" .AttemptNumber }}'
 `)
-	gmBidiAttempt := file("gm-bidi-attempt.yaml", `- service: routeguide.RouteGuide
-  method: RouteChat
-  inputs: [{equals: {message: a}}]
-  output:
-    stream: [{message: x}]
-    delay: '{{ backoff .AttemptNumber "100ms" }}'
-`)
 	return []badInputRow{
 		{
 			name:   "delay template with an unknown function",
@@ -63,13 +56,6 @@ func delayTemplateRows(serve func(extra ...string) []string, file func(name, dat
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{gmDelayNotDuration + `:5: delay: for a request with every field zero, the template gave "1 seconds", want a duration like 250ms or 2s`},
-		},
-		{
-			name:   "gripmock .AttemptNumber on a bidi stub with inputs",
-			args:   serve("--stubs", gmBidiAttempt),
-			exit:   1,
-			wantIs: []error{expect.ErrStubFile},
-			want:   []string{gmBidiAttempt + `:6: output.delay: not supported yet: .AttemptNumber on a bidi stub with inputs (gripmock counts the messages a stub answers)`},
 		},
 	}
 }

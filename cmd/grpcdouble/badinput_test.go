@@ -186,6 +186,23 @@ func TestBadInputCatalog(t *testing.T) {
       latitude: {unordered: [1, 2]}
   response: {}
 `)
+	stubFieldsOnScalar := file("fields-on-scalar.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  request:
+    fields:
+      latitude: {fields: {x: 1}}
+  response: {}
+`)
+	stubEntriesOnScalar := file("entries-on-scalar.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  request:
+    fields:
+      latitude: {entries: {a: 1}}
+  response: {}
+`)
+	stubEmptyMetadataAnyOf := file("empty-metadata-anyof.yaml", `- method: /routeguide.RouteGuide/GetFeature
+  metadata:
+    anyOf: []
+  response: {}
+`)
 	stubEmptyAnyOf := file("empty-anyof.yaml", `- method: /routeguide.RouteGuide/GetFeature
   request:
     anyOf: []
@@ -531,6 +548,27 @@ func TestBadInputCatalog(t *testing.T) {
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{stubUnorderedScalar + ":4: request.fields.latitude: field latitude (int32): unordered works on repeated fields, not a int32"},
+		},
+		{
+			name:   "fields on a field that is no message",
+			args:   serve("--stubs", stubFieldsOnScalar),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubFieldsOnScalar + ":4: request.fields.latitude: field latitude (int32): fields works on message fields, lists of messages and a map's message values (in entries), not a int32"},
+		},
+		{
+			name:   "entries on a field that is no map",
+			args:   serve("--stubs", stubEntriesOnScalar),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubEntriesOnScalar + ":4: request.fields.latitude: field latitude (int32): entries works on map fields, not a int32"},
+		},
+		{
+			name:   "a metadata anyOf with no alternatives",
+			args:   serve("--stubs", stubEmptyMetadataAnyOf),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{stubEmptyMetadataAnyOf + ":3: metadata.anyOf: want a list of one or more metadata matches, one of which must hold"},
 		},
 		{
 			name:   "a request anyOf with no alternatives",

@@ -37,6 +37,15 @@ const gripmockChatRules = `- service: RouteGuide
     trailers: {x-last: count}
 - service: RouteGuide
   method: RouteChat
+  input:
+    anyOf:
+      - equals: {message: red}
+      - equals: {message: blue}
+  options: {times: 2}
+  output:
+    data: {message: "colour {{ .AttemptNumber }}"}
+- service: RouteGuide
+  method: RouteChat
   input: {}
   output:
     data: {message: "anything else"}
@@ -91,6 +100,11 @@ func checkChatRules(t *testing.T, client pb.RouteGuideClient) {
 	if len(hdr.Get("x-bot")) != 0 || !slices.Equal(trl.Get("x-last"), []string{"count"}) {
 		t.Errorf("no tenant: headers %v, trailers %v", hdr, trl)
 	}
+	// options.times over input.anyOf: one count for both alternatives.
+	got, _, _ = chatCall(t, client, nil, "red", "blue", "red")
+	if want := []string{"colour 1", "colour 2", "anything else"}; !slices.Equal(got, want) {
+		t.Errorf("times over anyOf: %q, want %q", got, want)
+	}
 }
 
 // TestServeGripmockBidiRules: the binary serves gripmock bidi stubs with
@@ -98,27 +112,11 @@ func checkChatRules(t *testing.T, client pb.RouteGuideClient) {
 // as they are and after convert; and a native stub with the same rule
 // keys goes in through the admin API.
 func TestServeGripmockBidiRules(t *testing.T) {
-	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "in.yaml"), gripmockChatRules)
-	protos := filepath.Join(moduleRoot(t), "testdata/standalone/protos")
-	out := filepath.Join(dir, "out")
-	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), []string{"convert", "--from", "gripmock", "--proto", protos, "--out", out, filepath.Join(dir, "in.yaml")}, &stdout, &stderr); err != nil {
-		t.Fatalf("convert: %v\n%s", err, stderr.String())
-	}
-	for _, stubs := range []string{filepath.Join(dir, "in.yaml"), out} {
-		t.Run(filepath.Base(stubs), func(t *testing.T) {
-			addr, adminAddr, stop := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--proto", protos, "--stubs", stubs)
-			defer func() {
-				if err := stop(); err != nil {
-					t.Error(err)
-				}
-			}()
-			client := pb.NewRouteGuideClient(dial(t, addr, nil))
-			checkChatRules(t, client)
+	serveGripmockBothWays(t, gripmockChatRules, func(t *testing.T, client pb.RouteGuideClient, adminAddr string) {
+		checkChatRules(t, client)
 
-			// A native stub's rule keys, through the admin API, in a session.
-			code := adminDoHeader(t, "POST", "http://"+adminAddr+"/stubs", map[string]string{"grpcdouble-session": "s1"}, `
+		// A native stub's rule keys, through the admin API, in a session.
+		code := adminDoHeader(t, "POST", "http://"+adminAddr+"/stubs", map[string]string{"grpcdouble-session": "s1"}, `
 - method: routeguide.RouteGuide/RouteChat
   steps:
     - forEach:
@@ -133,42 +131,67 @@ func TestServeGripmockBidiRules(t *testing.T) {
           pace: 0s
           send: [{message: 'paid {{ .RuleHit }} at {{ .MessageIndex }}'}, {message: 'sent {{ .Index }}'}]
 `, nil)
-			if code != http.StatusCreated {
-				t.Fatalf("POST /stubs: %d", code)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-			defer cancel()
-			ctx = metadata.AppendToOutgoingContext(ctx, expect.SessionKey, "s1", "x-plan", "trial-7")
-			var hdr, trl metadata.MD
-			stream, err := client.RouteChat(ctx, grpc.Header(&hdr), grpc.Trailer(&trl))
-			if err != nil {
+		if code != http.StatusCreated {
+			t.Fatalf("POST /stubs: %d", code)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		ctx = metadata.AppendToOutgoingContext(ctx, expect.SessionKey, "s1", "x-plan", "trial-7")
+		var hdr, trl metadata.MD
+		stream, err := client.RouteChat(ctx, grpc.Header(&hdr), grpc.Trailer(&trl))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for i, n := range []int{1, 2} {
+			if err := stream.Send(&pb.RouteNote{Message: "x"}); err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for i, n := range []int{1, 2} {
-				if err := stream.Send(&pb.RouteNote{Message: "x"}); err != nil {
-					t.Fatal(err)
+			for range n {
+				m, err := stream.Recv()
+				if err != nil {
+					t.Fatalf("message %d: %v", i, err)
 				}
-				for range n {
-					m, err := stream.Recv()
-					if err != nil {
-						t.Fatalf("message %d: %v", i, err)
-					}
-					got = append(got, m.GetMessage())
+				got = append(got, m.GetMessage())
+			}
+		}
+		if err := stream.CloseSend(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := stream.Recv(); err != io.EOF {
+			t.Fatalf("end: %v", err)
+		}
+		if want := []string{"trial 1 at 0", "paid 1 at 1", "sent 2"}; !slices.Equal(got, want) {
+			t.Errorf("admin stub: %q, want %q", got, want)
+		}
+		if !slices.Equal(hdr.Get("x-plan"), []string{"trial"}) || !slices.Equal(trl.Get("x-rule"), []string{"paid"}) {
+			t.Errorf("admin stub: headers %v, trailers %v", hdr, trl)
+		}
+	})
+}
+
+// serveGripmockBothWays writes gripmock stubs for the routeguide service,
+// converts them, and runs check against the binary serving each: the
+// file as it is, then the converted one, with an admin API.
+func serveGripmockBothWays(t *testing.T, gripmock string, check func(t *testing.T, client pb.RouteGuideClient, adminAddr string)) {
+	t.Helper()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "in.yaml"), gripmock)
+	protos := filepath.Join(moduleRoot(t), "testdata/standalone/protos")
+	out := filepath.Join(dir, "out")
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"convert", "--from", "gripmock", "--proto", protos, "--out", out, filepath.Join(dir, "in.yaml")}, &stdout, &stderr); err != nil {
+		t.Fatalf("convert: %v\n%s", err, stderr.String())
+	}
+	for _, stubs := range []string{filepath.Join(dir, "in.yaml"), out} {
+		t.Run(filepath.Base(stubs), func(t *testing.T) {
+			addr, adminAddr, stop := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--proto", protos, "--stubs", stubs)
+			defer func() {
+				if err := stop(); err != nil {
+					t.Error(err)
 				}
-			}
-			if err := stream.CloseSend(); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := stream.Recv(); err != io.EOF {
-				t.Fatalf("end: %v", err)
-			}
-			if want := []string{"trial 1 at 0", "paid 1 at 1", "sent 2"}; !slices.Equal(got, want) {
-				t.Errorf("admin stub: %q, want %q", got, want)
-			}
-			if !slices.Equal(hdr.Get("x-plan"), []string{"trial"}) || !slices.Equal(trl.Get("x-rule"), []string{"paid"}) {
-				t.Errorf("admin stub: headers %v, trailers %v", hdr, trl)
-			}
+			}()
+			check(t, pb.NewRouteGuideClient(dial(t, addr, nil)), adminAddr)
 		})
 	}
 }

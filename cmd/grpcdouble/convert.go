@@ -15,6 +15,7 @@ import (
 
 type convertConfig struct {
 	from        string
+	global      bool // --global-response-templating
 	out         string
 	protos      stringList
 	importPaths stringList
@@ -27,6 +28,7 @@ func convertFlags(output io.Writer) (*flag.FlagSet, *convertConfig) {
 	fs := flag.NewFlagSet("convert", flag.ContinueOnError)
 	fs.SetOutput(output)
 	fs.StringVar(&cfg.from, "from", "", "the `FORMAT` of the input files: gripmock or wiremock (required)")
+	globalTemplatingFlag(fs, &cfg.global)
 	fs.StringVar(&cfg.out, "out", "", "the `DIR` to write the native stub files to (required; created if missing)")
 	fs.Var(&cfg.protos, "proto", "a .proto `FILE` or folder describing the services (repeatable; optional: resolves short service names and each method's kind)")
 	fs.Var(&cfg.importPaths, "import-path", "a `DIR` to resolve .proto files and their imports in (repeatable)")
@@ -84,7 +86,7 @@ func parseConvert(args []string, stderr io.Writer) (*convertConfig, error) {
 }
 
 func runConvert(cfg *convertConfig, stdout, stderr io.Writer) error {
-	from, _ := stubformat.ParseFormat(cfg.from)
+	from := readFormat(cfg.from, cfg.global)
 	var resolver mockserver.Methods
 	if len(cfg.protos) > 0 || len(cfg.protosets) > 0 {
 		common := commonConfig{protos: cfg.protos, importPaths: cfg.importPaths, protosets: cfg.protosets}

@@ -73,6 +73,7 @@ type serveConfig struct {
 	commonConfig
 	stubs                stringList
 	stubsFormat          string
+	globalTemplating     bool
 	cassettes            stringList
 	replayOnce           bool
 	replayInOrder        bool
@@ -304,6 +305,22 @@ func (c *commonConfig) logger(stderr io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(stderr, opts))
 }
 
+// globalTemplatingFlag is --global-response-templating, WireMock's own
+// flag of the same name.
+func globalTemplatingFlag(fs *flag.FlagSet, v *bool) {
+	fs.BoolVar(v, "global-response-templating", false, "render every WireMock mapping's response as a template, as WireMock started with this flag does; without it, only mappings with \"transformers\": [\"response-template\"]")
+}
+
+// readFormat is the format a --stubs-format (or --from) name reads, with
+// --global-response-templating; the name was checked with the flags.
+func readFormat(name string, globalTemplating bool) stubformat.Format {
+	f, _ := stubformat.ParseFormat(name)
+	if globalTemplating {
+		f = f.WithGlobalTemplating()
+	}
+	return f
+}
+
 func serveFlags(output io.Writer) (*flag.FlagSet, *serveConfig) {
 	cfg := &serveConfig{}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -311,6 +328,7 @@ func serveFlags(output io.Writer) (*flag.FlagSet, *serveConfig) {
 	cfg.register(fs)
 	fs.Var(&cfg.stubs, "stubs", "a stub `PATH`: a YAML or JSON stub file, or a folder of them (repeatable)")
 	fs.StringVar(&cfg.stubsFormat, "stubs-format", "auto", "the `FORMAT` of the --stubs files: auto (each file's told by its shape), native, gripmock or wiremock")
+	globalTemplatingFlag(fs, &cfg.globalTemplating)
 	fs.Var(&cfg.cassettes, "cassette", "a cassette `FILE` to replay (repeatable)")
 	fs.BoolVar(&cfg.replayOnce, "replay-once", false, "let each recorded interaction answer one call (until POST /reset); by default each answers any number")
 	fs.BoolVar(&cfg.replayInOrder, "replay-in-order", false, "match calls to interactions in recorded order, whatever the method")

@@ -637,13 +637,26 @@ func TestServeWireMockTemplates(t *testing.T) {
 	if f, err := client.GetFeature(ctx, &pb.Point{Latitude: 2, Longitude: 9}); err != nil || f.GetName() != "posted 9 ann" {
 		t.Errorf("GetFeature(2, 9) = %v, %v; want posted 9 ann", f, err)
 	}
+	// WireMock's math, each and dates, posted as they are.
+	code = adminDo(t, "POST", "http://"+adminAddr+"/stubs", "", `{
+  "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "method": "POST",
+    "bodyPatterns": [{"equalToJson": {"latitude": 3}, "ignoreExtraElements": true}]},
+  "response": {"jsonBody": {"name": "{{math (jsonPath request.body '$.longitude') '/' 4}} {{#each (range 1 3)}}{{this}}{{/each}} {{date (parseDate '2024-01-31T00:00:00Z') offset='1 months' format='yyyy-MM-dd'}}"},
+    "transformers": ["response-template"]}
+}`, nil)
+	if code != http.StatusCreated {
+		t.Fatalf("POST /stubs with WireMock's math, each and date: %d", code)
+	}
+	if f, err := client.GetFeature(ctx, &pb.Point{Latitude: 3, Longitude: 10}); err != nil || f.GetName() != "3 123 2024-02-29" {
+		t.Errorf("GetFeature(3, 10) = %v, %v; want 3 123 2024-02-29 (10/4 rounded half up, as BigDecimal)", f, err)
+	}
 	var e admin.ErrorBody
 	code = adminDo(t, "POST", "http://"+adminAddr+"/stubs", "", `{
   "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "method": "POST"},
-  "response": {"jsonBody": {"name": "{{pickRandom 'a' 'b'}}"},
+  "response": {"jsonBody": {"name": "{{urlEncode 'a b'}}"},
     "transformers": ["response-template"]}
 }`, &e)
-	if want := "3: response.jsonBody.name: not supported yet: the WireMock template helper pickRandom"; code != http.StatusBadRequest || !strings.Contains(e.Error, want) {
+	if want := "3: response.jsonBody.name: not supported yet: the WireMock template helper urlEncode"; code != http.StatusBadRequest || !strings.Contains(e.Error, want) {
 		t.Errorf("POST /stubs with an unsupported helper: %d %q, want 400 naming %q", code, e.Error, want)
 	}
 }

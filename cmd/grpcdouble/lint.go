@@ -26,6 +26,7 @@ type lintConfig struct {
 	commonConfig
 	stubs       stringList
 	stubsFormat string
+	global      bool // --global-response-templating
 	cassettes   stringList
 	format      string
 }
@@ -37,6 +38,7 @@ func lintFlags(output io.Writer) (*flag.FlagSet, *lintConfig) {
 	cfg.registerDescriptors(fs)
 	fs.Var(&cfg.stubs, "stubs", "a stub `PATH` to check: a YAML or JSON stub file, or a folder of them (repeatable)")
 	fs.StringVar(&cfg.stubsFormat, "stubs-format", "auto", "the `FORMAT` of the --stubs files: auto (each file's told by its shape), native, gripmock or wiremock")
+	globalTemplatingFlag(fs, &cfg.global)
 	fs.Var(&cfg.cassettes, "cassette", "a cassette `FILE` to check (repeatable)")
 	fs.StringVar(&cfg.format, "format", "text", "report `FORMAT`: text (file:line: field: what) or github (workflow annotations)")
 	fs.Usage = func() {
@@ -178,8 +180,7 @@ func runLint(cfg *lintConfig, stdout, stderr io.Writer) error {
 		problems = append(problems, problemsOf(err)...)
 	}
 	if len(cfg.stubs) > 0 {
-		format, _ := stubformat.ParseFormat(cfg.stubsFormat)
-		_, err := admin.ReloadStubFiles(srv, sessions, format, cfg.stubs...)
+		_, err := admin.ReloadStubFiles(srv, sessions, readFormat(cfg.stubsFormat, cfg.global), cfg.stubs...)
 		problems = append(problems, problemsOf(err)...)
 	}
 

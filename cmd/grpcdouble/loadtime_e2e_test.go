@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"net/http"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -103,15 +102,7 @@ func TestServeGripmockLoadTimeTemplates(t *testing.T) {
 	})
 
 	// Converted: the native file holds the computed values.
-	out := t.TempDir()
-	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), []string{"convert", "--from", "gripmock", "--proto", protos, "--out", out, fixture}, &stdout, &stderr); err != nil {
-		t.Fatalf("convert: %v\n%s", err, stderr.String())
-	}
-	data, err := os.ReadFile(filepath.Join(out, "loadtime.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	out, data := convertGripmock(t, protos, fixture)
 	if !bytes.Contains(data, []byte(`code: "200" # computed at load, as gripmock does: {{ mul 20 10 }}`)) {
 		t.Errorf("the converted file lacks the computed code and its comment:\n%s", data)
 	}

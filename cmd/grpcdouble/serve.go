@@ -20,7 +20,6 @@ import (
 	"github.com/grpcdouble/grpcdouble/mockserver"
 	"github.com/grpcdouble/grpcdouble/record"
 	"github.com/grpcdouble/grpcdouble/replay"
-	"github.com/grpcdouble/grpcdouble/stubformat"
 )
 
 // runServe runs "grpcdouble serve" until ctx is done.
@@ -68,7 +67,7 @@ func runServe(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) e
 	}
 	sessions := expect.NewSessions(mockOpts...)
 	d := &dispatcher{sessions: sessions}
-	format, _ := stubformat.ParseFormat(cfg.stubsFormat) // checked by parseServe
+	format := readFormat(cfg.stubsFormat, cfg.globalTemplating)
 	adminOpts := []admin.Option{admin.WithSessions(sessions), admin.WithStubFiles(cfg.stubs...), admin.WithStubsFormat(format)}
 	var srv *mockserver.Server // set once started, before the admin API serves
 	if len(cfg.cassettes) > 0 {

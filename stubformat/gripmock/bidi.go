@@ -12,9 +12,15 @@ import (
 
 func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlts, headerAlts []alt, out, then *yaml.Node) {
 	times := r.times
-	if times > 0 && len(inputAlts)*len(headerAlts) > 1 {
-		r.notYet(native.Get(st, "options"), "options.times", "a count shared by the alternatives of anyOf")
-		return
+	if times > 0 && len(inputAlts) > 1 {
+		// One count over the alternatives: one rule whose recv takes any
+		// of them.
+		inputAlts = []alt{fold(inputAlts, st.Line)}
+	}
+	if times > 0 && len(headerAlts) > 1 {
+		// And over the header alternatives: the rule's metadata is one
+		// of them.
+		headerAlts = []alt{foldHeaders(headerAlts, st.Line)}
 	}
 	r.templates(out, "output")
 	if r.failed {
@@ -50,7 +56,7 @@ func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlt
 	if r.failed {
 		return
 	}
-	var send []*yaml.Node
+	var send, steps []*yaml.Node
 	var delay, pace *yaml.Node
 	if d := native.Get(out, "delay"); !native.IsNull(d) {
 		delay = native.Str(d.Line, d.Value)
@@ -62,7 +68,10 @@ func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlt
 		}
 		pace, delay = delay, nil
 		if status == nil {
-			send, status = r.bidiStream(stream)
+			send, steps, status = r.bidiStream(stream, pace)
+			if steps != nil {
+				pace = nil // each message's own pause is a step
+			}
 		}
 	} else if data := native.Get(out, "data"); !native.IsNull(data) && status == nil {
 		send = append(send, native.Clone(data))
@@ -72,17 +81,17 @@ func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlt
 	if r.failed {
 		return
 	}
-	if len(send) == 0 && status == nil {
+	if len(send) == 0 && len(steps) == 0 && status == nil {
 		send = append(send, native.Map(out.Line)) // gripmock answers an empty message
 	}
-	if status != nil && len(send) == 0 {
+	if status != nil && len(send) == 0 && len(steps) == 0 {
 		pace = nil
 	}
 	session := ""
 	if s := native.Get(st, "session"); s != nil {
 		session = s.Value
 	}
-	ans := bidiAnswer{priority: priority, times: times, delay: delay, pace: pace, hdr: hdr, trl: trl, send: send, status: status, then: then}
+	ans := bidiAnswer{priority: priority, times: times, delay: delay, pace: pace, hdr: hdr, trl: trl, send: send, steps: steps, status: status, then: then}
 	for _, a := range inputAlts {
 		for _, ha := range headerAlts {
 			r.addBidiRule(st, full, session, meth, a, ha, ans)
@@ -92,40 +101,106 @@ func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlt
 
 // bidiStream reads a bidi stub's stream: the messages it sends, and the
 // status an element's _gripmock error ends the call with (the elements
-// after it are not sent, as gripmock's).
-func (r *reader) bidiStream(stream *yaml.Node) (send []*yaml.Node, status *yaml.Node) {
+// after it are not sent, as gripmock's). When an element has a delay of
+// its own, gripmock waits it before that element and the stub's delay
+// (pace) before each other: the answer is then steps, a pause of its own
+// before each message.
+func (r *reader) bidiStream(stream, pace *yaml.Node) (send, steps []*yaml.Node, status *yaml.Node) {
+	own := false
+	for _, m := range stream.Content {
+		if d := native.Get(native.Get(m, "_gripmock"), "delay"); !native.IsNull(d) {
+			own = true
+		}
+	}
 	for i, m := range stream.Content {
-		where := fmt.Sprintf("output.stream[%d]", i)
-		g := native.Get(m, "_gripmock")
-		if g == nil {
-			send = append(send, native.Clone(m))
+		msg, d, end := r.element(m, i, pace)
+		if r.failed {
+			return nil, nil, nil
+		}
+		if end != nil {
+			return send, steps, end // gripmock ends before the element's delay
+		}
+		if !own {
+			send = append(send, msg)
 			continue
 		}
-		native.Pairs(g, func(k, v *yaml.Node) {
-			switch k.Value {
-			case "delay":
-				r.notYet(k, where+"._gripmock.delay", "a delay of its own for one message of a bidi stub with input (a rule paces every message it sends alike)")
-			case "error", "code", "details":
-			default:
-				r.problem(k, where+"._gripmock."+k.Value, "unknown directive (want delay, error, code, details)")
-			}
-		})
-		if r.failed {
-			return nil, nil
+		if d != nil {
+			step := native.Map(d.Line)
+			native.Set(step, "delay", native.Clone(d))
+			steps = append(steps, step)
 		}
-		if end := r.status(g); end != nil {
-			return send, end
-		}
-		send = append(send, withoutKey(native.Clone(m), "_gripmock"))
+		step := native.Map(m.Line)
+		native.Set(step, "send", msg)
+		steps = append(steps, step)
 	}
-	return send, nil
+	return send, steps, nil
+}
+
+// bidiScript answers a bidi stub with inputs as gripmock does: message i,
+// matched by recvs[i], is answered by stream element i, and the last
+// message by the rest of the stream; an element waits its own _gripmock
+// delay, or the stub's (a pace when no element has its own), and an
+// element's error ends the call there. A stub with an error ends the call
+// at its first message (after its delay when it has no stream); one with
+// data and no stream answers each message with it.
+func (r *reader) bidiScript(recvs, msgs []*yaml.Node, streamed bool, delay, st *yaml.Node) (steps []*yaml.Node, pace *yaml.Node) {
+	add := func(key string, v *yaml.Node) {
+		step := native.Map(v.Line)
+		native.Set(step, key, native.Clone(v))
+		steps = append(steps, step)
+	}
+	if st != nil {
+		add("recv", recvs[0])
+		if !streamed && delay != nil {
+			add("delay", delay)
+		}
+		add("status", st)
+		return steps, nil
+	}
+	own := false
+	for _, m := range msgs {
+		if d := native.Get(native.Get(m, "_gripmock"), "delay"); !native.IsNull(d) {
+			own = true
+		}
+	}
+	if !own {
+		pace = delay
+	}
+	for i := range recvs {
+		add("recv", recvs[i])
+		if !streamed {
+			if len(msgs) == 1 {
+				add("send", msgs[0])
+			}
+			continue
+		}
+		end := i + 1
+		if i == len(recvs)-1 {
+			end = len(msgs)
+		}
+		for j := i; j < end; j++ {
+			msg, d, stop := r.element(msgs[j], j, delay)
+			if r.failed {
+				return nil, nil
+			}
+			if stop != nil {
+				add("status", stop) // gripmock ends before the element's delay
+				return steps, pace
+			}
+			if own && d != nil {
+				add("delay", d)
+			}
+			add("send", msg)
+		}
+	}
+	return steps, pace
 }
 
 // bidiAnswer is what every rule made from one gripmock bidi stub answers.
 type bidiAnswer struct {
 	priority, times                     int
 	delay, pace, hdr, trl, status, then *yaml.Node
-	send                                []*yaml.Node
+	send, steps                         []*yaml.Node
 }
 
 // addBidiRule adds the rule for one alternative of a stub's input and
@@ -143,9 +218,12 @@ func (r *reader) addBidiRule(st *yaml.Node, full, session string, meth *yaml.Nod
 		rule.HeadComment += " (" + strings.Join(labels, ", ") + ")"
 	}
 	recv := native.Map(st.Line)
-	if a.partial != nil {
+	switch {
+	case a.anyOf != nil:
+		native.Set(recv, "anyOf", native.Clone(a.anyOf))
+	case a.partial != nil:
 		native.Set(recv, "fields", a.partial)
-	} else {
+	default:
 		native.Set(recv, "any", native.Bool(st.Line, true))
 	}
 	native.Set(rule, "recv", recv)
@@ -171,6 +249,9 @@ func (r *reader) addBidiRule(st *yaml.Node, full, session string, meth *yaml.Nod
 	}
 	if ans.pace != nil {
 		native.Set(rule, "pace", ans.pace)
+	}
+	if ans.steps != nil {
+		native.Set(rule, "steps", native.Seq(ans.steps[0].Line, cloneAll(ans.steps)...))
 	}
 	switch len(ans.send) {
 	case 0:

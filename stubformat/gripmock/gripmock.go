@@ -195,6 +195,27 @@ func fold(alts []alt, line int) alt {
 	return out
 }
 
+// foldHeaders makes one alternative of several header alternatives: a
+// native metadata anyOf of them, ranked by the most specific.
+func foldHeaders(alts []alt, line int) alt {
+	out := alt{}
+	list := native.Seq(line)
+	for _, a := range alts {
+		out.specificity = max(out.specificity, a.specificity)
+		if a.metadata == nil {
+			list = nil // this one takes any metadata: so do they all
+		}
+		if list != nil {
+			list.Content = append(list.Content, a.metadata)
+		}
+	}
+	if list != nil {
+		out.metadata = native.Map(line)
+		native.Set(out.metadata, "anyOf", list)
+	}
+	return out
+}
+
 func (r *reader) stub(st *yaml.Node) {
 	r.failed = false
 	if st.Kind != yaml.MappingNode {
@@ -262,7 +283,9 @@ func (r *reader) stub(st *yaml.Node) {
 
 	// Matchers, spread over anyOf.
 	var inputAlts []alt
-	var stream []*yaml.Node    // client-stream and bidi: one match per message
+	var stream []*yaml.Node    // client-stream: one match per message
+	var ignored []string       // the anyOf of one of several inputs, which gripmock ignores
+	var recvs []*yaml.Node     // bidi: the match of each message, in order
 	var streamAnyOf *yaml.Node // a client stream's one inputs matcher, with anyOf
 	input, inputs := native.Get(st, "input"), native.Get(st, "inputs")
 	if input != nil && inputs != nil {
@@ -281,6 +304,35 @@ func (r *reader) stub(st *yaml.Node) {
 		}
 		for i, in := range inputs.Content {
 			a := r.matcher(in, fmt.Sprintf("inputs[%d]", i), false)
+			if kind == mockserver.BidiStream && !r.failed {
+				// gripmock matches a bidi stub's message by its input's
+				// fields and one of its anyOf alternatives.
+				f := fold(a, in.Line)
+				recv := native.Map(in.Line)
+				switch {
+				case len(a) > 1 && f.anyOf != nil:
+					native.Set(recv, "anyOf", f.anyOf)
+				case len(a) == 1 && a[0].partial != nil:
+					native.Set(recv, "fields", a[0].partial)
+				default:
+					native.Set(recv, "any", native.Bool(in.Line, true)) // gripmock: an empty matcher takes any message
+				}
+				recvs = append(recvs, recv)
+				a = []alt{{partial: a[0].partial, specificity: f.specificity}}
+			}
+			if hasAnyOf := !native.IsNull(native.Get(in, "anyOf")); hasAnyOf && len(inputs.Content) > 1 && kind == mockserver.ClientStream && !r.failed {
+				// gripmock compares each message of several inputs by
+				// equals, contains, matches and glob alone: the anyOf
+				// (checked above) is left out, as there.
+				where := fmt.Sprintf("inputs[%d]", i)
+				base, _ := r.block(in, where, false, true)
+				if base.partial == nil {
+					r.problem(in, where, "holds anyOf alone, and this message never matches: gripmock ignores anyOf in one of several inputs, and takes no message with the empty matcher left")
+					return
+				}
+				a = []alt{base}
+				ignored = append(ignored, where+".anyOf")
+			}
 			if len(a) > 1 && len(inputs.Content) == 1 && kind == mockserver.ClientStream {
 				// One matcher every message passes: each may pass
 				// another alternative.
@@ -293,15 +345,11 @@ func (r *reader) stub(st *yaml.Node) {
 			}
 			if len(a) != 1 {
 				if !r.failed {
-					why := "anyOf inside one of several inputs (gripmock ignores it there: it compares each message by equals, contains, matches and glob alone)"
-					if kind == mockserver.BidiStream {
-						why = "anyOf inside a bidi stub's inputs"
-					}
-					r.notYet(native.Get(in, "anyOf"), fmt.Sprintf("inputs[%d].anyOf", i), why)
+					r.notYet(native.Get(in, "anyOf"), fmt.Sprintf("inputs[%d].anyOf", i), "anyOf inside one of several inputs (gripmock ignores it there: it compares each message by equals, contains, matches and glob alone)")
 				}
 				return
 			}
-			if a[0].partial == nil && streamAnyOf == nil {
+			if a[0].partial == nil && streamAnyOf == nil && kind != mockserver.BidiStream {
 				r.notYet(in, fmt.Sprintf("inputs[%d]", i), "an empty matcher for one message of a stream")
 				return
 			}
@@ -338,7 +386,7 @@ func (r *reader) stub(st *yaml.Node) {
 	}
 
 	// The answer, the same for every alternative.
-	answer := r.output(out, kind, full, len(stream))
+	answer := r.output(out, kind, full, recvs)
 	if r.failed {
 		return
 	}
@@ -359,11 +407,12 @@ func (r *reader) stub(st *yaml.Node) {
 		// One count over the alternatives: one stub.
 		inputAlts = []alt{fold(inputAlts, input.Line)}
 	}
-	n := len(inputAlts) * len(headerAlts)
-	if times > 0 && n > 1 {
-		r.notYet(native.Get(st, "options"), "options.times", "a count shared by the alternatives of headers.anyOf")
-		return
+	if times > 0 && len(headerAlts) > 1 {
+		// One count over the header alternatives too: one stub, its
+		// metadata one of them.
+		headerAlts = []alt{foldHeaders(headerAlts, native.Get(st, "headers").Line)}
 	}
+	n := len(inputAlts) * len(headerAlts)
 
 	for _, ia := range inputAlts {
 		for _, ha := range headerAlts {
@@ -381,6 +430,9 @@ func (r *reader) stub(st *yaml.Node) {
 			}
 			if st.HeadComment != "" {
 				comment = st.HeadComment + "\n" + comment
+			}
+			for _, l := range ignored {
+				comment += "\n" + l + ": ignored, as gripmock ignores anyOf in one of several inputs"
 			}
 			m.HeadComment = comment
 			if id := native.Get(st, "id"); id != nil && id.Value != "" && n == 1 {
@@ -443,7 +495,7 @@ func (r *reader) stub(st *yaml.Node) {
 				m.HeadComment += "\n" + readinessNote
 				answerReady(m, kind)
 			} else {
-				answer.into(m, stream)
+				answer.into(m)
 			}
 			if then != nil {
 				native.Set(m, "then", native.Clone(then))

@@ -170,8 +170,11 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 		sub = fd.Message()
 	}
 	isMap := fd != nil && fd.IsMap()
-	if hasTemplateValue(v) && !r.rendered {
-		r.notYet(k, construct, "a template in a matcher that waits for the call (gripmock runs only those that read no call, in YAML files, at load)")
+	// A template left for the call (or any, in a .json file) is text to
+	// gripmock's matchers, compared as written; so are native matchers'.
+	// Only one written unquoted, which YAML reads as a mapping, is not.
+	if unquotedTemplate(v) && !r.rendered {
+		r.problem(k, construct, "holds a template YAML reads as a mapping ({{ ... }} unquoted): quote it, as gripmock compares a matcher's template as text")
 		return
 	}
 	if v.Kind == yaml.MappingNode && fd != nil && sub == nil && !isMap {
@@ -183,19 +186,14 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 		switch {
 		case v.Kind == yaml.SequenceNode && ignoreOrder:
 			// gripmock compares the elements in any order, and lists
-			// inside them in any order too: unordered compares elements
-			// whole, so a list of two or more inside one is refused.
-			if inner := innerList(v); inner != nil {
-				r.notYet(inner, construct, "ignoreArrayOrder on a list whose elements hold lists (gripmock ignores their order too)")
-				return
-			}
+			// inside them in any order too.
 			elems := native.Seq(v.Line)
-			for _, e := range v.Content {
-				if e.Kind == yaml.MappingNode {
-					elems.Content = append(elems.Content, op("equal", e))
-					continue
+			for i, e := range v.Content {
+				t := r.anyOrder(fd, e, fmt.Sprintf("%s[%d]", construct, i))
+				if t == nil {
+					return
 				}
-				elems.Content = append(elems.Content, e)
+				elems.Content = append(elems.Content, t)
 			}
 			add(path, k, op("unordered", elems), construct, counts)
 		case v.Kind == yaml.MappingNode:
@@ -214,13 +212,13 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 				r.field(strategy, sub, p, sk, sv, construct+"."+sk.Value, ignoreOrder, add)
 			})
 		case v.Kind == yaml.MappingNode:
-			// These entries among the map's. gripmock compares message
-			// values as subsets, native contains whole: refused.
+			// These entries among the map's; gripmock compares message
+			// values as subsets, field by field: entries of fields.
 			if len(v.Content) == 0 {
 				return
 			}
 			if fd.MapValue().Message() != nil {
-				r.notYet(k, construct, "contains on a map whose values are messages (gripmock compares each value as a subset)")
+				r.entries(strategy, fd, path, k, v, construct, ignoreOrder, add)
 				return
 			}
 			add(path, k, op("contains", v), construct, counts)
@@ -244,19 +242,39 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 		switch v.Kind {
 		case yaml.MappingNode:
 			if isMap {
-				r.notYet(k, construct, fmt.Sprintf("%s on the entries of the map field %s (a pattern per key)", strategy, fd.Name()))
+				// gripmock matches the map's entries as a subset: these
+				// keys, each value by its pattern (a message's by fields).
+				if len(v.Content) > 0 {
+					r.entries(strategy, fd, path, k, v, construct, ignoreOrder, add)
+				}
 				return
 			}
 			nested(func(p string, sk, sv *yaml.Node) {
 				r.field(strategy, sub, p, sk, sv, construct+"."+sk.Value, ignoreOrder, add)
 			})
 		case yaml.SequenceNode:
+			if strategy == "glob" {
+				// gripmock's glob tests text and the fields of messages,
+				// and fails on a list: such a stub never matches there.
+				r.problem(v, construct, "a glob on a list never matches (gripmock's glob tests text and the fields of messages, not lists): use matches, with a pattern per element")
+				return
+			}
+			messages := fd != nil && fd.Message() != nil
+			for _, e := range v.Content {
+				if e.Kind == yaml.MappingNode {
+					messages = fd == nil || messages
+				}
+			}
+			if messages {
+				r.messageList(strategy, fd, path, k, v, construct, ignoreOrder, add)
+				return
+			}
 			// As many elements as patterns, each matching one: with one
 			// pattern for all, every element matches it, in any order.
 			same := len(v.Content) > 0
 			for _, e := range v.Content {
 				if e.Kind != yaml.ScalarNode {
-					r.notYet(e, construct, "a pattern list whose entries are not single patterns (a list of messages)")
+					r.problem(e, construct, "a list of patterns never matches here: its entries are not patterns")
 					return
 				}
 				same = same && e.Value == v.Content[0].Value
@@ -300,13 +318,124 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 				r.problem(v, construct, "a pattern on the %s field %s never matches (gripmock tests patterns against text): name the fields inside, %s: {%s: {field: pattern}}",
 					fieldKindText(fd), fd.Name(), strategy, k.Value)
 				return
-			case fd.Kind() == protoreflect.BytesKind:
-				r.notYet(v, construct, fmt.Sprintf("a pattern on the bytes field %s (gripmock tests it against the bytes' base64 text)", fd.Name()))
-				return
 			}
 			add(path, k, op("regex", native.Str(v.Line, expr)), construct, true)
 		}
 	}
+}
+
+// messageList translates matches with a list of messages: as many
+// elements as the list, each passing the fields of its own entry, in any
+// order, as gripmock pairs them.
+func (r *reader) messageList(strategy string, fd protoreflect.FieldDescriptor, path string, k, v *yaml.Node, construct string, ignoreOrder bool, add func(path string, k, op *yaml.Node, construct string, counts bool)) {
+	var md protoreflect.MessageDescriptor
+	if fd != nil {
+		md = fd.Message()
+	}
+	elems := native.Seq(v.Line)
+	for i, e := range v.Content {
+		where := fmt.Sprintf("%s[%d]", construct, i)
+		if e.Kind != yaml.MappingNode {
+			r.problem(e, where, "a pattern on a message never matches (gripmock tests patterns against text): name the fields inside, %s: {%s: [{field: pattern}]}", strategy, k.Value)
+			return
+		}
+		f := r.messageFields(strategy, md, e, where, ignoreOrder)
+		if f == nil {
+			if !r.failed {
+				r.notYet(e, where, "an empty matcher for one element of a list (any message)")
+			}
+			return
+		}
+		m := native.Map(e.Line)
+		native.Set(m, "fields", f)
+		elems.Content = append(elems.Content, m)
+	}
+	m := native.Map(v.Line)
+	native.Set(m, "unordered", elems)
+	add(path, k, m, construct, true)
+}
+
+// entries translates a matcher on a map's entries (matches, glob, or
+// contains on a map of messages): these keys among the map's, each value
+// passing its pattern, or, a message, the fields given, as gripmock
+// compares a value as a subset.
+func (r *reader) entries(strategy string, fd protoreflect.FieldDescriptor, path string, k, v *yaml.Node, construct string, ignoreOrder bool, add func(path string, k, op *yaml.Node, construct string, counts bool)) {
+	if fd.MapKey().Kind() != protoreflect.StringKind {
+		// gripmock leaves out the entries whose keys are not strings when
+		// it reads a request: such a map is empty to its matchers.
+		r.problem(k, construct, "%s on the entries of the map field %s never matches: gripmock sees no entries in a map whose keys are not strings", strategy, fd.Name())
+		return
+	}
+	vd := fd.MapValue()
+	ents := native.Map(v.Line)
+	fail := false
+	native.Pairs(v, func(ek, ev *yaml.Node) {
+		where := construct + "." + ek.Value
+		if fail {
+			return
+		}
+		var test *yaml.Node
+		switch {
+		case vd.Message() != nil:
+			if ev.Kind != yaml.MappingNode {
+				r.problem(ev, where, "the map field %s holds messages: a value that is no mapping never matches there (name the fields inside, %s: {%s: {%s: {field: value}}})", fd.Name(), strategy, k.Value, ek.Value)
+				fail = true
+				return
+			}
+			f := r.messageFields(strategy, vd.Message(), ev, where, ignoreOrder)
+			if f == nil {
+				if r.failed {
+					fail = true
+					return
+				}
+				test = native.Map(ev.Line) // any message: the key is there
+				native.Set(test, "present", native.Bool(ev.Line, true))
+				break
+			}
+			test = native.Map(ev.Line)
+			native.Set(test, "fields", f)
+		case ev.Kind != yaml.ScalarNode:
+			r.problem(ev, where, "the map field %s holds %s values: want a value, not a list or mapping", fd.Name(), vd.Kind())
+			fail = true
+			return
+		default:
+			expr, ok := r.pattern(strategy, ev, where)
+			if !ok {
+				fail = true
+				return
+			}
+			test = native.Map(ev.Line)
+			native.Set(test, "regex", native.Str(ev.Line, expr))
+		}
+		ents.Content = append(ents.Content, native.Str(ek.Line, ek.Value), test)
+	})
+	if fail {
+		return
+	}
+	m := native.Map(v.Line)
+	native.Set(m, "entries", ents)
+	add(path, k, m, construct, true)
+}
+
+// messageFields translates a matcher's mapping for one message value (an
+// element of a list, a map's value) into native field tests by the rules
+// of strategy, as for the request's own fields; nil when it names none.
+func (r *reader) messageFields(strategy string, md protoreflect.MessageDescriptor, v *yaml.Node, construct string, ignoreOrder bool) *yaml.Node {
+	fields := native.Map(v.Line)
+	add := func(path string, k, op *yaml.Node, construct string, _ bool) {
+		if native.Get(fields, path) != nil {
+			r.notYet(k, construct, fmt.Sprintf("two matchers on the field %q", path))
+			return
+		}
+		fields.Content = append(fields.Content, native.Str(k.Line, path), op)
+	}
+	native.Pairs(v, func(sk, sv *yaml.Node) {
+		r.field(strategy, md, sk.Value, sk, sv, construct+"."+sk.Value, ignoreOrder, add)
+	})
+	if len(fields.Content) == 0 {
+		return nil
+	}
+	return fields
 }
 
 // pattern reads one matches or glob pattern as a regular expression.
@@ -326,6 +455,72 @@ func (r *reader) pattern(strategy string, e *yaml.Node, construct string) (strin
 	return e.Value, true
 }
 
+// anyOrder is the test of one value that equals with ignoreArrayOrder
+// compares whole, every list inside it in any order: fd is the field the
+// value is of (an element of it when fd is a list), nil when not known. A
+// value without a list of two or more inside is equal; a message with one
+// is its fields, each named one by the same rule and the others absent,
+// which takes the message's descriptor. nil when it cannot be written.
+func (r *reader) anyOrder(fd protoreflect.FieldDescriptor, v *yaml.Node, construct string) *yaml.Node {
+	op := func(name string, operand *yaml.Node) *yaml.Node {
+		m := native.Map(v.Line)
+		native.Set(m, name, operand)
+		return m
+	}
+	switch {
+	case v.Kind == yaml.SequenceNode:
+		elems := native.Seq(v.Line)
+		for i, e := range v.Content {
+			t := r.anyOrder(fd, e, fmt.Sprintf("%s[%d]", construct, i))
+			if t == nil {
+				return nil
+			}
+			elems.Content = append(elems.Content, t)
+		}
+		return op("unordered", elems)
+	case v.Kind != yaml.MappingNode:
+		return v
+	case innerList(v) == nil:
+		return op("equal", v)
+	case fd == nil || fd.Message() == nil:
+		r.notYet(v, construct, "ignoreArrayOrder on a list whose elements hold lists, without the method's descriptors (give --proto or --protoset)")
+		return nil
+	}
+	if fd.IsMap() {
+		// As many entries, each value by the same rule.
+		ents := native.Map(v.Line)
+		for i := 0; i+1 < len(v.Content); i += 2 {
+			t := r.anyOrder(fd.MapValue(), v.Content[i+1], construct+"."+v.Content[i].Value)
+			if t == nil {
+				return nil
+			}
+			ents.Content = append(ents.Content, native.Str(v.Content[i].Line, v.Content[i].Value), t)
+		}
+		return op("allOf", native.Seq(v.Line, op("len", native.Int(v.Line, len(v.Content)/2)), op("entries", ents)))
+	}
+	md := fd.Message()
+	fields := native.Map(v.Line)
+	named := map[protoreflect.FieldNumber]bool{}
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		k, sv := v.Content[i], v.Content[i+1]
+		sfd := fieldOf(md, k.Value)
+		if sfd != nil {
+			named[sfd.Number()] = true
+		}
+		t := r.anyOrder(sfd, sv, construct+"."+k.Value)
+		if t == nil {
+			return nil
+		}
+		fields.Content = append(fields.Content, native.Str(k.Line, k.Value), t)
+	}
+	for i := range md.Fields().Len() {
+		if f := md.Fields().Get(i); !named[f.Number()] {
+			native.Set(fields, f.JSONName(), op("absent", native.Bool(v.Line, true)))
+		}
+	}
+	return op("fields", fields)
+}
+
 // innerList finds a list of two or more elements inside a list's elements.
 func innerList(list *yaml.Node) *yaml.Node {
 	var find func(n *yaml.Node, top bool) *yaml.Node
@@ -343,23 +538,19 @@ func innerList(list *yaml.Node) *yaml.Node {
 	return find(list, true)
 }
 
-// hasTemplateValue reports a {{ ... }} in a matcher's value: written
-// unquoted in YAML, it parses as a mapping with a mapping for a key.
-func hasTemplateValue(v *yaml.Node) bool {
-	switch v.Kind {
-	case yaml.ScalarNode:
-		return isTemplateText(v.Value)
-	case yaml.MappingNode:
+// unquotedTemplate reports a {{ ... }} written unquoted in a matcher's
+// value, which YAML parses as a mapping with a mapping for a key.
+func unquotedTemplate(v *yaml.Node) bool {
+	if v.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(v.Content); i += 2 {
-			if v.Content[i].Kind != yaml.ScalarNode || hasTemplateValue(v.Content[i+1]) {
+			if v.Content[i].Kind != yaml.ScalarNode {
 				return true
 			}
 		}
-	case yaml.SequenceNode:
-		for _, c := range v.Content {
-			if hasTemplateValue(c) {
-				return true
-			}
+	}
+	for _, c := range v.Content {
+		if unquotedTemplate(c) {
+			return true
 		}
 	}
 	return false

@@ -25,7 +25,7 @@ type answer struct {
 	status    *yaml.Node
 }
 
-func (a answer) into(m *yaml.Node, perMessage []*yaml.Node) {
+func (a answer) into(m *yaml.Node) {
 	if a.headers != nil {
 		native.Set(m, "headers", a.headers)
 	}
@@ -41,24 +41,7 @@ func (a answer) into(m *yaml.Node, perMessage []*yaml.Node) {
 	if a.response != nil {
 		native.Set(m, "response", a.response)
 	}
-	if a.kind == mockserver.BidiStream && perMessage != nil {
-		// gripmock answers message i of a bidi stream by inputs[i] with
-		// stream[i].
-		steps := native.Seq(m.Line)
-		for i, p := range perMessage {
-			recv := native.Map(m.Line)
-			match := native.Map(m.Line)
-			native.Set(match, "fields", p)
-			native.Set(recv, "recv", match)
-			steps.Content = append(steps.Content, recv)
-			if i < len(a.responses) {
-				send := native.Map(a.responses[i].Line)
-				native.Set(send, "send", a.responses[i])
-				steps.Content = append(steps.Content, send)
-			}
-		}
-		native.Set(m, "steps", steps)
-	} else if len(a.responses) > 0 {
+	if len(a.responses) > 0 {
 		native.Set(m, "responses", native.Seq(a.responses[0].Line, a.responses...))
 	}
 	if len(a.steps) > 0 {
@@ -69,7 +52,9 @@ func (a answer) into(m *yaml.Node, perMessage []*yaml.Node) {
 	}
 }
 
-func (r *reader) output(out *yaml.Node, kind mockserver.Kind, method string, perMessage int) answer {
+// output translates a stub's output. recvs, for a bidi stub with inputs,
+// are the matches of its messages, in order.
+func (r *reader) output(out *yaml.Node, kind mockserver.Kind, method string, recvs []*yaml.Node) answer {
 	a := answer{kind: kind}
 	if out.Kind != yaml.MappingNode {
 		r.problem(out, "output", "want a mapping of data, stream, error, code, details, headers, trailers, delay")
@@ -144,18 +129,15 @@ func (r *reader) output(out *yaml.Node, kind mockserver.Kind, method string, per
 				directives = true
 			}
 		}
-		if kind == mockserver.BidiStream && perMessage > 0 {
-			if directives {
-				r.notYet(stream, "output.stream._gripmock", "per-message directives in a bidi stub")
-				return a
+		if kind == mockserver.BidiStream && recvs != nil {
+			streamed := stream != nil && len(stream.Content) > 0
+			if !streamed {
+				msgs = nil
+				if !native.IsNull(data) {
+					msgs = []*yaml.Node{data}
+				}
 			}
-			if len(msgs) > perMessage {
-				r.problem(msgs[perMessage], fmt.Sprintf("output.stream[%d]", perMessage), "a bidi stub answers message i by inputs[i] with stream[i]; there are %d inputs", perMessage)
-				return a
-			}
-			a.pace = delay
-			a.responses = msgs
-			a.status = st
+			a.steps, a.pace = r.bidiScript(recvs, msgs, streamed, delay, st)
 			return a
 		}
 		if kind == mockserver.BidiStream {
@@ -174,28 +156,7 @@ func (r *reader) output(out *yaml.Node, kind mockserver.Kind, method string, per
 		}
 		// Per-message delays and errors: a script.
 		for i, m := range msgs {
-			where := fmt.Sprintf("output.stream[%d]", i)
-			g := native.Get(m, "_gripmock")
-			msg := m
-			d := delay
-			var end *yaml.Node
-			if g != nil {
-				msg = withoutKey(msg, "_gripmock")
-				native.Pairs(g, func(k, v *yaml.Node) {
-					switch k.Value {
-					case "delay":
-						if _, err := time.ParseDuration(v.Value); err != nil && !isTemplateText(v.Value) {
-							r.problem(v, where+"._gripmock.delay", "want a duration like 100ms, or a template giving one, got %q", v.Value)
-							return
-						}
-						d = native.Str(v.Line, v.Value)
-					case "error", "code", "details":
-					default:
-						r.problem(k, where+"._gripmock."+k.Value, "unknown directive (want delay, error, code, details)")
-					}
-				})
-				end = r.status(g)
-			}
+			msg, d, end := r.element(m, i, delay)
 			if r.failed {
 				return a
 			}
@@ -219,6 +180,40 @@ func (r *reader) output(out *yaml.Node, kind mockserver.Kind, method string, per
 		a.status = st
 	}
 	return a
+}
+
+// element reads one element of a stream: the message without its
+// _gripmock directives, the delay before it (its own, or delay), and the
+// status its error ends the stream with (nil: none).
+func (r *reader) element(m *yaml.Node, i int, delay *yaml.Node) (msg, d, end *yaml.Node) {
+	where := fmt.Sprintf("output.stream[%d]", i)
+	g := native.Get(m, "_gripmock")
+	if g == nil {
+		return m, delay, nil
+	}
+	d = delay
+	native.Pairs(g, func(k, v *yaml.Node) {
+		switch k.Value {
+		case "delay":
+			d = r.duration(v, where+"._gripmock.delay")
+		case "error", "code", "details":
+		default:
+			r.problem(k, where+"._gripmock."+k.Value, "unknown directive (want delay, error, code, details)")
+		}
+	})
+	if r.failed {
+		return nil, nil, nil
+	}
+	return withoutKey(m, "_gripmock"), d, r.status(g)
+}
+
+// duration reads a delay: a duration, or a template giving one.
+func (r *reader) duration(v *yaml.Node, where string) *yaml.Node {
+	if _, err := time.ParseDuration(v.Value); err != nil && !isTemplateText(v.Value) || v.Kind != yaml.ScalarNode {
+		r.problem(v, where, "want a duration like 100ms, or a template giving one, got %q", v.Value)
+		return nil
+	}
+	return native.Str(v.Line, v.Value)
 }
 
 // status reads error, code and details; nil means OK.
@@ -310,6 +305,14 @@ func (r *reader) templates(n *yaml.Node, where string) {
 		return // most outputs: no walk building the path of every value
 	}
 	r.translateAll(n, where)
+}
+
+func cloneAll(ns []*yaml.Node) []*yaml.Node {
+	out := make([]*yaml.Node, len(ns))
+	for i, n := range ns {
+		out[i] = native.Clone(n)
+	}
+	return out
 }
 
 func withoutKey(m *yaml.Node, key string) *yaml.Node {

@@ -75,7 +75,8 @@ func isTemplateText(s string) bool { return strings.Contains(s, "{{") }
 // On a bidi method (bidi) .Request is the message being answered, as
 // gripmock's: .Message there, and .MessageIndex that message's index; in
 // a stub that becomes a forEach rule (rule) .AttemptNumber counts the
-// messages the rule answered, .RuleHit. times is the stub's options.times.
+// messages the rule answered, .RuleHit, and in one with inputs those the
+// stub answered, .MessageHit. times is the stub's options.times.
 func translateTemplate(text string, in protoreflect.MessageDescriptor, bidi, rule bool, times int) (string, error) {
 	funcs := map[string]any{}
 	for name := range gripmockFuncs {
@@ -302,14 +303,25 @@ func (t *translator) field(f *parse.FieldNode) parse.Node {
 		}}}}
 	}
 	if head == "State" {
-		// gripmock's .State is a map nothing fills; grpcdouble's is a
-		// scenario's state, a string: the same name, another thing.
-		t.fail("not supported: gripmock's template data .State (always an empty map there; grpcdouble's .State is a scenario's state, set by whenState/setState in a native stub)")
-		return f
+		// gripmock's .State is an empty map nothing fills (grpcdouble's
+		// is a scenario's state, another thing): an empty dict, whose
+		// keys read as nothing (<no value>), as a missing key of a map
+		// does in gripmock's templates.
+		dict := &parse.PipeNode{NodeType: parse.NodePipe, Cmds: []*parse.CommandNode{{NodeType: parse.NodeCommand, Args: []parse.Node{
+			&parse.IdentifierNode{NodeType: parse.NodeIdentifier, Ident: "dict"}}}}}
+		if len(f.Ident) == 1 {
+			return dict
+		}
+		args := []parse.Node{&parse.IdentifierNode{NodeType: parse.NodeIdentifier, Ident: "index"}, dict}
+		for _, k := range f.Ident[1:] {
+			args = append(args, &parse.StringNode{NodeType: parse.NodeString, Quoted: fmt.Sprintf("%q", k), Text: k})
+		}
+		return &parse.PipeNode{NodeType: parse.NodePipe, Cmds: []*parse.CommandNode{{NodeType: parse.NodeCommand, Args: args}}}
 	}
 	to, ok := gripmockData[head]
 	if !ok {
-		t.fail("not supported yet: the template data .%s", head)
+		// gripmock fails such a call: its templates have no such data.
+		t.fail("gripmock's templates have no data .%s (they have Request, Requests, Headers, MessageIndex, RequestTime, Timestamp, State, AttemptNumber, AttemptIndex, MaxAttempts, TotalAttempts, StubID and RequestID)", head)
 		return f
 	}
 	if to == maxAttempts {
@@ -320,13 +332,14 @@ func (t *translator) field(f *parse.FieldNode) parse.Node {
 		n := strconv.Itoa(t.times)
 		return &parse.NumberNode{NodeType: parse.NodeNumber, Pos: literalPos, IsInt: true, IsUint: true, IsFloat: true, Int64: int64(t.times), Uint64: uint64(t.times), Float64: float64(t.times), Text: n}
 	}
-	if to == "Hit" && t.rule {
+	switch {
+	case to == "Hit" && t.rule:
 		// gripmock counts every message of a bidi stream a stub answers.
 		to = "RuleHit"
-	} else if to == "Hit" && t.bidi {
-		// .Hit counts calls; with inputs gripmock counts the messages too.
-		t.fail("not supported yet: .%s on a bidi stub with inputs (gripmock counts the messages a stub answers)", head)
-		return f
+	case to == "Hit" && t.bidi:
+		// .Hit counts calls; with inputs gripmock counts the messages
+		// the stub answers, over its calls.
+		to = "MessageHit"
 	}
 	if head == "MessageIndex" && t.bidi {
 		// gripmock's counts the messages received; .Index those sent.

@@ -248,6 +248,11 @@ func jsonKind(fd protoreflect.FieldDescriptor) string {
 	if fd.IsMap() {
 		return "object"
 	}
+	return valueJSONKind(fd)
+}
+
+// valueJSONKind is the JSON kind of one value of fd's kind.
+func valueJSONKind(fd protoreflect.FieldDescriptor) string {
 	switch fd.Kind() {
 	case protoreflect.StringKind, protoreflect.BytesKind, protoreflect.EnumKind,
 		protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind,

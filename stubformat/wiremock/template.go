@@ -43,28 +43,56 @@ var hbHelpers = map[string]bool{
 	"jsonPath": true, "now": true, "randomValue": true, "eq": true, "neq": true, "gt": true, "gte": true,
 	"lt": true, "lte": true, "and": true, "or": true, "not": true, "contains": true, "matches": true,
 	"upper": true, "lower": true, "trim": true, "size": true, "if": true, "unless": true,
+	"randomInt": true, "randomDecimal": true, "pickRandom": true, "math": true, "regexExtract": true,
+	"substring": true, "base64": true, "formatJson": true, "date": true, "parseDate": true, "val": true,
+	"toJson": true, "array": true, "range": true, "arrayJoin": true, "join": true, "replace": true,
+	"defaultIfEmpty": true,
 }
 
 // Helpers WireMock has that the reader does not translate yet; named so the
 // error says "not yet" rather than "unknown".
 var hbKnown = map[string]bool{
-	"each": true, "with": true, "math": true, "randomInt": true, "randomDecimal": true, "pickRandom": true,
-	"date": true, "parseDate": true, "dateFormat": true, "truncateDate": true, "regexExtract": true,
-	"substring": true, "replace": true, "split": true, "join": true, "arrayJoin": true, "base64": true,
-	"urlEncode": true, "formatJson": true, "formatXml": true, "toJson": true, "xPath": true, "soapXPath": true,
-	"val": true, "range": true, "array": true, "arrayAdd": true, "arrayRemove": true, "parseJson": true,
-	"systemValue": true, "hostname": true, "capitalize": true, "abbreviate": true,
+	"each": true, "with": true, "dateFormat": true, "truncateDate": true,
+	"urlEncode": true, "formatXml": true, "xPath": true, "soapXPath": true, "formData": true,
+	"arrayAdd": true, "arrayRemove": true, "parseJson": true, "jsonMerge": true, "jsonRemove": true,
+	"jsonArrayAdd": true, "jsonSort": true, "systemValue": true, "hostname": true, "capitalize": true,
+	"capitalizeFirst": true, "abbreviate": true, "center": true, "cut": true, "ljust": true, "rjust": true,
+	"slugify": true, "stringFormat": true, "stripTags": true, "wordWrap": true, "yesno": true,
+	"numberFormat": true, "isEven": true, "isOdd": true, "stripes": true,
 	"lookup": true, "log": true, "assign": true, "jwt": true, "jwks": true, "first": true, "last": true,
 }
 
-// Safe for the output escaping: the value cannot hold & < > " ' ` =.
+// hbOut is a translated value: its expression and what is known of it.
 type hbOut struct {
 	expr string
+	// safe for the output escaping: the value cannot hold & < > " ' ` =.
 	safe bool
+	// raw is the value itself where expr writes it as JSON (toJson): a
+	// message, list or map, which helpers and blocks take as it is.
+	raw string
+	// fd is the request field the value is, when known (list: the list,
+	// not an element); elem says it is one element of it.
+	fd   protoreflect.FieldDescriptor
+	elem bool
+	// when is set for a date (now, parseDate, date): a time.Time in UTC,
+	// and zone the time zone it renders in ("" for UTC).
+	when *hbTime
+}
+
+type hbTime struct {
+	utc, zone, format string
+}
+
+// value is the value itself: raw when set, else expr.
+func (o hbOut) value() string {
+	if o.raw != "" {
+		return o.raw
+	}
+	return o.expr
 }
 
 // requestBody is what a template's request.body stands for: the native
-// value (.Request, or .Message on a bidi method; "" where there is none)
+// value (.Request, .Message on a bidi method, .Matched on a client stream)
 // and its type, when known.
 type requestBody struct {
 	in    protoreflect.MessageDescriptor
@@ -73,8 +101,31 @@ type requestBody struct {
 
 type hbTranslator struct {
 	in   protoreflect.MessageDescriptor
-	body string
+	body string // "Request", "Message" or "Matched"
 	err  error
+	// scopes are the #each and #with blocks open, innermost last: inside
+	// them the Go template's dot is the element, so the call's own data
+	// is read from $.
+	scopes []hbScope
+	vars   int // Go variables made, for unique names
+}
+
+// hbScope is a block that moves Handlebars' context (this): #each or #with.
+type hbScope struct {
+	each   bool
+	this   hbOut             // what this stands for (its expr is "."), typed when known
+	params map[string]string // block params (as |item i|) to the Go variables
+	index  string            // #each: the Go variable of @index (@key on a map)
+	list   string            // #each: the Go variable holding the list (for @last)
+}
+
+// root is a value of the call's own data: .Request, or $.Request inside a
+// block that moves the dot.
+func (t *hbTranslator) root(name string) string {
+	if len(t.scopes) > 0 {
+		return "$." + name
+	}
+	return "." + name
 }
 
 func (t *hbTranslator) fail(format string, args ...any) {
@@ -86,7 +137,7 @@ func (t *hbTranslator) fail(format string, args ...any) {
 // translateTemplate rewrites a WireMock (Handlebars) template into a Go
 // template for grpcdouble's engine.
 func translateTemplate(text string, body requestBody) (string, error) {
-	t := &hbTranslator{in: body.in, body: body.value}
+	t := &hbTranslator{in: body.in, body: strings.TrimPrefix(body.value, ".")}
 	var b strings.Builder
 	var open []string
 	rest := text
@@ -123,19 +174,32 @@ func translateTemplate(text string, body requestBody) (string, error) {
 		}
 		switch {
 		case strings.HasPrefix(body, "#"):
-			c, err := parseCall(body[1:])
+			inner, params, err := blockParams(body[1:])
 			if err != nil {
 				return "", err
 			}
-			cond := t.condition(c)
+			c, err := parseCall(inner)
+			if err != nil {
+				return "", err
+			}
+			switch {
+			case c.name == "each" || c.name == "with":
+				b.WriteString(t.openScope(c, params))
+			case params != nil:
+				return "", fmt.Errorf("not supported yet: block params (as |x|) on the WireMock template block #%s", c.name)
+			default:
+				b.WriteString("{{ if " + t.condition(c) + " }}")
+			}
 			open = append(open, c.name)
-			b.WriteString("{{ if " + cond + " }}")
 		case strings.HasPrefix(body, "/"):
 			name := strings.TrimSpace(body[1:])
 			if len(open) == 0 || open[len(open)-1] != name {
 				return "", fmt.Errorf("a WireMock template closes {{/%s}} where no {{#%s}} is open", name, name)
 			}
 			open = open[:len(open)-1]
+			if name == "each" || name == "with" {
+				t.scopes = t.scopes[:len(t.scopes)-1]
+			}
 			b.WriteString("{{ end }}")
 		case body == "else" || body == "^":
 			if len(open) == 0 {
@@ -145,6 +209,9 @@ func translateTemplate(text string, body requestBody) (string, error) {
 		case strings.HasPrefix(body, "else "):
 			if len(open) == 0 {
 				return "", fmt.Errorf("a WireMock template has {{else}} outside a block")
+			}
+			if top := open[len(open)-1]; top == "each" || top == "with" {
+				return "", fmt.Errorf("not supported yet: {{else if}} in the WireMock template block #%s", top)
 			}
 			c, err := parseCall(strings.TrimPrefix(body, "else "))
 			if err != nil {
@@ -189,11 +256,80 @@ func (t *hbTranslator) condition(c *hbCall) string {
 			return "not " + paren(v)
 		}
 		return v
-	case "each", "with":
-		t.fail("not supported yet: the WireMock template block #%s", c.name)
-		return ""
 	}
 	return t.call(c).expr
+}
+
+var blockParamsRe = regexp.MustCompile(`^(.*?)\s+as\s+\|([^|]*)\|\s*$`)
+
+// blockParams splits "each list as |item i|" into the call and its block
+// params (nil without).
+func blockParams(s string) (string, []string, error) {
+	m := blockParamsRe.FindStringSubmatch(s)
+	if m == nil {
+		return s, nil, nil
+	}
+	names := strings.Fields(m[2])
+	if len(names) == 0 || len(names) > 2 {
+		return "", nil, fmt.Errorf("a WireMock template block wants one or two block params (as |item index|), got %q", m[2])
+	}
+	for _, n := range names {
+		if !hbName.MatchString(n) {
+			return "", nil, fmt.Errorf("a WireMock template block param %q is not a name", n)
+		}
+	}
+	return m[1], names, nil
+}
+
+var hbName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// openScope starts #each (a Go range over the value) or #with (a Go with),
+// in which this, @index and the block params stand for the element.
+func (t *hbTranslator) openScope(c *hbCall, params []string) string {
+	if len(c.params) != 1 || len(c.hash) > 0 {
+		t.fail("WireMock's #%s takes one value", c.name)
+		return ""
+	}
+	v := t.arg(c.params[0])
+	if t.err != nil {
+		return ""
+	}
+	n := t.vars
+	t.vars++
+	sc := hbScope{each: c.name == "each", params: map[string]string{}}
+	item := fmt.Sprintf("$v%d", n)
+	if c.name == "with" {
+		sc.this = v
+		sc.this.expr, sc.this.raw = ".", ""
+		if v.raw != "" {
+			sc.this.expr, sc.this.raw = "toJson .", "."
+		}
+		out := "{{ with " + v.value() + " }}"
+		if len(params) > 0 {
+			if len(params) > 1 {
+				t.fail("WireMock's #with takes one block param (as |x|)")
+				return ""
+			}
+			sc.params[params[0]] = item
+			out = "{{ with " + item + " := " + v.value() + " }}"
+		}
+		t.scopes = append(t.scopes, sc)
+		return out
+	}
+	if v.raw == "" && v.fd == nil && c.params[0].sub == nil {
+		t.fail("not supported yet: #each over %s, which is not a list (a jsonPath, array or range is)", strings.Join(c.params[0].path, "."))
+		return ""
+	}
+	sc.index, sc.list = fmt.Sprintf("$i%d", n), fmt.Sprintf("$l%d", n)
+	sc.this = hbOut{expr: ".", fd: v.fd, elem: v.fd != nil}
+	if v.fd != nil {
+		sc.this = fieldOut(".", v.fd, true)
+	}
+	for i, p := range params {
+		sc.params[p] = []string{item, sc.index}[i]
+	}
+	t.scopes = append(t.scopes, sc)
+	return fmt.Sprintf("{{ %s := %s }}{{ range %s, %s := %s }}", sc.list, v.value(), sc.index, item, sc.list)
 }
 
 // value is what {{ ... }} writes: a path, or a helper's result.
@@ -205,13 +341,30 @@ func (t *hbTranslator) value(c *hbCall) hbOut {
 }
 
 func (t *hbTranslator) operand(e hbExpr) string {
+	if e.sub == nil && e.path == nil {
+		return e.lit
+	}
+	return paren(t.arg(e).expr)
+}
+
+// arg is a parameter translated, with what is known of its value.
+func (t *hbTranslator) arg(e hbExpr) hbOut {
 	switch {
 	case e.sub != nil:
-		return paren(t.call(e.sub).expr)
+		return t.call(e.sub)
 	case e.path != nil:
-		return paren(t.path(e.path).expr)
+		return t.path(e.path)
 	}
-	return e.lit
+	safe := !e.isS || !strings.ContainsAny(e.str, "&<>\"'`=")
+	return hbOut{expr: e.lit, safe: safe}
+}
+
+// val is a parameter as a value: a list or message itself, not its JSON.
+func (t *hbTranslator) val(e hbExpr) string {
+	if e.sub == nil && e.path == nil {
+		return e.lit
+	}
+	return paren(t.arg(e).value())
 }
 
 // str is a parameter that must be a quoted string.
@@ -240,6 +393,10 @@ func (t *hbTranslator) hashOf(c *hbCall, allowed ...string) map[string]hbExpr {
 
 func (t *hbTranslator) call(c *hbCall) hbOut {
 	if !hbHelpers[c.name] {
+		if c.name == "hostname" || c.name == "systemValue" {
+			t.fail("not supported: the WireMock template helper %s (grpcdouble's templates read nothing of the machine or its environment)", c.name)
+			return hbOut{}
+		}
 		if hbKnown[c.name] {
 			t.fail("not supported yet: the WireMock template helper %s", c.name)
 		} else {
@@ -272,29 +429,45 @@ func (t *hbTranslator) call(c *hbCall) hbOut {
 		}
 		return out
 	case "now":
-		h := t.hashOf(c, "format", "timezone")
+		h := t.hashOf(c, "format", "timezone", "offset")
 		args(0)
-		if tz, ok := h["timezone"]; ok && t.str(c, tz, "timezone") != "UTC" {
-			t.fail("not supported yet: now timezone=%q (grpcdouble's now is UTC)", tz.str)
+		return t.date(&hbTime{utc: t.root("RequestTime")}, c, h, true)
+	case "date":
+		h := t.hashOf(c, "format", "timezone", "offset")
+		if len(c.params) != 1 {
+			t.fail("WireMock's date takes one date (now or parseDate)")
 			return hbOut{}
 		}
-		f, ok := h["format"]
-		if !ok {
-			return hbOut{expr: `now "2006-01-02T15:04:05Z07:00"`, safe: true}
+		v := t.arg(c.params[0])
+		if v.when == nil {
+			t.fail("WireMock's date wants a date (now, parseDate or date); given another value it writes the time of the call")
+			return hbOut{}
 		}
-		switch layout := t.str(c, f, "format"); layout {
-		case "epoch":
-			return hbOut{expr: ".RequestTime.UnixMilli", safe: true}
-		case "unix":
-			return hbOut{expr: ".RequestTime.Unix", safe: true}
-		default:
-			gl, err := javaLayout(layout)
-			if err != nil {
-				t.fail("not supported yet: now format=%q: %v", layout, err)
+		tm := *v.when
+		tm.format = ""
+		return t.date(&tm, c, h, false)
+	case "parseDate":
+		h := t.hashOf(c, "format")
+		a := args(1)
+		if t.err != nil {
+			return hbOut{}
+		}
+		layout := ""
+		if f, ok := h["format"]; ok {
+			jl := t.str(c, f, "format")
+			if strings.EqualFold(jl, "epoch") || strings.EqualFold(jl, "unix") {
+				t.fail("not supported yet: parseDate format=%q", jl)
 				return hbOut{}
 			}
-			return hbOut{expr: "now " + strconv.Quote(gl), safe: !strings.ContainsAny(gl, "&<>\"'`=")}
+			gl, err := javaLayout(jl)
+			if err != nil {
+				t.fail("not supported yet: parseDate format=%q: %v", jl, err)
+				return hbOut{}
+			}
+			layout = gl
 		}
+		tm := &hbTime{utc: fmt.Sprintf("inZone (parseTime %s %s) \"UTC\"", strconv.Quote(layout), a[0])}
+		return t.date(tm, c, nil, false)
 	case "randomValue":
 		h := t.hashOf(c, "length", "type", "uppercase")
 		args(0)
@@ -388,10 +561,13 @@ func (t *hbTranslator) call(c *hbCall) hbOut {
 		return hbOut{expr: c.name + " " + args(1)[0]}
 	case "size":
 		t.hashOf(c)
-		return hbOut{expr: "len " + args(1)[0], safe: true}
+		if len(c.params) != 1 {
+			t.fail("WireMock's size takes one value")
+			return hbOut{}
+		}
+		return hbOut{expr: "len " + t.val(c.params[0]), safe: true}
 	}
-	t.fail("not supported yet: the WireMock template helper %s here", c.name)
-	return hbOut{}
+	return t.more(c, args)
 }
 
 var randomTypes = map[string]string{
@@ -415,27 +591,117 @@ func dedupe(s string) string {
 }
 
 // path is a value named by a path: request.headers.NAME and the request's
-// path and method.
+// path and method; inside #each and #with, this, @index and the like, the
+// block params, and names of the context's fields.
 func (t *hbTranslator) path(p []string) hbOut {
 	full := strings.Join(p, ".")
+	if len(t.scopes) > 0 {
+		if out, ok := t.scopePath(p); ok {
+			return out
+		}
+	}
 	switch {
 	case len(p) == 3 && p[0] == "request" && p[1] == "headers":
-		name := strings.ToLower(p[2])
-		if strings.HasSuffix(name, "-bin") {
-			t.fail("not supported yet: the binary header %s in a WireMock template", p[2])
-			return hbOut{}
+		// The extension keeps one value of a key: the last (grpc-java's
+		// Metadata.get); a binary one's bytes as Java writes a byte[].
+		h := "header " + strconv.Quote(strings.ToLower(p[2])) + " -1"
+		if strings.HasSuffix(strings.ToLower(p[2]), "-bin") {
+			return hbOut{expr: "and (" + h + ") (signedBytes (" + h + "))", safe: true}
 		}
-		return hbOut{expr: "header " + strconv.Quote(name)}
+		return hbOut{expr: h}
 	case full == "request.path" || full == "request.url" || full == "request.baseUrl":
-		return hbOut{expr: ".Method", safe: true}
+		return hbOut{expr: t.root("Method"), safe: true}
 	case full == "request.method":
 		return hbOut{expr: `"POST"`, safe: true}
 	case full == "request.body":
-		t.fail("not supported yet: request.body on its own in a WireMock template (take a field: jsonPath request.body '$.field')")
-		return hbOut{}
+		// The message as the extension's JSON text (protobuf-java's
+		// printer): the request, or on a bidi method the message answered.
+		if t.body == "Matched" {
+			return hbOut{expr: "messageJson " + t.root("MatchedIndex")}
+		}
+		return hbOut{expr: "messageJson"}
 	}
 	t.fail("not supported yet: the WireMock template value %s", full)
 	return hbOut{}
+}
+
+// scopePath reads a path inside #each or #with: this(.field), @index,
+// @key, @first, @last, a block param(.field), or a field of the context.
+func (t *hbTranslator) scopePath(p []string) (hbOut, bool) {
+	sc := t.scopes[len(t.scopes)-1]
+	switch p[0] {
+	case "@index", "@key", "@first", "@last":
+		if len(p) > 1 || !sc.each {
+			t.fail("not supported yet: %s outside #each in a WireMock template", strings.Join(p, "."))
+			return hbOut{}, true
+		}
+		switch p[0] {
+		case "@first":
+			return hbOut{expr: "eq " + sc.index + " 0", safe: true}, true
+		case "@last":
+			return hbOut{expr: fmt.Sprintf("eq %s (sub (len %s) 1)", sc.index, sc.list), safe: true}, true
+		}
+		// A list's index is a number; a map's key may be any text.
+		return hbOut{expr: sc.index, safe: p[0] == "@index" && (sc.this.fd == nil || !sc.this.fd.IsMap())}, true
+	case "this":
+		return t.from(sc.this, sc, p[1:]), true
+	case "request":
+		return hbOut{}, false
+	}
+	for i := len(t.scopes) - 1; i >= 0; i-- {
+		if v, ok := t.scopes[i].params[p[0]]; ok {
+			base := t.scopes[i].this
+			if v == t.scopes[i].index {
+				if len(p) > 1 {
+					t.fail("not supported yet: a field of the index %s in a WireMock template", p[0])
+				}
+				return hbOut{expr: v, safe: !(base.fd != nil && base.fd.IsMap())}, true
+			}
+			base.expr = v
+			if base.raw != "" {
+				base.expr, base.raw = "toJson "+v, v
+			}
+			return t.from(base, t.scopes[i], p[1:]), true
+		}
+	}
+	if strings.HasPrefix(p[0], "@") || p[0] == ".." {
+		return hbOut{}, false
+	}
+	return t.from(sc.this, sc, p), true
+}
+
+// from follows the field names (or list indexes) of rest from a block's
+// context.
+func (t *hbTranslator) from(base hbOut, sc hbScope, rest []string) hbOut {
+	if len(rest) == 0 {
+		if sc.each && base.fd != nil && base.elem && elemMessage(base.fd) != nil && !jsonScalar(elemMessage(base.fd)) {
+			t.fail("not supported yet: a whole message of a list in #each (WireMock writes it as Java's {key=value} text, not JSON); take its fields: {{this.name}}")
+		}
+		return base
+	}
+	var md protoreflect.MessageDescriptor
+	if base.fd != nil && (base.elem || (!base.fd.IsList() && !base.fd.IsMap())) {
+		md = elemMessage(base.fd)
+	}
+	var steps strings.Builder
+	for _, seg := range rest {
+		if _, err := strconv.Atoi(seg); err == nil {
+			steps.WriteString("[" + seg + "]")
+		} else {
+			steps.WriteString("." + seg)
+		}
+	}
+	start := base.value()
+	return t.walk(hbOut{expr: start, fd: base.fd, elem: base.elem}, md, steps.String(), strings.Join(rest, "."))
+}
+
+// elemMessage is the message type of a field's elements (a list's, a map's
+// values), or nil when they are not messages.
+func elemMessage(fd protoreflect.FieldDescriptor) protoreflect.MessageDescriptor {
+	if fd.IsMap() {
+		return fd.MapValue().Message()
+	}
+	return fd.Message()
 }
 
 var jsonPathStep = regexp.MustCompile(`^(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\['([A-Za-z_][A-Za-z0-9_]*)'\])`)
@@ -446,15 +712,13 @@ func (t *hbTranslator) jsonPath(p string) hbOut {
 		t.fail("not supported yet: the JSON path %q in jsonPath (the reader takes $.field.field and [N])", p)
 		return hbOut{}
 	}
-	if t.body == "" {
-		t.fail("not supported yet: jsonPath request.body on a client-stream method (the extension reads the message that matched)")
-		return hbOut{}
-	}
-	expr := t.body
-	md := t.in
-	var fd protoreflect.FieldDescriptor
-	list := false // the value so far is a repeated field
-	rest := p[1:]
+	return t.walk(hbOut{expr: t.root(t.body)}, t.in, p[1:], p)
+}
+
+// walk follows .a.b[0] from a value of message type md (nil: not known),
+// checking the names where the type is known.
+func (t *hbTranslator) walk(from hbOut, md protoreflect.MessageDescriptor, rest, p string) hbOut {
+	expr, fd, elem := from.expr, from.fd, from.elem
 	for rest != "" {
 		m := jsonPathStep.FindStringSubmatch(rest)
 		if m == nil {
@@ -464,36 +728,54 @@ func (t *hbTranslator) jsonPath(p string) hbOut {
 		rest = rest[len(m[0]):]
 		if m[2] != "" {
 			expr = "(index " + expr + " " + m[2] + ")"
-			list = false
+			if fd != nil && !elem && fd.IsList() {
+				elem, md = true, fd.Message()
+			} else {
+				fd, md = nil, nil
+			}
 			continue
 		}
 		name := m[1] + m[3]
-		expr += "." + name
-		fd = nil
+		if expr == "." {
+			expr = "." + name
+		} else {
+			expr += "." + name
+		}
+		var next protoreflect.FieldDescriptor
 		if md != nil {
-			fd = md.Fields().ByJSONName(name)
+			next = md.Fields().ByJSONName(name)
 		}
-		md, list = nil, false
-		if fd != nil {
-			list = fd.IsList() || fd.IsMap()
-			if fd.Message() != nil && !fd.IsMap() {
-				md = fd.Message()
-			}
+		fd, elem, md = next, false, nil
+		if fd != nil && !fd.IsList() && !fd.IsMap() {
+			md = fd.Message()
 		}
 	}
+	if fd == nil {
+		return hbOut{expr: expr}
+	}
+	return fieldOut(expr, fd, elem)
+}
+
+// fieldOut is how a request field's value is written: a message (but a
+// well-known type protojson writes as a string), list or map as JSON, as
+// WireMock writes them; numbers, bools and enum names need no escaping.
+func fieldOut(expr string, fd protoreflect.FieldDescriptor, elem bool) hbOut {
+	if !elem && (fd.IsList() || fd.IsMap()) {
+		return hbOut{expr: "toJson " + expr, raw: expr, fd: fd}
+	}
+	kind, md := fd.Kind(), fd.Message()
+	if fd.IsMap() {
+		kind, md = fd.MapValue().Kind(), fd.MapValue().Message()
+	}
+	out := hbOut{expr: expr, fd: fd, elem: elem}
 	switch {
-	case fd == nil:
-		return hbOut{expr: expr}
-	case list || fd.IsMap():
-		return hbOut{expr: "toJson " + expr}
-	case fd.Message() != nil && !jsonScalar(fd.Message()):
-		return hbOut{expr: "toJson " + expr}
+	case md != nil && !jsonScalar(md):
+		out.expr, out.raw = "toJson "+expr, expr
+	case kind == protoreflect.StringKind || kind == protoreflect.BytesKind || md != nil:
+	default:
+		out.safe = true
 	}
-	switch fd.Kind() {
-	case protoreflect.StringKind, protoreflect.BytesKind, protoreflect.MessageKind:
-		return hbOut{expr: expr}
-	}
-	return hbOut{expr: expr, safe: true} // numbers, bools, enum names
+	return out
 }
 
 // jsonScalar: a well-known type protojson writes as a string.
@@ -711,6 +993,20 @@ func build(toks []hbTok) (*hbCall, error) {
 	return c, nil
 }
 
+// decimalLit writes a number without its leading zeros, which Go's
+// templates would read as octal (08 is 8 in Handlebars).
+func decimalLit(s string) string {
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	s = strings.TrimLeft(s, "0")
+	if s == "" || s[0] == '.' {
+		s = "0" + s
+	}
+	return sign + s
+}
+
 func exprOf(tk hbTok) (hbExpr, error) {
 	switch {
 	case tk.sub != nil:
@@ -726,7 +1022,7 @@ func exprOf(tk hbTok) (hbExpr, error) {
 	case tk.text == "null":
 		return hbExpr{lit: "nil"}, nil
 	case numberLit.MatchString(tk.text):
-		return hbExpr{lit: tk.text}, nil
+		return hbExpr{lit: decimalLit(tk.text)}, nil
 	}
 	if hbHelpers[tk.text] || hbKnown[tk.text] {
 		return hbExpr{sub: &hbCall{name: tk.text}}, nil

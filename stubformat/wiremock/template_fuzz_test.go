@@ -13,12 +13,22 @@ func FuzzTranslateTemplate(f *testing.F) {
 		"Hello {{jsonPath request.body '$.name'}}", "{{{request.headers.[x-id]}}}", "{{#if (eq (jsonPath request.body '$.n') 3)}}a{{else if x}}b{{else}}c{{/if}}",
 		"{{now format='yyyy-MM-dd'}}", "{{randomValue length=8 type='ALPHANUMERIC' uppercase=true}}", "{{#unless a}}x{{/unless}}", "{{!-- c --}}{{! c }}",
 		"{{jsonPath request.body '$.a[0].b' default='x'}}", "{{(", "{{a [b}}", "{{#eq a 'b'}}{{/eq}}", "{{contains (lower request.headers.a) 'x'}}",
+		"{{math (jsonPath request.body '$.n') '/' 4}}", "{{randomInt lower=1 upper=9}}", "{{randomDecimal}}", "{{pickRandom 'a' (array 1 2)}}",
+		"{{#each (jsonPath request.body '$.items') as |it i|}}{{it.name}}{{@index}}{{#if @last}}.{{/if}}{{else}}none{{/each}}",
+		"{{#with (jsonPath request.body '$.f')}}{{this.a}}{{b}}{{/with}}", "{{regexExtract request.path '[a-z]+' default='x'}}",
+		"{{substring request.path 1}}", "{{base64 request.path padding=false}}", "{{formatJson '{}' format='compact'}}",
+		"{{date (parseDate request.headers.d format='yyyy-MM-dd') offset='now -1 days' format='epoch'}}",
+		"{{now offset='2 months' timezone='Europe/Paris' format='HH:mm'}}", "{{arrayJoin ',' (range 1 3) prefix='['}}",
+		"{{join 'a' 'b' ','}}", "{{val x or='y'}}", "{{toJson (array)}}", "{{replace request.path '/' '.'}}", "{{defaultIfEmpty request.path '-'}}",
+		"{{request.body}}", "{{{request.body}}}", "{{request.headers.x-trace-bin}}", "{{#each request.body}}x{{/each}}",
 	} {
 		f.Add(s)
 	}
 	funcs := template.FuncMap{}
 	for _, name := range []string{"htmlEscape", "header", "now", "randString", "uuid", "toString", "gtf", "gef", "ltf", "lef",
-		"contains", "regexMatch", "upper", "lower", "trim", "toJson", "default"} {
+		"contains", "regexMatch", "upper", "lower", "trim", "toJson", "default", "len", "math", "randInt", "randFloat", "randPick",
+		"list", "seq", "addf", "mulf", "subf", "regexFind", "substr", "b64enc", "b64dec", "trimSuffix", "formatJson", "compactJson",
+		"format", "timeAdd", "inZone", "parseTime", "unix", "join", "ternary", "empty", "replace", "sub", "int", "messageJson", "signedBytes"} {
 		funcs[name] = func(...any) string { return "" }
 	}
 	f.Fuzz(func(t *testing.T, text string) {

@@ -2,6 +2,7 @@ package wiremock
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -63,8 +64,11 @@ func mappings(root *yaml.Node) []*yaml.Node {
 // Read translates a file of WireMock gRPC mappings (one mapping, a list,
 // or {"mappings": [...]}) into native stubs. A mapping that uses what
 // grpcdouble cannot honour is left out and named in the result's problems.
-func Read(file string, root *yaml.Node, resolver mockserver.Methods) native.Result {
+func Read(file string, root *yaml.Node, resolver mockserver.Methods, opts ...Option) native.Result {
 	r := &reader{file: file, resolver: resolver}
+	for _, o := range opts {
+		o(r)
+	}
 	items := mappings(root)
 	r.states = scenarioStates(items)
 	for i, m := range items {
@@ -76,7 +80,16 @@ func Read(file string, root *yaml.Node, resolver mockserver.Methods) native.Resu
 	return native.Result{Stubs: r.out, Problems: r.problems}
 }
 
+// Option changes how Read reads mappings.
+type Option func(*reader)
+
+// GlobalTemplating reads every mapping's response as a template, as
+// WireMock started with --global-response-templating does: with the
+// response-template transformer or without it.
+func GlobalTemplating() Option { return func(r *reader) { r.global = true } }
+
 type reader struct {
+	global   bool // every response is a template (GlobalTemplating)
 	file     string
 	resolver mockserver.Methods
 	out      []native.Stub
@@ -203,10 +216,12 @@ func (r *reader) mapping(mp *yaml.Node, index int) {
 		native.Set(out, "request", match)
 	}
 	// A template's request.body is the request; on a client stream, the
-	// message that matched, which a native template has no name for.
+	// message that matched (the extension renders the mapping for the
+	// first message a mapping answers): .Matched, the one requests: {some}
+	// accepted first.
 	body := requestBody{in: in, value: ".Request"}
 	if kind == mockserver.ClientStream {
-		body.value = ""
+		body.value = ".Matched"
 	}
 	r.response(resp, out, kind, body)
 	if r.failed {
@@ -303,9 +318,11 @@ func (r *reader) bidiMapping(mp, req, resp, path *yaml.Node, full string, index 
 			return
 		}
 	}
-	if h := native.Get(req, "headers"); !native.Empty(h) {
-		r.problem(h, "request.headers", "not supported yet: header matchers on a bidi method, answered message by message")
-		return
+	var mdm *yaml.Node
+	if h := native.Get(req, "headers"); h != nil {
+		// The call's metadata, the same for each of its messages: the
+		// rule answers only in calls it accepts.
+		mdm = r.headers(h)
 	}
 	prio, ok := r.priority(mp)
 	if !ok {
@@ -325,16 +342,20 @@ func (r *reader) bidiMapping(mp, req, resp, path *yaml.Node, full string, index 
 	if r.failed {
 		return
 	}
-	if h := native.Get(answer, "headers"); h != nil {
-		r.problem(native.Get(resp, "headers"), "response.headers", "not supported yet: response headers on a bidi method, answered message by message")
-		return
-	}
 	rule := native.Map(mp.Line)
 	rule.HeadComment = fmt.Sprintf("from %s:%d", r.file, mp.Line)
 	if n := native.Get(mp, "name"); n != nil && n.Value != "" {
 		rule.HeadComment += " (" + n.Value + ")"
 	}
 	native.Set(rule, "recv", match)
+	if mdm != nil {
+		native.Set(rule, "metadata", mdm)
+	}
+	// Response headers go out with the first message sent: a rule's when
+	// it answers first, as a mapping's go with its response.
+	if h := native.Get(answer, "headers"); h != nil {
+		native.Set(rule, "headers", h)
+	}
 	if d := native.Get(answer, "delay"); d != nil {
 		native.Set(rule, "delay", d)
 	}
@@ -435,15 +456,15 @@ func (r *reader) body(b *yaml.Node) *yaml.Node {
 				native.Set(match, how, native.Clone(js))
 			case "ignoreExtraElements", "ignoreArrayOrder":
 			case "matchesJsonPath":
-				tests, ok := r.jsonPaths(v, where+".matchesJsonPath")
-				if !ok {
-					return
-				}
-				for _, t := range tests {
-					if !mergeTest(fields, t) {
-						r.problem(v, where+".matchesJsonPath", "not supported yet: two tests of one kind on the field %s", t.path)
-						return
+				alts, ok := r.jsonPathTests(v, where+".matchesJsonPath")
+				switch {
+				case !ok:
+				case len(alts) == 1:
+					for _, t := range alts[0] {
+						mergeTest(fields, t)
 					}
+				default:
+					r.alternatives(match, alts, v, where+".matchesJsonPath")
 				}
 			default:
 				r.problem(k, where+"."+k.Value, "unsupported body matcher (want equalToJson, with ignoreExtraElements, or matchesJsonPath)")
@@ -460,218 +481,115 @@ func (r *reader) body(b *yaml.Node) *yaml.Node {
 }
 
 // mergeTest adds a field test to fields; two on one field hold both, as
-// one operator mapping, unless they use the same operator.
-func mergeTest(fields *yaml.Node, t fieldTest) bool {
-	have := native.Get(fields, t.path)
-	if have == nil {
-		native.Set(fields, t.path, t.op)
-		return true
+// one operator mapping, or an allOf when they use the same operator.
+func mergeTest(fields *yaml.Node, t fieldTest) {
+	if have := native.Get(fields, t.path); have != nil {
+		mergeOp(have, t.op)
+		return
 	}
-	for i := 0; i+1 < len(t.op.Content); i += 2 {
-		if native.Get(have, t.op.Content[i].Value) != nil {
-			return false
-		}
-	}
-	have.Content = append(have.Content, t.op.Content...)
-	return true
+	native.Set(fields, t.path, native.Clone(t.op))
 }
-
-// A JSON path the reader translates as a whole: $.a.b.
-var (
-	plainPath = regexp.MustCompile(`^\$((?:\.[A-Za-z_][A-Za-z0-9_]*)+)$`)
-)
-
-// jsonPath translates matchesJsonPath into a field path and an operator:
-// "$.a.b" (present), "$[?(@.a == 'x')]" (==, <, <=, >, >=, =~ /re/), or
-// {"expression": "$.a", "equalTo" | "contains" | "matches" | "absent": ...}.
-func (r *reader) jsonPath(v *yaml.Node, where string) (string, *yaml.Node, bool) {
-	op := native.Map(v.Line)
-	if v.Kind == yaml.MappingNode {
-		expr := native.Get(v, "expression")
-		if expr == nil {
-			r.problem(v, where, "want an expression")
-			return "", nil, false
-		}
-		m := plainPath.FindStringSubmatch(expr.Value)
-		if m == nil {
-			r.problem(expr, where+".expression", "not supported yet: the JSON path %q (the reader takes $.field.field)", expr.Value)
-			return "", nil, false
-		}
-		ok := true
-		native.Pairs(v, func(k, x *yaml.Node) {
-			switch k.Value {
-			case "expression":
-			case "equalTo":
-				native.Set(op, "equal", native.Clone(x))
-			case "contains":
-				native.Set(op, "contains", native.Clone(x))
-			case "matches":
-				if _, err := regexp.Compile(x.Value); err != nil {
-					r.problem(x, where+".matches", "invalid regular expression %q: %v", x.Value, err)
-					ok = false
-					return
-				}
-				native.Set(op, "regex", native.Str(x.Line, "^(?:"+x.Value+")$"))
-			case "absent":
-				if x.Value == "true" {
-					native.Set(op, "absent", native.Bool(x.Line, true))
-				} else {
-					native.Set(op, "present", native.Bool(x.Line, true))
-				}
-			default:
-				r.problem(k, where+"."+k.Value, "unsupported JSON path matcher (want equalTo, contains, matches or absent)")
-				ok = false
-			}
-		})
-		if !ok {
-			return "", nil, false
-		}
-		if len(op.Content) == 0 {
-			native.Set(op, "present", native.Bool(v.Line, true))
-		}
-		return strings.TrimPrefix(m[1], "."), op, true
-	}
-	r.problem(v, where, "want a JSON path or an object with an expression")
-	return "", nil, false
-}
-
-// A JSON path's pieces: $.a.b[0] and $.a.b[*] (the list has an element),
-// $.a.b[?(@ == v)] (it has the element v), and a filter's conditions,
-// @.a.b OP value or @.a.b (set), joined by &&.
-var (
-	listPath   = regexp.MustCompile(`^\$((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\[(0|\*)\]$`)
-	listFilter = regexp.MustCompile(`^\$((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\[\?\(@\s*==\s*(.+?)\s*\)\]$`)
-	anyFilter  = regexp.MustCompile(`^\$\[\?\((.+)\)\]$`)
-	condition  = regexp.MustCompile(`^@((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*(?:(==|>=|<=|>|<|=~)\s*(.+?))?$`)
-)
 
 type fieldTest struct {
 	path string
 	op   *yaml.Node
 }
 
-// jsonPaths translates matchesJsonPath into tests on fields: a string
-// expression (see listPath and its kin), or an object (see jsonPath).
-func (r *reader) jsonPaths(v *yaml.Node, where string) ([]fieldTest, bool) {
-	present := func(path string) []fieldTest {
-		op := native.Map(v.Line)
-		native.Set(op, "present", native.Bool(v.Line, true))
-		return []fieldTest{{path, op}}
+// alternatives sets a body pattern's alternatives (|| or a deep scan) as
+// the match's anyOf; with another pattern's there already, every one of
+// those with every one of these.
+func (r *reader) alternatives(match *yaml.Node, alts []conj, at *yaml.Node, where string) {
+	prev := []*yaml.Node{nil}
+	if have := native.Get(match, "anyOf"); have != nil {
+		prev = have.Content
 	}
-	if v.Kind == yaml.MappingNode {
-		path, op, ok := r.jsonPath(v, where)
-		return []fieldTest{{path, op}}, ok
+	if len(prev)*len(alts) > maxAlternatives {
+		r.problem(at, where, "not supported yet: more than %d alternatives (|| and deep scans) in one mapping", maxAlternatives)
+		return
 	}
-	expr := strings.TrimSpace(v.Value)
-	if m := plainPath.FindStringSubmatch(expr); m != nil {
-		return present(strings.TrimPrefix(m[1], ".")), true
+	list := native.Seq(at.Line)
+	for _, p := range prev {
+		for _, a := range alts {
+			f := native.Map(at.Line)
+			if pf := native.Get(p, "fields"); pf != nil {
+				f = native.Clone(pf)
+			}
+			for _, t := range a {
+				mergeTest(f, t)
+			}
+			m := native.Map(at.Line)
+			if len(f.Content) > 0 {
+				native.Set(m, "fields", f)
+			} else {
+				native.Set(m, "any", native.Bool(at.Line, true))
+			}
+			list.Content = append(list.Content, m)
+		}
 	}
-	if m := listPath.FindStringSubmatch(expr); m != nil {
-		path := strings.TrimPrefix(m[1], ".")
-		// A list has an element 0, or any, when it is not empty.
-		return present(path), r.wantList(v, path, where)
-	}
-	if m := listFilter.FindStringSubmatch(expr); m != nil {
-		path := strings.TrimPrefix(m[1], ".")
-		operand, ok := r.operand(v, m[2], where)
-		if !ok || !r.wantList(v, path, where) {
+	native.Delete(match, "anyOf")
+	native.Set(match, "anyOf", list)
+}
+
+// jsonPathTests translates a matchesJsonPath, a string expression or
+// {"expression": ..., "equalTo" | "contains" | "matches" | "absent": ...},
+// into alternatives of field tests (see jsonpath.go).
+func (r *reader) jsonPathTests(v *yaml.Node, where string) ([]conj, bool) {
+	t := &pathTr{line: v.Line}
+	expr := v
+	switch v.Kind {
+	case yaml.MappingNode:
+		expr = native.Get(v, "expression")
+		if expr == nil || expr.Kind != yaml.ScalarNode {
+			r.problem(v, where, "want an expression")
 			return nil, false
 		}
-		op := native.Map(v.Line)
-		native.Set(op, "contains", operand)
-		return []fieldTest{{path, op}}, true
-	}
-	m := anyFilter.FindStringSubmatch(expr)
-	if m == nil || strings.Contains(m[1], "||") {
-		r.problem(v, where, "not supported yet: the JSON path %q (the reader takes $.field.field, $.list[0], $.list[*], $.list[?(@ == value)] and $[?(@.field OP value && ...)])", v.Value)
-		return nil, false
-	}
-	var out []fieldTest
-	for _, c := range strings.Split(m[1], "&&") {
-		cm := condition.FindStringSubmatch(strings.TrimSpace(c))
-		if cm == nil {
-			r.problem(v, where, "not supported yet: the JSON path condition %q (want @.field OP value, OP one of == < <= > >= =~, or @.field)", strings.TrimSpace(c))
-			return nil, false
-		}
-		path := strings.TrimPrefix(cm[1], ".")
-		if cm[2] == "" {
-			out = append(out, present(path)...)
-			continue
-		}
-		op, ok := r.comparison(v, cm[2], cm[3], where)
+		ok := true
+		native.Pairs(v, func(k, x *yaml.Node) {
+			switch k.Value {
+			case "expression":
+			case "equalTo", "contains", "matches", "absent":
+				if t.lf != nil {
+					r.problem(k, where+"."+k.Value, "give one of equalTo, contains, matches or absent")
+					ok = false
+					return
+				}
+				if x.Kind != yaml.ScalarNode {
+					r.problem(x, where+"."+k.Value, "want a value")
+					ok = false
+					return
+				}
+				t.kind, t.lf = k.Value, x
+			default:
+				r.problem(k, where+"."+k.Value, "unsupported JSON path matcher (want equalTo, contains, matches or absent)")
+				ok = false
+			}
+		})
 		if !ok {
 			return nil, false
 		}
-		out = append(out, fieldTest{path, op})
-	}
-	return out, true
-}
-
-// wantList reports a list path ($.a[0]) on a field that is not a list,
-// which never matches, when the request's descriptor is known.
-func (r *reader) wantList(v *yaml.Node, path, where string) bool {
-	md := r.in
-	var fd protoreflect.FieldDescriptor
-	for _, name := range strings.Split(path, ".") {
-		if md == nil {
-			return true
-		}
-		if fd = md.Fields().ByJSONName(name); fd == nil {
-			fd = md.Fields().ByName(protoreflect.Name(name))
-		}
-		if fd == nil {
-			return true // the native loader names the unknown field
-		}
-		md = fd.Message()
-	}
-	if fd != nil && !fd.IsList() {
-		r.problem(v, where, "%s is not a list: the JSON path %q never matches", path, v.Value)
-		return false
-	}
-	return true
-}
-
-// comparison is a filter's @.field OP value as an operator.
-func (r *reader) comparison(v *yaml.Node, cmp, lit, where string) (*yaml.Node, bool) {
-	op := native.Map(v.Line)
-	if cmp == "=~" {
-		re := strings.TrimSuffix(strings.TrimPrefix(lit, "/"), "/")
-		if !strings.HasPrefix(lit, "/") || !strings.HasSuffix(lit, "/") || len(lit) < 2 {
-			r.problem(v, where, "want =~ /regular expression/, got %s", lit)
-			return nil, false
-		}
-		if _, err := regexp.Compile(re); err != nil {
-			r.problem(v, where, "invalid regular expression %q: %v", re, err)
-			return nil, false
-		}
-		// Jayway's =~ matches the whole value.
-		native.Set(op, "regex", native.Str(v.Line, "^(?:"+re+")$"))
-		return op, true
-	}
-	operand, ok := r.operand(v, lit, where)
-	if !ok {
+		where += ".expression"
+	case yaml.ScalarNode:
+	default:
+		r.problem(v, where, "want a JSON path or an object with an expression")
 		return nil, false
 	}
-	name := map[string]string{"==": "equal", ">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}[cmp]
-	native.Set(op, name, operand)
-	return op, true
-}
-
-func (r *reader) operand(v *yaml.Node, lit, where string) (*yaml.Node, bool) {
+	segs, err := parseJSONPath(expr.Value)
+	if err != nil {
+		r.problem(expr, where, "not supported yet: the JSON path %q: %v", expr.Value, err)
+		return nil, false
+	}
+	alts, err := t.walk(segs, pos{md: r.in, known: r.in != nil})
+	var pe *pathErr
 	switch {
-	case len(lit) >= 2 && (lit[0] == '\'' || lit[0] == '"') && lit[len(lit)-1] == lit[0]:
-		return native.Str(v.Line, lit[1:len(lit)-1]), true
-	case lit == "true" || lit == "false":
-		return native.Bool(v.Line, lit == "true"), true
+	case err == nil:
+		return alts, true
+	case errors.As(err, &pe) && pe.never:
+		r.problem(expr, where, "the JSON path %q never matches: %v", expr.Value, err)
+	case errors.As(err, &pe):
+		r.problem(expr, where, "not supported yet: the JSON path %q: %v", expr.Value, err)
+	default:
+		r.problem(expr, where, "the JSON path %q: %v", expr.Value, err)
 	}
-	if _, err := strconv.ParseFloat(lit, 64); err == nil {
-		n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: lit, Line: v.Line}
-		if _, err := strconv.Atoi(lit); err == nil {
-			n.Tag = "!!int"
-		}
-		return n, true
-	}
-	r.problem(v, where, "want a string, number or boolean to compare with, got %s", lit)
 	return nil, false
 }
 
@@ -749,7 +667,7 @@ var codeNames = []string{"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEAD
 	"OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"}
 
 func (r *reader) response(resp, out *yaml.Node, kind mockserver.Kind, reqBody requestBody) {
-	templated := false
+	templated := r.global
 	if t := native.Get(resp, "transformers"); t != nil {
 		if t.Kind != yaml.SequenceNode {
 			r.problem(t, "response.transformers", "want a list of transformer names")

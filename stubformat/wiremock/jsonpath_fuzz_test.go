@@ -1,0 +1,76 @@
+package wiremock
+
+import (
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/types/descriptorpb"
+)
+
+// FuzzJSONPath: any JSON path gives native tests or an error, on a message
+// with lists, maps and a recursive field; never a panic.
+func FuzzJSONPath(f *testing.F) {
+	for _, s := range []string{
+		"$.a.b", "$.items[0].name", "$.items[-1]", "$.items[*].name", "$..name", "$[?(@.n > 1 || @.name == 'x')]",
+		"$.items[?(@.n >= 2 && @.name =~ /a[b]+/)].name", "$.tags[?(@ == 'a')]", "$.labels.env", "$.tags.length()",
+		"$['name']", "$.items[0:2]", "$[?(@.self.n)]", "$..self", "$.items[?(@ == 1)]", "$.[", "$[?(", "$..", "$.x()",
+	} {
+		f.Add(s, "")
+		f.Add(s, "equalTo")
+	}
+	n, err := protodesc.NewFile(&descriptorpb.FileDescriptorProto{
+		Name: ptr("f.proto"), Package: ptr("f"), Syntax: ptr("proto3"),
+		MessageType: []*descriptorpb.DescriptorProto{{
+			Name: ptr("M"),
+			Field: []*descriptorpb.FieldDescriptorProto{
+				fieldProto("name", 1, descriptorpb.FieldDescriptorProto_TYPE_STRING, "", false),
+				fieldProto("n", 2, descriptorpb.FieldDescriptorProto_TYPE_INT64, "", false),
+				fieldProto("items", 3, descriptorpb.FieldDescriptorProto_TYPE_MESSAGE, ".f.M", true),
+				fieldProto("tags", 4, descriptorpb.FieldDescriptorProto_TYPE_STRING, "", true),
+				fieldProto("self", 5, descriptorpb.FieldDescriptorProto_TYPE_MESSAGE, ".f.M", false),
+				fieldProto("labels", 6, descriptorpb.FieldDescriptorProto_TYPE_MESSAGE, ".f.M.LabelsEntry", true),
+			},
+			NestedType: []*descriptorpb.DescriptorProto{{
+				Name:    ptr("LabelsEntry"),
+				Options: &descriptorpb.MessageOptions{MapEntry: ptrBool(true)},
+				Field: []*descriptorpb.FieldDescriptorProto{
+					fieldProto("key", 1, descriptorpb.FieldDescriptorProto_TYPE_STRING, "", false),
+					fieldProto("value", 2, descriptorpb.FieldDescriptorProto_TYPE_STRING, "", false),
+				},
+			}},
+		}},
+	}, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	md := n.Messages().Get(0)
+	f.Fuzz(func(t *testing.T, expr, kind string) {
+		segs, err := parseJSONPath(expr)
+		if err != nil {
+			return
+		}
+		for _, p := range []pos{{md: md, known: true}, {}} {
+			tr := &pathTr{line: 1}
+			if kind != "" {
+				tr.kind, tr.lf = kind, &yaml.Node{Kind: yaml.ScalarNode, Value: "1"}
+			}
+			_, _ = tr.walk(segs, p)
+		}
+	})
+}
+
+func ptr(s string) *string { return &s }
+func ptrBool(b bool) *bool { return &b }
+func fieldProto(name string, n int32, typ descriptorpb.FieldDescriptorProto_Type, typeName string, repeated bool) *descriptorpb.FieldDescriptorProto {
+	fd := &descriptorpb.FieldDescriptorProto{Name: ptr(name), Number: &n, Type: typ.Enum(), JsonName: ptr(name)}
+	label := descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL
+	if repeated {
+		label = descriptorpb.FieldDescriptorProto_LABEL_REPEATED
+	}
+	fd.Label = label.Enum()
+	if typeName != "" {
+		fd.TypeName = ptr(typeName)
+	}
+	return fd
+}

@@ -1,0 +1,180 @@
+package stubformat_test
+
+import (
+	"encoding/json"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/metadata"
+
+	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/mockserver"
+	"github.com/grpcdouble/grpcdouble/stubformat"
+)
+
+// WireMock's template helpers beyond the first few, loaded as they are and
+// converted: the answers WireMock's helpers give.
+var wiremockHelperCalls = []call{
+	{name: "math keeps BigDecimal's scale: 10/4 is 3, '10.0'/4 is 2.5, 1.5+1.5 is 3.0; not a number is 0",
+		do:   unary(getItem, `{"id": "h-math", "quantity": 7}`),
+		want: ok(`{"name":"21 3 2.5 1 3.0 2","price":"8"}`)},
+	{name: "each with this, @index, @last, @first, @key, block params, else; with",
+		do:   unary(getItem, `{"id": "h-each", "tags": ["a", "b", "c"], "filters": [{"category": "x"}, {"category": "y"}], "labels": {"k": "v"}, "filter": {"category": "mugs", "minPrice": 3}}`),
+		want: ok(`{"name":"0:a,1:b,2:c","tags":["first x0 y1 ","k=v;","123","x@/shop.v1.ShopService/GetItem y@/shop.v1.ShopService/GetItem "],"attributes":{"with":"mugs/3"}}`)},
+	{name: "each over an empty list takes its else",
+		do:   unary(getItem, `{"id": "h-each", "tags": ["a"], "filter": {"category": "c"}}`),
+		want: ok(`{"name":"0:a","tags":["","","123","no filters"],"attributes":{"with":"c/0"}}`)},
+	{name: "regexExtract, substring, base64 (= escaped in {{ }}), formatJson as Jackson lays it out, replace, joins, val, toJson, array, size",
+		do: unary(getItem, `{"id": "h-text-42", "userId": "ann b", "tags": ["x", "y"]}`),
+		want: ok(compact(`{"name":"42|none|ann|b","tags":["YW5uIGI&#x3D;","YW5uIGI=","ann","YW5uIGI"],"attributes":{` +
+			`"array":"[1, 2, 3]","arrayJoin":"&lt;x-y&gt;","compact":"{\"a\":[1,2]}","join":"a+b+c",` +
+			`"pretty":"{\n  \"a\" : 1,\n  \"b\" : [ 1, 2 ],\n  \"c\" : { },\n  \"d\" : \"x\"\n}",` +
+			`"replace":"ann_b","size":"2","toJson":"[\"x\",\"y\"]","val":"none"}}`))},
+	{name: "parseDate (HTTP date, ISO 8601, a format), date with offset= (a month past the 31st keeps to the month's end), date keeps its date's zone",
+		do:   unary(getItem, `{"id": "h-date"}`, "x-date", "Tue, 02 Jan 2024 10:00:00 GMT"),
+		want: ok(`{"name":"2024-01-03 10:00","tags":["2024-01-02T10:00:00Z","2024-02-29T10:00:00Z","2024-01-31","2024-01-02T08:00:00Z","+09:00"]}`)},
+	{name: "request.body: the request as protobuf-java's printer writes it (unset fields left out, = as \\u003d), escaped in {{ }}",
+		do:   unary(getItem, `{"id": "h-body", "userId": "a=b", "tags": ["x", "y"], "quantity": 3, "filter": {}}`),
+		want: ok(compact(`{"name":` + jsonText(bodyJSON) + `,"tags":[` + jsonText(strings.ReplaceAll(bodyJSON, `"`, "&quot;")) + `]}`))},
+	{name: "request.body on a bidi method: each message echoed",
+		do:   pingPong(chat, `{"user": "echo", "text": "a<b"}`, `{"user": "echo", "text": "c"}`),
+		want: ok(`{"user":"echo","text":"a<b"}`, `{"user":"echo","text":"c"}`)},
+	{name: "client stream: jsonPath reads the message that matched, not the first",
+		do:   stream(upload, `{"uploadId": "u", "sequence": 1}`, `{"uploadId": "first", "sequence": 12}`, `{"uploadId": "second", "sequence": 15}`),
+		want: ok(`{"uploadId":"first-12","chunks":12}`)},
+	{name: "client stream: request.body is the message that matched",
+		do:   stream(upload, `{"uploadId": "x"}`, `{"uploadId": "raw", "sequence": 2}`),
+		want: ok(compact(`{"uploadId":` + jsonText("{\n  \"uploadId\": \"raw\",\n  \"sequence\": 2\n}") + `,"ok":true}`))},
+	{name: "a header's last value (grpc-java's Metadata.get), a binary header's bytes as Java's Arrays.toString, an absent one empty",
+		do:   unary(getItem, `{"id": "h-headers"}`, "x-multi", "first", "x-multi", "second", "x-trace-bin", string([]byte{1, 0xff, 0x7f, 0x80})),
+		want: ok(`{"name":"second","tags":["[1, -1, 127, -128]","[]","has trace"]}`)},
+}
+
+// bodyJSON is h-body's request as the extension's request.body.
+const bodyJSON = "{\n  \"id\": \"h-body\",\n  \"userId\": \"a\\u003db\",\n  \"tags\": [\"x\", \"y\"],\n  \"filter\": {\n  },\n  \"quantity\": 3\n}"
+
+func jsonText(s string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		panic(err)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func TestWireMockHelpersAsIs(t *testing.T) {
+	d := serve(t, stubformat.Auto, "testdata/wiremock-helpers")
+	runCalls(t, d, wiremockHelperCalls)
+	checkNow(t, d)
+	checkHelperRandom(t, d, serve(t, stubformat.Auto, "testdata/wiremock-helpers"))
+}
+
+func TestWireMockHelpersConverted(t *testing.T) {
+	dir := convertTo(t, stubformat.WireMock, "testdata/wiremock-helpers")
+	load := func(r mockserver.Methods) ([]expect.Stub, error) { return expect.LoadStubs(r, dir) }
+	d := serveWith(t, load)
+	runCalls(t, d, wiremockHelperCalls)
+	checkNow(t, d)
+	// The seed is the stub's file:line: the same files give the same values.
+	checkHelperRandom(t, d, serveWith(t, load))
+}
+
+// checkNow: now offset= and timezone= are the time of the call, moved
+// and in the zone.
+func checkNow(t *testing.T, d *double) {
+	t.Helper()
+	a := d.unary(getItem, `{"id": "h-now"}`)
+	var got struct {
+		Attributes map[string]string `json:"attributes"`
+	}
+	if len(a.Messages) != 1 || json.Unmarshal([]byte(a.Messages[0]), &got) != nil {
+		t.Fatalf("h-now: %v %q %v", a.Code, a.Message, a.Messages)
+	}
+	at := got.Attributes
+	call, err1 := strconv.ParseInt(at["call"], 10, 64)
+	ago, err2 := strconv.ParseInt(at["hourAgo"], 10, 64)
+	if err1 != nil || err2 != nil || call-ago != time.Hour.Milliseconds() {
+		t.Errorf("now format=epoch %q and date (now offset='-1 hours') format=epoch %q: want an hour apart", at["call"], at["hourAgo"])
+	}
+	when := time.UnixMilli(call).UTC()
+	if want := when.AddDate(0, 0, 1).Format("2006-01-02"); at["tomorrow"] != want {
+		t.Errorf("now offset='1 days' format='yyyy-MM-dd': got %q, want %q", at["tomorrow"], want)
+	}
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := when.In(tokyo).Format("2006-01-02T15:04:05") + "+09:00"; at["tokyo"] != want {
+		t.Errorf("now timezone='Asia/Tokyo': got %q, want %q", at["tokyo"], want)
+	}
+}
+
+// checkHelperRandom: random helpers give values of their range, and a
+// second double loaded the same way gives the same ones (seeded).
+func checkHelperRandom(t *testing.T, d, again *double) {
+	t.Helper()
+	req := `{"id": "h-rand", "tags": ["p", "q", "r", "s"]}`
+	var first []string
+	for range 5 {
+		a := d.unary(getItem, req)
+		if len(a.Messages) != 1 {
+			t.Fatalf("h-rand: %v %q", a.Code, a.Message)
+		}
+		var got struct {
+			Name  string   `json:"name"`
+			Price string   `json:"price"`
+			Tags  []string `json:"tags"`
+		}
+		if err := json.Unmarshal([]byte(a.Messages[0]), &got); err != nil || len(got.Tags) != 3 {
+			t.Fatalf("h-rand: %v %s", err, a.Messages[0])
+		}
+		dec, err := strconv.ParseFloat(got.Tags[1], 64)
+		_, errInt := strconv.ParseInt(got.Tags[2], 10, 32)
+		if !slices.Contains([]string{"red", "green", "blue"}, got.Name) || !regexp.MustCompile(`^[567]$`).MatchString(got.Price) ||
+			!slices.Contains([]string{"p", "q", "r", "s"}, got.Tags[0]) || err != nil || dec < 1 || dec >= 2 || errInt != nil {
+			t.Errorf("h-rand: %s: want a colour, 5 to 7, one of the tags, a decimal in [1, 2) and an int", a.Messages[0])
+		}
+		first = append(first, a.Messages[0])
+	}
+	for i, want := range first {
+		if got := again.unary(getItem, req); len(got.Messages) != 1 || got.Messages[0] != want {
+			t.Errorf("h-rand call %d on a second double: %v, want %s (seeded)", i+1, got.Messages, want)
+		}
+	}
+	if slices.Equal(first[:1], first[1:2]) && slices.Equal(first[1:2], first[2:3]) && slices.Equal(first[2:3], first[3:4]) {
+		t.Errorf("h-rand: every call gave %s: the calls are not drawn apart", first[0])
+	}
+}
+
+// WireMock's global templating: mappings without the transformer are
+// rendered, loaded as they are and converted.
+var wiremockGlobalCalls = []call{
+	{name: "no transformer, rendered", do: unary(getItem, `{"id": "g-1", "userId": "ann", "tags": ["a", "b"]}`),
+		want: answer{Messages: []string{`{"name":"ANN","tags":["a.b."]}`}, Header: metadata.Pairs("x-user", "ann")}},
+	{name: "the transformer, as before", do: unary(getItem, `{"id": "g-2"}`), want: ok(`{"name":"4"}`)},
+}
+
+func TestWireMockGlobalTemplatingAsIs(t *testing.T) {
+	runCalls(t, serve(t, stubformat.Auto.WithGlobalTemplating(), "testdata/wiremock-global"), wiremockGlobalCalls)
+}
+
+func TestWireMockGlobalTemplatingConverted(t *testing.T) {
+	runCalls(t, serveConverted(t, stubformat.WireMock.WithGlobalTemplating(), "testdata/wiremock-global"), wiremockGlobalCalls)
+}
+
+// Without global templating the load fails, naming the line.
+func TestWireMockGlobalTemplatingOff(t *testing.T) {
+	_, err := stubformat.Load(nil, stubformat.Auto, "testdata/wiremock-global")
+	want := `testdata/wiremock-global/global.json:12: response.headers.x-user: holds {{...}} but the mapping has no "transformers": ["response-template"]`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("load: %v, want %s", err, want)
+	}
+	if f := stubformat.WireMock.WithGlobalTemplating(); !f.GlobalTemplating() || f.WithGlobalTemplating() != f || stubformat.WireMock.GlobalTemplating() {
+		t.Errorf("WithGlobalTemplating: %q", f)
+	}
+}
