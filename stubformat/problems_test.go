@@ -229,6 +229,12 @@ func TestWireMockMatcherProblems(t *testing.T) {
 			jp + `.expression: not supported yet: the JSON path "$.filter": equalTo on filter, a message or map (WireMock compares its JSON text)`},
 		{"GetItem", `{"matchesJsonPath": {"expression": "$.filters", "contains": "x"}}`,
 			jp + `.expression: not supported yet: the JSON path "$.filters": contains on the list of messages filters (WireMock compares each one's text)`},
+		{"GetItem", `{"equalToJson": {"filters": ["${json-unit.ignore}"]}, "ignoreArrayOrder": true, "ignoreExtraElements": true}`,
+			`request.bodyPatterns[0].equalToJson: not supported yet: a json-unit placeholder standing for a whole message element (filters[0])`},
+		{"GetItem", `{"equalToJson": {"id": ["${json-unit.any-string}"]}, "ignoreExtraElements": true}`,
+			`request.bodyPatterns[0].equalToJson: id is a string, not a list: the JSON never matches it`},
+		{"GetItem", `{"equalToJson": {"tags": [3, "${json-unit.any-number}"]}, "ignoreExtraElements": true}`,
+			`request.bodyPatterns[0].equalToJson: ${json-unit.any-number} never matches the field tags[1]: its JSON is a string`},
 		{"GetItem", `{"matchesJsonPath": {"expression": "$.tags.length()", "equalTo": "0"}}`,
 			jp + `.expression: the JSON path "$.tags.length()" never matches: length() of a value the extension's JSON holds is never 0 (it leaves out empty ones)`},
 	} {
