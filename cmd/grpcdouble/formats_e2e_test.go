@@ -54,6 +54,13 @@ const wiremockRouteGuideStreams = `{"mappings": [
   {"request": {"urlPath": "/routeguide.RouteGuide/RouteChat",
     "bodyPatterns": [{"matchesJsonPath": {"expression": "$.message", "equalTo": "ping"}}]},
    "response": {"jsonBody": {"message": "pong"}}},
+  {"scenarioName": "chat", "newScenarioState": "counted",
+   "request": {"urlPath": "/routeguide.RouteGuide/RouteChat", "headers": {"x-count": {"equalTo": "yes"}},
+    "bodyPatterns": [{"matchesJsonPath": "$[?(@.message == 'count')]"}]},
+   "response": {"headers": {"x-counted": "first"}, "jsonBody": {"message": "first"}}},
+  {"scenarioName": "chat", "requiredScenarioState": "counted", "priority": 4,
+   "request": {"urlPath": "/routeguide.RouteGuide/RouteChat", "bodyPatterns": [{"matchesJsonPath": "$[?(@.message == 'count')]"}]},
+   "response": {"jsonBody": {"message": "again"}}},
   {"request": {"urlPath": "/routeguide.RouteGuide/GetFeature",
     "bodyPatterns": [{"matchesJsonPath": "$[?(@.latitude == 41 && @.longitude > 0)]"}]},
    "response": {"jsonBody": {"name": "east of 41"}}},
@@ -159,6 +166,30 @@ func TestServeForeignStubs(t *testing.T) {
 	}
 	if n, err := chat.Recv(); err != io.EOF {
 		t.Errorf("RouteChat after CloseSend = %v, %v; want the stream to end", n, err)
+	}
+	// A bidi mapping's header matchers, response headers and scenario,
+	// message by message.
+	var hdr metadata.MD
+	counting, err := client.RouteChat(metadata.AppendToOutgoingContext(ctx, "x-count", "yes"), grpc.Header(&hdr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"first", "again", "again"} {
+		if err := counting.Send(&pb.RouteNote{Message: "count"}); err != nil {
+			t.Fatalf("RouteChat count %d: %v", i, err)
+		}
+		if n, err := counting.Recv(); err != nil || n.GetMessage() != want {
+			t.Fatalf("RouteChat count %d = %v, %v; want %s", i, n, err, want)
+		}
+	}
+	if err := counting.CloseSend(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := counting.Recv(); err != io.EOF {
+		t.Errorf("RouteChat after CloseSend = %v, %v; want the stream to end", n, err)
+	}
+	if got := hdr.Get("x-counted"); len(got) != 1 || got[0] != "first" {
+		t.Errorf("RouteChat header x-counted = %q, want first", got)
 	}
 
 	for i, want := range []string{"3c9a1f2e-5d7b-4e8a-b6c0-9f1e2d3a4b5c 1/2 true", "3c9a1f2e-5d7b-4e8a-b6c0-9f1e2d3a4b5c 2/2 true"} {
