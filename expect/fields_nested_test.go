@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -166,4 +167,35 @@ func TestFieldsEntriesStubErrors(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 		}
 	}
+}
+
+// Matchers are not templates: a {{ in them is matched as written.
+func TestMatchersTakeTemplatesAsText(t *testing.T) {
+	m := expect.NewMock()
+	loadStubs(t, m, `
+- method: routeguide.RouteGuide/RouteChat
+  steps:
+    - recv: {fields: {message: "{{ .Message.message }}"}}
+    - send: {message: literal}
+- method: routeguide.RouteGuide/GetFeature
+  metadata: {x-a: "{{ header \"x-a\" }}"}
+  request: {partial: {latitude: 3}}
+  response: {name: from a file}
+`)
+	srv := mockserver.Start(t, m)
+	client := pb.NewRouteGuideClient(srv.ClientConn())
+	f, err := client.GetFeature(metadata.NewOutgoingContext(ctx(t), metadata.Pairs("x-a", `{{ header "x-a" }}`)), &pb.Point{Latitude: 3})
+	require.NoError(t, err)
+	assert.Equal(t, "from a file", f.Name)
+	_, err = client.GetFeature(metadata.NewOutgoingContext(ctx(t), metadata.Pairs("x-a", "b")), &pb.Point{Latitude: 3})
+	assert.Equal(t, expect.NoMatchCode, status.Code(err))
+	chat, err := client.RouteChat(ctx(t))
+	require.NoError(t, err)
+	require.NoError(t, chat.Send(&pb.RouteNote{Message: "{{ .Message.message }}"}))
+	got, err := chat.Recv()
+	require.NoError(t, err)
+	assert.Equal(t, "literal", got.Message)
+	require.NoError(t, chat.CloseSend())
+	assert.True(t, expect.Field("name", expect.Eq("{{ .Request.name }}")).Match(&pb.Feature{Name: "{{ .Request.name }}"}))
+	assert.False(t, expect.Field("name", expect.Eq("{{ .Request.name }}")).Match(&pb.Feature{Name: "x"}))
 }

@@ -43,13 +43,19 @@ var gripmockNestedCalls = []call{
 	{name: "bidi, times with headers.anyOf 1/2", do: pingPongMD(chat, []string{"x-role", "admin"}, `{"text": "ping"}`), want: ok(`{"user":"bot","text":"pong"}`)},
 	{name: "bidi, times with headers.anyOf 2/2, the other alternative", do: pingPongMD(chat, []string{"x-team", "platform"}, `{"text": "ping"}`), want: ok(`{"user":"bot","text":"pong"}`)},
 	{name: "bidi, times with headers.anyOf used up by both", do: pingPongMD(chat, []string{"x-role", "admin"}, `{"text": "ping"}`), noMatch: true},
+	{name: "a template in a matcher is text", do: unary(getItem, `{"id": "{{ .Request.user_id }}", "userId": "u-1", "labels": {"tmpl": "{{ .Request.id }}"}}`),
+		want: ok(`{"name":"the template as text"}`)},
+	{name: "a template in a matcher is not rendered", do: unary(getItem, `{"id": "u-1", "userId": "u-1", "labels": {"tmpl": "u-1"}}`), noMatch: true},
+	{name: "a .json file's matcher templates are text", do: unary(getItem, `{"id": "{{ upper \"json\" }}", "userId": "{{ now }}"}`),
+		want: ok(`{"name":"json matchers keep templates as text"}`)},
+	{name: "a .json file's matcher templates are not run", do: unary(getItem, `{"id": "JSON", "userId": "{{ now }}"}`), noMatch: true},
 	{name: "matches on bytes: other bytes", do: unary(getItem, `{"id": "token", "token": "AQID"}`), noMatch: true},
 }
 
 func TestGripmockNestedMatchersAsIs(t *testing.T) {
-	runCalls(t, serve(t, stubformat.Auto, "testdata/gripmock/nested.yaml"), gripmockNestedCalls)
+	runCalls(t, serve(t, stubformat.Auto, "testdata/gripmock/nested.yaml", "testdata/gripmock/matcher-templates.json"), gripmockNestedCalls)
 }
 
 func TestGripmockNestedMatchersConverted(t *testing.T) {
-	runCalls(t, serveConverted(t, stubformat.Gripmock, "testdata/gripmock/nested.yaml"), gripmockNestedCalls)
+	runCalls(t, serveConverted(t, stubformat.Gripmock, "testdata/gripmock/nested.yaml", "testdata/gripmock/matcher-templates.json"), gripmockNestedCalls)
 }

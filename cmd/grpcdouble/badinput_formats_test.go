@@ -131,7 +131,7 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 	wmHelper := file("wm-helper.json", `{
   "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "method": "POST"},
   "response": {
-    "jsonBody": {"name": "{{urlEncode (jsonPath request.body '$.latitude')}}"},
+    "jsonBody": {"name": "{{capitalize (jsonPath request.body '$.latitude')}}"},
     "transformers": ["response-template"]
   }
 }
@@ -393,7 +393,7 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			args:   serve("--stubs", wmHelper),
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
-			want:   []string{wmHelper + ":4: response.jsonBody.name: not supported yet: the WireMock template helper urlEncode"},
+			want:   []string{wmHelper + ":4: response.jsonBody.name: not supported yet: the WireMock template helper capitalize"},
 		},
 		{
 			name:   "WireMock template reading a field the request type has not",

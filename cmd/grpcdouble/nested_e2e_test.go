@@ -109,6 +109,8 @@ func TestServeFieldsAndEntries(t *testing.T) {
 	}
 
 	fixture := filepath.Join(moduleRoot(t), "stubformat/testdata/gripmock/nested.yaml")
+	jsonFixture := filepath.Join(moduleRoot(t), "stubformat/testdata/gripmock/matcher-templates.json")
+	jsonOut, _ := convertGripmock(t, protos, jsonFixture)
 	out, data := convertGripmock(t, protos, fixture)
 	if !bytes.Contains(data, []byte("# inputs[1].anyOf: ignored, as gripmock ignores anyOf in one of several inputs")) {
 		t.Errorf("the converted file does not say the anyOf of one of several inputs was ignored:\n%s", data)
@@ -116,10 +118,10 @@ func TestServeFieldsAndEntries(t *testing.T) {
 	if !bytes.Contains(data, []byte("entries:")) || !bytes.Contains(data, []byte("- fields:")) {
 		t.Errorf("the converted file does not write map entries and message elements with entries and fields:\n%s", data)
 	}
-	for _, stubs := range []string{fixture, out} {
-		addr, _, stop := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--proto", protos, "--stubs", stubs)
+	for _, stubs := range [][2]string{{fixture, jsonFixture}, {out, jsonOut}} {
+		addr, _, stop := runInProcess(t, "serve", "--listen", "127.0.0.1:0", "--proto", protos, "--stubs", stubs[0], "--stubs", stubs[1])
 		conn := dial(t, addr, nil)
-		checkNames(t, stubs, conn, name, []nameCase{
+		checkNames(t, stubs[0], conn, name, []nameCase{
 			{`{"id": "message-patterns", "filters": [{"category": "books", "tags": ["new-1"]}, {"category": "toys"}]}`, "patterned filters"},
 			{`{"id": "message-patterns", "filters": [{"category": "books"}, {"category": "toys"}]}`, miss},
 			{`{"id": "label-patterns", "labels": {"env": "prod", "team": "web"}}`, "prod-ish"},
@@ -130,6 +132,10 @@ func TestServeFieldsAndEntries(t *testing.T) {
 			{`{"id": "token", "token": "AQID"}`, miss},
 			{`{"id": "tagged-filters", "filters": [{"category": "books", "minPrice": 5, "tags": ["rare", "old", "old"]}, {"category": "toys", "tags": ["blue", "red"]}]}`, "filters and their tags in any order"},
 			{`{"id": "tagged-filters", "filters": [{"category": "books", "minPrice": 5, "tags": ["rare", "old", "rare"]}, {"category": "toys", "tags": ["blue", "red"]}]}`, miss},
+			{`{"id": "{{ .Request.user_id }}", "labels": {"tmpl": "{{ .Request.id }}"}}`, "the template as text"},
+			{`{"id": "u-1", "userId": "u-1", "labels": {"tmpl": "u-1"}}`, miss},
+			{`{"id": "{{ upper \"json\" }}", "userId": "{{ now }}"}`, "json matchers keep templates as text"},
+			{`{"id": "JSON", "userId": "{{ now }}"}`, miss},
 		})
 		for i, c := range []struct {
 			md   []string

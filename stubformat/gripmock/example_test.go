@@ -50,7 +50,7 @@ func TestProblemsNameTheLine(t *testing.T) {
 		{"- service: S\n  method: M\n  input:\n    glob: {name: \"[a\"}\n  output: {data: {}}\n", "f.yaml:4: input.glob.name: invalid glob pattern \"[a\": unclosed ["},
 		{"- service: S\n  method: M\n  input:\n    matches: {name: \"(\"}\n  output: {data: {}}\n", "f.yaml:4: input.matches.name: invalid regular expression \"(\": error parsing regexp: missing closing ): `(`"},
 		{"- service: S\n  method: M\n  input:\n    anyOf:\n      - anyOf: []\n  output: {data: {}}\n", "f.yaml:5: input.anyOf[0].anyOf: unknown matcher (want equals, contains, matches, glob, ignoreArrayOrder (anyOf does not nest))"},
-		{"- service: S\n  method: M\n  input:\n    equals:\n      ids: [\"{{ .Request.id }}\"]\n  output: {data: {}}\n", "f.yaml:5: input.equals.ids: not supported yet: a template in a matcher that waits for the call (gripmock runs only those that read no call, in YAML files, at load)"},
+		{"- service: S\n  method: M\n  input:\n    equals:\n      ids: [{{ .Request.id }}]\n  output: {data: {}}\n", "f.yaml:5: input.equals.ids: holds a template YAML reads as a mapping ({{ ... }} unquoted): quote it, as gripmock compares a matcher's template as text"},
 		{"- service: S\n  method: M\n  output: {data: {name: \"{{ .Request.name | shout }}\"}}\n", "f.yaml:3: output.data.name: unknown gripmock template function \"shout\""},
 		{"- service: S\n  method: M\n  output: {data: {name: \"{{ .MaxAttempts.n }}\"}}\n", "f.yaml:3: output.data.name: gripmock's .MaxAttempts is a number: it has no field n"},
 		{"- service: S\n  method: M\n  output: {delay: \"{{ backof 1 }}\", data: {}}\n", "f.yaml:3: output.delay: unknown gripmock template function \"backof\""},

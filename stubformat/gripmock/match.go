@@ -170,8 +170,11 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 		sub = fd.Message()
 	}
 	isMap := fd != nil && fd.IsMap()
-	if hasTemplateValue(v) && !r.rendered {
-		r.notYet(k, construct, "a template in a matcher that waits for the call (gripmock runs only those that read no call, in YAML files, at load)")
+	// A template left for the call (or any, in a .json file) is text to
+	// gripmock's matchers, compared as written; so are native matchers'.
+	// Only one written unquoted, which YAML reads as a mapping, is not.
+	if unquotedTemplate(v) && !r.rendered {
+		r.problem(k, construct, "holds a template YAML reads as a mapping ({{ ... }} unquoted): quote it, as gripmock compares a matcher's template as text")
 		return
 	}
 	if v.Kind == yaml.MappingNode && fd != nil && sub == nil && !isMap {
@@ -535,23 +538,19 @@ func innerList(list *yaml.Node) *yaml.Node {
 	return find(list, true)
 }
 
-// hasTemplateValue reports a {{ ... }} in a matcher's value: written
-// unquoted in YAML, it parses as a mapping with a mapping for a key.
-func hasTemplateValue(v *yaml.Node) bool {
-	switch v.Kind {
-	case yaml.ScalarNode:
-		return isTemplateText(v.Value)
-	case yaml.MappingNode:
+// unquotedTemplate reports a {{ ... }} written unquoted in a matcher's
+// value, which YAML parses as a mapping with a mapping for a key.
+func unquotedTemplate(v *yaml.Node) bool {
+	if v.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(v.Content); i += 2 {
-			if v.Content[i].Kind != yaml.ScalarNode || hasTemplateValue(v.Content[i+1]) {
+			if v.Content[i].Kind != yaml.ScalarNode {
 				return true
 			}
 		}
-	case yaml.SequenceNode:
-		for _, c := range v.Content {
-			if hasTemplateValue(c) {
-				return true
-			}
+	}
+	for _, c := range v.Content {
+		if unquotedTemplate(c) {
+			return true
 		}
 	}
 	return false
