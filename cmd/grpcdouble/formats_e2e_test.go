@@ -191,6 +191,39 @@ func TestServeForeignStubs(t *testing.T) {
 	if got := hdr.Get("x-counted"); len(got) != 1 || got[0] != "first" {
 		t.Errorf("RouteChat header x-counted = %q, want first", got)
 	}
+	// A native forEach rule in a scenario, through the admin API.
+	if code := adminDo(t, "POST", "http://"+adminAddr+"/stubs", "", `- method: routeguide.RouteGuide/RouteChat
+  steps:
+    - forEach:
+        - recv: {fields: {message: tick}}
+          scenario: clock
+          setState: ticked
+          send: {message: tick 1}
+        - recv: {fields: {message: tick}}
+          scenario: clock
+          whenState: ticked
+          send: {message: tick 2}
+`, nil); code != http.StatusCreated {
+		t.Fatalf("POST /stubs with a rule in a scenario: %d", code)
+	}
+	ticks, err := client.RouteChat(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"tick 1", "tick 2", "tick 2"} {
+		if err := ticks.Send(&pb.RouteNote{Message: "tick"}); err != nil {
+			t.Fatalf("RouteChat tick %d: %v", i, err)
+		}
+		if n, err := ticks.Recv(); err != nil || n.GetMessage() != want {
+			t.Fatalf("RouteChat tick %d = %v, %v; want %s", i, n, err, want)
+		}
+	}
+	if err := ticks.CloseSend(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := ticks.Recv(); err != io.EOF {
+		t.Errorf("RouteChat after CloseSend = %v, %v; want the stream to end", n, err)
+	}
 
 	for i, want := range []string{"3c9a1f2e-5d7b-4e8a-b6c0-9f1e2d3a4b5c 1/2 true", "3c9a1f2e-5d7b-4e8a-b6c0-9f1e2d3a4b5c 2/2 true"} {
 		if f, err := client.GetFeature(ctx, &pb.Point{Latitude: 11}); err != nil || f.GetName() != want {
