@@ -76,6 +76,26 @@ const wiremockRouteGuideStreams = `{"mappings": [
 ]}
 `
 
+// chatEach sends msg once for each of wants, reading that answer after
+// each, then half-closes and wants the stream to end.
+func chatEach(t *testing.T, stream pb.RouteGuide_RouteChatClient, msg string, wants ...string) {
+	t.Helper()
+	for i, want := range wants {
+		if err := stream.Send(&pb.RouteNote{Message: msg}); err != nil {
+			t.Fatalf("RouteChat %s %d: %v", msg, i, err)
+		}
+		if n, err := stream.Recv(); err != nil || n.GetMessage() != want {
+			t.Fatalf("RouteChat %s %d = %v, %v; want %s", msg, i, n, err, want)
+		}
+	}
+	if err := stream.CloseSend(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := stream.Recv(); err != io.EOF {
+		t.Errorf("RouteChat after CloseSend = %v, %v; want the stream to end", n, err)
+	}
+}
+
 func TestServeForeignStubs(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "gripmock.yaml"), gripmockRouteGuide)
@@ -153,20 +173,7 @@ func TestServeForeignStubs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range 2 {
-		if err := chat.Send(&pb.RouteNote{Message: "ping"}); err != nil {
-			t.Fatalf("RouteChat send %d: %v", i, err)
-		}
-		if n, err := chat.Recv(); err != nil || n.GetMessage() != "pong" {
-			t.Fatalf("RouteChat recv %d = %v, %v; want pong", i, n, err)
-		}
-	}
-	if err := chat.CloseSend(); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := chat.Recv(); err != io.EOF {
-		t.Errorf("RouteChat after CloseSend = %v, %v; want the stream to end", n, err)
-	}
+	chatEach(t, chat, "ping", "pong", "pong")
 	// A bidi mapping's header matchers, response headers and scenario,
 	// message by message.
 	var hdr metadata.MD
@@ -174,20 +181,7 @@ func TestServeForeignStubs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, want := range []string{"first", "again", "again"} {
-		if err := counting.Send(&pb.RouteNote{Message: "count"}); err != nil {
-			t.Fatalf("RouteChat count %d: %v", i, err)
-		}
-		if n, err := counting.Recv(); err != nil || n.GetMessage() != want {
-			t.Fatalf("RouteChat count %d = %v, %v; want %s", i, n, err, want)
-		}
-	}
-	if err := counting.CloseSend(); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := counting.Recv(); err != io.EOF {
-		t.Errorf("RouteChat after CloseSend = %v, %v; want the stream to end", n, err)
-	}
+	chatEach(t, counting, "count", "first", "again", "again")
 	if got := hdr.Get("x-counted"); len(got) != 1 || got[0] != "first" {
 		t.Errorf("RouteChat header x-counted = %q, want first", got)
 	}
@@ -210,20 +204,7 @@ func TestServeForeignStubs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, want := range []string{"tick 1", "tick 2", "tick 2"} {
-		if err := ticks.Send(&pb.RouteNote{Message: "tick"}); err != nil {
-			t.Fatalf("RouteChat tick %d: %v", i, err)
-		}
-		if n, err := ticks.Recv(); err != nil || n.GetMessage() != want {
-			t.Fatalf("RouteChat tick %d = %v, %v; want %s", i, n, err, want)
-		}
-	}
-	if err := ticks.CloseSend(); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := ticks.Recv(); err != io.EOF {
-		t.Errorf("RouteChat after CloseSend = %v, %v; want the stream to end", n, err)
-	}
+	chatEach(t, ticks, "tick", "tick 1", "tick 2", "tick 2")
 
 	for i, want := range []string{"3c9a1f2e-5d7b-4e8a-b6c0-9f1e2d3a4b5c 1/2 true", "3c9a1f2e-5d7b-4e8a-b6c0-9f1e2d3a4b5c 2/2 true"} {
 		if f, err := client.GetFeature(ctx, &pb.Point{Latitude: 11}); err != nil || f.GetName() != want {
