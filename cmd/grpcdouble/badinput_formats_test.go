@@ -358,7 +358,7 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			args:   serve("--stubs", gmNestedUnordered),
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
-			want:   []string{gmNestedUnordered + ":7: request.fields.hi: field hi (routeguide.Point): unordered works on repeated fields, not a routeguide.Point"},
+			want:   []string{gmNestedUnordered + ":7: input.equals.hi: a list never matches the message field hi, which is not a list (gripmock compares a list only with a list)"},
 		},
 		{
 			name:   "gripmock stub with a bad session name",
