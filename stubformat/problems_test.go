@@ -180,6 +180,12 @@ func TestGripmockMatcherProblems(t *testing.T) {
 			`4: input.matches.by_rank: matches on the entries of the map field by_rank never matches: gripmock sees no entries in a map whose keys are not strings`},
 		{"- equals: {sequence: 1}\n- anyOf: [{equals: {sequence: 2}}]",
 			`5: inputs[1]: holds anyOf alone, and this message never matches: gripmock ignores anyOf in one of several inputs, and takes no message with the empty matcher left`},
+		{"- {}",
+			`4: inputs[0]: is an empty matcher, and this stub never matches: gripmock takes no client stream for a stub with an empty input`},
+		{"- equals: {sequence: 1}\n- {}",
+			`5: inputs[1]: is an empty matcher, and this stub never matches: gripmock takes no client stream for a stub with an empty input`},
+		{"- equals: {sequence: 1}\n- equals: {}",
+			`5: inputs[1]: holds no condition, and this message never matches: gripmock takes no message of several inputs with an empty matcher`},
 		{"matches: {filters: [{}]}",
 			`4: input.matches.filters[0]: not supported yet: an empty matcher for one element of a list (any message)`},
 	} {
