@@ -371,3 +371,66 @@ func signedBytes(s string) string {
 	b.WriteByte(']')
 	return b.String()
 }
+
+// truncateTime is the start of t's minute, hour, day, month or year, in
+// t's time zone.
+func truncateTime(t time.Time, unit string) (time.Time, error) {
+	y, mo, d := t.Date()
+	h, mi, _ := t.Clock()
+	switch strings.ToLower(unit) {
+	case "minute":
+		return time.Date(y, mo, d, h, mi, 0, 0, t.Location()), nil
+	case "hour":
+		return time.Date(y, mo, d, h, 0, 0, 0, t.Location()), nil
+	case "day":
+		return time.Date(y, mo, d, 0, 0, 0, 0, t.Location()), nil
+	case "month":
+		return time.Date(y, mo, 1, 0, 0, 0, 0, t.Location()), nil
+	case "year":
+		return time.Date(y, 1, 1, 0, 0, 0, 0, t.Location()), nil
+	}
+	return time.Time{}, fmt.Errorf("truncateTime: unknown unit %q (want minute, hour, day, month or year)", unit)
+}
+
+// urlEncode encodes s as an HTML form does (Java's URLEncoder, WireMock's
+// urlEncode): letters, digits and . - * _ as they are, a space as +, every
+// other byte of its UTF-8 as %XX.
+func urlEncode(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '-', c == '*', c == '_':
+			b.WriteByte(c)
+		case c == ' ':
+			b.WriteByte('+')
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// urlDecode is urlEncode undone: + is a space, %XX a byte.
+func urlDecode(s string) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '+':
+			b.WriteByte(' ')
+		case '%':
+			if i+2 >= len(s) {
+				return "", fmt.Errorf("urlDecode: %q ends inside an escape", s)
+			}
+			n, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
+			if err != nil {
+				return "", fmt.Errorf("urlDecode: %q: bad escape %q", s, s[i:i+3])
+			}
+			b.WriteByte(byte(n))
+			i += 2
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), nil
+}

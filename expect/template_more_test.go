@@ -41,6 +41,15 @@ func TestTemplateDecimalsJSONAndTimes(t *testing.T) {
 - method: routeguide.RouteGuide/GetFeature
   request: {fields: {latitude: 5}}
   response: {name: '{{ formatJson "{" }}'}
+- method: routeguide.RouteGuide/GetFeature
+  request: {fields: {latitude: 7}}
+  response: {name: '{{ urlEncode "a b~*é" }} {{ urlDecode "%41+b" }} {{ format (truncateTime (parseTime "" "2024-02-15T10:30:45Z") "month") "2006-01-02T15:04" }} {{ format (truncateTime (inZone (parseTime "" "2024-02-15T20:30:45Z") "Asia/Tokyo") "day") "2006-01-02T15:04Z07:00" }}'}
+- method: routeguide.RouteGuide/GetFeature
+  request: {fields: {latitude: 8}}
+  response: {name: '{{ urlDecode "%4" }}'}
+- method: routeguide.RouteGuide/GetFeature
+  request: {fields: {latitude: 9}}
+  response: {name: '{{ truncateTime .RequestTime "week" }}'}
 `)
 	m.Unary(getFeature).WithRequestField("latitude", expect.Eq(6)).
 		ReturnTemplate(`{"name": "{{ math .Request.longitude "x" 3 }} {{ format (inZone (timeAdd .RequestTime 2 "days") "UTC") "2006" | len }} {{ randPick (list .Request.longitude) }} {{ formatJson "[]" }}"}`)
@@ -61,7 +70,11 @@ func TestTemplateDecimalsJSONAndTimes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "21 4 7 [ ]", f.Name)
 
-	for lat, want := range map[int32]string{2: "math: division by zero", 3: `inZone: unknown time zone "Mars/Olympus"`,
+	f, err = client.GetFeature(ctx(t), &pb.Point{Latitude: 7})
+	require.NoError(t, err)
+	assert.Equal(t, "a+b%7E*%C3%A9 A b 2024-02-01T00:00 2024-02-16T00:00+09:00", f.Name, "form encoding as Java's URLEncoder; a day starts in the time's own zone")
+
+	for lat, want := range map[int32]string{8: `urlDecode: "%4" ends inside an escape`, 9: `truncateTime: unknown unit "week"`, 2: "math: division by zero", 3: `inZone: unknown time zone "Mars/Olympus"`,
 		4: "randPick: an empty list", 5: "formatJson: not JSON"} {
 		_, err := client.GetFeature(ctx(t), &pb.Point{Latitude: lat})
 		assert.Equal(t, codes.Internal, status.Code(err), lat)

@@ -49,6 +49,9 @@ var gripmockNestedCalls = []call{
 	{name: "a .json file's matcher templates are text", do: unary(getItem, `{"id": "{{ upper \"json\" }}", "userId": "{{ now }}"}`),
 		want: ok(`{"name":"json matchers keep templates as text"}`)},
 	{name: "a .json file's matcher templates are not run", do: unary(getItem, `{"id": "JSON", "userId": "{{ now }}"}`), noMatch: true},
+	{name: "matches with unquoted values compares them whole", do: unary(getItem, `{"id": "unquoted", "quantity": 12, "gift": true}`), want: ok(`{"name":"twelve gifts"}`)},
+	{name: "matches with an unquoted number is no pattern", do: unary(getItem, `{"id": "unquoted", "quantity": 112, "gift": true}`), noMatch: true},
+	{name: "matches with an unquoted bool", do: unary(getItem, `{"id": "unquoted", "quantity": 12}`), noMatch: true},
 	{name: "matches on bytes: other bytes", do: unary(getItem, `{"id": "token", "token": "AQID"}`), noMatch: true},
 }
 

@@ -136,6 +136,8 @@ func TestServeFieldsAndEntries(t *testing.T) {
 			{`{"id": "u-1", "userId": "u-1", "labels": {"tmpl": "u-1"}}`, miss},
 			{`{"id": "{{ upper \"json\" }}", "userId": "{{ now }}"}`, "json matchers keep templates as text"},
 			{`{"id": "JSON", "userId": "{{ now }}"}`, miss},
+			{`{"id": "unquoted", "quantity": 12, "gift": true}`, "twelve gifts"},
+			{`{"id": "unquoted", "quantity": 112, "gift": true}`, miss},
 		})
 		for i, c := range []struct {
 			md   []string

@@ -272,56 +272,84 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 			// As many elements as patterns, each matching one: with one
 			// pattern for all, every element matches it, in any order.
 			same := len(v.Content) > 0
-			for _, e := range v.Content {
+			tests := make([]*yaml.Node, len(v.Content))
+			for i, e := range v.Content {
 				if e.Kind != yaml.ScalarNode {
 					r.problem(e, construct, "a list of patterns never matches here: its entries are not patterns")
 					return
 				}
-				same = same && e.Value == v.Content[0].Value
-			}
-			if !same {
-				// One pattern per element, paired off in any order.
-				elems := native.Seq(v.Line)
-				for _, e := range v.Content {
-					expr, ok := r.pattern(strategy, e, construct)
-					if !ok {
-						return
-					}
-					elems.Content = append(elems.Content, op("regex", native.Str(e.Line, expr)))
-				}
-				add(path, k, op("unordered", elems), construct, true)
-				return
-			}
-			expr, ok := r.pattern(strategy, v.Content[0], construct)
-			if !ok {
-				return
-			}
-			all := native.Seq(v.Line, op("len", native.Int(v.Line, len(v.Content))), op("regex", native.Str(v.Line, expr)))
-			add(path, k, op("allOf", all), construct, true)
-		default:
-			expr := v.Value
-			if strategy == "glob" {
-				var err error
-				if expr, err = globRegexp(v.Value); err != nil {
-					r.problem(v, construct, "invalid glob pattern %q: %v", v.Value, err)
+				if tests[i] = r.scalarTest(strategy, fd, e, fmt.Sprintf("%s[%d]", construct, i)); tests[i] == nil {
 					return
 				}
-			} else if _, err := regexp.Compile(expr); err != nil {
-				r.problem(v, construct, "invalid regular expression %q: %v", v.Value, err)
+				same = same && e.Value == v.Content[0].Value && e.Tag == "!!str"
+			}
+			if !same {
+				// One test per element, paired off in any order.
+				add(path, k, op("unordered", native.Seq(v.Line, tests...)), construct, true)
 				return
 			}
-			switch {
-			case fd == nil:
-			case fd.IsMap() || fd.Kind() == protoreflect.MessageKind || fd.Kind() == protoreflect.GroupKind:
+			all := native.Seq(v.Line, op("len", native.Int(v.Line, len(v.Content))), tests[0])
+			add(path, k, op("allOf", all), construct, true)
+		default:
+			if fd != nil && (fd.IsMap() || fd.Kind() == protoreflect.MessageKind || fd.Kind() == protoreflect.GroupKind) {
 				// gripmock tests a pattern against text, which a message
 				// or map is not: such a stub never matches there.
 				r.problem(v, construct, "a pattern on the %s field %s never matches (gripmock tests patterns against text): name the fields inside, %s: {%s: {field: pattern}}",
 					fieldKindText(fd), fd.Name(), strategy, k.Value)
 				return
 			}
-			add(path, k, op("regex", native.Str(v.Line, expr)), construct, true)
+			if t := r.scalarTest(strategy, fd, v, construct); t != nil {
+				add(path, k, t, construct, true)
+			}
 		}
 	}
+}
+
+// scalarTest is the test of one matches or glob value on a field of fd's
+// kind (an element of it, when a list), as gripmock tests it: a string
+// pattern against the field's text, which glob wants to be a string
+// (enums and bytes are, as names and base64) and matches a bool never; a
+// number or bool written as such (no quotes) equals the field, as it is
+// compared whole. nil, with a problem, when it never matches there.
+func (r *reader) scalarTest(strategy string, fd protoreflect.FieldDescriptor, v *yaml.Node, construct string) *yaml.Node {
+	test := func(name string, operand *yaml.Node) *yaml.Node {
+		m := native.Map(v.Line)
+		native.Set(m, name, operand)
+		return m
+	}
+	never := func(why string) *yaml.Node {
+		r.problem(v, construct, "never matches: %s", why)
+		return nil
+	}
+	var kind protoreflect.Kind
+	if fd != nil {
+		kind = fd.Kind()
+	}
+	text := fd == nil || kind == protoreflect.StringKind || kind == protoreflect.EnumKind || kind == protoreflect.BytesKind
+	if v.Tag != "!!str" {
+		switch {
+		case strategy == "glob":
+			return never(fmt.Sprintf("gripmock's glob takes a pattern in quotes, not %s", v.Value))
+		case fd == nil:
+			return native.Clone(v)
+		case v.Tag == "!!bool" && kind == protoreflect.BoolKind:
+			return native.Clone(v)
+		case v.Tag == "!!int" && !text && kind != protoreflect.BoolKind && kind != protoreflect.FloatKind && kind != protoreflect.DoubleKind:
+			return native.Clone(v)
+		}
+		return never(fmt.Sprintf("gripmock compares %s, unquoted, with the %s field %s whole, and they never equal (quote it to have it a pattern)", v.Value, kind, fd.Name()))
+	}
+	switch {
+	case strategy == "glob" && !text:
+		return never(fmt.Sprintf("gripmock's glob tests text, and the %s field %s is not text", kind, fd.Name()))
+	case strategy == "matches" && kind == protoreflect.BoolKind:
+		return never(fmt.Sprintf("gripmock tests no pattern against a bool (%s is one): write true or false, unquoted, to compare it", fd.Name()))
+	}
+	expr, ok := r.pattern(strategy, v, construct)
+	if !ok {
+		return nil
+	}
+	return test("regex", native.Str(v.Line, expr))
 }
 
 // messageList translates matches with a list of messages: as many
@@ -399,13 +427,10 @@ func (r *reader) entries(strategy string, fd protoreflect.FieldDescriptor, path 
 			fail = true
 			return
 		default:
-			expr, ok := r.pattern(strategy, ev, where)
-			if !ok {
+			if test = r.scalarTest(strategy, vd, ev, where); test == nil {
 				fail = true
 				return
 			}
-			test = native.Map(ev.Line)
-			native.Set(test, "regex", native.Str(ev.Line, expr))
 		}
 		ents.Content = append(ents.Content, native.Str(ek.Line, ek.Value), test)
 	})

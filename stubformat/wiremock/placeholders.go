@@ -1,6 +1,7 @@
 package wiremock
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -111,7 +112,7 @@ func (r *reader) holderLevel(obj *yaml.Node, prefix string, md protoreflect.Mess
 		}
 		switch {
 		case isHolder(v):
-			op, good := r.holder(v, fd, path, where)
+			op, good := r.holder(v, fd, false, path, where)
 			if !good {
 				ok = false
 				return
@@ -119,13 +120,8 @@ func (r *reader) holderLevel(obj *yaml.Node, prefix string, md protoreflect.Mess
 			if op != nil {
 				ok = r.setField(fields, path, op, v, where)
 			}
-		case r.anyOrder && v.Kind == yaml.SequenceNode && !hasPlaceholder(v):
-			op, good := r.unordered(v, path, where)
-			if !good {
-				ok = false
-				return
-			}
-			ok = r.setField(fields, path, op, v, where)
+		case v.Kind == yaml.SequenceNode && r.fieldwise(v):
+			ok = r.listTests(v, fd, path, partial, fields, where)
 		case !r.fieldwise(v):
 			if partial {
 				native.Set(rest, k.Value, native.Clone(v))
@@ -134,7 +130,9 @@ func (r *reader) holderLevel(obj *yaml.Node, prefix string, md protoreflect.Mess
 			op := native.Map(v.Line)
 			native.Set(op, "equal", native.Clone(v))
 			ok = r.setField(fields, path, op, v, where)
-		case v.Kind == yaml.MappingNode && (fd == nil || (fd.Message() != nil && !fd.IsMap() && !fd.IsList())):
+		case v.Kind == yaml.MappingNode && fd != nil && fd.IsMap():
+			ok = r.mapTests(v, fd, path, partial, fields, where)
+		case v.Kind == yaml.MappingNode && (fd == nil || (fd.Message() != nil && !fd.IsList())):
 			var sub protoreflect.MessageDescriptor
 			if fd != nil {
 				sub = fd.Message()
@@ -148,7 +146,7 @@ func (r *reader) holderLevel(obj *yaml.Node, prefix string, md protoreflect.Mess
 				native.Set(rest, k.Value, nested)
 			}
 		default:
-			r.problem(v, where, "not supported yet: json-unit placeholders inside a list or a map, or a map holding lists whose order is ignored (%s)", path)
+			r.problem(v, where, "%s is a %s: the JSON never matches it", path, fieldKindText(fd))
 			ok = false
 		}
 	})
@@ -169,33 +167,187 @@ func (r *reader) holderLevel(obj *yaml.Node, prefix string, md protoreflect.Mess
 	return rest, true
 }
 
+// listTests translates a list holding placeholders, or whose order
+// ignoreArrayOrder ignores: in order, a test of each element by its index
+// (with ignoreExtraElements, which ignores extra elements too, no more
+// than these; without, exactly as many); in any order, unordered.
+func (r *reader) listTests(list *yaml.Node, fd protoreflect.FieldDescriptor, path string, partial bool, fields *yaml.Node, where string) bool {
+	var elemMd protoreflect.MessageDescriptor
+	if fd != nil {
+		if !fd.IsList() {
+			r.problem(list, where, "%s is a %s, not a list: the JSON never matches it", path, fieldKindText(fd))
+			return false
+		}
+		elemMd = fd.Message()
+	}
+	if r.anyOrder {
+		op, ok := r.unordered(list, fd, elemMd, partial, path, where)
+		return ok && r.setField(fields, path, op, list, where)
+	}
+	if !partial {
+		n := native.Map(list.Line)
+		native.Set(n, "len", native.Int(list.Line, len(list.Content)))
+		if !r.setField(fields, path, n, list, where) {
+			return false
+		}
+	}
+	for i, e := range list.Content {
+		at := fmt.Sprintf("%s[%d]", path, i)
+		switch {
+		case isHolder(e):
+			op, ok := r.holder(e, fd, true, at, where)
+			if !ok || (op != nil && !r.setField(fields, at, op, e, where)) {
+				return false
+			}
+		case e.Kind == yaml.MappingNode:
+			if !r.elementFields(e, elemMd, partial, at+".", fields, where) {
+				return false
+			}
+		default:
+			op := native.Map(e.Line)
+			native.Set(op, "equal", native.Clone(e))
+			if !r.setField(fields, at, op, e, where) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// elementFields sets the tests of a message element (a map's message
+// value) of a list holding placeholders into fields, below prefix: its
+// placeholders, and its other values as equal; exactly, every field it
+// leaves out unset.
+func (r *reader) elementFields(obj *yaml.Node, md protoreflect.MessageDescriptor, partial bool, prefix string, fields *yaml.Node, where string) bool {
+	rest, ok := r.holderLevel(obj, prefix, md, partial, fields, where)
+	if !ok || !partial {
+		return ok
+	}
+	return r.partialTests(rest, prefix, md, fields, where)
+}
+
+// partialTests sets a partial match's values (what holderLevel leaves of
+// an object with ignoreExtraElements) as field tests below prefix: each
+// value equal, a map holding these entries, through nested objects.
+func (r *reader) partialTests(rest *yaml.Node, prefix string, md protoreflect.MessageDescriptor, fields *yaml.Node, where string) bool {
+	ok := true
+	native.Pairs(rest, func(k, v *yaml.Node) {
+		if !ok {
+			return
+		}
+		var fd protoreflect.FieldDescriptor
+		if md != nil {
+			fd = field(md, k.Value)
+		}
+		op := native.Map(v.Line)
+		switch {
+		case v.Kind == yaml.MappingNode && fd != nil && fd.IsMap():
+			native.Set(op, "contains", native.Clone(v))
+		case v.Kind == yaml.MappingNode && (fd == nil || fd.Message() != nil) && (fd == nil || !wellKnown(fd.Message())):
+			var sub protoreflect.MessageDescriptor
+			if fd != nil {
+				sub = fd.Message()
+			}
+			ok = r.partialTests(v, prefix+k.Value+".", sub, fields, where)
+			return
+		default:
+			native.Set(op, "equal", native.Clone(v))
+		}
+		ok = r.setField(fields, prefix+k.Value, op, v, where)
+	})
+	return ok
+}
+
+// mapTests translates a map holding placeholders: a test of each value by
+// its key (without ignoreExtraElements, the map has no other keys).
+func (r *reader) mapTests(obj *yaml.Node, fd protoreflect.FieldDescriptor, path string, partial bool, fields *yaml.Node, where string) bool {
+	if !partial {
+		n := native.Map(obj.Line)
+		native.Set(n, "len", native.Int(obj.Line, len(obj.Content)/2))
+		if !r.setField(fields, path, n, obj, where) {
+			return false
+		}
+	}
+	ok := true
+	native.Pairs(obj, func(k, v *yaml.Node) {
+		if !ok {
+			return
+		}
+		if strings.ContainsAny(k.Value, "[]") {
+			r.problem(k, where, "not supported yet: the map key %q in a test (it holds [ or ])", k.Value)
+			ok = false
+			return
+		}
+		at := path + "[" + k.Value + "]"
+		switch {
+		case isHolder(v):
+			op, good := r.holder(v, fd, true, at, where)
+			ok = good && (op == nil || r.setField(fields, at, op, v, where))
+		case v.Kind == yaml.MappingNode && fd.MapValue().Message() != nil:
+			ok = r.elementFields(v, fd.MapValue().Message(), partial, at+".", fields, where)
+		default:
+			op := native.Map(v.Line)
+			native.Set(op, "equal", native.Clone(v))
+			ok = r.setField(fields, at, op, v, where)
+		}
+	})
+	return ok
+}
+
 // unordered translates a list whose order ignoreArrayOrder ignores: the
-// same elements, each as often, in any order.
-func (r *reader) unordered(list *yaml.Node, path, where string) (*yaml.Node, bool) {
+// same elements, each as often, in any order; a message element by its
+// fields, so that the lists inside it are compared in any order too, as
+// json-unit does.
+func (r *reader) unordered(list *yaml.Node, fd protoreflect.FieldDescriptor, elemMd protoreflect.MessageDescriptor, partial bool, path, where string) (*yaml.Node, bool) {
 	elems := native.Seq(list.Line)
 	for i, e := range list.Content {
-		if hasList(e) {
-			// json-unit ignores the order of lists inside the elements too;
-			// unordered compares an element whole.
-			r.problem(e, where, "not supported yet: ignoreArrayOrder on a list whose elements hold lists (%s[%d])", path, i)
-			return nil, false
-		}
-		if e.Kind == yaml.MappingNode {
+		at := fmt.Sprintf("%s[%d]", path, i)
+		switch {
+		case isHolder(e):
+			if elemMd != nil && !wellKnown(elemMd) {
+				r.problem(e, where, "not supported yet: a json-unit placeholder standing for a whole message element (%s)", at)
+				return nil, false
+			}
+			op, ok := r.holder(e, fd, true, at, where)
+			if !ok {
+				return nil, false
+			}
+			if op == nil || native.Get(op, "regex") == nil {
+				// Any element of the kind: every one is there.
+				op = native.Map(e.Line)
+				native.Set(op, "regex", native.Str(e.Line, ""))
+			} else {
+				native.Delete(op, "present")
+			}
+			elems.Content = append(elems.Content, op)
+		case e.Kind == yaml.MappingNode:
+			sub := native.Map(e.Line)
+			if !r.elementFields(e, elemMd, partial, "", sub, where) {
+				return nil, false
+			}
 			m := native.Map(e.Line)
-			native.Set(m, "equal", native.Clone(e))
+			if len(sub.Content) == 0 {
+				// {} with ignoreExtraElements: any element.
+				native.Set(m, "fields", sub)
+				r.problem(e, where, "not supported yet: an empty element with ignoreArrayOrder and ignoreExtraElements (%s)", at)
+				return nil, false
+			}
+			native.Set(m, "fields", sub)
 			elems.Content = append(elems.Content, m)
-			continue
+		default:
+			elems.Content = append(elems.Content, native.Clone(e))
 		}
-		elems.Content = append(elems.Content, native.Clone(e))
 	}
 	op := native.Map(list.Line)
 	native.Set(op, "unordered", elems)
 	return op, true
 }
 
-// holder translates one placeholder on the field fd (nil when unknown)
-// into a field test; nil for ignore-element, which tests nothing.
-func (r *reader) holder(v *yaml.Node, fd protoreflect.FieldDescriptor, path, where string) (*yaml.Node, bool) {
+// holder translates one placeholder on the field fd (nil when unknown),
+// or on one element of it (a map's value) when elem is set, into a field
+// test; nil for ignore-element, which tests nothing. A list's element, a
+// map's value, is in the JSON even when zero: there it wants the element.
+func (r *reader) holder(v *yaml.Node, fd protoreflect.FieldDescriptor, elem bool, path, where string) (*yaml.Node, bool) {
 	op := native.Map(v.Line)
 	native.Set(op, "present", native.Bool(v.Line, true))
 	switch {
@@ -207,7 +359,7 @@ func (r *reader) holder(v *yaml.Node, fd protoreflect.FieldDescriptor, path, whe
 			r.problem(v, where, "invalid regular expression %q in ${json-unit.regex}: %v", re, err)
 			return nil, false
 		}
-		if !r.holderKind(v, fd, "string", path, where) {
+		if !r.holderKind(v, fd, elem, "string", path, where) {
 			return nil, false
 		}
 		// json-unit matches the whole string.
@@ -215,11 +367,15 @@ func (r *reader) holder(v *yaml.Node, fd protoreflect.FieldDescriptor, path, whe
 		return op, true
 	}
 	kind, known := holderKinds[v.Value]
+	if !known && strings.HasPrefix(v.Value, "${json-unit.matches:") {
+		r.problem(v, where, "not supported: the json-unit custom matcher %q is Java code WireMock is started with; a mapping names it and holds no definition to translate", v.Value)
+		return nil, false
+	}
 	if !known {
 		r.problem(v, where, "not supported yet: the json-unit placeholder %q (want any-string, any-number, any-boolean, ignore, ignore-element or regex)", v.Value)
 		return nil, false
 	}
-	if kind != "" && !r.holderKind(v, fd, kind, path, where) {
+	if kind != "" && !r.holderKind(v, fd, elem, kind, path, where) {
 		return nil, false
 	}
 	return op, true
@@ -227,11 +383,14 @@ func (r *reader) holder(v *yaml.Node, fd protoreflect.FieldDescriptor, path, whe
 
 // holderKind reports a placeholder whose JSON kind the field's protojson
 // never has: such a mapping never matches in WireMock.
-func (r *reader) holderKind(v *yaml.Node, fd protoreflect.FieldDescriptor, want, path, where string) bool {
+func (r *reader) holderKind(v *yaml.Node, fd protoreflect.FieldDescriptor, elem bool, want, path, where string) bool {
 	if fd == nil {
 		return true
 	}
 	got := jsonKind(fd)
+	if elem {
+		got = elemJSONKind(fd)
+	}
 	if got == "" || got == want {
 		return true
 	}

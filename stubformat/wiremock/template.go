@@ -46,20 +46,19 @@ var hbHelpers = map[string]bool{
 	"randomInt": true, "randomDecimal": true, "pickRandom": true, "math": true, "regexExtract": true,
 	"substring": true, "base64": true, "formatJson": true, "date": true, "parseDate": true, "val": true,
 	"toJson": true, "array": true, "range": true, "arrayJoin": true, "join": true, "replace": true,
-	"defaultIfEmpty": true,
+	"defaultIfEmpty": true, "truncateDate": true, "urlEncode": true, "lookup": true,
 }
 
 // Helpers WireMock has that the reader does not translate yet; named so the
 // error says "not yet" rather than "unknown".
 var hbKnown = map[string]bool{
-	"each": true, "with": true, "dateFormat": true, "truncateDate": true,
-	"urlEncode": true, "formatXml": true, "xPath": true, "soapXPath": true, "formData": true,
+	"each": true, "with": true, "dateFormat": true, "formatXml": true, "xPath": true, "soapXPath": true, "formData": true,
 	"arrayAdd": true, "arrayRemove": true, "parseJson": true, "jsonMerge": true, "jsonRemove": true,
 	"jsonArrayAdd": true, "jsonSort": true, "systemValue": true, "hostname": true, "capitalize": true,
 	"capitalizeFirst": true, "abbreviate": true, "center": true, "cut": true, "ljust": true, "rjust": true,
 	"slugify": true, "stringFormat": true, "stripTags": true, "wordWrap": true, "yesno": true,
 	"numberFormat": true, "isEven": true, "isOdd": true, "stripes": true,
-	"lookup": true, "log": true, "assign": true, "jwt": true, "jwks": true, "first": true, "last": true,
+	"log": true, "assign": true, "jwt": true, "jwks": true, "first": true, "last": true,
 }
 
 // hbOut is a translated value: its expression and what is known of it.
@@ -395,6 +394,10 @@ func (t *hbTranslator) call(c *hbCall) hbOut {
 	if !hbHelpers[c.name] {
 		if c.name == "hostname" || c.name == "systemValue" {
 			t.fail("not supported: the WireMock template helper %s (grpcdouble's templates read nothing of the machine or its environment)", c.name)
+			return hbOut{}
+		}
+		if c.name == "xPath" || c.name == "soapXPath" || c.name == "formData" || c.name == "formatXml" {
+			t.fail("not supported: the WireMock template helper %s (a gRPC request is a message, shown as JSON: never XML or a form)", c.name)
 			return hbOut{}
 		}
 		if hbKnown[c.name] {

@@ -21,6 +21,8 @@ func FuzzTranslateTemplate(f *testing.F) {
 		"{{now offset='2 months' timezone='Europe/Paris' format='HH:mm'}}", "{{arrayJoin ',' (range 1 3) prefix='['}}",
 		"{{join 'a' 'b' ','}}", "{{val x or='y'}}", "{{toJson (array)}}", "{{replace request.path '/' '.'}}", "{{defaultIfEmpty request.path '-'}}",
 		"{{request.body}}", "{{{request.body}}}", "{{request.headers.x-trace-bin}}", "{{#each request.body}}x{{/each}}",
+		"{{date (truncateDate (now timezone='Asia/Tokyo') 'last day of month') format='yyyy'}}", "{{urlEncode request.path decode=true}}",
+		"{{lookup (jsonPath request.body '$.tags') 0}}",
 	} {
 		f.Add(s)
 	}
@@ -28,7 +30,7 @@ func FuzzTranslateTemplate(f *testing.F) {
 	for _, name := range []string{"htmlEscape", "header", "now", "randString", "uuid", "toString", "gtf", "gef", "ltf", "lef",
 		"contains", "regexMatch", "upper", "lower", "trim", "toJson", "default", "len", "math", "randInt", "randFloat", "randPick",
 		"list", "seq", "addf", "mulf", "subf", "regexFind", "substr", "b64enc", "b64dec", "trimSuffix", "formatJson", "compactJson",
-		"format", "timeAdd", "inZone", "parseTime", "unix", "join", "ternary", "empty", "replace", "sub", "int", "messageJson", "signedBytes"} {
+		"format", "timeAdd", "inZone", "parseTime", "unix", "join", "ternary", "empty", "replace", "sub", "int", "messageJson", "signedBytes", "truncateTime", "urlEncode", "urlDecode"} {
 		funcs[name] = func(...any) string { return "" }
 	}
 	f.Fuzz(func(t *testing.T, text string) {

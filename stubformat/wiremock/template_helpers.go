@@ -115,6 +115,23 @@ func parseOffset(s string) (int, string, error) {
 	return int(n), unit, nil
 }
 
+// truncations are WireMock's truncateDate kinds: the start of a unit,
+// then timeAdd steps.
+var truncations = map[string]struct {
+	unit string
+	then []string
+}{
+	"first second of minute":  {"minute", nil},
+	"first minute of hour":    {"hour", nil},
+	"first hour of day":       {"day", nil},
+	"first day of month":      {"month", nil},
+	"first day of next month": {"month", []string{`1 "months"`}},
+	"last day of month":       {"month", []string{`1 "months"`, `-1 "days"`}},
+	"first day of year":       {"year", nil},
+	"first day of next year":  {"year", []string{`1 "years"`}},
+	"last day of year":        {"year", []string{`1 "years"`, `-1 "days"`}},
+}
+
 // intOperand is a parameter as a Go int: a literal as it is, another
 // value through int.
 func (t *hbTranslator) intOperand(c *hbCall, e hbExpr, what string) string {
@@ -392,6 +409,62 @@ func (t *hbTranslator) more(c *hbCall, args func(int) []string) hbOut {
 			out = fmt.Sprintf("ternary \"\" (%s) (empty %s)", out, l)
 		}
 		return hbOut{expr: out}
+	case "truncateDate":
+		t.hashOf(c)
+		if len(c.params) != 2 {
+			t.fail("WireMock's truncateDate takes a date and how to truncate it ('first day of month')")
+			return hbOut{}
+		}
+		v := t.arg(c.params[0])
+		if v.when == nil {
+			t.fail("WireMock's truncateDate wants a date (now, parseDate or date)")
+			return hbOut{}
+		}
+		how := strings.ToLower(strings.ReplaceAll(t.str(c, c.params[1], "how to truncate"), "_", " "))
+		tr, ok := truncations[how]
+		if !ok {
+			t.fail("WireMock's truncateDate: unknown truncation %q (want first second of minute, first minute of hour, first hour of day, first day of month, first day of next month, last day of month, first day of year, first day of next year or last day of year)", how)
+			return hbOut{}
+		}
+		tm := *v.when
+		tm.format = ""
+		// In the date's zone, as WireMock truncates it.
+		x := tm.utc
+		if tm.zone != "" {
+			x = fmt.Sprintf("inZone %s %q", paren(x), tm.zone)
+		}
+		x = fmt.Sprintf("truncateTime %s %q", paren(x), tr.unit)
+		for _, add := range tr.then {
+			x = fmt.Sprintf("timeAdd %s %s", paren(x), add)
+		}
+		if tm.zone != "" {
+			x = fmt.Sprintf("inZone %s \"UTC\"", paren(x))
+		}
+		tm.utc = x
+		out := t.writeTime(tm)
+		out.when = &tm
+		return out
+	case "urlEncode":
+		h := t.hashOf(c, "decode", "encoding")
+		args(1)
+		if t.err != nil {
+			return hbOut{}
+		}
+		if e, ok := h["encoding"]; ok && !strings.EqualFold(t.str(c, e, "encoding"), "utf-8") {
+			t.fail("not supported yet: urlEncode encoding=%q (grpcdouble encodes UTF-8)", e.str)
+			return hbOut{}
+		}
+		if d, ok := h["decode"]; ok && d.lit == "true" {
+			return hbOut{expr: "urlDecode " + t.text(c.params[0])}
+		}
+		return hbOut{expr: "urlEncode " + t.text(c.params[0]), safe: true} // letters, digits, .-*_+%
+	case "lookup":
+		t.hashOf(c)
+		if len(c.params) != 2 {
+			t.fail("Handlebars' lookup takes a value and a key or index")
+			return hbOut{}
+		}
+		return hbOut{expr: "index " + t.val(c.params[0]) + " " + t.operand(c.params[1])}
 	case "replace":
 		t.hashOf(c)
 		a := args(3)
