@@ -18,9 +18,19 @@ import (
 // the foreign file the node was built from. Unlike ParseStubs, fields the
 // format does not know are ignored rather than rejected: the nodes are
 // built by a program, not written by hand.
-func ParseStubNodes(filename string, nodes []*yaml.Node, resolver mockserver.Methods) ([]Stub, error) {
+//
+// again, when not nil, gives the same nodes anew (the file translated
+// again), should a Mock need a stub compiled otherwise (bound to another
+// server): then ParseStubNodes takes nodes over, and a stub lets its nodes
+// go once compiled, as a stub of a native file does. With again nil every
+// stub keeps its nodes.
+func ParseStubNodes(filename string, nodes []*yaml.Node, again func() ([]*yaml.Node, error), resolver mockserver.Methods) ([]Stub, error) {
+	var file *stubData
+	if again != nil {
+		file = &stubData{name: filename, again: again}
+	}
 	if len(nodes) < 2*itemsPerChunk {
-		out, errs := parseStubNodes(filename, nodes, resolver)
+		out, errs := parseStubNodes(filename, nodes, 0, file, resolver)
 		return out, errors.Join(errs...)
 	}
 	// A big foreign file's stubs are parsed on every core, as a big native
@@ -30,7 +40,8 @@ func ParseStubNodes(filename string, nodes []*yaml.Node, resolver mockserver.Met
 	stubs := make([][]Stub, n)
 	errs := make([][]error, n)
 	parallel.Do(n, func(c int) bool {
-		stubs[c], errs[c] = parseStubNodes(filename, nodes[c*itemsPerChunk:min((c+1)*itemsPerChunk, len(nodes))], resolver)
+		first := c * itemsPerChunk
+		stubs[c], errs[c] = parseStubNodes(filename, nodes[first:min(first+itemsPerChunk, len(nodes))], first, file, resolver)
 		return true
 	})
 	out := make([]Stub, 0, len(nodes))
@@ -42,11 +53,12 @@ func ParseStubNodes(filename string, nodes []*yaml.Node, resolver mockserver.Met
 	return out, errors.Join(all...)
 }
 
-func parseStubNodes(filename string, nodes []*yaml.Node, resolver mockserver.Methods) ([]Stub, []error) {
+// parseStubNodes parses nodes, the file's stubs from its first-th on.
+func parseStubNodes(filename string, nodes []*yaml.Node, first int, file *stubData, resolver mockserver.Methods) ([]Stub, []error) {
 	var errs []error
 	out := make([]Stub, 0, len(nodes))
 	names := map[string]string{}
-	for _, n := range nodes {
+	for i, n := range nodes {
 		if n == nil || n.Kind != yaml.MappingNode {
 			line := 0
 			if n != nil {
@@ -60,14 +72,15 @@ func parseStubNodes(filename string, nodes []*yaml.Node, resolver mockserver.Met
 			errs = append(errs, fmt.Errorf("%w: %s", ErrStubFile, yamlError(filename, err)))
 			continue
 		}
-		// The nodes are the reader's, built for this call: kept, as
-		// there is no file to read them from again.
-		s, err := parseStub(filename, 0, n, &d, resolver, true, false, names)
+		s, err := parseStub(filename, first+i, n, &d, resolver, true, false, names)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		s.index = -1
+		if file != nil {
+			s.release(file)
+			nodes[i] = nil
+		}
 		out = append(out, s)
 	}
 	// As ParseStubs: the stubs that parsed come back beside the errors.

@@ -423,19 +423,44 @@ func parseStub(filename string, i int, item *yaml.Node, d *stubDoc, resolver moc
 // release lets go of the stub's nodes once it is built: it can read its
 // file again should a Mock need it compiled otherwise (compileFor).
 func (s *Stub) release(file *stubData) {
-	if s.built != nil && file != nil && file.data != nil {
+	if s.built != nil && file != nil && (file.data != nil || file.again != nil) {
 		s.src, s.file = nil, file
 	}
 }
 
 // stubData is a stub file's bytes, read again (and parsed once) only for a
-// stub that must be compiled anew.
+// stub that must be compiled anew; for a foreign file (ParseStubNodes),
+// again gives its stubs' nodes anew instead.
 type stubData struct {
-	name string
-	data []byte
+	name  string
+	data  []byte
+	again func() ([]*yaml.Node, error)
 
 	mu    sync.Mutex
 	items []*yaml.Node
+}
+
+// read reads the file's stubs again.
+func (f *stubData) read() ([]*yaml.Node, error) {
+	if f.again != nil {
+		return f.again()
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(f.data, &root); err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrStubFile, yamlError(f.name, err))
+	}
+	if root.Kind == 0 || len(root.Content) == 0 {
+		return nil, fmt.Errorf("%w: %s: the file is empty now", ErrStubFile, f.name)
+	}
+	items, err := stubItems(f.name, &root)
+	if err != nil {
+		if s := mapChild(root.Content[0], "stubs"); s != nil && s.Kind == yaml.SequenceNode {
+			items = s.Content
+		} else {
+			return nil, err
+		}
+	}
+	return items, nil
 }
 
 // source is what compile reads: the stub's own, or its file's read again.
@@ -450,24 +475,13 @@ func (s Stub) source() (*stubSource, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.items == nil {
-		var root yaml.Node
-		if err := yaml.Unmarshal(f.data, &root); err != nil {
-			return nil, fmt.Errorf("%w: %s", ErrStubFile, yamlError(f.name, err))
-		}
-		if root.Kind == 0 || len(root.Content) == 0 {
-			return nil, fmt.Errorf("%w: %s: the file is empty now", ErrStubFile, f.name)
-		}
-		items, err := stubItems(f.name, &root)
+		items, err := f.read()
 		if err != nil {
-			if s := mapChild(root.Content[0], "stubs"); s != nil && s.Kind == yaml.SequenceNode {
-				items = s.Content
-			} else {
-				return nil, err
-			}
+			return nil, err
 		}
 		f.items = items
 	}
-	if s.index >= len(f.items) {
+	if s.index >= len(f.items) || f.items[s.index] == nil {
 		return nil, fmt.Errorf("%w: %s: the stub is gone from the file", ErrStubFile, s.Source())
 	}
 	n := f.items[s.index]

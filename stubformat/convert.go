@@ -95,7 +95,7 @@ func Convert(resolver mockserver.Methods, from Format, paths ...string) ([]Conve
 		// now, not written to fail later.
 		kept := f.res.Stubs[:0]
 		for _, s := range f.res.Stubs {
-			if _, err := expect.ParseStubNodes(f.name, []*yaml.Node{s.Node}, resolver); err != nil {
+			if _, err := expect.ParseStubNodes(f.name, []*yaml.Node{s.Node}, nil, resolver); err != nil {
 				problems = append(problems, loadProblems(f.name, s.Line, err)...)
 				continue
 			}

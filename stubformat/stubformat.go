@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -86,11 +87,12 @@ func Detect(root *yaml.Node) Format {
 // native stubs for expect. Errors wrap expect.ErrStubFile and name the
 // file, the line and the construct.
 func Parse(filename string, data []byte, format Format, resolver mockserver.Methods) ([]expect.Stub, error) {
-	res, stubs, err := readFile(filename, data, format, resolver)
+	res, f, stubs, err := readFile(filename, data, format, resolver)
 	if err != nil || res == nil {
 		return stubs, err
 	}
-	return expect.ParseStubNodes(filename, nodes(res.Stubs), resolver)
+	anew := again([]*foreign{f}, resolver)
+	return expect.ParseStubNodes(filename, nodes(res.Stubs), func() ([]*yaml.Node, error) { return anew(0) }, resolver)
 }
 
 func problems(ps []Problem) error {
@@ -108,6 +110,9 @@ func problems(ps []Problem) error {
 // than one file and rank differently: within a file the order does it.
 // The lowest rank gets no priority (0), the next 1, and so on.
 func rank(files []*native.Result) {
+	if len(files) < 2 {
+		return // one file's order ranks its stubs
+	}
 	type at struct {
 		file int
 		s    *native.Stub
@@ -218,19 +223,16 @@ func Load(resolver mockserver.Methods, format Format, paths ...string) ([]expect
 	}
 	var all []expect.Stub
 	var errs []error
-	type foreign struct {
-		name string
-		res  *native.Result
-		at   int // where its stubs go in all
-	}
-	var pending []foreign
+	var results []*native.Result
+	var translated []*foreign
+	var at []int // where each one's stubs go in all
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%w: %w", expect.ErrStubFile, err))
 			continue
 		}
-		res, stubs, err := readFile(f, data, format, resolver)
+		res, tr, stubs, err := readFile(f, data, format, resolver)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -238,20 +240,19 @@ func Load(resolver mockserver.Methods, format Format, paths ...string) ([]expect
 			all = append(all, stubs...) // those that parsed, beside the errors
 			continue
 		}
-		pending = append(pending, foreign{f, res, len(all)})
+		results, translated, at = append(results, res), append(translated, tr), append(at, len(all))
 		all = append(all, make([]expect.Stub, len(res.Stubs))...)
 	}
-	results := make([]*native.Result, len(pending))
-	for i, p := range pending {
-		results[i] = p.res
-	}
 	rank(results)
-	for _, p := range pending {
-		stubs, err := expect.ParseStubNodes(p.name, nodes(p.res.Stubs), resolver)
+	anew := again(translated, resolver)
+	for i, res := range results {
+		ns := nodes(res.Stubs)
+		res.Stubs = nil // the stubs let the nodes go as they are compiled
+		stubs, err := expect.ParseStubNodes(translated[i].name, ns, func() ([]*yaml.Node, error) { return anew(i) }, resolver)
 		if err != nil {
 			errs = append(errs, err)
 		}
-		copy(all[p.at:], stubs)
+		copy(all[at[i]:], stubs)
 	}
 	if err := errors.Join(errs...); err != nil {
 		// The stubs that parsed come back too, so that a check
@@ -261,9 +262,9 @@ func Load(resolver mockserver.Methods, format Format, paths ...string) ([]expect
 	return all, nil
 }
 
-// readFile reads one file: a foreign one into native stub nodes (res), a
-// native one into stubs.
-func readFile(filename string, data []byte, format Format, resolver mockserver.Methods) (*native.Result, []expect.Stub, error) {
+// readFile reads one file: a foreign one into native stub nodes (res),
+// with what translates it again (f); a native one into stubs.
+func readFile(filename string, data []byte, format Format, resolver mockserver.Methods) (res *native.Result, f *foreign, stubs []expect.Stub, err error) {
 	format, global := format.split()
 	if format == Auto {
 		// Told from the first stub, which is all Detect looks at: a
@@ -275,39 +276,102 @@ func readFile(filename string, data []byte, format Format, resolver mockserver.M
 	}
 	if format == Native {
 		stubs, err := expect.ParseStubs(filename, data, resolver)
-		return nil, stubs, err
+		return nil, nil, stubs, err
 	}
 	data, format, computed, ps := loadTime(filename, data, format)
 	if err := problems(ps); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	var root yaml.Node
-	if big, ok := expect.ParseStubList(data); ok {
-		root = *big
-	} else if err := yaml.Unmarshal(data, &root); err != nil {
+	root, err := parseYAML(data)
+	if err != nil {
 		if format == Auto {
 			stubs, err := expect.ParseStubs(filename, data, resolver)
-			return nil, stubs, err
+			return nil, nil, stubs, err
 		}
-		return nil, nil, yamlError(filename, err, computed)
+		return nil, nil, nil, yamlError(filename, err, computed)
 	}
 	if format == Auto {
-		format = Detect(&root)
+		format = Detect(root)
 	}
-	computed.Annotate(&root)
-	res, err := read(filename, &root, format, global, resolver)
+	if format == Native {
+		// Parsed once, from the tree read for Detect.
+		stubs, err := expect.ParseStubTree(filename, data, root, resolver)
+		return nil, nil, stubs, err
+	}
+	f = &foreign{name: filename, data: data, format: format, global: global, computed: computed}
+	if res, err = f.translate(root, resolver); err != nil {
+		return nil, nil, nil, err
+	}
+	return res, f, nil, nil
+}
+
+// parseYAML parses a foreign file: a big list of stubs in chunks, on every
+// core.
+func parseYAML(data []byte) (*yaml.Node, error) {
+	if big, ok := expect.ParseStubList(data); ok {
+		return big, nil
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, err
+	}
+	return &root, nil
+}
+
+// foreign is a foreign file as it is translated: its text once the
+// templates gripmock runs at load ran, and its format. A stub translated
+// from it that a Mock must compile anew (bound to another server) is
+// translated anew from it, the same, so that no stub keeps its nodes.
+type foreign struct {
+	name     string
+	data     []byte
+	format   Format
+	global   bool // WireMock's global response templating
+	computed gripmock.Computed
+}
+
+// translate translates the file, parsed (root).
+func (f *foreign) translate(root *yaml.Node, resolver mockserver.Methods) (*native.Result, error) {
+	f.computed.Annotate(root)
+	res, err := read(f.name, root, f.format, f.global, resolver)
 	if err != nil {
-		return nil, nil, err
-	}
-	if res == nil {
-		// Native: parsed once, from the tree read for Detect.
-		stubs, err := expect.ParseStubTree(filename, data, &root, resolver)
-		return nil, stubs, err
+		return nil, err
 	}
 	if err := problems(res.Problems); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return res, nil, nil
+	return res, nil
+}
+
+// again gives the stubs' nodes of files, the i-th's, translated anew and
+// ranked as they were at load (rank): all of them at the first call, once.
+func again(files []*foreign, resolver mockserver.Methods) func(i int) ([]*yaml.Node, error) {
+	var once sync.Once
+	var out [][]*yaml.Node
+	var err error
+	return func(i int) ([]*yaml.Node, error) {
+		once.Do(func() {
+			results := make([]*native.Result, len(files))
+			for j, f := range files {
+				var root *yaml.Node
+				if root, err = parseYAML(f.data); err != nil {
+					err = yamlError(f.name, err, f.computed)
+					return
+				}
+				if results[j], err = f.translate(root, resolver); err != nil {
+					return
+				}
+			}
+			rank(results)
+			for _, r := range results {
+				out = append(out, nodes(r.Stubs))
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		return out[i], nil
+	}
 }
 
 // loadTime runs, in a gripmock file that is YAML, the templates gripmock

@@ -13,15 +13,30 @@ import (
 
 // TestChunkedReadIsTheSerialOne: a big file read by readers of chunks in
 // parallel gives the stubs, problems and bidi rules (gathered across
-// chunks into one stub per method) one reader gives, in the same order.
+// chunks into one stub per method) one reader gives, in the same order;
+// with aliases too, to a node of the same chunk or of another.
 func TestChunkedReadIsTheSerialOne(t *testing.T) {
 	srv, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{"../testdata/protos"}, "shop/v1/shop.proto"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
+	for _, aliases := range []bool{false, true} {
+		chunkedIsSerial(t, srv, aliases)
+	}
+}
+
+func chunkedIsSerial(t *testing.T, srv *mockserver.Server, aliases bool) {
 	var b strings.Builder
 	for i := range 1500 {
+		switch {
+		case aliases && i == 2:
+			fmt.Fprintf(&b, "- service: shop.v1.ShopService\n  method: GetItem\n  input: {equals: {id: shared}}\n  output: &shared {data: {name: \"{{ upper .Request.id }}\"}}\n")
+			continue
+		case aliases && (i == 7 || i == 1202):
+			fmt.Fprintf(&b, "- service: shop.v1.ShopService\n  method: GetItem\n  input: {equals: {id: s%d}}\n  output: *shared\n", i)
+			continue
+		}
 		switch i % 5 {
 		case 0:
 			fmt.Fprintf(&b, "- service: shop.v1.ShopService\n  method: Chat\n  input: {equals: {text: \"q%d\"}}\n  output: {data: {text: \"a%d\"}}\n", i, i)
@@ -55,7 +70,13 @@ func TestChunkedReadIsTheSerialOne(t *testing.T) {
 	chunkItems = 1 << 30
 	serial := read()
 	if chunked != serial {
-		t.Fatalf("chunked read differs from the serial one")
+		t.Fatalf("chunked read differs from the serial one (aliases: %v)", aliases)
+	}
+	for _, id := range []string{"s7", "s1202"} {
+		if want := "id: " + id + "\nresponse: {name: \"{{upper .Request.id}}\"}"; aliases && !strings.Contains(serial, want) {
+			i := strings.Index(serial, "id: "+id)
+			t.Fatalf("want the stub for %s to answer the aliased output:\n%q", id, serial[max(0, i-100):i+200])
+		}
 	}
 	if !strings.Contains(serial, "problem") || strings.Count(serial, "forEach") != 1 {
 		i := strings.Index(serial, "Chat")

@@ -50,9 +50,10 @@ func Looks(root *yaml.Node) bool {
 // that serves the file fails on any problem, a converter lists them.
 // resolver (nil: none) finds the methods, so that a service given by its
 // short name resolves and each stub is translated for its method's kind.
+// Read takes root over: the native stubs hold its values (messages,
+// matched values), not copies of them.
 func Read(file string, root *yaml.Node, resolver mockserver.Methods) native.Result {
 	r := &reader{file: file, resolver: resolver}
-	native.Unalias(root)
 	doc := native.Doc(root)
 	if doc == nil {
 		return native.Result{}
@@ -63,11 +64,12 @@ func Read(file string, root *yaml.Node, resolver mockserver.Methods) native.Resu
 	}
 	items := native.Items(root)
 	if len(items) < 2*chunkItems {
+		native.Unalias(root)
 		for _, item := range items {
 			r.stub(item)
 		}
 	} else {
-		r.readChunks(items)
+		r.readChunks(root, items)
 	}
 	r.flushBidi()
 	return native.Result{Stubs: r.out, Problems: r.problems}
@@ -81,12 +83,19 @@ var chunkItems = 256
 // stub's), so readers of chunks joined in chunk order give what one reader
 // reading them all would. One core left 10,000 gripmock stubs loading
 // slower than the same native ones, which are parsed on every core.
-func (r *reader) readChunks(items []*yaml.Node) {
+func (r *reader) readChunks(root *yaml.Node, items []*yaml.Node) {
 	n := (len(items) + chunkItems - 1) / chunkItems
+	chunk := func(c int) []*yaml.Node { return items[c*chunkItems : min((c+1)*chunkItems, len(items))] }
+	// A big file seldom has aliases: its chunks are looked through for
+	// one on every core, and only a file with one has them replaced, on
+	// one core (an alias may name a node of another chunk).
+	if !parallel.Do(n, func(c int) bool { return !native.HasAlias(chunk(c)) }) {
+		native.Unalias(root)
+	}
 	readers := make([]*reader, n)
 	parallel.Do(n, func(c int) bool {
 		cr := &reader{file: r.file, resolver: r.resolver}
-		for _, item := range items[c*chunkItems : min((c+1)*chunkItems, len(items))] {
+		for _, item := range chunk(c) {
 			cr.stub(item)
 		}
 		readers[c] = cr
@@ -119,6 +128,29 @@ type reader struct {
 	// bidi gathers, by method and session, the rules of bidi stubs without inputs:
 	// gripmock answers each message of such a stream by the best of them.
 	bidi native.ForEach
+
+	// methods holds what native.Method found, by service and method: a
+	// big file's stubs are of few methods, each found once.
+	methods map[[2]string]method
+}
+
+type method struct {
+	full string
+	md   protoreflect.MethodDescriptor
+	err  error
+}
+
+func (r *reader) method(service, name string) (string, protoreflect.MethodDescriptor, error) {
+	k := [2]string{service, name}
+	if m, ok := r.methods[k]; ok {
+		return m.full, m.md, m.err
+	}
+	full, md, err := native.Method(r.resolver, service, name)
+	if r.methods == nil {
+		r.methods = map[[2]string]method{}
+	}
+	r.methods[k] = method{full, md, err}
+	return full, md, err
 }
 
 func (r *reader) problem(n *yaml.Node, construct, format string, args ...any) {
@@ -209,7 +241,7 @@ func (r *reader) stub(st *yaml.Node) {
 	if r.failed {
 		return
 	}
-	full, md, err := native.Method(r.resolver, svc.Value, meth.Value)
+	full, md, err := r.method(svc.Value, meth.Value)
 	if err != nil {
 		r.problem(meth, "method", "%v", err)
 		return
@@ -399,6 +431,7 @@ func (r *reader) stub(st *yaml.Node) {
 	for _, ia := range inputAlts {
 		for _, ha := range headerAlts {
 			m := native.Map(st.Line)
+			m.Content = make([]*yaml.Node, 0, 8) // method, request, response and a key or two: grown once at most
 			comment := fmt.Sprintf("from %s:%d", r.file, st.Line)
 			var labels []string
 			for _, l := range []string{ia.label, ha.label} {

@@ -197,9 +197,9 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 			}
 			add(path, k, op("unordered", elems), construct, counts)
 		case v.Kind == yaml.MappingNode:
-			add(path, k, op("equal", native.Clone(v)), construct, counts)
+			add(path, k, op("equal", v), construct, counts)
 		default:
-			add(path, k, native.Clone(v), construct, counts)
+			add(path, k, v, construct, counts)
 		}
 	case "contains":
 		switch {
@@ -221,22 +221,22 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 				r.entries(strategy, fd, path, k, v, construct, ignoreOrder, add)
 				return
 			}
-			add(path, k, op("contains", native.Clone(v)), construct, counts)
+			add(path, k, op("contains", v), construct, counts)
 		case v.Kind == yaml.SequenceNode:
 			switch len(v.Content) {
 			case 0:
 			case 1:
-				add(path, k, op("contains", native.Clone(v.Content[0])), construct, counts)
+				add(path, k, op("contains", v.Content[0]), construct, counts)
 			default:
 				// Every element among the request's, in any order.
 				all := native.Seq(v.Line)
 				for _, e := range v.Content {
-					all.Content = append(all.Content, op("contains", native.Clone(e)))
+					all.Content = append(all.Content, op("contains", e))
 				}
 				add(path, k, op("allOf", all), construct, counts)
 			}
 		default:
-			add(path, k, native.Clone(v), construct, counts) // strings compare whole, as in gripmock
+			add(path, k, v, construct, counts) // strings compare whole, as in gripmock
 		}
 	case "matches", "glob":
 		switch v.Kind {
@@ -504,9 +504,9 @@ func (r *reader) anyOrder(fd protoreflect.FieldDescriptor, v *yaml.Node, constru
 		}
 		return op("unordered", elems)
 	case v.Kind != yaml.MappingNode:
-		return native.Clone(v)
+		return v
 	case innerList(v) == nil:
-		return op("equal", native.Clone(v))
+		return op("equal", v)
 	case fd == nil || fd.Message() == nil:
 		r.notYet(v, construct, "ignoreArrayOrder on a list whose elements hold lists, without the method's descriptors (give --proto or --protoset)")
 		return nil

@@ -107,7 +107,7 @@ func (r *reader) output(out *yaml.Node, kind mockserver.Kind, method string, rec
 		if native.IsNull(data) {
 			a.response = native.Map(out.Line)
 		} else {
-			a.response = native.Clone(data)
+			a.response = data
 		}
 	default:
 		var msgs []*yaml.Node
@@ -150,7 +150,7 @@ func (r *reader) output(out *yaml.Node, kind mockserver.Kind, method string, rec
 			} else {
 				a.pace = delay
 			}
-			a.responses = cloneAll(msgs)
+			a.responses = msgs
 			a.status = st
 			return a
 		}
@@ -189,7 +189,7 @@ func (r *reader) element(m *yaml.Node, i int, delay *yaml.Node) (msg, d, end *ya
 	where := fmt.Sprintf("output.stream[%d]", i)
 	g := native.Get(m, "_gripmock")
 	if g == nil {
-		return native.Clone(m), delay, nil
+		return m, delay, nil
 	}
 	d = delay
 	native.Pairs(g, func(k, v *yaml.Node) {
@@ -204,7 +204,7 @@ func (r *reader) element(m *yaml.Node, i int, delay *yaml.Node) (msg, d, end *ya
 	if r.failed {
 		return nil, nil, nil
 	}
-	return withoutKey(native.Clone(m), "_gripmock"), d, r.status(g)
+	return withoutKey(m, "_gripmock"), d, r.status(g)
 }
 
 // duration reads a delay: a duration, or a template giving one.
@@ -261,7 +261,7 @@ func (r *reader) status(n *yaml.Node) *yaml.Node {
 			native.Set(any, "@type", native.Str(t.Line, t.Value))
 			native.Pairs(d, func(k, v *yaml.Node) {
 				if k.Value != "type" {
-					any.Content = append(any.Content, native.Str(k.Line, k.Value), native.Clone(v))
+					any.Content = append(any.Content, native.Str(k.Line, k.Value), v)
 				}
 			})
 			list.Content = append(list.Content, any)
@@ -300,6 +300,9 @@ func (r *reader) metadata(h *yaml.Node, where string) *yaml.Node {
 func (r *reader) templates(n *yaml.Node, where string) {
 	if r.rendered {
 		return // translated with the whole stub (translateAll)
+	}
+	if !hasTemplate(n) {
+		return // most outputs: no walk building the path of every value
 	}
 	r.translateAll(n, where)
 }

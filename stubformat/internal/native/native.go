@@ -199,6 +199,16 @@ func unalias(n *yaml.Node, depth int) {
 	}
 }
 
+// HasAlias reports whether any of the trees holds an alias.
+func HasAlias(trees []*yaml.Node) bool {
+	for _, n := range trees {
+		if n.Kind == yaml.AliasNode || HasAlias(n.Content) {
+			return true
+		}
+	}
+	return false
+}
+
 // Clone copies a node tree.
 func Clone(n *yaml.Node) *yaml.Node {
 	if n == nil {

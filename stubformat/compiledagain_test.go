@@ -1,0 +1,172 @@
+package stubformat_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/mockserver"
+	"github.com/grpcdouble/grpcdouble/stubformat"
+)
+
+// loadedFor loads stubs against a server of its own (closed at once): a
+// stub is compiled at load for that server's descriptors, and a Mock bound
+// to another server must compile it again.
+func loadedFor(t *testing.T, load func(mockserver.Methods) ([]expect.Stub, error)) []expect.Stub {
+	t.Helper()
+	srv, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protoDir}, shopProto))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	stubs, err := load(srv)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	return stubs
+}
+
+// A translated stub keeps no nodes once compiled; a Mock bound to another
+// server (its own descriptors, from the same .proto) compiles it again from
+// its file translated anew, ranked across files as at load, with the values
+// computed at load as they were: it answers as the stub loaded for it does.
+func TestForeignStubsCompiledAgainForAnotherServer(t *testing.T) {
+	stubs := loadedFor(t, func(r mockserver.Methods) ([]expect.Stub, error) {
+		return stubformat.Load(r, stubformat.Auto, "testdata/gripmock/unary.yaml", "testdata/gripmock/streams.json",
+			"testdata/gripmock/loadtime.yaml")
+	})
+	d := serveWith(t, func(mockserver.Methods) ([]expect.Stub, error) { return stubs, nil })
+	runCalls(t, d, gripmockUnaryCalls)
+	runCalls(t, d, gripmockStreamCalls)
+	runCalls(t, d, loadTimeCalls)
+	stubs = loadedFor(t, func(r mockserver.Methods) ([]expect.Stub, error) {
+		return stubformat.Load(r, stubformat.Auto, "testdata/ranked")
+	})
+	runCalls(t, serveWith(t, func(mockserver.Methods) ([]expect.Stub, error) { return stubs, nil }), []call{
+		{name: "ranked across files: specific", do: unary(getItem, `{"id": "item-1"}`), want: ok(`{"name":"specific"}`)},
+		{name: "ranked across files: priority", do: unary(getItem, `{"id": "item-2"}`), want: ok(`{"name":"high"}`)},
+		{name: "ranked across files: fallback", do: unary(getItem, `{"id": "other"}`), want: ok(`{"name":"fallback"}`)},
+	})
+
+	// A file given to Parse (the admin API's body), and WireMock's (with
+	// global templating too).
+	data, err := os.ReadFile("testdata/gripmock/unary.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stubs = loadedFor(t, func(r mockserver.Methods) ([]expect.Stub, error) {
+		return stubformat.Parse("unary.yaml", data, stubformat.Auto, r)
+	})
+	runCalls(t, serveWith(t, func(mockserver.Methods) ([]expect.Stub, error) { return stubs, nil }), gripmockUnaryCalls)
+	stubs = loadedFor(t, func(r mockserver.Methods) ([]expect.Stub, error) {
+		return stubformat.Load(r, stubformat.Auto, "testdata/wiremock")
+	})
+	runCalls(t, serveWith(t, func(mockserver.Methods) ([]expect.Stub, error) { return stubs, nil }), wiremockCalls)
+	stubs = loadedFor(t, func(r mockserver.Methods) ([]expect.Stub, error) {
+		return stubformat.Load(r, stubformat.Auto.WithGlobalTemplating(), "testdata/wiremock-global")
+	})
+	runCalls(t, serveWith(t, func(mockserver.Methods) ([]expect.Stub, error) { return stubs, nil }), wiremockGlobalCalls)
+}
+
+// A big file's stubs are compiled in chunks: each compiled again is the
+// one at its own place in the file (of two stubs alike, the first answers).
+func TestBigGripmockFileCompiledAgain(t *testing.T) {
+	const n = 1500
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "- service: shop.v1.ShopService\n  method: GetItem\n  input:\n    equals:\n      id: item-%d\n  output:\n    data:\n      name: item %d\n      price: %d\n", i/2, i, i+1)
+	}
+	file := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var calls []call
+	for _, i := range []int{0, 127, 128, 350, n/2 - 1} {
+		calls = append(calls, call{name: fmt.Sprintf("stub %d", 2*i), do: unary(getItem, fmt.Sprintf(`{"id": "item-%d"}`, i)),
+			want: ok(fmt.Sprintf(`{"name":"item %d","price":"%d"}`, 2*i, 2*i+1))})
+	}
+	runCalls(t, serve(t, stubformat.Auto, file), calls) // loaded for the server that serves them
+	stubs := loadedFor(t, func(r mockserver.Methods) ([]expect.Stub, error) { return stubformat.Load(r, stubformat.Auto, file) })
+	runCalls(t, serveWith(t, func(mockserver.Methods) ([]expect.Stub, error) { return stubs, nil }), calls)
+}
+
+// A translated stub compiled again for another server that cannot take it
+// fails as it would at load there: naming the foreign file's line.
+func TestGripmockStubCompiledAgainNamesItsLine(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "stubs.yaml")
+	stub := "- service: shop.v1.ShopService\n  method: GetItem\n  input:\n    equals:\n      id: a\n  output:\n    data:\n      name: a\n      price: 3\n"
+	if err := os.WriteFile(file, []byte(stub), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stubs := loadedFor(t, func(r mockserver.Methods) ([]expect.Stub, error) { return stubformat.Load(r, stubformat.Auto, file) })
+
+	// Another server's shop.v1 has no price.
+	proto, err := os.ReadFile(filepath.Join(protoDir, shopProto))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "protos")
+	if err := os.MkdirAll(filepath.Join(other, "shop/v1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(other, shopProto), []byte(strings.Replace(string(proto), "int64 price = 3;", "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := expect.NewMock()
+	mockserver.Start(t, m, mockserver.WithProtoFiles([]string{other}, shopProto))
+	_, err = m.AddStubs(stubs...)
+	want := file + ":9: response: "
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "price") {
+		t.Fatalf("AddStubs: %v, want an error naming %q and the field price", err, want)
+	}
+	t.Log(err)
+}
+
+// Translated stubs keep what answering needs, not their nodes, as stubs
+// of a native file do (expect's TestLoadedStubsKeepNoYAML): a count of
+// bytes no load on the machine changes.
+func TestGripmockStubsKeepNoNodes(t *testing.T) {
+	const n = 2000
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "- service: shop.v1.ShopService\n  method: GetItem\n  input:\n    equals:\n      id: item-%d\n  output:\n    data:\n      name: item %d\n      price: %d\n", i, i, i)
+	}
+	file := filepath.Join(t.TempDir(), "many.yaml")
+	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sessions := expect.NewSessions()
+	srv, err := mockserver.New(sessions, mockserver.WithProtoFiles([]string{protoDir}, shopProto))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var heap [2]runtime.MemStats // live heap before the load, and once the stubs are in
+	runtime.GC()
+	runtime.ReadMemStats(&heap[0])
+	stubs, err := stubformat.Load(srv, stubformat.Auto, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sessions.ReplaceFiles(stubs); err != nil {
+		t.Fatal(err)
+	}
+	stubs = nil
+	runtime.GC()
+	runtime.ReadMemStats(&heap[1])
+	kept := int64(heap[1].HeapAlloc) - int64(heap[0].HeapAlloc)
+	runtime.KeepAlive(sessions)
+	perStub := kept / n
+	t.Logf("%d stubs keep %d KB of heap: %d bytes each", n, kept>>10, perStub)
+	if got := len(sessions.Global().Mock().Stubs()); got != n {
+		t.Fatalf("%d stubs, want %d", got, n)
+	}
+	if perStub > 4<<10 {
+		t.Fatalf("%d bytes of heap kept per stub, want at most 4 KB", perStub)
+	}
+}
