@@ -42,6 +42,10 @@ type Rule struct {
 	hdrT     []mdTmpl
 	trailer  metadata.MD // response trailers, replacing earlier rules' key by key
 	trailerT []mdTmpl
+
+	// The rule answers only while its scenario is in whenState (default
+	// Started), and moves it to setState when it answers.
+	scenario, whenState, setState string
 }
 
 // OnMessage starts a rule for the messages m accepts.
@@ -168,6 +172,32 @@ func (r *Rule) ReturnTrailer(key string, values ...string) *Rule {
 	return r
 }
 
+// InScenario makes the rule answer only while the scenario name is in the
+// rule's WhenState (Started unless it says otherwise), as an expectation's
+// InScenario: the state is the Mock's, shared with the expectations and
+// rules of the scenario, and checked for each message.
+func (r *Rule) InScenario(name string) *Rule { r.scenario = name; return r }
+
+// WhenState makes the rule answer only while its scenario is in state.
+func (r *Rule) WhenState(state string) *Rule { r.whenState = state; return r }
+
+// SetState moves the rule's scenario to state each time the rule answers a
+// message, before it answers: the next message sees the new state.
+func (r *Rule) SetState(state string) *Rule { r.setState = state; return r }
+
+// inState reports whether the rule's scenario is in the state it answers
+// in (always, outside a scenario).
+func (r *Rule) inState(e *expectation) bool {
+	if r.scenario == "" {
+		return true
+	}
+	want := r.whenState
+	if want == "" {
+		want = StartedState
+	}
+	return e.m.states.get(r.scenario) == want
+}
+
 func (r *Rule) mdMatch(md metadata.MD) bool {
 	return mdAll(r.mdm, md)
 }
@@ -208,6 +238,13 @@ func (r *Rule) String() string {
 			continue
 		}
 		on += fmt.Sprintf(" with metadata %q %s", m.key, m.desc)
+	}
+	if r.scenario != "" {
+		want := r.whenState
+		if want == "" {
+			want = StartedState
+		}
+		on += fmt.Sprintf(" in scenario %q state %q", r.scenario, want)
 	}
 	if r.max >= 0 {
 		on += fmt.Sprintf(" (at most %d)", r.max)
@@ -261,10 +298,13 @@ func (s forEachStep) find(md metadata.MD, msg proto.Message) *Rule {
 // over a stub that has used up its options.times.
 func (s forEachStep) claim(e *expectation, md metadata.MD, msg proto.Message) (at int, rule *Rule, hit int) {
 	for i, r := range s.rules {
-		if r == nil || r.m == nil || !r.mdMatch(md) || !r.m.Match(msg) {
+		if r == nil || r.m == nil || !r.inState(e) || !r.mdMatch(md) || !r.m.Match(msg) {
 			continue
 		}
 		if n, ok := r.reserve(e); ok {
+			if r.setState != "" {
+				e.m.states.set(r.scenario, r.setState)
+			}
 			return i, r, n
 		}
 	}
@@ -408,6 +448,10 @@ type ruleDoc struct {
 	Steps    []stepDoc            `yaml:"steps"`
 	Status   *statusDoc           `yaml:"status"`
 	Then     []thenDoc            `yaml:"then"`
+	// A rule's scenario, as a stub's.
+	Scenario  string `yaml:"scenario"`
+	WhenState string `yaml:"whenState"`
+	SetState  string `yaml:"setState"`
 }
 
 // forEach compiles a stub's forEach step: a list of rules, each a recv
@@ -435,8 +479,15 @@ func (s Stub) forEach(e *expectation, n *yaml.Node, field string, rules []ruleDo
 
 // rule compiles one rule of a forEach step; its parts are checked apart.
 func (s Stub) rule(e *expectation, rn *yaml.Node, where string, d *ruleDoc, in, out protoreflect.MessageDescriptor) (*Rule, error) {
-	r := &Rule{max: -1}
+	r := &Rule{max: -1, scenario: d.Scenario, whenState: d.WhenState, setState: d.SetState}
 	var p problems
+	if d.Scenario == "" {
+		for _, k := range []string{"whenState", "setState"} {
+			if c := mapChild(rn, k); c != nil {
+				p.add(s.errf(c, where+"."+k, "needs scenario: the name of the state machine the rule belongs to"))
+			}
+		}
+	}
 	mdm, mdErr := s.mdMatchers(d.Metadata, where+".metadata", true)
 	p.add(mdErr)
 	r.mdm = append(r.mdm, mdm...)

@@ -1,6 +1,7 @@
 package expect
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -144,9 +145,15 @@ func (m *Mock) scenarioNames() []string {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	var names []string
+	add := func(name string) {
+		if name != "" && !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
 	for _, e := range m.all {
-		if e.scenario != "" && !slices.Contains(names, e.scenario) {
-			names = append(names, e.scenario)
+		add(e.scenario)
+		for _, r := range e.rules() {
+			add(r.scenario)
 		}
 	}
 	slices.Sort(names)
@@ -182,11 +189,32 @@ func (m *Mock) Warnings() []string {
 		if e.scenario != "" {
 			waited[[2]string{e.scenario, e.wants()}] = true
 		}
+		for _, r := range e.rules() {
+			if r.scenario != "" {
+				waited[[2]string{r.scenario, cmp.Or(r.whenState, StartedState)}] = true
+			}
+		}
 	}
 	var out []string
 	for _, e := range exps {
 		if e.setState != "" && !waited[[2]string{e.scenario, e.setState}] {
 			out = append(out, fmt.Sprintf("%s: setState: scenario %q moves to state %q, which no expectation waits on (whenState)", e.where(), e.scenario, e.setState))
+		}
+		for _, r := range e.rules() {
+			if r.setState != "" && !waited[[2]string{r.scenario, r.setState}] {
+				out = append(out, fmt.Sprintf("%s: a forEach rule's setState: scenario %q moves to state %q, which no expectation waits on (whenState)", e.where(), r.scenario, r.setState))
+			}
+		}
+	}
+	return out
+}
+
+// rules lists the forEach rules of e's script.
+func (e *expectation) rules() []*Rule {
+	var out []*Rule
+	for _, st := range e.script {
+		if f, ok := st.(forEachStep); ok {
+			out = append(out, f.rules...)
 		}
 	}
 	return out

@@ -168,6 +168,12 @@ var wiremockScenarioCalls = []call{
 	{name: "any state, then move: from started", do: unary(getItem, `{"id": "reset"}`), want: ok(`{"name":"back to the start"}`)},
 	{name: "still started", do: unary(getItem, `{"id": "flaky"}`), want: failed(codes.Unavailable, "try again")},
 	{name: "recovered once more", do: unary(getItem, `{"id": "flaky"}`), want: ok(`{"name":"recovered"}`)},
+	{name: "bidi: each message moves the scenario", do: pingPong(chat, `{"text": "next"}`, `{"text": "next"}`, `{"text": "next"}`, `{"text": "next"}`),
+		want: ok(`{"text":"one"}`, `{"text":"two"}`, `{"text":"no more"}`, `{"text":"no more"}`)},
+	{name: "bidi: the state outlives the call", do: pingPong(chat, `{"text": "next"}`), want: ok(`{"text":"no more"}`)},
+	{name: "bidi: a mapping in any state moves it back", do: pingPong(chat, `{"text": "reset"}`, `{"text": "next"}`, `{"text": "reset"}`),
+		want: ok(`{"text":"again"}`, `{"text":"one"}`, `{"text":"again"}`)},
+	{name: "bidi: every message sent before reading", do: stream(chat, `{"text": "next"}`, `{"text": "next"}`), want: ok(`{"text":"one"}`, `{"text":"two"}`)},
 }
 
 func TestWireMockScenariosAsIs(t *testing.T) {

@@ -54,6 +54,13 @@ const wiremockRouteGuideStreams = `{"mappings": [
   {"request": {"urlPath": "/routeguide.RouteGuide/RouteChat",
     "bodyPatterns": [{"matchesJsonPath": {"expression": "$.message", "equalTo": "ping"}}]},
    "response": {"jsonBody": {"message": "pong"}}},
+  {"scenarioName": "chat", "newScenarioState": "counted",
+   "request": {"urlPath": "/routeguide.RouteGuide/RouteChat", "headers": {"x-count": {"equalTo": "yes"}},
+    "bodyPatterns": [{"matchesJsonPath": "$[?(@.message == 'count')]"}]},
+   "response": {"headers": {"x-counted": "first"}, "jsonBody": {"message": "first"}}},
+  {"scenarioName": "chat", "requiredScenarioState": "counted", "priority": 4,
+   "request": {"urlPath": "/routeguide.RouteGuide/RouteChat", "bodyPatterns": [{"matchesJsonPath": "$[?(@.message == 'count')]"}]},
+   "response": {"jsonBody": {"message": "again"}}},
   {"request": {"urlPath": "/routeguide.RouteGuide/GetFeature",
     "bodyPatterns": [{"matchesJsonPath": "$[?(@.latitude == 41 && @.longitude > 0)]"}]},
    "response": {"jsonBody": {"name": "east of 41"}}},
@@ -68,6 +75,26 @@ const wiremockRouteGuideStreams = `{"mappings": [
    "response": {"jsonBody": {"name": "any longitude"}}}
 ]}
 `
+
+// chatEach sends msg once for each of wants, reading that answer after
+// each, then half-closes and wants the stream to end.
+func chatEach(t *testing.T, stream pb.RouteGuide_RouteChatClient, msg string, wants ...string) {
+	t.Helper()
+	for i, want := range wants {
+		if err := stream.Send(&pb.RouteNote{Message: msg}); err != nil {
+			t.Fatalf("RouteChat %s %d: %v", msg, i, err)
+		}
+		if n, err := stream.Recv(); err != nil || n.GetMessage() != want {
+			t.Fatalf("RouteChat %s %d = %v, %v; want %s", msg, i, n, err, want)
+		}
+	}
+	if err := stream.CloseSend(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := stream.Recv(); err != io.EOF {
+		t.Errorf("RouteChat after CloseSend = %v, %v; want the stream to end", n, err)
+	}
+}
 
 func TestServeForeignStubs(t *testing.T) {
 	dir := t.TempDir()
@@ -146,20 +173,38 @@ func TestServeForeignStubs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range 2 {
-		if err := chat.Send(&pb.RouteNote{Message: "ping"}); err != nil {
-			t.Fatalf("RouteChat send %d: %v", i, err)
-		}
-		if n, err := chat.Recv(); err != nil || n.GetMessage() != "pong" {
-			t.Fatalf("RouteChat recv %d = %v, %v; want pong", i, n, err)
-		}
-	}
-	if err := chat.CloseSend(); err != nil {
+	chatEach(t, chat, "ping", "pong", "pong")
+	// A bidi mapping's header matchers, response headers and scenario,
+	// message by message.
+	var hdr metadata.MD
+	counting, err := client.RouteChat(metadata.AppendToOutgoingContext(ctx, "x-count", "yes"), grpc.Header(&hdr))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := chat.Recv(); err != io.EOF {
-		t.Errorf("RouteChat after CloseSend = %v, %v; want the stream to end", n, err)
+	chatEach(t, counting, "count", "first", "again", "again")
+	if got := hdr.Get("x-counted"); len(got) != 1 || got[0] != "first" {
+		t.Errorf("RouteChat header x-counted = %q, want first", got)
 	}
+	// A native forEach rule in a scenario, through the admin API.
+	if code := adminDo(t, "POST", "http://"+adminAddr+"/stubs", "", `- method: routeguide.RouteGuide/RouteChat
+  steps:
+    - forEach:
+        - recv: {fields: {message: tick}}
+          scenario: clock
+          setState: ticked
+          send: {message: tick 1}
+        - recv: {fields: {message: tick}}
+          scenario: clock
+          whenState: ticked
+          send: {message: tick 2}
+`, nil); code != http.StatusCreated {
+		t.Fatalf("POST /stubs with a rule in a scenario: %d", code)
+	}
+	ticks, err := client.RouteChat(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chatEach(t, ticks, "tick", "tick 1", "tick 2", "tick 2")
 
 	for i, want := range []string{"3c9a1f2e-5d7b-4e8a-b6c0-9f1e2d3a4b5c 1/2 true", "3c9a1f2e-5d7b-4e8a-b6c0-9f1e2d3a4b5c 2/2 true"} {
 		if f, err := client.GetFeature(ctx, &pb.Point{Latitude: 11}); err != nil || f.GetName() != want {

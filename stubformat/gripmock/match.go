@@ -177,6 +177,11 @@ func (r *reader) field(strategy string, md protoreflect.MessageDescriptor, path 
 		r.problem(k, construct, "holds a template YAML reads as a mapping ({{ ... }} unquoted): quote it, as gripmock compares a matcher's template as text")
 		return
 	}
+	if v.Kind == yaml.SequenceNode && fd != nil && !fd.IsList() {
+		// gripmock compares a list only with a list.
+		r.problem(v, construct, "a list never matches the %s field %s, which is not a list (gripmock compares a list only with a list)", fieldKindText(fd), fd.Name())
+		return
+	}
 	if v.Kind == yaml.MappingNode && fd != nil && sub == nil && !isMap {
 		r.problem(k, construct, "%s is a %s field, not a message", fd.Name(), fieldKind(fd))
 		return

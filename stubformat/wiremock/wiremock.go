@@ -178,7 +178,7 @@ func (r *reader) mapping(mp *yaml.Node, index int) {
 		in = md.Input()
 	}
 	if kind == mockserver.BidiStream {
-		r.bidiMapping(mp, req, resp, path, full, index, in)
+		r.bidiMapping(mp, req, resp, path, full, index, in, scenario)
 		return
 	}
 
@@ -311,12 +311,9 @@ func (r *reader) requestMatch(req *yaml.Node) *yaml.Node {
 // bidiMapping makes a mapping of a bidi method a rule of the method's one
 // forEach step: the extension matches each message of the stream against
 // the method's mappings and answers it with the first that matches.
-func (r *reader) bidiMapping(mp, req, resp, path *yaml.Node, full string, index int, in protoreflect.MessageDescriptor) {
-	for _, k := range []string{"scenarioName", "requiredScenarioState", "newScenarioState"} {
-		if n := native.Get(mp, k); n != nil {
-			r.problem(n, k, "not supported yet: a scenario on a bidi method, answered message by message")
-			return
-		}
+func (r *reader) bidiMapping(mp, req, resp, path *yaml.Node, full string, index int, in protoreflect.MessageDescriptor, scenario []keyValue) {
+	if r.failed {
+		return
 	}
 	var mdm *yaml.Node
 	if h := native.Get(req, "headers"); h != nil {
@@ -365,7 +362,25 @@ func (r *reader) bidiMapping(mp, req, resp, path *yaml.Node, full string, index 
 	if st := native.Get(answer, "status"); st != nil {
 		native.Set(rule, "status", st)
 	}
-	r.bidi.Add(full, native.Rule{Node: rule, Line: mp.Line, Order: order(prio, index), Method: path})
+	// Each message is a request to WireMock: the rule answers in the
+	// mapping's state and moves the scenario as it answers.
+	for _, kv := range scenario {
+		native.Set(rule, kv.key, kv.value)
+	}
+	rl := native.Rule{Node: rule, Line: mp.Line, Order: order(prio, index), Method: path}
+	if native.Get(rule, "setState") != nil && native.Get(rule, "whenState") == nil {
+		// In any state, then moves it: a rule for each state it can be in.
+		name := native.Get(rule, "scenario").Value
+		for _, state := range r.states[name] {
+			one := rl
+			one.Node = native.Clone(rule)
+			native.SetAfter(one.Node, "scenario", "whenState", native.Str(mp.Line, state))
+			one.Node.HeadComment = fmt.Sprintf("%s; in state %s: WireMock answers it in any state of %s", rule.HeadComment, state, name)
+			r.bidi.Add(full, one)
+		}
+		return
+	}
+	r.bidi.Add(full, rl)
 }
 
 // scenario translates WireMock's scenario keys into native scenario,
