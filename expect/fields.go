@@ -1409,7 +1409,8 @@ func (e *expectation) bindInput(what string, m any) {
 }
 
 // WithRequestField matches a request whose field at path (dotted, through
-// singular message fields; JSON or .proto names) passes op, for example
+// singular message fields; JSON or .proto names; items[0] or labels[key]
+// picks a list's element or a map's value, as in Field) passes op, for example
 // WithRequestField("location.latitude", expect.Gt(0)). Several field tests
 // and a WithRequest... matcher must all hold.
 func (r request[B]) WithRequestField(path string, op Op) B {
