@@ -130,6 +130,7 @@ var tmplFuncs = func() template.FuncMap {
 	fm["signedBytes"] = signedBytes
 	fm["timeAdd"] = timeAdd
 	fm["truncateTime"] = truncateTime
+	fm["regexGroups"] = regexGroups
 	fm["urlEncode"] = urlEncode
 	fm["urlDecode"] = urlDecode
 	fm["inZone"] = inZone

@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/big"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -433,4 +434,18 @@ func urlDecode(s string) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// regexGroups is every group of every match of re in s, in order (as
+// WireMock's regexExtract into a variable gathers them).
+func regexGroups(re, s string) ([]string, error) {
+	r, err := regexp.Compile(re)
+	if err != nil {
+		return nil, fmt.Errorf("regexGroups: %v", err)
+	}
+	var out []string
+	for _, m := range r.FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1:]...)
+	}
+	return out, nil
 }

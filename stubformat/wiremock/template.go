@@ -76,6 +76,9 @@ type hbOut struct {
 	// when is set for a date (now, parseDate, date): a time.Time in UTC,
 	// and zone the time zone it renders in ("" for UTC).
 	when *hbTime
+	// stmt, when set, is what the mustache writes, whole: a Go variable
+	// declared (regexExtract into a variable).
+	stmt string
 }
 
 type hbTime struct {
@@ -107,6 +110,15 @@ type hbTranslator struct {
 	// is read from $.
 	scopes []hbScope
 	vars   int // Go variables made, for unique names
+	// captures are the variables regexExtract set: by name, the Go
+	// variable and the depth of blocks it was set at (it ends with them).
+	captures map[string]hbCapture
+	depth    int
+}
+
+type hbCapture struct {
+	goVar string
+	depth int
 }
 
 // hbScope is a block that moves Handlebars' context (this): #each or #with.
@@ -190,12 +202,19 @@ func translateTemplate(text string, body requestBody) (string, error) {
 				b.WriteString("{{ if " + t.condition(c) + " }}")
 			}
 			open = append(open, c.name)
+			t.depth = len(open)
 		case strings.HasPrefix(body, "/"):
 			name := strings.TrimSpace(body[1:])
 			if len(open) == 0 || open[len(open)-1] != name {
 				return "", fmt.Errorf("a WireMock template closes {{/%s}} where no {{#%s}} is open", name, name)
 			}
 			open = open[:len(open)-1]
+			t.depth = len(open)
+			for k, v := range t.captures {
+				if v.depth > t.depth { // a Go variable ends with its block
+					delete(t.captures, k)
+				}
+			}
 			if name == "each" || name == "with" {
 				t.scopes = t.scopes[:len(t.scopes)-1]
 			}
@@ -223,6 +242,10 @@ func translateTemplate(text string, body requestBody) (string, error) {
 				return "", err
 			}
 			out := t.value(c)
+			if out.stmt != "" {
+				b.WriteString(out.stmt)
+				break
+			}
 			if !raw && !out.safe {
 				// Handlebars' {{ }} escapes HTML; {{{ }}} does not.
 				out.expr = "htmlEscape " + paren(out.expr)
@@ -350,7 +373,11 @@ func (t *hbTranslator) operand(e hbExpr) string {
 func (t *hbTranslator) arg(e hbExpr) hbOut {
 	switch {
 	case e.sub != nil:
-		return t.call(e.sub)
+		out := t.call(e.sub)
+		if out.stmt != "" {
+			t.fail("not supported yet: regexExtract into a variable inside another helper (give it a {{ }} of its own)")
+		}
+		return out
 	case e.path != nil:
 		return t.path(e.path)
 	}
@@ -598,6 +625,19 @@ func dedupe(s string) string {
 // block params, and names of the context's fields.
 func (t *hbTranslator) path(p []string) hbOut {
 	full := strings.Join(p, ".")
+	if v, ok := t.captures[p[0]]; ok {
+		switch {
+		case len(p) == 1:
+			// WireMock writes one group as it is, several as a list.
+			return hbOut{expr: fmt.Sprintf(`or (and (eq (len %[1]s) 1) (index %[1]s 0)) (printf "[%%s]" (join ", " %[1]s))`, v.goVar), raw: v.goVar}
+		case len(p) == 2:
+			if _, err := strconv.Atoi(p[1]); err == nil {
+				return hbOut{expr: "index " + v.goVar + " " + p[1]}
+			}
+		}
+		t.fail("not supported yet: %s of the regexExtract variable %s (take %s.0, %s.1, ...)", full, p[0], p[0], p[0])
+		return hbOut{}
+	}
 	if len(t.scopes) > 0 {
 		if out, ok := t.scopePath(p); ok {
 			return out

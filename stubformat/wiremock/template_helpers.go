@@ -115,6 +115,37 @@ func parseOffset(s string) (int, string, error) {
 	return int(n), unit, nil
 }
 
+// regexGroups is regexExtract into a variable: the groups of every
+// match, set as a Go variable that name.N reads; where nothing matched,
+// the default, or WireMock's error text.
+func (t *hbTranslator) regexGroups(c *hbCall, h map[string]hbExpr) hbOut {
+	re := t.str(c, c.params[1], "the regular expression")
+	name := t.str(c, c.params[2], "the variable's name")
+	if t.err != nil {
+		return hbOut{}
+	}
+	if _, err := regexp.Compile(re); err != nil {
+		t.fail("regexExtract: the regular expression %q is not one Go reads (RE2): %v", re, err)
+		return hbOut{}
+	}
+	if !hbName.MatchString(name) {
+		t.fail("regexExtract: the variable name %q is not a name", name)
+		return hbOut{}
+	}
+	goVar := fmt.Sprintf("$rx%d", t.vars)
+	t.vars++
+	miss := strconv.Quote("[ERROR: Nothing matched " + re + "]")
+	if d, ok := h["default"]; ok {
+		miss = t.operand(d)
+	}
+	if t.captures == nil {
+		t.captures = map[string]hbCapture{}
+	}
+	stmt := fmt.Sprintf("{{ %s := regexGroups %s %s }}{{ if not %s }}{{ htmlEscape %s }}{{ end }}", goVar, strconv.Quote(re), t.text(c.params[0]), goVar, paren(miss))
+	t.captures[name] = hbCapture{goVar: goVar, depth: t.depth}
+	return hbOut{stmt: stmt}
+}
+
 // truncations are WireMock's truncateDate kinds: the start of a unit,
 // then timeAdd steps.
 var truncations = map[string]struct {
@@ -252,8 +283,7 @@ func (t *hbTranslator) more(c *hbCall, args func(int) []string) hbOut {
 	case "regexExtract":
 		h := t.hashOf(c, "default")
 		if len(c.params) == 3 {
-			t.fail("not supported yet: regexExtract into a variable (its third value)")
-			return hbOut{}
+			return t.regexGroups(c, h)
 		}
 		args(2)
 		if t.err != nil {
