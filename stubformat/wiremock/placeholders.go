@@ -322,7 +322,8 @@ func (r *reader) mapTests(obj *yaml.Node, fd protoreflect.FieldDescriptor, path 
 }
 
 // unordered translates a list whose order ignoreArrayOrder ignores: the
-// same elements, each as often, in any order; a message element by its
+// same elements, each as often, in any order (with ignoreExtraElements,
+// others besides); a message element by its
 // fields, so that the lists inside it are compared in any order too, as
 // json-unit does.
 func (r *reader) unordered(list *yaml.Node, fd protoreflect.FieldDescriptor, elemMd protoreflect.MessageDescriptor, partial bool, path, where string) (*yaml.Node, bool) {
@@ -366,6 +367,11 @@ func (r *reader) unordered(list *yaml.Node, fd protoreflect.FieldDescriptor, ele
 		}
 	}
 	op := native.Map(list.Line)
+	if partial {
+		// ignoreExtraElements: other elements besides, as json-unit.
+		native.Set(op, "includes", elems)
+		return op, true
+	}
 	native.Set(op, "unordered", elems)
 	return op, true
 }
