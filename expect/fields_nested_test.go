@@ -122,6 +122,12 @@ func TestFieldsEntriesAndBytesServed(t *testing.T) {
       labels: {entries: {env: {regex: "^pr"}}}
       token: {regex: "^AAE"}
   response: {name: from a file}
+- method: /shop.v1.ShopService/GetItem
+  request:
+    fields:
+      id: any-element
+      filters: {unordered: [{fields: {}}, {fields: {category: books}}]}
+  response: {name: any and books}
 `), nil)
 	require.NoError(t, err)
 	_, err = m.AddStubs(stubs...)
@@ -135,6 +141,8 @@ func TestFieldsEntriesAndBytesServed(t *testing.T) {
 		{`{"id": "file", "filters": [{"category": "books"}, {"category": "toys", "tags": ["b", "a"]}], "filterBy": {"other": {"minPrice": 12}}, "labels": {"env": "prod"}, "token": "AAEC"}`, "miss"},
 		{`{"id": "file", "filters": [{"category": "books"}, {"category": "toys", "tags": ["b", "a"]}], "filterBy": {"main": {"minPrice": 12}}, "labels": {"env": "dev"}, "token": "AAEC"}`, "miss"},
 		{`{"id": "file", "filters": [{"category": "books"}, {"category": "toys", "tags": ["b", "a"]}], "filterBy": {"main": {"minPrice": 12}}, "labels": {"env": "prod"}, "token": "AQID"}`, "miss"},
+		{`{"id": "any-element", "filters": [{"category": "books"}, {"minPrice": 1}]}`, "any and books"},
+		{`{"id": "any-element", "filters": [{"category": "books"}]}`, "miss"},
 	} {
 		in := dynamicpb.NewMessage(md.Input())
 		require.NoError(t, protojson.Unmarshal([]byte(tc.req), in))

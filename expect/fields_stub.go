@@ -159,8 +159,12 @@ func (s Stub) op1(kn, vn *yaml.Node, field string) (*opSpec, error) {
 		}
 	case opFields:
 		// Field tests of a message value, bound with the field it tests.
-		if vn.Kind != yaml.MappingNode || len(vn.Content) == 0 {
+		if vn.Kind != yaml.MappingNode {
 			return nil, s.errf(vn, where, "want a mapping from a field path of the message to an operator (%s)", opList)
+		}
+		if len(vn.Content) == 0 {
+			o.match = Anything() // no tests: any message, as an element of a list
+			break
 		}
 		f := &fieldsMatcher{}
 		var p problems

@@ -52,6 +52,8 @@ var gripmockNestedCalls = []call{
 	{name: "matches with unquoted values compares them whole", do: unary(getItem, `{"id": "unquoted", "quantity": 12, "gift": true}`), want: ok(`{"name":"twelve gifts"}`)},
 	{name: "matches with an unquoted number is no pattern", do: unary(getItem, `{"id": "unquoted", "quantity": 112, "gift": true}`), noMatch: true},
 	{name: "matches with an unquoted bool", do: unary(getItem, `{"id": "unquoted", "quantity": 12}`), noMatch: true},
+	{name: "matches, an empty entry takes any element", do: unary(getItem, `{"id": "any-second", "filters": [{"minPrice": 3}, {"category": "toys"}]}`), want: ok(`{"name":"toys and one more"}`)},
+	{name: "matches, an empty entry is still one element", do: unary(getItem, `{"id": "any-second", "filters": [{"category": "toys"}]}`), noMatch: true},
 	{name: "matches on bytes: other bytes", do: unary(getItem, `{"id": "token", "token": "AQID"}`), noMatch: true},
 }
 

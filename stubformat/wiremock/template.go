@@ -752,7 +752,7 @@ var jsonPathStep = regexp.MustCompile(`^(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|
 // jsonPath is $.a.b[0].c over the request, as .Request.a.b with index.
 func (t *hbTranslator) jsonPath(p string) hbOut {
 	if !strings.HasPrefix(p, "$") || p == "$" {
-		t.fail("not supported yet: the JSON path %q in jsonPath (the reader takes $.field.field and [N])", p)
+		t.fail("not supported yet: the JSON path %q in jsonPath (the reader takes $.field.field, [N], [*] and length())", p)
 		return hbOut{}
 	}
 	return t.walk(hbOut{expr: t.root(t.body)}, t.in, p[1:], p)
@@ -762,10 +762,31 @@ func (t *hbTranslator) jsonPath(p string) hbOut {
 // checking the names where the type is known.
 func (t *hbTranslator) walk(from hbOut, md protoreflect.MessageDescriptor, rest, p string) hbOut {
 	expr, fd, elem := from.expr, from.fd, from.elem
+	// each: after [*], expr is a list of the elements' values, and a
+	// field step takes that field of every element (extract).
+	each := false
 	for rest != "" {
+		if strings.HasPrefix(rest, "[*]") {
+			if each || (fd != nil && (elem || !fd.IsList())) {
+				t.fail("not supported yet: the JSON path %q in jsonPath ([*] on a list of the request, once)", p)
+				return hbOut{}
+			}
+			rest, each, elem = rest[3:], true, true
+			if fd != nil {
+				md = fd.Message()
+			}
+			continue
+		}
+		if rest == ".length()" {
+			if fd != nil && !each && (elem || !fd.IsList()) {
+				t.fail("not supported yet: the JSON path %q in jsonPath (length() of a list)", p)
+				return hbOut{}
+			}
+			return hbOut{expr: "len " + paren(expr), safe: true}
+		}
 		m := jsonPathStep.FindStringSubmatch(rest)
-		if m == nil {
-			t.fail("not supported yet: the JSON path %q in jsonPath (the reader takes $.field.field and [N])", p)
+		if m == nil || (each && m[2] != "") {
+			t.fail("not supported yet: the JSON path %q in jsonPath (the reader takes $.field.field, [N], [*] and length())", p)
 			return hbOut{}
 		}
 		rest = rest[len(m[0]):]
@@ -779,19 +800,30 @@ func (t *hbTranslator) walk(from hbOut, md protoreflect.MessageDescriptor, rest,
 			continue
 		}
 		name := m[1] + m[3]
-		if expr == "." {
-			expr = "." + name
-		} else {
-			expr += "." + name
-		}
 		var next protoreflect.FieldDescriptor
 		if md != nil {
 			next = md.Fields().ByJSONName(name)
+			if next == nil && each {
+				t.fail("the JSON path %q: %s has no field %q", p, md.FullName(), name)
+				return hbOut{}
+			}
 		}
-		fd, elem, md = next, false, nil
+		switch {
+		case each:
+			expr = fmt.Sprintf("(extract %s %q)", expr, name)
+		case expr == ".":
+			expr = "." + name
+		default:
+			expr += "." + name
+		}
+		fd, elem, md = next, each, nil
 		if fd != nil && !fd.IsList() && !fd.IsMap() {
 			md = fd.Message()
 		}
+	}
+	if each {
+		// A list found by [*]: JSON, as WireMock writes it.
+		return hbOut{expr: "toJson " + paren(expr), raw: expr}
 	}
 	if fd == nil {
 		return hbOut{expr: expr}

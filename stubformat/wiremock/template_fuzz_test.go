@@ -22,7 +22,7 @@ func FuzzTranslateTemplate(f *testing.F) {
 		"{{join 'a' 'b' ','}}", "{{val x or='y'}}", "{{toJson (array)}}", "{{replace request.path '/' '.'}}", "{{defaultIfEmpty request.path '-'}}",
 		"{{request.body}}", "{{{request.body}}}", "{{request.headers.x-trace-bin}}", "{{#each request.body}}x{{/each}}",
 		"{{date (truncateDate (now timezone='Asia/Tokyo') 'last day of month') format='yyyy'}}", "{{urlEncode request.path decode=true}}",
-		"{{lookup (jsonPath request.body '$.tags') 0}}",
+		"{{lookup (jsonPath request.body '$.tags') 0}}", "{{jsonPath request.body '$.a[*].b.c'}}{{jsonPath request.body '$.a.length()'}}",
 		"{{regexExtract request.path '([a-z]+)' 'p' default='x'}}{{p.0}}{{p}}{{#each p}}{{this}}{{/each}}",
 	} {
 		f.Add(s)
@@ -31,7 +31,7 @@ func FuzzTranslateTemplate(f *testing.F) {
 	for _, name := range []string{"htmlEscape", "header", "now", "randString", "uuid", "toString", "gtf", "gef", "ltf", "lef",
 		"contains", "regexMatch", "upper", "lower", "trim", "toJson", "default", "len", "math", "randInt", "randFloat", "randPick",
 		"list", "seq", "addf", "mulf", "subf", "regexFind", "substr", "b64enc", "b64dec", "trimSuffix", "formatJson", "compactJson",
-		"format", "timeAdd", "inZone", "parseTime", "unix", "join", "ternary", "empty", "replace", "sub", "int", "messageJson", "signedBytes", "truncateTime", "urlEncode", "urlDecode", "regexGroups"} {
+		"format", "timeAdd", "inZone", "parseTime", "unix", "join", "ternary", "empty", "replace", "sub", "int", "messageJson", "signedBytes", "truncateTime", "urlEncode", "urlDecode", "regexGroups", "extract"} {
 		funcs[name] = func(...any) string { return "" }
 	}
 	f.Fuzz(func(t *testing.T, text string) {
