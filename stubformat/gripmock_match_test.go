@@ -64,3 +64,20 @@ func TestGripmockNestedMatchersAsIs(t *testing.T) {
 func TestGripmockNestedMatchersConverted(t *testing.T) {
 	runCalls(t, serveConverted(t, stubformat.Gripmock, "testdata/gripmock/nested.yaml", "testdata/gripmock/matcher-templates.json"), gripmockNestedCalls)
 }
+
+// A client stream's one input naming only an empty strategy takes every
+// stream, as gripmock's.
+var gripmockClientEmptyInputCalls = []call{
+	{name: "one message", do: stream(upload, `{"uploadId": "x", "sequence": 1}`), want: ok(`{"uploadId":"any stream"}`)},
+	{name: "several messages", do: stream(upload, `{"uploadId": "x"}`, `{"sequence": 2}`, `{}`), want: ok(`{"uploadId":"any stream"}`)},
+	{name: "no message", do: stream(upload), want: ok(`{"uploadId":"any stream"}`)},
+	{name: "a stub naming a field outranks it", do: stream(upload, `{"uploadId": "named"}`, `{"uploadId": "named"}`), want: ok(`{"uploadId":"named stream"}`)},
+}
+
+func TestGripmockClientEmptyInputAsIs(t *testing.T) {
+	runCalls(t, serve(t, stubformat.Auto, "testdata/gripmock/client-empty-input.yaml"), gripmockClientEmptyInputCalls)
+}
+
+func TestGripmockClientEmptyInputConverted(t *testing.T) {
+	runCalls(t, serveConverted(t, stubformat.Gripmock, "testdata/gripmock/client-empty-input.yaml"), gripmockClientEmptyInputCalls)
+}

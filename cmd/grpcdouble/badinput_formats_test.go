@@ -204,7 +204,22 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
     - action: delete
       id: "{{ .Request.latitude"
 `)
+	gmEmptyInput := file("gm-empty-input.yaml", `- service: routeguide.RouteGuide
+  method: RecordRoute
+  inputs:
+    - equals: {latitude: 1}
+    - {}
+  output:
+    data: {point_count: 2}
+`)
 	return []badInputRow{
+		{
+			name:   "gripmock client stream with an empty input, which gripmock never matches",
+			args:   serve("--stubs", gmEmptyInput),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{gmEmptyInput + `:5: inputs[1]: is an empty matcher, and this stub never matches: gripmock takes no client stream for a stub with an empty input`},
+		},
 		{
 			name:   "gripmock health stub for the overall health (service \"\")",
 			args:   serve("--stubs", gmOverallHealth),

@@ -287,6 +287,7 @@ func (r *reader) stub(st *yaml.Node) {
 	var ignored []string       // the anyOf of one of several inputs, which gripmock ignores
 	var recvs []*yaml.Node     // bidi: the match of each message, in order
 	var streamAnyOf *yaml.Node // a client stream's one inputs matcher, with anyOf
+	anyStream := false         // a client stream's one inputs matcher names only empty strategies: any stream
 	input, inputs := native.Get(st, "input"), native.Get(st, "inputs")
 	if input != nil && inputs != nil {
 		r.problem(inputs, "inputs", "give input or inputs, not both")
@@ -350,8 +351,21 @@ func (r *reader) stub(st *yaml.Node) {
 				return
 			}
 			if a[0].partial == nil && streamAnyOf == nil && kind != mockserver.BidiStream {
-				r.notYet(in, fmt.Sprintf("inputs[%d]", i), "an empty matcher for one message of a stream")
-				return
+				where := fmt.Sprintf("inputs[%d]", i)
+				switch {
+				case !declares(in):
+					// gripmock's client-stream matching wants some
+					// input to name a strategy, and each message's
+					// input to hold a condition.
+					r.problem(in, where, "is an empty matcher, and this stub never matches: gripmock takes no client stream for a stub with an empty input")
+					return
+				case len(inputs.Content) > 1:
+					r.problem(in, where, "holds no condition, and this message never matches: gripmock takes no message of several inputs with an empty matcher")
+					return
+				}
+				// One input naming a strategy with nothing in it: gripmock
+				// takes every stream, however many messages (none too).
+				anyStream = true
 			}
 			stream = append(stream, a[0].partial)
 			spec := a[0].specificity
@@ -460,6 +474,7 @@ func (r *reader) stub(st *yaml.Node) {
 				native.Set(m, "request", rq)
 			}
 			switch {
+			case anyStream:
 			case stream != nil && kind == mockserver.ClientStream && len(stream) == 1:
 				// One pattern: gripmock wants every message to pass it.
 				rq, each := native.Map(inputs.Line), native.Map(inputs.Line)
@@ -505,6 +520,26 @@ func (r *reader) stub(st *yaml.Node) {
 				RankNote: fmt.Sprintf("gripmock ranks it by fields matched (%d), then priority (%d)", spec, priority)})
 		}
 	}
+}
+
+// declares reports whether a gripmock input names a strategy (equals,
+// contains, matches, glob, or an anyOf alternative naming one), empty or
+// not: gripmock's client-stream matching passes over a stub whose inputs
+// name none.
+func declares(in *yaml.Node) bool {
+	for _, k := range []string{"equals", "contains", "matches", "glob"} {
+		if !native.IsNull(native.Get(in, k)) {
+			return true
+		}
+	}
+	if alts := native.Get(in, "anyOf"); alts != nil && alts.Kind == yaml.SequenceNode {
+		for _, a := range alts.Content {
+			if declares(a) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // gripmock's own name in its health service: its readiness, which it
