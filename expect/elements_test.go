@@ -62,6 +62,8 @@ var listCalls = []struct{ req, want string }{
 	{`{"id": "tag", "tags": ["x"]}`, "MISS"},
 	{`{"id": "any-label", "labels": {"a": "x", "b": "gold"}}`, "a gold label"},
 	{`{"id": "any-label", "labels": {"a": "x"}}`, "MISS"},
+	{`{"id": "incl", "tags": ["b", "a", "c", "a"]}`, "two a's among others"},
+	{`{"id": "incl", "tags": ["a", "b"]}`, "MISS"},
 }
 
 func runListCalls(t *testing.T, call func(string) string) {
@@ -95,6 +97,7 @@ func TestListElements(t *testing.T) {
 		e("label").WithRequestField("labels[env]", expect.Regex("^prod-")).Return(item(t, md, "prod label"))
 		e("tag").WithRequestField("tags", expect.SomeElement(expect.Prefix("sale-"))).Return(item(t, md, "a sale tag"))
 		e("any-label").WithRequestField("labels", expect.SomeElement(expect.Eq("gold"))).Return(item(t, md, "a gold label"))
+		e("incl").WithRequestField("tags", expect.Includes("a", expect.Eq("a"))).Return(item(t, md, "two a's among others"))
 		runListCalls(t, call)
 		m.Reset() // the misses were wanted
 	})
@@ -127,6 +130,9 @@ func TestListElements(t *testing.T) {
 - method: shop.v1.ShopService/GetItem
   request: {fields: {id: any-label, labels: {someElement: gold}}}
   response: {name: a gold label}
+- method: shop.v1.ShopService/GetItem
+  request: {fields: {id: incl, tags: {includes: [a, {equal: a}]}}}
+  response: {name: two a's among others}
 `)
 		runListCalls(t, call)
 		m.Reset()
@@ -171,6 +177,8 @@ func TestListElementErrors(t *testing.T) {
 		{"a map value of the wrong type", "labels[env]", expect.Eq(3), "operand 3 is not a string"},
 		{"a bad bracket", "tags[0", expect.Eq("a"), "want names joined by dots, each with at most one [index] or [key]"},
 		{"no operator", "tags", expect.SomeElement(nil), "someElement needs an operator"},
+		{"includes on a string", "id", expect.Includes("a"), "includes works on repeated fields, not a string"},
+		{"includes of the wrong type", "tags", expect.Includes(3), "includes[0]: equal: operand 3 is not a string"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := expect.BindField(tc.path, tc.op, md.Input())

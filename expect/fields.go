@@ -49,14 +49,15 @@ const (
 	opUnordered
 	opFields
 	opEntries
-	opSome // some element of a list (value of a map) passes
+	opSome     // some element of a list (value of a map) passes
+	opIncludes // unordered, other elements besides
 )
 
 var opNames = map[opKind]string{
 	opEq: "equal", opRegex: "regex", opContains: "contains", opPrefix: "prefix", opSuffix: "suffix",
 	opGt: "gt", opGte: "gte", opLt: "lt", opLte: "lte", opLen: "len", opPresent: "present",
 	opAbsent: "absent", opAnyOf: "anyOf", opAll: "all of", opUnordered: "unordered",
-	opFields: "fields", opEntries: "entries", opSome: "someElement",
+	opFields: "fields", opEntries: "entries", opSome: "someElement", opIncludes: "includes",
 }
 
 // opSpec is an operator before it is bound to a field: its operand is
@@ -80,7 +81,7 @@ func (s *opSpec) String() string {
 	switch s.kind {
 	case opPresent, opAbsent:
 		return opNames[s.kind]
-	case opAnyOf, opAll, opUnordered, opSome:
+	case opAnyOf, opAll, opUnordered, opSome, opIncludes:
 		parts := make([]string, len(s.subs))
 		for i, sub := range s.subs {
 			parts[i] = sub.String()
@@ -200,8 +201,17 @@ func AnyOf(ops ...Op) Op { return listOp(opAnyOf, "anyOf", ops) }
 // they pair off in any order: each element passes its own one of elems.
 // An elem is an Op on one element (Eq, Regex, Gt, ...) or a value, meaning
 // Eq, so Unordered("a", "b") holds for [b a] and not for [a a] or [a b c].
-func Unordered(elems ...any) Op {
-	s := &opSpec{kind: opUnordered}
+func Unordered(elems ...any) Op { return elemsOp(opUnordered, elems) }
+
+// Includes holds when each of elems pairs off with its own element of a
+// repeated field, in any order, other elements besides: Includes("a", "a")
+// holds for [b a c a], not for [a b]. An elem is an Op on one element or a
+// value, meaning Eq, as in Unordered.
+func Includes(elems ...any) Op { return elemsOp(opIncludes, elems) }
+
+// elemsOp is an operator with a test for each of elems, an Op or a value.
+func elemsOp(kind opKind, elems []any) Op {
+	s := &opSpec{kind: kind}
 	for _, e := range elems {
 		if o, ok := e.(Op); ok {
 			s.subs = append(s.subs, o.spec())
@@ -716,23 +726,24 @@ func bindOpOn(s *opSpec, fd protoreflect.FieldDescriptor, t target) (func(protor
 			return func(_ protoreflect.Value, has bool) bool { return !has }, nil
 		}
 		return func(_ protoreflect.Value, has bool) bool { return has }, nil
-	case opUnordered:
+	case opUnordered, opIncludes:
 		if !list {
 			what := fieldKind(fd)
 			if elem {
 				what = "element of a list"
 			}
-			return nil, fmt.Errorf("unordered works on repeated fields, not a %s", what)
+			return nil, fmt.Errorf("%s works on repeated fields, not a %s", name, what)
 		}
 		tests := make([]func(protoreflect.Value, bool) bool, len(s.subs))
 		for i, sub := range s.subs {
 			t, err := bindOpOn(sub, fd, inList)
 			if err != nil {
-				return nil, fmt.Errorf("unordered[%d]: %w", i, err)
+				return nil, fmt.Errorf("%s[%d]: %w", name, i, err)
 			}
 			tests[i] = t
 		}
-		return func(v protoreflect.Value, _ bool) bool { return pairOff(v.List(), tests) }, nil
+		exact := s.kind == opUnordered
+		return func(v protoreflect.Value, _ bool) bool { return pairOff(v.List(), tests, exact) }, nil
 	case opSome:
 		switch {
 		case list:
@@ -994,26 +1005,26 @@ func bindOpOn(s *opSpec, fd protoreflect.FieldDescriptor, t target) (func(protor
 // one, each element passing its test: a bipartite matching, found by
 // augmenting paths, so an element that passes two tests never takes the
 // only element another test could have.
-func pairOff(l protoreflect.List, tests []func(protoreflect.Value, bool) bool) bool {
-	n := len(tests)
-	if l.Len() != n {
+func pairOff(l protoreflect.List, tests []func(protoreflect.Value, bool) bool, exact bool) bool {
+	n, m := len(tests), l.Len()
+	if m < n || (exact && m != n) {
 		return false
 	}
 	passes := make([][]bool, n) // passes[i][j]: test i holds for element j
 	for i, t := range tests {
-		passes[i] = make([]bool, n)
-		for j := range n {
+		passes[i] = make([]bool, m)
+		for j := range m {
 			passes[i][j] = t(l.Get(j), true)
 		}
 	}
-	owner := make([]int, n) // owner[j]: the test element j is paired with, or -1
+	owner := make([]int, m) // owner[j]: the test element j is paired with, or -1
 	for j := range owner {
 		owner[j] = -1
 	}
 	var seen []bool
 	var try func(i int) bool
 	try = func(i int) bool {
-		for j := range n {
+		for j := range m {
 			if passes[i][j] && !seen[j] {
 				seen[j] = true
 				if owner[j] < 0 || try(owner[j]) {
@@ -1025,7 +1036,7 @@ func pairOff(l protoreflect.List, tests []func(protoreflect.Value, bool) bool) b
 		return false
 	}
 	for i := range n {
-		seen = make([]bool, n)
+		seen = make([]bool, m)
 		if !try(i) {
 			return false
 		}
@@ -1309,7 +1320,8 @@ func (e *expectation) bindInput(what string, m any) {
 }
 
 // WithRequestField matches a request whose field at path (dotted, through
-// singular message fields; JSON or .proto names) passes op, for example
+// singular message fields; JSON or .proto names; items[0] or labels[key]
+// picks a list's element or a map's value, as in Field) passes op, for example
 // WithRequestField("location.latitude", expect.Gt(0)). Several field tests
 // and a WithRequest... matcher must all hold.
 func (r request[B]) WithRequestField(path string, op Op) B {

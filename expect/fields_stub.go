@@ -15,10 +15,10 @@ var opKeys = map[string]opKind{
 	"equal": opEq, "regex": opRegex, "contains": opContains, "prefix": opPrefix, "suffix": opSuffix,
 	"gt": opGt, "gte": opGte, "lt": opLt, "lte": opLte, "len": opLen,
 	"present": opPresent, "absent": opAbsent, "anyOf": opAnyOf, "allOf": opAll, "unordered": opUnordered,
-	"fields": opFields, "entries": opEntries, "someElement": opSome,
+	"fields": opFields, "entries": opEntries, "someElement": opSome, "includes": opIncludes,
 }
 
-const opList = "equal, regex, contains, prefix, suffix, gt, gte, lt, lte, len, present, absent, anyOf, allOf, unordered, someElement, fields or entries"
+const opList = "equal, regex, contains, prefix, suffix, gt, gte, lt, lte, len, present, absent, anyOf, allOf, unordered, includes, someElement, fields or entries"
 
 // fieldsMatcher reads a stub's "fields": a mapping from a field path to an
 // operator (a scalar or a list is shorthand for equal), bound to md now so
@@ -142,7 +142,7 @@ func (s Stub) op1(kn, vn *yaml.Node, field string) (*opSpec, error) {
 			return nil, err
 		}
 		o.subs = []*opSpec{sub}
-	case opUnordered:
+	case opUnordered, opIncludes:
 		// Each element's test, by the rule of a field's: a value means
 		// equal, a mapping holds operators.
 		if vn.Kind != yaml.SequenceNode {

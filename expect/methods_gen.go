@@ -37,7 +37,8 @@ func (u *UnaryExpectation) WithRequestMatching(m Matcher) *UnaryExpectation {
 }
 
 // WithRequestField matches a request whose field at path (dotted, through
-// singular message fields; JSON or .proto names) passes op, for example
+// singular message fields; JSON or .proto names; items[0] or labels[key]
+// picks a list's element or a map's value, as in Field) passes op, for example
 // WithRequestField("location.latitude", expect.Gt(0)). Several field tests
 // and a WithRequest... matcher must all hold.
 func (u *UnaryExpectation) WithRequestField(path string, op Op) *UnaryExpectation {
@@ -261,7 +262,8 @@ func (s *ServerStreamExpectation) WithRequestMatching(m Matcher) *ServerStreamEx
 }
 
 // WithRequestField matches a request whose field at path (dotted, through
-// singular message fields; JSON or .proto names) passes op, for example
+// singular message fields; JSON or .proto names; items[0] or labels[key]
+// picks a list's element or a map's value, as in Field) passes op, for example
 // WithRequestField("location.latitude", expect.Gt(0)). Several field tests
 // and a WithRequest... matcher must all hold.
 func (s *ServerStreamExpectation) WithRequestField(path string, op Op) *ServerStreamExpectation {

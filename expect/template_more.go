@@ -18,14 +18,33 @@ import (
 // Functions WireMock's templates need (stubformat/wiremock translates its
 // helpers into them), written as general functions of the native engine.
 
-// RandPick is an element of a list drawn at random, seeded as randInt is.
-func (d *tmplData) RandPick(list any) (any, error) {
+// RandPick is an element of a list drawn at random, seeded as randInt is;
+// with n, a list of n distinct elements of it (all of them, shuffled,
+// when it has fewer), drawn as WireMock's pickRandom count= draws them.
+func (d *tmplData) RandPick(list any, n ...int) (any, error) {
 	v := reflect.ValueOf(list)
 	if !v.IsValid() || (v.Kind() != reflect.Slice && v.Kind() != reflect.Array) {
 		return nil, fmt.Errorf("randPick: want a list, got %T", list)
 	}
 	if v.Len() == 0 {
 		return nil, fmt.Errorf("randPick: an empty list")
+	}
+	switch {
+	case len(n) > 1:
+		return nil, fmt.Errorf("randPick wants a list and at most one count")
+	case len(n) == 1 && n[0] <= 0:
+		return nil, fmt.Errorf("randPick: a count of %d", n[0])
+	case len(n) == 1:
+		vals := make([]any, v.Len())
+		for i := range vals {
+			vals[i] = v.Index(i).Interface()
+		}
+		k := min(n[0], len(vals))
+		for i := range k {
+			j := i + d.rand().IntN(len(vals)-i)
+			vals[i], vals[j] = vals[j], vals[i]
+		}
+		return vals[:k], nil
 	}
 	return v.Index(d.rand().IntN(v.Len())).Interface(), nil
 }

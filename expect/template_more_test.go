@@ -88,7 +88,7 @@ func TestTemplateDecimalsJSONAndTimes(t *testing.T) {
 func TestTemplateDecimalsGoDSL(t *testing.T) {
 	names := func() []string {
 		m := expect.NewMock()
-		m.Unary(getFeature).AnyTimes().ReturnTemplate(`{"name": "{{ math .Request.longitude "x" "1.5" }} {{ randPick (list "p" "q" "r" "s" "t") }}"}`)
+		m.Unary(getFeature).AnyTimes().ReturnTemplate(`{"name": "{{ math .Request.longitude "x" "1.5" }} {{ randPick (list "p" "q" "r" "s" "t") }} {{ join "" (randPick (list "p" "q" "r") 5) | len }}"}`)
 		srv, err := mockserver.New(m)
 		require.NoError(t, err)
 		defer srv.Close()
@@ -97,7 +97,7 @@ func TestTemplateDecimalsGoDSL(t *testing.T) {
 		for range 4 {
 			f, err := client.GetFeature(ctx(t), &pb.Point{Longitude: 3})
 			require.NoError(t, err)
-			assert.Regexp(t, `^4\.5 [p-t]$`, f.Name)
+			assert.Regexp(t, `^4\.5 [p-t] 3$`, f.Name, "randPick with a count past the list's length: all of it")
 			out = append(out, f.Name)
 		}
 		return out

@@ -139,7 +139,7 @@ func checkHelperRandom(t *testing.T, d, again *double) {
 			Price string   `json:"price"`
 			Tags  []string `json:"tags"`
 		}
-		if err := json.Unmarshal([]byte(a.Messages[0]), &got); err != nil || len(got.Tags) != 3 {
+		if err := json.Unmarshal([]byte(a.Messages[0]), &got); err != nil || len(got.Tags) != 4 {
 			t.Fatalf("h-rand: %v %s", err, a.Messages[0])
 		}
 		dec, err := strconv.ParseFloat(got.Tags[1], 64)
@@ -147,6 +147,9 @@ func checkHelperRandom(t *testing.T, d, again *double) {
 		if !slices.Contains([]string{"red", "green", "blue"}, got.Name) || !regexp.MustCompile(`^[567]$`).MatchString(got.Price) ||
 			!slices.Contains([]string{"p", "q", "r", "s"}, got.Tags[0]) || err != nil || dec < 1 || dec >= 2 || errInt != nil {
 			t.Errorf("h-rand: %s: want a colour, 5 to 7, one of the tags, a decimal in [1, 2) and an int", a.Messages[0])
+		}
+		if m := regexp.MustCompile(`^\[([a-d]), ([a-d])\]$`).FindStringSubmatch(got.Tags[3]); m == nil || m[1] == m[2] {
+			t.Errorf("pickRandom count=2: %q, want two distinct of a to d, as [x, y]", got.Tags[3])
 		}
 		first = append(first, a.Messages[0])
 	}

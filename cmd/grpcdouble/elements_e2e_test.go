@@ -50,6 +50,12 @@ func TestServeListElements(t *testing.T) {
       tags: {someElement: {regex: "^sale-[0-9]+$"}}
       tags[0]: new
   response: {name: posted}
+- method: /shop.v1.ShopService/GetItem
+  request:
+    fields:
+      id: includes
+      tags: {includes: [b, {prefix: a}]}
+  response: {name: b and an a}
 `, nil); code != http.StatusCreated {
 		t.Fatalf("POST /stubs with someElement: %d", code)
 	}
@@ -57,6 +63,8 @@ func TestServeListElements(t *testing.T) {
 		{`{"id": "posted", "tags": ["new", "x", "sale-20"]}`, "posted"},
 		{`{"id": "posted", "tags": ["x", "new", "sale-20"]}`, miss},
 		{`{"id": "posted", "tags": ["new", "sale-"]}`, miss},
+		{`{"id": "includes", "tags": ["x", "ab", "b"]}`, "b and an a"},
+		{`{"id": "includes", "tags": ["ab", "ac"]}`, miss},
 	})
 	if err := stop(); err != nil {
 		t.Error(err)

@@ -104,6 +104,29 @@ func TestServeFieldsAndEntries(t *testing.T) {
 			t.Errorf("after POST /stubs: GetItem(%s) with %v = %s, want %s", c.req, c.md, got, c.want)
 		}
 	}
+	// A gripmock body: matches with a list of messages and on a map's
+	// entries, options.times with headers.anyOf.
+	if code := adminDo(t, "POST", "http://"+adminAddr+"/stubs", "", `[{"service": "shop.v1.ShopService", "method": "GetItem",
+  "options": {"times": 1},
+  "headers": {"anyOf": [{"equals": {"x-a": "1"}}, {"equals": {"x-b": "2"}}]},
+  "input": {"equals": {"id": "posted-gripmock"}, "matches": {"filters": [{"category": "^b"}], "labels": {"env": "^pr"}}},
+  "output": {"data": {"name": "posted gripmock"}}}]`, nil); code != http.StatusCreated {
+		t.Fatalf("POST /stubs with a gripmock body: %d", code)
+	}
+	for _, c := range []struct {
+		req  string
+		md   []string
+		want string
+	}{
+		{`{"id": "posted-gripmock", "filters": [{"category": "books"}], "labels": {"env": "prod"}}`, []string{"x-a", "2"}, miss},
+		{`{"id": "posted-gripmock", "filters": [{"category": "toys"}], "labels": {"env": "prod"}}`, []string{"x-b", "2"}, miss},
+		{`{"id": "posted-gripmock", "filters": [{"category": "books"}], "labels": {"env": "prod"}}`, []string{"x-b", "2"}, "posted gripmock"},
+		{`{"id": "posted-gripmock", "filters": [{"category": "books"}], "labels": {"env": "prod"}}`, []string{"x-a", "1"}, miss},
+	} {
+		if got := nameWithMetadata(t, conn, c.req, c.md...); got != c.want {
+			t.Errorf("after POST /stubs of a gripmock body: GetItem(%s) with %v = %s, want %s", c.req, c.md, got, c.want)
+		}
+	}
 	if err := stop(); err != nil {
 		t.Error(err)
 	}

@@ -48,7 +48,31 @@ func hasList(n *yaml.Node) bool {
 // fieldwise reports whether a value of an equalToJson is translated field
 // by field: it holds a placeholder, or a list whose order is ignored.
 func (r *reader) fieldwise(n *yaml.Node) bool {
-	return hasPlaceholder(n) || (r.anyOrder && hasList(n))
+	return hasPlaceholder(n) || ((r.anyOrder || r.extraItems) && hasList(n))
+}
+
+// hasMap reports whether the JSON object obj, of the message md, gives a
+// map field entries, at any depth.
+func (r *reader) hasMap(obj *yaml.Node, md protoreflect.MessageDescriptor) bool {
+	if md == nil || obj.Kind != yaml.MappingNode {
+		return false
+	}
+	found := false
+	native.Pairs(obj, func(k, v *yaml.Node) {
+		fd := field(md, k.Value)
+		switch {
+		case found || fd == nil:
+		case fd.IsMap():
+			found = len(v.Content) > 0
+		case fd.IsList() && fd.Message() != nil:
+			for _, e := range v.Content {
+				found = found || r.hasMap(e, fd.Message())
+			}
+		case fd.Message() != nil:
+			found = r.hasMap(v, fd.Message())
+		}
+	})
+	return found
 }
 
 func hasPlaceholder(n *yaml.Node) bool {
@@ -122,7 +146,10 @@ func (r *reader) holderLevel(obj *yaml.Node, prefix string, md protoreflect.Mess
 			}
 		case v.Kind == yaml.SequenceNode && r.fieldwise(v):
 			ok = r.listTests(v, fd, path, partial, fields, where)
-		case !r.fieldwise(v):
+		case partial && v.Kind == yaml.MappingNode && fd != nil && fd.IsMap() && len(v.Content) > 0:
+			// These keys, others besides.
+			ok = r.mapTests(v, fd, path, partial, fields, where)
+		case !r.fieldwise(v) && !(partial && fd != nil && !fd.IsList() && r.hasMap(v, fd.Message())):
 			if partial {
 				native.Set(rest, k.Value, native.Clone(v))
 				return
@@ -295,7 +322,8 @@ func (r *reader) mapTests(obj *yaml.Node, fd protoreflect.FieldDescriptor, path 
 }
 
 // unordered translates a list whose order ignoreArrayOrder ignores: the
-// same elements, each as often, in any order; a message element by its
+// same elements, each as often, in any order (with ignoreExtraElements,
+// others besides); a message element by its
 // fields, so that the lists inside it are compared in any order too, as
 // json-unit does.
 func (r *reader) unordered(list *yaml.Node, fd protoreflect.FieldDescriptor, elemMd protoreflect.MessageDescriptor, partial bool, path, where string) (*yaml.Node, bool) {
@@ -339,6 +367,11 @@ func (r *reader) unordered(list *yaml.Node, fd protoreflect.FieldDescriptor, ele
 		}
 	}
 	op := native.Map(list.Line)
+	if partial {
+		// ignoreExtraElements: other elements besides, as json-unit.
+		native.Set(op, "includes", elems)
+		return op, true
+	}
 	native.Set(op, "unordered", elems)
 	return op, true
 }

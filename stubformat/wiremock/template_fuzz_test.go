@@ -13,7 +13,7 @@ func FuzzTranslateTemplate(f *testing.F) {
 		"Hello {{jsonPath request.body '$.name'}}", "{{{request.headers.[x-id]}}}", "{{#if (eq (jsonPath request.body '$.n') 3)}}a{{else if x}}b{{else}}c{{/if}}",
 		"{{now format='yyyy-MM-dd'}}", "{{randomValue length=8 type='ALPHANUMERIC' uppercase=true}}", "{{#unless a}}x{{/unless}}", "{{!-- c --}}{{! c }}",
 		"{{jsonPath request.body '$.a[0].b' default='x'}}", "{{(", "{{a [b}}", "{{#eq a 'b'}}{{/eq}}", "{{contains (lower request.headers.a) 'x'}}",
-		"{{math (jsonPath request.body '$.n') '/' 4}}", "{{randomInt lower=1 upper=9}}", "{{randomDecimal}}", "{{pickRandom 'a' (array 1 2)}}",
+		"{{math (jsonPath request.body '$.n') '/' 4}}", "{{randomInt lower=1 upper=9}}", "{{randomDecimal}}", "{{pickRandom 'a' (array 1 2)}}", "{{pickRandom (jsonPath request.body '$.t') count=2}}",
 		"{{#each (jsonPath request.body '$.items') as |it i|}}{{it.name}}{{@index}}{{#if @last}}.{{/if}}{{else}}none{{/each}}",
 		"{{#with (jsonPath request.body '$.f')}}{{this.a}}{{b}}{{/with}}", "{{regexExtract request.path '[a-z]+' default='x'}}",
 		"{{substring request.path 1}}", "{{base64 request.path padding=false}}", "{{formatJson '{}' format='compact'}}",

@@ -115,6 +115,29 @@ func parseOffset(s string) (int, string, error) {
 	return int(n), unit, nil
 }
 
+// pickList is what pickRandom picks from: a list given, or the values
+// given; safe when no element needs escaping.
+func (t *hbTranslator) pickList(c *hbCall) (string, bool) {
+	if len(c.params) == 1 {
+		v := t.arg(c.params[0])
+		switch {
+		case v.raw != "" && v.fd != nil && v.fd.IsList():
+			return paren(v.raw), fieldOut(".", v.fd, true).safe
+		case v.raw != "" && v.fd == nil: // a list made by array, range or [*]
+			return paren(v.raw), v.safe
+		case v.fd == nil && c.params[0].sub != nil:
+			return paren(v.value()), false // a JSON path whose type is not known: a list, most likely
+		}
+	}
+	safe := true
+	vals := make([]string, len(c.params))
+	for i, p := range c.params {
+		vals[i] = t.val(p)
+		safe = safe && t.arg(p).safe
+	}
+	return "(list " + strings.Join(vals, " ") + ")", safe
+}
+
 // regexGroups is regexExtract into a variable: the groups of every
 // match, set as a Go variable that name.N reads; where nothing matched,
 // the default, or WireMock's error text.
@@ -240,32 +263,22 @@ func (t *hbTranslator) more(c *hbCall, args func(int) []string) hbOut {
 		}
 		return hbOut{expr: fmt.Sprintf("addf %s (mulf (randFloat) (subf %s %s))", lo, hi, lo), safe: true}
 	case "pickRandom":
-		t.hashOf(c)
+		h := t.hashOf(c, "count")
 		if len(c.params) == 0 {
 			t.fail("WireMock's pickRandom takes a list or values to pick from")
 			return hbOut{}
 		}
-		if len(c.params) == 1 {
-			v := t.arg(c.params[0])
-			if v.raw != "" && v.fd != nil && v.fd.IsList() {
-				return hbOut{expr: "randPick " + paren(v.raw), safe: fieldOut(".", v.fd, true).safe}
+		l, safe := t.pickList(c)
+		if n, ok := h["count"]; ok {
+			count := t.intOperand(c, n, "count")
+			if k, err := strconv.Atoi(count); t.err == nil && (err != nil || k > 0) {
+				// count= picks that many, distinct: a list, written as Java's.
+				picks := "randPick " + l + " " + count
+				return hbOut{expr: fmt.Sprintf(`printf "[%%s]" (join ", " (%s))`, picks), raw: picks, safe: safe}
 			}
-			if v.raw != "" && v.fd == nil { // a list made by array or range
-				return hbOut{expr: "randPick " + paren(v.raw), safe: v.safe}
-			}
-			if v.fd == nil && c.params[0].sub != nil {
-				// A JSON path whose type is not known: a list, most likely.
-				return hbOut{expr: "randPick " + paren(v.value())}
-			}
+			// WireMock picks one without a count above 0.
 		}
-		safe := true
-		vals := make([]string, len(c.params))
-		for i, p := range c.params {
-			v := t.arg(p)
-			vals[i] = t.val(p)
-			safe = safe && v.safe
-		}
-		return hbOut{expr: "randPick (list " + strings.Join(vals, " ") + ")", safe: safe}
+		return hbOut{expr: "randPick " + l, safe: safe}
 	case "math":
 		t.hashOf(c)
 		a := args(3)

@@ -98,7 +98,10 @@ type reader struct {
 	in       protoreflect.MessageDescriptor // the current mapping's request message, when known
 	// anyOrder: the current equalToJson has ignoreArrayOrder and a list.
 	anyOrder bool
-	states   map[string][]string // by scenario, the states the file's mappings name
+	// extraItems: it has ignoreExtraElements and a list or a map, whose
+	// extra elements or keys json-unit ignores.
+	extraItems bool
+	states     map[string][]string // by scenario, the states the file's mappings name
 	// bidi gathers the mappings of bidi methods, answered message by message.
 	bidi native.ForEach
 }
@@ -461,7 +464,10 @@ func (r *reader) body(b *yaml.Node) *yaml.Node {
 				if x := native.Get(p, "ignoreArrayOrder"); x != nil && x.Value == "true" {
 					r.anyOrder = hasList(js)
 				}
-				if hasPlaceholder(js) || r.anyOrder {
+				// ignoreExtraElements ignores a list's extra elements and a
+				// map's extra keys too, which partial does not.
+				r.extraItems = how == "partial" && (hasList(js) || r.hasMap(js, r.in))
+				if hasPlaceholder(js) || r.anyOrder || r.extraItems {
 					rest, ok := r.placeholders(js, how == "partial", fields, where+".equalToJson")
 					if ok && rest != nil {
 						native.Set(match, how, rest)
