@@ -33,8 +33,11 @@ type Rule struct {
 	answer []step
 	st     *status.Status
 	stT    *tmpl // stub files: st's message, a template
-	then   []thenOp
-	err    error // a setup error, reported when the rule is added
+	// answers, when set, answer the call's messages by their index:
+	// answers[i] message i; past them the rule's own answer does.
+	answers []*Rule
+	then    []thenOp
+	err     error // a setup error, reported when the rule is added
 
 	mdm      []mdMatcher // the call's metadata the rule answers
 	max      int         // the messages it answers at most, over all calls; -1: no cap
@@ -55,6 +58,42 @@ func OnMessage(m Matcher) *Rule {
 		r.err = errors.New("OnMessage: nil Matcher")
 	}
 	return r
+}
+
+// Answer starts an answer for Rule.Answers: chain Send, Delay and
+// ReturnError (or ReturnStatus, ReturnCode) on it, as on a rule.
+func Answer() *Rule { return &Rule{max: -1} }
+
+// Answers makes the rule answer the call's messages by their index among
+// those the client sent: answers[0] the first, answers[1] the second, and
+// so on; from the message past them on, the rule's own answer (its Send,
+// ReturnError). The rule's matcher, metadata, count, headers, trailers,
+// pace and effects hold for all of them. This is a scripted exchange that
+// takes its messages wherever they come in a forEach, as gripmock's bidi
+// stubs with inputs do.
+func (r *Rule) Answers(answers ...*Rule) *Rule {
+	for i, a := range answers {
+		switch {
+		case a == nil:
+			r.err = fmt.Errorf("Answers: answer %d is nil", i)
+		case a.err != nil:
+			r.err = fmt.Errorf("Answers: answer %d: %w", i, a.err)
+		case a.m != nil || a.pace.set() || len(a.mdm) > 0 || a.max >= 0 || len(a.hdr) > 0 || len(a.trailer) > 0 || len(a.then) > 0 || a.answers != nil || a.scenario != "" || a.whenState != "" || a.setState != "":
+			r.err = fmt.Errorf("Answers: answer %d: make it with Answer() and give it Send, Delay and Return*: the rule's own matcher, metadata, count, headers, trailers, pace, effects and scenario hold for every answer", i)
+		}
+	}
+	r.answers = append(r.answers, answers...)
+	return r
+}
+
+// at is what the rule does at the call's message i (from 0): its answer
+// there and the status it ends the call with, if any.
+func (r *Rule) at(i int) (answer []step, st *status.Status, stT *tmpl) {
+	if i >= 0 && i < len(r.answers) {
+		a := r.answers[i]
+		return a.answer, a.st, a.stT
+	}
+	return r.answer, r.st, r.stT
 }
 
 // Send answers the message with msgs, in order, after what is chained
@@ -81,6 +120,11 @@ func (r *Rule) sent() []proto.Message {
 	for _, st := range r.answer {
 		if s, ok := st.(sendStep); ok && s.msg != nil {
 			out = append(out, s.msg)
+		}
+	}
+	for _, a := range r.answers {
+		if a != nil {
+			out = append(out, a.sent()...)
 		}
 	}
 	return out
@@ -228,6 +272,9 @@ func (r *Rule) String() string {
 	if r.st != nil {
 		do = append(do, fmt.Sprintf("end with %s", r.st.Code()))
 	}
+	if len(r.answers) > 0 {
+		do = append([]string{fmt.Sprintf("answer by %d answers, one a message, then", len(r.answers))}, do...)
+	}
 	if len(do) == 0 {
 		do = []string{"nothing"}
 	}
@@ -360,18 +407,19 @@ func (s forEachStep) run(r *run) error {
 				return err
 			}
 		}
-		for _, st := range rule.answer {
-			if sends(st) {
+		answer, st, stT := rule.at(r.nrecv - 1)
+		for _, step := range answer {
+			if sends(step) {
 				if err := rule.wait(r); err != nil {
 					return err
 				}
 			}
-			if err := st.run(r); err != nil {
+			if err := step.run(r); err != nil {
 				return err // a status step ends the call here (errStop)
 			}
 		}
-		if rule.st != nil {
-			return statusStep{st: rule.st, msg: rule.stT}.run(r)
+		if st != nil {
+			return statusStep{st: st, msg: stT}.run(r)
 		}
 	}
 }
@@ -449,9 +497,10 @@ type ruleDoc struct {
 	Status   *statusDoc           `yaml:"status"`
 	Then     []thenDoc            `yaml:"then"`
 	// A rule's scenario, as a stub's.
-	Scenario  string `yaml:"scenario"`
-	WhenState string `yaml:"whenState"`
-	SetState  string `yaml:"setState"`
+	Scenario  string    `yaml:"scenario"`
+	WhenState string    `yaml:"whenState"`
+	SetState  string    `yaml:"setState"`
+	Answers   []ruleDoc `yaml:"answers"`
 }
 
 // forEach compiles a stub's forEach step: a list of rules, each a recv
@@ -519,13 +568,49 @@ func (s Stub) rule(e *expectation, rn *yaml.Node, where string, d *ruleDoc, in, 
 	} else if m, err := s.matcher(mapChild(rn, "recv"), where+".recv", d.Recv, in); !p.add(err) {
 		r.m = m
 	}
+	if r.pace, err = s.pause(&d.Pace, where+".pace", tmplEnv{in: in, method: s.Method}); p.add(err) {
+		r.pace = pause{}
+	}
+	answers := s.ruleAnswer(e, rn, where, d, in, out, r, &p)
+	if d.Answers != nil {
+		an := mapChild(rn, "answers")
+		answers = answers || len(d.Answers) > 0
+		for i := range d.Answers {
+			field := fmt.Sprintf("%s.answers[%d]", where, i)
+			n, ad := seqItem(an, i), &d.Answers[i]
+			if ad.Recv != nil || ad.Metadata != nil || present(ad.Times) || ad.Headers != nil || ad.Trailers != nil || present(ad.Pace) || ad.Then != nil || ad.Answers != nil || ad.Scenario != "" || ad.WhenState != "" || ad.SetState != "" {
+				p.add(s.errf(n, field, "an answer gives delay, send, steps and status: the rule's recv, metadata, times, headers, trailers, pace, then and scenario hold for every answer"))
+				continue
+			}
+			a := &Rule{max: -1}
+			if !s.ruleAnswer(e, n, field, ad, in, out, a, &p) {
+				p.add(s.errf(n, field, "an answer answers: give send (a message or a list), steps or status"))
+			}
+			r.answers = append(r.answers, a)
+		}
+	}
+	if len(d.Then) > 0 {
+		if r.then, err = s.thenOps(mapChild(rn, "then"), where+".then", d.Then, e.resolver, e.md); p.add(err) {
+			r.then = nil
+		}
+	}
+	if !answers {
+		p.add(s.errf(rn, where, "a rule answers: give send (a message or a list), steps, status or answers"))
+	}
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// ruleAnswer compiles what a rule (or one of its answers) does into r: its
+// delay, send or steps, and status. It reports whether d gives any.
+func (s Stub) ruleAnswer(e *expectation, rn *yaml.Node, where string, d *ruleDoc, in, out protoreflect.MessageDescriptor, r *Rule, p *problems) bool {
+	var err error
 	if present(d.Delay) {
 		if ps, err := s.pause(&d.Delay, where+".delay", tmplEnv{in: in, method: s.Method}); !p.add(err) {
 			r.answer = append(r.answer, waitStep{ps})
 		}
-	}
-	if r.pace, err = s.pause(&d.Pace, where+".pace", tmplEnv{in: in, method: s.Method}); p.add(err) {
-		r.pace = pause{}
 	}
 	answers := d.Status != nil
 	if present(d.Send) && d.Steps != nil {
@@ -575,16 +660,5 @@ func (s Stub) rule(e *expectation, rn *yaml.Node, where string, d *ruleDoc, in, 
 			r.stT = nil
 		}
 	}
-	if len(d.Then) > 0 {
-		if r.then, err = s.thenOps(mapChild(rn, "then"), where+".then", d.Then, e.resolver, e.md); p.add(err) {
-			r.then = nil
-		}
-	}
-	if !answers {
-		p.add(s.errf(rn, where, "a rule answers: give send (a message or a list), steps or status"))
-	}
-	if err := p.err(); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return answers
 }

@@ -16,6 +16,7 @@ import (
 
 	pb "github.com/grpcdouble/grpcdouble/examples/routeguide"
 	"github.com/grpcdouble/grpcdouble/expect"
+	"github.com/grpcdouble/grpcdouble/mockserver"
 )
 
 // ruleChat sends msgs in a call with metadata md, reading one answer after
@@ -338,5 +339,67 @@ func TestForEachRuleStatusTemplate(t *testing.T) {
 	err := talk(t, client, []string{"tea"}, [][]string{nil})
 	assert.Equal(t, codes.Aborted, status.Code(err))
 	assert.Equal(t, "no tea at 0", status.Convert(err).Message())
+	ft.finish()
+}
+
+// A rule's Answers answer the call's messages by their index, wherever
+// the rule takes them among others; past them the rule's own answer does.
+// Its count and effects are the rule's, per message.
+func TestForEachRuleAnswersByIndex(t *testing.T) {
+	ft := &fakeT{}
+	m := expect.New(ft)
+	m.Bidi(routeChat).ForEach(
+		expect.OnMessage(expect.Partial(&pb.RouteNote{Message: "other"})).Send(note("the other rule")),
+		expect.OnMessage(expect.Anything()).MaxTimes(4).Answers(
+			expect.Answer().Send(note("first")),
+			expect.Answer().Send(note("second"), note("and more")),
+		).ReturnError(codes.NotFound, "past the script"),
+	).AnyTimes()
+	client, finish := serve(t, m, ft)
+	require.NoError(t, talk(t, client, []string{"other", "b"}, [][]string{{"the other rule"}, {"second", "and more"}}))
+	err := talk(t, client, []string{"a", "b", "c"}, [][]string{{"first"}, {"second", "and more"}, {}})
+	assert.Equal(t, codes.NotFound, status.Code(err))
+	assert.Equal(t, "past the script", status.Convert(err).Message())
+	// Its count (4) is used up: the messages it took over calls.
+	err = talk(t, client, []string{"a"}, [][]string{{}})
+	assert.Equal(t, expect.NoMatchCode, status.Code(err))
+	assert.Contains(t, finish(), "no rule matches the message received")
+
+	ft = &fakeT{}
+	m = expect.New(ft)
+	m.Bidi(routeChat).ForEach(expect.OnMessage(expect.Anything()).Answers(expect.Answer().Pace(time.Second)))
+	_, err = mockserver.New(m)
+	require.ErrorContains(t, err, "ForEach: rule 0: Answers: answer 0: make it with Answer() and give it Send, Delay and Return*")
+}
+
+// answersStub answers by index with answers: each a delay, send or steps,
+// and status; the answer at message 2 is the third, templated.
+const answersStub = `
+- method: routeguide.RouteGuide/RouteChat
+  times: any
+  steps:
+    - forEach:
+        - recv: {partial: {message: other}}
+          send: {message: the other rule}
+        - recv: {any: true}
+          then: [{deleteStubs: ['gone-{{ .MessageIndex }}']}]
+          answers:
+            - send: {message: first}
+            - steps: [{delay: 1ms}, {send: {message: second}}]
+            - send: {message: 'third, {{ .Message.message }} at {{ .MessageIndex }}'}
+              status: {code: ABORTED, message: 'ended at {{ .MessageIndex }}'}
+          status: {code: NOT_FOUND, message: past the script}
+`
+
+// A stub file's rule answers by the message's place in the call.
+func TestForEachRuleAnswersInAStubFile(t *testing.T) {
+	ft := &fakeT{}
+	m := expect.New(ft)
+	addStubs(t, m, answersStub)
+	client, _ := serve(t, m, ft)
+	err := talk(t, client, []string{"a", "other", "c"}, [][]string{{"first"}, {"the other rule"}, {"third, c at 2"}})
+	assert.Equal(t, codes.Aborted, status.Code(err))
+	assert.Equal(t, "ended at 2", status.Convert(err).Message())
+	require.NoError(t, talk(t, client, []string{"a", "b"}, [][]string{{"first"}, {"second"}}))
 	ft.finish()
 }

@@ -139,7 +139,9 @@ func TestForEachInAStubFile(t *testing.T) {
 func TestForEachStubErrors(t *testing.T) {
 	for _, tc := range []struct{ doc, want string }{
 		{"- method: routeguide.RouteGuide/RouteChat\n  steps:\n    - forEach:\n        - send: {message: x}\n", "f.yaml:4: steps[0].forEach[0].recv: each rule needs recv"},
-		{"- method: routeguide.RouteGuide/RouteChat\n  steps:\n    - forEach:\n        - recv: {any: true}\n", "f.yaml:4: steps[0].forEach[0]: a rule answers: give send (a message or a list), steps or status"},
+		{"- method: routeguide.RouteGuide/RouteChat\n  steps:\n    - forEach:\n        - recv: {any: true}\n", "f.yaml:4: steps[0].forEach[0]: a rule answers: give send (a message or a list), steps, status or answers"},
+		{"- method: routeguide.RouteGuide/RouteChat\n  steps:\n    - forEach:\n        - recv: {any: true}\n          answers:\n            - send: {message: x}\n            - recv: {any: true}\n              send: {message: y}\n            - {}\n", "f.yaml:7: steps[0].forEach[0].answers[1]: an answer gives delay, send, steps and status: the rule's recv, metadata, times, headers, trailers, pace, then and scenario hold for every answer"},
+		{"- method: routeguide.RouteGuide/RouteChat\n  steps:\n    - forEach:\n        - recv: {any: true}\n          answers: [{send: {message: x}}, {}]\n", "f.yaml:5: steps[0].forEach[0].answers[1]: an answer answers: give send (a message or a list), steps or status"},
 		{"- method: routeguide.RouteGuide/RouteChat\n  steps:\n    - forEach:\n        - recv: {any: true}\n          send: {mesage: x}\n", `f.yaml:5: steps[0].forEach[0].send[0]: not a routeguide.RouteNote: unknown field "mesage"`},
 		{"- method: routeguide.RouteGuide/RouteChat\n  steps:\n    - forEach:\n        - recv: {any: true}\n          send: {message: x}\n          steps: [{send: {message: y}}]\n", "f.yaml:4: steps[0].forEach[0]: a rule sends by send or by steps, not both"},
 		{"- method: routeguide.RouteGuide/RouteChat\n  steps:\n    - forEach:\n        - recv: {any: true}\n          steps:\n            - recv: {any: true}\n", "f.yaml:6: steps[0].forEach[0].steps[0]: a rule's steps answer the message its recv took: send, delay, status, sendHeader, keepOpen, dropConnection or sendOversized (not recv, recvAll or forEach)"},
@@ -161,32 +163,11 @@ func ExampleBidiExpectation_ForEach() {
 		expect.OnMessage(expect.Field("message", expect.Prefix("hi"))).Send(&pb.RouteNote{Message: "hello"}),
 		expect.OnMessage(expect.Anything()).Send(&pb.RouteNote{Message: "what?"}),
 	)
-	srv, err := mockserver.New(m)
-	if err != nil {
-		panic(err)
-	}
-	defer srv.Close()
-	c, cancel := context.WithTimeout(context.Background(), callTimeout)
-	defer cancel()
-	stream, err := pb.NewRouteGuideClient(srv.ClientConn()).RouteChat(c)
-	if err != nil {
-		panic(err)
-	}
-	for _, say := range []string{"hi there", "how are you", "hi again"} {
-		if err := stream.Send(&pb.RouteNote{Message: say}); err != nil {
-			panic(err)
-		}
-		answer, err := stream.Recv()
-		fmt.Println(say, "->", answer.GetMessage(), err)
-	}
-	_ = stream.CloseSend()
-	_, err = stream.Recv()
-	fmt.Println(err)
+	printChat(m, "hi there", "how are you", "hi again")
 	// Output:
-	// hi there -> hello <nil>
-	// how are you -> what? <nil>
-	// hi again -> hello <nil>
-	// EOF
+	// hi there -> hello OK
+	// how are you -> what? OK
+	// hi again -> hello OK
 }
 
 // Rules may hold for some calls only (their metadata) and for a number of
@@ -226,4 +207,46 @@ func ExampleRule_MaxTimes() {
 	// trial answer <nil>
 	// please subscribe <nil>
 	// EOF [trial]
+}
+
+// A rule that answers by the message's place in the call: the first
+// message it takes is the call's second, so the second answer goes out;
+// past its answers the rule's own ends the call.
+func ExampleRule_Answers() {
+	m := expect.NewMock()
+	m.Bidi("/routeguide.RouteGuide/RouteChat").ForEach(
+		expect.OnMessage(expect.Partial(&pb.RouteNote{Message: "hello"})).Send(&pb.RouteNote{Message: "hi"}),
+		expect.OnMessage(expect.Anything()).Answers(
+			expect.Answer().Send(&pb.RouteNote{Message: "first"}),
+			expect.Answer().Send(&pb.RouteNote{Message: "second"}),
+		).ReturnError(codes.NotFound, "nothing more scripted"),
+	)
+	printChat(m, "hello", "how are you", "and then?")
+	// Output:
+	// hello -> hi OK
+	// how are you -> second OK
+	// and then? ->  NotFound
+}
+
+// printChat sends says on RouteChat to a server of m, printing the answer
+// to each and its status.
+func printChat(m *expect.Mock, says ...string) {
+	srv, err := mockserver.New(m)
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	c, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	stream, err := pb.NewRouteGuideClient(srv.ClientConn()).RouteChat(c)
+	if err != nil {
+		panic(err)
+	}
+	for _, say := range says {
+		if err := stream.Send(&pb.RouteNote{Message: say}); err != nil {
+			panic(err)
+		}
+		answer, err := stream.Recv()
+		fmt.Println(say, "->", answer.GetMessage(), status.Code(err))
+	}
 }

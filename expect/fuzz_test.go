@@ -87,6 +87,7 @@ func FuzzParseStubs(f *testing.F) {
 		"    - deleteStubs: ['d-{{ .Request.message }}']\n"))
 	f.Add([]byte("- method: echo.v1.EchoService/Chat\n  steps:\n    - forEach:\n        - recv: {any: true}\n          send: {message: '{{ .Message.message }}'}\n          then: [{deleteStubs: ['x{{ .Index }}']}]\n"))
 	f.Add([]byte("- method: echo.v1.EchoService/Chat\n  steps:\n    - forEach:\n        - recv: {any: true}\n          steps: [{send: {message: a}}, {delay: 1ms}, {status: {code: ABORTED}}, {recv: {any: true}}]\n"))
+	f.Add([]byte("- method: echo.v1.EchoService/Chat\n  steps:\n    - forEach:\n        - recv: {any: true}\n          answers: [{send: {message: a}}, {steps: [{delay: 1ms}]}, {status: {code: 5}, recv: {}}, {}]\n          status: {code: NOT_FOUND, message: '{{ add .MessageIndex 1 }}'}\n"))
 	// fields and entries on message values, regex on bytes.
 	f.Add([]byte("- method: echo.v1.EchoService/Echo\n  request: {fields: {envelope: {fields: {labels: {entries: {a: {regex: \"^x\"}, b: c}}}}, payload: {regex: \"^AA\"}}}\n  response: {}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -130,8 +130,10 @@ var gripmockBidiInputsCalls = []call{
 	{name: "an input's other anyOf alternative",
 		do:   pingPong(chat, `{"user": "ann", "text": "start"}`, `{"user": "ann", "text": "sure"}`),
 		want: answer{Messages: []string{`{"user":"bot","text":"started"}`, `{"user":"bot","text":"agreed at 1"}`}, Code: codes.Aborted, Message: "no more for ann"}},
-	{name: "no anyOf alternative", do: pingPong(chat, `{"user": "ann", "text": "start"}`, `{"user": "ann", "text": "no"}`), noMatch: true},
-	{name: "an alternative, but not the input's own fields", do: pingPong(chat, `{"user": "ann", "text": "start"}`, `{"user": "al", "text": "yes"}`), noMatch: true},
+	{name: "no anyOf alternative: the stub whose empty input takes any message answers", do: pingPong(chat, `{"user": "ann", "text": "start"}`, `{"user": "ann", "text": "no"}`),
+		want: ok(`{"user":"bot","text":"started"}`, `{"user":"bot","text":"each, at 1"}`)},
+	{name: "an alternative, but not the input's own fields: likewise", do: pingPong(chat, `{"user": "ann", "text": "start"}`, `{"user": "al", "text": "yes"}`),
+		want: ok(`{"user":"bot","text":"started"}`, `{"user":"bot","text":"each, at 1"}`)},
 	{name: "the last message answered by the rest of the stream, an hour before its second",
 		do: pausedAfter(1, stream(chat, `{"user": "bo", "text": "wait"}`)), want: windowEnded(`{"user":"bot","text":"first of the rest"}`)},
 	{name: "a stub's error at its first message", do: stream(chat, `{"user": "cy"}`, `{"user": "cy"}`),
@@ -167,4 +169,29 @@ func TestGripmockBidiInputsAttemptPerSessionAsIs(t *testing.T) {
 
 func TestGripmockBidiInputsAttemptPerSessionConverted(t *testing.T) {
 	runCalls(t, serveSessionsConverted(t, "testdata/gripmock/bidi-inputs.yaml"), gripmockBidiAttemptSessionCalls)
+}
+
+// gripmock takes a message for a bidi stub with inputs when it passes any
+// of them, answers it by the element at its place in the call, ends a call
+// with NOT_FOUND at a message past the inputs, counts options.times in
+// messages and runs effects at each message.
+var gripmockBidiInputsAnyCalls = []call{
+	{name: "the inputs in any order, answered by place", do: pingPong(chat, `{"user": "kim", "text": "next"}`, `{"user": "kim", "text": "open"}`),
+		want: ok(`{"user":"bot","text":"first answer, 1 of 5, to next"}`, `{"user":"bot","text":"second answer, 2, to open"}`)},
+	{name: "a message past the inputs: NOT_FOUND", do: pingPong(chat, `{"user": "kim", "text": "open"}`, `{"user": "kim", "text": "open"}`, `{"user": "kim", "text": "next"}`),
+		want: answer{Messages: []string{`{"user":"bot","text":"first answer, 3 of 5, to open"}`, `{"user":"bot","text":"second answer, 4, to open"}`}, Code: codes.NotFound,
+			Message: "stub 3c9e2a14-0000-4000-8000-000000000001 scripts 2 message(s) for shop.v1.ShopService/Chat, but the client sent message #3; declare another inputs/output.stream pair or stop sending"}},
+	{name: "options.times counted the messages: used up", do: pingPong(chat, `{"user": "kim", "text": "open"}`), noMatch: true},
+	{name: "effects at each message", do: pingPong(chat, `{"user": "lee", "text": "0000a"}`, `{"user": "lee", "text": "0000b"}`),
+		want: ok(`{"user":"bot","text":"hello 0000a"}`, `{"user":"bot","text":"hello 0000b"}`)},
+	{name: "the first message's effect", do: unary(getItem, `{"id": "seen-0000a"}`), want: ok(`{"name":"seen 0000a"}`)},
+	{name: "the second message's effect", do: unary(getItem, `{"id": "seen-0000b"}`), want: ok(`{"name":"seen 0000b"}`)},
+}
+
+func TestGripmockBidiInputsAnyAsIs(t *testing.T) {
+	runCalls(t, serve(t, stubformat.Auto, "testdata/gripmock/bidi-inputs-any.yaml"), gripmockBidiInputsAnyCalls)
+}
+
+func TestGripmockBidiInputsAnyConverted(t *testing.T) {
+	runCalls(t, serveConverted(t, stubformat.Gripmock, "testdata/gripmock/bidi-inputs-any.yaml"), gripmockBidiInputsAnyCalls)
 }

@@ -45,6 +45,14 @@ func bidiRuleRows(serve func(extra ...string) []string, file func(name, data str
             - send: {message: x}
             - recv: {any: true}
 `)
+	ruleAnswers := file("rule-answers.yaml", `- method: /routeguide.RouteGuide/RouteChat
+  steps:
+    - forEach:
+        - recv: {any: true}
+          answers:
+            - send: {message: x}
+              pace: 1ms
+`)
 	return []badInputRow{
 		{
 			name:   "forEach rule times that is not {max: N}",
@@ -73,6 +81,13 @@ func bidiRuleRows(serve func(extra ...string) []string, file func(name, data str
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
 			want:   []string{gmElementDelay + `:7: output.stream[1]._gripmock.delay: want a duration like 100ms, or a template giving one, got "soon"`},
+		},
+		{
+			name:   "forEach rule answer with a recv of its own",
+			args:   serve("--stubs", ruleAnswers),
+			exit:   1,
+			wantIs: []error{expect.ErrStubFile},
+			want:   []string{ruleAnswers + `:6: steps[0].forEach[0].answers[0]: an answer gives delay, send, steps and status: the rule's recv, metadata, times, headers, trailers, pace, then and scenario hold for every answer`},
 		},
 		{
 			name:   "forEach rule steps that receive",

@@ -122,3 +122,52 @@ func TestServeGripmockBidiSteps(t *testing.T) {
 		}
 	})
 }
+
+// TestServeGripmockBidiInputsAnyOrder: the binary serves a gripmock bidi
+// stub with inputs as gripmock does (as it is and after convert): messages
+// passing any input, in any order, answered by their place in the call,
+// NOT_FOUND past the inputs, options.times counting messages; and a
+// native rule's answers go in through the admin API.
+func TestServeGripmockBidiInputsAnyOrder(t *testing.T) {
+	serveGripmockBothWays(t, `- id: 5b2f7c10-0000-4000-8000-000000000001
+  service: RouteGuide
+  method: RouteChat
+  options: {times: 3}
+  inputs:
+    - equals: {message: open}
+    - equals: {message: next}
+  output:
+    stream:
+      - {message: "first, {{ .AttemptNumber }}"}
+      - {message: "second, {{ .AttemptNumber }}"}
+`, func(t *testing.T, client pb.RouteGuideClient, adminAddr string) {
+		got, err := chatAll(t, client, "next", "open", "open")
+		if want := []string{"first, 1", "second, 2"}; !slices.Equal(got, want) || status.Code(err) != codes.NotFound ||
+			status.Convert(err).Message() != "stub 5b2f7c10-0000-4000-8000-000000000001 scripts 2 message(s) for RouteGuide/RouteChat, but the client sent message #3; declare another inputs/output.stream pair or stop sending" {
+			t.Errorf("inputs in any order, then past them: %q, %v; want %q, NOT_FOUND", got, err, want)
+		}
+		if got, err := chatAll(t, client, "open"); len(got) != 0 || status.Code(err) != codes.FailedPrecondition {
+			t.Errorf("options.times used up by messages: %q, %v; want no answer, FAILED_PRECONDITION", got, err)
+		}
+
+		code := adminDo(t, "POST", "http://"+adminAddr+"/stubs", "", `
+- method: routeguide.RouteGuide/RouteChat
+  steps:
+    - forEach:
+        - recv: {partial: {message: other}}
+          send: {message: the other rule}
+        - recv: {partial: {message: scripted}}
+          answers:
+            - send: {message: 'one at {{ .MessageIndex }}'}
+            - send: [{message: 'two at {{ .MessageIndex }}'}, {message: and more}]
+          status: {code: OUT_OF_RANGE, message: 'no answer for message {{ .MessageIndex }}'}
+`, nil)
+		if code != http.StatusCreated {
+			t.Fatalf("POST /stubs: %d", code)
+		}
+		got, err = chatAll(t, client, "other", "scripted", "scripted")
+		if want := []string{"the other rule", "two at 1", "and more"}; !slices.Equal(got, want) || status.Code(err) != codes.OutOfRange || status.Convert(err).Message() != "no answer for message 2" {
+			t.Errorf("admin rule answers: %q, %v; want %q, OUT_OF_RANGE no answer for message 2", got, err, want)
+		}
+	})
+}

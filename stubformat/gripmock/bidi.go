@@ -10,7 +10,11 @@ import (
 	"github.com/grpcdouble/grpcdouble/stubformat/internal/native"
 )
 
-func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlts, headerAlts []alt, out, then *yaml.Node) {
+// bidiRules makes a gripmock bidi stub rules of the method's forEach: one
+// per alternative of its input and headers (one for all, with
+// options.times). inputs is how many inputs it has (0: it has input, or
+// none): gripmock answers the call's message i by its stream's element i.
+func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlts, headerAlts []alt, out, then *yaml.Node, inputs int) {
 	times := r.times
 	if times > 0 && len(inputAlts) > 1 {
 		// One count over the alternatives: one rule whose recv takes any
@@ -56,7 +60,7 @@ func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlt
 	if r.failed {
 		return
 	}
-	var send, steps []*yaml.Node
+	var send, steps, answers []*yaml.Node
 	var delay, pace *yaml.Node
 	if d := native.Get(out, "delay"); !native.IsNull(d) {
 		delay = native.Str(d.Line, d.Value)
@@ -67,7 +71,10 @@ func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlt
 			return
 		}
 		pace, delay = delay, nil
-		if status == nil {
+		switch {
+		case status == nil && inputs > 0:
+			answers, pace, status = r.bidiAnswers(st, inputs, stream.Content, pace)
+		case status == nil:
 			send, steps, status = r.bidiStream(stream, pace)
 			if steps != nil {
 				pace = nil // each message's own pause is a step
@@ -81,17 +88,17 @@ func (r *reader) bidiRules(st *yaml.Node, full string, meth *yaml.Node, inputAlt
 	if r.failed {
 		return
 	}
-	if len(send) == 0 && len(steps) == 0 && status == nil {
+	if len(send) == 0 && len(steps) == 0 && status == nil && answers == nil {
 		send = append(send, native.Map(out.Line)) // gripmock answers an empty message
 	}
-	if status != nil && len(send) == 0 && len(steps) == 0 {
+	if status != nil && len(send) == 0 && len(steps) == 0 && answers == nil {
 		pace = nil
 	}
 	session := ""
 	if s := native.Get(st, "session"); s != nil {
 		session = s.Value
 	}
-	ans := bidiAnswer{priority: priority, times: times, delay: delay, pace: pace, hdr: hdr, trl: trl, send: send, steps: steps, status: status, then: then}
+	ans := bidiAnswer{priority: priority, times: times, delay: delay, pace: pace, hdr: hdr, trl: trl, send: send, steps: steps, answers: answers, status: status, then: then}
 	for _, a := range inputAlts {
 		for _, ha := range headerAlts {
 			r.addBidiRule(st, full, session, meth, a, ha, ans)
@@ -136,27 +143,14 @@ func (r *reader) bidiStream(stream, pace *yaml.Node) (send, steps []*yaml.Node, 
 	return send, steps, nil
 }
 
-// bidiScript answers a bidi stub with inputs as gripmock does: message i,
-// matched by recvs[i], is answered by stream element i, and the last
-// message by the rest of the stream; an element waits its own _gripmock
-// delay, or the stub's (a pace when no element has its own), and an
-// element's error ends the call there. A stub with an error ends the call
-// at its first message (after its delay when it has no stream); one with
-// data and no stream answers each message with it.
-func (r *reader) bidiScript(recvs, msgs []*yaml.Node, streamed bool, delay, st *yaml.Node) (steps []*yaml.Node, pace *yaml.Node) {
-	add := func(key string, v *yaml.Node) {
-		step := native.Map(v.Line)
-		native.Set(step, key, native.Clone(v))
-		steps = append(steps, step)
-	}
-	if st != nil {
-		add("recv", recvs[0])
-		if !streamed && delay != nil {
-			add("delay", delay)
-		}
-		add("status", st)
-		return steps, nil
-	}
+// bidiAnswers answers a bidi stub with inputs (n of them) and a stream
+// as gripmock does, by the call's message index: message i with stream
+// element i, and the last input's message with the rest of the stream; an
+// element waits its own _gripmock delay, or the stub's (the pace, when no
+// element has its own), and an element's error ends the call there. A
+// message past them ends the call with gripmock's NOT_FOUND: the stub
+// scripts no more (end).
+func (r *reader) bidiAnswers(st *yaml.Node, n int, msgs []*yaml.Node, delay *yaml.Node) (answers []*yaml.Node, pace, end *yaml.Node) {
 	own := false
 	for _, m := range msgs {
 		if d := native.Get(native.Get(m, "_gripmock"), "delay"); !native.IsNull(d) {
@@ -166,34 +160,49 @@ func (r *reader) bidiScript(recvs, msgs []*yaml.Node, streamed bool, delay, st *
 	if !own {
 		pace = delay
 	}
-	for i := range recvs {
-		add("recv", recvs[i])
-		if !streamed {
-			if len(msgs) == 1 {
-				add("send", msgs[0])
-			}
-			continue
+	for i := range min(n, len(msgs)) {
+		last := i + 1
+		if i == n-1 {
+			last = len(msgs)
 		}
-		end := i + 1
-		if i == len(recvs)-1 {
-			end = len(msgs)
+		var steps []*yaml.Node
+		add := func(key string, v *yaml.Node) {
+			step := native.Map(v.Line)
+			native.Set(step, key, native.Clone(v))
+			steps = append(steps, step)
 		}
-		for j := i; j < end; j++ {
+		stopped := false
+		for j := i; j < last && !stopped; j++ {
 			msg, d, stop := r.element(msgs[j], j, delay)
 			if r.failed {
-				return nil, nil
+				return nil, nil, nil
 			}
 			if stop != nil {
 				add("status", stop) // gripmock ends before the element's delay
-				return steps, pace
+				stopped = true
+				continue
 			}
 			if own && d != nil {
 				add("delay", d)
 			}
 			add("send", msg)
 		}
+		a := native.Map(msgs[i].Line)
+		native.Set(a, "steps", native.Seq(msgs[i].Line, steps...))
+		answers = append(answers, a)
+		if stopped {
+			break // the call ends there: no later message is answered
+		}
 	}
-	return steps, pace
+	id := ""
+	if v := native.Get(st, "id"); v != nil && v.Value != "" {
+		id = " " + v.Value
+	}
+	end = native.Map(st.Line)
+	native.Set(end, "code", native.Int(st.Line, 5))
+	native.Set(end, "message", native.Str(st.Line, fmt.Sprintf("stub%s scripts %d message(s) for %s/%s, but the client sent message #{{ add .MessageIndex 1 }}; declare another inputs/output.stream pair or stop sending",
+		id, n, native.Get(st, "service").Value, native.Get(st, "method").Value)))
+	return answers, pace, end
 }
 
 // bidiAnswer is what every rule made from one gripmock bidi stub answers.
@@ -201,6 +210,7 @@ type bidiAnswer struct {
 	priority, times                     int
 	delay, pace, hdr, trl, status, then *yaml.Node
 	send, steps                         []*yaml.Node
+	answers                             []*yaml.Node // by the call's message index (a stub with inputs)
 }
 
 // addBidiRule adds the rule for one alternative of a stub's input and
@@ -252,6 +262,11 @@ func (r *reader) addBidiRule(st *yaml.Node, full, session string, meth *yaml.Nod
 	}
 	if ans.steps != nil {
 		native.Set(rule, "steps", native.Seq(ans.steps[0].Line, cloneAll(ans.steps)...))
+	}
+	if ans.answers != nil {
+		// gripmock answers a stub's message i by its stream's element i,
+		// whichever stubs answered the messages before.
+		native.Set(rule, "answers", native.Seq(ans.answers[0].Line, cloneAll(ans.answers)...))
 	}
 	switch len(ans.send) {
 	case 0:

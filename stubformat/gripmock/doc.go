@@ -12,8 +12,9 @@
 //     given; headers.equals, contains, matches and glob: metadata matchers.
 //   - anyOf: one native stub per alternative, each the base AND the
 //     alternative.
-//   - inputs: a client stream's messages in order; a bidi stream's recv and
-//     send steps, message i answered with stream[i].
+//   - inputs: a client stream's messages in order; on a bidi stream a
+//     forEach rule taking a message that passes any input, message i of the
+//     call answered with stream[i].
 //   - output.data, stream, error, code, details, headers, trailers, delay
 //     (before each streamed message), _gripmock per-message delay and error;
 //     a delay that is a template stays one (.AttemptNumber is .Hit,

@@ -111,7 +111,7 @@ func (r *reader) readChunks(root *yaml.Node, items []*yaml.Node) {
 type reader struct {
 	in       protoreflect.MessageDescriptor // the current stub's input message, when known
 	bidiKind bool                           // the current stub's method is bidi: .Request is the message answered
-	bidiRule bool                           // and the stub, without inputs, becomes a forEach rule
+	bidiRule bool                           // and the stub becomes a forEach rule
 	times    int                            // the current stub's options.times, 0 when unlimited
 	file     string
 	resolver mockserver.Methods
@@ -195,6 +195,23 @@ func fold(alts []alt, line int) alt {
 	return out
 }
 
+// anyInput makes one alternative of a bidi stub's inputs (their message
+// matches, recvs): a message passing any of them, ranked by spec.
+func anyInput(recvs []*yaml.Node, line, spec int) alt {
+	out := alt{specificity: spec}
+	for _, m := range recvs {
+		if native.Get(m, "any") != nil {
+			return out // this one takes any message: so do they all
+		}
+	}
+	if len(recvs) == 1 && native.Get(recvs[0], "fields") != nil {
+		out.partial = native.Get(recvs[0], "fields")
+		return out
+	}
+	out.anyOf = native.Seq(line, recvs...)
+	return out
+}
+
 // foldHeaders makes one alternative of several header alternatives: a
 // native metadata anyOf of them, ranked by the most specific.
 func foldHeaders(alts []alt, line int) alt {
@@ -248,7 +265,7 @@ func (r *reader) stub(st *yaml.Node) {
 	}
 	kind := r.kind(st, md)
 	r.bidiKind = kind == mockserver.BidiStream
-	r.bidiRule = r.bidiKind && native.Get(st, "inputs") == nil
+	r.bidiRule = r.bidiKind
 	r.in = nil
 	if md != nil {
 		r.in = md.Input()
@@ -285,7 +302,8 @@ func (r *reader) stub(st *yaml.Node) {
 	var inputAlts []alt
 	var stream []*yaml.Node    // client-stream: one match per message
 	var ignored []string       // the anyOf of one of several inputs, which gripmock ignores
-	var recvs []*yaml.Node     // bidi: the match of each message, in order
+	var recvs []*yaml.Node     // bidi: the match of each input
+	bidiSpec := 0              // bidi: the specificity of its most specific input
 	var streamAnyOf *yaml.Node // a client stream's one inputs matcher, with anyOf
 	anyStream := false         // a client stream's one inputs matcher names only empty strategies: any stream
 	input, inputs := native.Get(st, "input"), native.Get(st, "inputs")
@@ -319,6 +337,7 @@ func (r *reader) stub(st *yaml.Node) {
 					native.Set(recv, "any", native.Bool(in.Line, true)) // gripmock: an empty matcher takes any message
 				}
 				recvs = append(recvs, recv)
+				bidiSpec = max(bidiSpec, f.specificity)
 				a = []alt{{partial: a[0].partial, specificity: f.specificity}}
 			}
 			if hasAnyOf := !native.IsNull(native.Get(in, "anyOf")); hasAnyOf && len(inputs.Content) > 1 && kind == mockserver.ClientStream && !r.failed {
@@ -389,8 +408,15 @@ func (r *reader) stub(st *yaml.Node) {
 	if r.failed {
 		return
 	}
-	if kind == mockserver.BidiStream && inputs == nil {
-		r.bidiRules(st, full, meth, inputAlts, headerAlts, out, then)
+	if kind == mockserver.BidiStream {
+		n := 0
+		if inputs != nil {
+			// gripmock takes a message for a stub with inputs when it
+			// passes any of them.
+			inputAlts = []alt{anyInput(recvs, inputs.Line, bidiSpec)}
+			n = len(recvs)
+		}
+		r.bidiRules(st, full, meth, inputAlts, headerAlts, out, then, n)
 		return
 	}
 	if input != nil && kind == mockserver.ClientStream && len(inputAlts) > 1 {
@@ -400,7 +426,7 @@ func (r *reader) stub(st *yaml.Node) {
 	}
 
 	// The answer, the same for every alternative.
-	answer := r.output(out, kind, full, recvs)
+	answer := r.output(out, kind, full)
 	if r.failed {
 		return
 	}

@@ -52,9 +52,9 @@ func (a answer) into(m *yaml.Node) {
 	}
 }
 
-// output translates a stub's output. recvs, for a bidi stub with inputs,
-// are the matches of its messages, in order.
-func (r *reader) output(out *yaml.Node, kind mockserver.Kind, method string, recvs []*yaml.Node) answer {
+// output translates the output of a stub that is no bidi stub's (those
+// are forEach rules: bidiRules).
+func (r *reader) output(out *yaml.Node, kind mockserver.Kind, method string) answer {
 	a := answer{kind: kind}
 	if out.Kind != yaml.MappingNode {
 		r.problem(out, "output", "want a mapping of data, stream, error, code, details, headers, trailers, delay")
@@ -128,21 +128,6 @@ func (r *reader) output(out *yaml.Node, kind mockserver.Kind, method string, rec
 			if native.Get(m, "_gripmock") != nil {
 				directives = true
 			}
-		}
-		if kind == mockserver.BidiStream && recvs != nil {
-			streamed := stream != nil && len(stream.Content) > 0
-			if !streamed {
-				msgs = nil
-				if !native.IsNull(data) {
-					msgs = []*yaml.Node{data}
-				}
-			}
-			a.steps, a.pace = r.bidiScript(recvs, msgs, streamed, delay, st)
-			return a
-		}
-		if kind == mockserver.BidiStream {
-			r.notYet(out, "output", "a bidi stub without inputs")
-			return a
 		}
 		if !directives {
 			if len(msgs) == 0 && st != nil {

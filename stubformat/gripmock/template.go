@@ -74,9 +74,9 @@ func isTemplateText(s string) bool { return strings.Contains(s, "{{") }
 // in is the request type, when known, for the JSON names.
 // On a bidi method (bidi) .Request is the message being answered, as
 // gripmock's: .Message there, and .MessageIndex that message's index; in
-// a stub that becomes a forEach rule (rule) .AttemptNumber counts the
-// messages the rule answered, .RuleHit, and in one with inputs those the
-// stub answered, .MessageHit. times is the stub's options.times.
+// a stub that becomes a forEach rule (rule: every bidi stub) .AttemptNumber
+// counts the messages the rule answered, .RuleHit. times is the stub's
+// options.times.
 func translateTemplate(text string, in protoreflect.MessageDescriptor, bidi, rule bool, times int) (string, error) {
 	funcs := map[string]any{}
 	for name := range gripmockFuncs {
@@ -336,10 +336,6 @@ func (t *translator) field(f *parse.FieldNode) parse.Node {
 	case to == "Hit" && t.rule:
 		// gripmock counts every message of a bidi stream a stub answers.
 		to = "RuleHit"
-	case to == "Hit" && t.bidi:
-		// .Hit counts calls; with inputs gripmock counts the messages
-		// the stub answers, over its calls.
-		to = "MessageHit"
 	}
 	if head == "MessageIndex" && t.bidi {
 		// gripmock's counts the messages received; .Index those sent.
