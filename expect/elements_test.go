@@ -64,6 +64,9 @@ var listCalls = []struct{ req, want string }{
 	{`{"id": "any-label", "labels": {"a": "x"}}`, "MISS"},
 	{`{"id": "incl", "tags": ["b", "a", "c", "a"]}`, "two a's among others"},
 	{`{"id": "incl", "tags": ["a", "b"]}`, "MISS"},
+	{`{"id": "none", "filters": [{"category": "toys"}, {"category": "pets", "minPrice": 3}]}`, "no element priced"},
+	{`{"id": "none"}`, "no element priced"},
+	{`{"id": "none", "filters": [{"category": "pets"}, {"category": "toys", "minPrice": 3}]}`, "MISS"},
 }
 
 func runListCalls(t *testing.T, call func(string) string) {
@@ -98,6 +101,9 @@ func TestListElements(t *testing.T) {
 		e("tag").WithRequestField("tags", expect.SomeElement(expect.Prefix("sale-"))).Return(item(t, md, "a sale tag"))
 		e("any-label").WithRequestField("labels", expect.SomeElement(expect.Eq("gold"))).Return(item(t, md, "a gold label"))
 		e("incl").WithRequestField("tags", expect.Includes("a", expect.Eq("a"))).Return(item(t, md, "two a's among others"))
+		e("none").WithRequestField("filters", expect.Not(expect.SomeElement(expect.Fields(
+			expect.Field("category", expect.Eq("toys")), expect.Field("minPrice", expect.Present()))))).
+			Return(item(t, md, "no element priced"))
 		runListCalls(t, call)
 		m.Reset() // the misses were wanted
 	})
@@ -133,6 +139,9 @@ func TestListElements(t *testing.T) {
 - method: shop.v1.ShopService/GetItem
   request: {fields: {id: incl, tags: {includes: [a, {equal: a}]}}}
   response: {name: two a's among others}
+- method: shop.v1.ShopService/GetItem
+  request: {fields: {id: none, filters: {not: {someElement: {fields: {category: toys, minPrice: {present: true}}}}}}}
+  response: {name: no element priced}
 `)
 		runListCalls(t, call)
 		m.Reset()
@@ -178,6 +187,8 @@ func TestListElementErrors(t *testing.T) {
 		{"a bad bracket", "tags[0", expect.Eq("a"), "want names joined by dots, each with at most one [index] or [key]"},
 		{"no operator", "tags", expect.SomeElement(nil), "someElement needs an operator"},
 		{"includes on a string", "id", expect.Includes("a"), "includes works on repeated fields, not a string"},
+		{"not without an operator", "tags", expect.Not(nil), "not needs an operator"},
+		{"not of an operator that does not bind", "id", expect.Not(expect.SomeElement(expect.Eq("a"))), "not: someElement works on repeated and map fields"},
 		{"includes of the wrong type", "tags", expect.Includes(3), "includes[0]: equal: operand 3 is not a string"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -51,6 +51,7 @@ const (
 	opEntries
 	opSome     // some element of a list (value of a map) passes
 	opIncludes // unordered, other elements besides
+	opNot      // the operator it holds fails
 )
 
 var opNames = map[opKind]string{
@@ -58,6 +59,7 @@ var opNames = map[opKind]string{
 	opGt: "gt", opGte: "gte", opLt: "lt", opLte: "lte", opLen: "len", opPresent: "present",
 	opAbsent: "absent", opAnyOf: "anyOf", opAll: "all of", opUnordered: "unordered",
 	opFields: "fields", opEntries: "entries", opSome: "someElement", opIncludes: "includes",
+	opNot: "not",
 }
 
 // opSpec is an operator before it is bound to a field: its operand is
@@ -81,7 +83,7 @@ func (s *opSpec) String() string {
 	switch s.kind {
 	case opPresent, opAbsent:
 		return opNames[s.kind]
-	case opAnyOf, opAll, opUnordered, opSome, opIncludes:
+	case opAnyOf, opAll, opUnordered, opSome, opIncludes, opNot:
 		parts := make([]string, len(s.subs))
 		for i, sub := range s.subs {
 			parts[i] = sub.String()
@@ -230,6 +232,16 @@ func SomeElement(op Op) Op {
 		return &opSpec{kind: opSome, err: fmt.Errorf("someElement needs an operator")}
 	}
 	return &opSpec{kind: opSome, subs: []*opSpec{op.spec()}}
+}
+
+// Not holds when op does not: Not(SomeElement(Prefix("sale-"))) holds
+// for a list with no element so prefixed (an empty one too), Not(Eq("a"))
+// for any value but a.
+func Not(op Op) Op {
+	if op == nil {
+		return &opSpec{kind: opNot, err: fmt.Errorf("not needs an operator")}
+	}
+	return &opSpec{kind: opNot, subs: []*opSpec{op.spec()}}
 }
 
 // listOp is an operator over other operators, such as allOf and anyOf.
@@ -775,6 +787,12 @@ func bindOpOn(s *opSpec, fd protoreflect.FieldDescriptor, t target) (func(protor
 			}, nil
 		}
 		return nil, fmt.Errorf("someElement works on repeated and map fields")
+	case opNot:
+		test, err := bindOpOn(s.subs[0], fd, t)
+		if err != nil {
+			return nil, fmt.Errorf("not: %w", err)
+		}
+		return func(v protoreflect.Value, has bool) bool { return !test(v, has) }, nil
 	case opAnyOf, opAll:
 		tests := make([]func(protoreflect.Value, bool) bool, len(s.subs))
 		for i, sub := range s.subs {

@@ -16,9 +16,10 @@ var opKeys = map[string]opKind{
 	"gt": opGt, "gte": opGte, "lt": opLt, "lte": opLte, "len": opLen,
 	"present": opPresent, "absent": opAbsent, "anyOf": opAnyOf, "allOf": opAll, "unordered": opUnordered,
 	"fields": opFields, "entries": opEntries, "someElement": opSome, "includes": opIncludes,
+	"not": opNot,
 }
 
-const opList = "equal, regex, contains, prefix, suffix, gt, gte, lt, lte, len, present, absent, anyOf, allOf, unordered, includes, someElement, fields or entries"
+const opList = "equal, regex, contains, prefix, suffix, gt, gte, lt, lte, len, present, absent, anyOf, allOf, unordered, includes, someElement, not, fields or entries"
 
 // fieldsMatcher reads a stub's "fields": a mapping from a field path to an
 // operator (a scalar or a list is shorthand for equal), bound to md now so
@@ -136,7 +137,7 @@ func (s Stub) op1(kn, vn *yaml.Node, field string) (*opSpec, error) {
 		if err := p.err(); err != nil {
 			return nil, err
 		}
-	case opSome:
+	case opSome, opNot:
 		sub, err := s.op(vn, where)
 		if err != nil {
 			return nil, err

@@ -241,6 +241,8 @@ func TestWireMockMatcherProblems(t *testing.T) {
 			`request.bodyPatterns[0].equalToJson: id is a string, not a list: the JSON never matches it`},
 		{"GetItem", `{"equalToJson": {"tags": [3, "${json-unit.any-number}"]}, "ignoreExtraElements": true}`,
 			`request.bodyPatterns[0].equalToJson: ${json-unit.any-number} never matches the field tags[1]: its JSON is a string`},
+		{"GetItem", `{"matchesJsonPath": {"expression": "$.tags.length()", "absent": true}}`,
+			jp + `.expression: not supported yet: the JSON path "$.tags.length()": absent on length()`},
 		{"GetItem", `{"matchesJsonPath": {"expression": "$.tags.length()", "equalTo": "0"}}`,
 			jp + `.expression: the JSON path "$.tags.length()" never matches: length() of a value the extension's JSON holds is never 0 (it leaves out empty ones)`},
 	} {

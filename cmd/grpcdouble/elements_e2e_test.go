@@ -56,6 +56,12 @@ func TestServeListElements(t *testing.T) {
       id: includes
       tags: {includes: [b, {prefix: a}]}
   response: {name: b and an a}
+- method: /shop.v1.ShopService/GetItem
+  request:
+    fields:
+      id: no-sale
+      tags: {not: {someElement: {prefix: sale-}}}
+  response: {name: nothing on sale}
 `, nil); code != http.StatusCreated {
 		t.Fatalf("POST /stubs with someElement: %d", code)
 	}
@@ -65,6 +71,9 @@ func TestServeListElements(t *testing.T) {
 		{`{"id": "posted", "tags": ["new", "sale-"]}`, miss},
 		{`{"id": "includes", "tags": ["x", "ab", "b"]}`, "b and an a"},
 		{`{"id": "includes", "tags": ["ab", "ac"]}`, miss},
+		{`{"id": "no-sale", "tags": ["new", "x"]}`, "nothing on sale"},
+		{`{"id": "no-sale"}`, "nothing on sale"},
+		{`{"id": "no-sale", "tags": ["new", "sale-1"]}`, miss},
 	})
 	if err := stop(); err != nil {
 		t.Error(err)

@@ -281,6 +281,59 @@ type pathTr struct {
 	// indefinite: the path went through [*], a filter or a deep scan, so
 	// it finds a list of values.
 	indefinite bool
+	// negate: absent on an indefinite path, translated as the path
+	// finding nothing, the tests then negated.
+	negate bool
+}
+
+// translate is the alternatives of field tests the path makes from p.
+func (t *pathTr) translate(segs []pathSeg, p pos) ([]conj, error) {
+	alts, err := t.walk(segs, p)
+	if err != nil || !t.negate {
+		return alts, err
+	}
+	return negate(alts, t.line)
+}
+
+// negate is the alternatives that hold when none of alts does: each
+// alternative has a test that fails (not (a and b) or not c is
+// (not a or not b) and not c), made alternatives again.
+func negate(alts []conj, line int) ([]conj, error) {
+	out := []conj{{}}
+	for _, a := range alts {
+		if len(a) == 0 {
+			return nil, never("absent on a path that finds a value in every request")
+		}
+		var ors []conj
+		for _, ft := range a {
+			if ft.path == "" {
+				return nil, unsupported("absent on a test of the request itself")
+			}
+			ors = append(ors, conj{{path: ft.path, op: notOp(ft.op, line)}})
+		}
+		var err error
+		if out, err = cross(out, ors); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// notOp is the operator that holds where op fails.
+func notOp(op *yaml.Node, line int) *yaml.Node {
+	n := native.Map(line)
+	if len(op.Content) == 2 && op.Content[1].Value == "true" {
+		switch op.Content[0].Value {
+		case "present":
+			native.Set(n, "absent", native.Bool(line, true))
+			return n
+		case "absent":
+			native.Set(n, "present", native.Bool(line, true))
+			return n
+		}
+	}
+	native.Set(n, "not", op)
+	return n
 }
 
 func (t *pathTr) walk(segs []pathSeg, p pos) ([]conj, error) {
@@ -756,10 +809,17 @@ func (t *pathTr) leaf(p pos) ([]conj, error) {
 		native.Set(op, "present", native.Bool(t.line, true))
 		return one(op), nil
 	}
-	if t.kind == "absent" {
-		if t.indefinite {
-			return nil, unsupported("absent on a JSON path that finds a list of values ([*], a filter or a deep scan)")
+	if t.kind == "absent" && t.indefinite {
+		// WireMock's absent holds when the path finds no value (or only
+		// JSON null: a google.protobuf.Value's null is never tested here).
+		if p.known && p.fd != nil && nullable(p.fd) {
+			return nil, unsupported("absent on a path finding a %s, which may be JSON null", kind(p))
 		}
+		// absent: false is the path finding a value, as the string form.
+		t.negate = t.lf.Value == "true"
+		return (&pathTr{line: t.line}).leaf(p)
+	}
+	if t.kind == "absent" {
 		if p.path == "" {
 			return nil, never("absent on the request itself")
 		}
@@ -799,6 +859,16 @@ func (t *pathTr) leaf(p pos) ([]conj, error) {
 		return one(op), nil
 	}
 	return one(scalar), nil
+}
+
+// nullable reports whether the JSON of fd (of an element of it) may be
+// null: google.protobuf.Value and NullValue.
+func nullable(fd protoreflect.FieldDescriptor) bool {
+	if fd.IsMap() {
+		fd = fd.MapValue()
+	}
+	return (fd.Message() != nil && fd.Message().FullName() == "google.protobuf.Value") ||
+		(fd.Enum() != nil && fd.Enum().FullName() == "google.protobuf.NullValue")
 }
 
 func jsonKindAt(p pos) string {

@@ -5,7 +5,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/descriptorpb"
+	_ "google.golang.org/protobuf/types/known/structpb"
 )
 
 // FuzzJSONPath: any JSON path gives native tests or an error, on a message
@@ -15,9 +17,11 @@ func FuzzJSONPath(f *testing.F) {
 		"$.a.b", "$.items[0].name", "$.items[-1]", "$.items[*].name", "$..name", "$[?(@.n > 1 || @.name == 'x')]",
 		"$.items[?(@.n >= 2 && @.name =~ /a[b]+/)].name", "$.tags[?(@ == 'a')]", "$.labels.env", "$.tags.length()",
 		"$['name']", "$.items[0:2]", "$[?(@.self.n)]", "$..self", "$.items[?(@ == 1)]", "$.[", "$[?(", "$..", "$.x()",
+		"$.items[*].self.n", "$.items[?(@.n > 1 || @.name == 'x')].tags", "$..tags",
 	} {
 		f.Add(s, "")
 		f.Add(s, "equalTo")
+		f.Add(s, "absent")
 	}
 	n, err := protodesc.NewFile(&descriptorpb.FileDescriptorProto{
 		Name: ptr("f.proto"), Package: ptr("f"), Syntax: ptr("proto3"),
@@ -53,9 +57,9 @@ func FuzzJSONPath(f *testing.F) {
 		for _, p := range []pos{{md: md, known: true}, {}} {
 			tr := &pathTr{line: 1}
 			if kind != "" {
-				tr.kind, tr.lf = kind, &yaml.Node{Kind: yaml.ScalarNode, Value: "1"}
+				tr.kind, tr.lf = kind, &yaml.Node{Kind: yaml.ScalarNode, Value: "true"}
 			}
-			_, _ = tr.walk(segs, p)
+			_, _ = tr.translate(segs, p)
 		}
 	})
 }
@@ -73,4 +77,28 @@ func fieldProto(name string, n int32, typ descriptorpb.FieldDescriptorProto_Type
 		fd.TypeName = ptr(typeName)
 	}
 	return fd
+}
+
+// A google.protobuf.Value may be JSON null, which WireMock's absent takes
+// for no value: absent on a path finding such values stays refused.
+func TestAbsentOnNullable(t *testing.T) {
+	fd, err := protodesc.NewFile(&descriptorpb.FileDescriptorProto{
+		Name: ptr("v.proto"), Package: ptr("v"), Syntax: ptr("proto3"), Dependency: []string{"google/protobuf/struct.proto"},
+		MessageType: []*descriptorpb.DescriptorProto{{
+			Name:  ptr("M"),
+			Field: []*descriptorpb.FieldDescriptorProto{fieldProto("vals", 1, descriptorpb.FieldDescriptorProto_TYPE_MESSAGE, ".google.protobuf.Value", true)},
+		}},
+	}, protoregistry.GlobalFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs, err := parseJSONPath("$.vals[*]")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &pathTr{line: 1, kind: "absent", lf: &yaml.Node{Kind: yaml.ScalarNode, Value: "true"}}
+	_, err = tr.translate(segs, pos{md: fd.Messages().Get(0), known: true})
+	if want := "absent on a path finding a element of a repeated google.protobuf.Value, which may be JSON null"; err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
+	}
 }

@@ -599,7 +599,7 @@ func (r *reader) jsonPathTests(v *yaml.Node, where string) ([]conj, bool) {
 		r.problem(expr, where, "not supported yet: the JSON path %q: %v", expr.Value, err)
 		return nil, false
 	}
-	alts, err := t.walk(segs, pos{md: r.in, known: r.in != nil})
+	alts, err := t.translate(segs, pos{md: r.in, known: r.in != nil})
 	var pe *pathErr
 	switch {
 	case err == nil:
