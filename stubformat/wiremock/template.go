@@ -114,6 +114,9 @@ type hbTranslator struct {
 	// variable and the depth of blocks it was set at (it ends with them).
 	captures map[string]hbCapture
 	depth    int
+	// atRoot is set while a ../ path reads the template's root context
+	// from inside blocks: the call's data is still read from $.
+	atRoot bool
 }
 
 type hbCapture struct {
@@ -126,6 +129,7 @@ type hbScope struct {
 	each   bool
 	this   hbOut             // what this stands for (its expr is "."), typed when known
 	params map[string]string // block params (as |item i|) to the Go variables
+	item   string            // the Go variable holding the context (for ../ from inner blocks)
 	index  string            // #each: the Go variable of @index (@key on a map)
 	list   string            // #each: the Go variable holding the list (for @last)
 }
@@ -133,7 +137,7 @@ type hbScope struct {
 // root is a value of the call's own data: .Request, or $.Request inside a
 // block that moves the dot.
 func (t *hbTranslator) root(name string) string {
-	if len(t.scopes) > 0 {
+	if len(t.scopes) > 0 || t.atRoot {
 		return "$." + name
 	}
 	return "." + name
@@ -150,7 +154,7 @@ func (t *hbTranslator) fail(format string, args ...any) {
 func translateTemplate(text string, body requestBody) (string, error) {
 	t := &hbTranslator{in: body.in, body: strings.TrimPrefix(body.value, ".")}
 	var b strings.Builder
-	var open []string
+	var open []hbBlock
 	rest := text
 	for {
 		i := strings.Index(rest, "{{")
@@ -201,13 +205,14 @@ func translateTemplate(text string, body requestBody) (string, error) {
 			default:
 				b.WriteString("{{ if " + t.condition(c) + " }}")
 			}
-			open = append(open, c.name)
+			open = append(open, hbBlock{name: c.name, ends: 1, scoped: c.name == "each" || c.name == "with"})
 			t.depth = len(open)
 		case strings.HasPrefix(body, "/"):
 			name := strings.TrimSpace(body[1:])
-			if len(open) == 0 || open[len(open)-1] != name {
+			if len(open) == 0 || open[len(open)-1].name != name {
 				return "", fmt.Errorf("a WireMock template closes {{/%s}} where no {{#%s}} is open", name, name)
 			}
+			top := open[len(open)-1]
 			open = open[:len(open)-1]
 			t.depth = len(open)
 			for k, v := range t.captures {
@@ -215,25 +220,39 @@ func translateTemplate(text string, body requestBody) (string, error) {
 					delete(t.captures, k)
 				}
 			}
-			if name == "each" || name == "with" {
+			if top.scoped {
 				t.scopes = t.scopes[:len(t.scopes)-1]
 			}
-			b.WriteString("{{ end }}")
+			b.WriteString(strings.Repeat("{{ end }}", top.ends))
 		case body == "else" || body == "^":
 			if len(open) == 0 {
 				return "", fmt.Errorf("a WireMock template has {{else}} outside a block")
 			}
+			if open[len(open)-1].elsed {
+				return "", fmt.Errorf("a WireMock template block #%s has a second {{else}}", open[len(open)-1].name)
+			}
+			open[len(open)-1].elsed = true
+			t.leaveScope(&open[len(open)-1])
 			b.WriteString("{{ else }}")
 		case strings.HasPrefix(body, "else "):
 			if len(open) == 0 {
 				return "", fmt.Errorf("a WireMock template has {{else}} outside a block")
 			}
-			if top := open[len(open)-1]; top == "each" || top == "with" {
-				return "", fmt.Errorf("not supported yet: {{else if}} in the WireMock template block #%s", top)
-			}
 			c, err := parseCall(strings.TrimPrefix(body, "else "))
 			if err != nil {
 				return "", err
+			}
+			top := &open[len(open)-1]
+			if top.elsed {
+				return "", fmt.Errorf("a WireMock template block #%s has {{else if}} after its {{else}}", top.name)
+			}
+			if top.scoped {
+				// Go's range and with take no else if: the inverse holds
+				// an if of its own, closed with the block.
+				t.leaveScope(top)
+				b.WriteString("{{ else }}{{ if " + t.condition(c) + " }}")
+				top.ends++
+				break
 			}
 			b.WriteString("{{ else if " + t.condition(c) + " }}")
 		default:
@@ -257,9 +276,28 @@ func translateTemplate(text string, body requestBody) (string, error) {
 		}
 	}
 	if len(open) > 0 {
-		return "", fmt.Errorf("a WireMock template opens {{#%s}} and never closes it", open[len(open)-1])
+		return "", fmt.Errorf("a WireMock template opens {{#%s}} and never closes it", open[len(open)-1].name)
 	}
 	return b.String(), nil
+}
+
+// hbBlock is a block open in the template: its name, the {{ end }}s that
+// close it, and whether it still holds a scope (#each and #with until
+// their else, which Handlebars renders in the context outside them).
+type hbBlock struct {
+	name   string
+	ends   int
+	scoped bool
+	elsed  bool // its {{else}} seen: Handlebars takes no second
+}
+
+// leaveScope ends the context of #each or #with at its else: the inverse
+// reads the context outside, as Go's range and with do in theirs.
+func (t *hbTranslator) leaveScope(bl *hbBlock) {
+	if bl.scoped {
+		t.scopes = t.scopes[:len(t.scopes)-1]
+		bl.scoped = false
+	}
 }
 
 // condition is a block's test: #if X, #unless X, or a helper (#eq a b).
@@ -270,9 +308,11 @@ func (t *hbTranslator) condition(c *hbCall) string {
 			t.fail("WireMock's #%s takes one value", c.name)
 			return ""
 		}
-		v := t.operand(c.params[0])
+		// The value itself, not its JSON: an empty list is falsy, as in
+		// Handlebars, where its text "[]" would not be.
+		v := t.val(c.params[0])
 		if sub := c.params[0].sub; sub != nil && c.name == "if" {
-			v = t.call(sub).expr
+			v = t.call(sub).value()
 		}
 		if c.name == "unless" {
 			return "not " + paren(v)
@@ -318,25 +358,23 @@ func (t *hbTranslator) openScope(c *hbCall, params []string) string {
 	}
 	n := t.vars
 	t.vars++
-	sc := hbScope{each: c.name == "each", params: map[string]string{}}
 	item := fmt.Sprintf("$v%d", n)
+	sc := hbScope{each: c.name == "each", params: map[string]string{}, item: item}
 	if c.name == "with" {
 		sc.this = v
 		sc.this.expr, sc.this.raw = ".", ""
 		if v.raw != "" {
 			sc.this.expr, sc.this.raw = "toJson .", "."
 		}
-		out := "{{ with " + v.value() + " }}"
 		if len(params) > 0 {
 			if len(params) > 1 {
 				t.fail("WireMock's #with takes one block param (as |x|)")
 				return ""
 			}
 			sc.params[params[0]] = item
-			out = "{{ with " + item + " := " + v.value() + " }}"
 		}
 		t.scopes = append(t.scopes, sc)
-		return out
+		return "{{ with " + item + " := " + v.value() + " }}"
 	}
 	if v.raw == "" && v.fd == nil && c.params[0].sub == nil {
 		t.fail("not supported yet: #each over %s, which is not a list (a jsonPath, array or range is)", strings.Join(c.params[0].path, "."))
@@ -672,6 +710,9 @@ func (t *hbTranslator) path(p []string) hbOut {
 // @key, @first, @last, a block param(.field), or a field of the context.
 func (t *hbTranslator) scopePath(p []string) (hbOut, bool) {
 	sc := t.scopes[len(t.scopes)-1]
+	if p[0] == ".." {
+		return t.parentPath(p), true
+	}
 	switch p[0] {
 	case "@index", "@key", "@first", "@last":
 		if len(p) > 1 || !sc.each {
@@ -711,6 +752,49 @@ func (t *hbTranslator) scopePath(p []string) (hbOut, bool) {
 		return hbOut{}, false
 	}
 	return t.from(sc.this, sc, p), true
+}
+
+// parentPath reads ../name: each ../ leaves one #each or #with, as
+// Handlebars.java's child contexts do (#if and the like make none).
+func (t *hbTranslator) parentPath(p []string) hbOut {
+	up := 0
+	for up < len(p) && p[up] == ".." {
+		up++
+	}
+	rest := p[up:]
+	if up > len(t.scopes) {
+		t.fail("the WireMock template path %s goes above the template's root (%d #each or #with open around it)", strings.Join(p, "/"), len(t.scopes))
+		return hbOut{}
+	}
+	for _, sc := range t.scopes[len(t.scopes)-up:] {
+		if len(sc.params) > 0 {
+			// Handlebars.java puts a context of the params between the
+			// element and its parent: ../ then names another context.
+			t.fail("not supported yet: ../ out of a block with block params (as |x|); name the outer block's param instead")
+			return hbOut{}
+		}
+	}
+	if len(rest) > 0 && rest[0] == "this" {
+		rest = rest[1:]
+	}
+	if up == len(t.scopes) {
+		if len(rest) == 0 {
+			t.fail("not supported yet: the WireMock template's whole root context (%s)", strings.Join(p, "/"))
+			return hbOut{}
+		}
+		saved := t.scopes
+		t.scopes, t.atRoot = nil, true
+		out := t.path(rest)
+		t.scopes, t.atRoot = saved, false
+		return out
+	}
+	sc := t.scopes[len(t.scopes)-1-up]
+	base := sc.this
+	base.expr = sc.item
+	if base.raw != "" {
+		base.expr, base.raw = "toJson "+sc.item, sc.item
+	}
+	return t.from(base, sc, rest)
 }
 
 // from follows the field names (or list indexes) of rest from a block's
@@ -1112,6 +1196,9 @@ func exprOf(tk hbTok) (hbExpr, error) {
 // splitPath reads request.headers.x-id and request.headers.[x-id].
 func splitPath(s string) ([]string, error) {
 	var out []string
+	for strings.HasPrefix(s, "../") {
+		out, s = append(out, ".."), s[3:]
+	}
 	for s != "" {
 		if s[0] == '[' {
 			end := strings.IndexByte(s, ']')

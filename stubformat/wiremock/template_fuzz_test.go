@@ -24,6 +24,8 @@ func FuzzTranslateTemplate(f *testing.F) {
 		"{{date (truncateDate (now timezone='Asia/Tokyo') 'last day of month') format='yyyy'}}", "{{urlEncode request.path decode=true}}",
 		"{{lookup (jsonPath request.body '$.tags') 0}}", "{{jsonPath request.body '$.a[*].b.c'}}{{jsonPath request.body '$.a.length()'}}",
 		"{{regexExtract request.path '([a-z]+)' 'p' default='x'}}{{p.0}}{{p}}{{#each p}}{{this}}{{/each}}",
+		"{{#each (array 1 2)}}{{this}}{{else if request.path}}a{{else if x}}b{{else}}c{{/each}}", "{{#with (array 1)}}{{this}}{{else if ../x}}{{else}}{{/with}}",
+		"{{#each (jsonPath request.body '$.a')}}{{#each (array 1)}}{{../name}}{{../../request.path}}{{../this.b}}{{/each}}{{/each}}", "{{../x}}{{#each x as |y|}}{{../z}}{{/each}}",
 	} {
 		f.Add(s)
 	}
