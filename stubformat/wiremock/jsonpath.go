@@ -46,6 +46,7 @@ type cond struct {
 	path []string // nil: @, the value filtered itself
 	op   string   // "" when the condition is that the path is set
 	lit  string
+	not  bool // the condition negated (!)
 }
 
 var (
@@ -161,19 +162,23 @@ func inQuote(s string, i *int, quote *byte) bool {
 	return false
 }
 
-// splitTop cuts s at sep where sep stands outside quoted text and a
-// regular expression literal (/.../ after =~).
+// splitTop cuts s at sep where sep stands outside parentheses, quoted
+// text and a regular expression literal (/.../ after =~).
 func splitTop(s, sep string) []string {
 	var out []string
 	var quote byte
-	start := 0
+	start, depth := 0, 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case inQuote(s, &i, &quote):
 		case c == '/' && strings.HasSuffix(strings.TrimSpace(s[:i]), "=~"):
 			quote = '/'
-		case strings.HasPrefix(s[i:], sep):
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case depth == 0 && strings.HasPrefix(s[i:], sep):
 			out = append(out, s[start:i])
 			i += len(sep) - 1
 			start = i + 1
@@ -182,27 +187,85 @@ func splitTop(s, sep string) []string {
 	return append(out, s[start:])
 }
 
-// parseFilter reads a filter's expression: conditions joined by && and
-// alternatives by || (&& binds tighter, as in Jayway).
+// parseFilter reads a filter's expression into alternatives (||) of
+// conditions (&&): && binds tighter, as in Jayway; parentheses group, and
+// ! negates what follows it (!@.a: a is not set), pushed down to the
+// conditions (not (a and b) is not a or not b).
 func parseFilter(text string) ([][]cond, error) {
-	var alts [][]cond
-	for _, alt := range splitTop(text, "||") {
-		var conds []cond
-		for _, c := range splitTop(alt, "&&") {
-			c = strings.TrimSpace(c)
-			m := condRe.FindStringSubmatch(c)
-			if m == nil {
-				return nil, fmt.Errorf("the filter condition %q (want @.field OP value, OP one of == < <= > >= =~, or @.field; no parentheses, ! or functions)", c)
-			}
-			var path []string
-			if m[1] != "" {
-				path = strings.Split(strings.TrimPrefix(m[1], "."), ".")
-			}
-			conds = append(conds, cond{path: path, op: m[2], lit: m[3]})
-		}
-		alts = append(alts, conds)
+	return filterAlts(strings.TrimSpace(text), false, 0)
+}
+
+func filterAlts(text string, neg bool, depth int) ([][]cond, error) {
+	if depth > 32 {
+		return nil, errors.New("a filter nested more than 32 deep")
 	}
-	return alts, nil
+	all := func(parts []string, and bool) ([][]cond, error) {
+		var out [][]cond
+		for i, part := range parts {
+			alts, err := filterAlts(strings.TrimSpace(part), neg, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			switch {
+			case !and || i == 0:
+				out = append(out, alts...)
+			default:
+				var both [][]cond
+				for _, a := range out {
+					for _, b := range alts {
+						both = append(both, append(append([]cond{}, a...), b...))
+					}
+				}
+				out = both
+			}
+			if len(out) > maxAlternatives {
+				return nil, unsupported("a filter of more than %d alternatives", maxAlternatives)
+			}
+		}
+		return out, nil
+	}
+	if parts := splitTop(text, "||"); len(parts) > 1 {
+		return all(parts, neg) // not (a or b) is not a and not b
+	}
+	if parts := splitTop(text, "&&"); len(parts) > 1 {
+		return all(parts, !neg)
+	}
+	if rest, ok := strings.CutPrefix(text, "!"); ok {
+		rest = strings.TrimSpace(rest)
+		if strings.HasPrefix(rest, "@") {
+			c, err := filterCond(rest)
+			if err != nil {
+				return nil, err
+			}
+			if c.op != "" {
+				return nil, fmt.Errorf("the filter condition %q (! before @ negates @.field being set: write !(%s))", text, rest)
+			}
+			c.not = !neg
+			return [][]cond{{c}}, nil
+		}
+		return filterAlts(rest, !neg, depth+1)
+	}
+	if strings.HasPrefix(text, "(") && strings.HasSuffix(text, ")") {
+		return filterAlts(strings.TrimSpace(text[1:len(text)-1]), neg, depth+1)
+	}
+	c, err := filterCond(text)
+	if err != nil {
+		return nil, err
+	}
+	c.not = neg
+	return [][]cond{{c}}, nil
+}
+
+func filterCond(text string) (cond, error) {
+	m := condRe.FindStringSubmatch(text)
+	if m == nil {
+		return cond{}, fmt.Errorf("the filter condition %q (want @.field OP value, OP one of == < <= > >= =~, or @.field, joined by && and ||, grouped by parentheses, negated by !; no functions)", text)
+	}
+	var path []string
+	if m[1] != "" {
+		path = strings.Split(strings.TrimPrefix(m[1], "."), ".")
+	}
+	return cond{path: path, op: m[2], lit: m[3]}, nil
 }
 
 // pathErr is why a JSON path cannot be translated: never (it never
@@ -568,6 +631,24 @@ func (t *pathTr) conds(alts [][]cond, p pos) ([]conj, error) {
 // cond translates one condition; ok is false when it tests nothing (@ on
 // an element the path found).
 func (t *pathTr) cond(c cond, p pos) (fieldTest, bool, error) {
+	ft, ok, err := t.positive(c, p)
+	var pe *pathErr
+	switch {
+	case !c.not:
+		return ft, ok, err
+	case errors.As(err, &pe) && pe.never:
+		return fieldTest{}, false, fmt.Errorf("!: %v, so its negation holds for every request (drop the condition)", err)
+	case err != nil:
+		return fieldTest{}, false, err
+	case !ok:
+		return fieldTest{}, false, never("!@ never holds: the value filtered is there")
+	}
+	ft.op = notOp(ft.op, t.line)
+	return ft, true, nil
+}
+
+// positive translates the condition c without its !.
+func (t *pathTr) positive(c cond, p pos) (fieldTest, bool, error) {
 	target, path := p, p.path
 	for _, name := range c.path {
 		switch {
@@ -587,7 +668,7 @@ func (t *pathTr) cond(c cond, p pos) (fieldTest, bool, error) {
 		}
 		path = join(path, name)
 	}
-	if c.path == nil && p.known && p.message() {
+	if c.path == nil && c.op != "" && p.known && p.message() {
 		return fieldTest{}, false, never("@ %s %s compares a message with a value", c.op, c.lit)
 	}
 	op := native.Map(t.line)

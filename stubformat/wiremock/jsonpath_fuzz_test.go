@@ -19,6 +19,7 @@ func FuzzJSONPath(f *testing.F) {
 		"$['name']", "$.items[0:2]", "$[?(@.self.n)]", "$..self", "$.items[?(@ == 1)]", "$.[", "$[?(", "$..", "$.x()",
 		"$.items[*].self.n", "$.items[?(@.n > 1 || @.name == 'x')].tags", "$..tags",
 		"$[?(@.name > 'a' && @.n < 'b')]", "$.tags[?(@ <= 'm')]", "$.labels[?(@ > 'a')]",
+		"$[?(!(@.n > 1 && (@.name || @.self.n == 2)))]", "$.items[?(!@.name && !(@.n =~ /a(b)/))]", "$[?(!!@.name)]", "$[?(((@.n)))]", "$[?(!(@.n > 1)",
 	} {
 		f.Add(s, "")
 		f.Add(s, "equalTo")
