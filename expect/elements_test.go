@@ -66,6 +66,9 @@ var listCalls = []struct{ req, want string }{
 	{`{"id": "incl", "tags": ["a", "b"]}`, "MISS"},
 	{`{"id": "none", "filters": [{"category": "toys"}, {"category": "pets", "minPrice": 3}]}`, "no element priced"},
 	{`{"id": "none"}`, "no element priced"},
+	{`{"id": "after-m", "userId": "mugs"}`, "after m"},
+	{`{"id": "after-m", "userId": "Mugs"}`, "MISS"},
+	{`{"id": "after-m", "userId": "m"}`, "MISS"},
 	{`{"id": "none", "filters": [{"category": "pets"}, {"category": "toys", "minPrice": 3}]}`, "MISS"},
 }
 
@@ -104,6 +107,7 @@ func TestListElements(t *testing.T) {
 		e("none").WithRequestField("filters", expect.Not(expect.SomeElement(expect.Fields(
 			expect.Field("category", expect.Eq("toys")), expect.Field("minPrice", expect.Present()))))).
 			Return(item(t, md, "no element priced"))
+		e("after-m").WithRequestField("userId", expect.Gt("m")).Return(item(t, md, "after m"))
 		runListCalls(t, call)
 		m.Reset() // the misses were wanted
 	})
@@ -142,6 +146,9 @@ func TestListElements(t *testing.T) {
 - method: shop.v1.ShopService/GetItem
   request: {fields: {id: none, filters: {not: {someElement: {fields: {category: toys, minPrice: {present: true}}}}}}}
   response: {name: no element priced}
+- method: shop.v1.ShopService/GetItem
+  request: {fields: {id: after-m, userId: {gt: m}}}
+  response: {name: after m}
 `)
 		runListCalls(t, call)
 		m.Reset()
@@ -188,6 +195,8 @@ func TestListElementErrors(t *testing.T) {
 		{"no operator", "tags", expect.SomeElement(nil), "someElement needs an operator"},
 		{"includes on a string", "id", expect.Includes("a"), "includes works on repeated fields, not a string"},
 		{"not without an operator", "tags", expect.Not(nil), "not needs an operator"},
+		{"gt on a list of strings", "tags", expect.Gt("a"), "gt works on a single number, string, Timestamp or Duration, not a repeated string"},
+		{"gt on a string, given a number", "id", expect.Gt(3), "gt: operand 3 is not a string"},
 		{"not of an operator that does not bind", "id", expect.Not(expect.SomeElement(expect.Eq("a"))), "not: someElement works on repeated and map fields"},
 		{"includes of the wrong type", "tags", expect.Includes(3), "includes[0]: equal: operand 3 is not a string"},
 	} {

@@ -162,16 +162,16 @@ func Suffix(p string) Op {
 	return &opSpec{kind: opSuffix, text: fmt.Sprintf("%q", p), operand: jsonString(p)}
 }
 
-// Gt holds when a number, Timestamp or Duration field is greater than v.
+// Gt holds when a number, string (in byte order), Timestamp or Duration field is greater than v.
 func Gt(v any) Op { return goOperand(opGt, v) }
 
-// Gte holds when a number, Timestamp or Duration field is at least v.
+// Gte holds when a number, string (in byte order), Timestamp or Duration field is at least v.
 func Gte(v any) Op { return goOperand(opGte, v) }
 
-// Lt holds when a number, Timestamp or Duration field is less than v.
+// Lt holds when a number, string (in byte order), Timestamp or Duration field is less than v.
 func Lt(v any) Op { return goOperand(opLt, v) }
 
-// Lte holds when a number, Timestamp or Duration field is at most v.
+// Lte holds when a number, string (in byte order), Timestamp or Duration field is at most v.
 func Lte(v any) Op { return goOperand(opLte, v) }
 
 // Len holds when a repeated or map field has n entries, a string field n
@@ -997,7 +997,7 @@ func bindOpOn(s *opSpec, fd protoreflect.FieldDescriptor, t target) (func(protor
 		return nil, fmt.Errorf("len works on repeated, map, string and bytes fields")
 	case opGt, opGte, opLt, opLte:
 		if list || fd.IsMap() {
-			return nil, fmt.Errorf("%s works on a single number, Timestamp or Duration, not a %s", name, fieldKind(fd))
+			return nil, fmt.Errorf("%s works on a single number, string, Timestamp or Duration, not a %s", name, fieldKind(fd))
 		}
 		cmpTo, err := comparer(fd)
 		if err != nil {
@@ -1071,6 +1071,9 @@ func comparer(fd protoreflect.FieldDescriptor) (func(a, b protoreflect.Value) (i
 		return func(a, b protoreflect.Value) (int, bool) { return cmpOrdered(a.Int(), b.Int()), true }, nil
 	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind, protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
 		return func(a, b protoreflect.Value) (int, bool) { return cmpOrdered(a.Uint(), b.Uint()), true }, nil
+	case protoreflect.StringKind:
+		// Byte order, which for UTF-8 is the order of code points.
+		return func(a, b protoreflect.Value) (int, bool) { return cmpOrdered(a.String(), b.String()), true }, nil
 	case protoreflect.FloatKind, protoreflect.DoubleKind:
 		return func(a, b protoreflect.Value) (int, bool) {
 			x, y := a.Float(), b.Float()
@@ -1092,10 +1095,10 @@ func comparer(fd protoreflect.FieldDescriptor) (func(a, b protoreflect.Value) (i
 			}, nil
 		}
 	}
-	return nil, fmt.Errorf("works on numbers, Timestamps and Durations, not a %s", fieldKind(fd))
+	return nil, fmt.Errorf("works on numbers, strings, Timestamps and Durations, not a %s", fieldKind(fd))
 }
 
-func cmpOrdered[T int64 | uint64 | float64](a, b T) int {
+func cmpOrdered[T int64 | uint64 | float64 | string](a, b T) int {
 	switch {
 	case a < b:
 		return -1

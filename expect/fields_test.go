@@ -210,7 +210,7 @@ func TestWithRequestFieldSetupErrors(t *testing.T) {
 		}, "RecvMatching: field message (string): regex \"(\": error parsing regexp"},
 		{"gt on a message", func(m *expect.Mock) {
 			m.ServerStream(listFeatures).WithRequestField("lo", expect.Gt(1)).Send()
-		}, "gt: works on numbers, Timestamps and Durations, not a routeguide.Point"},
+		}, "gt: works on numbers, strings, Timestamps and Durations, not a routeguide.Point"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ft := &fakeT{}

@@ -62,6 +62,12 @@ func TestServeListElements(t *testing.T) {
       id: no-sale
       tags: {not: {someElement: {prefix: sale-}}}
   response: {name: nothing on sale}
+- method: /shop.v1.ShopService/GetItem
+  request:
+    fields:
+      id: m-users
+      userId: {gte: m, lt: n}
+  response: {name: an m user}
 `, nil); code != http.StatusCreated {
 		t.Fatalf("POST /stubs with someElement: %d", code)
 	}
@@ -74,6 +80,8 @@ func TestServeListElements(t *testing.T) {
 		{`{"id": "no-sale", "tags": ["new", "x"]}`, "nothing on sale"},
 		{`{"id": "no-sale"}`, "nothing on sale"},
 		{`{"id": "no-sale", "tags": ["new", "sale-1"]}`, miss},
+		{`{"id": "m-users", "userId": "mia"}`, "an m user"},
+		{`{"id": "m-users", "userId": "nia"}`, miss},
 	})
 	if err := stop(); err != nil {
 		t.Error(err)

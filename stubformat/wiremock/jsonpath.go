@@ -617,8 +617,9 @@ func dotted(path []string) string {
 
 // comparison is a filter's OP value as an operator on the value at p.
 // Jayway compares a number with a number and a string with a string for
-// < <= > >=, and == takes a number and its text for equal; an int64's
-// JSON is a string.
+// < <= > >= (strings as Java's compareTo, which is native's order but
+// for characters past U+FFFF), and == takes a number and its text for
+// equal; an int64's JSON is a string.
 func comparison(cmp, lit string, line int, p pos) (*yaml.Node, error) {
 	op := native.Map(line)
 	if cmp == "=~" {
@@ -655,13 +656,28 @@ func comparison(cmp, lit string, line int, p pos) (*yaml.Node, error) {
 		return op, nil
 	}
 	switch {
-	case want != "number":
-		return nil, unsupported("%s with a %s (the reader compares numbers)", cmp, want)
-	case got != "" && got != "number":
+	case want == "string" && got == "":
+		// Jayway compares strings with strings: an int64's JSON text too.
+		return nil, unsupported("%s with a string takes the method's descriptors (--proto or --protoset) to convert", cmp)
+	case want == "string" && got == "string" && valueKind(p) != protoreflect.StringKind:
+		return nil, unsupported("%s with a string on a %s (Jayway compares its JSON text)", cmp, kind(p))
+	case want == "string" && got != "string":
+		return nil, never("%s %s never matches: the field's JSON is a %s", cmp, lit, got)
+	case want != "number" && want != "string":
+		return nil, unsupported("%s with a %s (the reader compares numbers and strings)", cmp, want)
+	case want == "number" && got != "" && got != "number":
 		return nil, never("%s %s never matches: the field's JSON is a %s", cmp, lit, got)
 	}
 	native.Set(op, map[string]string{">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}[cmp], v)
 	return op, nil
+}
+
+// valueKind is the kind of the value at p: a map's value's for one.
+func valueKind(p pos) protoreflect.Kind {
+	if p.elem && p.fd.IsMap() {
+		return p.fd.MapValue().Kind()
+	}
+	return p.fd.Kind()
 }
 
 // elemJSONKind is the JSON kind of one element of a list field (one value

@@ -18,6 +18,7 @@ func FuzzJSONPath(f *testing.F) {
 		"$.items[?(@.n >= 2 && @.name =~ /a[b]+/)].name", "$.tags[?(@ == 'a')]", "$.labels.env", "$.tags.length()",
 		"$['name']", "$.items[0:2]", "$[?(@.self.n)]", "$..self", "$.items[?(@ == 1)]", "$.[", "$[?(", "$..", "$.x()",
 		"$.items[*].self.n", "$.items[?(@.n > 1 || @.name == 'x')].tags", "$..tags",
+		"$[?(@.name > 'a' && @.n < 'b')]", "$.tags[?(@ <= 'm')]", "$.labels[?(@ > 'a')]",
 	} {
 		f.Add(s, "")
 		f.Add(s, "equalTo")
