@@ -40,6 +40,9 @@ var wiremockHelperCalls = []call{
 	{name: "each's else after an else if not taken",
 		do:   unary(getItem, `{"id": "h-parent"}`),
 		want: ok(`{"name":"nobody","tags":["","none",""]}`)},
+	{name: "arrayAdd and arrayRemove: a list, written as Java's; at the end, the start, a position; #each and arrayJoin over one",
+		do:   unary(getItem, `{"id": "h-array", "tags": ["a", "b"]}`),
+		want: ok(`{"name":"[a, b, z]","tags":["[z, a, b]","[a, z, b]","[a]","[b]","1;3;","1,2,3"]}`)},
 	{name: "regexExtract, substring, base64 (= escaped in {{ }}), formatJson as Jackson lays it out, replace, joins, val, toJson, array, size",
 		do: unary(getItem, `{"id": "h-text-42", "userId": "ann b", "tags": ["x", "y"]}`),
 		want: ok(compact(`{"name":"42|none|ann|b","tags":["YW5uIGI&#x3D;","YW5uIGI=","ann","YW5uIGI"],"attributes":{` +

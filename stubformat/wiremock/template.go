@@ -47,13 +47,14 @@ var hbHelpers = map[string]bool{
 	"substring": true, "base64": true, "formatJson": true, "date": true, "parseDate": true, "val": true,
 	"toJson": true, "array": true, "range": true, "arrayJoin": true, "join": true, "replace": true,
 	"defaultIfEmpty": true, "truncateDate": true, "urlEncode": true, "lookup": true,
+	"arrayAdd": true, "arrayRemove": true,
 }
 
 // Helpers WireMock has that the reader does not translate yet; named so the
 // error says "not yet" rather than "unknown".
 var hbKnown = map[string]bool{
 	"each": true, "with": true, "dateFormat": true, "formatXml": true, "xPath": true, "soapXPath": true, "formData": true,
-	"arrayAdd": true, "arrayRemove": true, "parseJson": true, "jsonMerge": true, "jsonRemove": true,
+	"parseJson": true, "jsonMerge": true, "jsonRemove": true,
 	"jsonArrayAdd": true, "jsonSort": true, "systemValue": true, "hostname": true, "capitalize": true,
 	"capitalizeFirst": true, "abbreviate": true, "center": true, "cut": true, "ljust": true, "rjust": true,
 	"slugify": true, "stringFormat": true, "stripTags": true, "wordWrap": true, "yesno": true,

@@ -26,6 +26,7 @@ func FuzzTranslateTemplate(f *testing.F) {
 		"{{regexExtract request.path '([a-z]+)' 'p' default='x'}}{{p.0}}{{p}}{{#each p}}{{this}}{{/each}}",
 		"{{#each (array 1 2)}}{{this}}{{else if request.path}}a{{else if x}}b{{else}}c{{/each}}", "{{#with (array 1)}}{{this}}{{else if ../x}}{{else}}{{/with}}",
 		"{{#each (jsonPath request.body '$.a')}}{{#each (array 1)}}{{../name}}{{../../request.path}}{{../this.b}}{{/each}}{{/each}}", "{{../x}}{{#each x as |y|}}{{../z}}{{/each}}",
+		"{{arrayAdd (jsonPath request.body '$.t') 'z' position=1}}{{arrayRemove (array 1 2) position='start'}}{{#each (arrayAdd (range 1 2) 3 position='end')}}{{this}}{{/each}}",
 	} {
 		f.Add(s)
 	}
@@ -33,7 +34,7 @@ func FuzzTranslateTemplate(f *testing.F) {
 	for _, name := range []string{"htmlEscape", "header", "now", "randString", "uuid", "toString", "gtf", "gef", "ltf", "lef",
 		"contains", "regexMatch", "upper", "lower", "trim", "toJson", "default", "len", "math", "randInt", "randFloat", "randPick",
 		"list", "seq", "addf", "mulf", "subf", "regexFind", "substr", "b64enc", "b64dec", "trimSuffix", "formatJson", "compactJson",
-		"format", "timeAdd", "inZone", "parseTime", "unix", "join", "ternary", "empty", "replace", "sub", "int", "messageJson", "signedBytes", "truncateTime", "urlEncode", "urlDecode", "regexGroups", "extract"} {
+		"format", "timeAdd", "inZone", "parseTime", "unix", "join", "ternary", "empty", "replace", "sub", "int", "messageJson", "signedBytes", "truncateTime", "urlEncode", "urlDecode", "regexGroups", "extract", "append", "prepend", "concat", "slice", "initial", "rest"} {
 		funcs[name] = func(...any) string { return "" }
 	}
 	f.Fuzz(func(t *testing.T, text string) {

@@ -392,6 +392,8 @@ func (t *hbTranslator) more(c *hbCall, args func(int) []string) hbOut {
 			return hbOut{}
 		}
 		return hbOut{expr: "toJson " + t.val(c.params[0])}
+	case "arrayAdd", "arrayRemove":
+		return t.arrayEdit(c)
 	case "array", "range":
 		t.hashOf(c)
 		var l string
@@ -518,4 +520,69 @@ func (t *hbTranslator) more(c *hbCall, args func(int) []string) hbOut {
 	}
 	t.fail("not supported yet: the WireMock template helper %s here", c.name)
 	return hbOut{}
+}
+
+// arrayEdit is arrayAdd (a value put in at position=, by default the end)
+// and arrayRemove (the element at position= taken out, by default the
+// last), as sprig's list functions; the result is a list, written as
+// Java writes one.
+func (t *hbTranslator) arrayEdit(c *hbCall) hbOut {
+	h := t.hashOf(c, "position")
+	want := map[string]int{"arrayAdd": 2, "arrayRemove": 1}[c.name]
+	if len(c.params) != want {
+		t.fail("WireMock's %s takes a list%s, got %d values", c.name, map[bool]string{true: " and a value to add"}[want == 2], len(c.params))
+		return hbOut{}
+	}
+	in := t.arg(c.params[0])
+	if t.err != nil {
+		return hbOut{}
+	}
+	if in.raw == "" {
+		t.fail("WireMock's %s wants a list (a jsonPath, array or range)", c.name)
+		return hbOut{}
+	}
+	l := paren(in.raw)
+	pos := "end"
+	if p, ok := h["position"]; ok {
+		switch {
+		case p.isS:
+			pos = strings.ToLower(p.str)
+		case p.sub == nil && p.path == nil:
+			pos = p.lit
+		default:
+			t.fail("not supported yet: %s position= from a value of the request (give start, end or a number)", c.name)
+			return hbOut{}
+		}
+	}
+	n, err := strconv.Atoi(pos)
+	if pos != "start" && pos != "end" && (err != nil || n < 0) {
+		t.fail("WireMock's %s: position must be 'start', 'end' or a number from 0, got %q", c.name, pos)
+		return hbOut{}
+	}
+	var out string
+	safe := in.safe
+	if c.name == "arrayAdd" {
+		v := t.arg(c.params[1])
+		safe = safe && v.safe
+		val := t.val(c.params[1])
+		switch {
+		case pos == "end":
+			out = "append " + l + " " + val
+		case pos == "start" || n == 0:
+			out = "prepend " + l + " " + val
+		default:
+			// Past the list's end it fails the call (WireMock writes an error).
+			out = fmt.Sprintf("concat (slice %s 0 %d) (list %s) (slice %s %d)", l, n, val, l, n)
+		}
+	} else {
+		switch {
+		case pos == "end":
+			out = "initial " + l
+		case pos == "start" || n == 0:
+			out = "rest " + l
+		default:
+			out = fmt.Sprintf("concat (slice %s 0 %d) (slice %s %d)", l, n, l, n+1)
+		}
+	}
+	return hbOut{expr: fmt.Sprintf(`printf "[%%s]" (join ", " (%s))`, out), raw: out, safe: safe}
 }
