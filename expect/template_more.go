@@ -359,8 +359,19 @@ func inZone(t time.Time, zone string) (time.Time, error) {
 var internetTimes = []string{time.RFC3339Nano, time.RFC1123, "Mon, 2 Jan 2006 15:04:05 MST", time.RFC1123Z, time.RFC850, time.ANSIC}
 
 // parseTime reads a time in a Go layout, or, with layout "", in one of
-// internetTimes.
+// internetTimes; "epoch" and "unix" read milliseconds and seconds since
+// 1970, in UTC, as WireMock's parseDate does.
 func parseTime(layout, text string) (time.Time, error) {
+	if layout == "epoch" || layout == "unix" {
+		n, err := strconv.ParseInt(text, 10, 64)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("parseTime %s: %q is not a whole number", layout, text)
+		}
+		if layout == "unix" {
+			return time.Unix(n, 0).UTC(), nil
+		}
+		return time.UnixMilli(n).UTC(), nil
+	}
 	if layout != "" {
 		t, err := time.Parse(layout, text)
 		if err != nil {

@@ -43,7 +43,7 @@ func TestTemplateDecimalsJSONAndTimes(t *testing.T) {
   response: {name: '{{ formatJson "{" }}'}
 - method: routeguide.RouteGuide/GetFeature
   request: {fields: {latitude: 7}}
-  response: {name: '{{ urlEncode "a b~*é" }} {{ urlDecode "%41+b" }} {{ format (truncateTime (parseTime "" "2024-02-15T10:30:45Z") "month") "2006-01-02T15:04" }} {{ format (truncateTime (inZone (parseTime "" "2024-02-15T20:30:45Z") "Asia/Tokyo") "day") "2006-01-02T15:04Z07:00" }} {{ join "," (regexGroups "([a-z])([0-9])" "a1 b2") }}'}
+  response: {name: '{{ urlEncode "a b~*é" }} {{ urlDecode "%41+b" }} {{ format (truncateTime (parseTime "" "2024-02-15T10:30:45Z") "month") "2006-01-02T15:04" }} {{ format (truncateTime (inZone (parseTime "" "2024-02-15T20:30:45Z") "Asia/Tokyo") "day") "2006-01-02T15:04Z07:00" }} {{ join "," (regexGroups "([a-z])([0-9])" "a1 b2") }} {{ format (parseTime "epoch" "1700000000123") "2006-01-02T15:04:05.000Z07:00" }} {{ unix (parseTime "unix" "-60") }}'}
 - method: routeguide.RouteGuide/GetFeature
   request: {fields: {latitude: 8}}
   response: {name: '{{ urlDecode "%4" }}'}
@@ -72,7 +72,7 @@ func TestTemplateDecimalsJSONAndTimes(t *testing.T) {
 
 	f, err = client.GetFeature(ctx(t), &pb.Point{Latitude: 7})
 	require.NoError(t, err)
-	assert.Equal(t, "a+b%7E*%C3%A9 A b 2024-02-01T00:00 2024-02-16T00:00+09:00 a,1,b,2", f.Name, "form encoding as Java's URLEncoder; a day starts in the time's own zone")
+	assert.Equal(t, "a+b%7E*%C3%A9 A b 2024-02-01T00:00 2024-02-16T00:00+09:00 a,1,b,2 2023-11-14T22:13:20.123Z -60", f.Name, "form encoding as Java's URLEncoder; a day starts in the time's own zone; epoch milliseconds and unix seconds, in UTC")
 
 	for lat, want := range map[int32]string{8: `urlDecode: "%4" ends inside an escape`, 9: `truncateTime: unknown unit "week"`, 2: "math: division by zero", 3: `inZone: unknown time zone "Mars/Olympus"`,
 		4: "randPick: an empty list", 5: "formatJson: not JSON"} {

@@ -49,9 +49,9 @@ var wiremockHelperCalls = []call{
 			`"array":"[1, 2, 3]","arrayJoin":"&lt;x-y&gt;","compact":"{\"a\":[1,2]}","join":"a+b+c",` +
 			`"pretty":"{\n  \"a\" : 1,\n  \"b\" : [ 1, 2 ],\n  \"c\" : { },\n  \"d\" : \"x\"\n}",` +
 			`"replace":"ann_b","size":"2","toJson":"[\"x\",\"y\"]","val":"none"}}`))},
-	{name: "parseDate (HTTP date, ISO 8601, a format), date with offset= (a month past the 31st keeps to the month's end), date keeps its date's zone",
-		do:   unary(getItem, `{"id": "h-date"}`, "x-date", "Tue, 02 Jan 2024 10:00:00 GMT"),
-		want: ok(`{"name":"2024-01-03 10:00","tags":["2024-01-02T10:00:00Z","2024-02-29T10:00:00Z","2024-01-31","2024-01-02T08:00:00Z","+09:00"]}`)},
+	{name: "parseDate (HTTP date, ISO 8601, a format, epoch milliseconds, unix seconds), date with offset= (a month past the 31st keeps to the month's end), date keeps its date's zone",
+		do:   unary(getItem, `{"id": "h-date"}`, "x-date", "Tue, 02 Jan 2024 10:00:00 GMT", "x-epoch", "1700000000123", "x-unix", "1700000000"),
+		want: ok(`{"name":"2024-01-03 10:00","tags":["2024-01-02T10:00:00Z","2024-02-29T10:00:00Z","2024-01-31","2024-01-02T08:00:00Z","+09:00","2023-11-14T22:13:20Z","1700000000000"]}`)},
 	{name: "request.body: the request as protobuf-java's printer writes it (unset fields left out, = as \\u003d), escaped in {{ }}",
 		do:   unary(getItem, `{"id": "h-body", "userId": "a=b", "tags": ["x", "y"], "quantity": 3, "filter": {}}`),
 		want: ok(compact(`{"name":` + jsonText(bodyJSON) + `,"tags":[` + jsonText(strings.ReplaceAll(bodyJSON, `"`, "&quot;")) + `]}`))},

@@ -524,11 +524,11 @@ func (t *hbTranslator) call(c *hbCall) hbOut {
 		layout := ""
 		if f, ok := h["format"]; ok {
 			jl := t.str(c, f, "format")
-			if strings.EqualFold(jl, "epoch") || strings.EqualFold(jl, "unix") {
-				t.fail("not supported yet: parseDate format=%q", jl)
-				return hbOut{}
-			}
 			gl, err := javaLayout(jl)
+			if strings.EqualFold(jl, "epoch") || strings.EqualFold(jl, "unix") {
+				// WireMock's DateTimeParser: milliseconds or seconds since 1970.
+				gl, err = strings.ToLower(jl), nil
+			}
 			if err != nil {
 				t.fail("not supported yet: parseDate format=%q: %v", jl, err)
 				return hbOut{}

@@ -26,7 +26,7 @@ func FuzzTranslateTemplate(f *testing.F) {
 		"{{regexExtract request.path '([a-z]+)' 'p' default='x'}}{{p.0}}{{p}}{{#each p}}{{this}}{{/each}}",
 		"{{#each (array 1 2)}}{{this}}{{else if request.path}}a{{else if x}}b{{else}}c{{/each}}", "{{#with (array 1)}}{{this}}{{else if ../x}}{{else}}{{/with}}",
 		"{{#each (jsonPath request.body '$.a')}}{{#each (array 1)}}{{../name}}{{../../request.path}}{{../this.b}}{{/each}}{{/each}}", "{{../x}}{{#each x as |y|}}{{../z}}{{/each}}",
-		"{{arrayAdd (jsonPath request.body '$.t') 'z' position=1}}{{arrayRemove (array 1 2) position='start'}}{{#each (arrayAdd (range 1 2) 3 position='end')}}{{this}}{{/each}}",
+		"{{parseDate request.headers.e format='epoch'}}{{date (parseDate '1' format='UNIX') format='unix'}}", "{{arrayAdd (jsonPath request.body '$.t') 'z' position=1}}{{arrayRemove (array 1 2) position='start'}}{{#each (arrayAdd (range 1 2) 3 position='end')}}{{this}}{{/each}}",
 	} {
 		f.Add(s)
 	}
