@@ -225,6 +225,7 @@ func TestWireMockMatcherProblems(t *testing.T) {
 		{"GetItem", `{"matchesJsonPath": "$.id[0]"}`, jp + `: the JSON path "$.id[0]" never matches: id is not a list`},
 		{"GetItem", `{"matchesJsonPath": "$.nope"}`, jp + `: the JSON path "$.nope" never matches: shop.v1.GetItemRequest has no field "nope"`},
 		{"GetItem", `{"matchesJsonPath": "$.quantity.length()"}`, jp + `: the JSON path "$.quantity.length()" never matches: length() of quantity, a int32`},
+		{"GetItem", `{"matchesJsonPath": "$.tags[*].length()"}`, jp + `: not supported yet: the JSON path "$.tags[*].length()": length() of the elements [*] or a filter finds (Jayway counts them; for a whole list write $.list.length())`},
 		{"GetItem", `{"matchesJsonPath": "$[?(@ == 'x')]"}`, jp + `: the JSON path "$[?(@ == 'x')]" never matches: @ == 'x' compares a message with a value`},
 		{"GetItem", `{"matchesJsonPath": "$[?(@.filter == 'x')]"}`, jp + `: the JSON path "$[?(@.filter == 'x')]" never matches: @.filter == 'x' compares a shop.v1.Filter with a value`},
 		{"GetItem", `{"matchesJsonPath": "$[?(@.quantity == true)]"}`, jp + `: the JSON path "$[?(@.quantity == true)]" never matches: == true never matches: the field's JSON is a number`},

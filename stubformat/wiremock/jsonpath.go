@@ -873,6 +873,11 @@ func (t *pathTr) length(p pos) ([]conj, error) {
 		return nil, unsupported("length() of the request")
 	}
 	if p.known && !p.list() && !p.isMap() && !(p.fd.Kind() == protoreflect.StringKind && !p.elem) {
+		if p.path == "" && p.elem {
+			// Under [*] or a filter Jayway gives length() the elements
+			// found, and counts them; here each element is tested alone.
+			return nil, unsupported("length() of the elements [*] or a filter finds (Jayway counts them; for a whole list write $.list.length())")
+		}
 		return nil, never("length() of %s, a %s", p.path, kind(p))
 	}
 	op := native.Map(t.line)
