@@ -2,7 +2,9 @@ package expect
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
+	"slices"
 
 	"go.yaml.in/yaml/v3"
 
@@ -216,27 +218,9 @@ func ParseStubList(data []byte) (*yaml.Node, bool) {
 	n := (len(items) + itemsPerChunk - 1) / itemsPerChunk
 	parts := make([][]*yaml.Node, n)
 	ok = parallel.Do(n, func(c int) bool {
-		first, last := c*itemsPerChunk, min((c+1)*itemsPerChunk, len(items))
-		end := len(data)
-		if last < len(items) {
-			end = items[last].off
-		}
-		var root yaml.Node
-		if yaml.Unmarshal(data[items[first].off:end], &root) != nil || len(root.Content) != 1 {
-			return false
-		}
-		seq := root.Content[0]
-		if seq.Kind != yaml.SequenceNode || len(seq.Content) != last-first {
-			return false
-		}
-		shiftLines(seq, items[first].line-1)
-		for i, it := range seq.Content {
-			if it.Line != items[first+i].line {
-				return false
-			}
-		}
-		parts[c] = seq.Content
-		return true
+		part, ok := listChunk(data, items, c)
+		parts[c] = part
+		return ok
 	})
 	if !ok {
 		return nil, false
@@ -246,4 +230,111 @@ func ParseStubList(data []byte) (*yaml.Node, bool) {
 		seq.Content = append(seq.Content, p...)
 	}
 	return &yaml.Node{Kind: yaml.DocumentNode, Line: items[0].line, Column: 1, Content: []*yaml.Node{seq}}, true
+}
+
+// listChunk parses the c-th chunk of a block list of items at the top of
+// data into its items, with every line as in the file; ok is false when it
+// does not parse as them.
+func listChunk(data []byte, items []stubItem, c int) ([]*yaml.Node, bool) {
+	first, last := c*itemsPerChunk, min((c+1)*itemsPerChunk, len(items))
+	end := len(data)
+	if last < len(items) {
+		end = items[last].off
+	}
+	var root yaml.Node
+	if yaml.Unmarshal(data[items[first].off:end], &root) != nil || len(root.Content) != 1 {
+		return nil, false
+	}
+	seq := root.Content[0]
+	if seq.Kind != yaml.SequenceNode || len(seq.Content) != last-first {
+		return nil, false
+	}
+	shiftLines(seq, items[first].line-1)
+	for i, it := range seq.Content {
+		if it.Line != items[first+i].line {
+			return nil, false
+		}
+	}
+	return seq.Content, true
+}
+
+// Translated is a chunk of a foreign stub file translated into native stub
+// nodes (see ParseStubNodes), each with its order: the stubs are sorted by
+// it, highest first, ties in the order given.
+type Translated struct {
+	Nodes  []*yaml.Node
+	Orders []int // as Nodes; nil: all 0
+}
+
+// ParseStubListChunked parses a big foreign stub file that is a block list
+// of stubs at the top, as ParseStubList and then ParseStubNodes would, but
+// chunk by chunk on every core: each chunk of the text is parsed, then
+// translated (translate, given the chunk's number and its items) and its
+// stubs compiled by the same core while its nodes are fresh, and let go.
+// The whole file's tree at once, then translated whole, then compiled, was
+// the memory and the time by which loading 10,000 gripmock stubs cost more
+// than loading the same native ones. rest, when not nil, gives the stubs
+// that follow every chunk's, once all are translated (those a reader
+// gathers from the whole file).
+//
+// The stubs come sorted by their orders: again must give their nodes in
+// that order. ok is false when the file is not such a list, is small, a
+// chunk does not parse as its items, translate or rest is not ok, or a
+// stub does not compile: the caller then reads the file whole, whose
+// answer (and whose errors) count.
+func ParseStubListChunked(filename string, data []byte, translate func(c int, items []*yaml.Node) (Translated, bool), rest func() (Translated, bool), again func() ([]*yaml.Node, error), resolver mockserver.Methods) ([]Stub, bool) {
+	items, ok := listItems(data)
+	if !ok || len(items) < 2*itemsPerChunk || data[items[0].off] != '-' {
+		return nil, false
+	}
+	file := &stubData{name: filename, again: again}
+	n := (len(items) + itemsPerChunk - 1) / itemsPerChunk
+	stubs := make([][]Stub, n+1)
+	orders := make([][]int, n+1)
+	compile := func(c int, t Translated) bool {
+		if t.Orders != nil && len(t.Orders) != len(t.Nodes) {
+			return false
+		}
+		out, errs := parseStubNodes(filename, t.Nodes, 0, file, resolver)
+		if len(errs) > 0 || len(out) != len(t.Nodes) {
+			return false
+		}
+		stubs[c], orders[c] = out, t.Orders
+		return true
+	}
+	ok = parallel.Do(n, func(c int) bool {
+		chunk, ok := listChunk(data, items, c)
+		if !ok {
+			return false
+		}
+		t, ok := translate(c, chunk)
+		return ok && compile(c, t)
+	})
+	if !ok {
+		return nil, false
+	}
+	if rest != nil {
+		t, ok := rest()
+		if !ok || !compile(n, t) {
+			return nil, false
+		}
+	}
+	type at struct{ c, i, order int }
+	var all []at
+	for c := range stubs {
+		for i := range stubs[c] {
+			o := 0
+			if orders[c] != nil {
+				o = orders[c][i]
+			}
+			all = append(all, at{c, i, o})
+		}
+	}
+	slices.SortStableFunc(all, func(a, b at) int { return cmp.Compare(b.order, a.order) })
+	out := make([]Stub, len(all))
+	for k, a := range all {
+		out[k] = stubs[a.c][a.i]
+		out[k].index = k // where again gives its nodes
+	}
+	return out, true
 }

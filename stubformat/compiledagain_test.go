@@ -170,3 +170,57 @@ func TestGripmockStubsKeepNoNodes(t *testing.T) {
 		t.Fatalf("%d bytes of heap kept per stub, want at most 4 KB", perStub)
 	}
 }
+
+// A big gripmock file is compiled chunk by chunk as it is translated: its
+// stubs still rank as gripmock ranks them across chunks (priority, then
+// the file's order), its bidi stubs of every chunk become one method's
+// rules, a template run at load gives its value, and a Mock bound to
+// another server compiles each stub again from its own place in the file.
+// Read with another foreign file (the whole-file path) it answers alike.
+func TestBigGripmockFileChunked(t *testing.T) {
+	const n = 1500
+	type stub struct{ id, priority, price int }
+	var b strings.Builder
+	var stubs []stub // the GetItem ones, by line
+	for i := range n {
+		if i%10 == 9 {
+			fmt.Fprintf(&b, "- service: shop.v1.ShopService\n  method: Chat\n  input:\n    equals:\n      text: q%d\n  output:\n    data:\n      text: a%d\n", i, i)
+			continue
+		}
+		price := fmt.Sprint(i)
+		if i == 602 {
+			price = "{{ add 600 2 }}" // run at load
+		}
+		s := stub{i / 3, (i * 7) % 5, i}
+		stubs = append(stubs, s)
+		fmt.Fprintf(&b, "- service: shop.v1.ShopService\n  method: GetItem\n  priority: %d\n  input:\n    equals:\n      id: item-%d\n  output:\n    data:\n      name: item %d\n      price: %s\n", s.priority, s.id, i, price)
+	}
+	dir := t.TempDir()
+	file, other := filepath.Join(dir, "big.yaml"), filepath.Join(dir, "other.yaml")
+	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(other, []byte("- service: shop.v1.ShopService\n  method: ListItems\n  input: {}\n  output:\n    stream: [{name: listed}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var calls []call
+	for _, id := range []int{0, 85, 86, 170, 200, 499} { // 85 and 170 straddle chunks
+		best := stub{priority: -1}
+		for _, s := range stubs {
+			if s.id == id && s.priority > best.priority {
+				best = s
+			}
+		}
+		calls = append(calls, call{name: fmt.Sprintf("item-%d", id), do: unary(getItem, fmt.Sprintf(`{"id": "item-%d"}`, id)),
+			want: ok(fmt.Sprintf(`{"name":"item %d","price":"%d"}`, best.price, best.price))})
+	}
+	calls = append(calls,
+		call{name: "the template run at load", do: unary(getItem, `{"id": "item-200"}`), want: ok(`{"name":"item 602","price":"602"}`)},
+		call{name: "bidi rules of every chunk", do: pingPong(chat, `{"text": "q9"}`, `{"text": "q1499"}`, `{"text": "q259"}`),
+			want: ok(`{"text":"a9"}`, `{"text":"a1499"}`, `{"text":"a259"}`)})
+	runCalls(t, serve(t, stubformat.Auto, file), calls)
+	runCalls(t, serve(t, stubformat.Gripmock, file), calls)
+	runCalls(t, serve(t, stubformat.Auto, file, other), calls) // read whole
+	loaded := loadedFor(t, func(r mockserver.Methods) ([]expect.Stub, error) { return stubformat.Load(r, stubformat.Auto, file) })
+	runCalls(t, serveWith(t, func(mockserver.Methods) ([]expect.Stub, error) { return loaded, nil }), calls)
+}

@@ -87,7 +87,7 @@ func Detect(root *yaml.Node) Format {
 // native stubs for expect. Errors wrap expect.ErrStubFile and name the
 // file, the line and the construct.
 func Parse(filename string, data []byte, format Format, resolver mockserver.Methods) ([]expect.Stub, error) {
-	res, f, stubs, err := readFile(filename, data, format, resolver)
+	res, f, stubs, err := readFile(filename, data, format, true, resolver)
 	if err != nil || res == nil {
 		return stubs, err
 	}
@@ -145,7 +145,9 @@ func rank(files []*native.Result) {
 				continue
 			}
 			pn := native.Int(a.s.Line, p)
-			pn.LineComment = a.s.RankNote
+			if a.s.RankNote != nil {
+				pn.LineComment = a.s.RankNote()
+			}
 			native.SetAfter(a.s.Node, "method", "priority", pn)
 		}
 	}
@@ -226,13 +228,27 @@ func Load(resolver mockserver.Methods, format Format, paths ...string) ([]expect
 	var results []*native.Result
 	var translated []*foreign
 	var at []int // where each one's stubs go in all
-	for _, f := range files {
+	datas := make([][]byte, len(files))
+	foreigners := 0
+	for i, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%w: %w", expect.ErrStubFile, err))
 			continue
 		}
-		res, tr, stubs, err := readFile(f, data, format, resolver)
+		datas[i] = data
+		if maybeForeign(data, format) {
+			foreigners++
+		}
+	}
+	for i, f := range files {
+		data := datas[i]
+		if data == nil {
+			continue
+		}
+		// The stubs of one foreign file need no ranks from another's
+		// (rank), so they may be compiled as they are translated.
+		res, tr, stubs, err := readFile(f, data, format, foreigners == 1, resolver)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -262,16 +278,34 @@ func Load(resolver mockserver.Methods, format Format, paths ...string) ([]expect
 	return all, nil
 }
 
+// maybeForeign tells whether a file read in format may be a foreign one.
+func maybeForeign(data []byte, format Format) bool {
+	format, _ = format.split()
+	if format != Auto {
+		return format != Native
+	}
+	head, ok := expect.StubFileHead(data)
+	return !ok || Detect(head) != Native
+}
+
 // readFile reads one file: a foreign one into native stub nodes (res),
-// with what translates it again (f); a native one into stubs.
-func readFile(filename string, data []byte, format Format, resolver mockserver.Methods) (res *native.Result, f *foreign, stubs []expect.Stub, err error) {
+// with what translates it again (f); a native one into stubs. chunked
+// lets a big foreign file's stubs be compiled as they are translated,
+// into stubs: when no other file's ranks them.
+func readFile(filename string, data []byte, format Format, chunked bool, resolver mockserver.Methods) (res *native.Result, f *foreign, stubs []expect.Stub, err error) {
 	format, global := format.split()
+	headGripmock := false
 	if format == Auto {
 		// Told from the first stub, which is all Detect looks at: a
 		// native file is then parsed by expect alone, in chunks when big,
 		// never whole here first.
-		if head, ok := expect.StubFileHead(data); ok && Detect(head) == Native {
-			format = Native
+		if head, ok := expect.StubFileHead(data); ok {
+			switch Detect(head) {
+			case Native:
+				format = Native
+			case Gripmock:
+				headGripmock = true
+			}
 		}
 	}
 	if format == Native {
@@ -281,6 +315,15 @@ func readFile(filename string, data []byte, format Format, resolver mockserver.M
 	data, format, computed, ps := loadTime(filename, data, format)
 	if err := problems(ps); err != nil {
 		return nil, nil, nil, err
+	}
+	// A file of format Auto is still Auto here when it has no templates
+	// or loadTime could not tell it gripmock's: then the whole file
+	// decides.
+	if chunked && (format == Gripmock || format == Auto && headGripmock && !bytes.Contains(data, []byte("{{"))) {
+		f = &foreign{name: filename, data: data, format: Gripmock, global: global, computed: computed}
+		if stubs, ok := f.chunked(resolver); ok {
+			return nil, nil, stubs, nil
+		}
 	}
 	root, err := parseYAML(data)
 	if err != nil {
@@ -341,6 +384,28 @@ func (f *foreign) translate(root *yaml.Node, resolver mockserver.Methods) (*nati
 		return nil, err
 	}
 	return res, nil
+}
+
+// chunked reads a big gripmock file chunk by chunk, each chunk's stubs
+// compiled as soon as they are translated (expect.ParseStubListChunked);
+// ok is false when the file is not read so (then it is read whole).
+func (f *foreign) chunked(resolver mockserver.Methods) ([]expect.Stub, bool) {
+	cs := gripmock.NewChunks(f.name, resolver)
+	translated := func(stubs []native.Stub) expect.Translated {
+		t := expect.Translated{Nodes: make([]*yaml.Node, len(stubs)), Orders: make([]int, len(stubs))}
+		for i, s := range stubs {
+			t.Nodes[i], t.Orders[i] = s.Node, s.Order
+		}
+		return t
+	}
+	anew := again([]*foreign{f}, resolver)
+	return expect.ParseStubListChunked(f.name, f.data, func(c int, items []*yaml.Node) (expect.Translated, bool) {
+		f.computed.Annotate(native.Seq(0, items...))
+		stubs, ok := cs.Read(c, items)
+		return translated(stubs), ok
+	}, func() (expect.Translated, bool) {
+		return translated(cs.Rest()), true
+	}, func() ([]*yaml.Node, error) { return anew(0) }, resolver)
 }
 
 // again gives the stubs' nodes of files, the i-th's, translated anew and

@@ -2,13 +2,16 @@ package gripmock
 
 import (
 	"fmt"
-	_ "github.com/grpcdouble/grpcdouble/expect/faker" // gripmock templates may read faker
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	_ "github.com/grpcdouble/grpcdouble/expect/faker" // gripmock templates may read faker
 	"github.com/grpcdouble/grpcdouble/internal/parallel"
 	"github.com/grpcdouble/grpcdouble/mockserver"
 	"github.com/grpcdouble/grpcdouble/stubformat/internal/native"
@@ -106,6 +109,60 @@ func (r *reader) readChunks(root *yaml.Node, items []*yaml.Node) {
 		r.problems = append(r.problems, cr.problems...)
 		r.bidi.Merge(&cr.bidi)
 	}
+}
+
+// Chunks reads a big file's stubs chunk by chunk, for a caller that
+// compiles each chunk's stubs as soon as they are read (see
+// expect.ParseStubListChunked): chunks are read on their own as readChunks
+// reads them, and what Read gives, each chunk's stubs in chunk order and
+// then Rest's, is what Read gives for the whole file, before it is sorted.
+type Chunks struct {
+	file     string
+	resolver mockserver.Methods
+
+	mu      sync.Mutex
+	readers map[int]*reader
+}
+
+// NewChunks reads the chunks of file.
+func NewChunks(file string, resolver mockserver.Methods) *Chunks {
+	return &Chunks{file: file, resolver: resolver, readers: map[int]*reader{}}
+}
+
+// Read reads the c-th chunk's stubs, items, taking them over as Read
+// does. ok is false when the chunk has an alias (which may name another
+// chunk's node) or a stub has a problem: then the file is read whole,
+// which names it. Chunks are read concurrently, each once.
+func (cs *Chunks) Read(c int, items []*yaml.Node) (stubs []native.Stub, ok bool) {
+	if native.HasAlias(items) {
+		return nil, false
+	}
+	r := &reader{file: cs.file, resolver: cs.resolver}
+	for _, item := range items {
+		r.stub(item)
+	}
+	if len(r.problems) > 0 {
+		return nil, false
+	}
+	cs.mu.Lock()
+	cs.readers[c] = r
+	cs.mu.Unlock()
+	out := r.out
+	r.out = nil
+	return out, true
+}
+
+// Rest gives the stubs gathered from every chunk read, once all are: one
+// per bidi method answered message by message (see ForEach).
+func (cs *Chunks) Rest() []native.Stub {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	r := &reader{file: cs.file, resolver: cs.resolver}
+	for _, c := range slices.Sorted(maps.Keys(cs.readers)) {
+		r.bidi.Merge(&cs.readers[c].bidi)
+	}
+	r.flushBidi()
+	return r.out
 }
 
 type reader struct {
@@ -458,7 +515,7 @@ func (r *reader) stub(st *yaml.Node) {
 		for _, ha := range headerAlts {
 			m := native.Map(st.Line)
 			m.Content = make([]*yaml.Node, 0, 8) // method, request, response and a key or two: grown once at most
-			comment := fmt.Sprintf("from %s:%d", r.file, st.Line)
+			comment := "from " + r.file + ":" + strconv.Itoa(st.Line)
 			var labels []string
 			for _, l := range []string{ia.label, ha.label} {
 				if l != "" {
@@ -543,7 +600,9 @@ func (r *reader) stub(st *yaml.Node) {
 			}
 			spec := ia.specificity + ha.specificity
 			r.out = append(r.out, native.Stub{Node: m, Line: st.Line, Method: full, Order: order(spec, priority),
-				RankNote: fmt.Sprintf("gripmock ranks it by fields matched (%d), then priority (%d)", spec, priority)})
+				RankNote: func() string {
+					return fmt.Sprintf("gripmock ranks it by fields matched (%d), then priority (%d)", spec, priority)
+				}})
 		}
 	}
 }

@@ -41,8 +41,8 @@ type Stub struct {
 	// files get native priorities from it.
 	Order int
 	// RankNote says why the stub ranks where it does, for the comment
-	// beside a priority.
-	RankNote string
+	// beside a priority: made only when such a comment is (seldom).
+	RankNote func() string
 }
 
 // SetAfter inserts key: value into the mapping m after the key after (at
