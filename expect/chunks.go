@@ -157,12 +157,8 @@ func parseChunked(filename string, data []byte, resolver mockserver.Methods) ([]
 // parseChunk parses the stubs of one chunk, whose first is the file's
 // index-th. A stub's own problem is in errs; err sends the file whole.
 func parseChunk(filename string, chunk []byte, want []stubItem, index int, file *stubData, resolver mockserver.Methods, names map[string]string) (stubs []Stub, errs []error, err error) {
-	var root yaml.Node
-	if yaml.Unmarshal(chunk, &root) != nil || len(root.Content) != 1 {
-		return nil, nil, errWhole
-	}
-	seq := root.Content[0]
-	if seq.Kind != yaml.SequenceNode || len(seq.Content) != len(want) {
+	seq, ok := parseList(chunk)
+	if !ok || len(seq.Content) != len(want) {
 		return nil, nil, errWhole
 	}
 	shiftLines(seq, want[0].line-1)
@@ -190,6 +186,19 @@ func parseChunk(filename string, chunk []byte, want []stubItem, index int, file 
 		seq.Content[i] = nil
 	}
 	return stubs, errs, nil
+}
+
+// parseList parses a chunk of a block list: by fastList when it can,
+// else by yaml.
+func parseList(chunk []byte) (*yaml.Node, bool) {
+	if seq, ok := fastList(chunk); ok {
+		return seq, true
+	}
+	var root yaml.Node
+	if yaml.Unmarshal(chunk, &root) != nil || len(root.Content) != 1 || root.Content[0].Kind != yaml.SequenceNode {
+		return nil, false
+	}
+	return root.Content[0], true
 }
 
 // shiftLines adds by to the line of n and of every node under it.
@@ -241,12 +250,8 @@ func listChunk(data []byte, items []stubItem, c int) ([]*yaml.Node, bool) {
 	if last < len(items) {
 		end = items[last].off
 	}
-	var root yaml.Node
-	if yaml.Unmarshal(data[items[first].off:end], &root) != nil || len(root.Content) != 1 {
-		return nil, false
-	}
-	seq := root.Content[0]
-	if seq.Kind != yaml.SequenceNode || len(seq.Content) != last-first {
+	seq, ok := parseList(data[items[first].off:end])
+	if !ok || len(seq.Content) != last-first {
 		return nil, false
 	}
 	shiftLines(seq, items[first].line-1)
