@@ -224,3 +224,21 @@ func TestBigGripmockFileChunked(t *testing.T) {
 	loaded := loadedFor(t, func(r mockserver.Methods) ([]expect.Stub, error) { return stubformat.Load(r, stubformat.Auto, file) })
 	runCalls(t, serveWith(t, func(mockserver.Methods) ([]expect.Stub, error) { return loaded, nil }), calls)
 }
+
+// Stubs of one method ranked across files get priorities when converted,
+// each with a comment saying why it ranks there.
+func TestRankedAcrossFilesConvertedWithTheirReason(t *testing.T) {
+	dir := convertTo(t, stubformat.Gripmock, "testdata/ranked")
+	data, err := os.ReadFile(filepath.Join(dir, "b-specific.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"priority: 3 # gripmock ranks it by fields matched (1), then priority (9)\n",
+		"priority: 1 # gripmock ranks it by fields matched (1), then priority (0)\n",
+	} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("converted file lacks %q:\n%s", want, data)
+		}
+	}
+}

@@ -145,9 +145,7 @@ func rank(files []*native.Result) {
 				continue
 			}
 			pn := native.Int(a.s.Line, p)
-			if a.s.RankNote != nil {
-				pn.LineComment = a.s.RankNote()
-			}
+			pn.LineComment = a.s.RankNote()
 			native.SetAfter(a.s.Node, "method", "priority", pn)
 		}
 	}

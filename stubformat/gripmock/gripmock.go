@@ -600,9 +600,7 @@ func (r *reader) stub(st *yaml.Node) {
 			}
 			spec := ia.specificity + ha.specificity
 			r.out = append(r.out, native.Stub{Node: m, Line: st.Line, Method: full, Order: order(spec, priority),
-				RankNote: func() string {
-					return fmt.Sprintf("gripmock ranks it by fields matched (%d), then priority (%d)", spec, priority)
-				}})
+				RankFormat: "gripmock ranks it by fields matched (%d), then priority (%d)", RankArgs: [2]int{spec, priority}})
 		}
 	}
 }

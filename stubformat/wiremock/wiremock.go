@@ -240,7 +240,7 @@ func (r *reader) mapping(mp *yaml.Node, index int) {
 		return
 	}
 	stub := native.Stub{Node: out, Line: mp.Line, Method: full, Order: order(prio, index),
-		RankNote: func() string { return fmt.Sprintf("WireMock tries priority %d before higher numbers", prio) }}
+		RankFormat: "WireMock tries priority %d before higher numbers", RankArgs: [2]int{prio}}
 	if native.Get(out, "setState") != nil && native.Get(out, "whenState") == nil {
 		r.out = append(r.out, r.anyState(stub, native.Get(out, "scenario").Value)...)
 		return

@@ -3,6 +3,7 @@ package native
 import (
 	"cmp"
 	"slices"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -72,7 +73,7 @@ func (f *ForEach) Stubs(comment func(full, session string) string, rankNote stri
 		step := Map(first.Line)
 		Set(step, "forEach", list)
 		Set(m, "steps", Seq(first.Line, step))
-		out = append(out, Stub{Node: m, Line: first.Line, Method: full, Order: first.Order, RankNote: func() string { return rankNote }})
+		out = append(out, Stub{Node: m, Line: first.Line, Method: full, Order: first.Order, RankFormat: strings.ReplaceAll(rankNote, "%", "%%")})
 	}
 	return out
 }

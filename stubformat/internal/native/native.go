@@ -40,9 +40,20 @@ type Stub struct {
 	// file the stubs are sorted by it; stubs of one method in several
 	// files get native priorities from it.
 	Order int
-	// RankNote says why the stub ranks where it does, for the comment
-	// beside a priority: made only when such a comment is (seldom).
-	RankNote func() string
+	// RankFormat and RankArgs say why the stub ranks where it does, for
+	// the comment beside a priority (RankNote): kept apart, as such a
+	// comment is seldom made.
+	RankFormat string
+	RankArgs   [2]int
+}
+
+// RankNote says why the stub ranks where it does.
+func (s *Stub) RankNote() string {
+	args := make([]any, strings.Count(s.RankFormat, "%d"))
+	for i := range args {
+		args[i] = s.RankArgs[i]
+	}
+	return fmt.Sprintf(s.RankFormat, args...)
 }
 
 // SetAfter inserts key: value into the mapping m after the key after (at
