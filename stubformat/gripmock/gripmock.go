@@ -137,7 +137,7 @@ func (cs *Chunks) Read(c int, items []*yaml.Node) (stubs []native.Stub, ok bool)
 	if native.HasAlias(items) {
 		return nil, false
 	}
-	r := &reader{file: cs.file, resolver: cs.resolver}
+	r := &reader{file: cs.file, resolver: cs.resolver, bare: true, out: make([]native.Stub, 0, len(items))}
 	for _, item := range items {
 		r.stub(item)
 	}
@@ -189,6 +189,10 @@ type reader struct {
 	// methods holds what native.Method found, by service and method: a
 	// big file's stubs are of few methods, each found once.
 	methods map[[2]string]method
+
+	// bare: the stubs are built to be served, not written, and need no
+	// comments (Chunks; expect reads none).
+	bare bool
 }
 
 type method struct {
@@ -515,23 +519,9 @@ func (r *reader) stub(st *yaml.Node) {
 		for _, ha := range headerAlts {
 			m := native.Map(st.Line)
 			m.Content = make([]*yaml.Node, 0, 8) // method, request, response and a key or two: grown once at most
-			comment := "from " + r.file + ":" + strconv.Itoa(st.Line)
-			var labels []string
-			for _, l := range []string{ia.label, ha.label} {
-				if l != "" {
-					labels = append(labels, l)
-				}
+			if !r.bare {
+				m.HeadComment = r.comment(st, ia, ha, ignored)
 			}
-			if len(labels) > 0 {
-				comment += " (" + strings.Join(labels, ", ") + ")"
-			}
-			if st.HeadComment != "" {
-				comment = st.HeadComment + "\n" + comment
-			}
-			for _, l := range ignored {
-				comment += "\n" + l + ": ignored, as gripmock ignores anyOf in one of several inputs"
-			}
-			m.HeadComment = comment
 			if id := native.Get(st, "id"); id != nil && id.Value != "" && n == 1 {
 				native.Set(m, "id", native.Str(id.Line, id.Value))
 			}
@@ -603,6 +593,27 @@ func (r *reader) stub(st *yaml.Node) {
 				RankFormat: "gripmock ranks it by fields matched (%d), then priority (%d)", RankArgs: [2]int{spec, priority}})
 		}
 	}
+}
+
+// comment heads a stub built from st: where it came from, and how.
+func (r *reader) comment(st *yaml.Node, ia, ha alt, ignored []string) string {
+	comment := "from " + r.file + ":" + strconv.Itoa(st.Line)
+	var labels []string
+	for _, l := range []string{ia.label, ha.label} {
+		if l != "" {
+			labels = append(labels, l)
+		}
+	}
+	if len(labels) > 0 {
+		comment += " (" + strings.Join(labels, ", ") + ")"
+	}
+	if st.HeadComment != "" {
+		comment = st.HeadComment + "\n" + comment
+	}
+	for _, l := range ignored {
+		comment += "\n" + l + ": ignored, as gripmock ignores anyOf in one of several inputs"
+	}
+	return comment
 }
 
 // declares reports whether a gripmock input names a strategy (equals,
