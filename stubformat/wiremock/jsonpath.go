@@ -485,6 +485,9 @@ func (t *pathTr) walk(segs []pathSeg, p pos) ([]conj, error) {
 		}
 		e := elemPos(p)
 		e.path = fmt.Sprintf("%s[%d]", p.path, s.index)
+		if s.last && p.path == "" {
+			return nil, unsupported("last() of the request")
+		}
 		more, err := t.walk(rest, e)
 		if err != nil || !s.last {
 			return more, err
