@@ -73,6 +73,10 @@ var wiremockHelperCalls = []call{
 	{name: "JSON paths: length(), [*] and a field of each element, as JSON; #each over them",
 		do:   unary(getItem, `{"id": "h-paths", "tags": ["a", "b", "c"], "filters": [{"category": "x", "minPrice": 1}, {"category": "y", "minPrice": 2}]}`),
 		want: ok(compact(`{"name":"3 [\"x\",\"y\"] [\"a\",\"b\",\"c\"]","tags":["x.y.","2"]}`))},
+	{name: "Handlebars.java's string helpers: words capitalized at whitespace, abbreviate's ellipsis, padding cut from a repeated pad, tags stripped, words wrapped; an empty value writes the first parameter",
+		do: unary(getItem, `{"id": "h-strings", "userId": "hello-wORLD \u00e9lan", "quantity": 42, "tags": ["Handlebars rocks", "<b>bold</b> & <i\nclass=x>it</i>", "Joel is a slug"]}`),
+		want: ok(compact(`{"name":"Hello-wORLD Élan|Hello-world Élan|Hello-wORLD élan","tags":["Joel\nis a\nslug","bold &amp; it","bold & it"],"attributes":{` +
+			`"abbreviate":"Handlebars...|Handlebars rocks|Ünïcö...","center":"[*-*abc*-*][ ab  ][toolong]","empty":"[10][7][][]","ljust":"h-strings...","rjust":"00042"}}`))},
 	{name: "a header's last value (grpc-java's Metadata.get), a binary header's bytes as Java's Arrays.toString, an absent one empty",
 		do:   unary(getItem, `{"id": "h-headers"}`, "x-multi", "first", "x-multi", "second", "x-trace-bin", string([]byte{1, 0xff, 0x7f, 0x80})),
 		want: ok(`{"name":"second","tags":["[1, -1, 127, -128]","[]","has trace"]}`)},

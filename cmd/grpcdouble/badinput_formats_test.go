@@ -131,7 +131,7 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 	wmHelper := file("wm-helper.json", `{
   "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "method": "POST"},
   "response": {
-    "jsonBody": {"name": "{{capitalize (jsonPath request.body '$.latitude')}}"},
+    "jsonBody": {"name": "{{slugify (jsonPath request.body '$.latitude')}}"},
     "transformers": ["response-template"]
   }
 }
@@ -408,7 +408,7 @@ func foreignStubRows(serve func(extra ...string) []string, file func(name, data 
 			args:   serve("--stubs", wmHelper),
 			exit:   1,
 			wantIs: []error{expect.ErrStubFile},
-			want:   []string{wmHelper + ":4: response.jsonBody.name: not supported yet: the WireMock template helper capitalize"},
+			want:   []string{wmHelper + ":4: response.jsonBody.name: not supported yet: the WireMock template helper slugify"},
 		},
 		{
 			name:   "WireMock template reading a field the request type has not",

@@ -698,10 +698,10 @@ func TestServeWireMockTemplates(t *testing.T) {
 	var e admin.ErrorBody
 	code = adminDo(t, "POST", "http://"+adminAddr+"/stubs", "", `{
   "request": {"urlPath": "/routeguide.RouteGuide/GetFeature", "method": "POST"},
-  "response": {"jsonBody": {"name": "{{capitalize 'a b'}}"},
+  "response": {"jsonBody": {"name": "{{slugify 'a b'}}"},
     "transformers": ["response-template"]}
 }`, &e)
-	if want := "3: response.jsonBody.name: not supported yet: the WireMock template helper capitalize"; code != http.StatusBadRequest || !strings.Contains(e.Error, want) {
+	if want := "3: response.jsonBody.name: not supported yet: the WireMock template helper slugify"; code != http.StatusBadRequest || !strings.Contains(e.Error, want) {
 		t.Errorf("POST /stubs with an unsupported helper: %d %q, want 400 naming %q", code, e.Error, want)
 	}
 }

@@ -47,7 +47,8 @@ var hbHelpers = map[string]bool{
 	"substring": true, "base64": true, "formatJson": true, "date": true, "parseDate": true, "val": true,
 	"toJson": true, "array": true, "range": true, "arrayJoin": true, "join": true, "replace": true,
 	"defaultIfEmpty": true, "truncateDate": true, "urlEncode": true, "lookup": true,
-	"arrayAdd": true, "arrayRemove": true,
+	"arrayAdd": true, "arrayRemove": true, "capitalize": true, "capitalizeFirst": true, "abbreviate": true,
+	"center": true, "ljust": true, "rjust": true, "stripTags": true, "wordWrap": true,
 }
 
 // Helpers WireMock has that the reader does not translate yet; named so the
@@ -55,9 +56,8 @@ var hbHelpers = map[string]bool{
 var hbKnown = map[string]bool{
 	"each": true, "with": true, "dateFormat": true, "formatXml": true, "xPath": true, "soapXPath": true, "formData": true,
 	"parseJson": true, "jsonMerge": true, "jsonRemove": true,
-	"jsonArrayAdd": true, "jsonSort": true, "systemValue": true, "hostname": true, "capitalize": true,
-	"capitalizeFirst": true, "abbreviate": true, "center": true, "cut": true, "ljust": true, "rjust": true,
-	"slugify": true, "stringFormat": true, "stripTags": true, "wordWrap": true, "yesno": true,
+	"jsonArrayAdd": true, "jsonSort": true, "systemValue": true, "hostname": true, "cut": true,
+	"slugify": true, "stringFormat": true, "yesno": true,
 	"numberFormat": true, "isEven": true, "isOdd": true, "stripes": true,
 	"log": true, "assign": true, "jwt": true, "jwks": true, "first": true, "last": true,
 }

@@ -27,6 +27,9 @@ func FuzzTranslateTemplate(f *testing.F) {
 		"{{#each (array 1 2)}}{{this}}{{else if request.path}}a{{else if x}}b{{else}}c{{/each}}", "{{#with (array 1)}}{{this}}{{else if ../x}}{{else}}{{/with}}",
 		"{{#each (jsonPath request.body '$.a')}}{{#each (array 1)}}{{../name}}{{../../request.path}}{{../this.b}}{{/each}}{{/each}}", "{{../x}}{{#each x as |y|}}{{../z}}{{/each}}",
 		"{{parseDate request.headers.e format='epoch'}}{{date (parseDate '1' format='UNIX') format='unix'}}", "{{arrayAdd (jsonPath request.body '$.t') 'z' position=1}}{{arrayRemove (array 1 2) position='start'}}{{#each (arrayAdd (range 1 2) 3 position='end')}}{{this}}{{/each}}",
+		"{{capitalize request.path fully=true}}{{capitalizeFirst (jsonPath request.body '$.a')}}{{{stripTags request.headers.x}}}",
+		"{{abbreviate request.path 10}}{{wordWrap (jsonPath request.body '$.t') (jsonPath request.body '$.n')}}{{abbreviate 'x' 3}}",
+		"{{center request.path size=9 pad='*-'}}{{ljust 'a' size=(math 1 '+' 2)}}{{rjust request.headers.n size=5 pad=request.path}}",
 	} {
 		f.Add(s)
 	}
@@ -34,7 +37,8 @@ func FuzzTranslateTemplate(f *testing.F) {
 	for _, name := range []string{"htmlEscape", "header", "now", "randString", "uuid", "toString", "gtf", "gef", "ltf", "lef",
 		"contains", "regexMatch", "upper", "lower", "trim", "toJson", "default", "len", "math", "randInt", "randFloat", "randPick",
 		"list", "seq", "addf", "mulf", "subf", "regexFind", "substr", "b64enc", "b64dec", "trimSuffix", "formatJson", "compactJson",
-		"format", "timeAdd", "inZone", "parseTime", "unix", "join", "ternary", "empty", "replace", "sub", "int", "messageJson", "signedBytes", "truncateTime", "urlEncode", "urlDecode", "regexGroups", "extract", "append", "prepend", "concat", "slice", "initial", "rest"} {
+		"format", "timeAdd", "inZone", "parseTime", "unix", "join", "ternary", "empty", "replace", "sub", "int", "messageJson", "signedBytes", "truncateTime", "urlEncode", "urlDecode", "regexGroups", "extract", "append", "prepend", "concat", "slice", "initial", "rest",
+		"capFirst", "capWords", "abbreviate", "padLeft", "padRight", "center", "regexReplaceAll", "wrap"} {
 		funcs[name] = func(...any) string { return "" }
 	}
 	f.Fuzz(func(t *testing.T, text string) {
