@@ -16,10 +16,10 @@ var opKeys = map[string]opKind{
 	"gt": opGt, "gte": opGte, "lt": opLt, "lte": opLte, "len": opLen,
 	"present": opPresent, "absent": opAbsent, "anyOf": opAnyOf, "allOf": opAll, "unordered": opUnordered,
 	"fields": opFields, "entries": opEntries, "someElement": opSome, "includes": opIncludes,
-	"not": opNot,
+	"not": opNot, "sum": opSum, "min": opMin, "max": opMax, "avg": opAvg, "stddev": opStddev,
 }
 
-const opList = "equal, regex, contains, prefix, suffix, gt, gte, lt, lte, len, present, absent, anyOf, allOf, unordered, includes, someElement, not, fields or entries"
+const opList = "equal, regex, contains, prefix, suffix, gt, gte, lt, lte, len, present, absent, anyOf, allOf, unordered, includes, someElement, not, fields, entries, sum, min, max, avg or stddev"
 
 // fieldsMatcher reads a stub's "fields": a mapping from a field path to an
 // operator (a scalar or a list is shorthand for equal), bound to md now so
@@ -119,6 +119,15 @@ func (s Stub) op1(kn, vn *yaml.Node, field string) (*opSpec, error) {
 		}
 		o.re, o.text = re, strconv.Quote(vn.Value)
 	case opLen:
+		if vn.Kind == yaml.MappingNode {
+			// Operators on the count: {len: {gte: 2}}.
+			sub, err := s.op(vn, where)
+			if err != nil {
+				return nil, err
+			}
+			o.n, o.subs = -1, []*opSpec{sub}
+			break
+		}
 		k, err := strconv.Atoi(vn.Value)
 		if vn.Kind != yaml.ScalarNode || err != nil || k < 0 {
 			return nil, s.errf(vn, where, "want a count (0 or more), got %q", vn.Value)
@@ -137,12 +146,12 @@ func (s Stub) op1(kn, vn *yaml.Node, field string) (*opSpec, error) {
 		if err := p.err(); err != nil {
 			return nil, err
 		}
-	case opSome, opNot:
+	case opSome, opNot, opSum, opMin, opMax, opAvg, opStddev:
 		sub, err := s.op(vn, where)
 		if err != nil {
 			return nil, err
 		}
-		o.subs = []*opSpec{sub}
+		o.n, o.subs = -1, []*opSpec{sub}
 	case opUnordered, opIncludes:
 		// Each element's test, by the rule of a field's: a value means
 		// equal, a mapping holds operators.

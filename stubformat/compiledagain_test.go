@@ -242,3 +242,45 @@ func TestRankedAcrossFilesConvertedWithTheirReason(t *testing.T) {
 		}
 	}
 }
+
+// A big gripmock file with a bad stub fails as a small one does, naming
+// the bad stub's line and construct, though its chunks are compiled as
+// they are read; an alias across chunks is followed as yaml follows it.
+func TestBigGripmockFileWithAProblemOrAnAlias(t *testing.T) {
+	stub := "- service: shop.v1.ShopService\n  method: GetItem\n  input:\n    equals:\n      id: item-%d\n  output:\n    data:\n      name: item %d\n"
+	write := func(bad, alias int) string {
+		var b strings.Builder
+		for i := range 1500 {
+			switch i {
+			case bad:
+				fmt.Fprintf(&b, "- service: shop.v1.ShopService\n  method: GetItem\n  input:\n    equals:\n      id: item-%d\n  outptu:\n    data:\n      name: item %d\n", i, i)
+			case 3:
+				fmt.Fprintf(&b, "- service: shop.v1.ShopService\n  method: GetItem\n  input:\n    equals:\n      id: item-%d\n  output: &out\n    data:\n      name: shared\n", i)
+			case alias:
+				fmt.Fprintf(&b, "- service: shop.v1.ShopService\n  method: GetItem\n  input:\n    equals:\n      id: item-%d\n  output: *out\n", i)
+			default:
+				fmt.Fprintf(&b, stub, i, i)
+			}
+		}
+		file := filepath.Join(t.TempDir(), "big.yaml")
+		if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return file
+	}
+	srv, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protoDir}, shopProto))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	file := write(1000, -1)
+	_, err = stubformat.Load(srv, stubformat.Auto, file)
+	// Stub 1000 starts on line 8000+1; its sixth line holds the bad key.
+	if want := file + ":8006: outptu: unknown key in a gripmock stub"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("load: %v, want an error naming %q", err, want)
+	}
+	runCalls(t, serve(t, stubformat.Auto, write(-1, 1200)), []call{
+		{name: "the alias in another chunk", do: unary(getItem, `{"id": "item-1200"}`), want: ok(`{"name":"shared"}`)},
+		{name: "a stub beside it", do: unary(getItem, `{"id": "item-1201"}`), want: ok(`{"name":"item 1201"}`)},
+	})
+}

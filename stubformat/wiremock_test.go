@@ -80,6 +80,18 @@ var wiremockCalls = []call{
 		want: ok(`{"name":"any category at 3, and b"}`)},
 	{name: "ignoreArrayOrder, a placeholder in an element wants the field", do: unary(getItem, `{"id": "ord-4", "filters": [{"category": "b"}, {"minPrice": 3}]}`),
 		want: failed(codes.Unavailable, "fallback")},
+	{name: "ignoreArrayOrder, a placeholder for a whole element", do: unary(getItem, `{"id": "ord-5", "filters": [{"category": "z", "minPrice": 4}, {"category": "b"}]}`),
+		want: ok(`{"name":"b and any other"}`)},
+	{name: "ignoreArrayOrder, a placeholder for a whole element: as many elements", do: unary(getItem, `{"id": "ord-5", "filters": [{"category": "b"}]}`),
+		want: failed(codes.Unavailable, "fallback")},
+	{name: "ignoreArrayOrder, a placeholder for a whole element: the other exact", do: unary(getItem, `{"id": "ord-5", "filters": [{"category": "z"}, {"category": "b", "minPrice": 1}]}`),
+		want: failed(codes.Unavailable, "fallback")},
+	{name: "ignoreArrayOrder, a placeholder for a whole element: not more", do: unary(getItem, `{"id": "ord-5", "filters": [{}, {"category": "b"}, {}]}`),
+		want: failed(codes.Unavailable, "fallback")},
+	{name: "ignoreArrayOrder with extra elements, an empty element", do: unary(getItem, `{"id": "ord-6", "filters": [{"category": "q"}, {"category": "b"}, {"minPrice": 1}]}`),
+		want: ok(`{"name":"b and at least one more"}`)},
+	{name: "ignoreArrayOrder with extra elements, an empty element is one more", do: unary(getItem, `{"id": "ord-6", "filters": [{"category": "b"}]}`),
+		want: failed(codes.Unavailable, "fallback")},
 	{name: "ignoreExtraElements: extra elements and keys", do: unary(getItem, `{"id": "px-1", "tags": ["a", "b", "c"], "labels": {"env": "prod", "team": "web"}, "filterBy": {"main": {"category": "toys", "minPrice": 2, "tags": ["t", "u"]}, "x": {}}, "gift": true}`),
 		want: ok(`{"name":"these, and more"}`)},
 	{name: "ignoreExtraElements: a list's elements in order", do: unary(getItem, `{"id": "px-1", "tags": ["b", "a"], "labels": {"env": "prod"}, "filterBy": {"main": {"category": "toys", "tags": ["t"]}}}`),
@@ -134,6 +146,29 @@ var wiremockCalls = []call{
 	{name: "matchesJsonPath: ! of a parenthesis that holds", do: unary(getItem, `{"id": "jp-16", "quantity": 9, "userId": "vip", "filters": [{"category": "mugs"}]}`), want: failed(codes.Unavailable, "fallback")},
 	{name: "matchesJsonPath: !@.field on a list's elements: each one priced or toys", do: unary(getItem, `{"id": "jp-16", "filters": [{"category": "toys"}, {"category": "mugs", "minPrice": 2}]}`), want: failed(codes.Unavailable, "fallback")},
 	{name: "matchesJsonPath: a map's value that does not match", do: unary(getItem, `{"id": "jp-12", "labels": {"env": "dev", "team": "prod-1"}}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "length() after [*]: an element of two fields", do: unary(getItem, `{"id": "fn-1", "filters": [{"category": "a"}, {"category": "b", "minPrice": 3}]}`), want: ok(`{"name":"a filter of two fields"}`)},
+	{name: "length() after [*]: each element of one field", do: unary(getItem, `{"id": "fn-1", "filters": [{"category": "a"}, {"minPrice": 3}]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "length() after a filter", do: unary(getItem, `{"id": "fn-2", "filters": [{"category": "mugs"}, {"category": "toys", "tags": ["a", "b"]}]}`), want: ok(`{"name":"toys with two tags"}`)},
+	{name: "length() after a filter: two tags on another element", do: unary(getItem, `{"id": "fn-2", "filters": [{"category": "toys", "tags": ["a"]}, {"category": "mugs", "tags": ["a", "b"]}]}`),
+		want: failed(codes.Unavailable, "fallback")},
+	{name: "size() and sum() in a filter", do: unary(getItem, `{"id": "fn-3", "tags": ["a", "b"], "counts": [4, 5, 2]}`), want: ok(`{"name":"two tags, counts over 10"}`)},
+	{name: "size() and sum() in a filter: a sum of 10", do: unary(getItem, `{"id": "fn-3", "tags": ["a", "b"], "counts": [4, 5, 1]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "size() and sum() in a filter: one tag", do: unary(getItem, `{"id": "fn-3", "tags": ["a"], "counts": [4, 5, 2]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "sum() and min() equalTo their Java text", do: unary(getItem, `{"id": "fn-4", "counts": [4, 5, 2]}`), want: ok(`{"name":"sum 11, min 2"}`)},
+	{name: "sum() and min(): another min", do: unary(getItem, `{"id": "fn-4", "counts": [4, 4, 3]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "sum() and min(): no numbers", do: unary(getItem, `{"id": "fn-4"}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "stddev()", do: unary(getItem, `{"id": "fn-5", "counts": [2, 4, 4, 4, 5, 5, 7, 9]}`), want: ok(`{"name":"spread 2"}`)},
+	{name: "stddev(): another spread", do: unary(getItem, `{"id": "fn-5", "counts": [2, 4, 4, 4, 5, 5, 7, 8]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "avg() and max() of doubles", do: unary(getItem, `{"id": "fn-6", "weights": [1.5, 2.5, -1]}`), want: ok(`{"name":"mean 1, max 2.5"}`)},
+	{name: "avg() and max() of doubles: another mean", do: unary(getItem, `{"id": "fn-6", "weights": [1.5, 2.5, -0.5]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "first() and last()", do: unary(getItem, `{"id": "fn-7", "tags": ["a", "z"]}`), want: ok(`{"name":"a first, and a last"}`)},
+	{name: "first() and last(): no last() of one element", do: unary(getItem, `{"id": "fn-7", "tags": ["a"]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "first() and last(): another first", do: unary(getItem, `{"id": "fn-7", "tags": ["b", "a"]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "! of length() > 1: one tag", do: unary(getItem, `{"id": "fn-8", "tags": ["a"]}`), want: ok(`{"name":"one tag at most"}`)},
+	{name: "! of length() > 1: no tags", do: unary(getItem, `{"id": "fn-8"}`), want: ok(`{"name":"one tag at most"}`)},
+	{name: "! of length() > 1: two tags", do: unary(getItem, `{"id": "fn-8", "tags": ["a", "b"]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "length() of each string found", do: unary(getItem, `{"id": "fn-9", "tags": ["x"]}`), want: ok(`{"name":"some tag"}`)},
+	{name: "length() of each string found: none found", do: unary(getItem, `{"id": "fn-9"}`), want: failed(codes.Unavailable, "fallback")},
 	{name: "client stream: a message matches", do: stream(upload, `{"uploadId": "wm-up", "sequence": 1}`, `{"uploadId": "wm-up", "sequence": 2}`, `{"uploadId": "wm-up", "sequence": 3}`),
 		want: ok(`{"uploadId":"wm-up","chunks":2,"ok":true}`)},
 	{name: "client stream: a JSON path on a message", do: stream(upload, `{"uploadId": "x", "sequence": 1}`, `{"uploadId": "x", "sequence": 120}`),
@@ -160,7 +195,7 @@ func TestWireMockAsIs(t *testing.T) {
 }
 
 func TestWireMockChosenFormat(t *testing.T) {
-	runCalls(t, serve(t, stubformat.WireMock, "testdata/wiremock/mappings.json", "testdata/wiremock/streams.json", "testdata/wiremock/placeholders.json", "testdata/wiremock/jsonpaths.json", "testdata/wiremock/bidi.json"), wiremockCalls)
+	runCalls(t, serve(t, stubformat.WireMock, "testdata/wiremock/mappings.json", "testdata/wiremock/streams.json", "testdata/wiremock/placeholders.json", "testdata/wiremock/jsonpaths.json", "testdata/wiremock/bidi.json", "testdata/wiremock/functions.json"), wiremockCalls)
 }
 
 func TestWireMockConverted(t *testing.T) {

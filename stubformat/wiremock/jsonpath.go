@@ -3,6 +3,7 @@ package wiremock
 import (
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -31,27 +32,36 @@ const (
 	segAll                   // [*]
 	segFilter                // [?(...)]
 	segDeep                  // ..name
-	segLength                // .length() or .size()
+	segFunc                  // .length() (.size()), .sum() and the other aggregations
 )
 
 type pathSeg struct {
 	kind  segKind
-	name  string
+	name  string // a field's, or a function's (size() is length())
 	index int
 	alts  [][]cond // a filter: alternatives (||) of conditions (&&)
+	// last: [-1] stands for last(), which Jayway finds only in a list of
+	// two elements or more (it takes the index from the end to be > 0).
+	last bool
 }
 
-// cond is a filter's condition: @.a.b OP value, @ OP value, or @.a.b (set).
+// cond is a filter's condition: @.a.b OP value, @ OP value, or @.a.b (set),
+// the path maybe ending in a function (@.tags.length() > 2).
 type cond struct {
 	path []string // nil: @, the value filtered itself
+	fn   string   // the function the path ends in, or ""
 	op   string   // "" when the condition is that the path is set
 	lit  string
 	not  bool // the condition negated (!)
 }
 
+// numberFuncs are Jayway's functions giving a number, which the reader
+// translates into native len and the aggregations on a list of numbers.
+var numberFuncs = map[string]bool{"length": true, "min": true, "max": true, "avg": true, "sum": true, "stddev": true}
+
 var (
 	identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*`)
-	condRe  = regexp.MustCompile(`^@((?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*(?:(==|>=|<=|>|<|=~)\s*(.+?))?$`)
+	condRe  = regexp.MustCompile(`^@((?:\.[A-Za-z_][A-Za-z0-9_]*)*)(\(\))?\s*(?:(==|>=|<=|>|<|=~)\s*(.+?))?$`)
 )
 
 // parseJSONPath cuts a JSON path into its steps; what the reader does not
@@ -64,8 +74,8 @@ func parseJSONPath(expr string) ([]pathSeg, error) {
 	s = s[1:]
 	var out []pathSeg
 	for s != "" {
-		if n := len(out); n > 0 && out[n-1].kind == segLength {
-			return nil, errors.New("length() ends a path")
+		if n := len(out); n > 0 && out[n-1].kind == segFunc {
+			return nil, fmt.Errorf("%s() ends a path: it gives a number", out[n-1].name)
 		}
 		switch {
 		case strings.HasPrefix(s, ".."):
@@ -82,10 +92,16 @@ func parseJSONPath(expr string) ([]pathSeg, error) {
 			}
 			s = s[1+len(name):]
 			if strings.HasPrefix(s, "()") {
-				if name != "length" && name != "size" {
-					return nil, fmt.Errorf("the function %s() (the reader takes length())", name)
+				seg, err := function(name)
+				if err != nil {
+					return nil, err
 				}
-				out = append(out, pathSeg{kind: segLength})
+				if len(out) > 0 && out[0].kind == segDeep {
+					// Jayway reads $..a.f() as f($..a): f of every value
+					// the scan finds together.
+					return nil, fmt.Errorf("%s() after a path starting with a deep scan (Jayway reads $..a.%s() as %s() of all that $..a finds)", name, name, name)
+				}
+				out = append(out, seg)
 				s = s[2:]
 				continue
 			}
@@ -120,6 +136,22 @@ func parseJSONPath(expr string) ([]pathSeg, error) {
 		}
 	}
 	return out, nil
+}
+
+// function is the step a function without arguments makes: first() and
+// last() pick an element as [0] and [-1] do.
+func function(name string) (pathSeg, error) {
+	switch {
+	case name == "size":
+		return pathSeg{kind: segFunc, name: "length"}, nil
+	case numberFuncs[name]:
+		return pathSeg{kind: segFunc, name: name}, nil
+	case name == "first":
+		return pathSeg{kind: segIndex}, nil
+	case name == "last":
+		return pathSeg{kind: segIndex, index: -1, last: true}, nil
+	}
+	return pathSeg{}, fmt.Errorf("the function %s() (the reader takes length(), size(), min(), max(), avg(), sum(), stddev(), first() and last())", name)
 }
 
 // closing finds the ] that closes the [ s starts with, past quoted text
@@ -259,13 +291,32 @@ func filterAlts(text string, neg bool, depth int) ([][]cond, error) {
 func filterCond(text string) (cond, error) {
 	m := condRe.FindStringSubmatch(text)
 	if m == nil {
-		return cond{}, fmt.Errorf("the filter condition %q (want @.field OP value, OP one of == < <= > >= =~, or @.field, joined by && and ||, grouped by parentheses, negated by !; no functions)", text)
+		return cond{}, fmt.Errorf("the filter condition %q (want @.field OP value, OP one of == < <= > >= =~, or @.field, joined by && and ||, grouped by parentheses, negated by !; @.field may end in a function, @.tags.length())", text)
 	}
 	var path []string
 	if m[1] != "" {
 		path = strings.Split(strings.TrimPrefix(m[1], "."), ".")
 	}
-	return cond{path: path, op: m[2], lit: m[3]}, nil
+	c := cond{path: path, op: m[3], lit: m[4]}
+	if m[2] != "" {
+		if len(path) == 0 {
+			return cond{}, fmt.Errorf("the filter condition %q: a function after @. (@.length())", text)
+		}
+		c.fn, c.path = path[len(path)-1], path[:len(path)-1]
+		if len(c.path) == 0 {
+			c.path = nil
+		}
+		if c.fn == "size" {
+			c.fn = "length"
+		}
+		if !numberFuncs[c.fn] {
+			return cond{}, fmt.Errorf("the function %s() in the filter condition %q (a filter takes length(), size(), min(), max(), avg(), sum() and stddev())", c.fn, text)
+		}
+		if c.op == "" || c.op == "=~" {
+			return cond{}, fmt.Errorf("the filter condition %q (compare %s() with a number: == < <= > >=)", text, c.fn)
+		}
+	}
+	return c, nil
 }
 
 // pathErr is why a JSON path cannot be translated: never (it never
@@ -434,7 +485,19 @@ func (t *pathTr) walk(segs []pathSeg, p pos) ([]conj, error) {
 		}
 		e := elemPos(p)
 		e.path = fmt.Sprintf("%s[%d]", p.path, s.index)
-		return t.walk(rest, e)
+		if s.last && p.path == "" {
+			return nil, unsupported("last() of the request")
+		}
+		more, err := t.walk(rest, e)
+		if err != nil || !s.last {
+			return more, err
+		}
+		// last() of a list of one element fails in Jayway.
+		two := native.Map(t.line)
+		atLeast := native.Map(t.line)
+		native.Set(atLeast, "gte", native.Int(t.line, 2))
+		native.Set(two, "len", atLeast)
+		return cross([]conj{{{path: p.path, op: two}}}, more)
 	case segAll:
 		if p.known && !p.list() {
 			return nil, unsupported("[*] on %s, which is not a list", nonEmpty(p.path))
@@ -475,8 +538,8 @@ func (t *pathTr) walk(segs []pathSeg, p pos) ([]conj, error) {
 			return nil, never("no field of %s, at any depth, is called %s", nonEmpty(p.path), s.name)
 		}
 		return alts, nil
-	case segLength:
-		return t.length(p)
+	case segFunc:
+		return t.function(s.name, p)
 	}
 	return nil, unsupported("the path")
 }
@@ -667,6 +730,18 @@ func (t *pathTr) positive(c cond, p pos) (fieldTest, bool, error) {
 			}
 		}
 		path = join(path, name)
+	}
+	if c.fn != "" {
+		at := target
+		at.path = path
+		if c.fn == "length" && !countable(at) {
+			return fieldTest{}, false, never("length() of %s, a %s, is null (Jayway counts a list's elements or an object's keys), so %s %s never holds", nonEmpty(path), kind(at), c.op, c.lit)
+		}
+		op, err := t.funcOp(c.fn, at, c.op, c.lit, false)
+		if err != nil {
+			return fieldTest{}, false, err
+		}
+		return fieldTest{path: path, op: op}, true, nil
 	}
 	if c.path == nil && c.op != "" && p.known && p.message() {
 		return fieldTest{}, false, never("@ %s %s compares a message with a value", c.op, c.lit)
@@ -865,38 +940,193 @@ func errOr(a, b error) error {
 	return b
 }
 
-// length translates .length() at p: the number of a list's elements (a
-// map's entries, a string's characters). Jayway finds no length where
-// the JSON has no value, and the extension's JSON leaves out an empty one.
-func (t *pathTr) length(p pos) ([]conj, error) {
-	if p.known && p.fd == nil {
-		return nil, unsupported("length() of the request")
+// function translates a function ending the path at p: the string form
+// holds when it gives a value, equalTo when that value's text is the one
+// given (a count as 2, an aggregation as the Java double 2.0).
+func (t *pathTr) function(name string, p pos) ([]conj, error) {
+	if t.kind != "" && t.kind != "equalTo" {
+		return nil, unsupported("%s on %s()", t.kind, name)
 	}
-	if p.known && !p.list() && !p.isMap() && !(p.fd.Kind() == protoreflect.StringKind && !p.elem) {
-		if p.path == "" && p.elem {
-			// Under [*] or a filter Jayway gives length() the elements
-			// found, and counts them; here each element is tested alone.
-			return nil, unsupported("length() of the elements [*] or a filter finds (Jayway counts them; for a whole list write $.list.length())")
-		}
-		return nil, never("length() of %s, a %s", p.path, kind(p))
+	lit := ""
+	if t.lf != nil {
+		lit = t.lf.Value
 	}
-	op := native.Map(t.line)
-	switch t.kind {
-	case "":
-		native.Set(op, "present", native.Bool(t.line, true))
-	case "equalTo":
-		n, err := strconv.Atoi(t.lf.Value)
-		switch {
-		case err != nil || n < 0:
-			return nil, never("length() is a count, never %q", t.lf.Value)
-		case n == 0:
-			return nil, never("length() of a value the extension's JSON holds is never 0 (it leaves out empty ones)")
+	if name == "length" && !countable(p) {
+		// Jayway's length() of a string, number or bool is null: a path
+		// finding one fails, one finding several gives a list of nulls,
+		// which WireMock takes for found (and equalTo "null" passes).
+		if !t.indefinite {
+			return nil, never("length() of %s, a %s, is null (Jayway counts a list's elements or an object's keys)", p.path, kind(p))
 		}
-		native.Set(op, "len", native.Int(t.line, n))
-	default:
-		return nil, unsupported("%s on length()", t.kind)
+		if t.lf != nil && lit != "null" {
+			return nil, never("length() of each %s found is null, never %q (Jayway counts a list's elements or an object's keys)", kind(p), lit)
+		}
+		return (&pathTr{line: t.line}).leaf(p)
+	}
+	op, err := t.funcOp(name, p, "", lit, t.lf != nil)
+	switch {
+	case err != nil:
+		return nil, err
+	case op == nil:
+		return []conj{{}}, nil // the element found has a length
 	}
 	return []conj{{{path: p.path, op: op}}}, nil
+}
+
+// countable reports whether Jayway's length() of the value at p is a
+// number: a list's, a map's or a message's (its JSON object's keys).
+func countable(p pos) bool {
+	return !p.known || p.fd == nil || p.list() || p.isMap() || p.md != nil
+}
+
+// funcOp is the operator on the value at p that holds when the function
+// name gives a value (cmp and lit ""), one whose text is lit (text), or
+// one that compares so (cmp, a filter's) with the number lit; nil when
+// it always holds (the element tested has a length).
+func (t *pathTr) funcOp(name string, p pos, cmp, lit string, text bool) (*yaml.Node, error) {
+	if name == "length" {
+		return t.countOp(p, cmp, lit, text)
+	}
+	if p.known {
+		if !p.list() {
+			return nil, never("%s() of %s, a %s (Jayway's %s() takes a list of numbers)", name, nonEmpty(p.path), kind(p), name)
+		}
+		switch p.fd.Kind() {
+		case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind, protoreflect.Uint32Kind,
+			protoreflect.Fixed32Kind, protoreflect.FloatKind, protoreflect.DoubleKind:
+		case protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind, protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+			return nil, never("%s() of %s, a %s, whose JSON holds strings (Jayway's %s() takes numbers only)", name, p.path, kind(p), name)
+		default:
+			return nil, never("%s() of %s, a %s (Jayway's %s() takes a list of numbers)", name, p.path, kind(p), name)
+		}
+	}
+	op := native.Map(t.line)
+	if cmp == "" && !text {
+		native.Set(op, "present", native.Bool(t.line, true))
+		return op, nil
+	}
+	inner := native.Map(t.line)
+	var bound float64
+	if cmp == "" {
+		f, err := strconv.ParseFloat(lit, 64)
+		switch {
+		case err != nil:
+			return nil, never("%s() is a number, never %q", name, lit)
+		case math.IsInf(f, 0) || math.IsNaN(f):
+			return nil, unsupported("%s() equalTo %q (the reader takes a finite number)", name, lit)
+		case javaDouble(f) != lit:
+			return nil, never("%s() gives a double, which WireMock writes as %s: equalTo %q never matches", name, javaDouble(f), lit)
+		}
+		bound = f
+		native.Set(inner, "equal", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: lit, Line: t.line})
+	} else {
+		v, err := operand(lit, t.line)
+		if err != nil || (v.Tag != "!!int" && v.Tag != "!!float") {
+			return nil, unsupported("%s() %s %s (the reader compares %s() with a number)", name, cmp, lit, name)
+		}
+		bound, _ = strconv.ParseFloat(lit, 64)
+		native.Set(inner, map[string]string{"==": "equal", ">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}[cmp], v)
+	}
+	if name == "max" && bound <= math.SmallestNonzeroFloat64 {
+		// Jayway's max() starts from Double.MIN_VALUE, so is never less.
+		return nil, unsupported("max() tested with %s: Jayway's max() starts from Double.MIN_VALUE (4.9E-324), the least positive double, so it is never below it; the reader takes a bound above it", lit)
+	}
+	native.Set(op, name, inner)
+	return op, nil
+}
+
+// countOp is funcOp's for length(): native len, of a list's elements, a
+// map's entries or a message's fields set. Jayway finds no length where
+// the JSON has no value, and the extension's JSON leaves out an empty
+// list or map (not a message set to its zero value: {}).
+func (t *pathTr) countOp(p pos, cmp, lit string, text bool) (*yaml.Node, error) {
+	switch {
+	case p.known && p.fd == nil:
+		return nil, unsupported("length() of the request")
+	case p.known && p.md != nil && wellKnown(p.md) && !p.list() && !p.isMap():
+		return nil, unsupported("length() of %s, a %s", nonEmpty(p.path), p.md.FullName())
+	}
+	self := p.path == "" // the element tested: there
+	op := native.Map(t.line)
+	if !self {
+		native.Set(op, "present", native.Bool(t.line, true))
+	}
+	if cmp == "" && !text {
+		if self {
+			return nil, nil
+		}
+		return op, nil
+	}
+	word := "equalTo " + strconv.Quote(lit)
+	if cmp != "" {
+		word = cmp + " " + lit
+	}
+	n, err := strconv.Atoi(lit)
+	switch {
+	case cmp != "" && err != nil:
+		return nil, unsupported("length() %s (the reader compares length() with a whole number)", word)
+	case cmp == "" && (err != nil || n < 0):
+		return nil, never("length() is a count, never %q", lit)
+	case (cmp == "" || cmp == "==") && n == 0 && (!p.known || p.list() || p.isMap()):
+		return nil, never("length() of a value the extension's JSON holds is never 0 (it leaves out empty ones)")
+	case cmp == "" || cmp == "==":
+		if n > 0 {
+			op = native.Map(t.line) // a count above 0 is there
+		}
+		native.Set(op, "len", native.Int(t.line, n))
+		return op, nil
+	}
+	c := native.Map(t.line)
+	native.Set(c, map[string]string{">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}[cmp], native.Int(t.line, n))
+	native.Set(op, "len", c)
+	return op, nil
+}
+
+// javaDouble is how Java (19 and later: the shortest text that reads
+// back the same, in at least two digits) writes the double f, as
+// Double.toString: a point and a digit after it, and from 10^7 up or
+// below 10^-3 as d.dddEn.
+func javaDouble(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	case f == 0:
+		if math.Signbit(f) {
+			return "-0.0"
+		}
+		return "0.0"
+	}
+	mant, exp, _ := strings.Cut(strconv.FormatFloat(f, 'e', -1, 64), "e")
+	if !strings.Contains(mant, ".") {
+		// One digit: Java writes two, the nearer of them.
+		mant, exp, _ = strings.Cut(strconv.FormatFloat(f, 'e', 1, 64), "e")
+	}
+	x, _ := strconv.Atoi(exp)
+	sign := ""
+	if f < 0 {
+		sign, mant = "-", mant[1:]
+	}
+	if a := math.Abs(f); a < 1e-3 || a >= 1e7 {
+		return sign + mant + "E" + strconv.Itoa(x)
+	}
+	digits := strings.Replace(mant, ".", "", 1)
+	var whole, frac string
+	if x >= 0 {
+		for len(digits) < x+2 {
+			digits += "0"
+		}
+		whole, frac = digits[:x+1], digits[x+1:]
+	} else {
+		whole, frac = "0", strings.Repeat("0", -x-1)+digits
+	}
+	if frac = strings.TrimRight(frac, "0"); frac == "" {
+		frac = "0"
+	}
+	return sign + whole + "." + frac
 }
 
 // leaf is the test of the value the path found at p: set and not empty

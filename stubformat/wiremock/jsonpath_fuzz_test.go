@@ -20,6 +20,9 @@ func FuzzJSONPath(f *testing.F) {
 		"$.items[*].self.n", "$.items[?(@.n > 1 || @.name == 'x')].tags", "$..tags",
 		"$[?(@.name > 'a' && @.n < 'b')]", "$.tags[?(@ <= 'm')]", "$.labels[?(@ > 'a')]",
 		"$[?(!(@.n > 1 && (@.name || @.self.n == 2)))]", "$.items[?(!@.name && !(@.n =~ /a(b)/))]", "$[?(!!@.name)]", "$[?(((@.n)))]", "$[?(!(@.n > 1)",
+		"$.tags[*].length()", "$.items[*].size()", "$.items[?(@.n > 1)].tags.length()", "$[?(@.tags.length() > 1)]", "$.items[?(@.length() == 2)]",
+		"$.nums.sum()", "$.nums.max()", "$[?(@.nums.avg() >= 2.5 && @.nums.min() < 0)]", "$[?(!(@.nums.stddev() < 1))]", "$.items[*].nums.sum()",
+		"$.tags.first()", "$.items.last().name", "$..tags.length()", "$.tags.keys()", "$[?(@.tags.first() == 'a')]", "$.nums.sum().x", "$[?(@.nums.max() < 0)]",
 	} {
 		f.Add(s, "")
 		f.Add(s, "equalTo")
@@ -36,6 +39,7 @@ func FuzzJSONPath(f *testing.F) {
 				fieldProto("tags", 4, descriptorpb.FieldDescriptorProto_TYPE_STRING, "", true),
 				fieldProto("self", 5, descriptorpb.FieldDescriptorProto_TYPE_MESSAGE, ".f.M", false),
 				fieldProto("labels", 6, descriptorpb.FieldDescriptorProto_TYPE_MESSAGE, ".f.M.LabelsEntry", true),
+				fieldProto("nums", 7, descriptorpb.FieldDescriptorProto_TYPE_INT32, "", true),
 			},
 			NestedType: []*descriptorpb.DescriptorProto{{
 				Name:    ptr("LabelsEntry"),
@@ -102,5 +106,17 @@ func TestAbsentOnNullable(t *testing.T) {
 	_, err = tr.translate(segs, pos{md: fd.Messages().Get(0), known: true})
 	if want := "absent on a path finding a element of a repeated google.protobuf.Value, which may be JSON null"; err == nil || err.Error() != want {
 		t.Errorf("got %v, want %s", err, want)
+	}
+}
+
+// javaDouble writes doubles as Java's Double.toString does.
+func TestJavaDouble(t *testing.T) {
+	for f, want := range map[float64]string{
+		55: "55.0", 5.5: "5.5", 0.001: "0.001", 0.0001: "1.0E-4", 1e7: "1.0E7", 1.2345e7: "1.2345E7", 9999999: "9999999.0",
+		-2.5: "-2.5", 0: "0.0", 0.002: "0.002", 123.456: "123.456", 1e21: "1.0E21", 2e-5: "2.0E-5", -0.0035: "-0.0035", 1e6: "1000000.0", 1.5e-10: "1.5E-10", 4.9e-324: "4.9E-324", 1.7976931348623157e308: "1.7976931348623157E308",
+	} {
+		if got := javaDouble(f); got != want {
+			t.Errorf("javaDouble(%v) = %q, want %q", f, got, want)
+		}
 	}
 }

@@ -332,13 +332,16 @@ func (r *reader) unordered(list *yaml.Node, fd protoreflect.FieldDescriptor, ele
 		at := fmt.Sprintf("%s[%d]", path, i)
 		switch {
 		case isHolder(e):
-			if elemMd != nil && !wellKnown(elemMd) {
-				r.problem(e, where, "not supported yet: a json-unit placeholder standing for a whole message element (%s)", at)
-				return nil, false
-			}
 			op, ok := r.holder(e, fd, true, at, where)
 			if !ok {
 				return nil, false
+			}
+			if elemMd != nil && !wellKnown(elemMd) {
+				// ignore or ignore-element standing for a message
+				// element (holder refused the others, which want a
+				// string, a number or a boolean): any one.
+				elems.Content = append(elems.Content, anyMessage(e.Line))
+				continue
 			}
 			if op == nil || native.Get(op, "regex") == nil {
 				// Any element of the kind: every one is there.
@@ -354,12 +357,7 @@ func (r *reader) unordered(list *yaml.Node, fd protoreflect.FieldDescriptor, ele
 				return nil, false
 			}
 			m := native.Map(e.Line)
-			if len(sub.Content) == 0 {
-				// {} with ignoreExtraElements: any element.
-				native.Set(m, "fields", sub)
-				r.problem(e, where, "not supported yet: an empty element with ignoreArrayOrder and ignoreExtraElements (%s)", at)
-				return nil, false
-			}
+			// {} with ignoreExtraElements (sub empty): any element.
 			native.Set(m, "fields", sub)
 			elems.Content = append(elems.Content, m)
 		default:
@@ -374,6 +372,13 @@ func (r *reader) unordered(list *yaml.Node, fd protoreflect.FieldDescriptor, ele
 	}
 	native.Set(op, "unordered", elems)
 	return op, true
+}
+
+// anyMessage is the test any message element passes: no field tests.
+func anyMessage(line int) *yaml.Node {
+	m := native.Map(line)
+	native.Set(m, "fields", native.Map(line))
+	return m
 }
 
 // holder translates one placeholder on the field fd (nil when unknown),
@@ -427,7 +432,11 @@ func (r *reader) holderKind(v *yaml.Node, fd protoreflect.FieldDescriptor, elem 
 	if got == "" || got == want {
 		return true
 	}
-	r.problem(v, where, "%s never matches the field %s: its JSON is a %s", v.Value, path, got)
+	article := "a"
+	if got == "object" {
+		article = "an"
+	}
+	r.problem(v, where, "%s never matches the field %s: its JSON is %s %s", v.Value, path, article, got)
 	return false
 }
 
