@@ -139,6 +139,7 @@ var tmplFuncs = func() template.FuncMap {
 	fm["padLeft"] = padLeft
 	fm["padRight"] = padRight
 	fm["center"] = center
+	fm["numberFormat"] = numberFormat
 	fm["inZone"] = inZone
 	fm["parseTime"] = parseTime
 	fm["math"] = mathOp

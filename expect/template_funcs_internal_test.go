@@ -120,3 +120,17 @@ func TestTemplateMessageJSONLayout(t *testing.T) {
 		t.Errorf("signedBytes: %q", got)
 	}
 }
+
+// FuzzNumberFormat: any pattern and number give text or an error, never
+// a panic.
+func FuzzNumberFormat(f *testing.F) {
+	for _, p := range []string{"#,##0.00", "#.##", "0.0;(0.0)", "'#'0%", "#,####", "00.", "‰#", "¤#", "0.0E0", "#;", ";#", "''", "#,", ".", "#.#.#"} {
+		f.Add(p, 1234.5678)
+	}
+	f.Fuzz(func(t *testing.T, pattern string, n float64) {
+		out, err := numberFormat(pattern, n)
+		if err == nil && len(out) > 4096+len(pattern) {
+			t.Errorf("numberFormat %q %v: %d bytes", pattern, n, len(out))
+		}
+	})
+}

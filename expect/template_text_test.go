@@ -43,3 +43,38 @@ func TestTemplateTextFuncs(t *testing.T) {
 	assert.Contains(t, status.Convert(err).Message(), "abbreviate: a width of 3 (the least is 4)")
 	m.Reset() // the failed call is a miss: not this test's point
 }
+
+// numberFormat writes as Java's DecimalFormat in en_US: grouping, 0 and #
+// digits, affixes, % and a negative subpattern, half even on the exact
+// value; a bad pattern or a value that is no number fails the call.
+func TestTemplateNumberFormat(t *testing.T) {
+	m := expect.New(t)
+	loadStubs(t, m, `
+- method: routeguide.RouteGuide/GetFeature
+  request: {fields: {latitude: 1}}
+  response:
+    name: '{{ numberFormat "#,##0.00" .Request.longitude }}|{{ numberFormat "#.##" 123.4567 }}|{{ numberFormat "0.00" 0.125 }}|{{ numberFormat "0.00" 1.015 }}|{{ numberFormat "#.#" 0.04 }}|{{ numberFormat "#.#" -0.04 }}'
+    tags:
+      - '{{ numberFormat "#%" 0.256 }}|{{ numberFormat "0.0;(0.0)" -2.25 }}|{{ numberFormat "''#''0" 7 }}|{{ numberFormat "#,##0.###" "12345678901234567890.5" }}|{{ numberFormat "00." 3 }}|{{ numberFormat "#" "NaN" }}'
+- method: routeguide.RouteGuide/GetFeature
+  request: {fields: {latitude: 2}}
+  response: {name: '{{ numberFormat "#.#.#" 1 }}'}
+- method: routeguide.RouteGuide/GetFeature
+  request: {fields: {latitude: 3}}
+  response: {name: '{{ numberFormat "#" "x" }}'}
+`)
+	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
+
+	f, err := client.GetFeature(ctx(t), &pb.Point{Latitude: 1, Longitude: -1234567})
+	require.NoError(t, err)
+	assert.Equal(t, "-1,234,567.00|123.46|0.12|1.01|0|-0", f.Name, "half even on the exact binary value; a negative rounded to zero keeps its sign, as DecimalFormat's")
+	require.Len(t, f.Tags, 1)
+	assert.Equal(t, "26%|(2.2)|#7|12,345,678,901,234,567,890.5|03.|NaN", f.Tags[0])
+
+	for lat, want := range map[int32]string{2: `numberFormat "#.#.#": more than one decimal point`, 3: "numberFormat: want a number, got string x"} {
+		_, err := client.GetFeature(ctx(t), &pb.Point{Latitude: lat})
+		assert.Equal(t, codes.Internal, status.Code(err), lat)
+		assert.Contains(t, status.Convert(err).Message(), want, lat)
+	}
+	m.Reset() // the failed calls are misses: not this test's point
+}

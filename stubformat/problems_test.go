@@ -285,3 +285,27 @@ func TestWireMockMatcherProblems(t *testing.T) {
 		}
 	}
 }
+
+// WireMock helpers given a value the request's type shows to be of the
+// wrong kind fail the load naming the line, the helper and the field.
+func TestWireMockTemplateTypeProblems(t *testing.T) {
+	resolver, err := mockserver.New(expect.NewMock(), mockserver.WithProtoFiles([]string{protoDir}, shopProto))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resolver.Close()
+	for _, tc := range []struct{ method, tmpl, want string }{
+		{"Reserve", `{{numberFormat (jsonPath request.body '$.sentAt') '#,##0'}}`,
+			`response.jsonBody.id: WireMock's numberFormat wants a number; the int64 field sent_at is text in the extension's JSON (protobuf-java quotes 64-bit integers), so WireMock writes the format "#,##0" instead`},
+		{"GetItem", `{{numberFormat (jsonPath request.body '$.id') 'integer'}}`,
+			`response.jsonBody.id: WireMock's numberFormat wants a number; the string field id is none, so WireMock writes the format "#,##0" instead`},
+		{"GetItem", `{{numberFormat (jsonPath request.body '$.nope')}}`,
+			`response.id: template: .Request.nope: shop.v1.GetItemRequest has no field "nope"`},
+	} {
+		src := `{"request": {"urlPath": "/shop.v1.ShopService/` + tc.method + `"}, "response": {"transformers": ["response-template"], "jsonBody": {"id": "` + tc.tmpl + `"}}}`
+		_, err := stubformat.Parse("s.json", []byte(src), stubformat.WireMock, resolver)
+		if err == nil || !strings.Contains(err.Error(), "s.json:1: "+tc.want) {
+			t.Errorf("%s:\n got %v\nwant s.json:1: %s", tc.tmpl, err, tc.want)
+		}
+	}
+}

@@ -77,6 +77,10 @@ var wiremockHelperCalls = []call{
 		do: unary(getItem, `{"id": "h-strings", "userId": "hello-wORLD \u00e9lan", "quantity": 42, "tags": ["Handlebars rocks", "<b>bold</b> & <i\nclass=x>it</i>", "Joel is a slug"]}`),
 		want: ok(compact(`{"name":"Hello-wORLD Élan|Hello-world Élan|Hello-wORLD élan","tags":["Joel\nis a\nslug","bold &amp; it","bold & it"],"attributes":{` +
 			`"abbreviate":"Handlebars...|Handlebars rocks|Ünïcö...","center":"[*-*abc*-*][ ab  ][toolong]","empty":"[10][7][][]","ljust":"h-strings...","rjust":"00042"}}`))},
+	{name: "numberFormat as DecimalFormat writes in en_US (half even on the exact value: 1.015 is 1.01); dateFormat's styles and patterns, in UTC or tz=",
+		do: unary(getItem, `{"id": "h-formats", "quantity": 1234567}`, "x-date", "2024-03-05T23:30:00Z"),
+		want: ok(`{"name":"123.46|1,234,567.00|1,234.568|1,234|26%|-$1,234.57","tags":["0.12 1.01 .5 007 2 (0.5) 1.00 units 1234,5678",` +
+			`"2024-01-02|Tuesday 2 Jan 24, 10:00 AM|19:00 +09:00","Jan 2, 2024|Tuesday, January 2, 2024|January 2, 2024|1/2/24","5/3/2024|06/03/2024"]}`)},
 	{name: "a header's last value (grpc-java's Metadata.get), a binary header's bytes as Java's Arrays.toString, an absent one empty",
 		do:   unary(getItem, `{"id": "h-headers"}`, "x-multi", "first", "x-multi", "second", "x-trace-bin", string([]byte{1, 0xff, 0x7f, 0x80})),
 		want: ok(`{"name":"second","tags":["[1, -1, 127, -128]","[]","has trace"]}`)},

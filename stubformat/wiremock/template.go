@@ -48,17 +48,18 @@ var hbHelpers = map[string]bool{
 	"toJson": true, "array": true, "range": true, "arrayJoin": true, "join": true, "replace": true,
 	"defaultIfEmpty": true, "truncateDate": true, "urlEncode": true, "lookup": true,
 	"arrayAdd": true, "arrayRemove": true, "capitalize": true, "capitalizeFirst": true, "abbreviate": true,
-	"center": true, "ljust": true, "rjust": true, "stripTags": true, "wordWrap": true,
+	"center": true, "ljust": true, "rjust": true, "stripTags": true, "wordWrap": true, "numberFormat": true,
+	"dateFormat": true,
 }
 
 // Helpers WireMock has that the reader does not translate yet; named so the
 // error says "not yet" rather than "unknown".
 var hbKnown = map[string]bool{
-	"each": true, "with": true, "dateFormat": true, "formatXml": true, "xPath": true, "soapXPath": true, "formData": true,
+	"each": true, "with": true, "formatXml": true, "xPath": true, "soapXPath": true, "formData": true,
 	"parseJson": true, "jsonMerge": true, "jsonRemove": true,
 	"jsonArrayAdd": true, "jsonSort": true, "systemValue": true, "hostname": true, "cut": true,
 	"slugify": true, "stringFormat": true, "yesno": true,
-	"numberFormat": true, "isEven": true, "isOdd": true, "stripes": true,
+	"isEven": true, "isOdd": true, "stripes": true,
 	"log": true, "assign": true, "jwt": true, "jwks": true, "first": true, "last": true,
 }
 
@@ -970,13 +971,16 @@ func balanced(s string) bool {
 	return depth == 0
 }
 
-// javaLayout maps a Java date pattern onto a Go layout: the letters tests
-// use (yyyy MM dd HH mm ss SSS, 'literals').
+// javaLayout maps a Java date pattern (SimpleDateFormat's) onto a Go
+// layout, a run of one letter at a time: y yy yyyy, M MM MMM MMMM, d dd,
+// E..EEE EEEE, HH, h hh, m mm, s ss, SSS after a dot, a, X XX XXX, Z, and
+// 'literals'. A run Go has no layout for (H: an hour of one digit; w, D
+// and the like) is an error.
 func javaLayout(p string) (string, error) {
-	tokens := []struct{ java, gol string }{
-		{"yyyy", "2006"}, {"yy", "06"}, {"MMMM", "January"}, {"MMM", "Jan"}, {"MM", "01"}, {"dd", "02"},
-		{"EEEE", "Monday"}, {"EEE", "Mon"}, {"HH", "15"}, {"hh", "03"}, {"mm", "04"}, {"ss", "05"},
-		{"SSS", "000"}, {"a", "PM"}, {"XXX", "Z07:00"}, {"Z", "-0700"},
+	layouts := map[byte][]string{ // by run length, the last for longer runs
+		'y': {"2006", "06", "2006", "2006"}, 'M': {"1", "01", "Jan", "January"}, 'd': {"2", "02"},
+		'E': {"Mon", "Mon", "Mon", "Monday"}, 'H': {"", "15"}, 'h': {"3", "03"}, 'm': {"4", "04"},
+		's': {"5", "05"}, 'S': {"", "", "000"}, 'a': {"PM"}, 'X': {"Z07", "Z0700", "Z07:00"}, 'Z': {"-0700", "-0700", "-0700"},
 	}
 	var b strings.Builder
 	for p != "" {
@@ -993,27 +997,38 @@ func javaLayout(p string) (string, error) {
 			p = p[2+end:]
 			continue
 		}
-		matched := false
-		for _, tk := range tokens {
-			if strings.HasPrefix(p, tk.java) {
-				if tk.java == "SSS" {
-					s := b.String()
-					if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, ",") {
-						return "", fmt.Errorf("milliseconds (SSS) only after a dot")
-					}
-				}
-				b.WriteString(tk.gol)
-				p = p[len(tk.java):]
-				matched = true
-				break
+		c := p[0]
+		if (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') {
+			n := 1
+			for n < len(p) && p[n] == c {
+				n++
 			}
-		}
-		if matched {
+			forms := layouts[c]
+			if c == 'y' && n > 4 || c == 'E' && n > 4 || c == 'M' && n > 4 {
+				forms = nil
+			}
+			var gl string
+			if len(forms) > 0 {
+				gl = forms[min(n, len(forms))-1]
+				if n > len(forms) && c != 'y' && c != 'E' && c != 'M' {
+					gl = ""
+				}
+			}
+			if gl == "" {
+				return "", fmt.Errorf("the pattern letter %q", p[:n])
+			}
+			if c == 'S' {
+				s := b.String()
+				if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, ",") {
+					return "", fmt.Errorf("milliseconds (SSS) only after a dot")
+				}
+			}
+			b.WriteString(gl)
+			p = p[n:]
 			continue
 		}
-		c := p[0]
-		if (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') {
-			return "", fmt.Errorf("the pattern letter %q", string(c))
+		if c >= '0' && c <= '9' {
+			return "", fmt.Errorf("the digit %q reads as a Go layout (quote it? a digit is one there too)", string(c))
 		}
 		b.WriteByte(c)
 		p = p[1:]

@@ -30,6 +30,8 @@ func FuzzTranslateTemplate(f *testing.F) {
 		"{{capitalize request.path fully=true}}{{capitalizeFirst (jsonPath request.body '$.a')}}{{{stripTags request.headers.x}}}",
 		"{{abbreviate request.path 10}}{{wordWrap (jsonPath request.body '$.t') (jsonPath request.body '$.n')}}{{abbreviate 'x' 3}}",
 		"{{center request.path size=9 pad='*-'}}{{ljust 'a' size=(math 1 '+' 2)}}{{rjust request.headers.n size=5 pad=request.path}}",
+		"{{numberFormat 123.4567 '#.##'}}{{numberFormat (jsonPath request.body '$.n') 'currency' 'en_US'}}{{numberFormat 1}}{{numberFormat 1 '0.0;(0.0)'}}",
+		"{{dateFormat (parseDate request.headers.d) 'd/M/y' tz='Asia/Tokyo'}}{{dateFormat (now) format='full'}}{{dateFormat (date (now) offset='1 days'))}}",
 	} {
 		f.Add(s)
 	}
@@ -38,7 +40,7 @@ func FuzzTranslateTemplate(f *testing.F) {
 		"contains", "regexMatch", "upper", "lower", "trim", "toJson", "default", "len", "math", "randInt", "randFloat", "randPick",
 		"list", "seq", "addf", "mulf", "subf", "regexFind", "substr", "b64enc", "b64dec", "trimSuffix", "formatJson", "compactJson",
 		"format", "timeAdd", "inZone", "parseTime", "unix", "join", "ternary", "empty", "replace", "sub", "int", "messageJson", "signedBytes", "truncateTime", "urlEncode", "urlDecode", "regexGroups", "extract", "append", "prepend", "concat", "slice", "initial", "rest",
-		"capFirst", "capWords", "abbreviate", "padLeft", "padRight", "center", "regexReplaceAll", "wrap"} {
+		"capFirst", "capWords", "abbreviate", "padLeft", "padRight", "center", "regexReplaceAll", "wrap", "numberFormat"} {
 		funcs[name] = func(...any) string { return "" }
 	}
 	f.Fuzz(func(t *testing.T, text string) {
