@@ -169,6 +169,24 @@ var wiremockCalls = []call{
 	{name: "! of length() > 1: two tags", do: unary(getItem, `{"id": "fn-8", "tags": ["a", "b"]}`), want: failed(codes.Unavailable, "fallback")},
 	{name: "length() of each string found", do: unary(getItem, `{"id": "fn-9", "tags": ["x"]}`), want: ok(`{"name":"some tag"}`)},
 	{name: "length() of each string found: none found", do: unary(getItem, `{"id": "fn-9"}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "a slice [0:2]", do: unary(getItem, `{"id": "sl-1", "tags": ["x", "sale", "y"]}`), want: ok(`{"name":"sale among the first two"}`)},
+	{name: "a slice [0:2]: the third is past it", do: unary(getItem, `{"id": "sl-1", "tags": ["x", "y", "sale"]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "a slice [:2], then a filter", do: unary(getItem, `{"id": "sl-2", "filters": [{"minPrice": 1}, {"minPrice": 11}]}`), want: ok(`{"name":"one of the first two filters over 10"}`)},
+	{name: "a slice [:2], then a filter: only the third passes", do: unary(getItem, `{"id": "sl-2", "filters": [{"minPrice": 1}, {"minPrice": 2}, {"minPrice": 11}]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "a slice [-2:]", do: unary(getItem, `{"id": "sl-3", "tags": ["a", "z1", "b"]}`), want: ok(`{"name":"z among the last two"}`)},
+	{name: "a slice [-2:]: the first is before it", do: unary(getItem, `{"id": "sl-3", "tags": ["z1", "a", "b"]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "a slice [-2:] of one element", do: unary(getItem, `{"id": "sl-3", "tags": ["z1"]}`), want: ok(`{"name":"z among the last two"}`)},
+	{name: "a slice [-1:1]: the last", do: unary(getItem, `{"id": "sl-4", "tags": ["a", "b", "q"]}`), want: ok(`{"name":"q last or first"}`)},
+	{name: "a slice [-1:1]: the first", do: unary(getItem, `{"id": "sl-4", "tags": ["q", "a", "b"]}`), want: ok(`{"name":"q last or first"}`)},
+	{name: "a slice [-1:1]: neither", do: unary(getItem, `{"id": "sl-4", "tags": ["a", "q", "b"]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "a union [0,2]: the third", do: unary(getItem, `{"id": "un-1", "tags": ["a", "b", "k"]}`), want: ok(`{"name":"k first or third"}`)},
+	{name: "a union [0,2]: the first", do: unary(getItem, `{"id": "un-1", "tags": ["k"]}`), want: ok(`{"name":"k first or third"}`)},
+	{name: "a union [0,2]: the second is not in it", do: unary(getItem, `{"id": "un-1", "tags": ["a", "k"]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "a union of names ending the path", do: unary(getItem, `{"id": "un-2", "quantity": 2, "labels": {"team": "web"}}`), want: ok(`{"name":"a user or a quantity, an env or a team"}`)},
+	{name: "a union of names ending the path: neither key", do: unary(getItem, `{"id": "un-2", "userId": "u", "labels": {"other": "web"}}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "a union of names ending the path: neither field", do: unary(getItem, `{"id": "un-2", "labels": {"env": "prod"}}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "a union of names before more of the path", do: unary(getItem, `{"id": "un-3", "filterBy": {"main": {"minPrice": 2}, "alt": {"minPrice": 5}}}`), want: ok(`{"name":"main or alt at 5"}`)},
+	{name: "a union of names before more of the path: another key", do: unary(getItem, `{"id": "un-3", "filterBy": {"other": {"minPrice": 5}}}`), want: failed(codes.Unavailable, "fallback")},
 	{name: "client stream: a message matches", do: stream(upload, `{"uploadId": "wm-up", "sequence": 1}`, `{"uploadId": "wm-up", "sequence": 2}`, `{"uploadId": "wm-up", "sequence": 3}`),
 		want: ok(`{"uploadId":"wm-up","chunks":2,"ok":true}`)},
 	{name: "client stream: a JSON path on a message", do: stream(upload, `{"uploadId": "x", "sequence": 1}`, `{"uploadId": "x", "sequence": 120}`),
@@ -195,7 +213,7 @@ func TestWireMockAsIs(t *testing.T) {
 }
 
 func TestWireMockChosenFormat(t *testing.T) {
-	runCalls(t, serve(t, stubformat.WireMock, "testdata/wiremock/mappings.json", "testdata/wiremock/streams.json", "testdata/wiremock/placeholders.json", "testdata/wiremock/jsonpaths.json", "testdata/wiremock/bidi.json", "testdata/wiremock/functions.json"), wiremockCalls)
+	runCalls(t, serve(t, stubformat.WireMock, "testdata/wiremock/mappings.json", "testdata/wiremock/streams.json", "testdata/wiremock/placeholders.json", "testdata/wiremock/jsonpaths.json", "testdata/wiremock/bidi.json", "testdata/wiremock/functions.json", "testdata/wiremock/slices.json"), wiremockCalls)
 }
 
 func TestWireMockConverted(t *testing.T) {

@@ -115,13 +115,13 @@ func (r *reader) block(b *yaml.Node, where string, headers, top bool) (alt, bool
 	if io := native.Get(b, "ignoreArrayOrder"); io != nil {
 		ignoreOrder = io.Value == "true"
 	}
-	fields := native.Map(b.Line)
+	fields := r.mapping(b.Line)
 	add := func(path string, k, op *yaml.Node, construct string, counts bool) {
 		if native.Get(fields, path) != nil {
 			r.notYet(k, construct, fmt.Sprintf("two matchers on the field %q", path))
 			return
 		}
-		key := native.Str(k.Line, path)
+		key := r.str(k.Line, path)
 		key.LineComment = k.LineComment // what computed the value (Computed.Annotate)
 		fields.Content = append(fields.Content, key, op)
 		if counts {

@@ -25,7 +25,7 @@ type answer struct {
 	status    *yaml.Node
 }
 
-func (a answer) into(m *yaml.Node) {
+func (a answer) into(r *reader, m *yaml.Node) {
 	if a.headers != nil {
 		native.Set(m, "headers", a.headers)
 	}
@@ -39,7 +39,7 @@ func (a answer) into(m *yaml.Node) {
 		native.Set(m, "pace", a.pace)
 	}
 	if a.response != nil {
-		native.Set(m, "response", a.response)
+		r.set(m, "response", a.response)
 	}
 	if len(a.responses) > 0 {
 		native.Set(m, "responses", native.Seq(a.responses[0].Line, a.responses...))

@@ -23,6 +23,8 @@ func FuzzJSONPath(f *testing.F) {
 		"$.tags[*].length()", "$.items[*].size()", "$.items[?(@.n > 1)].tags.length()", "$[?(@.tags.length() > 1)]", "$.items[?(@.length() == 2)]",
 		"$.nums.sum()", "$.nums.max()", "$[?(@.nums.avg() >= 2.5 && @.nums.min() < 0)]", "$[?(!(@.nums.stddev() < 1))]", "$.items[*].nums.sum()",
 		"$.tags.first()", "$.items.last().name", "$..tags.length()", "$.tags.keys()", "$[?(@.tags.first() == 'a')]", "$.nums.sum().x", "$[?(@.nums.max() < 0)]",
+		"$.tags[0:2]", "$.tags[:2]", "$.tags[-2:]", "$.tags[-1:1]", "$.tags[3:1]", "$.tags[:-1]", "$.tags[2:]", "$.tags[:]", "$.items[1:3].name",
+		"$.tags[0,2]", "$.items[0,-1].tags[0:1]", "$['name','n']", "$['self','items'].n", "$.labels['a','b']", "$.tags[0,'a']", "$.items[:2][?(@.n > 1)]",
 	} {
 		f.Add(s, "")
 		f.Add(s, "equalTo")
