@@ -81,6 +81,9 @@ var wiremockHelperCalls = []call{
 		do: unary(getItem, `{"id": "h-formats", "quantity": 1234567}`, "x-date", "2024-03-05T23:30:00Z"),
 		want: ok(`{"name":"123.46|1,234,567.00|1,234.568|1,234|26%|-$1,234.57","tags":["0.12 1.01 .5 007 2 (0.5) 1.00 units 1234,5678",` +
 			`"2024-01-02|Tuesday 2 Jan 24, 10:00 AM|19:00 +09:00","Jan 2, 2024|Tuesday, January 2, 2024|January 2, 2024|1/2/24","5/3/2024|06/03/2024"]}`)},
+	{name: "assign: the block rendered and trimmed, written escaped again by {{name}}, as Handlebars.java's; set anew in each #each round",
+		do:   unary(getItem, `{"id": "h-assign", "userId": "ann", "tags": ["a<b", "c"]}`),
+		want: ok(`{"name":"[Ann &amp; co][Ann & co][ANN &amp; CO]","tags":["a&amp;lt;b|a&lt;b","(0=a<b)(1=c)","100%"]}`)},
 	{name: "a header's last value (grpc-java's Metadata.get), a binary header's bytes as Java's Arrays.toString, an absent one empty",
 		do:   unary(getItem, `{"id": "h-headers"}`, "x-multi", "first", "x-multi", "second", "x-trace-bin", string([]byte{1, 0xff, 0x7f, 0x80})),
 		want: ok(`{"name":"second","tags":["[1, -1, 127, -128]","[]","has trace"]}`)},

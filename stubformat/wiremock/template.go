@@ -124,6 +124,7 @@ type hbTranslator struct {
 type hbCapture struct {
 	goVar string
 	depth int
+	text  bool // set by #assign: text, not regexExtract's groups
 }
 
 // hbScope is a block that moves Handlebars' context (this): #each or #with.
@@ -157,17 +158,25 @@ func translateTemplate(text string, body requestBody) (string, error) {
 	t := &hbTranslator{in: body.in, body: strings.TrimPrefix(body.value, ".")}
 	var b strings.Builder
 	var open []hbBlock
+	// asg, while an #assign block is open: what its body writes.
+	var asg *hbAssign
 	rest := text
 	for {
 		i := strings.Index(rest, "{{")
 		if i < 0 {
-			b.WriteString(rest)
+			if asg == nil {
+				b.WriteString(rest)
+			}
 			break
 		}
 		if i > 0 && rest[i-1] == '\\' {
 			return "", fmt.Errorf("not supported yet: an escaped \\{{ in a WireMock template")
 		}
-		b.WriteString(rest[:i])
+		if asg != nil {
+			asg.text(rest[:i])
+		} else {
+			b.WriteString(rest[:i])
+		}
 		rest = rest[i:]
 		raw := strings.HasPrefix(rest, "{{{")
 		closer, start := "}}", 2
@@ -189,6 +198,9 @@ func translateTemplate(text string, body requestBody) (string, error) {
 		if strings.HasPrefix(body, "~") || strings.HasSuffix(body, "~") {
 			return "", fmt.Errorf("not supported yet: Handlebars whitespace control {{~ ~}}")
 		}
+		if asg != nil && !strings.HasPrefix(body, "/") && (strings.HasPrefix(body, "#") || strings.HasPrefix(body, "^") || body == "else" || strings.HasPrefix(body, "else ")) {
+			return "", fmt.Errorf("not supported yet: {{%s}} inside #assign (its body takes text and {{values}}, no blocks)", body)
+		}
 		switch {
 		case strings.HasPrefix(body, "#"):
 			inner, params, err := blockParams(body[1:])
@@ -198,6 +210,16 @@ func translateTemplate(text string, body requestBody) (string, error) {
 			c, err := parseCall(inner)
 			if err != nil {
 				return "", err
+			}
+			if c.name == "assign" {
+				if params != nil {
+					return "", fmt.Errorf("not supported yet: block params (as |x|) on the WireMock template block #assign")
+				}
+				if asg, err = t.openAssign(c); err != nil {
+					return "", err
+				}
+				open = append(open, hbBlock{name: c.name})
+				continue
 			}
 			switch {
 			case c.name == "each" || c.name == "with":
@@ -216,6 +238,11 @@ func translateTemplate(text string, body requestBody) (string, error) {
 			}
 			top := open[len(open)-1]
 			open = open[:len(open)-1]
+			if top.name == "assign" {
+				b.WriteString(t.closeAssign(asg))
+				asg = nil
+				continue
+			}
 			t.depth = len(open)
 			for k, v := range t.captures {
 				if v.depth > t.depth { // a Go variable ends with its block
@@ -264,12 +291,19 @@ func translateTemplate(text string, body requestBody) (string, error) {
 			}
 			out := t.value(c)
 			if out.stmt != "" {
+				if asg != nil {
+					return "", fmt.Errorf("not supported yet: regexExtract into a variable inside #assign")
+				}
 				b.WriteString(out.stmt)
 				break
 			}
 			if !raw && !out.safe {
 				// Handlebars' {{ }} escapes HTML; {{{ }}} does not.
 				out.expr = "htmlEscape " + paren(out.expr)
+			}
+			if asg != nil {
+				asg.value(out.expr)
+				break
 			}
 			b.WriteString("{{ " + out.expr + " }}")
 		}
@@ -665,6 +699,13 @@ func dedupe(s string) string {
 // block params, and names of the context's fields.
 func (t *hbTranslator) path(p []string) hbOut {
 	full := strings.Join(p, ".")
+	if v, ok := t.captures[p[0]]; ok && v.text {
+		if len(p) > 1 {
+			t.fail("not supported yet: %s of the #assign variable %s (it holds text)", full, p[0])
+			return hbOut{}
+		}
+		return hbOut{expr: v.goVar}
+	}
 	if v, ok := t.captures[p[0]]; ok {
 		switch {
 		case len(p) == 1:

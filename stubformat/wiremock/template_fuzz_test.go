@@ -32,6 +32,8 @@ func FuzzTranslateTemplate(f *testing.F) {
 		"{{center request.path size=9 pad='*-'}}{{ljust 'a' size=(math 1 '+' 2)}}{{rjust request.headers.n size=5 pad=request.path}}",
 		"{{numberFormat 123.4567 '#.##'}}{{numberFormat (jsonPath request.body '$.n') 'currency' 'en_US'}}{{numberFormat 1}}{{numberFormat 1 '0.0;(0.0)'}}",
 		"{{dateFormat (parseDate request.headers.d) 'd/M/y' tz='Asia/Tokyo'}}{{dateFormat (now) format='full'}}{{dateFormat (date (now) offset='1 days'))}}",
+		"{{#assign 'who'}} {{capitalize request.path}} & 5% {{{request.headers.x}}}\n{{/assign}}{{who}}{{{who}}}{{upper who}}{{#each (array 1 2)}}{{#assign 'x'}}{{this}}{{/assign}}{{x}}{{/each}}",
+		"{{#assign 'a'}}{{#if x}}{{/if}}{{/assign}}{{#assign 'b'}}{{else}}{{/assign}}{{#assign 'c'}}", "{{#assign 'p'}}%%v %d{{/assign}}{{p}}",
 	} {
 		f.Add(s)
 	}
@@ -40,7 +42,7 @@ func FuzzTranslateTemplate(f *testing.F) {
 		"contains", "regexMatch", "upper", "lower", "trim", "toJson", "default", "len", "math", "randInt", "randFloat", "randPick",
 		"list", "seq", "addf", "mulf", "subf", "regexFind", "substr", "b64enc", "b64dec", "trimSuffix", "formatJson", "compactJson",
 		"format", "timeAdd", "inZone", "parseTime", "unix", "join", "ternary", "empty", "replace", "sub", "int", "messageJson", "signedBytes", "truncateTime", "urlEncode", "urlDecode", "regexGroups", "extract", "append", "prepend", "concat", "slice", "initial", "rest",
-		"capFirst", "capWords", "abbreviate", "padLeft", "padRight", "center", "regexReplaceAll", "wrap", "numberFormat"} {
+		"capFirst", "capWords", "abbreviate", "padLeft", "padRight", "center", "regexReplaceAll", "wrap", "numberFormat", "trimAll"} {
 		funcs[name] = func(...any) string { return "" }
 	}
 	f.Fuzz(func(t *testing.T, text string) {

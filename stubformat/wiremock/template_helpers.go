@@ -860,3 +860,51 @@ func (t *hbTranslator) dateFormat(c *hbCall) hbOut {
 	}
 	return hbOut{expr: "format " + paren(x) + " " + strconv.Quote(gl), safe: !strings.ContainsAny(gl, "&<>\"'`=")}
 }
+
+// hbAssign is the body of an #assign block being read: Handlebars.java's
+// AssignHelper renders it, trims it (Java's String.trim) and sets it as a
+// variable of the context, text that {{name}} writes (and escapes again:
+// it is no SafeString). The body's text and values become one printf.
+type hbAssign struct {
+	name   string
+	format strings.Builder
+	args   []string
+}
+
+func (a *hbAssign) text(s string) { a.format.WriteString(strings.ReplaceAll(s, "%", "%%")) }
+
+func (a *hbAssign) value(expr string) {
+	a.format.WriteString("%v")
+	a.args = append(a.args, paren(expr))
+}
+
+func (t *hbTranslator) openAssign(c *hbCall) (*hbAssign, error) {
+	if len(c.params) != 1 || len(c.hash) > 0 || !c.params[0].isS {
+		return nil, fmt.Errorf("WireMock's #assign takes the variable's name as a quoted string ({{#assign 'name'}}...{{/assign}})")
+	}
+	name := c.params[0].str
+	if !hbName.MatchString(name) || name == "request" || name == "this" || hbHelpers[name] || hbKnown[name] {
+		return nil, fmt.Errorf("WireMock's #assign: %q is not a name a template can read back (want letters, digits and _, not request, this or a helper's name)", name)
+	}
+	return &hbAssign{name: name}, nil
+}
+
+// javaTrim is what Java's String.trim takes off both ends: every char up
+// to the space.
+const javaTrim = "\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f "
+
+// closeAssign sets the variable: a Go variable, which ends with the block
+// the #assign stands in (WireMock's lasts to the end of the template).
+func (t *hbTranslator) closeAssign(a *hbAssign) string {
+	goVar := fmt.Sprintf("$as%d", t.vars)
+	t.vars++
+	if t.captures == nil {
+		t.captures = map[string]hbCapture{}
+	}
+	t.captures[a.name] = hbCapture{goVar: goVar, depth: t.depth, text: true}
+	val := strconv.Quote(strings.ReplaceAll(a.format.String(), "%%", "%"))
+	if len(a.args) > 0 {
+		val = "(printf " + strconv.Quote(a.format.String()) + " " + strings.Join(a.args, " ") + ")"
+	}
+	return fmt.Sprintf("{{ %s := trimAll %q %s }}", goVar, javaTrim, val)
+}
