@@ -78,3 +78,38 @@ func TestTemplateNumberFormat(t *testing.T) {
 	}
 	m.Reset() // the failed calls are misses: not this test's point
 }
+
+// parseJson reads JSON text (numbers as written), jsonAt walks it, nil
+// where nothing is, and jsonText writes a value as Java writes what
+// Jackson read; text that is not JSON, or a whole object written, fails
+// the call.
+func TestTemplateParseJson(t *testing.T) {
+	m := expect.New(t)
+	loadStubs(t, m, `
+- method: routeguide.RouteGuide/GetFeature
+  request: {fields: {latitude: 1}}
+  response:
+    name: '{{ $v := parseJson (printf "{\"a\": {\"b\": [10, 2.50, 3e-4]}, \"s\": \"x\", \"n\": null, \"t\": true, \"lat\": %v}" .Request.longitude) }}{{ jsonText (jsonAt $v "a" "b" 0) }}|{{ jsonText (jsonAt $v "a" "b" "1") }}|{{ jsonText (jsonAt $v "a" "b" 2) }}|{{ jsonText (jsonAt $v "s") }}|[{{ jsonText (jsonAt $v "n") }}][{{ jsonText (jsonAt $v "nope" "x") }}][{{ jsonText (jsonAt $v "a" "b" 9) }}]|{{ jsonText (jsonAt $v "t") }}|{{ jsonText (jsonAt $v "lat") }}|{{ len (parseJson " { } ") }}{{ len (parseJson "[1,2]") }}'
+- method: routeguide.RouteGuide/GetFeature
+  request: {fields: {latitude: 2}}
+  response: {name: '{{ parseJson "{ x" }}'}
+- method: routeguide.RouteGuide/GetFeature
+  request: {fields: {latitude: 3}}
+  response: {name: '{{ jsonText (jsonAt (parseJson "{\"a\": {}}") "a") }}'}
+- method: routeguide.RouteGuide/GetFeature
+  request: {fields: {latitude: 4}}
+  response: {name: '{{ parseJson "5" }}'}
+`)
+	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
+
+	f, err := client.GetFeature(ctx(t), &pb.Point{Latitude: 1, Longitude: 7})
+	require.NoError(t, err)
+	assert.Equal(t, "10|2.5|3.0E-4|x|[][][]|true|7|02", f.Name)
+
+	for lat, want := range map[int32]string{2: "parseJson: not JSON", 3: "jsonText: a whole JSON object or list", 4: `parseJson: want an object or a list, got "5"`} {
+		_, err := client.GetFeature(ctx(t), &pb.Point{Latitude: lat})
+		assert.Equal(t, codes.Internal, status.Code(err), lat)
+		assert.Contains(t, status.Convert(err).Message(), want, lat)
+	}
+	m.Reset() // the failed calls are misses: not this test's point
+}

@@ -49,14 +49,14 @@ var hbHelpers = map[string]bool{
 	"defaultIfEmpty": true, "truncateDate": true, "urlEncode": true, "lookup": true,
 	"arrayAdd": true, "arrayRemove": true, "capitalize": true, "capitalizeFirst": true, "abbreviate": true,
 	"center": true, "ljust": true, "rjust": true, "stripTags": true, "wordWrap": true, "numberFormat": true,
-	"dateFormat": true,
+	"dateFormat": true, "parseJson": true,
 }
 
 // Helpers WireMock has that the reader does not translate yet; named so the
 // error says "not yet" rather than "unknown".
 var hbKnown = map[string]bool{
 	"each": true, "with": true, "formatXml": true, "xPath": true, "soapXPath": true, "formData": true,
-	"parseJson": true, "jsonMerge": true, "jsonRemove": true,
+	"jsonMerge": true, "jsonRemove": true,
 	"jsonArrayAdd": true, "jsonSort": true, "systemValue": true, "hostname": true, "cut": true,
 	"slugify": true, "stringFormat": true, "yesno": true,
 	"isEven": true, "isOdd": true, "stripes": true,
@@ -79,8 +79,10 @@ type hbOut struct {
 	// and zone the time zone it renders in ("" for UTC).
 	when *hbTime
 	// stmt, when set, is what the mustache writes, whole: a Go variable
-	// declared (regexExtract into a variable).
+	// declared (regexExtract or parseJson into a variable).
 	stmt string
+	// json: a value parseJson read, which blocks do not walk yet.
+	json bool
 }
 
 type hbTime struct {
@@ -125,6 +127,7 @@ type hbCapture struct {
 	goVar string
 	depth int
 	text  bool // set by #assign: text, not regexExtract's groups
+	json  bool // set by parseJson: a value it read
 }
 
 // hbScope is a block that moves Handlebars' context (this): #each or #with.
@@ -199,7 +202,7 @@ func translateTemplate(text string, body requestBody) (string, error) {
 			return "", fmt.Errorf("not supported yet: Handlebars whitespace control {{~ ~}}")
 		}
 		if asg != nil && !strings.HasPrefix(body, "/") && (strings.HasPrefix(body, "#") || strings.HasPrefix(body, "^") || body == "else" || strings.HasPrefix(body, "else ")) {
-			return "", fmt.Errorf("not supported yet: {{%s}} inside #assign (its body takes text and {{values}}, no blocks)", body)
+			return "", fmt.Errorf("not supported yet: {{%s}} inside #%s (its body takes text and {{values}}, no blocks)", body, asg.block)
 		}
 		switch {
 		case strings.HasPrefix(body, "#"):
@@ -211,9 +214,9 @@ func translateTemplate(text string, body requestBody) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			if c.name == "assign" {
+			if c.name == "assign" || c.name == "parseJson" {
 				if params != nil {
-					return "", fmt.Errorf("not supported yet: block params (as |x|) on the WireMock template block #assign")
+					return "", fmt.Errorf("not supported yet: block params (as |x|) on the WireMock template block #%s", c.name)
 				}
 				if asg, err = t.openAssign(c); err != nil {
 					return "", err
@@ -238,9 +241,12 @@ func translateTemplate(text string, body requestBody) (string, error) {
 			}
 			top := open[len(open)-1]
 			open = open[:len(open)-1]
-			if top.name == "assign" {
+			if top.name == "assign" || top.name == "parseJson" {
 				b.WriteString(t.closeAssign(asg))
 				asg = nil
+				if t.err != nil {
+					return "", t.err
+				}
 				continue
 			}
 			t.depth = len(open)
@@ -292,7 +298,7 @@ func translateTemplate(text string, body requestBody) (string, error) {
 			out := t.value(c)
 			if out.stmt != "" {
 				if asg != nil {
-					return "", fmt.Errorf("not supported yet: regexExtract into a variable inside #assign")
+					return "", fmt.Errorf("not supported yet: %s into a variable inside #%s", c.name, asg.block)
 				}
 				b.WriteString(out.stmt)
 				break
@@ -412,6 +418,10 @@ func (t *hbTranslator) openScope(c *hbCall, params []string) string {
 		t.scopes = append(t.scopes, sc)
 		return "{{ with " + item + " := " + v.value() + " }}"
 	}
+	if v.json {
+		t.fail("not supported yet: #%s over a value parseJson read (take its fields: {{name.list.0.field}})", c.name)
+		return ""
+	}
 	if v.raw == "" && v.fd == nil && c.params[0].sub == nil {
 		t.fail("not supported yet: #each over %s, which is not a list (a jsonPath, array or range is)", strings.Join(c.params[0].path, "."))
 		return ""
@@ -449,7 +459,7 @@ func (t *hbTranslator) arg(e hbExpr) hbOut {
 	case e.sub != nil:
 		out := t.call(e.sub)
 		if out.stmt != "" {
-			t.fail("not supported yet: regexExtract into a variable inside another helper (give it a {{ }} of its own)")
+			t.fail("not supported yet: %s into a variable inside another helper (give it a {{ }} of its own)", e.sub.name)
 		}
 		return out
 	case e.path != nil:
@@ -699,6 +709,9 @@ func dedupe(s string) string {
 // block params, and names of the context's fields.
 func (t *hbTranslator) path(p []string) hbOut {
 	full := strings.Join(p, ".")
+	if v, ok := t.captures[p[0]]; ok && v.json {
+		return t.jsonVar(v.goVar, p)
+	}
 	if v, ok := t.captures[p[0]]; ok && v.text {
 		if len(p) > 1 {
 			t.fail("not supported yet: %s of the #assign variable %s (it holds text)", full, p[0])

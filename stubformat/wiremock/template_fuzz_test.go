@@ -34,6 +34,8 @@ func FuzzTranslateTemplate(f *testing.F) {
 		"{{dateFormat (parseDate request.headers.d) 'd/M/y' tz='Asia/Tokyo'}}{{dateFormat (now) format='full'}}{{dateFormat (date (now) offset='1 days'))}}",
 		"{{#assign 'who'}} {{capitalize request.path}} & 5% {{{request.headers.x}}}\n{{/assign}}{{who}}{{{who}}}{{upper who}}{{#each (array 1 2)}}{{#assign 'x'}}{{this}}{{/assign}}{{x}}{{/each}}",
 		"{{#assign 'a'}}{{#if x}}{{/if}}{{/assign}}{{#assign 'b'}}{{else}}{{/assign}}{{#assign 'c'}}", "{{#assign 'p'}}%%v %d{{/assign}}{{p}}",
+		"{{#parseJson 'v'}}{\"a\": \"{{request.path}}\", \"l\": [1, {\"k\": 2}]}{{/parseJson}}{{v.a}}{{v.l.[1].k}}{{#if v.l}}{{size v.l}}{{/if}}",
+		"{{parseJson request.body 'r'}}{{r.id}}{{upper r.x}}{{r}}{{#each r.l}}{{/each}}{{#parseJson}}{{/parseJson}}{{#parseJson 'e'}}{ x{{/parseJson}}",
 	} {
 		f.Add(s)
 	}
@@ -42,7 +44,7 @@ func FuzzTranslateTemplate(f *testing.F) {
 		"contains", "regexMatch", "upper", "lower", "trim", "toJson", "default", "len", "math", "randInt", "randFloat", "randPick",
 		"list", "seq", "addf", "mulf", "subf", "regexFind", "substr", "b64enc", "b64dec", "trimSuffix", "formatJson", "compactJson",
 		"format", "timeAdd", "inZone", "parseTime", "unix", "join", "ternary", "empty", "replace", "sub", "int", "messageJson", "signedBytes", "truncateTime", "urlEncode", "urlDecode", "regexGroups", "extract", "append", "prepend", "concat", "slice", "initial", "rest",
-		"capFirst", "capWords", "abbreviate", "padLeft", "padRight", "center", "regexReplaceAll", "wrap", "numberFormat", "trimAll"} {
+		"capFirst", "capWords", "abbreviate", "padLeft", "padRight", "center", "regexReplaceAll", "wrap", "numberFormat", "trimAll", "parseJson", "jsonAt", "jsonText"} {
 		funcs[name] = func(...any) string { return "" }
 	}
 	f.Fuzz(func(t *testing.T, text string) {
