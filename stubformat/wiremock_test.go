@@ -187,6 +187,17 @@ var wiremockCalls = []call{
 	{name: "a union of names ending the path: neither field", do: unary(getItem, `{"id": "un-2", "labels": {"env": "prod"}}`), want: failed(codes.Unavailable, "fallback")},
 	{name: "a union of names before more of the path", do: unary(getItem, `{"id": "un-3", "filterBy": {"main": {"minPrice": 2}, "alt": {"minPrice": 5}}}`), want: ok(`{"name":"main or alt at 5"}`)},
 	{name: "a union of names before more of the path: another key", do: unary(getItem, `{"id": "un-3", "filterBy": {"other": {"minPrice": 5}}}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "[*] on a message", do: unary(getItem, `{"id": "ob-1", "filter": {"category": "toys", "minPrice": 3}}`), want: ok(`{"name":"some field is toys"}`)},
+	{name: "[*] on a message: a list's value is its JSON text", do: unary(getItem, `{"id": "ob-1", "filter": {"category": "mugs", "tags": ["toys"]}}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "[*] on a message, the string form", do: unary(getItem, `{"id": "ob-2", "filter": {"minPrice": 3}}`), want: ok(`{"name":"a filter with a field set"}`)},
+	{name: "[*] on a message, the string form: an empty message", do: unary(getItem, `{"id": "ob-2", "filter": {}}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "[*] on a map", do: unary(getItem, `{"id": "ob-3", "filterBy": {"x": {"minPrice": 4}, "y": {"minPrice": 5}}}`), want: ok(`{"name":"some filter at 5"}`)},
+	{name: "[*] on a map: no value at 5", do: unary(getItem, `{"id": "ob-3", "filterBy": {"x": {"minPrice": 4}}}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "[*] on each element", do: unary(getItem, `{"id": "ob-4", "filters": [{"category": "a"}, {"minPrice": 9}]}`), want: ok(`{"name":"some filter holds 9"}`)},
+	{name: "[*] on each element: none holds 9", do: unary(getItem, `{"id": "ob-4", "filters": [{"category": "a", "minPrice": 8}]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "absent on [*] of a message: an empty one", do: unary(getItem, `{"id": "ob-5", "filter": {}}`), want: ok(`{"name":"nothing in the filter"}`)},
+	{name: "absent on [*] of a message: none", do: unary(getItem, `{"id": "ob-5"}`), want: ok(`{"name":"nothing in the filter"}`)},
+	{name: "absent on [*] of a message: a field set", do: unary(getItem, `{"id": "ob-5", "filter": {"tags": ["a"]}}`), want: failed(codes.Unavailable, "fallback")},
 	{name: "client stream: a message matches", do: stream(upload, `{"uploadId": "wm-up", "sequence": 1}`, `{"uploadId": "wm-up", "sequence": 2}`, `{"uploadId": "wm-up", "sequence": 3}`),
 		want: ok(`{"uploadId":"wm-up","chunks":2,"ok":true}`)},
 	{name: "client stream: a JSON path on a message", do: stream(upload, `{"uploadId": "x", "sequence": 1}`, `{"uploadId": "x", "sequence": 120}`),
@@ -213,7 +224,7 @@ func TestWireMockAsIs(t *testing.T) {
 }
 
 func TestWireMockChosenFormat(t *testing.T) {
-	runCalls(t, serve(t, stubformat.WireMock, "testdata/wiremock/mappings.json", "testdata/wiremock/streams.json", "testdata/wiremock/placeholders.json", "testdata/wiremock/jsonpaths.json", "testdata/wiremock/bidi.json", "testdata/wiremock/functions.json", "testdata/wiremock/slices.json"), wiremockCalls)
+	runCalls(t, serve(t, stubformat.WireMock, "testdata/wiremock/mappings.json", "testdata/wiremock/streams.json", "testdata/wiremock/placeholders.json", "testdata/wiremock/jsonpaths.json", "testdata/wiremock/bidi.json", "testdata/wiremock/functions.json", "testdata/wiremock/slices.json", "testdata/wiremock/objects.json"), wiremockCalls)
 }
 
 func TestWireMockConverted(t *testing.T) {

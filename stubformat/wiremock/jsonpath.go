@@ -1,6 +1,7 @@
 package wiremock
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"math"
@@ -627,11 +628,18 @@ func (t *pathTr) walk(segs []pathSeg, p pos) ([]conj, error) {
 		native.Set(two, "len", atLeast)
 		return cross([]conj{{{path: p.path, op: two}}}, more)
 	case segAll:
-		if p.known && !p.list() {
-			return nil, unsupported("[*] on %s, which is not a list", nonEmpty(p.path))
+		switch {
+		case !p.known || p.list() || p.isMap():
+			// A map is a JSON object: [*] finds its values.
+			t.indefinite = true
+			return t.some(p, nil, rest)
+		case p.md != nil && wellKnown(p.md):
+			return nil, unsupported("[*] on %s, a %s", nonEmpty(p.path), p.md.FullName())
+		case p.md != nil:
+			t.indefinite = true
+			return t.fieldValues(p, rest)
 		}
-		t.indefinite = true
-		return t.some(p, nil, rest)
+		return nil, never("[*] on %s, a %s, finds nothing (it takes a list or an object)", p.path, kind(p))
 	case segFilter:
 		t.indefinite = true
 		if p.list() || (!p.known && p.path != "" && scalarConds(s.alts)) {
@@ -751,7 +759,7 @@ func (t *pathTr) some(p pos, filter [][]cond, rest []pathSeg) ([]conj, error) {
 	switch x := elementOp(alts, e, t.line); {
 	case x == nil:
 		native.Set(op, "present", native.Bool(t.line, true))
-	case len(x.Content) == 2 && x.Content[0].Value == "equal" && x.Content[1].Kind == yaml.ScalarNode:
+	case p.list() && len(x.Content) == 2 && x.Content[0].Value == "equal" && x.Content[1].Kind == yaml.ScalarNode:
 		native.Set(op, "contains", x.Content[1])
 	default:
 		native.Set(op, "someElement", x)
@@ -1140,6 +1148,89 @@ func (t *pathTr) names(s pathSeg, rest []pathSeg, p pos) ([]conj, error) {
 		return nil, first
 	}
 	return out, nil
+}
+
+// fieldValues translates [*] on a message, a JSON object: Jayway finds
+// the values of its fields set, one of which must pass the rest of the
+// path, each field an alternative.
+func (t *pathTr) fieldValues(p pos, rest []pathSeg) ([]conj, error) {
+	fields := p.md.Fields()
+	var out []conj
+	var first error
+	for i := range fields.Len() {
+		fd := fields.Get(i)
+		if len(rest) == 0 && t.lf != nil && t.kind != "absent" {
+			fits, err := t.valueFits(fd, join(p.path, fd.JSONName()))
+			if err != nil {
+				return nil, err
+			}
+			if !fits {
+				continue
+			}
+		}
+		alts, err := t.walk(append([]pathSeg{{kind: segField, name: fd.JSONName()}}, rest...), p)
+		var pe *pathErr
+		switch {
+		case errors.As(err, &pe) && pe.never:
+			if first == nil {
+				first = err
+			}
+			continue
+		case err != nil:
+			return nil, err
+		}
+		if out = append(out, alts...); len(out) > maxAlternatives {
+			return nil, unsupported("[*] on %s making more than %d alternatives", nonEmpty(p.path), maxAlternatives)
+		}
+	}
+	switch {
+	case out != nil:
+		return out, nil
+	case first != nil:
+		return nil, first
+	}
+	return nil, never("no field of %s can be %s %q", nonEmpty(p.path), t.kind, t.lf.Value)
+}
+
+// valueFits reports whether the object form's equalTo may hold for the
+// value of fd that [*] on a message finds, as WireMock compares its text:
+// a list's or a message's is JSON text, which the reader does not test.
+func (t *pathTr) valueFits(fd protoreflect.FieldDescriptor, path string) (bool, error) {
+	v := t.lf.Value
+	composite := fd.IsList() || fd.IsMap() || fd.Message() != nil
+	switch {
+	case !fd.IsList() && !fd.IsMap() && fd.Message() != nil && wellKnown(fd.Message()):
+		return false, unsupported("%s on [*], which finds %s, a %s", t.kind, path, fd.Message().FullName())
+	case composite && t.kind == "equalTo" && !strings.HasPrefix(v, "[") && !strings.HasPrefix(v, "{"):
+		return false, nil // JSON text starts so
+	case composite:
+		return false, unsupported("%s on [*], which finds %s, a %s (WireMock compares its JSON text)", t.kind, path, fieldKindText(fd))
+	case t.kind != "equalTo":
+		return true, nil
+	}
+	var err error
+	switch fd.Kind() {
+	case protoreflect.StringKind:
+	case protoreflect.BoolKind:
+		if v != "true" && v != "false" {
+			return false, nil
+		}
+	case protoreflect.EnumKind:
+		return fd.Enum().Values().ByName(protoreflect.Name(v)) != nil, nil
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
+		_, err = strconv.ParseInt(v, 10, 32)
+	case protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+		_, err = strconv.ParseInt(v, 10, 64)
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
+		_, err = strconv.ParseUint(v, 10, 32)
+	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		_, err = strconv.ParseUint(v, 10, 64)
+	case protoreflect.FloatKind, protoreflect.DoubleKind:
+		_, err = strconv.ParseFloat(v, 64)
+	case protoreflect.BytesKind:
+		_, err = base64.StdEncoding.DecodeString(v)
+	}
+	return err == nil, nil
 }
 
 // function translates a function ending the path at p: the string form

@@ -25,6 +25,7 @@ func FuzzJSONPath(f *testing.F) {
 		"$.tags.first()", "$.items.last().name", "$..tags.length()", "$.tags.keys()", "$[?(@.tags.first() == 'a')]", "$.nums.sum().x", "$[?(@.nums.max() < 0)]",
 		"$.tags[0:2]", "$.tags[:2]", "$.tags[-2:]", "$.tags[-1:1]", "$.tags[3:1]", "$.tags[:-1]", "$.tags[2:]", "$.tags[:]", "$.items[1:3].name",
 		"$.tags[0,2]", "$.items[0,-1].tags[0:1]", "$['name','n']", "$['self','items'].n", "$.labels['a','b']", "$.tags[0,'a']", "$.items[:2][?(@.n > 1)]",
+		"$.self[*]", "$[*]", "$.items[*][*]", "$.self[*].n", "$.labels[*]", "$.self.self[*][0]", "$.name[*]",
 	} {
 		f.Add(s, "")
 		f.Add(s, "equalTo")
