@@ -143,6 +143,7 @@ var tmplFuncs = func() template.FuncMap {
 	fm["parseJson"] = parseJson
 	fm["jsonAt"] = jsonAt
 	fm["jsonText"] = jsonText
+	fm["jsonMerge"] = jsonMerge
 	fm["inZone"] = inZone
 	fm["parseTime"] = parseTime
 	fm["math"] = mathOp

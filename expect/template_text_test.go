@@ -113,3 +113,33 @@ func TestTemplateParseJson(t *testing.T) {
 	}
 	m.Reset() // the failed calls are misses: not this test's point
 }
+
+// jsonMerge merges objects field by field, keys kept in their order, and
+// fails the call on text that is no JSON object.
+func TestTemplateJsonMerge(t *testing.T) {
+	m := expect.New(t)
+	loadStubs(t, m, `
+- method: routeguide.RouteGuide/GetFeature
+  request: {fields: {latitude: 1}}
+  response:
+    name: '{{ jsonMerge "{\"z\": 1, \"o\": {\"b\": 1, \"a\": [1]}, \"k\": \"<é>\", \"d\": 1, \"d\": 2.50}" "{\"o\": {\"a\": {\"x\": null}, \"c\": true}, \"z\": {\"n\": 1}, \"y\": []}" }}'
+- method: routeguide.RouteGuide/GetFeature
+  request: {fields: {latitude: 2}}
+  response: {name: '{{ jsonMerge "{}" "[]" }}'}
+- method: routeguide.RouteGuide/GetFeature
+  request: {fields: {latitude: 3}}
+  response: {name: '{{ jsonMerge "{} x" "{}" }}'}
+`)
+	client := pb.NewRouteGuideClient(mockserver.Start(t, m).ClientConn())
+
+	f, err := client.GetFeature(ctx(t), &pb.Point{Latitude: 1})
+	require.NoError(t, err)
+	assert.Equal(t, `{"z":{"n":1},"o":{"b":1,"a":{"x":null},"c":true},"k":"<é>","d":2.50,"y":[]}`, f.Name, "a key seen again keeps its place")
+
+	for lat, want := range map[int32]string{2: `jsonMerge: the JSON to merge is not a JSON object ("[]")`, 3: "jsonMerge: the base JSON is not JSON"} {
+		_, err := client.GetFeature(ctx(t), &pb.Point{Latitude: lat})
+		assert.Equal(t, codes.Internal, status.Code(err), lat)
+		assert.Contains(t, status.Convert(err).Message(), want, lat)
+	}
+	m.Reset() // the failed calls are misses: not this test's point
+}

@@ -87,6 +87,10 @@ var wiremockHelperCalls = []call{
 	{name: "parseJson: a block of JSON or the request's text read into a variable; a decimal as Java's Double, an integer's digits, nothing for a missing field",
 		do:   unary(getItem, `{"id": "h-json", "userId": "ann", "quantity": 3}`),
 		want: ok(`{"name":"ann|1.5|12345678901|1.0E7|false|a|v&lt;|[]|no|2","tags":["h-json/3/ANN","2.5x|[]"]}`)},
+	{name: "jsonMerge: objects merged field by field, other values (null too) replacing, new keys last, written compact; {{ }} escapes it; the block form over request.body",
+		do: unary(getItem, `{"id": "h-merge", "userId": "ann"}`),
+		want: ok(`{"name":` + jsonText(`{"a":1,"o":{"x":1,"y":3,"z":4},"l":[2],"n":null,"b":"<"}`) + `,"tags":[` +
+			jsonText(`{&quot;a&quot;:1,&quot;b&quot;:&quot;x&quot;}`) + `,` + jsonText(`{"id":"h-merge","userId":"ANN","extra":true}`) + `]}`)},
 	{name: "a header's last value (grpc-java's Metadata.get), a binary header's bytes as Java's Arrays.toString, an absent one empty",
 		do:   unary(getItem, `{"id": "h-headers"}`, "x-multi", "first", "x-multi", "second", "x-trace-bin", string([]byte{1, 0xff, 0x7f, 0x80})),
 		want: ok(`{"name":"second","tags":["[1, -1, 127, -128]","[]","has trace"]}`)},

@@ -49,14 +49,14 @@ var hbHelpers = map[string]bool{
 	"defaultIfEmpty": true, "truncateDate": true, "urlEncode": true, "lookup": true,
 	"arrayAdd": true, "arrayRemove": true, "capitalize": true, "capitalizeFirst": true, "abbreviate": true,
 	"center": true, "ljust": true, "rjust": true, "stripTags": true, "wordWrap": true, "numberFormat": true,
-	"dateFormat": true, "parseJson": true,
+	"dateFormat": true, "parseJson": true, "jsonMerge": true,
 }
 
 // Helpers WireMock has that the reader does not translate yet; named so the
 // error says "not yet" rather than "unknown".
 var hbKnown = map[string]bool{
 	"each": true, "with": true, "formatXml": true, "xPath": true, "soapXPath": true, "formData": true,
-	"jsonMerge": true, "jsonRemove": true,
+	"jsonRemove":   true,
 	"jsonArrayAdd": true, "jsonSort": true, "systemValue": true, "hostname": true, "cut": true,
 	"slugify": true, "stringFormat": true, "yesno": true,
 	"isEven": true, "isOdd": true, "stripes": true,
@@ -214,7 +214,7 @@ func translateTemplate(text string, body requestBody) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			if c.name == "assign" || c.name == "parseJson" {
+			if c.name == "assign" || c.name == "parseJson" || c.name == "jsonMerge" {
 				if params != nil {
 					return "", fmt.Errorf("not supported yet: block params (as |x|) on the WireMock template block #%s", c.name)
 				}
@@ -241,7 +241,7 @@ func translateTemplate(text string, body requestBody) (string, error) {
 			}
 			top := open[len(open)-1]
 			open = open[:len(open)-1]
-			if top.name == "assign" || top.name == "parseJson" {
+			if top.name == "assign" || top.name == "parseJson" || top.name == "jsonMerge" {
 				b.WriteString(t.closeAssign(asg))
 				asg = nil
 				if t.err != nil {

@@ -36,6 +36,7 @@ func FuzzTranslateTemplate(f *testing.F) {
 		"{{#assign 'a'}}{{#if x}}{{/if}}{{/assign}}{{#assign 'b'}}{{else}}{{/assign}}{{#assign 'c'}}", "{{#assign 'p'}}%%v %d{{/assign}}{{p}}",
 		"{{#parseJson 'v'}}{\"a\": \"{{request.path}}\", \"l\": [1, {\"k\": 2}]}{{/parseJson}}{{v.a}}{{v.l.[1].k}}{{#if v.l}}{{size v.l}}{{/if}}",
 		"{{parseJson request.body 'r'}}{{r.id}}{{upper r.x}}{{r}}{{#each r.l}}{{/each}}{{#parseJson}}{{/parseJson}}{{#parseJson 'e'}}{ x{{/parseJson}}",
+		"{{{jsonMerge '{\"a\": 1}' request.body}}}{{jsonMerge request.body (jsonPath request.body '$.x')}}{{#jsonMerge request.body}}{\"b\": \"{{request.path}}\"}{{/jsonMerge}}{{jsonMerge '[' '{}'}}",
 	} {
 		f.Add(s)
 	}
@@ -44,7 +45,7 @@ func FuzzTranslateTemplate(f *testing.F) {
 		"contains", "regexMatch", "upper", "lower", "trim", "toJson", "default", "len", "math", "randInt", "randFloat", "randPick",
 		"list", "seq", "addf", "mulf", "subf", "regexFind", "substr", "b64enc", "b64dec", "trimSuffix", "formatJson", "compactJson",
 		"format", "timeAdd", "inZone", "parseTime", "unix", "join", "ternary", "empty", "replace", "sub", "int", "messageJson", "signedBytes", "truncateTime", "urlEncode", "urlDecode", "regexGroups", "extract", "append", "prepend", "concat", "slice", "initial", "rest",
-		"capFirst", "capWords", "abbreviate", "padLeft", "padRight", "center", "regexReplaceAll", "wrap", "numberFormat", "trimAll", "parseJson", "jsonAt", "jsonText"} {
+		"capFirst", "capWords", "abbreviate", "padLeft", "padRight", "center", "regexReplaceAll", "wrap", "numberFormat", "trimAll", "parseJson", "jsonAt", "jsonText", "jsonMerge"} {
 		funcs[name] = func(...any) string { return "" }
 	}
 	f.Fuzz(func(t *testing.T, text string) {

@@ -520,6 +520,17 @@ func (t *hbTranslator) more(c *hbCall, args func(int) []string) hbOut {
 		return t.dateFormat(c)
 	case "parseJson":
 		return t.parseJSONInline(c)
+	case "jsonMerge":
+		t.hashOf(c)
+		if len(c.params) != 2 {
+			t.fail("WireMock's jsonMerge takes the base JSON and the JSON to merge into it, got %d values", len(c.params))
+			return hbOut{}
+		}
+		base, other := t.mergeText(c.params[0], "the base JSON"), t.mergeText(c.params[1], "the JSON to merge")
+		if t.err != nil {
+			return hbOut{}
+		}
+		return hbOut{expr: "jsonMerge " + base + " " + other}
 	case "replace":
 		t.hashOf(c)
 		a := args(3)
@@ -868,8 +879,9 @@ func (t *hbTranslator) dateFormat(c *hbCall) hbOut {
 // variable of the context, text that {{name}} writes (and escapes again:
 // it is no SafeString). The body's text and values become one printf.
 type hbAssign struct {
-	block  string // assign, or parseJson: the body is JSON text to read
+	block  string // assign; parseJson: the body is JSON text to read; jsonMerge: to merge into base
 	name   string
+	base   string
 	format strings.Builder
 	args   []string
 }
@@ -882,6 +894,16 @@ func (a *hbAssign) value(expr string) {
 }
 
 func (t *hbTranslator) openAssign(c *hbCall) (*hbAssign, error) {
+	if c.name == "jsonMerge" {
+		if len(c.params) != 1 || len(c.hash) > 0 {
+			return nil, fmt.Errorf("WireMock's #jsonMerge takes the base JSON ({{#jsonMerge base}}{...}{{/jsonMerge}}), got %d values", len(c.params))
+		}
+		base := t.mergeText(c.params[0], "the base JSON")
+		if t.err != nil {
+			return nil, t.err
+		}
+		return &hbAssign{block: c.name, base: base}, nil
+	}
 	if c.name == "parseJson" && len(c.params) == 0 && len(c.hash) == 0 {
 		return nil, fmt.Errorf("not supported yet: #parseJson without a variable's name (WireMock writes the object as Java's {key=value} text); give it one: {{#parseJson 'name'}}...{{/parseJson}}, then {{name.field}}")
 	}
@@ -913,6 +935,13 @@ func (t *hbTranslator) closeAssign(a *hbAssign) string {
 	val := strconv.Quote(strings.ReplaceAll(a.format.String(), "%%", "%"))
 	if len(a.args) > 0 {
 		val = "(printf " + strconv.Quote(a.format.String()) + " " + strings.Join(a.args, " ") + ")"
+	}
+	if a.block == "jsonMerge" {
+		if len(a.args) == 0 {
+			t.checkMerge(`"{}"`, val, "the JSON to merge")
+		}
+		// A block's result is written as it is: Handlebars escapes {{ }} only.
+		return "{{ jsonMerge " + a.base + " " + val + " }}"
 	}
 	if a.block == "parseJson" {
 		if len(a.args) == 0 {
@@ -986,4 +1015,40 @@ func (t *hbTranslator) jsonVar(goVar string, p []string) hbOut {
 	}
 	at := "jsonAt " + goVar + " " + strings.Join(keys, " ")
 	return hbOut{expr: "jsonText (" + at + ")", raw: at, json: true}
+}
+
+// mergeText is a jsonMerge parameter as Go text. WireMock's wants a
+// String: given a message or list from jsonPath (JSON data, not text), a
+// number or a date it writes an error, so these fail the load; a literal
+// is checked here.
+func (t *hbTranslator) mergeText(e hbExpr, what string) string {
+	if !e.isS && e.sub == nil && e.path == nil {
+		t.fail("WireMock's jsonMerge wants %s as text, got %s (WireMock writes [ERROR: ... must be a string])", what, e.lit)
+		return ""
+	}
+	if e.sub != nil || e.path != nil {
+		if v := t.arg(e); t.err == nil && (v.raw != "" || v.when != nil) {
+			t.fail("WireMock's jsonMerge wants %s as text, not JSON data (a message or list from jsonPath, a value parseJson read) nor a date: WireMock writes [ERROR: ... must be a string] for it", what)
+			return ""
+		}
+	}
+	if e.isS {
+		other, base := `"{}"`, strconv.Quote(e.str)
+		if what != "the base JSON" {
+			other, base = base, other
+		}
+		t.checkMerge(base, other, what)
+	}
+	return t.text(e)
+}
+
+// checkMerge runs the native jsonMerge over literal text at load.
+func (t *hbTranslator) checkMerge(base, other, what string) {
+	if _, err := expect.RenderTemplate("{{ jsonMerge " + base + " " + other + " }}"); err != nil {
+		msg := err.Error()
+		if i := strings.LastIndex(msg, "jsonMerge: "); i >= 0 {
+			msg = msg[i+len("jsonMerge: "):]
+		}
+		t.fail("WireMock's jsonMerge: %s", msg)
+	}
 }
