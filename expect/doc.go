@@ -28,7 +28,8 @@
 //
 // Single fields are tested with WithRequestField("location.latitude",
 // expect.Gt(0)) and the other operators (Eq, Regex, Contains, Prefix,
-// Suffix, Gt, Gte, Lt, Lte, Len, Present, Absent, AnyOf), or with
+// Suffix, Gt, Gte, Lt, Lte, Len, Present, Absent, AnyOf, and LenOf, Sum,
+// Min, Max, Avg and Stddev on a number computed from the field), or with
 // expect.Field wherever a Matcher goes; paths and operands are checked
 // against the message type.
 //
