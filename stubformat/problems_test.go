@@ -239,6 +239,8 @@ func TestWireMockMatcherProblems(t *testing.T) {
 		{"GetItem", `{"matchesJsonPath": "$[?(@.tags.first() == 'a')]"}`, jp + `: not supported yet: the JSON path "$[?(@.tags.first() == 'a')]": the function first() in the filter condition "@.tags.first() == 'a'" (a filter takes length(), size(), min(), max(), avg(), sum() and stddev())`},
 		{"GetItem", `{"matchesJsonPath": "$[?(@.tags.length())]"}`, jp + `: not supported yet: the JSON path "$[?(@.tags.length())]": the filter condition "@.tags.length()" (compare length() with a number: == < <= > >=)`},
 		{"GetItem", `{"matchesJsonPath": {"expression": "$.counts.avg()", "matches": "1.*"}}`, jp + `.expression: not supported yet: the JSON path "$.counts.avg()": matches on avg()`},
+		{"GetItem", `{"matchesJsonPath": "$.id.size()"}`, jp + `: the JSON path "$.id.size()" never matches: size() of id, a string, is null (Jayway counts a list's elements or an object's keys)`},
+		{"GetItem", `{"matchesJsonPath": "$.filters[?(@.size() == 2.5)]"}`, jp + `: not supported yet: the JSON path "$.filters[?(@.size() == 2.5)]": size() == 2.5 (the reader compares size() with a whole number)`},
 		{"GetItem", `{"matchesJsonPath": "$.length()"}`, jp + `: not supported yet: the JSON path "$.length()": length() of the request`},
 		{"GetItem", `{"matchesJsonPath": "$.quantity[0:2]"}`, jp + `: the JSON path "$.quantity[0:2]" never matches: quantity is not a list, so [0:2] finds nothing`},
 		{"GetItem", `{"matchesJsonPath": "$.tags[3:1]"}`, jp + `: the JSON path "$.tags[3:1]" never matches: the slice [3:1] finds no element (Jayway goes from the first bound up to below the second)`},

@@ -301,9 +301,6 @@ func filterCond(text string) (cond, error) {
 		if len(c.path) == 0 {
 			c.path = nil
 		}
-		if c.fn == "size" {
-			c.fn = "length"
-		}
 		if !numberFuncs[c.fn] {
 			return cond{}, fmt.Errorf("the function %s() in the filter condition %q (a filter takes length(), size(), min(), max(), avg(), sum() and stddev())", c.fn, text)
 		}
@@ -740,8 +737,8 @@ func (t *pathTr) positive(c cond, p pos) (fieldTest, bool, error) {
 	if c.fn != "" {
 		at := target
 		at.path = path
-		if c.fn == "length" && !countable(at) {
-			return fieldTest{}, false, never("length() of %s, a %s, is null (Jayway counts a list's elements or an object's keys), so %s %s never holds", nonEmpty(path), kind(at), c.op, c.lit)
+		if isLength(c.fn) && !countable(at) {
+			return fieldTest{}, false, never("%s() of %s, a %s, is null (Jayway counts a list's elements or an object's keys), so %s %s never holds", c.fn, nonEmpty(path), kind(at), c.op, c.lit)
 		}
 		op, err := t.funcOp(c.fn, at, c.op, c.lit, false)
 		if err != nil {

@@ -17,14 +17,12 @@ import (
 
 // numberFuncs are Jayway's functions giving a number, which the reader
 // translates into native len and the aggregations on a list of numbers.
-var numberFuncs = map[string]bool{"length": true, "min": true, "max": true, "avg": true, "sum": true, "stddev": true}
+var numberFuncs = map[string]bool{"length": true, "size": true, "min": true, "max": true, "avg": true, "sum": true, "stddev": true}
 
 // function is the step a function without arguments makes: first() and
 // last() pick an element as [0] and [-1] do.
 func function(name string) (pathSeg, error) {
 	switch {
-	case name == "size":
-		return pathSeg{kind: segFunc, name: "length"}, nil
 	case numberFuncs[name]:
 		return pathSeg{kind: segFunc, name: name}, nil
 	case name == "first":
@@ -46,15 +44,15 @@ func (t *pathTr) function(name string, p pos) ([]conj, error) {
 	if t.lf != nil {
 		lit = t.lf.Value
 	}
-	if name == "length" && !countable(p) {
+	if isLength(name) && !countable(p) {
 		// Jayway's length() of a string, number or bool is null: a path
 		// finding one fails, one finding several gives a list of nulls,
 		// which WireMock takes for found (and equalTo "null" passes).
 		if !t.indefinite {
-			return nil, never("length() of %s, a %s, is null (Jayway counts a list's elements or an object's keys)", p.path, kind(p))
+			return nil, never("%s() of %s, a %s, is null (Jayway counts a list's elements or an object's keys)", name, p.path, kind(p))
 		}
 		if t.lf != nil && lit != "null" {
-			return nil, never("length() of each %s found is null, never %q (Jayway counts a list's elements or an object's keys)", kind(p), lit)
+			return nil, never("%s() of each %s found is null, never %q (Jayway counts a list's elements or an object's keys)", name, kind(p), lit)
 		}
 		return (&pathTr{line: t.line}).leaf(p)
 	}
@@ -68,6 +66,9 @@ func (t *pathTr) function(name string, p pos) ([]conj, error) {
 	return []conj{{{path: p.path, op: op}}}, nil
 }
 
+// isLength reports whether the function is length() or its other name.
+func isLength(name string) bool { return name == "length" || name == "size" }
+
 // countable reports whether Jayway's length() of the value at p is a
 // number: a list's, a map's or a message's (its JSON object's keys).
 func countable(p pos) bool {
@@ -79,8 +80,8 @@ func countable(p pos) bool {
 // one that compares so (cmp, a filter's) with the number lit; nil when
 // it always holds (the element tested has a length).
 func (t *pathTr) funcOp(name string, p pos, cmp, lit string, text bool) (*yaml.Node, error) {
-	if name == "length" {
-		return t.countOp(p, cmp, lit, text)
+	if isLength(name) {
+		return t.countOp(name, p, cmp, lit, text)
 	}
 	if p.known {
 		if !p.list() {
@@ -134,12 +135,12 @@ func (t *pathTr) funcOp(name string, p pos, cmp, lit string, text bool) (*yaml.N
 // map's entries or a message's fields set. Jayway finds no length where
 // the JSON has no value, and the extension's JSON leaves out an empty
 // list or map (not a message set to its zero value: {}).
-func (t *pathTr) countOp(p pos, cmp, lit string, text bool) (*yaml.Node, error) {
+func (t *pathTr) countOp(name string, p pos, cmp, lit string, text bool) (*yaml.Node, error) {
 	switch {
 	case p.known && p.fd == nil:
-		return nil, unsupported("length() of the request")
+		return nil, unsupported("%s() of the request", name)
 	case p.known && p.md != nil && wellKnown(p.md) && !p.list() && !p.isMap():
-		return nil, unsupported("length() of %s, a %s", nonEmpty(p.path), p.md.FullName())
+		return nil, unsupported("%s() of %s, a %s", name, nonEmpty(p.path), p.md.FullName())
 	}
 	self := p.path == "" // the element tested: there
 	op := native.Map(t.line)
@@ -159,11 +160,11 @@ func (t *pathTr) countOp(p pos, cmp, lit string, text bool) (*yaml.Node, error) 
 	n, err := strconv.Atoi(lit)
 	switch {
 	case cmp != "" && err != nil:
-		return nil, unsupported("length() %s (the reader compares length() with a whole number)", word)
+		return nil, unsupported("%s() %s (the reader compares %s() with a whole number)", name, word, name)
 	case cmp == "" && (err != nil || n < 0):
-		return nil, never("length() is a count, never %q", lit)
+		return nil, never("%s() is a count, never %q", name, lit)
 	case (cmp == "" || cmp == "==") && n == 0 && (!p.known || p.list() || p.isMap()):
-		return nil, never("length() of a value the extension's JSON holds is never 0 (it leaves out empty ones)")
+		return nil, never("%s() of a value the extension's JSON holds is never 0 (it leaves out empty ones)", name)
 	case cmp == "" || cmp == "==":
 		if n > 0 {
 			op = native.Map(t.line) // a count above 0 is there
