@@ -195,6 +195,8 @@ var wiremockCalls = []call{
 	{name: "[*] on a map: no value at 5", do: unary(getItem, `{"id": "ob-3", "filterBy": {"x": {"minPrice": 4}}}`), want: failed(codes.Unavailable, "fallback")},
 	{name: "[*] on each element", do: unary(getItem, `{"id": "ob-4", "filters": [{"category": "a"}, {"minPrice": 9}]}`), want: ok(`{"name":"some filter holds 9"}`)},
 	{name: "[*] on each element: none holds 9", do: unary(getItem, `{"id": "ob-4", "filters": [{"category": "a", "minPrice": 8}]}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "[*] on a message: a field's text", do: unary(getItem, `{"id": "ob-6", "filter": {"category": "0"}}`), want: ok(`{"name":"some field is 0"}`)},
+	{name: "[*] on a message: a field left out as zero is not found", do: unary(getItem, `{"id": "ob-6", "filter": {"category": "x"}}`), want: failed(codes.Unavailable, "fallback")},
 	{name: "absent on [*] of a message: an empty one", do: unary(getItem, `{"id": "ob-5", "filter": {}}`), want: ok(`{"name":"nothing in the filter"}`)},
 	{name: "absent on [*] of a message: none", do: unary(getItem, `{"id": "ob-5"}`), want: ok(`{"name":"nothing in the filter"}`)},
 	{name: "absent on [*] of a message: a field set", do: unary(getItem, `{"id": "ob-5", "filter": {"tags": ["a"]}}`), want: failed(codes.Unavailable, "fallback")},

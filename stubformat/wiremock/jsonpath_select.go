@@ -226,6 +226,15 @@ func (t *pathTr) fieldValues(p pos, rest []pathSeg) ([]conj, error) {
 		case err != nil:
 			return nil, err
 		}
+		if len(rest) == 0 && t.lf != nil && t.kind != "absent" {
+			// Only the fields the JSON holds are found: not one left
+			// out as zero, which equalTo "0" or matches ".*" would pass.
+			there := native.Map(t.line)
+			native.Set(there, "present", native.Bool(t.line, true))
+			for i := range alts {
+				alts[i] = append(alts[i], fieldTest{path: join(p.path, fd.JSONName()), op: there})
+			}
+		}
 		if out = append(out, alts...); len(out) > maxAlternatives {
 			return nil, unsupported("[*] on %s making more than %d alternatives", nonEmpty(p.path), maxAlternatives)
 		}
