@@ -69,7 +69,11 @@ func (t *hbTranslator) stringHelper(c *hbCall) hbOut {
 		}
 		fn := map[string]string{"abbreviate": "abbreviate", "wordWrap": "wrap"}[c.name]
 		// The width as Handlebars writes it for an empty value.
-		return hbOut{expr: fmt.Sprintf("ternary (toString %s) (%s %s %s) (eq %s \"\")", w, fn, w, s, s)}
+		empty := strconv.Quote(w)
+		if _, err := strconv.Atoi(w); err != nil {
+			empty = "(toString " + w + ")"
+		}
+		return t.unlessEmpty(c.params[0], s, empty, fmt.Sprintf("%s %s %s", fn, w, s))
 	case "center", "ljust", "rjust":
 		size, ok := h["size"]
 		if !ok {
@@ -89,7 +93,7 @@ func (t *hbTranslator) stringHelper(c *hbCall) hbOut {
 			return hbOut{}
 		}
 		fn := map[string]string{"center": "center", "ljust": "padRight", "rjust": "padLeft"}[c.name]
-		return hbOut{expr: fmt.Sprintf("ternary \"\" (%s %s %s %s) (eq %s \"\")", fn, w, pad, s, s)}
+		return t.unlessEmpty(c.params[0], s, `""`, fmt.Sprintf("%s %s %s %s", fn, w, pad, s))
 	}
 	return hbOut{expr: out}
 }
@@ -102,4 +106,16 @@ func (t *hbTranslator) width(c *hbCall, e hbExpr, what string) string {
 		return ""
 	}
 	return t.intOperand(c, e, what)
+}
+
+// unlessEmpty is out, or empty where the value s (the parameter e) is
+// empty text; a quoted literal is known now.
+func (t *hbTranslator) unlessEmpty(e hbExpr, s, empty, out string) hbOut {
+	switch {
+	case e.isS && e.str == "":
+		return hbOut{expr: empty}
+	case e.isS:
+		return hbOut{expr: out}
+	}
+	return hbOut{expr: fmt.Sprintf("ternary %s (%s) (eq %s \"\")", empty, out, s)}
 }
