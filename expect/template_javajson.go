@@ -12,6 +12,8 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/grpcdouble/grpcdouble/internal/javatext"
 )
 
 // MessageJSON is .Message (the client message received last on a bidi
@@ -169,11 +171,11 @@ func (w *javaJSON) single(fd protoreflect.FieldDescriptor, v protoreflect.Value)
 		f := v.Float()
 		switch {
 		case math.IsNaN(f) || math.IsInf(f, 0):
-			w.print(`"` + javaDouble(f) + `"`)
+			w.print(`"` + javatext.Double(f) + `"`)
 		case fd.Kind() == protoreflect.FloatKind:
 			w.print(javaFloat(float32(f)))
 		default:
-			w.print(javaDouble(f))
+			w.print(javatext.Double(f))
 		}
 	case protoreflect.StringKind:
 		w.print(javaString(v.String()))

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"math/big"
 	"reflect"
 	"regexp"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // inZone knows every zone, whatever the machine has installed
+
+	"github.com/grpcdouble/grpcdouble/internal/javatext"
 )
 
 // Functions WireMock's templates need (stubformat/wiremock translates its
@@ -67,9 +68,9 @@ func parseDecimal(v any) decimalNum {
 	case float64:
 		// A number's text as Java's BigDecimal.valueOf(double) reads it:
 		// a float read from the request is 3.0 there (scale 1), not 3.
-		s = javaDouble(x)
+		s = javatext.Double(x)
 	case float32:
-		s = javaDouble(float64(x))
+		s = javatext.Double(float64(x))
 	case nil:
 		s = ""
 	default:
@@ -169,41 +170,7 @@ func mathOp(a any, op string, b any) (string, error) {
 		return out.rescale(0).String(), nil
 	}
 	f, _ := new(big.Rat).SetFrac(out.unscaled, pow10(out.scale)).Float64()
-	return javaDouble(f), nil
-}
-
-// javaDouble writes a float64 as Java's Double.toString: a decimal with
-// at least one digit after the point from 10^-3 to 10^7, else 1.5E10.
-func javaDouble(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	}
-	if a := abs(f); a == 0 || (a >= 1e-3 && a < 1e7) {
-		s := strconv.FormatFloat(f, 'f', -1, 64)
-		if !strings.Contains(s, ".") {
-			s += ".0"
-		}
-		return s
-	}
-	s := strconv.FormatFloat(f, 'E', -1, 64)
-	mant, exp, _ := strings.Cut(s, "E")
-	if !strings.Contains(mant, ".") {
-		mant += ".0"
-	}
-	e, _ := strconv.Atoi(exp)
-	return mant + "E" + strconv.Itoa(e)
-}
-
-func abs(f float64) float64 {
-	if f < 0 {
-		return -f
-	}
-	return f
+	return javatext.Double(f), nil
 }
 
 // formatJSON writes JSON text again, its keys in their order: laid out as

@@ -8,6 +8,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/grpcdouble/grpcdouble/internal/javatext"
 )
 
 // JSON text read into values a template walks, as WireMock's parseJson
@@ -86,7 +88,7 @@ func jsonText(v any) (string, error) {
 		if err != nil && !math.IsInf(f, 0) {
 			return "", fmt.Errorf("jsonText: %v", err)
 		}
-		return javaDouble(f), nil
+		return javatext.Double(f), nil
 	case map[string]any, []any:
 		return "", fmt.Errorf("jsonText: a whole JSON object or list (WireMock writes Java's {key=value} text for it); take its fields")
 	}

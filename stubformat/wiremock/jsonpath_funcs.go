@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/grpcdouble/grpcdouble/internal/javatext"
 	"github.com/grpcdouble/grpcdouble/stubformat/internal/native"
 )
 
@@ -110,8 +110,8 @@ func (t *pathTr) funcOp(name string, p pos, cmp, lit string, text bool) (*yaml.N
 			return nil, never("%s() is a number, never %q", name, lit)
 		case math.IsInf(f, 0) || math.IsNaN(f):
 			return nil, unsupported("%s() equalTo %q (the reader takes a finite number)", name, lit)
-		case javaDouble(f) != lit:
-			return nil, never("%s() gives a double, which WireMock writes as %s: equalTo %q never matches", name, javaDouble(f), lit)
+		case javatext.Double(f) != lit:
+			return nil, never("%s() gives a double, which WireMock writes as %s: equalTo %q never matches", name, javatext.Double(f), lit)
 		}
 		bound = f
 		native.Set(inner, "equal", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: lit, Line: t.line})
@@ -176,51 +176,4 @@ func (t *pathTr) countOp(name string, p pos, cmp, lit string, text bool) (*yaml.
 	native.Set(c, map[string]string{">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}[cmp], native.Int(t.line, n))
 	native.Set(op, "len", c)
 	return op, nil
-}
-
-// javaDouble is how Java (19 and later: the shortest text that reads
-// back the same, in at least two digits) writes the double f, as
-// Double.toString: a point and a digit after it, and from 10^7 up or
-// below 10^-3 as d.dddEn.
-func javaDouble(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	case f == 0:
-		if math.Signbit(f) {
-			return "-0.0"
-		}
-		return "0.0"
-	}
-	mant, exp, _ := strings.Cut(strconv.FormatFloat(f, 'e', -1, 64), "e")
-	if !strings.Contains(mant, ".") {
-		// One digit: Java writes two, the nearer of them.
-		mant, exp, _ = strings.Cut(strconv.FormatFloat(f, 'e', 1, 64), "e")
-	}
-	x, _ := strconv.Atoi(exp)
-	sign := ""
-	if f < 0 {
-		sign, mant = "-", mant[1:]
-	}
-	if a := math.Abs(f); a < 1e-3 || a >= 1e7 {
-		return sign + mant + "E" + strconv.Itoa(x)
-	}
-	digits := strings.Replace(mant, ".", "", 1)
-	var whole, frac string
-	if x >= 0 {
-		for len(digits) < x+2 {
-			digits += "0"
-		}
-		whole, frac = digits[:x+1], digits[x+1:]
-	} else {
-		whole, frac = "0", strings.Repeat("0", -x-1)+digits
-	}
-	if frac = strings.TrimRight(frac, "0"); frac == "" {
-		frac = "0"
-	}
-	return sign + whole + "." + frac
 }

@@ -111,15 +111,3 @@ func TestAbsentOnNullable(t *testing.T) {
 		t.Errorf("got %v, want %s", err, want)
 	}
 }
-
-// javaDouble writes doubles as Java's Double.toString does.
-func TestJavaDouble(t *testing.T) {
-	for f, want := range map[float64]string{
-		55: "55.0", 5.5: "5.5", 0.001: "0.001", 0.0001: "1.0E-4", 1e7: "1.0E7", 1.2345e7: "1.2345E7", 9999999: "9999999.0",
-		-2.5: "-2.5", 0: "0.0", 0.002: "0.002", 123.456: "123.456", 1e21: "1.0E21", 2e-5: "2.0E-5", -0.0035: "-0.0035", 1e6: "1000000.0", 1.5e-10: "1.5E-10", 4.9e-324: "4.9E-324", 1.7976931348623157e308: "1.7976931348623157E308",
-	} {
-		if got := javaDouble(f); got != want {
-			t.Errorf("javaDouble(%v) = %q, want %q", f, got, want)
-		}
-	}
-}
