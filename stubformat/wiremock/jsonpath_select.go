@@ -4,6 +4,7 @@ package wiremock
 // elements, unions of names, and [*] on a message.
 
 import (
+	"cmp"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -175,17 +176,14 @@ func (t *pathTr) names(s pathSeg, rest []pathSeg, p pos) ([]conj, error) {
 	var out []conj
 	var first error
 	for _, name := range s.names {
-		alts, err := t.walk(append([]pathSeg{{kind: segField, name: name}}, rest...), p)
-		var pe *pathErr
+		alts, nv, err := t.walkField(name, rest, p)
 		switch {
-		case errors.As(err, &pe) && pe.never:
-			// That field is never there: the others may be.
-			if first == nil {
-				first = err
-			}
-			continue
 		case err != nil:
 			return nil, err
+		case nv != nil:
+			// That field is never there: the others may be.
+			first = cmp.Or(first, nv)
+			continue
 		}
 		if out = append(out, alts...); len(out) > maxAlternatives {
 			return nil, unsupported("%s making more than %d alternatives", s.name, maxAlternatives)
@@ -195,6 +193,17 @@ func (t *pathTr) names(s pathSeg, rest []pathSeg, p pos) ([]conj, error) {
 		return nil, first
 	}
 	return out, nil
+}
+
+// walkField translates rest after the field name of p. never, not err,
+// is the error when the path never matches there: a union or [*] on a
+// message goes on with its other fields then.
+func (t *pathTr) walkField(name string, rest []pathSeg, p pos) (alts []conj, never, err error) {
+	alts, err = t.walk(append([]pathSeg{{kind: segField, name: name}}, rest...), p)
+	if pe := (*pathErr)(nil); errors.As(err, &pe) && pe.never {
+		return nil, err, nil
+	}
+	return alts, nil, err
 }
 
 // fieldValues translates [*] on a message, a JSON object: Jayway finds
@@ -215,16 +224,13 @@ func (t *pathTr) fieldValues(p pos, rest []pathSeg) ([]conj, error) {
 				continue
 			}
 		}
-		alts, err := t.walk(append([]pathSeg{{kind: segField, name: fd.JSONName()}}, rest...), p)
-		var pe *pathErr
+		alts, nv, err := t.walkField(fd.JSONName(), rest, p)
 		switch {
-		case errors.As(err, &pe) && pe.never:
-			if first == nil {
-				first = err
-			}
-			continue
 		case err != nil:
 			return nil, err
+		case nv != nil:
+			first = cmp.Or(first, nv)
+			continue
 		}
 		if len(rest) == 0 && t.lf != nil && t.kind != "absent" {
 			// Only the fields the JSON holds are found: not one left
