@@ -283,6 +283,7 @@ func TestWireMockMatcherProblems(t *testing.T) {
 			jp + `.expression: not supported yet: the JSON path "$.tags.length()": absent on length()`},
 		{"GetItem", `{"matchesJsonPath": {"expression": "$.filter.length()", "equalTo": "-1"}}`,
 			jp + `.expression: the JSON path "$.filter.length()" never matches: length() is a count, never "-1"`},
+		{"GetItem", `{"matchesJsonPath": {"expression": "$.quantity", "equalTo": "0"}}`, jp + `.expression: the JSON path "$.quantity" never matches: quantity is left out of the request's JSON when zero, so equalTo "0" finds nothing`},
 		{"GetItem", `{"matchesJsonPath": {"expression": "$.tags.length()", "equalTo": "0"}}`,
 			jp + `.expression: the JSON path "$.tags.length()" never matches: length() of a value the extension's JSON holds is never 0 (it leaves out empty ones)`},
 	} {

@@ -102,6 +102,8 @@ var wiremockCalls = []call{
 		want: failed(codes.Unavailable, "fallback")},
 	{name: "matchesJsonPath: && in a filter", do: unary(getItem, `{"id": "jp-1", "quantity": 15}`), want: ok(`{"name":"between 10 and 20"}`)},
 	{name: "matchesJsonPath: && in a filter, one fails", do: unary(getItem, `{"id": "jp-1", "quantity": 25}`), want: failed(codes.Unavailable, "fallback")},
+	{name: "matchesJsonPath: matches on a field set", do: unary(getItem, `{"id": "jp-17", "quantity": 3}`), want: ok(`{"name":"some quantity"}`)},
+	{name: "matchesJsonPath: matches on a zero field, left out of the JSON", do: unary(getItem, `{"id": "jp-17"}`), want: failed(codes.Unavailable, "fallback")},
 	{name: "matchesJsonPath: [0] and a nested field set", do: unary(getItem, `{"id": "jp-2", "tags": ["x"], "filter": {"category": "c"}}`), want: ok(`{"name":"has tags"}`)},
 	{name: "matchesJsonPath: [0] on an empty list", do: unary(getItem, `{"id": "jp-2", "filter": {"category": "c"}}`), want: failed(codes.Unavailable, "fallback")},
 	{name: "matchesJsonPath: a filter on a list", do: unary(getItem, `{"id": "jp-3", "tags": ["a", "sale"]}`), want: ok(`{"name":"on sale"}`)},

@@ -1004,7 +1004,34 @@ func (t *pathTr) leaf(p pos) ([]conj, error) {
 		native.Set(op, "someElement", scalar)
 		return one(op), nil
 	}
+	if p.known && p.fd != nil && !p.elem {
+		// The extension's JSON leaves a zero field out, where the path
+		// finds nothing: only a field set is tested (present), and
+		// equalTo a zero never holds where zero is never written.
+		if t.kind == "equalTo" && !p.fd.HasPresence() && isZeroText(p.fd, t.lf.Value) {
+			return nil, never("%s is left out of the request's JSON when zero, so equalTo %q finds nothing", p.path, t.lf.Value)
+		}
+		native.Set(scalar, "present", native.Bool(t.line, true))
+	}
 	return one(scalar), nil
+}
+
+// isZeroText reports whether text is how the JSON would write fd's zero
+// value, had it been written.
+func isZeroText(fd protoreflect.FieldDescriptor, text string) bool {
+	switch fd.Kind() {
+	case protoreflect.StringKind, protoreflect.BytesKind:
+		return text == ""
+	case protoreflect.BoolKind:
+		return text == "false"
+	case protoreflect.EnumKind:
+		zero := fd.Enum().Values().ByNumber(0)
+		return text == "0" || zero != nil && text == string(zero.Name())
+	case protoreflect.MessageKind, protoreflect.GroupKind:
+		return false
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	return err == nil && f == 0
 }
 
 // nullable reports whether the JSON of fd (of an element of it) may be
