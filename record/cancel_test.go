@@ -188,7 +188,7 @@ func requireCancelRecorded(t *testing.T, c *cassette.Cassette, reason string, co
 			reasons = append(reasons, e.Reason)
 		}
 	}
-	require.Equal(t, []string{reason}, reasons)
+	require.Equal(t, []string{reason}, reasons, "%+v %+v", in.Events, in.Status)
 	require.Equal(t, code, in.Status.Code)
 }
 

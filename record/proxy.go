@@ -3,6 +3,7 @@ package record
 import (
 	"context"
 	"io"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -63,7 +64,8 @@ func (p *Proxy) forward(c *mockserver.Call, prefix []proto.Message, prefixEOF bo
 	}
 
 	// Client to upstream, on its own goroutine. It ends at the client's
-	// half-close, or when the call ends (Recv then fails).
+	// half-close, or when the call ends (Recv then fails: clientGone).
+	clientGone := make(chan struct{})
 	go func() {
 		send := func(m proto.Message) bool {
 			capt.message(cassette.ClientMessage, m)
@@ -81,6 +83,7 @@ func (p *Proxy) forward(c *mockserver.Call, prefix []proto.Message, prefixEOF bo
 					break
 				}
 				if err != nil {
+					close(clientGone)
 					cancel() // the client is gone: so is the upstream call
 					return
 				}
@@ -125,6 +128,20 @@ func (p *Proxy) forward(c *mockserver.Call, prefix []proto.Message, prefixEOF bo
 		c.SetTrailer(trailer)
 	}
 	reason := proxyEndReason(c.Context(), st)
+	if reason == "" {
+		select {
+		case <-clientGone:
+			// Recv woke as the stream's context ended, before that
+			// reached c.Context(), derived from it (a context's Done
+			// closes before its children are cancelled): it does at once.
+			select {
+			case <-c.Context().Done():
+			case <-time.After(time.Second):
+			}
+			reason = proxyEndReason(c.Context(), st)
+		default:
+		}
+	}
 	capt.cancelEvent(reason)
 	if reason == "deadline exceeded" && st.Code() == codes.Canceled {
 		// What the client saw (its own gRPC ended the call), not the
